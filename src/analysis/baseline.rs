@@ -1,0 +1,468 @@
+//! The seasonal baseline: for every review point, what the metric usually does at that local time of
+//! week, and how much it usually varies there.
+//!
+//! **Time-of-week profile** (the default): for each local slot (e.g. Tuesday 14:05) take the values of
+//! that slot and its two neighbours in each history week, projected to the review week by a robust
+//! weekly trend (Theil–Sen over weekly medians); the median is the expected value and 1.4826 × MAD the
+//! band's sigma, smoothed over ±30 min of slots so the band width follows the time of day without
+//! jitter. Medians make it robust to last month's incidents (two bad weeks of five do not move it).
+//! It is O(n) per series. With fewer than two usable history weeks it degrades to a **time-of-day**
+//! profile (every history day), then to a **flat** median/MAD, and the fit says which and why.
+
+use super::stats::{mad, median, median_mut, quantile_mut, theil_sen};
+use super::{Context, NONE};
+
+/// Which baseline a fit used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BaselineKind {
+    TimeOfWeek,
+    TimeOfDay,
+    Flat,
+    /// No usable data at all (nothing to compare against).
+    None,
+}
+
+/// Statistics of one week (a history week or the review range).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct WeekStat {
+    /// `-k` for k weeks before the review, 0 for the review range.
+    pub week: i32,
+    pub start: i64,
+    /// Share of grid points with a value.
+    pub coverage: f64,
+    pub median: f64,
+    pub p05: f64,
+    pub p95: f64,
+    pub p005: f64,
+    pub p995: f64,
+    /// Robust spread (1.4826 × MAD) of the deseasonalised, day-detrended residual.
+    pub spread: f64,
+}
+
+impl WeekStat {
+    pub fn usable(&self) -> bool {
+        self.coverage >= 0.5
+    }
+}
+
+/// A fitted series: everything the detectors need, computed once.
+#[derive(Debug, Clone)]
+pub struct Fit {
+    pub kind: BaselineKind,
+    /// One sentence on which baseline was used and why.
+    pub reason: String,
+    /// Trend of the weekly median used to project history onto the review week (units per week).
+    pub trend_per_week: f64,
+    /// Per review point: expected value, band sigma, standardised residual (NaN where missing),
+    /// last week's value at the same local time, and whether this slot is usually silent.
+    pub expected: Vec<f64>,
+    pub sigma: Vec<f64>,
+    pub z: Vec<f64>,
+    pub last_week: Vec<f64>,
+    pub usual_missing: Vec<bool>,
+    /// Oldest history week first, the review range last.
+    pub weeks: Vec<WeekStat>,
+    /// Median of every value (history and review).
+    pub level: f64,
+}
+
+impl Fit {
+    pub fn review_week(&self) -> Option<&WeekStat> {
+        self.weeks.last().filter(|w| w.week == 0)
+    }
+}
+
+/// Fit the baseline of one series (`values` on the context's grid, NaN = missing).
+pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
+    let spw = ctx.slots_per_week;
+    let h = ctx.history_weeks;
+    let weeks = week_stats(ctx, values);
+    let level = median(values);
+
+    // Trend over usable history weeks.
+    let (wx, wy): (Vec<f64>, Vec<f64>) = weeks
+        .iter()
+        .filter(|w| w.week < 0 && w.usable())
+        .map(|w| (w.week as f64, w.median))
+        .unzip();
+    let trend = if wx.len() >= 3 {
+        theil_sen(&wx, &wy).map(|(b, _)| b).unwrap_or(0.0)
+    } else {
+        0.0
+    };
+    let good_weeks = wx.len();
+    let hist_end = ctx.review.start;
+    let hist_points = values[..hist_end].iter().filter(|v| v.is_finite()).count();
+    let hist_days = hist_points as f64 / ctx.slots_per_day as f64;
+
+    let mut med = vec![f64::NAN; spw];
+    let mut sig = vec![f64::NAN; spw];
+    let (kind, reason);
+    let mut buf: Vec<f64> = Vec::with_capacity(3 * h + 3);
+    if good_weeks >= 2 {
+        kind = BaselineKind::TimeOfWeek;
+        reason = format!(
+            "seasonal: same local time of week over {good_weeks} history week{}{}",
+            if good_weeks == 1 { "" } else { "s" },
+            if trend != 0.0 {
+                ", adjusted for the weekly trend"
+            } else {
+                ""
+            }
+        );
+        for s in 0..spw {
+            buf.clear();
+            for (k, row) in ctx.by_week_slot.iter().enumerate() {
+                let shift = trend * (k as f64 + 1.0);
+                for ds in [spw - 1, 0, 1] {
+                    let idx = row[(s + ds) % spw];
+                    if idx != NONE {
+                        let v = values[idx as usize];
+                        if v.is_finite() {
+                            buf.push(v + shift);
+                        }
+                    }
+                }
+            }
+            if buf.len() >= 3 {
+                let m = median_mut(&mut buf);
+                med[s] = m;
+                sig[s] = 1.4826 * mad(&buf, m);
+            }
+        }
+        // Slots with too little history fall back to the time-of-day profile below.
+        if med.iter().any(|m| m.is_nan()) {
+            let (tm, ts) = time_of_day(ctx, values, trend);
+            for s in 0..spw {
+                if med[s].is_nan() {
+                    med[s] = tm[s % ctx.slots_per_day];
+                    sig[s] = ts[s % ctx.slots_per_day];
+                }
+            }
+        }
+    } else if hist_days >= 3.0 {
+        kind = BaselineKind::TimeOfDay;
+        reason = format!(
+            "time of day: only {:.1} days of history, so the weekly pattern is not modelled",
+            hist_days
+        );
+        let (tm, ts) = time_of_day(ctx, values, 0.0);
+        for s in 0..spw {
+            med[s] = tm[s % ctx.slots_per_day];
+            sig[s] = ts[s % ctx.slots_per_day];
+        }
+    } else {
+        let (src, why) = if hist_points >= 12 {
+            (
+                &values[..hist_end],
+                format!("flat: only {hist_points} history points, too few for a daily pattern"),
+            )
+        } else {
+            (
+                &values[ctx.review.clone()],
+                "flat: no history before the review range, so the band comes from the range itself"
+                    .to_string(),
+            )
+        };
+        let m = median(src);
+        let sd = 1.4826 * mad(src, m);
+        kind = if m.is_finite() {
+            BaselineKind::Flat
+        } else {
+            BaselineKind::None
+        };
+        reason = if m.is_finite() {
+            why
+        } else {
+            "none: the series has no values".to_string()
+        };
+        med.fill(m);
+        sig.fill(sd);
+    }
+    let sig = smooth_and_floor(&sig, &med, level, ctx.slots_per_day);
+
+    let n = ctx.review_len();
+    let mut fit = Fit {
+        kind,
+        reason,
+        trend_per_week: trend,
+        expected: Vec::with_capacity(n),
+        sigma: Vec::with_capacity(n),
+        z: Vec::with_capacity(n),
+        last_week: Vec::with_capacity(n),
+        usual_missing: Vec::with_capacity(n),
+        weeks,
+        level,
+    };
+    for i in ctx.review.clone() {
+        let s = ctx.slot[i] as usize;
+        let e = med[s];
+        let sd = sig[s];
+        let x = values[i];
+        fit.expected.push(e);
+        fit.sigma.push(sd);
+        fit.z.push(if x.is_finite() && e.is_finite() && sd > 0.0 {
+            (x - e) / sd
+        } else {
+            f64::NAN
+        });
+        let lw = if h >= 1 { ctx.by_week_slot[0][s] } else { NONE };
+        fit.last_week.push(if lw == NONE {
+            f64::NAN
+        } else {
+            values[lw as usize]
+        });
+        let missing_weeks = ctx
+            .by_week_slot
+            .iter()
+            .filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite())
+            .count();
+        fit.usual_missing
+            .push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
+    }
+    fit
+}
+
+/// Time-of-day profile: per slot of the day, median and sigma over every history day (±1 slot).
+fn time_of_day(ctx: &Context, values: &[f64], trend: f64) -> (Vec<f64>, Vec<f64>) {
+    let spd = ctx.slots_per_day;
+    let mut buckets: Vec<Vec<f64>> = vec![Vec::new(); spd];
+    for i in 0..ctx.review.start {
+        let v = values[i];
+        if v.is_finite() {
+            let s = ctx.slot[i] as usize % spd;
+            let adj = v - trend * ctx.week[i] as f64;
+            for ds in [spd - 1, 0, 1] {
+                buckets[(s + ds) % spd].push(adj);
+            }
+        }
+    }
+    let mut m = vec![f64::NAN; spd];
+    let mut sd = vec![f64::NAN; spd];
+    for (s, b) in buckets.iter_mut().enumerate() {
+        if b.len() >= 3 {
+            let c = median_mut(b);
+            m[s] = c;
+            sd[s] = 1.4826 * mad(b, c);
+        }
+    }
+    (m, sd)
+}
+
+/// Smooth per-slot sigmas with a circular running median over ±30 minutes of slots, then floor them so
+/// a quiet slot cannot produce a razor-thin band.
+fn smooth_and_floor(sig: &[f64], med: &[f64], level: f64, slots_per_day: usize) -> Vec<f64> {
+    let n = sig.len();
+    let half = (slots_per_day / 48).max(1); // 30 minutes of slots each side
+    let mut out = vec![f64::NAN; n];
+    let mut win = Vec::with_capacity(2 * half + 1);
+    for s in 0..n {
+        win.clear();
+        for d in 0..=2 * half {
+            let v = sig[(s + n + d - half) % n];
+            if v.is_finite() {
+                win.push(v);
+            }
+        }
+        out[s] = median_mut(&mut win);
+    }
+    let typical = median(&out);
+    let scale = if typical > 0.0 {
+        typical
+    } else {
+        // A mostly constant series: fall back to how far the profile itself moves, then to the level.
+        let spread = 1.4826 * mad(med, median(med));
+        if spread > 0.0 {
+            spread
+        } else {
+            (level.abs() * 0.01).max(1e-9)
+        }
+    };
+    let floor = (0.3 * scale).max(1e-9);
+    for v in out.iter_mut() {
+        if !v.is_finite() || *v < floor {
+            *v = floor.max(if v.is_finite() { *v } else { scale });
+        }
+    }
+    out
+}
+
+/// Weekly statistics, including the deseasonalised residual spread used for growing volatility.
+fn week_stats(ctx: &Context, values: &[f64]) -> Vec<WeekStat> {
+    let spw = ctx.slots_per_week;
+    let nweeks = ctx.history_weeks + 1;
+    // All-weeks profile: per slot, the median across every week (history and review).
+    let mut per_slot: Vec<Vec<f64>> = vec![Vec::with_capacity(nweeks); spw];
+    for (i, &v) in values.iter().enumerate() {
+        if v.is_finite() {
+            per_slot[ctx.slot[i] as usize].push(v);
+        }
+    }
+    let prof: Vec<f64> = per_slot.iter_mut().map(|b| median_mut(b)).collect();
+    // Residual, then remove each local day's median residual (absorbs growth and level shifts).
+    let mut resid: Vec<f64> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| v - prof[ctx.slot[i] as usize])
+        .collect();
+    let mut start = 0;
+    let mut day_buf = Vec::with_capacity(ctx.slots_per_day + 8);
+    while start < resid.len() {
+        let d = ctx.day[start];
+        let mut end = start;
+        while end < resid.len() && ctx.day[end] == d {
+            end += 1;
+        }
+        day_buf.clear();
+        day_buf.extend_from_slice(&resid[start..end]);
+        let m = median_mut(&mut day_buf);
+        if m.is_finite() {
+            for r in &mut resid[start..end] {
+                *r -= m;
+            }
+        }
+        start = end;
+    }
+    let mut out = Vec::with_capacity(nweeks);
+    let mut start = 0;
+    let mut buf = Vec::new();
+    while start < values.len() {
+        let w = ctx.week[start];
+        let mut end = start;
+        while end < values.len() && ctx.week[end] == w {
+            end += 1;
+        }
+        buf.clear();
+        buf.extend_from_slice(&values[start..end]);
+        let total = end - start;
+        let finite = buf.iter().filter(|v| v.is_finite()).count();
+        let q = |b: &mut Vec<f64>, p: f64| quantile_mut(b, p);
+        let p05 = q(&mut buf, 0.05);
+        let p95 = q(&mut buf, 0.95);
+        let p005 = q(&mut buf, 0.005);
+        let p995 = q(&mut buf, 0.995);
+        let med = q(&mut buf, 0.5);
+        let spread = {
+            let r = &resid[start..end];
+            let c = median(r);
+            1.4826 * mad(r, c)
+        };
+        let wi = (w + ctx.history_weeks as i32).max(0) as usize;
+        out.push(WeekStat {
+            week: w,
+            start: ctx
+                .week_start
+                .get(wi)
+                .copied()
+                .unwrap_or(ctx.grid.time(start)),
+            coverage: if total == 0 {
+                0.0
+            } else {
+                finite as f64 / total as f64
+            },
+            median: med,
+            p05,
+            p95,
+            p005,
+            p995,
+            spread,
+        });
+        start = end;
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::{Rng, Shape};
+    use chrono::Weekday;
+
+    fn ctx(weeks: usize) -> Context {
+        let tz: chrono_tz::Tz = "America/New_York".parse().expect("tz");
+        let start = crate::time::parse_user_time("2026-11-02", &tz).expect("t");
+        let end = crate::time::add_weeks(&tz, start, 1);
+        Context::new(tz, Weekday::Mon, 300, start, end, weeks)
+    }
+
+    #[test]
+    fn seasonal_baseline_tracks_the_pattern_and_is_robust_to_past_incidents() {
+        let c = ctx(5);
+        let shape = Shape {
+            level: 200.0,
+            daily: 0.4,
+            weekly: 0.2,
+            noise: 0.03,
+            growth_per_week: 0.0,
+        };
+        let mut rng = Rng::new(7);
+        let mut v = shape.render(&c, &mut rng);
+        // A big incident two weeks ago on the same weekday/hour must not move the baseline.
+        let incident_start = c.review.start - 2 * c.slots_per_week + 14 * 12;
+        for x in &mut v[incident_start..incident_start + 24] {
+            *x *= 5.0;
+        }
+        let f = fit(&c, &v);
+        assert_eq!(f.kind, BaselineKind::TimeOfWeek);
+        let truth = shape.expected(&c);
+        let mut worst: f64 = 0.0;
+        for j in 0..c.review_len() {
+            let e = f.expected[j];
+            let t = truth[c.review.start + j];
+            worst = worst.max(((e - t) / t).abs());
+            assert!(f.sigma[j] > 0.0);
+        }
+        assert!(
+            worst < 0.08,
+            "expected value off by {:.1}% at worst",
+            worst * 100.0
+        );
+        // |z| of a clean review week stays small almost everywhere.
+        let big = f.z.iter().filter(|z| z.abs() > 4.0).count();
+        assert!(big <= 3, "{big} points beyond 4 sigma on clean data");
+    }
+
+    #[test]
+    fn short_history_degrades_and_says_why() {
+        let cases = [
+            (5usize, BaselineKind::TimeOfWeek, "seasonal"),
+            (1, BaselineKind::TimeOfDay, "time of day"),
+            (0, BaselineKind::Flat, "no history"),
+        ];
+        for (weeks, kind, word) in cases {
+            let c = ctx(weeks);
+            let shape = Shape {
+                level: 10.0,
+                daily: 0.3,
+                weekly: 0.0,
+                noise: 0.05,
+                growth_per_week: 0.0,
+            };
+            let v = shape.render(&c, &mut Rng::new(1));
+            let f = fit(&c, &v);
+            assert_eq!(f.kind, kind, "{weeks} weeks");
+            assert!(f.reason.contains(word), "{}", f.reason);
+        }
+    }
+
+    #[test]
+    fn growth_is_projected_onto_the_review_week() {
+        let c = ctx(5);
+        let shape = Shape {
+            level: 100.0,
+            daily: 0.2,
+            weekly: 0.0,
+            noise: 0.01,
+            growth_per_week: 0.1,
+        };
+        let v = shape.render(&c, &mut Rng::new(3));
+        let f = fit(&c, &v);
+        assert!(f.trend_per_week > 5.0, "trend {}", f.trend_per_week);
+        let z_med = median(&f.z);
+        assert!(
+            z_med.abs() < 1.5,
+            "growth left a median residual of {z_med} sigma"
+        );
+    }
+}

@@ -1,0 +1,695 @@
+//! The per-series detectors. Each reads a series' review values, its [`Fit`] and the [`Params`], and
+//! returns findings; none refits anything, so re-flagging at a new sensitivity is cheap.
+//!
+//! Definitions (the numbers are the defaults at sensitivity 1; see [`Params`]):
+//! - **alarm / investigation breach**: M of the last N datapoints beyond the line (default 3 of 5);
+//!   one episode per contiguous run of the breaching state (runs closer than N points merge).
+//! - **seasonal anomaly**: |z| ≥ 4 against the seasonal band; runs of flagged points with gaps ≤ 2
+//!   points form an episode; an episode needs 2 points, or one point at |z| ≥ 6. Both directions are
+//!   flagged; the better direction at 60 % severity. At most 3 per series (the rest are counted).
+//! - **level shift**: the best single change point of the clipped residual (max of the two-sample
+//!   statistic), confirmed with medians: the level after moves ≥ 2.5 σ, the level before is normal
+//!   (|median z| ≤ 1.2), ≥ 70 % of the points after stay shifted, ≥ 3 h before and ≥ 6 h after.
+//! - **drift toward a line**: weekly p95 (p5 when lower is worse) over ≥ 4 weeks, Theil–Sen slope
+//!   toward the nearest uncrossed line, Mann–Kendall ≥ 0.6, headroom shrunk ≥ 20 %, crossing
+//!   projected within 8 weeks.
+//! - **line too loose**: the line sits more than 3 "normal excursions" (E = worst weekly p99.5 −
+//!   median) beyond the worst weekly p99.5; proposes alarm = worst + E, investigation = worst + E/3.
+//! - **growing volatility**: weekly spread of the deseasonalised residual rising (Mann–Kendall ≥ 0.6)
+//!   to ≥ 1.6 × the first weeks' spread, with the review week at the top.
+//! - **missing data**: review-range gaps of ≥ 3 points, not counting slots that are usually silent;
+//!   a gap that runs to the end is "stopped reporting".
+
+use super::stats::{mann_kendall, median, theil_sen};
+use super::{Context, Fit, Params};
+use crate::config::{Metric, MofN, Worse};
+use crate::finding::{Finding, Kind};
+use crate::text;
+use crate::time::{self, WEEK};
+
+/// Run every single-series detector on one metric.
+pub fn detect(ctx: &Context, m: &Metric, values: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let x = &values[ctx.review.clone()];
+    let mut out = Vec::new();
+    if let Some(line) = m.alarm {
+        out.extend(breaches(
+            ctx,
+            m,
+            x,
+            fit,
+            line,
+            m.alarm_datapoints,
+            Kind::AlarmBreach,
+        ));
+    }
+    if let Some(line) = m.investigation {
+        out.extend(breaches(
+            ctx,
+            m,
+            x,
+            fit,
+            line,
+            m.investigation_datapoints,
+            Kind::InvestigationBreach,
+        ));
+    }
+    out.extend(anomalies(ctx, m, x, fit, p));
+    out.extend(level_shift(ctx, m, x, fit, p));
+    out.extend(drift(ctx, m, fit, p));
+    out.extend(too_loose(ctx, m, fit, p));
+    out.extend(volatility(ctx, m, fit, p));
+    out.extend(missing(ctx, m, x, fit, p));
+    out
+}
+
+/// How late in the review range an episode ended, 0..=1 (recent findings rank a little higher).
+fn recency(ctx: &Context, end_offset: usize) -> f64 {
+    end_offset as f64 / ctx.review_len().max(1) as f64
+}
+
+/// Contiguous runs of `flag`, merging runs separated by at most `max_gap` unflagged points.
+pub fn runs(flag: &[bool], max_gap: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < flag.len() {
+        if !flag[i] {
+            i += 1;
+            continue;
+        }
+        let a = i;
+        while i < flag.len() && flag[i] {
+            i += 1;
+        }
+        let b = i - 1;
+        match out.last_mut() {
+            Some(last) if a - last.1 - 1 <= max_gap => last.1 = b,
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
+
+fn breaches(
+    ctx: &Context,
+    m: &Metric,
+    x: &[f64],
+    fit: &Fit,
+    line: f64,
+    rule: MofN,
+    kind: Kind,
+) -> Vec<Finding> {
+    let beyond: Vec<bool> = x
+        .iter()
+        .map(|&v| v.is_finite() && m.worse.beyond(v, line))
+        .collect();
+    let mut state = vec![false; x.len()];
+    let mut count = 0usize;
+    for j in 0..x.len() {
+        count += beyond[j] as usize;
+        if j >= rule.n {
+            count -= beyond[j - rule.n] as usize;
+        }
+        state[j] = count >= rule.m;
+    }
+    let (base, label) = match kind {
+        Kind::AlarmBreach => (70.0, "alarm"),
+        _ => (45.0, "investigation"),
+    };
+    // Scale for "how far beyond": the gap between the two lines, else the line's distance from normal.
+    let scale = match (m.alarm, m.investigation) {
+        (Some(a), Some(i)) if a != i => (a - i).abs(),
+        _ => ((line - fit.level).abs()).max(line.abs() * 0.1).max(1e-9),
+    };
+    let step = ctx.grid.step;
+    runs(&state, rule.n)
+        .into_iter()
+        .filter_map(|(a, b)| {
+            let first = (a.saturating_sub(rule.n - 1)..=a).find(|&j| beyond[j])?;
+            let last = (first..=b).rev().find(|&j| beyond[j])?;
+            let pts = (first..=last).filter(|&j| beyond[j]).count();
+            let peak_j = (first..=last).filter(|&j| beyond[j]).max_by(|&i, &j| (x[i] * m.worse.sign()).total_cmp(&(x[j] * m.worse.sign())))?;
+            let peak = x[peak_j];
+            let excess = (peak - line).abs() / scale;
+            let dur = (last + 1 - first) as i64 * step;
+            let sev = base + (15.0 * excess).min(15.0) + (10.0 * dur as f64 / 14_400.0).min(10.0) + 5.0 * recency(ctx, last + 1);
+            let (t0, t1) = (ctx.rtime(first), ctx.rtime(last) + step);
+            let usual = fit.expected[peak_j];
+            let sentence = format!(
+                "{} was {} its {label} line {} for {} ({} of {} points) from {}, peaking at {} on {}{}.",
+                text::subject(m),
+                if m.worse == Worse::Higher { "above" } else { "below" },
+                text::value(line, &m.unit),
+                text::duration(dur),
+                pts,
+                last + 1 - first,
+                time::short_label(&ctx.tz, t0),
+                text::value(peak, &m.unit),
+                time::short_label(&ctx.tz, ctx.rtime(peak_j)),
+                if usual.is_finite() { format!("; usually {} at that time", text::value(usual, &m.unit)) } else { String::new() },
+            );
+            Some(
+                Finding::new(kind, m, t0, t1, sev, sentence)
+                    .with("line", line)
+                    .with("peak", peak)
+                    .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+                    .with("points_beyond", pts as f64)
+                    .with("duration_minutes", dur as f64 / 60.0)
+                    .with("expected_at_peak", usual)
+                    .with("datapoints_rule", rule.to_string()),
+            )
+        })
+        .collect()
+}
+
+fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let k = p.anomaly_z();
+    let step = ctx.grid.step;
+    let mut out = Vec::new();
+    for dir in [1.0f64, -1.0] {
+        let flag: Vec<bool> = fit
+            .z
+            .iter()
+            .map(|&z| z.is_finite() && z * dir >= k)
+            .collect();
+        for (a, b) in runs(&flag, 2) {
+            let pts = (a..=b).filter(|&j| flag[j]).count();
+            let Some(peak_j) = (a..=b)
+                .filter(|&j| flag[j])
+                .max_by(|&i, &j| (fit.z[i] * dir).total_cmp(&(fit.z[j] * dir)))
+            else {
+                continue;
+            };
+            let pz = fit.z[peak_j].abs();
+            if pts < 2 && pz < 1.5 * k {
+                continue;
+            }
+            let worse_dir = dir * m.worse.sign() > 0.0;
+            let dur = (b + 1 - a) as i64 * step;
+            let mut sev = 25.0
+                + (5.0 * (pz - k)).min(25.0)
+                + (15.0 * dur as f64 / 7200.0).min(15.0)
+                + 5.0 * recency(ctx, b + 1);
+            if !worse_dir {
+                sev *= 0.6;
+            }
+            let (peak, usual) = (x[peak_j], fit.expected[peak_j]);
+            let (lo, hi) = (usual - k * fit.sigma[peak_j], usual + k * fit.sigma[peak_j]);
+            let ratio = if usual.abs() > 1e-12 {
+                peak / usual
+            } else {
+                f64::NAN
+            };
+            let how = if ratio.is_finite() && ratio > 0.0 && !(0.67..=1.5).contains(&ratio) {
+                if ratio >= 1.0 {
+                    format!("{:.1}× its usual {}", ratio, text::value(usual, &m.unit))
+                } else {
+                    format!(
+                        "{:.0}% below its usual {}",
+                        (1.0 - ratio) * 100.0,
+                        text::value(usual, &m.unit)
+                    )
+                }
+            } else {
+                format!("against a usual {}", text::value(usual, &m.unit))
+            };
+            let lines = match (m.investigation, m.alarm) {
+                (Some(i), _) if !m.worse.beyond(peak, i) && worse_dir => format!(
+                    "; it stayed inside the investigation line {}",
+                    text::value(i, &m.unit)
+                ),
+                (None, Some(a)) if !m.worse.beyond(peak, a) && worse_dir => format!(
+                    "; it stayed inside the alarm line {}",
+                    text::value(a, &m.unit)
+                ),
+                _ => String::new(),
+            };
+            let sentence = format!(
+                "{} {} to {} on {}, {} for that time (band {}–{}){}{}.",
+                text::subject(m),
+                if dir > 0.0 { "rose" } else { "fell" },
+                text::value(peak, &m.unit),
+                time::short_label(&ctx.tz, ctx.rtime(peak_j)),
+                how,
+                text::value(lo, &m.unit),
+                text::value(hi, &m.unit),
+                if dur > step {
+                    format!(", for {}", text::duration(dur))
+                } else {
+                    String::new()
+                },
+                lines,
+            );
+            out.push(
+                Finding::new(
+                    Kind::SeasonalAnomaly,
+                    m,
+                    ctx.rtime(a),
+                    ctx.rtime(b) + step,
+                    sev,
+                    sentence,
+                )
+                .with("peak", peak)
+                .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+                .with("expected_at_peak", usual)
+                .with("band_low", lo)
+                .with("band_high", hi)
+                .with("peak_z", fit.z[peak_j])
+                .with("points", pts as f64)
+                .with("direction", if worse_dir { "worse" } else { "better" }),
+            );
+        }
+    }
+    // Never a wall of alerts: keep the three strongest episodes of a series and count the rest.
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.start.cmp(&b.start)));
+    if out.len() > 3 {
+        let more = out.len() - 3;
+        out.truncate(3);
+        out[0] = out[0].clone().with("more_episodes", more as f64);
+        out[0].sentence.pop();
+        out[0]
+            .sentence
+            .push_str(&format!(" ({more} more anomalous episodes this week)."));
+    }
+    out
+}
+
+fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let delta = p.shift_z();
+    let steps_per_hour = (3600 / ctx.grid.step).max(1) as usize;
+    let min_before = 3 * steps_per_hour;
+    let min_after = 6 * steps_per_hour;
+    let idx: Vec<usize> = (0..fit.z.len()).filter(|&j| fit.z[j].is_finite()).collect();
+    let n = idx.len();
+    if n < min_before + min_after {
+        return vec![];
+    }
+    let zc: Vec<f64> = idx.iter().map(|&j| fit.z[j].clamp(-6.0, 6.0)).collect();
+    let mut prefix = Vec::with_capacity(n + 1);
+    prefix.push(0.0);
+    for v in &zc {
+        prefix.push(prefix.last().copied().unwrap_or(0.0) + v);
+    }
+    let total = prefix[n];
+    let (mut best, mut best_t) = (0.0, 0usize);
+    for t in min_before..=(n - min_after) {
+        let (n1, n2) = (t as f64, (n - t) as f64);
+        let d = (total - prefix[t]) / n2 - prefix[t] / n1;
+        let stat = d.abs() * (n1 * n2 / n as f64).sqrt();
+        if stat > best {
+            best = stat;
+            best_t = t;
+        }
+    }
+    if best_t == 0 {
+        return vec![];
+    }
+    let mb = median(&zc[..best_t]);
+    let ma = median(&zc[best_t..]);
+    let diff = ma - mb;
+    if diff.abs() < delta || mb.abs() > 1.2 {
+        return vec![];
+    }
+    let held = zc[best_t..]
+        .iter()
+        .filter(|&&z| (z - mb) * diff.signum() >= delta / 2.0)
+        .count() as f64
+        / (n - best_t) as f64;
+    if held < 0.7 {
+        return vec![];
+    }
+    let at = idx[best_t];
+    let before = median(&x[..at]);
+    let after = median(&x[at..]);
+    let worse_dir = diff * m.worse.sign() > 0.0;
+    let after_share = (x.len() - at) as f64 / x.len() as f64;
+    let mut sev = 35.0 + (5.0 * (diff.abs() - delta)).min(25.0) + 10.0 * after_share + 5.0;
+    if !worse_dir {
+        sev *= 0.6;
+    }
+    let change = if before.abs() > 1e-12 {
+        format!(" ({:+.0}%)", (after / before - 1.0) * 100.0)
+    } else {
+        String::new()
+    };
+    let t0 = ctx.rtime(at);
+    let sentence = format!(
+        "{} stepped {} from {} to {}{} on {} and stayed there for the rest of the range ({:.1} σ {} its usual pattern).",
+        text::subject(m),
+        if after > before { "up" } else { "down" },
+        text::value(before, &m.unit),
+        text::value(after, &m.unit),
+        change,
+        time::short_label(&ctx.tz, t0),
+        diff.abs(),
+        if diff > 0.0 { "above" } else { "below" },
+    );
+    vec![
+        Finding::new(Kind::LevelShift, m, t0, ctx.review_end(), sev, sentence)
+            .with("level_before", before)
+            .with("level_after", after)
+            .with("shift_sigma", diff)
+            .with("shift_at", time::rfc3339(&ctx.tz, t0))
+            .with("share_held", held)
+            .with("direction", if worse_dir { "worse" } else { "better" }),
+    ]
+}
+
+/// The weekly statistic on the worse side: p95 when higher is worse, p5 when lower is worse.
+fn worse_quantile(m: &Metric, w: &super::WeekStat) -> f64 {
+    match m.worse {
+        Worse::Higher => w.p95,
+        Worse::Lower => w.p05,
+    }
+}
+
+fn drift(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
+    let weeks: Vec<&super::WeekStat> = fit.weeks.iter().filter(|w| w.usable()).collect();
+    if weeks.len() < 4 || weeks.last().map(|w| w.week) != Some(0) {
+        return vec![];
+    }
+    let xs: Vec<f64> = weeks.iter().map(|w| w.week as f64).collect();
+    let ys: Vec<f64> = weeks.iter().map(|w| worse_quantile(m, w)).collect();
+    let Some((b, a)) = theil_sen(&xs, &ys) else {
+        return vec![];
+    };
+    let s = m.worse.sign();
+    let q_now = a;
+    let target = [(m.investigation, "investigation"), (m.alarm, "alarm")]
+        .into_iter()
+        .find_map(|(l, name)| l.filter(|&l| !m.worse.beyond(q_now, l)).map(|l| (l, name)));
+    let Some((line, name)) = target else {
+        return vec![];
+    };
+    let toward = b * s;
+    let headroom = (line - q_now) * s;
+    if toward <= 0.0 || headroom <= 0.0 {
+        return vec![];
+    }
+    let mk = mann_kendall(&ys) * s;
+    let first_q = a + b * xs[0];
+    let head_then = (line - first_q) * s;
+    let shrunk = if head_then > 0.0 {
+        1.0 - headroom / head_then
+    } else {
+        0.0
+    };
+    let weeks_to_cross = headroom / toward;
+    let horizon = p.drift_horizon_weeks();
+    if mk < 0.6 || shrunk < 0.2 || weeks_to_cross > horizon {
+        return vec![];
+    }
+    let cross_at = ctx.review_end() + (weeks_to_cross * WEEK as f64) as i64;
+    let sev = 35.0
+        + (30.0 * (1.0 - weeks_to_cross / horizon)).clamp(0.0, 30.0)
+        + if name == "alarm" { 10.0 } else { 0.0 };
+    let stat = if m.worse == Worse::Higher {
+        "p95"
+    } else {
+        "p5"
+    };
+    let span_weeks = weeks.len();
+    let sentence = format!(
+        "{}'s weekly {stat} moved from {} to {} over {span_weeks} weeks ({} a week); at this pace it crosses the {name} line {} around {} (in about {}).",
+        text::subject(m),
+        text::value(ys[0], &m.unit),
+        text::value(*ys.last().unwrap_or(&q_now), &m.unit),
+        signed(b, &m.unit),
+        text::value(line, &m.unit),
+        time::local_date(&ctx.tz, cross_at).format("%a %-d %b %Y"),
+        weeks_words(weeks_to_cross),
+    );
+    vec![Finding::new(
+        Kind::DriftTowardLine,
+        m,
+        weeks[0].start,
+        ctx.review_end(),
+        sev,
+        sentence,
+    )
+    .with("line", line)
+    .with("line_kind", name)
+    .with("weekly_statistic", stat)
+    .with("weekly_values", ys.clone())
+    .with("slope_per_week", b)
+    .with("headroom_now", headroom)
+    .with("headroom_shrunk", shrunk)
+    .with("weeks_to_cross", weeks_to_cross)
+    .with(
+        "projected_crossing",
+        time::local_date(&ctx.tz, cross_at).to_string(),
+    )]
+}
+
+fn signed(v: f64, unit: &str) -> String {
+    let s = text::value(v.abs(), unit);
+    if v >= 0.0 {
+        format!("+{s}")
+    } else {
+        format!("−{s}")
+    }
+}
+
+fn weeks_words(w: f64) -> String {
+    if w < 1.0 {
+        format!("{} days", (w * 7.0).ceil().max(1.0))
+    } else {
+        let n = w.round().max(1.0) as i64;
+        format!("{n} week{}", if n == 1 { "" } else { "s" })
+    }
+}
+
+fn too_loose(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
+    let weeks: Vec<&super::WeekStat> = fit.weeks.iter().filter(|w| w.usable()).collect();
+    if weeks.len() < 2 || (m.alarm.is_none() && m.investigation.is_none()) {
+        return vec![];
+    }
+    let s = m.worse.sign();
+    let worst = weeks
+        .iter()
+        .map(|w| {
+            if m.worse == Worse::Higher {
+                w.p995
+            } else {
+                w.p005
+            }
+        })
+        .fold(f64::NAN, |acc, v| {
+            if acc.is_nan() || (v - acc) * s > 0.0 {
+                v
+            } else {
+                acc
+            }
+        });
+    let typical = fit.level;
+    if !worst.is_finite() || !typical.is_finite() {
+        return vec![];
+    }
+    let e = ((worst - typical) * s).max(0.02 * typical.abs()).max(1e-9);
+    let limit = p.loose_ratio();
+    let ratio = |l: f64| (l - worst) * s / e;
+    let loose_alarm = m.alarm.filter(|&l| ratio(l) > limit);
+    let loose_inv = m.investigation.filter(|&l| ratio(l) > limit);
+    if loose_alarm.is_none() && loose_inv.is_none() {
+        return vec![];
+    }
+    let up = m.worse == Worse::Higher;
+    let propose_alarm = super::stats::round_nice(worst + s * e, up);
+    let propose_inv = super::stats::round_nice(worst + s * e / 3.0, up);
+    let r = loose_alarm.or(loose_inv).map(ratio).unwrap_or(limit);
+    let sev =
+        20.0 + (4.0 * (r - limit)).clamp(0.0, 20.0) + if loose_alarm.is_some() { 5.0 } else { 0.0 };
+    let u = &m.unit;
+    let beyond = if up { "above" } else { "below" };
+    let which = match (loose_alarm, loose_inv) {
+        (Some(a), Some(i)) => format!(
+            "the alarm line {} and the investigation line {} sit",
+            text::value(a, u),
+            text::value(i, u)
+        ),
+        (Some(a), None) => format!("the alarm line {} sits", text::value(a, u)),
+        (None, Some(i)) => format!("the investigation line {} sits", text::value(i, u)),
+        (None, None) => String::new(),
+    };
+    let proposal = match (loose_alarm, loose_inv) {
+        (Some(_), Some(_)) => format!(
+            "move the alarm line to about {} and the investigation line to about {}",
+            text::value(propose_alarm, u),
+            text::value(propose_inv, u)
+        ),
+        (Some(_), None) => format!("move it to about {}", text::value(propose_alarm, u)),
+        _ => format!("pull it to about {}", text::value(propose_inv, u)),
+    };
+    let sentence = format!(
+        "For {}, {which} far {beyond} anything it did in {} weeks (worst weekly p99.5 {}, typical {}), so it would miss real trouble: {proposal}.",
+        text::subject(m),
+        weeks.len(),
+        text::value(worst, u),
+        text::value(typical, u),
+    );
+    let mut f = Finding::new(
+        Kind::LineTooLoose,
+        m,
+        ctx.grid.start,
+        ctx.review_end(),
+        sev,
+        sentence,
+    )
+    .with("worst_normal", worst)
+    .with("typical", typical)
+    .with("normal_excursion", e)
+    .with("looseness", r);
+    if let Some(a) = loose_alarm {
+        f = f.with("alarm", a).with("proposed_alarm", propose_alarm);
+    }
+    if let Some(i) = loose_inv {
+        f = f
+            .with("investigation", i)
+            .with("proposed_investigation", propose_inv);
+    }
+    vec![f]
+}
+
+fn volatility(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
+    let weeks: Vec<&super::WeekStat> = fit
+        .weeks
+        .iter()
+        .filter(|w| w.usable() && w.spread.is_finite())
+        .collect();
+    if weeks.len() < 4 || weeks.last().map(|w| w.week) != Some(0) {
+        return vec![];
+    }
+    let spreads: Vec<f64> = weeks.iter().map(|w| w.spread).collect();
+    let first = median(&spreads[..2]);
+    let last = spreads[spreads.len() - 1];
+    let prev_max = spreads[..spreads.len() - 1]
+        .iter()
+        .copied()
+        .fold(0.0, f64::max);
+    if first <= 0.0 {
+        return vec![];
+    }
+    let ratio = last / first;
+    let mk = mann_kendall(&spreads);
+    if ratio < p.volatility_ratio() || mk < 0.6 || last < 0.9 * prev_max {
+        return vec![];
+    }
+    let l0 = weeks[0].median;
+    let l1 = weeks[weeks.len() - 1].median;
+    let growth = if l0.abs() > 1e-12 { l1 / l0 - 1.0 } else { 0.0 };
+    let sev = 25.0
+        + (15.0 * (ratio - p.volatility_ratio())).clamp(0.0, 25.0)
+        + if growth * m.worse.sign() > 0.05 {
+            5.0
+        } else {
+            0.0
+        };
+    let level = if growth.abs() >= 0.05 {
+        format!(
+            " while its level {} {:.0}%",
+            if growth > 0.0 { "rose" } else { "fell" },
+            growth.abs() * 100.0
+        )
+    } else {
+        String::new()
+    };
+    let sentence = format!(
+        "{} is getting more variable: its spread around the usual pattern grew from {} to {} over {} weeks ({:.1}×){level}.",
+        text::subject(m),
+        text::value(first, &m.unit),
+        text::value(last, &m.unit),
+        weeks.len(),
+        ratio,
+    );
+    vec![Finding::new(
+        Kind::GrowingVolatility,
+        m,
+        weeks[0].start,
+        ctx.review_end(),
+        sev,
+        sentence,
+    )
+    .with("weekly_spread", spreads)
+    .with("ratio", ratio)
+    .with("trend_score", mk)
+    .with("level_growth", growth)]
+}
+
+fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let silent: Vec<bool> = x
+        .iter()
+        .zip(&fit.usual_missing)
+        .map(|(v, usual)| !v.is_finite() && !usual)
+        .collect();
+    let step = ctx.grid.step;
+    let gaps: Vec<(usize, usize)> = runs(&silent, 0)
+        .into_iter()
+        .filter(|(a, b)| b + 1 - a >= p.min_gap_points())
+        .collect();
+    if gaps.is_empty() {
+        return vec![];
+    }
+    let n = x.len();
+    let total: usize = gaps.iter().map(|(a, b)| b + 1 - a).sum();
+    let (la, lb) = gaps
+        .iter()
+        .copied()
+        .max_by_key(|(a, b)| b - a)
+        .unwrap_or((0, 0));
+    let stopped = gaps.last().filter(|(_, b)| *b + 1 == n).copied();
+    let t0 = ctx.rtime(gaps[0].0);
+    let t1 = ctx.rtime(gaps[gaps.len() - 1].1) + step;
+    let subj = text::subject(m);
+    let (sev, sentence) = match stopped {
+        Some((a, _)) if a == 0 => (
+            85.0,
+            format!("{subj} sent no data at all in the review range; silence is not health (last value before it: {}).", last_seen(ctx, fit)),
+        ),
+        Some((a, b)) => {
+            let dur = (b + 1 - a) as i64 * step;
+            let others = gaps.len() - 1;
+            (
+                60.0 + (20.0 * dur as f64 / 86_400.0).min(20.0),
+                format!(
+                    "{subj} stopped reporting on {} and stayed silent to the end of the range ({}){}; silence is not health.",
+                    time::short_label(&ctx.tz, ctx.rtime(a)),
+                    text::duration(dur),
+                    if others > 0 { format!(", after {others} earlier gap{}", if others == 1 { "" } else { "s" }) } else { String::new() },
+                ),
+            )
+        }
+        None => (
+            25.0 + (20.0 * (total as i64 * step) as f64 / 21_600.0).min(20.0) + 5.0 * recency(ctx, gaps[gaps.len() - 1].1 + 1),
+            format!(
+                "{subj} has {} gap{} in the review range, {} in all (longest {} from {}).",
+                gaps.len(),
+                if gaps.len() == 1 { "" } else { "s" },
+                text::duration(total as i64 * step),
+                text::duration((lb + 1 - la) as i64 * step),
+                time::short_label(&ctx.tz, ctx.rtime(la)),
+            ),
+        ),
+    };
+    vec![Finding::new(Kind::MissingData, m, t0, t1, sev, sentence)
+        .with("gaps", gaps.len() as f64)
+        .with("missing_minutes", (total as i64 * step) as f64 / 60.0)
+        .with(
+            "longest_gap_minutes",
+            ((lb + 1 - la) as i64 * step) as f64 / 60.0,
+        )
+        .with("coverage", 1.0 - total as f64 / n.max(1) as f64)
+        .with(
+            "stopped_at",
+            stopped
+                .map(|(a, _)| time::rfc3339(&ctx.tz, ctx.rtime(a)))
+                .unwrap_or_default(),
+        )]
+}
+
+fn last_seen(ctx: &Context, fit: &Fit) -> String {
+    fit.weeks
+        .iter()
+        .rev()
+        .find(|w| w.coverage > 0.0)
+        .map(|w| format!("week of {}", time::local_date(&ctx.tz, w.start)))
+        .unwrap_or_else(|| "none in the history either".to_string())
+}

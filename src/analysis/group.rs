@@ -1,0 +1,111 @@
+//! Odd one out: one instance of a service behaving unlike its siblings (same metric, several instances).
+//!
+//! At every review point the instances' median and robust spread (1.4826 × MAD, floored at 5 % of the
+//! median so near-identical instances do not make a razor-thin band) define what "like the others"
+//! means. An instance is odd when it is ≥ 4 group-sigmas away for ≥ 25 % of the range or for a run of
+//! ≥ 2 hours. Needs at least three instances: with two, nobody can tell which one is odd.
+
+use super::detect::runs;
+use super::stats::{mad, median, median_mut};
+use super::{Context, Params};
+use crate::config::Metric;
+use crate::finding::{Finding, Kind};
+use crate::text;
+use crate::time;
+
+/// Find instances unlike their siblings. `instances` holds each instance's label and grid values.
+pub fn odd_one_out(
+    ctx: &Context,
+    m: &Metric,
+    instances: &[(String, Vec<f64>)],
+    p: &Params,
+) -> Vec<Finding> {
+    let live: Vec<&(String, Vec<f64>)> = instances
+        .iter()
+        .filter(|(_, v)| v[ctx.review.clone()].iter().any(|x| x.is_finite()))
+        .collect();
+    if live.len() < 3 {
+        return vec![];
+    }
+    let n = ctx.review_len();
+    let k = p.odd_z();
+    let mut center = vec![f64::NAN; n];
+    let mut scale = vec![f64::NAN; n];
+    let mut buf = Vec::with_capacity(live.len());
+    for j in 0..n {
+        buf.clear();
+        buf.extend(
+            live.iter()
+                .map(|(_, v)| v[ctx.review.start + j])
+                .filter(|x| x.is_finite()),
+        );
+        if buf.len() >= 3 {
+            let c = median_mut(&mut buf);
+            center[j] = c;
+            scale[j] = (1.4826 * mad(&buf, c)).max(0.05 * c.abs());
+        }
+    }
+    let typical_scale = median(&scale);
+    let step = ctx.grid.step;
+    let min_run = (7200 / step).max(1) as usize;
+    let mut out = Vec::new();
+    for (name, v) in &live {
+        let x = &v[ctx.review.clone()];
+        let d: Vec<f64> = (0..n)
+            .map(|j| {
+                let s = scale[j].max(0.5 * typical_scale).max(1e-12);
+                if x[j].is_finite() && center[j].is_finite() {
+                    (x[j] - center[j]) / s
+                } else {
+                    f64::NAN
+                }
+            })
+            .collect();
+        let valid = d.iter().filter(|z| z.is_finite()).count();
+        if valid == 0 {
+            continue;
+        }
+        let flag: Vec<bool> = d.iter().map(|z| z.is_finite() && z.abs() >= k).collect();
+        let share = flag.iter().filter(|f| **f).count() as f64 / valid as f64;
+        let rs = runs(&flag, 2);
+        let longest = rs.iter().map(|(a, b)| b + 1 - a).max().unwrap_or(0);
+        if share < 0.25 && longest < min_run {
+            continue;
+        }
+        let (a, b) = (
+            rs.first().map(|r| r.0).unwrap_or(0),
+            rs.last().map(|r| r.1).unwrap_or(n - 1),
+        );
+        let flagged: Vec<usize> = (a..=b).filter(|&j| flag[j]).collect();
+        let mine = median(&flagged.iter().map(|&j| x[j]).collect::<Vec<_>>());
+        let others = median(&flagged.iter().map(|&j| center[j]).collect::<Vec<_>>());
+        let dz = median(&flagged.iter().map(|&j| d[j].abs()).collect::<Vec<_>>());
+        let sev = 35.0 + (25.0 * share).min(25.0) + (2.0 * (dz / k)).min(10.0);
+        let sentence = format!(
+            "Instance {} of {} ran at {} while its {} siblings ran around {} ({:.0}% of the range, from {}).",
+            name,
+            text::subject(m),
+            text::value(mine, &m.unit),
+            live.len() - 1,
+            text::value(others, &m.unit),
+            share * 100.0,
+            time::short_label(&ctx.tz, ctx.rtime(a)),
+        );
+        let mut f = Finding::new(
+            Kind::OddOneOut,
+            m,
+            ctx.rtime(a),
+            ctx.rtime(b) + step,
+            sev,
+            sentence,
+        )
+        .with("instance_level", mine)
+        .with("siblings_level", others)
+        .with("share_of_range", share)
+        .with("group_sigma", dz)
+        .with("siblings", (live.len() - 1) as f64);
+        f.instance = Some(name.clone());
+        out.push(f);
+    }
+    out
+}

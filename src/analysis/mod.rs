@@ -1,0 +1,225 @@
+//! The analysis: fit a seasonal baseline once per series, then flag findings cheaply from the fit.
+//!
+//! [`Context`] holds what all series share (the grid, the review range, each point's local time-of-week
+//! slot and week), computed once per review. [`baseline::fit`] turns a series into a [`Fit`] (expected
+//! value and band for every review point, weekly statistics, residuals): the expensive part. The
+//! detectors in [`detect`] and [`group`] read only the fit, the values and [`Params`], so moving the
+//! sensitivity re-flags without refitting.
+
+pub mod baseline;
+pub mod detect;
+pub mod group;
+pub mod stats;
+
+use std::ops::Range;
+
+use chrono::Weekday;
+use chrono_tz::Tz;
+
+use crate::series::Grid;
+use crate::time;
+
+pub use baseline::{fit, BaselineKind, Fit, WeekStat};
+
+/// Knobs of the detectors. `sensitivity` scales every statistical threshold (2.0 flags more, 0.5
+/// fewer); lines are lines and are never scaled.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Params {
+    pub sensitivity: f64,
+}
+
+impl Default for Params {
+    fn default() -> Self {
+        Params { sensitivity: 1.0 }
+    }
+}
+
+impl Params {
+    /// Points beyond this many band-sigmas from the expected value are anomalous.
+    pub fn anomaly_z(&self) -> f64 {
+        4.0 / self.sensitivity
+    }
+    /// A level shift needs the median residual to move by this many sigmas.
+    pub fn shift_z(&self) -> f64 {
+        2.5 / self.sensitivity
+    }
+    /// An instance is odd when this many group-sigmas away from its siblings.
+    pub fn odd_z(&self) -> f64 {
+        4.0 / self.sensitivity
+    }
+    /// Spread must have grown by this factor from the first weeks to the review week.
+    pub fn volatility_ratio(&self) -> f64 {
+        1.0 + 0.6 / self.sensitivity
+    }
+    /// A drift is reported when the line would be crossed within this many weeks.
+    pub fn drift_horizon_weeks(&self) -> f64 {
+        8.0 * self.sensitivity
+    }
+    /// A line is too loose when it sits this many "normal excursions" beyond the worst normal value.
+    pub fn loose_ratio(&self) -> f64 {
+        3.0 / self.sensitivity
+    }
+    /// Missing-data gaps shorter than this many points are ignored.
+    pub fn min_gap_points(&self) -> usize {
+        3
+    }
+}
+
+/// Marker for "no grid point".
+pub const NONE: u32 = u32::MAX;
+
+/// What every series of one review shares.
+#[derive(Debug, Clone)]
+pub struct Context {
+    pub tz: Tz,
+    pub week_starts: Weekday,
+    pub grid: Grid,
+    /// Grid indexes of the review range.
+    pub review: Range<usize>,
+    /// Number of time-of-week slots (a week divided by the step).
+    pub slots_per_week: usize,
+    pub slots_per_day: usize,
+    /// Local time-of-week slot of each grid point.
+    pub slot: Vec<u32>,
+    /// Week of each grid point: `-k` for the k-th week before the review range, 0 inside it.
+    pub week: Vec<i32>,
+    /// Local day number of each grid point (days since the grid's first local day).
+    pub day: Vec<u32>,
+    /// Number of history weeks on the grid.
+    pub history_weeks: usize,
+    /// `by_week_slot[k][s]`: grid index of slot `s` in history week `-(k+1)`, or [`NONE`].
+    pub by_week_slot: Vec<Vec<u32>>,
+    /// Start instant of each week, oldest first: history weeks then the review range.
+    pub week_start: Vec<i64>,
+}
+
+impl Context {
+    /// Build the context for a review range `[start, end)` with `history_weeks` weeks before it.
+    pub fn new(
+        tz: Tz,
+        week_starts: Weekday,
+        step: i64,
+        start: i64,
+        end: i64,
+        history_weeks: usize,
+    ) -> Context {
+        let hist_start = time::add_weeks(&tz, start, -(history_weeks as i64));
+        let align = |t: i64| start + ((t - start) as f64 / step as f64).floor() as i64 * step;
+        let g0 = align(hist_start);
+        let len = ((end - g0) as f64 / step as f64).ceil().max(0.0) as usize;
+        let grid = Grid {
+            start: g0,
+            step,
+            len,
+        };
+        let review = grid.index_at(start)..grid.index_at(end);
+        let slots_per_week = (time::WEEK / step) as usize;
+        let slots_per_day = (time::DAY / step) as usize;
+        let week_start: Vec<i64> = (0..=history_weeks as i64)
+            .rev()
+            .map(|k| time::add_weeks(&tz, start, -k))
+            .collect();
+        let first_day = time::local_date(&tz, g0);
+        let mut slot = Vec::with_capacity(len);
+        let mut week = Vec::with_capacity(len);
+        let mut day = Vec::with_capacity(len);
+        let mut by_week_slot = vec![vec![NONE; slots_per_week]; history_weeks];
+        // Local conversions are done once per quarter hour, not per point: UTC offsets only change on
+        // quarter-hour boundaries.
+        let mut cache_hour = i64::MIN;
+        let mut cache = (0i64, 0u32);
+        for i in 0..len {
+            let t = grid.time(i);
+            let hour = t.div_euclid(900);
+            if hour != cache_hour {
+                cache_hour = hour;
+                let h0 = hour * 900;
+                let sow = time::seconds_of_week(&tz, week_starts, h0);
+                let d = (time::local_date(&tz, h0) - first_day).num_days().max(0) as u32;
+                cache = (sow, d);
+            }
+            let sow = cache.0 + (t - cache_hour * 900);
+            let s = ((sow.rem_euclid(time::WEEK)) / step) as usize % slots_per_week.max(1);
+            let w = if t >= start {
+                0
+            } else {
+                -((week_start
+                    .iter()
+                    .rposition(|&ws| ws <= t)
+                    .map(|p| history_weeks - p)
+                    .unwrap_or(history_weeks)) as i32)
+            };
+            slot.push(s as u32);
+            week.push(w);
+            day.push(cache.1);
+            if w < 0 {
+                let k = (-w - 1) as usize;
+                if k < history_weeks && by_week_slot[k][s] == NONE {
+                    by_week_slot[k][s] = i as u32;
+                }
+            }
+        }
+        Context {
+            tz,
+            week_starts,
+            grid,
+            review,
+            slots_per_week,
+            slots_per_day,
+            slot,
+            week,
+            day,
+            history_weeks,
+            by_week_slot,
+            week_start,
+        }
+    }
+
+    pub fn review_len(&self) -> usize {
+        self.review.len()
+    }
+
+    pub fn review_start(&self) -> i64 {
+        self.grid.time(self.review.start)
+    }
+
+    pub fn review_end(&self) -> i64 {
+        self.grid.time(self.review.end)
+    }
+
+    /// Time of review point `j` (0-based inside the review range).
+    pub fn rtime(&self, j: usize) -> i64 {
+        self.grid.time(self.review.start + j)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn context_maps_local_slots_across_dst() {
+        let tz: Tz = "Europe/Berlin".parse().expect("tz");
+        // Review week Mon 2026-11-02 .. Mon 2026-11-09 with 2 history weeks: the clocks went back on Sunday
+        // 2026-10-25, inside history week -2 (19–26 October).
+        let start = time::parse_user_time("2026-11-02", &tz).expect("t");
+        let end = time::parse_user_time("2026-11-09", &tz).expect("t");
+        let c = Context::new(tz, Weekday::Mon, 3600, start, end, 2);
+        assert_eq!(c.review_len(), 168);
+        assert_eq!(c.history_weeks, 2);
+        // History spans 169 + 168 hours (the fall-back week has an extra hour).
+        assert_eq!(c.review.start, 169 + 168);
+        // Every review point's slot is its local hour of week.
+        for j in 0..c.review_len() {
+            assert_eq!(c.slot[c.review.start + j] as usize, j);
+        }
+        // In the DST week the local hour 02:00 on Sunday appears twice; slot mapping keeps the first, and
+        // every slot of that week has a grid point.
+        assert!(c.by_week_slot[1].iter().all(|&i| i != NONE));
+        assert_eq!(c.week[0], -2);
+        assert_eq!(c.week[c.review.start - 1], -1);
+        assert_eq!(c.week[c.review.start], 0);
+        // Monday 00:00 local of week -2 is slot 0 and is the first grid point.
+        assert_eq!(c.by_week_slot[1][0], 0);
+    }
+}

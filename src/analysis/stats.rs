@@ -1,0 +1,183 @@
+//! Small robust statistics used by every detector: medians, MAD, quantiles, Theil–Sen slopes and the
+//! Mann–Kendall trend score. All of them ignore NaN (missing) values.
+
+/// Median of the finite values (NaN when there are none). Reorders `v`.
+pub fn median_mut(v: &mut [f64]) -> f64 {
+    quantile_mut(v, 0.5)
+}
+
+/// Median of the finite values of a slice (copies).
+pub fn median(v: &[f64]) -> f64 {
+    let mut c: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    quantile_mut(&mut c, 0.5)
+}
+
+/// Linear-interpolated quantile `q` (0..=1) of the finite values. Reorders `v`.
+pub fn quantile_mut(v: &mut [f64], q: f64) -> f64 {
+    let mut n = 0;
+    for i in 0..v.len() {
+        if v[i].is_finite() {
+            v.swap(n, i);
+            n += 1;
+        }
+    }
+    let v = &mut v[..n];
+    if n == 0 {
+        return f64::NAN;
+    }
+    let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
+    let lo = pos.floor() as usize;
+    let frac = pos - lo as f64;
+    let (_, a, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
+    let a = *a;
+    if frac == 0.0 || rest.is_empty() {
+        return a;
+    }
+    let b = rest.iter().copied().fold(f64::INFINITY, f64::min);
+    a + frac * (b - a)
+}
+
+pub fn quantile(v: &[f64], q: f64) -> f64 {
+    let mut c: Vec<f64> = v.iter().copied().filter(|x| x.is_finite()).collect();
+    quantile_mut(&mut c, q)
+}
+
+/// Median absolute deviation around `center` (unscaled).
+pub fn mad(v: &[f64], center: f64) -> f64 {
+    let mut d: Vec<f64> = v
+        .iter()
+        .filter(|x| x.is_finite())
+        .map(|x| (x - center).abs())
+        .collect();
+    median_mut(&mut d)
+}
+
+/// 1.4826 × MAD: a robust standard deviation (equal to σ for normal data).
+pub fn robust_sd(v: &[f64]) -> f64 {
+    let m = median(v);
+    1.4826 * mad(v, m)
+}
+
+/// Theil–Sen line through the finite points: (slope, intercept), or None with fewer than two points.
+pub fn theil_sen(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
+    let pts: Vec<(f64, f64)> = x
+        .iter()
+        .zip(y)
+        .filter(|(a, b)| a.is_finite() && b.is_finite())
+        .map(|(a, b)| (*a, *b))
+        .collect();
+    if pts.len() < 2 {
+        return None;
+    }
+    let mut slopes = Vec::with_capacity(pts.len() * (pts.len() - 1) / 2);
+    for i in 0..pts.len() {
+        for j in i + 1..pts.len() {
+            let dx = pts[j].0 - pts[i].0;
+            if dx != 0.0 {
+                slopes.push((pts[j].1 - pts[i].1) / dx);
+            }
+        }
+    }
+    let b = median_mut(&mut slopes);
+    if !b.is_finite() {
+        return None;
+    }
+    let mut icpt: Vec<f64> = pts.iter().map(|(a, c)| c - b * a).collect();
+    Some((b, median_mut(&mut icpt)))
+}
+
+/// Mann–Kendall score: (concordant − discordant pairs) / pairs, in −1..=1. +1 means every later value
+/// is above every earlier one. NaN with fewer than two finite values.
+pub fn mann_kendall(y: &[f64]) -> f64 {
+    let v: Vec<f64> = y.iter().copied().filter(|x| x.is_finite()).collect();
+    if v.len() < 2 {
+        return f64::NAN;
+    }
+    let mut s = 0i64;
+    let mut pairs = 0i64;
+    for i in 0..v.len() {
+        for j in i + 1..v.len() {
+            pairs += 1;
+            s += (v[j] - v[i])
+                .partial_cmp(&0.0)
+                .map(|o| o as i64)
+                .unwrap_or(0);
+        }
+    }
+    s as f64 / pairs as f64
+}
+
+/// Round to two significant digits, away from `toward_zero == false` direction: used for proposed lines
+/// so a proposal reads like something a person would type (`260`, `0.98`, `1.2`).
+pub fn round_nice(v: f64, up: bool) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let mag = 10f64.powf(v.abs().log10().floor() - 1.0);
+    let scaled = v / mag;
+    let r = if up { scaled.ceil() } else { scaled.floor() };
+    // Avoid artefacts like 0.9800000000000001.
+    let out = r * mag;
+    let digits = (-(mag.log10().floor()) as i32).max(0) as usize;
+    format!("{out:.digits$}").parse().unwrap_or(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn close(a: f64, b: f64) -> bool {
+        (a - b).abs() < 1e-9 || (a.is_nan() && b.is_nan())
+    }
+
+    #[test]
+    fn quantiles_ignore_missing() {
+        let nan = f64::NAN;
+        let cases: &[(&[f64], f64, f64)] = &[
+            (&[3.0, 1.0, 2.0], 0.5, 2.0),
+            (&[4.0, 1.0, 2.0, 3.0], 0.5, 2.5),
+            (&[1.0, nan, 3.0], 0.5, 2.0),
+            (&[nan, nan], 0.5, nan),
+            (&[], 0.5, nan),
+            (&[0.0, 10.0], 0.95, 9.5),
+            (&[5.0], 0.99, 5.0),
+        ];
+        for (v, q, want) in cases {
+            assert!(
+                close(quantile(v, *q), *want),
+                "{v:?} q{q}: {}",
+                quantile(v, *q)
+            );
+        }
+        assert!(close(robust_sd(&[1.0, 2.0, 3.0, 4.0, 100.0]), 1.4826));
+    }
+
+    #[test]
+    fn trends() {
+        let x = [0.0, 1.0, 2.0, 3.0, 4.0, 5.0];
+        let y = [1.0, 3.0, 5.0, 7.0, 100.0, 11.0]; // one outlier does not move Theil–Sen
+        let (b, a) = theil_sen(&x, &y).expect("fit");
+        assert!(close(b, 2.0) && close(a, 1.0), "{b} {a}");
+        assert!(close(mann_kendall(&[1.0, 2.0, 3.0, 4.0]), 1.0));
+        assert!(close(mann_kendall(&[4.0, 3.0, 2.0, 1.0]), -1.0));
+        assert!(mann_kendall(&[1.0, 3.0, 2.0, 4.0]).abs() < 1.0);
+        assert!(theil_sen(&[1.0], &[1.0]).is_none());
+    }
+
+    #[test]
+    fn nice_rounding() {
+        for (v, up, want) in [
+            (257.3, true, 260.0),
+            (257.3, false, 250.0),
+            (0.9812, false, 0.98),
+            (1.234, true, 1.3),
+            (-3.21, true, -3.2),
+        ] {
+            assert!(
+                close(round_nice(v, up), want),
+                "{v} {up}: {}",
+                round_nice(v, up)
+            );
+        }
+    }
+}

@@ -1,0 +1,815 @@
+//! The workspace format (`flywheel.toml`): what a team lead writes, checked so every mistake names its line.
+//!
+//! Parsing is two-step: serde reads a *raw* form that keeps byte spans of the fields we validate, then
+//! [`Workspace::from_toml`] turns it into the typed [`Workspace`] and collects **all** problems at once,
+//! each with the file, the line and the field ("metric `checkout.p99`: investigation line 900 is above the
+//! alarm line 500 for a higher-is-worse metric").
+
+use std::collections::{HashMap, HashSet};
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use chrono::Weekday;
+use chrono_tz::Tz;
+use serde::Deserialize;
+use thiserror::Error;
+use toml::Spanned;
+
+use crate::time;
+
+/// The name of the workspace file inside a workspace folder.
+pub const WORKSPACE_FILE: &str = "flywheel.toml";
+
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    #[error("{path}: cannot read: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("{path}:{line}: {message}")]
+    Syntax {
+        path: String,
+        line: usize,
+        message: String,
+    },
+    #[error("{}", .issues.iter().map(|i| format!("{}:{}: {}", .path, i.line, i.message)).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        path: String,
+        issues: Vec<ConfigIssue>,
+    },
+}
+
+/// One validation problem: where it is and what is wrong.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ConfigIssue {
+    pub line: usize,
+    pub field: String,
+    pub message: String,
+}
+
+/// Which direction of a metric is bad news.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Worse {
+    Higher,
+    Lower,
+}
+
+impl Worse {
+    /// +1 when higher is worse, −1 when lower is worse: multiply a deviation by this to get "badness".
+    pub fn sign(self) -> f64 {
+        match self {
+            Worse::Higher => 1.0,
+            Worse::Lower => -1.0,
+        }
+    }
+    /// Is `v` beyond `line` in the worse direction?
+    pub fn beyond(self, v: f64, line: f64) -> bool {
+        match self {
+            Worse::Higher => v > line,
+            Worse::Lower => v < line,
+        }
+    }
+}
+
+/// "M of N datapoints": a breach needs M of the last N datapoints beyond the line (CloudWatch semantics).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct MofN {
+    pub m: usize,
+    pub n: usize,
+}
+
+impl Default for MofN {
+    fn default() -> Self {
+        MofN { m: 3, n: 5 }
+    }
+}
+
+impl fmt::Display for MofN {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} of {}", self.m, self.n)
+    }
+}
+
+impl MofN {
+    pub fn parse(s: &str) -> Option<MofN> {
+        let (a, b) = s.split_once("of")?;
+        let m: usize = a.trim().parse().ok()?;
+        let n: usize = b.trim().parse().ok()?;
+        (m >= 1 && m <= n && n <= 1000).then_some(MofN { m, n })
+    }
+}
+
+/// Where a metric's data comes from.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Source {
+    /// A CSV or Parquet file (path relative to the workspace) and the series key inside it. An empty key
+    /// means the file is a bare `timestamp,value` file holding one series.
+    File { path: PathBuf, series: String },
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Team {
+    pub name: String,
+    pub members: Vec<String>,
+    /// External dashboard, http(s) only.
+    pub dashboard: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Service {
+    pub name: String,
+    pub team: String,
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Metric {
+    pub id: String,
+    pub team: String,
+    pub service: String,
+    pub name: String,
+    pub unit: String,
+    pub statistic: String,
+    pub worse: Worse,
+    pub alarm: Option<f64>,
+    pub investigation: Option<f64>,
+    pub alarm_datapoints: MofN,
+    pub investigation_datapoints: MofN,
+    pub source: Source,
+    /// Line of the `[[metric]]` table in `flywheel.toml` (0 for metrics made up from a bare file).
+    pub line: usize,
+}
+
+impl Metric {
+    /// A metric with no lines, for series found in a file opened on its own.
+    pub fn bare(id: &str, path: &Path, series: &str) -> Metric {
+        Metric {
+            id: id.to_string(),
+            team: "(file)".to_string(),
+            service: path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            name: id.to_string(),
+            unit: String::new(),
+            statistic: "value".to_string(),
+            worse: Worse::Higher,
+            alarm: None,
+            investigation: None,
+            alarm_datapoints: MofN::default(),
+            investigation_datapoints: MofN::default(),
+            source: Source::File {
+                path: path.to_path_buf(),
+                series: series.to_string(),
+            },
+            line: 0,
+        }
+    }
+
+    /// Does the statistic add up across instances (counts, sums) rather than average?
+    pub fn sums_across_instances(&self) -> bool {
+        matches!(
+            self.statistic.to_ascii_lowercase().as_str(),
+            "sum" | "count" | "total" | "rate"
+        )
+    }
+}
+
+/// A validated workspace.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Workspace {
+    /// The folder holding the workspace (data file paths are relative to it).
+    pub root: PathBuf,
+    /// The `flywheel.toml` read, or the single data file opened on its own.
+    pub origin: PathBuf,
+    pub name: String,
+    #[serde(serialize_with = "ser_tz")]
+    pub tz: Tz,
+    #[serde(serialize_with = "ser_weekday")]
+    pub week_starts: Weekday,
+    /// Grid step in seconds. `None` for a bare file until the step is inferred from its data.
+    pub step: Option<i64>,
+    pub history_weeks: u32,
+    pub sensitivity: f64,
+    pub teams: Vec<Team>,
+    pub services: Vec<Service>,
+    pub metrics: Vec<Metric>,
+    /// Set when the workspace is one data file opened on its own: its series become metrics at load.
+    pub bare_file: Option<PathBuf>,
+}
+
+fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(tz.name())
+}
+fn ser_weekday<S: serde::Serializer>(w: &Weekday, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&w.to_string())
+}
+
+// ---- raw form -------------------------------------------------------------------------------------
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawFile {
+    workspace: Option<Spanned<RawWorkspace>>,
+    #[serde(default)]
+    team: Vec<Spanned<RawTeam>>,
+    #[serde(default)]
+    service: Vec<Spanned<RawService>>,
+    #[serde(default)]
+    metric: Vec<Spanned<RawMetric>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawWorkspace {
+    name: Option<String>,
+    timezone: Option<Spanned<String>>,
+    week_starts: Option<Spanned<String>>,
+    step: Option<Spanned<String>>,
+    history_weeks: Option<Spanned<i64>>,
+    sensitivity: Option<Spanned<f64>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawTeam {
+    name: Spanned<String>,
+    #[serde(default)]
+    members: Vec<String>,
+    dashboard: Option<Spanned<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawService {
+    name: Spanned<String>,
+    team: Spanned<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawMetric {
+    id: Spanned<String>,
+    service: Spanned<String>,
+    name: Option<String>,
+    #[serde(default)]
+    unit: String,
+    #[serde(default = "default_statistic")]
+    statistic: String,
+    worse: Spanned<String>,
+    alarm: Option<Spanned<f64>>,
+    investigation: Option<Spanned<f64>>,
+    datapoints: Option<Spanned<String>>,
+    alarm_datapoints: Option<Spanned<String>>,
+    investigation_datapoints: Option<Spanned<String>>,
+    source: Spanned<RawSource>,
+}
+
+fn default_statistic() -> String {
+    "avg".to_string()
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSource {
+    file: Option<String>,
+    series: Option<String>,
+}
+
+/// Maps byte offsets to 1-based line numbers.
+struct Lines(Vec<usize>);
+
+impl Lines {
+    fn new(text: &str) -> Lines {
+        Lines(text.match_indices('\n').map(|(i, _)| i).collect())
+    }
+    fn of(&self, offset: usize) -> usize {
+        self.0.partition_point(|&nl| nl < offset) + 1
+    }
+}
+
+impl Workspace {
+    /// Open a workspace: a folder with `flywheel.toml`, the `flywheel.toml` itself, or one CSV/Parquet
+    /// file reviewed on its own (UTC, weeks starting Monday, step inferred from the data).
+    pub fn open(path: &Path) -> Result<Workspace, ConfigError> {
+        let is_data = path.is_file()
+            && path
+                .file_name()
+                .map(|n| n != WORKSPACE_FILE)
+                .unwrap_or(false);
+        if is_data {
+            return Ok(Workspace::bare(path));
+        }
+        let file = if path.is_dir() {
+            path.join(WORKSPACE_FILE)
+        } else {
+            path.to_path_buf()
+        };
+        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io {
+            path: file.display().to_string(),
+            source,
+        })?;
+        let root = file.parent().map(Path::to_path_buf).unwrap_or_default();
+        Workspace::from_toml(&text, &file, &root)
+    }
+
+    /// A workspace made of one data file with no lines.
+    pub fn bare(path: &Path) -> Workspace {
+        Workspace {
+            root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
+            origin: path.to_path_buf(),
+            name: path
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default(),
+            tz: Tz::UTC,
+            week_starts: Weekday::Mon,
+            step: None,
+            history_weeks: 5,
+            sensitivity: 1.0,
+            teams: vec![Team {
+                name: "(file)".to_string(),
+                members: vec![],
+                dashboard: None,
+            }],
+            services: vec![],
+            metrics: vec![],
+            bare_file: Some(path.to_path_buf()),
+        }
+    }
+
+    /// Parse and validate the text of a `flywheel.toml` (`file` is used in messages, `root` for paths).
+    pub fn from_toml(text: &str, file: &Path, root: &Path) -> Result<Workspace, ConfigError> {
+        let path = file.display().to_string();
+        let lines = Lines::new(text);
+        let raw: RawFile = toml::from_str(text).map_err(|e| ConfigError::Syntax {
+            path: path.clone(),
+            line: e.span().map(|s| lines.of(s.start)).unwrap_or(1),
+            message: e.message().trim().to_string(),
+        })?;
+        let mut issues = Vec::new();
+        let mut issue = |offset: usize, field: &str, message: String| {
+            issues.push(ConfigIssue {
+                line: lines.of(offset),
+                field: field.to_string(),
+                message,
+            });
+        };
+
+        // [workspace]
+        let mut ws = Workspace {
+            root: root.to_path_buf(),
+            origin: file.to_path_buf(),
+            name: root
+                .file_name()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "workspace".into()),
+            tz: Tz::UTC,
+            week_starts: Weekday::Mon,
+            step: Some(300),
+            history_weeks: 5,
+            sensitivity: 1.0,
+            teams: vec![],
+            services: vec![],
+            metrics: vec![],
+            bare_file: None,
+        };
+        if let Some(w) = &raw.workspace {
+            let w = w.get_ref();
+            if let Some(n) = &w.name {
+                ws.name = n.clone();
+            }
+            if let Some(tz) = &w.timezone {
+                match time::parse_zone(tz.get_ref()) {
+                    Ok(z) => ws.tz = z,
+                    Err(e) => issue(tz.span().start, "timezone", format!("workspace: {e}")),
+                }
+            }
+            if let Some(d) = &w.week_starts {
+                match time::parse_weekday(d.get_ref()) {
+                    Ok(d) => ws.week_starts = d,
+                    Err(e) => issue(d.span().start, "week_starts", format!("workspace: {e}")),
+                }
+            }
+            if let Some(s) = &w.step {
+                match time::parse_step(s.get_ref()) {
+                    Ok(v) if time::DAY % v == 0 => ws.step = Some(v),
+                    Ok(_) => issue(
+                        s.span().start,
+                        "step",
+                        format!(
+                            "workspace: step `{}` does not divide a day evenly",
+                            s.get_ref()
+                        ),
+                    ),
+                    Err(e) => issue(s.span().start, "step", format!("workspace: {e}")),
+                }
+            }
+            if let Some(h) = &w.history_weeks {
+                match u32::try_from(*h.get_ref()) {
+                    Ok(v) if v <= 52 => ws.history_weeks = v,
+                    _ => issue(
+                        h.span().start,
+                        "history_weeks",
+                        format!(
+                            "workspace: history_weeks must be 0 to 52, not {}",
+                            h.get_ref()
+                        ),
+                    ),
+                }
+            }
+            if let Some(s) = &w.sensitivity {
+                let v = *s.get_ref();
+                if v.is_finite() && (0.1..=10.0).contains(&v) {
+                    ws.sensitivity = v;
+                } else {
+                    issue(
+                        s.span().start,
+                        "sensitivity",
+                        format!("workspace: sensitivity must be between 0.1 and 10, not {v}"),
+                    );
+                }
+            }
+        }
+
+        // [[team]]
+        let mut team_names = HashSet::new();
+        for t in &raw.team {
+            let t = t.get_ref();
+            let name = t.name.get_ref().trim().to_string();
+            if name.is_empty() {
+                issue(
+                    t.name.span().start,
+                    "name",
+                    "team: the name is empty".into(),
+                );
+                continue;
+            }
+            if !team_names.insert(name.clone()) {
+                issue(
+                    t.name.span().start,
+                    "name",
+                    format!("team `{name}` is defined twice"),
+                );
+            }
+            let dashboard = match &t.dashboard {
+                Some(u) => match check_url(u.get_ref()) {
+                    Ok(u) => Some(u),
+                    Err(msg) => {
+                        issue(u.span().start, "dashboard", format!("team `{name}`: {msg}"));
+                        None
+                    }
+                },
+                None => None,
+            };
+            ws.teams.push(Team {
+                name,
+                members: t.members.clone(),
+                dashboard,
+            });
+        }
+
+        // [[service]]
+        let mut service_team: HashMap<String, String> = HashMap::new();
+        for s in &raw.service {
+            let s = s.get_ref();
+            let name = s.name.get_ref().trim().to_string();
+            let team = s.team.get_ref().trim().to_string();
+            if !team_names.contains(&team) {
+                issue(
+                    s.team.span().start,
+                    "team",
+                    format!("service `{name}`: team `{team}` is not defined by a [[team]]"),
+                );
+            }
+            if service_team.insert(name.clone(), team.clone()).is_some() {
+                issue(
+                    s.name.span().start,
+                    "name",
+                    format!("service `{name}` is defined twice"),
+                );
+            }
+            ws.services.push(Service { name, team });
+        }
+
+        // [[metric]]
+        let mut ids = HashSet::new();
+        for m in &raw.metric {
+            let at = m.span().start;
+            let m = m.get_ref();
+            let id = m.id.get_ref().trim().to_string();
+            if id.is_empty() {
+                issue(m.id.span().start, "id", "metric: the id is empty".into());
+                continue;
+            }
+            if !ids.insert(id.clone()) {
+                issue(
+                    m.id.span().start,
+                    "id",
+                    format!("metric `{id}` is defined twice"),
+                );
+            }
+            let service = m.service.get_ref().trim().to_string();
+            let team = match service_team.get(&service) {
+                Some(t) => t.clone(),
+                None => {
+                    issue(
+                        m.service.span().start,
+                        "service",
+                        format!(
+                            "metric `{id}`: service `{service}` is not defined by a [[service]]"
+                        ),
+                    );
+                    String::new()
+                }
+            };
+            let worse = match m.worse.get_ref().trim() {
+                "higher" => Worse::Higher,
+                "lower" => Worse::Lower,
+                other => {
+                    issue(
+                        m.worse.span().start,
+                        "worse",
+                        format!(
+                            "metric `{id}`: worse must be \"higher\" or \"lower\", not \"{other}\""
+                        ),
+                    );
+                    Worse::Higher
+                }
+            };
+            let mut line_value = |v: &Option<Spanned<f64>>, field: &str| -> Option<f64> {
+                let v = v.as_ref()?;
+                let x = *v.get_ref();
+                if x.is_finite() {
+                    Some(x)
+                } else {
+                    issue(
+                        v.span().start,
+                        field,
+                        format!("metric `{id}`: the {field} line must be a finite number, not {x}"),
+                    );
+                    None
+                }
+            };
+            let alarm = line_value(&m.alarm, "alarm");
+            let investigation = line_value(&m.investigation, "investigation");
+            if let (Some(a), Some(i)) = (alarm, investigation) {
+                let wrong = match worse {
+                    Worse::Higher => i > a,
+                    Worse::Lower => i < a,
+                };
+                if wrong {
+                    let (rel, dir) = match worse {
+                        Worse::Higher => ("above", "higher"),
+                        Worse::Lower => ("below", "lower"),
+                    };
+                    let span = m
+                        .investigation
+                        .as_ref()
+                        .map(|s| s.span().start)
+                        .unwrap_or(at);
+                    issue(span, "investigation", format!("metric `{id}`: investigation line {} is {rel} the alarm line {} for a {dir}-is-worse metric", fmt_num(i), fmt_num(a)));
+                }
+            }
+            let mut rule = |field: &str, v: &Option<Spanned<String>>, fallback: MofN| -> MofN {
+                match v {
+                    None => fallback,
+                    Some(s) => MofN::parse(s.get_ref()).unwrap_or_else(|| {
+                        issue(s.span().start, field, format!("metric `{id}`: {field} must look like \"3 of 5\" (M ≤ N), not \"{}\"", s.get_ref()));
+                        fallback
+                    }),
+                }
+            };
+            let both = rule("datapoints", &m.datapoints, MofN::default());
+            let alarm_datapoints = rule("alarm_datapoints", &m.alarm_datapoints, both);
+            let investigation_datapoints = rule(
+                "investigation_datapoints",
+                &m.investigation_datapoints,
+                both,
+            );
+            let src = m.source.get_ref();
+            let source = match &src.file {
+                Some(f) if !f.trim().is_empty() => Source::File {
+                    path: PathBuf::from(f.trim()),
+                    series: src.series.clone().unwrap_or_else(|| id.clone()),
+                },
+                _ => {
+                    issue(m.source.span().start, "source", format!("metric `{id}`: source needs a `file` (CSV or Parquet, relative to the workspace)"));
+                    continue;
+                }
+            };
+            ws.metrics.push(Metric {
+                name: m.name.clone().unwrap_or_else(|| id.clone()),
+                id,
+                team,
+                service,
+                unit: m.unit.clone(),
+                statistic: m.statistic.clone(),
+                worse,
+                alarm,
+                investigation,
+                alarm_datapoints,
+                investigation_datapoints,
+                source,
+                line: lines.of(at),
+            });
+        }
+        if ws.metrics.is_empty() && issues.is_empty() {
+            issues.push(ConfigIssue {
+                line: 1,
+                field: "metric".into(),
+                message: "the workspace defines no [[metric]]".into(),
+            });
+        }
+        if issues.is_empty() {
+            Ok(ws)
+        } else {
+            issues.sort_by_key(|i| i.line);
+            Err(ConfigError::Invalid { path, issues })
+        }
+    }
+
+    pub fn team(&self, name: &str) -> Option<&Team> {
+        self.teams.iter().find(|t| t.name == name)
+    }
+}
+
+/// Accept only http(s) URLs for external links; anything else (`javascript:`, `file:`, …) is refused.
+pub fn check_url(u: &str) -> Result<String, String> {
+    let t = u.trim();
+    let lower = t.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(r)
+            if !r.is_empty()
+                && !r.starts_with('/')
+                && !t.chars().any(|c| {
+                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
+                }) =>
+        {
+            Ok(t.to_string())
+        }
+        _ => Err(format!(
+            "dashboard URL `{t}` must be an http:// or https:// address"
+        )),
+    }
+}
+
+/// Format a number for messages: integers without decimals, others with up to 4 significant digits.
+pub fn fmt_num(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v == v.trunc() && v.abs() < 1e15 {
+        return format!("{}", v as i64);
+    }
+    let a = v.abs();
+    let decimals = if a >= 100.0 {
+        1
+    } else if a >= 1.0 {
+        2
+    } else if a >= 0.01 {
+        4
+    } else {
+        6
+    };
+    let s = format!("{v:.decimals$}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    s.to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+[workspace]
+name = "Shop"
+timezone = "Europe/Berlin"
+step = "5m"
+history_weeks = 4
+
+[[team]]
+name = "Checkout"
+dashboard = "https://grafana.example/d/checkout"
+
+[[service]]
+name = "checkout-api"
+team = "Checkout"
+
+[[metric]]
+id = "checkout.p99"
+service = "checkout-api"
+unit = "ms"
+statistic = "p99"
+worse = "higher"
+alarm = 800
+investigation = 500
+alarm_datapoints = "2 of 3"
+source = { file = "metrics.parquet" }
+"#;
+
+    fn parse(text: &str) -> Result<Workspace, ConfigError> {
+        Workspace::from_toml(text, Path::new("ws/flywheel.toml"), Path::new("ws"))
+    }
+
+    #[test]
+    fn a_good_workspace_reads_with_defaults() {
+        let ws = parse(GOOD).expect("valid");
+        assert_eq!(ws.name, "Shop");
+        assert_eq!(ws.tz.name(), "Europe/Berlin");
+        assert_eq!(ws.step, Some(300));
+        assert_eq!(ws.history_weeks, 4);
+        let m = &ws.metrics[0];
+        assert_eq!(m.team, "Checkout");
+        assert_eq!(m.alarm, Some(800.0));
+        assert_eq!(m.alarm_datapoints, MofN { m: 2, n: 3 });
+        assert_eq!(m.investigation_datapoints, MofN { m: 3, n: 5 });
+        assert_eq!(
+            m.source,
+            Source::File {
+                path: "metrics.parquet".into(),
+                series: "checkout.p99".into()
+            }
+        );
+        assert_eq!(m.line, 16, "the line of the [[metric]] header");
+    }
+
+    /// Each broken variant of GOOD must be refused with a message naming the line and the field.
+    #[test]
+    fn every_mistake_names_its_line_and_field() {
+        let cases: &[(&str, &str, &str)] = &[
+            ("investigation = 500", "investigation = 900", "ws/flywheel.toml:23: metric `checkout.p99`: investigation line 900 is above the alarm line 800 for a higher-is-worse metric"),
+            ("timezone = \"Europe/Berlin\"", "timezone = \"Mars/Olympus\"", "ws/flywheel.toml:4: workspace: `Mars/Olympus` is not an IANA time zone"),
+            ("step = \"5m\"", "step = \"7m\"", "ws/flywheel.toml:5: workspace: step `7m` does not divide a day evenly"),
+            ("worse = \"higher\"", "worse = \"up\"", "ws/flywheel.toml:21: metric `checkout.p99`: worse must be \"higher\" or \"lower\""),
+            ("service = \"checkout-api\"\nunit", "service = \"cart\"\nunit", "ws/flywheel.toml:18: metric `checkout.p99`: service `cart` is not defined"),
+            ("team = \"Checkout\"", "team = \"Nobody\"", "ws/flywheel.toml:14: service `checkout-api`: team `Nobody` is not defined"),
+            ("https://grafana.example/d/checkout", "javascript:alert(1)", "ws/flywheel.toml:10: team `Checkout`: dashboard URL `javascript:alert(1)` must be an http:// or https:// address"),
+            ("alarm_datapoints = \"2 of 3\"", "alarm_datapoints = \"4 of 3\"", "ws/flywheel.toml:24: metric `checkout.p99`: alarm_datapoints must look like \"3 of 5\""),
+            ("history_weeks = 4", "history_weeks = -1", "ws/flywheel.toml:6: workspace: history_weeks must be 0 to 52"),
+            ("alarm = 800", "alarm = nan", "ws/flywheel.toml:22: metric `checkout.p99`: the alarm line must be a finite number"),
+            ("source = { file = \"metrics.parquet\" }", "source = { series = \"x\" }", "ws/flywheel.toml:25: metric `checkout.p99`: source needs a `file`"),
+            ("unit = \"ms\"", "unit = \"ms\"\ncolour = \"red\"", "ws/flywheel.toml:20: unknown field `colour`"),
+            ("[workspace]", "[workspace", "ws/flywheel.toml:2:"),
+        ];
+        for (from, to, want) in cases {
+            assert!(GOOD.contains(from), "fixture lacks {from}");
+            let text = GOOD.replacen(from, to, 1);
+            let err = parse(&text).expect_err(to).to_string();
+            assert!(err.contains(want), "{to}:\n got: {err}\nwant: {want}");
+        }
+    }
+
+    #[test]
+    fn lower_is_worse_lines_are_checked_the_other_way() {
+        let lower = GOOD.replace("worse = \"higher\"", "worse = \"lower\"");
+        let ok = lower.replace("alarm = 800", "alarm = 100");
+        assert!(
+            parse(&ok).is_ok(),
+            "investigation 500 above alarm 100 is right when lower is worse"
+        );
+        let err = parse(&lower).expect_err("500 below 800").to_string();
+        assert!(
+            err.contains(
+                "investigation line 500 is below the alarm line 800 for a lower-is-worse metric"
+            ),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn urls() {
+        for ok in ["https://a.example/x", "http://10.0.0.1:3000/d"] {
+            assert!(check_url(ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "javascript:alert(1)",
+            "file:///etc/passwd",
+            "https://",
+            "ftp://x",
+            "https://a b",
+            "data:text/html,<b>",
+            "https://x\"onmouseover=\"alert(1)",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn numbers_format_plainly() {
+        for (v, s) in [
+            (500.0, "500"),
+            (0.25, "0.25"),
+            (1234.5678, "1234.6"),
+            (0.001234, "0.001234"),
+            (2.5, "2.5"),
+        ] {
+            assert_eq!(fmt_num(v), s);
+        }
+    }
+}

@@ -1,0 +1,323 @@
+//! Findings: what deserves attention, one record each, and how they are deduplicated and ranked.
+//!
+//! A finding carries its kind, where it is (team, service, metric, instance), when (a time span), how
+//! much it matters (severity 0–100), the evidence numbers and one plain sentence. Ranking sorts by
+//! severity, then recency; deduplication makes sure one incident on one series is told once.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+/// The kinds of finding, in the order of DESIGN.md §3.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    AlarmBreach,
+    InvestigationBreach,
+    SeasonalAnomaly,
+    DriftTowardLine,
+    LineTooLoose,
+    GrowingVolatility,
+    LevelShift,
+    MissingData,
+    OddOneOut,
+    SourceError,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 10] = [
+        Kind::AlarmBreach,
+        Kind::InvestigationBreach,
+        Kind::SeasonalAnomaly,
+        Kind::DriftTowardLine,
+        Kind::LineTooLoose,
+        Kind::GrowingVolatility,
+        Kind::LevelShift,
+        Kind::MissingData,
+        Kind::OddOneOut,
+        Kind::SourceError,
+    ];
+
+    /// Stable machine name (as in JSON).
+    pub fn key(self) -> &'static str {
+        match self {
+            Kind::AlarmBreach => "alarm_breach",
+            Kind::InvestigationBreach => "investigation_breach",
+            Kind::SeasonalAnomaly => "seasonal_anomaly",
+            Kind::DriftTowardLine => "drift_toward_line",
+            Kind::LineTooLoose => "line_too_loose",
+            Kind::GrowingVolatility => "growing_volatility",
+            Kind::LevelShift => "level_shift",
+            Kind::MissingData => "missing_data",
+            Kind::OddOneOut => "odd_one_out",
+            Kind::SourceError => "source_error",
+        }
+    }
+
+    /// Human label.
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::AlarmBreach => "alarm breach",
+            Kind::InvestigationBreach => "investigation breach",
+            Kind::SeasonalAnomaly => "seasonal anomaly",
+            Kind::DriftTowardLine => "drift toward a line",
+            Kind::LineTooLoose => "line too loose",
+            Kind::GrowingVolatility => "growing volatility",
+            Kind::LevelShift => "level shift",
+            Kind::MissingData => "missing data",
+            Kind::OddOneOut => "odd one out",
+            Kind::SourceError => "source error",
+        }
+    }
+
+    pub fn from_key(s: &str) -> Option<Kind> {
+        Kind::ALL
+            .into_iter()
+            .find(|k| k.key() == s || k.label() == s)
+    }
+}
+
+/// An evidence value: a number or a short text (a time, a proposed line, a list of weekly values).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Evidence {
+    Number(f64),
+    Text(String),
+    Numbers(Vec<f64>),
+}
+
+impl From<f64> for Evidence {
+    fn from(v: f64) -> Self {
+        if v.is_finite() {
+            Evidence::Number(v)
+        } else {
+            Evidence::Text(v.to_string())
+        }
+    }
+}
+impl From<String> for Evidence {
+    fn from(v: String) -> Self {
+        Evidence::Text(v)
+    }
+}
+impl From<&str> for Evidence {
+    fn from(v: &str) -> Self {
+        Evidence::Text(v.to_string())
+    }
+}
+impl From<Vec<f64>> for Evidence {
+    fn from(v: Vec<f64>) -> Self {
+        Evidence::Numbers(
+            v.into_iter()
+                .map(|x| if x.is_finite() { x } else { 0.0 })
+                .collect(),
+        )
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub kind: Kind,
+    pub team: String,
+    pub service: String,
+    /// Metric id.
+    pub metric: String,
+    pub metric_name: String,
+    pub instance: Option<String>,
+    /// Unix seconds, `[start, end)`.
+    pub start: i64,
+    pub end: i64,
+    /// 0–100.
+    pub severity: u8,
+    /// One plain sentence.
+    pub sentence: String,
+    pub evidence: BTreeMap<String, Evidence>,
+}
+
+impl Finding {
+    /// A finding of `kind` on a metric, filled in by the detector.
+    pub fn new(
+        kind: Kind,
+        m: &crate::config::Metric,
+        start: i64,
+        end: i64,
+        severity: f64,
+        sentence: String,
+    ) -> Finding {
+        Finding {
+            kind,
+            team: m.team.clone(),
+            service: m.service.clone(),
+            metric: m.id.clone(),
+            metric_name: m.name.clone(),
+            instance: None,
+            start,
+            end,
+            severity: severity.round().clamp(0.0, 100.0) as u8,
+            sentence,
+            evidence: BTreeMap::new(),
+        }
+    }
+
+    pub fn with(mut self, key: &str, v: impl Into<Evidence>) -> Finding {
+        self.evidence.insert(key.to_string(), v.into());
+        self
+    }
+
+    /// A stable id: metric, instance, kind and start.
+    pub fn id(&self) -> String {
+        format!(
+            "{}{}:{}:{}",
+            self.metric,
+            self.instance
+                .as_ref()
+                .map(|i| format!("@{i}"))
+                .unwrap_or_default(),
+            self.kind.key(),
+            self.start
+        )
+    }
+
+    fn overlaps(&self, o: &Finding) -> bool {
+        self.start < o.end && o.start < self.end
+    }
+}
+
+/// Deduplicate the findings of one series (same metric and instance) so one incident is told once:
+/// an investigation breach inside an alarm episode, and a seasonal anomaly inside a breach or after a
+/// level shift, are folded into the stronger finding (which gains `also_*` evidence).
+pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
+    fn absorbed_by(weak: Kind, strong: Kind) -> bool {
+        matches!(
+            (weak, strong),
+            (Kind::InvestigationBreach, Kind::AlarmBreach)
+                | (Kind::SeasonalAnomaly, Kind::AlarmBreach)
+                | (Kind::SeasonalAnomaly, Kind::InvestigationBreach)
+                | (Kind::SeasonalAnomaly, Kind::LevelShift)
+        )
+    }
+    let mut keep = vec![true; fs.len()];
+    for i in 0..fs.len() {
+        for j in 0..fs.len() {
+            if i == j
+                || !keep[j]
+                || fs[i].metric != fs[j].metric
+                || fs[i].instance != fs[j].instance
+            {
+                continue;
+            }
+            if absorbed_by(fs[i].kind, fs[j].kind) && fs[i].overlaps(&fs[j]) {
+                keep[i] = false;
+                let key = format!("also_{}", fs[i].kind.key());
+                let n = match fs[j].evidence.get(&key) {
+                    Some(Evidence::Number(n)) => *n + 1.0,
+                    _ => 1.0,
+                };
+                fs[j].evidence.insert(key, Evidence::Number(n));
+                break;
+            }
+        }
+    }
+    let mut k = keep.into_iter();
+    fs.retain(|_| k.next().unwrap_or(true));
+    fs
+}
+
+/// Rank: severity first, then the most recent, then a stable order by team and metric.
+pub fn rank(fs: &mut [Finding]) {
+    fs.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then(b.end.cmp(&a.end))
+            .then(a.team.cmp(&b.team))
+            .then(a.metric.cmp(&b.metric))
+            .then(a.kind.cmp(&b.kind))
+            .then(a.start.cmp(&b.start))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Metric;
+
+    fn f(kind: Kind, start: i64, end: i64, sev: f64) -> Finding {
+        Finding::new(
+            kind,
+            &Metric::bare("m", std::path::Path::new("x.csv"), "m"),
+            start,
+            end,
+            sev,
+            String::new(),
+        )
+    }
+
+    #[test]
+    fn one_incident_is_told_once() {
+        let cases: Vec<(Vec<Finding>, Vec<Kind>)> = vec![
+            (
+                vec![
+                    f(Kind::AlarmBreach, 10, 20, 80.0),
+                    f(Kind::InvestigationBreach, 5, 25, 50.0),
+                    f(Kind::SeasonalAnomaly, 12, 14, 30.0),
+                ],
+                vec![Kind::AlarmBreach],
+            ),
+            (
+                vec![
+                    f(Kind::AlarmBreach, 10, 20, 80.0),
+                    f(Kind::InvestigationBreach, 30, 40, 50.0),
+                ],
+                vec![Kind::AlarmBreach, Kind::InvestigationBreach],
+            ),
+            (
+                vec![
+                    f(Kind::LevelShift, 100, 200, 40.0),
+                    f(Kind::SeasonalAnomaly, 150, 160, 30.0),
+                    f(Kind::SeasonalAnomaly, 10, 20, 30.0),
+                ],
+                vec![Kind::LevelShift, Kind::SeasonalAnomaly],
+            ),
+            (
+                vec![
+                    f(Kind::MissingData, 0, 10, 60.0),
+                    f(Kind::LineTooLoose, 0, 10, 20.0),
+                ],
+                vec![Kind::MissingData, Kind::LineTooLoose],
+            ),
+        ];
+        for (input, want) in cases {
+            let got: Vec<Kind> = dedupe(input).iter().map(|x| x.kind).collect();
+            assert_eq!(got, want);
+        }
+        let merged = dedupe(vec![
+            f(Kind::AlarmBreach, 10, 20, 80.0),
+            f(Kind::SeasonalAnomaly, 12, 14, 30.0),
+        ]);
+        assert_eq!(
+            merged[0].evidence.get("also_seasonal_anomaly"),
+            Some(&Evidence::Number(1.0))
+        );
+    }
+
+    #[test]
+    fn ranking_is_by_severity_then_recency() {
+        let mut v = vec![
+            f(Kind::SeasonalAnomaly, 0, 10, 30.0),
+            f(Kind::AlarmBreach, 0, 5, 90.0),
+            f(Kind::SeasonalAnomaly, 0, 50, 30.0),
+        ];
+        rank(&mut v);
+        assert_eq!((v[0].severity, v[1].end, v[2].end), (90, 50, 10));
+    }
+
+    #[test]
+    fn kinds_round_trip() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_key(k.key()), Some(k));
+            assert_eq!(Kind::from_key(k.label()), Some(k));
+        }
+    }
+}

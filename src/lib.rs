@@ -1,0 +1,14 @@
+//! Flywheel core: everything the weekly operational review needs, with no knowledge of any UI.
+//!
+//! The flow is one-way: [`source`] → [`series`] → [`analysis`] → [`finding`] → [`chart`] / [`report`].
+//! [`review::Review`] runs it; [`config::Workspace`] says what to review.
+
+pub mod analysis;
+pub mod config;
+pub mod finding;
+pub mod review;
+pub mod series;
+pub mod source;
+pub mod synth;
+pub mod text;
+pub mod time;

@@ -1,0 +1,399 @@
+//! The review: load a workspace, pick the review range, align, fit, flag and rank — the pipeline
+//! `source → series → analysis → findings` in one place, with per-stage timings.
+//!
+//! A [`Review`] keeps the fits, so [`Review::reflag`] applies a new sensitivity without refitting.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::analysis::{self, Context, Fit, Params};
+use crate::config::{ConfigError, Metric, Workspace};
+use crate::finding::{self, Finding, Kind};
+use crate::series::{self, AlignStats, Grid, RawSeries};
+use crate::source::{self, Progress, SourceError};
+use crate::text;
+use crate::time;
+
+#[derive(Debug, Error)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("nothing to review: {0}")]
+    NoData(String),
+    #[error("bad review range: {0}")]
+    Range(String),
+}
+
+/// Which range to review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RangeSpec {
+    /// The last complete week (in the workspace's time zone) of the data.
+    #[default]
+    LastCompleteWeek,
+    /// The week containing this instant.
+    WeekOf(i64),
+    /// An explicit `[from, to)`.
+    Explicit { from: i64, to: i64 },
+}
+
+/// One metric's aligned data and its fit.
+#[derive(Debug, Clone)]
+pub struct SeriesFit {
+    pub metric: Metric,
+    /// Grid values of the metric (instances aggregated: summed for sums/counts, averaged otherwise).
+    pub values: Vec<f64>,
+    /// Per-instance grid values, when the metric has named instances.
+    pub instances: Vec<(String, Vec<f64>)>,
+    pub fit: Fit,
+    pub stats: AlignStats,
+}
+
+/// Something the review had to do to the input, said plainly.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Warning {
+    pub metric: String,
+    pub file: String,
+    pub message: String,
+}
+
+/// Milliseconds spent per stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Timings {
+    pub load_ms: f64,
+    pub align_ms: f64,
+    pub baseline_ms: f64,
+    pub detect_ms: f64,
+    pub rank_ms: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub workspace: Workspace,
+    pub ctx: Context,
+    pub series: Vec<SeriesFit>,
+    pub errors: Vec<(Metric, SourceError)>,
+    pub warnings: Vec<Warning>,
+    pub params: Params,
+    pub findings: Vec<Finding>,
+    pub timings: Timings,
+    /// Why the range is what it is (e.g. "last complete week", or a note for short data).
+    pub range_note: String,
+    pub rows: usize,
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+impl Review {
+    /// Run a review of an opened workspace.
+    pub fn run(
+        ws: Workspace,
+        range: RangeSpec,
+        params: Params,
+        progress: &dyn Progress,
+    ) -> Result<Review, ReviewError> {
+        let t = Instant::now();
+        let loaded = source::load(&ws, progress);
+        let load_ms = ms(t);
+        let mut review = Review::from_loaded(ws, loaded, range, params, progress)?;
+        review.timings.load_ms = load_ms;
+        Ok(review)
+    }
+
+    /// Review already-loaded data (used by [`Review::run`], the quality suite and the benchmark).
+    pub fn from_loaded(
+        mut ws: Workspace,
+        loaded: source::Loaded,
+        range: RangeSpec,
+        params: Params,
+        progress: &dyn Progress,
+    ) -> Result<Review, ReviewError> {
+        let mut timings = Timings::default();
+        let t = Instant::now();
+        let mut ok: Vec<(Metric, Vec<(Option<String>, RawSeries)>)> = Vec::new();
+        let mut errors = Vec::new();
+        for md in loaded.metrics {
+            match md.result {
+                Ok(inst) => ok.push((md.metric, inst)),
+                Err(e) => errors.push((md.metric, e)),
+            }
+        }
+        if ws.bare_file.is_some() {
+            ws.metrics = ok
+                .iter()
+                .map(|(m, _)| m.clone())
+                .chain(errors.iter().map(|(m, _)| m.clone()))
+                .collect();
+        }
+        let all_raw = || ok.iter().flat_map(|(_, i)| i.iter().map(|(_, r)| r));
+        let t_max = all_raw().filter_map(RawSeries::last_time).reduce(f64::max);
+        let t_min = all_raw().filter_map(RawSeries::first_time).reduce(f64::min);
+        let (Some(t_max), Some(t_min)) = (t_max, t_min) else {
+            let why = match errors.first() {
+                Some((_, e)) => format!(
+                    "no series could be loaded ({} error{}; first: {e})",
+                    errors.len(),
+                    if errors.len() == 1 { "" } else { "s" }
+                ),
+                None => "the data has no values".to_string(),
+            };
+            return Err(ReviewError::NoData(why));
+        };
+        let step = match ws.step {
+            Some(s) => s,
+            None => {
+                let s = ok
+                    .first()
+                    .and_then(|(_, i)| i.first())
+                    .and_then(|(_, r)| series::infer_step(&r.times))
+                    .unwrap_or(300);
+                ws.step = Some(s);
+                s
+            }
+        };
+        let (start, end, note) = pick_range(&ws, range, step, t_min, t_max)?;
+        let weeks_of_data = ((start as f64 - t_min) / time::WEEK as f64).ceil().max(0.0) as usize;
+        let history = (ws.history_weeks as usize).min(weeks_of_data);
+        let ctx = Context::new(ws.tz, ws.week_starts, step, start, end, history);
+        if ctx.review_len() == 0 {
+            return Err(ReviewError::Range(
+                "the review range holds no grid point".into(),
+            ));
+        }
+
+        let total = ok.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let aligned: Vec<(Metric, Vec<f64>, Vec<(String, Vec<f64>)>, AlignStats)> = ok
+            .into_par_iter()
+            .map(|(m, inst)| {
+                let (values, instances, stats) = align_metric(&m, &inst, &ctx.grid);
+                let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                progress.update("align", n, total);
+                (m, values, instances, stats)
+            })
+            .collect();
+        timings.align_ms = ms(t);
+
+        let t = Instant::now();
+        let series: Vec<SeriesFit> = aligned
+            .into_par_iter()
+            .map(|(metric, values, instances, stats)| {
+                let fit = analysis::fit(&ctx, &values);
+                SeriesFit {
+                    metric,
+                    values,
+                    instances,
+                    fit,
+                    stats,
+                }
+            })
+            .collect();
+        timings.baseline_ms = ms(t);
+        let warnings = series
+            .iter()
+            .flat_map(|s| warnings_of(&s.metric, &s.stats))
+            .collect();
+        let mut review = Review {
+            workspace: ws,
+            ctx,
+            series,
+            errors,
+            warnings,
+            params,
+            findings: vec![],
+            timings,
+            range_note: note,
+            rows: loaded.rows,
+        };
+        review.reflag(params);
+        Ok(review)
+    }
+
+    /// Re-run the detectors at new parameters without refitting; updates timings of detect and rank.
+    pub fn reflag(&mut self, params: Params) {
+        self.params = params;
+        let t = Instant::now();
+        let ctx = &self.ctx;
+        let mut fs: Vec<Finding> = self
+            .series
+            .par_iter()
+            .flat_map_iter(|s| {
+                let mut f = analysis::detect::detect(ctx, &s.metric, &s.values, &s.fit, &params);
+                f.extend(analysis::group::odd_one_out(
+                    ctx,
+                    &s.metric,
+                    &s.instances,
+                    &params,
+                ));
+                finding::dedupe(f)
+            })
+            .collect();
+        fs.extend(self.errors.iter().map(|(m, e)| source_error(ctx, m, e)));
+        self.timings.detect_ms = ms(t);
+        let t = Instant::now();
+        finding::rank(&mut fs);
+        self.findings = fs;
+        self.timings.rank_ms = ms(t);
+    }
+
+    /// Count of findings of each kind.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    pub fn series_of(&self, metric: &str) -> Option<&SeriesFit> {
+        self.series.iter().find(|s| s.metric.id == metric)
+    }
+}
+
+fn source_error(ctx: &Context, m: &Metric, e: &SourceError) -> Finding {
+    let sentence = format!(
+        "{} could not be loaded, so it was not reviewed: {e}.",
+        text::subject(m)
+    );
+    Finding::new(
+        Kind::SourceError,
+        m,
+        ctx.review_start(),
+        ctx.review_end(),
+        55.0,
+        sentence,
+    )
+    .with("file", e.path.display().to_string())
+    .with("line", e.line.map(|l| l as f64).unwrap_or(f64::NAN))
+    .with("series", e.series.clone().unwrap_or_default())
+    .with("error", e.message.clone())
+}
+
+/// Choose `[start, end)` and say why.
+fn pick_range(
+    ws: &Workspace,
+    range: RangeSpec,
+    step: i64,
+    t_min: f64,
+    t_max: f64,
+) -> Result<(i64, i64, String), ReviewError> {
+    let tz = &ws.tz;
+    let last = t_max.floor() as i64;
+    match range {
+        RangeSpec::Explicit { from, to } => {
+            if to <= from {
+                return Err(ReviewError::Range(format!(
+                    "--to ({}) must be after --from ({})",
+                    time::long_label(tz, to),
+                    time::long_label(tz, from)
+                )));
+            }
+            Ok((from, to, "the range asked for".into()))
+        }
+        RangeSpec::WeekOf(t) => {
+            let w = time::week_start_of(tz, ws.week_starts, t);
+            Ok((
+                w,
+                time::add_weeks(tz, w, 1),
+                format!("the week of {}", time::local_date(tz, w)),
+            ))
+        }
+        RangeSpec::LastCompleteWeek => {
+            let w = time::week_start_of(tz, ws.week_starts, last);
+            let next = time::add_weeks(tz, w, 1);
+            let (s, e) = if last + step >= next {
+                (w, next)
+            } else {
+                (time::add_weeks(tz, w, -1), w)
+            };
+            if (s as f64) < t_min {
+                // Less than one complete week of data: review the last 7 days (or all of it).
+                let end = last + step;
+                let start = (end - time::WEEK).max(t_min.floor() as i64);
+                return Ok((start, end, "the data holds no complete week, so the last 7 days (or all of the data) are reviewed".into()));
+            }
+            Ok((
+                s,
+                e,
+                format!(
+                    "the last complete week ({} – {})",
+                    time::local_date(tz, s),
+                    time::local_date(tz, e - 1)
+                ),
+            ))
+        }
+    }
+}
+
+/// Align a metric's instances on the grid and aggregate them into the metric's series.
+fn align_metric(
+    m: &Metric,
+    inst: &[(Option<String>, RawSeries)],
+    grid: &Grid,
+) -> (Vec<f64>, Vec<(String, Vec<f64>)>, AlignStats) {
+    let mut stats = AlignStats::default();
+    let mut per: Vec<(String, Vec<f64>)> = Vec::with_capacity(inst.len());
+    for (name, raw) in inst {
+        let (v, st) = series::align(raw, grid);
+        stats.samples += st.samples;
+        stats.non_finite += st.non_finite;
+        stats.unsorted += st.unsorted;
+        stats.merged_points += st.merged_points;
+        stats.off_grid += st.off_grid;
+        stats.outside += st.outside;
+        per.push((name.clone().unwrap_or_default(), v));
+    }
+    if per.len() == 1 && per[0].0.is_empty() {
+        let (_, v) = per.pop().unwrap_or_default();
+        return (v, vec![], stats);
+    }
+    let sum = m.sums_across_instances();
+    let values = (0..grid.len)
+        .map(|i| {
+            let (mut s, mut c) = (0.0, 0usize);
+            for (_, v) in &per {
+                if v[i].is_finite() {
+                    s += v[i];
+                    c += 1;
+                }
+            }
+            match (c, sum) {
+                (0, _) => f64::NAN,
+                (_, true) => s,
+                (_, false) => s / c as f64,
+            }
+        })
+        .collect();
+    (values, per, stats)
+}
+
+fn warnings_of(m: &Metric, st: &AlignStats) -> Vec<Warning> {
+    let file = match &m.source {
+        crate::config::Source::File { path, .. } => path.display().to_string(),
+    };
+    let mut out = Vec::new();
+    let mut say = |msg: String| {
+        out.push(Warning {
+            metric: m.id.clone(),
+            file: file.clone(),
+            message: msg,
+        })
+    };
+    if st.non_finite > 0 {
+        say(format!(
+            "{} NaN, infinite or empty value{} treated as missing",
+            st.non_finite,
+            if st.non_finite == 1 { "" } else { "s" }
+        ));
+    }
+    if st.unsorted > 0 {
+        say(format!(
+            "{} row{} out of time order (placed by timestamp)",
+            st.unsorted,
+            if st.unsorted == 1 { "" } else { "s" }
+        ));
+    }
+    if st.merged_points > 0 {
+        say(format!("{} grid point{} received more than one sample (duplicates or sub-step sampling; averaged)", st.merged_points, if st.merged_points == 1 { "" } else { "s" }));
+    }
+    out
+}

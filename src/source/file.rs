@@ -1,0 +1,527 @@
+//! CSV and Parquet metric files, read with polars into raw series keyed by (series, instance).
+//!
+//! Two layouts are accepted: **long** (`timestamp, series, value` plus an optional `instance` column) and
+//! **bare** (`timestamp, value`: one series). Column names are matched case-insensitively with a few
+//! common aliases. Timestamps may be text (RFC 3339 / ISO 8601, naive ones read in the workspace's time
+//! zone), epoch numbers (s, ms, µs or ns by magnitude), or Parquet date-times. Values that are empty, NaN
+//! or ±∞ are missing; any other non-number is an error naming the line.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, NaiveDate};
+use chrono_tz::Tz;
+use polars::prelude::*;
+
+use super::SourceError;
+use crate::series::RawSeries;
+use crate::time::{self, EpochUnit};
+
+/// Series key and optional instance label.
+pub type SeriesKey = (String, Option<String>);
+
+/// Everything one file holds.
+#[derive(Debug, Default)]
+pub struct FileData {
+    pub series: HashMap<SeriesKey, RawSeries>,
+    /// True when the file has no series column (a bare `timestamp,value` file).
+    pub bare: bool,
+    pub rows: usize,
+}
+
+impl FileData {
+    /// Distinct series keys, sorted.
+    pub fn keys(&self) -> Vec<String> {
+        let mut k: Vec<String> = self.series.keys().map(|(s, _)| s.clone()).collect();
+        k.sort();
+        k.dedup();
+        k
+    }
+}
+
+const TIME_NAMES: [&str; 7] = [
+    "timestamp",
+    "time",
+    "ts",
+    "datetime",
+    "date",
+    "t",
+    "@timestamp",
+];
+const VALUE_NAMES: [&str; 4] = ["value", "val", "y", "v"];
+const SERIES_NAMES: [&str; 5] = ["series", "metric", "key", "name", "series_key"];
+const INSTANCE_NAMES: [&str; 4] = ["instance", "host", "pod", "node"];
+
+enum Format {
+    Csv,
+    Parquet,
+}
+
+fn format_of(path: &Path) -> Result<Format, SourceError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    match ext.as_str() {
+        "csv" | "txt" | "tsv" => Ok(Format::Csv),
+        "parquet" | "pq" => Ok(Format::Parquet),
+        _ => Err(SourceError::file(
+            path,
+            format!("unknown file type `.{ext}`: use .csv or .parquet"),
+        )),
+    }
+}
+
+/// Read a metric file. `tz` is used for naive timestamps.
+pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
+    let meta = std::fs::metadata(path)
+        .map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
+    if meta.is_dir() {
+        return Err(SourceError::file(
+            path,
+            "is a folder, not a data file".into(),
+        ));
+    }
+    if meta.len() == 0 {
+        return Err(SourceError::file(path, "the file is empty".into()));
+    }
+    let (df, first_line) = match format_of(path)? {
+        Format::Csv => read_csv(path)?,
+        Format::Parquet => {
+            let f = std::fs::File::open(path)
+                .map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
+            let df = ParquetReader::new(f).finish().map_err(|e| {
+                SourceError::file(
+                    path,
+                    format!("not a readable Parquet file: {}", polars_msg(&e)),
+                )
+            })?;
+            (df, None)
+        }
+    };
+    frame_to_series(path, &df, first_line, tz)
+}
+
+/// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame and the
+/// file line of the first data row. A file whose first row is data (no header) is read again without one.
+fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>), SourceError> {
+    let sep = if path
+        .extension()
+        .map(|e| e.eq_ignore_ascii_case("tsv"))
+        .unwrap_or(false)
+    {
+        b'\t'
+    } else {
+        b','
+    };
+    let read = |header: bool| -> Result<DataFrame, SourceError> {
+        CsvReadOptions::default()
+            .with_has_header(header)
+            .with_infer_schema_length(Some(0))
+            .with_parse_options(CsvParseOptions::default().with_separator(sep))
+            .try_into_reader_with_file_path(Some(path.to_path_buf()))
+            .and_then(|r| r.finish())
+            .map_err(|e| {
+                SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e)))
+            })
+    };
+    let df = read(true)?;
+    let first_name = df
+        .get_column_names()
+        .first()
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    if time::parse_timestamp(&first_name, &Tz::UTC).is_ok() {
+        return Ok((read(false)?, Some(1)));
+    }
+    Ok((df, Some(2)))
+}
+
+fn polars_msg(e: &PolarsError) -> String {
+    e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+fn find_col<'a>(df: &'a DataFrame, names: &[&str]) -> Option<&'a Column> {
+    df.columns()
+        .iter()
+        .find(|c| names.iter().any(|n| c.name().eq_ignore_ascii_case(n)))
+}
+
+/// Where a row is, for messages: a file line for CSV, a row number for Parquet.
+fn at(first_line: Option<usize>, row: usize) -> Option<usize> {
+    first_line.map(|l| l + row)
+}
+
+fn frame_to_series(
+    path: &Path,
+    df: &DataFrame,
+    first_line: Option<usize>,
+    tz: &Tz,
+) -> Result<FileData, SourceError> {
+    let cols = df.columns();
+    if df.height() == 0 {
+        return Err(SourceError::file(
+            path,
+            "the file has a header but no rows".into(),
+        ));
+    }
+    if cols.len() < 2 {
+        return Err(SourceError::file(
+            path,
+            format!(
+                "needs at least two columns (timestamp and value), found {}",
+                cols.len()
+            ),
+        ));
+    }
+    let series_col = find_col(df, &SERIES_NAMES);
+    let instance_col = find_col(df, &INSTANCE_NAMES);
+    let time_col = find_col(df, &TIME_NAMES).unwrap_or(&cols[0]);
+    let value_col = match find_col(df, &VALUE_NAMES) {
+        Some(c) => c,
+        None if cols.len() == 2 => &cols[1],
+        None => {
+            let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
+            return Err(SourceError::file(
+                path,
+                format!("no `value` column (columns are: {})", names.join(", ")),
+            ));
+        }
+    };
+    let times = timestamps(path, time_col.as_materialized_series(), first_line, tz)?;
+    let values = numbers(path, value_col.as_materialized_series(), first_line)?;
+    let keys = labels(series_col);
+    let instances = labels(instance_col);
+
+    let mut data = FileData {
+        bare: series_col.is_none(),
+        rows: df.height(),
+        ..FileData::default()
+    };
+    let default_key = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    // Rows of one series are usually contiguous: keep the current buffer and only hash on a change.
+    let mut current: Option<SeriesKey> = None;
+    let mut buf = RawSeries::default();
+    for row in 0..df.height() {
+        let key = keys
+            .as_ref()
+            .map(|k| k[row].as_deref())
+            .unwrap_or(Some(default_key.as_str()));
+        let Some(key) = key else {
+            return Err(SourceError {
+                path: path.to_path_buf(),
+                line: at(first_line, row),
+                series: None,
+                message: "the series cell is empty".into(),
+            });
+        };
+        let inst = instances.as_ref().and_then(|i| i[row].as_deref());
+        let same = matches!(&current, Some((k, i)) if k == key && i.as_deref() == inst);
+        if !same {
+            if let Some(k) = current.take() {
+                data.series
+                    .entry(k)
+                    .or_default()
+                    .extend(std::mem::take(&mut buf));
+            }
+            current = Some((key.to_string(), inst.map(str::to_string)));
+        }
+        buf.push(times[row], values[row]);
+    }
+    if let Some(k) = current {
+        data.series.entry(k).or_default().extend(buf);
+    }
+    Ok(data)
+}
+
+impl RawSeries {
+    fn extend(&mut self, other: RawSeries) {
+        if self.is_empty() {
+            *self = other;
+        } else {
+            self.times.extend(other.times);
+            self.values.extend(other.values);
+        }
+    }
+}
+
+fn labels(col: Option<&Column>) -> Option<Vec<Option<String>>> {
+    let s = col?.as_materialized_series().cast(&DataType::String).ok()?;
+    let ca = s.str().ok()?;
+    Some(
+        ca.iter()
+            .map(|v| v.map(|x| x.trim().to_string()).filter(|x| !x.is_empty()))
+            .collect(),
+    )
+}
+
+fn timestamps(
+    path: &Path,
+    s: &Series,
+    first_line: Option<usize>,
+    tz: &Tz,
+) -> Result<Vec<f64>, SourceError> {
+    let bad = |row: usize, msg: String| SourceError {
+        path: path.to_path_buf(),
+        line: at(first_line, row),
+        series: None,
+        message: msg,
+    };
+    match s.dtype() {
+        DataType::String => {
+            let ca = s.str().map_err(|e| bad(0, polars_msg(&e)))?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (row, v) in ca.iter().enumerate() {
+                let v = v.ok_or_else(|| bad(row, "the timestamp is empty".into()))?;
+                out.push(time::parse_timestamp(v, tz).map_err(|e| bad(row, e.to_string()))?);
+            }
+            Ok(out)
+        }
+        DataType::Datetime(unit, zone) => {
+            let per_sec = match unit {
+                TimeUnit::Milliseconds => 1e3,
+                TimeUnit::Microseconds => 1e6,
+                TimeUnit::Nanoseconds => 1e9,
+            };
+            let raw = s.cast(&DataType::Int64).map_err(|e| bad(0, polars_msg(&e)))?;
+            let ca = raw.i64().map_err(|e| bad(0, polars_msg(&e)))?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (row, v) in ca.iter().enumerate() {
+                let v = v.ok_or_else(|| bad(row, "the timestamp is empty".into()))? as f64 / per_sec;
+                out.push(if zone.is_some() { v } else { naive_secs_to_utc(v, tz) });
+            }
+            Ok(out)
+        }
+        DataType::Date => {
+            let raw = s.cast(&DataType::Int32).map_err(|e| bad(0, polars_msg(&e)))?;
+            let ca = raw.i32().map_err(|e| bad(0, polars_msg(&e)))?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (row, v) in ca.iter().enumerate() {
+                let days = v.ok_or_else(|| bad(row, "the date is empty".into()))?;
+                let date = NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|d| d.checked_add_signed(chrono::Duration::days(days as i64)));
+                let date = date.ok_or_else(|| bad(row, format!("date {days} is out of range")))?;
+                out.push(time::local_midnight(tz, date) as f64);
+            }
+            Ok(out)
+        }
+        dt if dt.is_primitive_numeric() => {
+            let f = s.cast(&DataType::Float64).map_err(|e| bad(0, polars_msg(&e)))?;
+            let ca = f.f64().map_err(|e| bad(0, polars_msg(&e)))?;
+            let unit = ca.iter().flatten().find(|v| v.is_finite()).map(EpochUnit::guess).unwrap_or(EpochUnit::Seconds);
+            let mut out = Vec::with_capacity(ca.len());
+            for (row, v) in ca.iter().enumerate() {
+                match v {
+                    Some(v) if v.is_finite() => out.push(unit.to_secs(v)),
+                    _ => return Err(bad(row, "the timestamp is empty or not finite".into())),
+                }
+            }
+            Ok(out)
+        }
+        other => Err(bad(0, format!("the timestamp column `{}` has type {other}; expected text, an epoch number or a date-time", s.name()))),
+    }
+}
+
+/// A naive (zone-less) timestamp in seconds, read as wall-clock time in `tz`.
+fn naive_secs_to_utc(v: f64, tz: &Tz) -> f64 {
+    let whole = v.floor();
+    match DateTime::from_timestamp(whole as i64, 0) {
+        Some(dt) => time::local_to_utc(tz, &dt.naive_utc()) as f64 + (v - whole),
+        None => v,
+    }
+}
+
+fn numbers(path: &Path, s: &Series, first_line: Option<usize>) -> Result<Vec<f64>, SourceError> {
+    let bad = |row: usize, msg: String| SourceError {
+        path: path.to_path_buf(),
+        line: at(first_line, row),
+        series: None,
+        message: msg,
+    };
+    match s.dtype() {
+        DataType::String => {
+            let ca = s.str().map_err(|e| bad(0, polars_msg(&e)))?;
+            let mut out = Vec::with_capacity(ca.len());
+            for (row, v) in ca.iter().enumerate() {
+                out.push(parse_value(v.unwrap_or("")).ok_or_else(|| {
+                    bad(
+                        row,
+                        format!("value `{}` is not a number", v.unwrap_or_default()),
+                    )
+                })?);
+            }
+            Ok(out)
+        }
+        dt if dt.is_primitive_numeric() || dt.is_bool() => {
+            let f = s
+                .cast(&DataType::Float64)
+                .map_err(|e| bad(0, polars_msg(&e)))?;
+            let ca = f.f64().map_err(|e| bad(0, polars_msg(&e)))?;
+            Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
+        }
+        other => Err(bad(
+            0,
+            format!(
+                "the value column `{}` has type {other}; expected numbers",
+                s.name()
+            ),
+        )),
+    }
+}
+
+/// A numeric cell: empty, `NaN`, `null`, `inf` and friends are missing (NaN); other text is an error.
+pub fn parse_value(v: &str) -> Option<f64> {
+    let t = v.trim();
+    match t.to_ascii_lowercase().as_str() {
+        "" | "nan" | "null" | "none" | "na" | "n/a" | "-" => return Some(f64::NAN),
+        _ => {}
+    }
+    let x: f64 = t.parse().ok()?;
+    Some(if x.is_finite() { x } else { f64::NAN })
+}
+
+/// Write a long-format frame to Parquet (zstd). Used by the sample generator, the benchmark and tests.
+pub fn write_long_parquet(path: &Path, rows: &LongRows) -> Result<(), SourceError> {
+    let mut cols = vec![
+        Column::new("timestamp".into(), &rows.timestamps_ms),
+        Column::new("series".into(), &rows.series),
+        Column::new("value".into(), &rows.values),
+    ];
+    if rows.instances.iter().any(Option::is_some) {
+        cols.push(Column::new("instance".into(), &rows.instances));
+    }
+    let mut df =
+        DataFrame::new_infer_height(cols).map_err(|e| SourceError::file(path, polars_msg(&e)))?;
+    let f = std::fs::File::create(path)
+        .map_err(|e| SourceError::file(path, format!("cannot create: {e}")))?;
+    ParquetWriter::new(f)
+        .with_compression(ParquetCompression::Zstd(None))
+        .finish(&mut df)
+        .map_err(|e| SourceError::file(path, polars_msg(&e)))?;
+    Ok(())
+}
+
+/// Rows of a long-format file, column by column.
+#[derive(Debug, Default)]
+pub struct LongRows {
+    pub timestamps_ms: Vec<i64>,
+    pub series: Vec<String>,
+    pub instances: Vec<Option<String>>,
+    pub values: Vec<f64>,
+}
+
+impl LongRows {
+    pub fn push(&mut self, t_secs: i64, series: &str, instance: Option<&str>, v: f64) {
+        self.timestamps_ms.push(t_secs * 1000);
+        self.series.push(series.to_string());
+        self.instances.push(instance.map(str::to_string));
+        self.values.push(v);
+    }
+}
+
+/// The path of a source file, resolved against the workspace root.
+pub fn resolve(root: &Path, p: &Path) -> PathBuf {
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        root.join(p)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        let mut f = std::fs::File::create(&p).expect("create");
+        f.write_all(text.as_bytes()).expect("write");
+        p
+    }
+
+    #[test]
+    fn long_and_bare_csv_in_every_timestamp_form() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let tz: Tz = "Europe/Berlin".parse().expect("tz");
+        let cases = [
+            ("long.csv", "timestamp,series,value,instance\n2026-11-09T00:00:00Z,a,1,i1\n2026-11-09T00:05:00Z,a,2,i1\n2026-11-09T00:00:00Z,a,3,i2\n2026-11-09T00:00:00Z,b,NaN,\n", 3usize, 4usize),
+            ("bare.csv", "time,value\n1762646400,1\n1762646700,\n1762647000,inf\n", 1, 3),
+            ("bare_ms.csv", "ts,v\n1762646400000,1.5\n1762646700000,2\n", 1, 2),
+            ("noheader.csv", "2026-11-09 01:00,1\n2026-11-09 01:05,2\n", 1, 2),
+            ("unsorted.csv", "timestamp,value\n2026-11-09T00:10:00+01:00,3\n2026-11-09T00:00:00+01:00,1\n", 1, 2),
+        ];
+        for (name, text, n_series, n_rows) in cases {
+            let p = write(dir.path(), name, text);
+            let d = read_file(&p, &tz).unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(d.series.len(), n_series, "{name}");
+            assert_eq!(d.rows, n_rows, "{name}");
+        }
+        let p = write(dir.path(), "x.csv", "2026-11-09 01:00,1\n");
+        let d = read_file(&p, &tz).expect("naive");
+        let s = d.series.values().next().expect("one");
+        assert_eq!(s.times[0], 1_794_182_400.0, "naive 01:00 Berlin is 00:00Z");
+        let p = write(
+            dir.path(),
+            "nan.csv",
+            "time,value\n1762646400,\n1762646700,NaN\n1762646800,-inf\n",
+        );
+        let d = read_file(&p, &tz).expect("nan");
+        assert!(d
+            .series
+            .values()
+            .next()
+            .expect("one")
+            .values
+            .iter()
+            .all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn bad_files_name_the_file_and_line() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let tz = Tz::UTC;
+        let cases = [
+            ("empty.csv", "", "empty.csv: the file is empty"),
+            ("header.csv", "timestamp,value\n", "header.csv: the file has a header but no rows"),
+            ("badts.csv", "timestamp,value\n2026-11-09T00:00:00Z,1\nyesterday,2\n", "badts.csv:3: `yesterday` is not a timestamp"),
+            ("badval.csv", "timestamp,value\n2026-11-09T00:00:00Z,1\n2026-11-09T00:05:00Z,1\n2026-11-09T00:10:00Z,twelve\n", "badval.csv:4: value `twelve` is not a number"),
+            ("one.csv", "timestamp\n2026-11-09T00:00:00Z\n", "one.csv: needs at least two columns"),
+            ("three.csv", "a,b,c\n1,2,3\n", "three.csv: no `value` column (columns are: a, b, c)"),
+            ("ragged.csv", "timestamp,value\n2026-11-09T00:00:00Z,1,7,8\n", "ragged.csv: not a readable CSV file"),
+            ("x.json", "{}", "x.json: unknown file type `.json`"),
+            ("bad.parquet", "PAR1 not really", "bad.parquet: not a readable Parquet file"),
+        ];
+        for (name, text, want) in cases {
+            let p = write(dir.path(), name, text);
+            let err = read_file(&p, &tz).expect_err(name).to_string();
+            assert!(err.contains(want), "{name}: got `{err}`, want `{want}`");
+        }
+        let missing = read_file(&dir.path().join("nope.csv"), &tz)
+            .expect_err("missing")
+            .to_string();
+        assert!(missing.contains("nope.csv: cannot open"), "{missing}");
+    }
+
+    #[test]
+    fn parquet_round_trip_keeps_instances() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("m.parquet");
+        let mut rows = LongRows::default();
+        for i in 0..10 {
+            rows.push(1_762_646_400 + i * 300, "cpu", Some("i-1"), i as f64);
+            rows.push(1_762_646_400 + i * 300, "cpu", Some("i-2"), 2.0 * i as f64);
+        }
+        rows.push(1_762_646_400, "lat", None, f64::NAN);
+        write_long_parquet(&p, &rows).expect("write");
+        let d = read_file(&p, &Tz::UTC).expect("read");
+        assert_eq!(d.rows, 21);
+        let i2 = &d.series[&("cpu".to_string(), Some("i-2".to_string()))];
+        assert_eq!(i2.values[3], 6.0);
+        assert_eq!(i2.times[1], 1_762_646_700.0);
+        assert!(d.series[&("lat".to_string(), None)].values[0].is_nan());
+        assert_eq!(d.keys(), vec!["cpu".to_string(), "lat".to_string()]);
+    }
+}

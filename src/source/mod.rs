@@ -1,0 +1,230 @@
+//! Sources: where metric data comes from. Every source yields raw series per metric, or a per-metric
+//! [`SourceError`] that becomes a source-error finding while the rest of the review goes on.
+//!
+//! Today the only source is files ([`file`]); the seam is [`load`], which returns one [`MetricData`] per
+//! workspace metric whatever the source was.
+
+pub mod file;
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::config::{Metric, Source, Workspace};
+use crate::series::RawSeries;
+
+/// A source that could not be read, with the place that is wrong.
+#[derive(Debug, Clone, Error, PartialEq, serde::Serialize)]
+#[error("{}{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default(), series.as_ref().map(|s| format!(" (series `{s}`)")).unwrap_or_default())]
+pub struct SourceError {
+    pub path: PathBuf,
+    pub line: Option<usize>,
+    pub series: Option<String>,
+    pub message: String,
+}
+
+impl SourceError {
+    pub fn file(path: &Path, message: String) -> SourceError {
+        SourceError {
+            path: path.to_path_buf(),
+            line: None,
+            series: None,
+            message,
+        }
+    }
+}
+
+/// Progress of long work, reported to whoever shows it (a progress bar, an app event).
+pub trait Progress: Sync {
+    fn update(&self, stage: &str, done: usize, total: usize);
+}
+
+/// A progress sink that shows nothing.
+pub struct Quiet;
+impl Progress for Quiet {
+    fn update(&self, _: &str, _: usize, _: usize) {}
+}
+
+/// One metric's data: its instances (one unnamed instance for a plain series), or why it has none.
+#[derive(Debug)]
+pub struct MetricData {
+    pub metric: Metric,
+    pub result: Result<Vec<(Option<String>, RawSeries)>, SourceError>,
+}
+
+/// What loading produced: data per metric (same order as the workspace's metrics, plus the metrics made
+/// up for a bare file), and notes about the input.
+#[derive(Debug)]
+pub struct Loaded {
+    pub metrics: Vec<MetricData>,
+    pub rows: usize,
+}
+
+/// Load every metric of the workspace. Each file is read once (in parallel) however many metrics use
+/// it. A failure affects only the metrics that use that file or series.
+pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
+    if let Some(path) = &ws.bare_file {
+        return load_bare(ws, path, progress);
+    }
+    let mut files: Vec<PathBuf> = ws
+        .metrics
+        .iter()
+        .map(|m| match &m.source {
+            Source::File { path, .. } => file::resolve(&ws.root, path),
+        })
+        .collect();
+    files.sort();
+    files.dedup();
+    let total = files.len();
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    progress.update("load", 0, total);
+    let read: HashMap<PathBuf, Result<file::FileData, SourceError>> = files
+        .into_par_iter()
+        .map(|p| {
+            let r = file::read_file(&p, &ws.tz);
+            let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+            progress.update("load", n, total);
+            (p, r)
+        })
+        .collect();
+    let rows = read
+        .values()
+        .filter_map(|r| r.as_ref().ok())
+        .map(|d| d.rows)
+        .sum();
+    let mut taken: HashMap<PathBuf, file::FileData> = HashMap::new();
+    let mut errors: HashMap<PathBuf, SourceError> = HashMap::new();
+    for (p, r) in read {
+        match r {
+            Ok(d) => {
+                taken.insert(p, d);
+            }
+            Err(e) => {
+                errors.insert(p, e);
+            }
+        }
+    }
+    // Series are moved out of the file data (not copied) at their last use: 12 M points stay 12 M.
+    let mut uses: HashMap<(PathBuf, String), usize> = HashMap::new();
+    for m in &ws.metrics {
+        let Source::File { path, series } = &m.source;
+        *uses
+            .entry((file::resolve(&ws.root, path), series.clone()))
+            .or_default() += 1;
+    }
+    let metrics = ws
+        .metrics
+        .iter()
+        .map(|m| {
+            let Source::File { path, series } = &m.source;
+            let full = file::resolve(&ws.root, path);
+            let left = uses.get_mut(&(full.clone(), series.clone())).map(|n| {
+                *n -= 1;
+                *n
+            });
+            let result = match (taken.get_mut(&full), errors.get(&full)) {
+                (_, Some(e)) => Err(e.clone()),
+                (Some(d), None) => take_series(d, &full, series, left == Some(0)),
+                (None, None) => Err(SourceError::file(&full, "was not read".into())),
+            };
+            MetricData {
+                metric: m.clone(),
+                result,
+            }
+        })
+        .collect();
+    Loaded { metrics, rows }
+}
+
+/// Take the instances of `key` out of a read file (a bare file serves any key).
+fn take_series(
+    d: &mut file::FileData,
+    path: &Path,
+    key: &str,
+    last_use: bool,
+) -> Result<Vec<(Option<String>, RawSeries)>, SourceError> {
+    let wanted: Vec<file::SeriesKey> = d
+        .series
+        .keys()
+        .filter(|(k, _)| d.bare || k == key)
+        .cloned()
+        .collect();
+    let mut found: Vec<(Option<String>, RawSeries)> = wanted
+        .into_iter()
+        .filter_map(|k| {
+            let s = if last_use {
+                d.series.remove(&k)
+            } else {
+                d.series.get(&k).cloned()
+            };
+            s.map(|s| (if d.bare { None } else { k.1 }, s))
+        })
+        .collect();
+    if found.is_empty() {
+        let keys = d.keys();
+        let sample: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
+        let more = if keys.len() > 5 {
+            format!(", … {} in all", keys.len())
+        } else {
+            String::new()
+        };
+        return Err(SourceError {
+            path: path.to_path_buf(),
+            line: None,
+            series: Some(key.to_string()),
+            message: format!(
+                "no series `{key}` in this file (it has: {}{more})",
+                sample.join(", ")
+            ),
+        });
+    }
+    found.sort_by(|a, b| a.0.cmp(&b.0));
+    Ok(found)
+}
+
+fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
+    progress.update("load", 0, 1);
+    let r = file::read_file(path, &ws.tz);
+    progress.update("load", 1, 1);
+    match r {
+        Err(e) => {
+            let stem = path
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            Loaded {
+                metrics: vec![MetricData {
+                    metric: Metric::bare(&stem, path, ""),
+                    result: Err(e),
+                }],
+                rows: 0,
+            }
+        }
+        Ok(mut d) => {
+            let rows = d.rows;
+            let mut metrics = Vec::new();
+            if d.bare {
+                let stem = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
+                let result = take_series(&mut d, path, "", true);
+                metrics.push(MetricData {
+                    metric: Metric::bare(&stem, path, ""),
+                    result,
+                });
+            } else {
+                for key in d.keys() {
+                    let result = take_series(&mut d, path, &key, true);
+                    metrics.push(MetricData {
+                        metric: Metric::bare(&key, path, &key),
+                        result,
+                    });
+                }
+            }
+            Loaded { metrics, rows }
+        }
+    }
+}

@@ -1,0 +1,140 @@
+//! Plain-language formatting shared by findings and reports: values with units, durations, subjects,
+//! and escaping for HTML and Markdown so user text is always inert.
+
+use crate::config::{fmt_num, Metric};
+
+/// A value with its unit: `412 ms`, `78%`, `1.2k req/s`.
+pub fn value(v: f64, unit: &str) -> String {
+    if !v.is_finite() {
+        return "—".to_string();
+    }
+    let n = if v.abs() >= 10_000.0 {
+        format!("{:.1}k", v / 1000.0).replace(".0k", "k")
+    } else {
+        fmt_num(round_sig(v, 3))
+    };
+    match unit.trim() {
+        "" => n,
+        "%" => format!("{n}%"),
+        u => format!("{n} {u}"),
+    }
+}
+
+/// Round to `digits` significant digits (for display only).
+pub fn round_sig(v: f64, digits: i32) -> f64 {
+    if v == 0.0 || !v.is_finite() {
+        return v;
+    }
+    let mag = 10f64.powi(digits - 1 - v.abs().log10().floor() as i32);
+    (v * mag).round() / mag
+}
+
+/// A duration in words: `40 min`, `3 h 20 min`, `2 d 4 h`.
+pub fn duration(secs: i64) -> String {
+    let m = (secs.max(0) + 30) / 60;
+    if m < 60 {
+        format!("{m} min")
+    } else if m < 24 * 60 {
+        let (h, mm) = (m / 60, m % 60);
+        if mm == 0 {
+            format!("{h} h")
+        } else {
+            format!("{h} h {mm} min")
+        }
+    } else {
+        let (d, h) = (m / 1440, (m % 1440) / 60);
+        if h == 0 {
+            format!("{d} d")
+        } else {
+            format!("{d} d {h} h")
+        }
+    }
+}
+
+/// The subject of a sentence: `payments-api p99 latency`.
+pub fn subject(m: &Metric) -> String {
+    if m.line == 0 || m.service.is_empty() || m.name.contains(&m.service) {
+        m.name.clone()
+    } else {
+        format!("{} {}", m.service, m.name)
+    }
+}
+
+/// Escape text for HTML element content and attribute values.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escape text for Markdown (tables and prose): markup characters are backslash-escaped, HTML is
+/// neutralised, and line breaks become spaces so a cell stays one cell.
+pub fn markdown(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '!' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\n' | '\r' => out.push(' '),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_and_durations_read_plainly() {
+        for (v, u, want) in [
+            (412.37, "ms", "412 ms"),
+            (0.6234, "%", "0.623%"),
+            (78.0, "%", "78%"),
+            (12_345.0, "req/s", "12.3k req/s"),
+            (f64::NAN, "ms", "—"),
+            (3.0, "", "3"),
+        ] {
+            assert_eq!(value(v, u), want);
+        }
+        for (s, want) in [
+            (40 * 60, "40 min"),
+            (200 * 60, "3 h 20 min"),
+            (3 * 3600, "3 h"),
+            (52 * 3600, "2 d 4 h"),
+            (0, "0 min"),
+        ] {
+            assert_eq!(duration(s), want);
+        }
+    }
+
+    #[test]
+    fn user_text_is_inert() {
+        assert_eq!(
+            html("<script>alert('x')</script>&"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
+        );
+        assert_eq!(html("\" onmouseover=\"x"), "&quot; onmouseover=&quot;x");
+        let md = markdown("[click](javascript:alert(1)) <img src=x onerror=alert(1)> | a\nb");
+        assert!(
+            !md.contains("[click](") && !md.contains("<img") && !md.contains('\n'),
+            "{md}"
+        );
+        assert!(md.contains("\\|"));
+    }
+}

@@ -1,0 +1,340 @@
+//! Time handling in one place: steps, time zones, timestamp parsing, and week boundaries in local time.
+//!
+//! Every instant inside Flywheel is an `i64` of Unix seconds (UTC). Local time only matters for two
+//! things — where a week starts and which time-of-week slot a point belongs to — and both are computed
+//! here with the workspace's IANA time zone, so daylight-saving changes are handled in one place.
+
+use chrono::{
+    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
+    Weekday,
+};
+use chrono_tz::Tz;
+use thiserror::Error;
+
+/// Seconds in a day and a week (of 24-hour days; local weeks can be an hour shorter or longer).
+pub const DAY: i64 = 86_400;
+pub const WEEK: i64 = 7 * DAY;
+
+#[derive(Debug, Error, PartialEq)]
+pub enum TimeError {
+    #[error("`{0}` is not a step: use a number and a unit, like `30s`, `5m`, `1h` or `1d`")]
+    BadStep(String),
+    #[error("`{0}` is not an IANA time zone name (like `Europe/Berlin` or `UTC`)")]
+    BadZone(String),
+    #[error("`{0}` is not a weekday (monday … sunday)")]
+    BadWeekday(String),
+    #[error("`{0}` is not a timestamp: use RFC 3339 / ISO 8601 (`2026-11-09T14:05:00Z`, `2026-11-09 14:05`) or epoch seconds/milliseconds")]
+    BadTimestamp(String),
+    #[error("`{0}` is not a date or date-time: use `2026-11-09` or `2026-11-09T14:00`")]
+    BadDate(String),
+}
+
+/// Parse a step such as `5m`, `300s`, `1h`, `1d` into seconds.
+pub fn parse_step(s: &str) -> Result<i64, TimeError> {
+    let t = s.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: i64 = num.parse().map_err(|_| TimeError::BadStep(s.to_string()))?;
+    let mult = match unit.trim() {
+        "s" | "sec" | "" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => DAY,
+        _ => return Err(TimeError::BadStep(s.to_string())),
+    };
+    if n <= 0 || n * mult > DAY {
+        return Err(TimeError::BadStep(s.to_string()));
+    }
+    Ok(n * mult)
+}
+
+/// Format a step back into its shortest form (`300` → `5m`).
+pub fn format_step(secs: i64) -> String {
+    if secs % DAY == 0 {
+        format!("{}d", secs / DAY)
+    } else if secs % 3600 == 0 {
+        format!("{}h", secs / 3600)
+    } else if secs % 60 == 0 {
+        format!("{}m", secs / 60)
+    } else {
+        format!("{secs}s")
+    }
+}
+
+pub fn parse_zone(s: &str) -> Result<Tz, TimeError> {
+    s.trim()
+        .parse::<Tz>()
+        .map_err(|_| TimeError::BadZone(s.to_string()))
+}
+
+pub fn parse_weekday(s: &str) -> Result<Weekday, TimeError> {
+    match s.trim().to_ascii_lowercase().as_str() {
+        "mon" | "monday" => Ok(Weekday::Mon),
+        "tue" | "tuesday" => Ok(Weekday::Tue),
+        "wed" | "wednesday" => Ok(Weekday::Wed),
+        "thu" | "thursday" => Ok(Weekday::Thu),
+        "fri" | "friday" => Ok(Weekday::Fri),
+        "sat" | "saturday" => Ok(Weekday::Sat),
+        "sun" | "sunday" => Ok(Weekday::Sun),
+        _ => Err(TimeError::BadWeekday(s.to_string())),
+    }
+}
+
+/// Resolve a local wall-clock time in `tz` to a UTC instant.
+///
+/// Rule (documented in ARCHITECTURE.md): an ambiguous time (the repeated hour when clocks go back) takes
+/// the earlier instant; a time that does not exist (the hour skipped when clocks go forward) is read with
+/// the offset in force before the gap, i.e. it lands just after the gap.
+pub fn local_to_utc(tz: &Tz, naive: &NaiveDateTime) -> i64 {
+    match tz.from_local_datetime(naive) {
+        LocalResult::Single(t) => t.timestamp(),
+        LocalResult::Ambiguous(a, b) => a.timestamp().min(b.timestamp()),
+        LocalResult::None => {
+            // Use the offset an hour earlier (before the gap).
+            let before = *naive - Duration::hours(3);
+            let off = match tz.from_local_datetime(&before) {
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
+                    t.offset().fix().local_minus_utc() as i64
+                }
+                LocalResult::None => 0,
+            };
+            naive.and_utc().timestamp() - off
+        }
+    }
+}
+
+use chrono::Offset;
+
+/// How a timestamp column is read, chosen once per column from its first values.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum EpochUnit {
+    Seconds,
+    Millis,
+    Micros,
+    Nanos,
+}
+
+impl EpochUnit {
+    /// Pick the unit from the magnitude of a value: seconds up to 1e11 (year 5138), then ms, µs, ns.
+    pub fn guess(v: f64) -> EpochUnit {
+        let a = v.abs();
+        if a < 1e11 {
+            EpochUnit::Seconds
+        } else if a < 1e14 {
+            EpochUnit::Millis
+        } else if a < 1e17 {
+            EpochUnit::Micros
+        } else {
+            EpochUnit::Nanos
+        }
+    }
+    pub fn to_secs(self, v: f64) -> f64 {
+        match self {
+            EpochUnit::Seconds => v,
+            EpochUnit::Millis => v / 1e3,
+            EpochUnit::Micros => v / 1e6,
+            EpochUnit::Nanos => v / 1e9,
+        }
+    }
+}
+
+/// Parse one textual timestamp into Unix seconds (fractional seconds kept as f64).
+///
+/// Accepts RFC 3339 (`2026-11-09T14:05:00Z`, `…+01:00`), ISO 8601 with a space instead of `T`, with or
+/// without seconds and fractions, with or without an offset (naive times are read in `tz`), a bare date
+/// (local midnight), and epoch numbers (unit from magnitude).
+pub fn parse_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
+    let t = s.trim();
+    if t.is_empty() {
+        return Err(TimeError::BadTimestamp(s.to_string()));
+    }
+    if let Ok(v) = t.parse::<f64>() {
+        if !v.is_finite() {
+            return Err(TimeError::BadTimestamp(s.to_string()));
+        }
+        return Ok(EpochUnit::guess(v).to_secs(v));
+    }
+    let norm: String = t.replacen(' ', "T", 1);
+    if let Ok(dt) = DateTime::parse_from_rfc3339(&norm) {
+        return Ok(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
+    }
+    // Offsets without a colon (+0100) or without seconds.
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f%z",
+        "%Y-%m-%dT%H:%M%z",
+        "%Y-%m-%dT%H:%M:%S%.f%#z",
+    ] {
+        if let Ok(dt) = DateTime::parse_from_str(&norm, f) {
+            return Ok(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
+        }
+    }
+    for f in [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+    ] {
+        if let Ok(n) = NaiveDateTime::parse_from_str(&norm, f) {
+            let secs = local_to_utc(tz, &n.with_nanosecond(0).unwrap_or(n));
+            return Ok(secs as f64 + n.nanosecond() as f64 / 1e9);
+        }
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
+        return Ok(local_to_utc(tz, &d.and_time(chrono::NaiveTime::MIN)) as f64);
+    }
+    Err(TimeError::BadTimestamp(s.to_string()))
+}
+
+/// Parse a user-given date or date-time (CLI `--week`, `--from`, `--to`) in `tz`.
+pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
+    parse_timestamp(s, tz)
+        .map(|v| v.floor() as i64)
+        .map_err(|_| TimeError::BadDate(s.to_string()))
+}
+
+/// The UTC instant of local midnight starting `date` in `tz`.
+pub fn local_midnight(tz: &Tz, date: NaiveDate) -> i64 {
+    local_to_utc(tz, &date.and_time(chrono::NaiveTime::MIN))
+}
+
+/// The local date of an instant.
+pub fn local_date(tz: &Tz, t: i64) -> NaiveDate {
+    utc(t).with_timezone(tz).date_naive()
+}
+
+pub fn utc(t: i64) -> DateTime<Utc> {
+    DateTime::<Utc>::from_timestamp(t, 0).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
+}
+
+/// The start (UTC instant of local midnight) of the week containing `t`.
+pub fn week_start_of(tz: &Tz, week_starts: Weekday, t: i64) -> i64 {
+    let d = local_date(tz, t);
+    let back = (d.weekday().num_days_from_monday() as i64
+        - week_starts.num_days_from_monday() as i64)
+        .rem_euclid(7);
+    local_midnight(tz, d - Duration::days(back))
+}
+
+/// The start of the local week `weeks` weeks after the week starting at `start` (negative goes back).
+/// Works on local dates, so a week that contains a DST change is 167 or 169 hours long.
+pub fn add_weeks(tz: &Tz, start: i64, weeks: i64) -> i64 {
+    let d = local_date(tz, start);
+    local_midnight(tz, d + Duration::days(7 * weeks))
+}
+
+/// Local time-of-week in seconds since the start of the local week (0 ..< 7 days).
+pub fn seconds_of_week(tz: &Tz, week_starts: Weekday, t: i64) -> i64 {
+    let l = utc(t).with_timezone(tz);
+    let dow = (l.weekday().num_days_from_monday() as i64
+        - week_starts.num_days_from_monday() as i64)
+        .rem_euclid(7);
+    dow * DAY + l.num_seconds_from_midnight() as i64
+}
+
+/// Human label of an instant in local time, e.g. `Tue 14:05`.
+pub fn short_label(tz: &Tz, t: i64) -> String {
+    utc(t).with_timezone(tz).format("%a %H:%M").to_string()
+}
+
+/// Full local label, e.g. `2026-11-10 14:05 CET`.
+pub fn long_label(tz: &Tz, t: i64) -> String {
+    utc(t)
+        .with_timezone(tz)
+        .format("%Y-%m-%d %H:%M %Z")
+        .to_string()
+}
+
+/// RFC 3339 text of an instant with the local offset.
+pub fn rfc3339(tz: &Tz, t: i64) -> String {
+    utc(t).with_timezone(tz).to_rfc3339()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn berlin() -> Tz {
+        parse_zone("Europe/Berlin").expect("zone")
+    }
+
+    #[test]
+    fn steps() {
+        let cases = [
+            ("5m", Some(300)),
+            ("300s", Some(300)),
+            ("1h", Some(3600)),
+            ("1d", Some(86400)),
+            ("0m", None),
+            ("5x", None),
+            ("", None),
+            ("2d", None),
+        ];
+        for (s, want) in cases {
+            assert_eq!(parse_step(s).ok(), want, "{s}");
+        }
+        assert_eq!(format_step(300), "5m");
+        assert_eq!(format_step(3600), "1h");
+        assert_eq!(format_step(45), "45s");
+    }
+
+    #[test]
+    fn timestamps_in_every_documented_form() {
+        let tz = berlin();
+        let z = 1_762_783_500.0; // 2025-11-10T14:05:00Z
+        let cases = [
+            ("2025-11-10T14:05:00Z", z),
+            ("2025-11-10 14:05:00Z", z),
+            ("2025-11-10T15:05:00+01:00", z),
+            ("2025-11-10T15:05:00+0100", z),
+            ("2025-11-10T15:05+01:00", z),
+            ("2025-11-10T15:05:00", z), // naive: Berlin is UTC+1 in November
+            ("2025-11-10 15:05", z),
+            ("2025-11-10T15:05:00.500", z + 0.5),
+            ("1762783500", z),
+            ("1762783500000", z),
+            ("1762783500000000", z),
+            (" 1762783500 ", z),
+        ];
+        for (s, want) in cases {
+            let got = parse_timestamp(s, &tz).unwrap_or(f64::NAN);
+            assert!((got - want).abs() < 1e-6, "{s}: got {got}, want {want}");
+        }
+        for bad in [
+            "",
+            "yesterday",
+            "2025-13-01T00:00:00",
+            "12:00",
+            "NaN",
+            "inf",
+        ] {
+            assert!(parse_timestamp(bad, &tz).is_err(), "{bad} should fail");
+        }
+    }
+
+    #[test]
+    fn dst_edges_follow_the_documented_rule() {
+        let tz = berlin();
+        // 2026-03-29 02:30 does not exist in Berlin (clocks jump 02:00 → 03:00): read as 03:30 CEST = 01:30Z.
+        let gap = parse_timestamp("2026-03-29T02:30:00", &tz).unwrap_or(0.0) as i64;
+        assert_eq!(utc(gap).to_rfc3339(), "2026-03-29T01:30:00+00:00");
+        // 2026-10-25 02:30 happens twice: the earlier (CEST, 00:30Z) is taken.
+        let amb = parse_timestamp("2026-10-25T02:30:00", &tz).unwrap_or(0.0) as i64;
+        assert_eq!(utc(amb).to_rfc3339(), "2026-10-25T00:30:00+00:00");
+    }
+
+    #[test]
+    fn weeks_are_local_and_dst_weeks_have_odd_lengths() {
+        let tz = berlin();
+        let mid_week = parse_user_time("2026-10-28T12:00", &tz).unwrap_or(0);
+        let start = week_start_of(&tz, Weekday::Mon, mid_week);
+        assert_eq!(long_label(&tz, start), "2026-10-26 00:00 CET");
+        // The week of 19–26 October 2026 contains the fall-back change: 169 hours.
+        let prev = add_weeks(&tz, start, -1);
+        assert_eq!(start - prev, WEEK + 3600);
+        // Sunday-start weeks.
+        let s = week_start_of(&tz, Weekday::Sun, mid_week);
+        assert_eq!(long_label(&tz, s), "2026-10-25 00:00 CEST");
+        // Time of week is local: Monday 00:00 local is 0 on both sides of the change.
+        assert_eq!(seconds_of_week(&tz, Weekday::Mon, start), 0);
+        assert_eq!(seconds_of_week(&tz, Weekday::Mon, prev), 0);
+    }
+}
