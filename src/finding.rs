@@ -196,6 +196,7 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
                 | (Kind::SeasonalAnomaly, Kind::AlarmBreach)
                 | (Kind::SeasonalAnomaly, Kind::InvestigationBreach)
                 | (Kind::SeasonalAnomaly, Kind::LevelShift)
+                | (Kind::SeasonalAnomaly, Kind::GrowingVolatility)
         )
     }
     let mut keep = vec![true; fs.len()];

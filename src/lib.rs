@@ -4,9 +4,14 @@
 //! [`review::Review`] runs it; [`config::Workspace`] says what to review.
 
 pub mod analysis;
+pub mod bench;
+pub mod chart;
 pub mod config;
 pub mod finding;
+pub mod quality;
+pub mod report;
 pub mod review;
+pub mod sample;
 pub mod series;
 pub mod source;
 pub mod synth;

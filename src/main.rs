@@ -1,1 +1,251 @@
-fn main() {}
+//! The `flywheel` command: a thin shell over the core library (argument parsing, progress bar, files
+//! and exit codes; no analysis here).
+//!
+//! Exit codes: 0 the review ran (source errors are findings in it); 1 nothing could be reviewed (bad
+//! workspace, unreadable file, no data, bad arguments); 2 with `--strict` when any source failed.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use clap::{Parser, Subcommand};
+use flywheel::analysis::Params;
+use flywheel::config::Workspace;
+use flywheel::report;
+use flywheel::review::{RangeSpec, Review};
+use flywheel::source::Progress;
+use indicatif::{ProgressBar, ProgressStyle};
+
+#[derive(Parser)]
+#[command(
+    name = "flywheel",
+    version,
+    about = "The weekly operational review: what deserves attention this week, against seasonal history."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Review a workspace folder (with flywheel.toml) or a single CSV/Parquet file.
+    Review(ReviewArgs),
+    /// Developer tools: regenerate the sample, measure detection quality, benchmark.
+    #[command(subcommand)]
+    Dev(Dev),
+}
+
+#[derive(clap::Args)]
+struct ReviewArgs {
+    /// Workspace folder, flywheel.toml, or a CSV/Parquet file. Default: the sample workspace in data/.
+    path: Option<PathBuf>,
+    /// Review the week containing this date (in the workspace's time zone), e.g. 2026-11-09.
+    #[arg(long, conflicts_with_all = ["from", "to"])]
+    week: Option<String>,
+    /// Start of an explicit range (date or date-time, workspace time zone).
+    #[arg(long, requires = "to")]
+    from: Option<String>,
+    /// End of an explicit range (exclusive).
+    #[arg(long, requires = "from")]
+    to: Option<String>,
+    /// Write the JSON document (schema docs/review.schema.json) to FILE, or to stdout with no FILE or `-`.
+    #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+    json: Option<PathBuf>,
+    /// Write a self-contained HTML pre-read with a chart per flagged metric.
+    #[arg(long, value_name = "FILE")]
+    html: Option<PathBuf>,
+    /// Write Markdown for a wiki page or ticket.
+    #[arg(long, value_name = "FILE")]
+    md: Option<PathBuf>,
+    /// Detector sensitivity: 2 flags more, 0.5 fewer (default: the workspace's, else 1).
+    #[arg(long)]
+    sensitivity: Option<f64>,
+    /// How many findings the terminal summary lists.
+    #[arg(long, default_value_t = 40)]
+    limit: usize,
+    /// Exit with code 2 when any metric could not be loaded.
+    #[arg(long)]
+    strict: bool,
+    /// No progress bar.
+    #[arg(long)]
+    quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum Dev {
+    /// Regenerate the sample workspace (deterministic) into DIR.
+    Sample {
+        #[arg(default_value = "data")]
+        dir: PathBuf,
+    },
+    /// Labelled detection-quality suite: precision and recall per finding kind.
+    Quality {
+        /// Number of series (at least half clean).
+        #[arg(long, default_value_t = 240)]
+        series: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value_t = 1.0)]
+        sensitivity: f64,
+        /// Print each missed or false finding.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
+    Bench {
+        #[arg(long, default_value_t = 1000)]
+        series: usize,
+        #[arg(long, default_value_t = 6)]
+        weeks: usize,
+        /// Where the generated Parquet file is kept between runs.
+        #[arg(long, default_value = "target/bench-data")]
+        dir: PathBuf,
+        /// Render a chart for every flagged metric too.
+        #[arg(long, default_value_t = true)]
+        charts: bool,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Review(a) => review(a),
+        Command::Dev(Dev::Sample { dir }) => flywheel::sample::generate(&dir)
+            .map(|_| {
+                eprintln!("wrote the sample workspace to {}", dir.display());
+                ExitCode::SUCCESS
+            })
+            .map_err(Into::into),
+        Command::Dev(Dev::Quality {
+            series,
+            seed,
+            sensitivity,
+            verbose,
+        }) => {
+            let rep = flywheel::quality::run(series, seed, Params { sensitivity });
+            print!("{}", rep.table(verbose));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Dev(Dev::Bench {
+            series,
+            weeks,
+            dir,
+            charts,
+        }) => flywheel::bench::run(series, weeks, &dir, charts)
+            .map(|r| {
+                print!("{r}");
+                ExitCode::SUCCESS
+            })
+            .map_err(Into::into),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("flywheel: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// The sample workspace: `./data` when run from the repository, else the one next to the sources.
+fn default_workspace() -> PathBuf {
+    let here = PathBuf::from("data");
+    if here.join("flywheel.toml").is_file() {
+        here
+    } else {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+    }
+}
+
+struct Bar(ProgressBar);
+
+impl Progress for Bar {
+    fn update(&self, stage: &str, done: usize, total: usize) {
+        self.0.set_length(total as u64);
+        self.0.set_position(done as u64);
+        self.0.set_message(stage.to_string());
+    }
+}
+
+fn review(a: ReviewArgs) -> Result<ExitCode> {
+    let path = a.path.clone().unwrap_or_else(default_workspace);
+    let ws = Workspace::open(&path)?;
+    let tz = ws.tz;
+    let range = if let Some(w) = &a.week {
+        RangeSpec::WeekOf(flywheel::time::parse_user_time(w, &tz).context("--week")?)
+    } else if let (Some(f), Some(t)) = (&a.from, &a.to) {
+        RangeSpec::Explicit {
+            from: flywheel::time::parse_user_time(f, &tz).context("--from")?,
+            to: flywheel::time::parse_user_time(t, &tz).context("--to")?,
+        }
+    } else {
+        RangeSpec::LastCompleteWeek
+    };
+    let sensitivity = a.sensitivity.unwrap_or(ws.sensitivity);
+    if !(sensitivity.is_finite() && (0.1..=10.0).contains(&sensitivity)) {
+        bail!("--sensitivity must be between 0.1 and 10, not {sensitivity}");
+    }
+    let bar = if a.quiet || !std::io::stderr().is_terminal() {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(0)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:>6} [{bar:30}] {pos}/{len}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> "),
+    );
+    let r = Review::run(ws, range, Params { sensitivity }, &Bar(bar.clone()));
+    bar.finish_and_clear();
+    let r = r?;
+
+    let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
+    if let Some(p) = &a.json {
+        let doc = serde_json::to_string_pretty(&report::json::document(&r))?;
+        if to_stdout_json {
+            let mut out = std::io::stdout().lock();
+            out.write_all(doc.as_bytes())?;
+            out.write_all(b"\n")?;
+        } else {
+            write_file(p, &doc)?;
+        }
+    }
+    if let Some(p) = &a.html {
+        write_file(p, &report::html(&r))?;
+    }
+    if let Some(p) = &a.md {
+        write_file(p, &report::markdown(&r))?;
+    }
+    if !to_stdout_json {
+        let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+        print!("{}", report::terminal(&r, color, a.limit));
+        for (label, p) in [("JSON", &a.json), ("HTML", &a.html), ("Markdown", &a.md)] {
+            if let Some(p) = p {
+                eprintln!("{label} written to {}", p.display());
+            }
+        }
+    }
+    if a.strict && !r.errors.is_empty() {
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Write a file atomically (temporary file, then rename) so a crash never leaves half a report.
+fn write_file(path: &Path, text: &str) -> Result<()> {
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(
+        ".{}.tmp",
+        path.file_name()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    ));
+    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
+}

@@ -9,7 +9,7 @@
 //! It is O(n) per series. With fewer than two usable history weeks it degrades to a **time-of-day**
 //! profile (every history day), then to a **flat** median/MAD, and the fit says which and why.
 
-use super::stats::{mad, median, median_mut, quantile_mut, theil_sen};
+use super::stats::{mad, median, median_mut, quantile, quantile_mut, theil_sen};
 use super::{Context, NONE};
 
 /// Which baseline a fit used.
@@ -36,7 +36,8 @@ pub struct WeekStat {
     pub p95: f64,
     pub p005: f64,
     pub p995: f64,
-    /// Robust spread (1.4826 × MAD) of the deseasonalised, day-detrended residual.
+    /// Robust spread (1.4826 × MAD) of the deseasonalised, day-detrended residual, relative to the
+    /// week's median when the series is positive (so proportional growth is not "more variable").
     pub spread: f64,
 }
 
@@ -65,6 +66,8 @@ pub struct Fit {
     pub weeks: Vec<WeekStat>,
     /// Median of every value (history and review).
     pub level: f64,
+    /// Whether [`WeekStat::spread`] is relative to the level (a positive series) or absolute.
+    pub spread_relative: bool,
 }
 
 impl Fit {
@@ -77,20 +80,23 @@ impl Fit {
 pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     let spw = ctx.slots_per_week;
     let h = ctx.history_weeks;
-    let weeks = week_stats(ctx, values);
+    let (weeks, spread_relative) = week_stats(ctx, values);
     let level = median(values);
 
-    // Trend over usable history weeks.
+    // Trend over usable history weeks: a Theil–Sen line through the weekly medians. History values are
+    // projected onto the review week multiplicatively for a positive series (business growth scales the
+    // daily swing too), additively otherwise.
     let (wx, wy): (Vec<f64>, Vec<f64>) = weeks
         .iter()
         .filter(|w| w.week < 0 && w.usable())
         .map(|w| (w.week as f64, w.median))
         .unzip();
-    let trend = if wx.len() >= 3 {
-        theil_sen(&wx, &wy).map(|(b, _)| b).unwrap_or(0.0)
+    let (trend, icpt) = if wx.len() >= 3 {
+        theil_sen(&wx, &wy).unwrap_or((0.0, 0.0))
     } else {
-        0.0
+        (0.0, 0.0)
     };
+    let project = Projection::new(trend, icpt, spread_relative, h);
     let good_weeks = wx.len();
     let hist_end = ctx.review.start;
     let hist_points = values[..hist_end].iter().filter(|v| v.is_finite()).count();
@@ -114,13 +120,12 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         for s in 0..spw {
             buf.clear();
             for (k, row) in ctx.by_week_slot.iter().enumerate() {
-                let shift = trend * (k as f64 + 1.0);
                 for ds in [spw - 1, 0, 1] {
                     let idx = row[(s + ds) % spw];
                     if idx != NONE {
                         let v = values[idx as usize];
                         if v.is_finite() {
-                            buf.push(v + shift);
+                            buf.push(project.apply(v, k));
                         }
                     }
                 }
@@ -133,7 +138,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         }
         // Slots with too little history fall back to the time-of-day profile below.
         if med.iter().any(|m| m.is_nan()) {
-            let (tm, ts) = time_of_day(ctx, values, trend);
+            let (tm, ts) = time_of_day(ctx, values, &project);
             for s in 0..spw {
                 if med[s].is_nan() {
                     med[s] = tm[s % ctx.slots_per_day];
@@ -147,7 +152,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
             "time of day: only {:.1} days of history, so the weekly pattern is not modelled",
             hist_days
         );
-        let (tm, ts) = time_of_day(ctx, values, 0.0);
+        let (tm, ts) = time_of_day(ctx, values, &Projection::none());
         for s in 0..spw {
             med[s] = tm[s % ctx.slots_per_day];
             sig[s] = ts[s % ctx.slots_per_day];
@@ -194,6 +199,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         usual_missing: Vec::with_capacity(n),
         weeks,
         level,
+        spread_relative,
     };
     for i in ctx.review.clone() {
         let s = ctx.slot[i] as usize;
@@ -224,15 +230,62 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     fit
 }
 
+/// How a history value of week `-(k+1)` is carried to the review week.
+struct Projection {
+    /// Per history week index: an additive shift, or a multiplicative factor.
+    factors: Vec<f64>,
+    multiplicative: bool,
+}
+
+impl Projection {
+    fn none() -> Projection {
+        Projection {
+            factors: vec![],
+            multiplicative: false,
+        }
+    }
+
+    fn new(trend: f64, icpt: f64, positive: bool, weeks: usize) -> Projection {
+        if trend == 0.0 {
+            return Projection::none();
+        }
+        // The fitted level of week w is icpt + trend·w; the review week is w = 0.
+        let level = |k: usize| icpt - trend * (k as f64 + 1.0);
+        let multiplicative = positive && icpt > 0.0 && (0..weeks).all(|k| level(k) > 0.0);
+        let factors = (0..weeks)
+            .map(|k| {
+                if multiplicative {
+                    icpt / level(k)
+                } else {
+                    trend * (k as f64 + 1.0)
+                }
+            })
+            .collect();
+        Projection {
+            factors,
+            multiplicative,
+        }
+    }
+
+    /// Carry value `v` of history week index `k` (0 = last week) to the review week.
+    fn apply(&self, v: f64, k: usize) -> f64 {
+        match self.factors.get(k) {
+            Some(f) if self.multiplicative => v * f,
+            Some(f) => v + f,
+            None => v,
+        }
+    }
+}
+
 /// Time-of-day profile: per slot of the day, median and sigma over every history day (±1 slot).
-fn time_of_day(ctx: &Context, values: &[f64], trend: f64) -> (Vec<f64>, Vec<f64>) {
+fn time_of_day(ctx: &Context, values: &[f64], project: &Projection) -> (Vec<f64>, Vec<f64>) {
     let spd = ctx.slots_per_day;
     let mut buckets: Vec<Vec<f64>> = vec![Vec::new(); spd];
     for i in 0..ctx.review.start {
         let v = values[i];
         if v.is_finite() {
             let s = ctx.slot[i] as usize % spd;
-            let adj = v - trend * ctx.week[i] as f64;
+            let adj = project.apply(v, (-ctx.week[i] - 1).max(0) as usize);
             for ds in [spd - 1, 0, 1] {
                 buckets[(s + ds) % spd].push(adj);
             }
@@ -289,7 +342,7 @@ fn smooth_and_floor(sig: &[f64], med: &[f64], level: f64, slots_per_day: usize) 
 }
 
 /// Weekly statistics, including the deseasonalised residual spread used for growing volatility.
-fn week_stats(ctx: &Context, values: &[f64]) -> Vec<WeekStat> {
+fn week_stats(ctx: &Context, values: &[f64]) -> (Vec<WeekStat>, bool) {
     let spw = ctx.slots_per_week;
     let nweeks = ctx.history_weeks + 1;
     // All-weeks profile: per slot, the median across every week (history and review).
@@ -300,27 +353,41 @@ fn week_stats(ctx: &Context, values: &[f64]) -> Vec<WeekStat> {
         }
     }
     let prof: Vec<f64> = per_slot.iter_mut().map(|b| median_mut(b)).collect();
-    // Residual, then remove each local day's median residual (absorbs growth and level shifts).
-    let mut resid: Vec<f64> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| v - prof[ctx.slot[i] as usize])
-        .collect();
+    // Spread of each local day: the robust spread of the residual (value − all-weeks profile) around
+    // that day's own median residual, relative to the day's level when the series is positive. A week's
+    // spread is the median over its days, so one odd day (a level shift, an incident) does not make a
+    // week "more variable", and growth in proportion to the level does not either.
+    let level_positive = quantile(values, 0.05) > 0.0;
+    let mut day_spread: Vec<(usize, f64)> = Vec::new();
     let mut start = 0;
-    let mut day_buf = Vec::with_capacity(ctx.slots_per_day + 8);
-    while start < resid.len() {
+    let mut resid = Vec::with_capacity(ctx.slots_per_day + 8);
+    let mut vals = Vec::with_capacity(ctx.slots_per_day + 8);
+    while start < values.len() {
         let d = ctx.day[start];
         let mut end = start;
-        while end < resid.len() && ctx.day[end] == d {
+        while end < values.len() && ctx.day[end] == d {
             end += 1;
         }
-        day_buf.clear();
-        day_buf.extend_from_slice(&resid[start..end]);
-        let m = median_mut(&mut day_buf);
-        if m.is_finite() {
-            for r in &mut resid[start..end] {
-                *r -= m;
+        resid.clear();
+        vals.clear();
+        for i in start..end {
+            if values[i].is_finite() {
+                resid.push(values[i] - prof[ctx.slot[i] as usize]);
+                vals.push(values[i]);
             }
+        }
+        if resid.len() * 2 >= end - start && resid.len() >= 8 {
+            let c = median_mut(&mut resid);
+            let sd = 1.4826 * mad(&resid, c);
+            let level = median_mut(&mut vals);
+            day_spread.push((
+                start,
+                if level_positive && level > 0.0 {
+                    sd / level
+                } else {
+                    sd
+                },
+            ));
         }
         start = end;
     }
@@ -343,11 +410,12 @@ fn week_stats(ctx: &Context, values: &[f64]) -> Vec<WeekStat> {
         let p005 = q(&mut buf, 0.005);
         let p995 = q(&mut buf, 0.995);
         let med = q(&mut buf, 0.5);
-        let spread = {
-            let r = &resid[start..end];
-            let c = median(r);
-            1.4826 * mad(r, c)
-        };
+        let mut days: Vec<f64> = day_spread
+            .iter()
+            .filter(|(i, _)| (start..end).contains(i))
+            .map(|(_, v)| *v)
+            .collect();
+        let spread = median_mut(&mut days);
         let wi = (w + ctx.history_weeks as i32).max(0) as usize;
         out.push(WeekStat {
             week: w,
@@ -370,7 +438,7 @@ fn week_stats(ctx: &Context, values: &[f64]) -> Vec<WeekStat> {
         });
         start = end;
     }
-    out
+    (out, level_positive)
 }
 
 #[cfg(test)]

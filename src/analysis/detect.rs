@@ -14,7 +14,8 @@
 //!   toward the nearest uncrossed line, Mann–Kendall ≥ 0.6, headroom shrunk ≥ 20 %, crossing
 //!   projected within 8 weeks.
 //! - **line too loose**: the line sits more than 3 "normal excursions" (E = worst weekly p99.5 −
-//!   median) beyond the worst weekly p99.5; proposes alarm = worst + E, investigation = worst + E/3.
+//!   median) beyond the worst weekly p99.5 and, when higher is worse, is also ≥ 3 × that worst value;
+//!   proposes alarm = worst + E, investigation = worst + E/3.
 //! - **growing volatility**: weekly spread of the deseasonalised residual rising (Mann–Kendall ≥ 0.6)
 //!   to ≥ 1.6 × the first weeks' spread, with the review week at the top.
 //! - **missing data**: review-range gaps of ≥ 3 points, not counting slots that are usually silent;
@@ -441,7 +442,12 @@ fn drift(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
 }
 
 fn signed(v: f64, unit: &str) -> String {
-    let s = text::value(v.abs(), unit);
+    // A change of a percentage is in points, not per cent.
+    let s = if unit.trim() == "%" {
+        format!("{} pts", text::value(v.abs(), ""))
+    } else {
+        text::value(v.abs(), unit)
+    };
     if v >= 0.0 {
         format!("+{s}")
     } else {
@@ -487,8 +493,13 @@ fn too_loose(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
     let e = ((worst - typical) * s).max(0.02 * typical.abs()).max(1e-9);
     let limit = p.loose_ratio();
     let ratio = |l: f64| (l - worst) * s / e;
-    let loose_alarm = m.alarm.filter(|&l| ratio(l) > limit);
-    let loose_inv = m.investigation.filter(|&l| ratio(l) > limit);
+    // Higher-is-worse lines must also be several times the worst normal value (an alarm at 2× a p99 is
+    // normal practice); lower-is-worse lines (success ratios, traffic floors) use the distance alone.
+    let far = |l: f64| {
+        ratio(l) > limit && (m.worse == Worse::Lower || worst <= 0.0 || l >= limit * worst)
+    };
+    let loose_alarm = m.alarm.filter(|&l| far(l));
+    let loose_inv = m.investigation.filter(|&l| far(l));
     if loose_alarm.is_none() && loose_inv.is_none() {
         return vec![];
     }
@@ -592,11 +603,18 @@ fn volatility(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> 
     } else {
         String::new()
     };
+    let show = |s: f64| {
+        if fit.spread_relative {
+            format!("{:.1}% of its level", s * 100.0)
+        } else {
+            text::value(s, &m.unit)
+        }
+    };
     let sentence = format!(
         "{} is getting more variable: its spread around the usual pattern grew from {} to {} over {} weeks ({:.1}×){level}.",
         text::subject(m),
-        text::value(first, &m.unit),
-        text::value(last, &m.unit),
+        show(first),
+        show(last),
         weeks.len(),
         ratio,
     );

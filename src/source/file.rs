@@ -24,6 +24,8 @@ pub type SeriesKey = (String, Option<String>);
 #[derive(Debug, Default)]
 pub struct FileData {
     pub series: HashMap<SeriesKey, RawSeries>,
+    /// Every series key the file holds, sorted (kept when series are taken out, for messages).
+    pub all_keys: Vec<String>,
     /// True when the file has no series column (a bare `timestamp,value` file).
     pub bare: bool,
     pub rows: usize,
@@ -234,6 +236,7 @@ fn frame_to_series(
     if let Some(k) = current {
         data.series.entry(k).or_default().extend(buf);
     }
+    data.all_keys = data.keys();
     Ok(data)
 }
 
@@ -383,28 +386,51 @@ pub fn parse_value(v: &str) -> Option<f64> {
 }
 
 /// Write a long-format frame to Parquet (zstd). Used by the sample generator, the benchmark and tests.
-pub fn write_long_parquet(path: &Path, rows: &LongRows) -> Result<(), SourceError> {
-    let mut cols = vec![
-        Column::new("timestamp".into(), &rows.timestamps_ms),
-        Column::new("series".into(), &rows.series),
-        Column::new("value".into(), &rows.values),
-    ];
-    if rows.instances.iter().any(Option::is_some) {
-        cols.push(Column::new("instance".into(), &rows.instances));
-    }
-    let mut df =
-        DataFrame::new_infer_height(cols).map_err(|e| SourceError::file(path, polars_msg(&e)))?;
+pub fn write_long_parquet(path: &Path, rows: LongRows) -> Result<(), SourceError> {
+    write_long_parquet_batches(path, std::iter::once(Ok(rows)))
+}
+
+/// Write long-format rows to Parquet batch by batch (one row group each), so a large file never has to
+/// be in memory at once. Every batch must have the same columns as the first.
+pub fn write_long_parquet_batches(
+    path: &Path,
+    batches: impl Iterator<Item = Result<LongRows, SourceError>>,
+) -> Result<(), SourceError> {
     let f = std::fs::File::create(path)
         .map_err(|e| SourceError::file(path, format!("cannot create: {e}")))?;
-    ParquetWriter::new(f)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(&mut df)
-        .map_err(|e| SourceError::file(path, polars_msg(&e)))?;
-    Ok(())
+    let mut writer = None;
+    let err = |e: PolarsError| SourceError::file(path, polars_msg(&e));
+    for rows in batches {
+        let rows = rows?;
+        let mut cols = vec![
+            Column::new("timestamp".into(), &rows.timestamps_ms),
+            Column::new("series".into(), &rows.series),
+            Column::new("value".into(), &rows.values),
+        ];
+        if rows.instances.iter().any(Option::is_some) {
+            cols.push(Column::new("instance".into(), &rows.instances));
+        }
+        let df = DataFrame::new_infer_height(cols).map_err(err)?;
+        if writer.is_none() {
+            let w = ParquetWriter::new(
+                f.try_clone()
+                    .map_err(|e| SourceError::file(path, e.to_string()))?,
+            )
+            .with_compression(ParquetCompression::Zstd(None));
+            writer = Some(w.batched(df.schema()).map_err(err)?);
+        }
+        if let Some(w) = writer.as_mut() {
+            w.write_batch(&df).map_err(err)?;
+        }
+    }
+    match writer {
+        Some(w) => w.finish().map(|_| ()).map_err(err),
+        None => Err(SourceError::file(path, "nothing to write".into())),
+    }
 }
 
 /// Rows of a long-format file, column by column.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct LongRows {
     pub timestamps_ms: Vec<i64>,
     pub series: Vec<String>,
@@ -515,7 +541,7 @@ mod tests {
             rows.push(1_762_646_400 + i * 300, "cpu", Some("i-2"), 2.0 * i as f64);
         }
         rows.push(1_762_646_400, "lat", None, f64::NAN);
-        write_long_parquet(&p, &rows).expect("write");
+        write_long_parquet(&p, rows).expect("write");
         let d = read_file(&p, &Tz::UTC).expect("read");
         assert_eq!(d.rows, 21);
         let i2 = &d.series[&("cpu".to_string(), Some("i-2".to_string()))];

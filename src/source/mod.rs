@@ -163,7 +163,7 @@ fn take_series(
         })
         .collect();
     if found.is_empty() {
-        let keys = d.keys();
+        let keys = &d.all_keys;
         let sample: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
         let more = if keys.len() > 5 {
             format!(", … {} in all", keys.len())

@@ -1,0 +1,389 @@
+//! Chart widgets as SVG (plotters, no font libraries: the viewer renders `<text>`): the review range's
+//! line, the seasonal band, last week faint, the alarm line red, the investigation line amber, and the
+//! flagged episodes shaded. Returns the chart geometry with the SVG so a UI can map pixels back to time
+//! and value (hover read-outs, drag-to-select) without re-rendering.
+
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use serde::Serialize;
+
+use crate::finding::{Finding, Kind};
+use crate::review::{Review, SeriesFit};
+use crate::text;
+use crate::time;
+
+/// Colours, chosen to read on light and dark pages and never to be the only carrier of meaning (every
+/// line is also labelled).
+const VALUE: RGBColor = RGBColor(37, 99, 235);
+const BAND: RGBColor = RGBColor(96, 165, 250);
+const LAST_WEEK: RGBColor = RGBColor(120, 120, 120);
+const ALARM: RGBColor = RGBColor(220, 38, 38);
+const INVESTIGATION: RGBColor = RGBColor(217, 119, 6);
+const EPISODE: RGBColor = RGBColor(244, 63, 94);
+const INK: RGBColor = RGBColor(90, 90, 90);
+
+#[derive(Debug, Clone, Copy)]
+pub struct ChartOptions {
+    pub width: u32,
+    pub height: u32,
+    /// Draw last week as a faint line.
+    pub last_week: bool,
+}
+
+impl Default for ChartOptions {
+    fn default() -> Self {
+        ChartOptions {
+            width: 860,
+            height: 260,
+            last_week: true,
+        }
+    }
+}
+
+/// Where the plot sits in the SVG and what its axes span, for pointer → (time, value) mapping.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Geometry {
+    pub width: u32,
+    pub height: u32,
+    /// Plot area in SVG pixels.
+    pub left: i32,
+    pub top: i32,
+    pub right: i32,
+    pub bottom: i32,
+    /// Time range (Unix seconds) across the plot's width.
+    pub t_start: i64,
+    pub t_end: i64,
+    /// Value range from bottom to top.
+    pub y_min: f64,
+    pub y_max: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Chart {
+    pub metric: String,
+    pub svg: String,
+    pub geometry: Geometry,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("chart of `{metric}`: {message}")]
+pub struct ChartError {
+    pub metric: String,
+    pub message: String,
+}
+
+/// Render the chart of one metric of a review, with its findings' episodes shaded.
+pub fn render(review: &Review, s: &SeriesFit, opts: ChartOptions) -> Result<Chart, ChartError> {
+    let episodes: Vec<&Finding> = review
+        .findings
+        .iter()
+        .filter(|f| {
+            f.metric == s.metric.id
+                && matches!(
+                    f.kind,
+                    Kind::AlarmBreach
+                        | Kind::InvestigationBreach
+                        | Kind::SeasonalAnomaly
+                        | Kind::LevelShift
+                        | Kind::MissingData
+                        | Kind::OddOneOut
+                )
+        })
+        .collect();
+    draw(review, s, &episodes, opts).map_err(|message| ChartError {
+        metric: s.metric.id.clone(),
+        message,
+    })
+}
+
+fn draw(
+    review: &Review,
+    s: &SeriesFit,
+    episodes: &[&Finding],
+    opts: ChartOptions,
+) -> Result<Chart, String> {
+    let ctx = &review.ctx;
+    let m = &s.metric;
+    let k = review.params.anomaly_z();
+    let x = &s.values[ctx.review.clone()];
+    let f = &s.fit;
+    let t0 = ctx.review_start();
+    let t1 = ctx.review_end();
+    let hours = |t: i64| (t - t0) as f64 / 3600.0;
+    let xs: Vec<f64> = (0..ctx.review_len()).map(|j| hours(ctx.rtime(j))).collect();
+    let upper: Vec<f64> = f
+        .expected
+        .iter()
+        .zip(&f.sigma)
+        .map(|(e, sd)| e + k * sd)
+        .collect();
+    let lower: Vec<f64> = f
+        .expected
+        .iter()
+        .zip(&f.sigma)
+        .map(|(e, sd)| e - k * sd)
+        .collect();
+
+    // Value range: the data, the band and last week; a line only when it is near enough to show
+    // without squashing the data (otherwise it is named at the edge with an arrow).
+    let finite = |v: &[f64]| {
+        v.iter()
+            .copied()
+            .filter(|v| v.is_finite())
+            .collect::<Vec<_>>()
+    };
+    let mut all = finite(x);
+    all.extend(finite(&upper));
+    all.extend(finite(&lower));
+    if opts.last_week {
+        all.extend(finite(&f.last_week));
+    }
+    let (mut lo, mut hi) = all
+        .iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+            (a.min(*v), b.max(*v))
+        });
+    if !lo.is_finite() {
+        (lo, hi) = (0.0, 1.0);
+    }
+    let data_span = (hi - lo).max(hi.abs() * 0.05).max(1e-9);
+    let mut off_chart = Vec::new();
+    for (line, name) in [(m.alarm, "alarm"), (m.investigation, "investigation")] {
+        if let Some(l) = line {
+            if l <= hi + 1.5 * data_span && l >= lo - 1.5 * data_span {
+                lo = lo.min(l);
+                hi = hi.max(l);
+            } else {
+                off_chart.push((l, name));
+            }
+        }
+    }
+    let pad = (hi - lo).max(1e-9) * 0.08;
+    let (y_min, y_max) = (
+        if lo >= 0.0 && lo - pad < 0.0 {
+            0.0
+        } else {
+            lo - pad
+        },
+        hi + pad,
+    );
+
+    // Key points at local midnights (DST-aware), labelled with the local weekday.
+    let mut midnights = Vec::new();
+    let mut d = time::local_date(&ctx.tz, t0);
+    loop {
+        let t = time::local_midnight(&ctx.tz, d);
+        if t >= t1 {
+            break;
+        }
+        if t >= t0 {
+            midnights.push(hours(t));
+        }
+        d = d.succ_opt().ok_or("date overflow")?;
+    }
+    let x_end = hours(t1);
+    let tz = ctx.tz;
+    let unit = m.unit.clone();
+
+    let mut svg = String::new();
+    let geometry;
+    {
+        let root = SVGBackend::with_string(&mut svg, (opts.width, opts.height)).into_drawing_area();
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .margin_right(16)
+            .x_label_area_size(6)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..x_end, y_min..y_max)
+            .map_err(|e| e.to_string())?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBAColor(0, 0, 0, 0.0))
+            .bold_line_style(RGBAColor(128, 128, 128, 0.18))
+            .axis_style(RGBAColor(128, 128, 128, 0.5))
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(5)
+            .y_label_formatter(&|v: &f64| text::value(*v, &unit))
+            .label_style(("sans-serif", 11).into_font().color(&INK))
+            .draw()
+            .map_err(|e| e.to_string())?;
+
+        // Episodes first so everything else draws over them.
+        for e in episodes {
+            let (a, b) = (hours(e.start.max(t0)), hours(e.end.min(t1)));
+            if b > a {
+                let colour = if e.kind == Kind::MissingData {
+                    INK
+                } else {
+                    EPISODE
+                };
+                chart
+                    .draw_series(std::iter::once(Rectangle::new(
+                        [(a, y_min), (b.max(a + 0.25), y_max)],
+                        colour.mix(0.13).filled(),
+                    )))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        // Local midnights (DST-aware): a faint rule and the day's name at the top of the plot.
+        for h in &midnights {
+            chart
+                .draw_series(LineSeries::new(
+                    vec![(*h, y_min), (*h, y_max)],
+                    RGBAColor(128, 128, 128, 0.25),
+                ))
+                .map_err(|e| e.to_string())?;
+            let label = time::utc(t0 + (h * 3600.0) as i64)
+                .with_timezone(&tz)
+                .format("%a %d")
+                .to_string();
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    label,
+                    (*h + x_end * 0.004, y_max),
+                    ("sans-serif", 11)
+                        .into_font()
+                        .color(&INK)
+                        .pos(Pos::new(HPos::Left, VPos::Top)),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        // Seasonal band, one polygon per stretch where it is defined.
+        for seg in segments(&upper) {
+            let mut poly: Vec<(f64, f64)> = seg.clone().map(|j| (xs[j], upper[j])).collect();
+            poly.extend(seg.rev().map(|j| (xs[j], lower[j].max(y_min))));
+            chart
+                .draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.22).filled())))
+                .map_err(|e| e.to_string())?;
+        }
+        if opts.last_week {
+            for seg in segments(&f.last_week) {
+                chart
+                    .draw_series(LineSeries::new(
+                        seg.map(|j| (xs[j], f.last_week[j])),
+                        LAST_WEEK.mix(0.45).stroke_width(1),
+                    ))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        for seg in segments(x) {
+            chart
+                .draw_series(LineSeries::new(
+                    seg.map(|j| (xs[j], x[j])),
+                    VALUE.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?;
+        }
+        for (line, name, colour) in [
+            (m.alarm, "alarm", ALARM),
+            (m.investigation, "investigation", INVESTIGATION),
+        ] {
+            let Some(l) = line else { continue };
+            if off_chart.iter().any(|(v, _)| *v == l) {
+                continue;
+            }
+            chart
+                .draw_series(DashedLineSeries::new(
+                    vec![(0.0, l), (x_end, l)],
+                    8,
+                    4,
+                    colour.stroke_width(2),
+                ))
+                .map_err(|e| e.to_string())?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("{name} {}", text::value(l, &m.unit)),
+                    (x_end * 0.995, l),
+                    ("sans-serif", 11)
+                        .into_font()
+                        .color(&colour)
+                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        for (i, (l, name)) in off_chart.iter().enumerate() {
+            let colour = if *name == "alarm" {
+                ALARM
+            } else {
+                INVESTIGATION
+            };
+            let arrow = if *l > y_max { "↑" } else { "↓" };
+            let y = if *l > y_max { y_max } else { y_min };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!(
+                        "{name} line {} {arrow} (off chart)",
+                        text::value(*l, &m.unit)
+                    ),
+                    (
+                        x_end * 0.995,
+                        y - (y_max - y_min) * 0.07 * i as f64 * if *l > y_max { 1.0 } else { -1.0 },
+                    ),
+                    ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(
+                        HPos::Right,
+                        if *l > y_max { VPos::Top } else { VPos::Bottom },
+                    )),
+                )))
+                .map_err(|e| e.to_string())?;
+        }
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        geometry = Geometry {
+            width: opts.width,
+            height: opts.height,
+            left: px.start,
+            right: px.end,
+            top: py.start,
+            bottom: py.end,
+            t_start: t0,
+            t_end: t1,
+            y_min,
+            y_max,
+        };
+        root.present().map_err(|e| e.to_string())?;
+    }
+    let title = format!("{} — review values (blue), seasonal band, last week (grey), alarm (red) and investigation (amber) lines", text::subject(m));
+    let svg = svg.replacen(
+        "<svg ",
+        &format!("<svg role=\"img\" aria-label=\"{}\" ", text::html(&title)),
+        1,
+    );
+    Ok(Chart {
+        metric: m.id.clone(),
+        svg,
+        geometry,
+    })
+}
+
+/// Index ranges of consecutive finite values.
+fn segments(v: &[f64]) -> Vec<std::ops::Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < v.len() {
+        if !v[i].is_finite() {
+            i += 1;
+            continue;
+        }
+        let a = i;
+        while i < v.len() && v[i].is_finite() {
+            i += 1;
+        }
+        out.push(a..i);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn segments_split_at_gaps() {
+        let n = f64::NAN;
+        assert_eq!(
+            segments(&[1.0, 2.0, n, n, 3.0, n, 4.0, 5.0]),
+            vec![0..2, 4..5, 6..8]
+        );
+        assert!(segments(&[n, n]).is_empty());
+    }
+}

@@ -1,0 +1,250 @@
+//! The stable JSON document of a review (`flywheel review --json`), for scripts and tests.
+//!
+//! Its schema is `docs/review.schema.json` (JSON Schema 2020-12); `schema` names the version, and
+//! fields are only ever added within a version.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::analysis::BaselineKind;
+use crate::finding::{Evidence, Kind};
+use crate::review::{Review, Timings, Warning};
+use crate::time;
+
+pub const SCHEMA: &str = "flywheel.review/1";
+
+#[derive(Debug, Serialize)]
+pub struct Document {
+    pub schema: &'static str,
+    pub generator: String,
+    pub workspace: WorkspaceInfo,
+    pub range: RangeInfo,
+    pub sensitivity: f64,
+    pub counts: Counts,
+    pub findings: Vec<FindingOut>,
+    pub metrics: Vec<MetricOut>,
+    pub warnings: Vec<Warning>,
+    pub timings_ms: Timings,
+}
+
+#[derive(Debug, Serialize)]
+pub struct WorkspaceInfo {
+    pub name: String,
+    pub origin: String,
+    pub timezone: String,
+    pub week_starts: String,
+    pub step_seconds: i64,
+    pub history_weeks: usize,
+    pub teams: Vec<TeamOut>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct TeamOut {
+    pub name: String,
+    pub dashboard: Option<String>,
+    pub findings: usize,
+    pub top_severity: u8,
+}
+
+#[derive(Debug, Serialize)]
+pub struct RangeInfo {
+    pub start: String,
+    pub end: String,
+    pub start_unix: i64,
+    pub end_unix: i64,
+    pub history_start: String,
+    pub note: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Counts {
+    pub findings: usize,
+    pub by_kind: BTreeMap<&'static str, usize>,
+    pub by_team: BTreeMap<String, usize>,
+    pub metrics: usize,
+    pub metrics_failed: usize,
+}
+
+#[derive(Debug, Serialize)]
+pub struct FindingOut {
+    pub rank: usize,
+    pub id: String,
+    pub kind: Kind,
+    pub kind_label: &'static str,
+    pub team: String,
+    pub service: String,
+    pub metric: String,
+    pub metric_name: String,
+    pub instance: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub start_unix: i64,
+    pub end_unix: i64,
+    pub severity: u8,
+    pub sentence: String,
+    pub evidence: BTreeMap<String, Evidence>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct MetricOut {
+    pub id: String,
+    pub team: String,
+    pub service: String,
+    pub name: String,
+    pub unit: String,
+    pub statistic: String,
+    pub worse: crate::config::Worse,
+    pub alarm: Option<f64>,
+    pub investigation: Option<f64>,
+    pub status: &'static str,
+    pub error: Option<String>,
+    pub baseline: Option<BaselineOut>,
+    pub instances: Vec<String>,
+    pub coverage: Option<f64>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct BaselineOut {
+    pub kind: BaselineKind,
+    pub reason: String,
+    pub trend_per_week: f64,
+}
+
+/// Build the document of a review.
+pub fn document(r: &Review) -> Document {
+    let tz = &r.ctx.tz;
+    let ws = &r.workspace;
+    let mut by_kind: BTreeMap<&'static str, usize> =
+        Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
+    let mut by_team: BTreeMap<String, usize> =
+        ws.teams.iter().map(|t| (t.name.clone(), 0)).collect();
+    for f in &r.findings {
+        *by_kind.entry(f.kind.key()).or_default() += 1;
+        *by_team.entry(f.team.clone()).or_default() += 1;
+    }
+    let teams = ws
+        .teams
+        .iter()
+        .map(|t| TeamOut {
+            name: t.name.clone(),
+            dashboard: t.dashboard.clone(),
+            findings: by_team.get(&t.name).copied().unwrap_or(0),
+            top_severity: r
+                .findings
+                .iter()
+                .filter(|f| f.team == t.name)
+                .map(|f| f.severity)
+                .max()
+                .unwrap_or(0),
+        })
+        .collect();
+    let findings = r
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FindingOut {
+            rank: i + 1,
+            id: f.id(),
+            kind: f.kind,
+            kind_label: f.kind.label(),
+            team: f.team.clone(),
+            service: f.service.clone(),
+            metric: f.metric.clone(),
+            metric_name: f.metric_name.clone(),
+            instance: f.instance.clone(),
+            start: time::rfc3339(tz, f.start),
+            end: time::rfc3339(tz, f.end),
+            start_unix: f.start,
+            end_unix: f.end,
+            severity: f.severity,
+            sentence: f.sentence.clone(),
+            evidence: f.evidence.clone(),
+        })
+        .collect();
+    let mut metrics: Vec<MetricOut> = r
+        .series
+        .iter()
+        .map(|s| {
+            let x = &s.values[r.ctx.review.clone()];
+            let cov = x.iter().filter(|v| v.is_finite()).count() as f64 / x.len().max(1) as f64;
+            metric_out(
+                &s.metric,
+                "ok",
+                None,
+                Some(BaselineOut {
+                    kind: s.fit.kind,
+                    reason: s.fit.reason.clone(),
+                    trend_per_week: s.fit.trend_per_week,
+                }),
+                s.instances.iter().map(|(n, _)| n.clone()).collect(),
+                Some(cov),
+            )
+        })
+        .collect();
+    metrics.extend(
+        r.errors
+            .iter()
+            .map(|(m, e)| metric_out(m, "error", Some(e.to_string()), None, vec![], None)),
+    );
+    metrics.sort_by(|a, b| a.id.cmp(&b.id));
+    Document {
+        schema: SCHEMA,
+        generator: format!("flywheel {}", env!("CARGO_PKG_VERSION")),
+        workspace: WorkspaceInfo {
+            name: ws.name.clone(),
+            origin: ws.origin.display().to_string(),
+            timezone: tz.name().to_string(),
+            week_starts: ws.week_starts.to_string(),
+            step_seconds: r.ctx.grid.step,
+            history_weeks: r.ctx.history_weeks,
+            teams,
+        },
+        range: RangeInfo {
+            start: time::rfc3339(tz, r.ctx.review_start()),
+            end: time::rfc3339(tz, r.ctx.review_end()),
+            start_unix: r.ctx.review_start(),
+            end_unix: r.ctx.review_end(),
+            history_start: time::rfc3339(tz, r.ctx.grid.start),
+            note: r.range_note.clone(),
+        },
+        sensitivity: r.params.sensitivity,
+        counts: Counts {
+            findings: r.findings.len(),
+            by_kind,
+            by_team,
+            metrics: r.series.len() + r.errors.len(),
+            metrics_failed: r.errors.len(),
+        },
+        findings,
+        metrics,
+        warnings: r.warnings.clone(),
+        timings_ms: r.timings,
+    }
+}
+
+fn metric_out(
+    m: &crate::config::Metric,
+    status: &'static str,
+    error: Option<String>,
+    baseline: Option<BaselineOut>,
+    instances: Vec<String>,
+    coverage: Option<f64>,
+) -> MetricOut {
+    MetricOut {
+        id: m.id.clone(),
+        team: m.team.clone(),
+        service: m.service.clone(),
+        name: m.name.clone(),
+        unit: m.unit.clone(),
+        statistic: m.statistic.clone(),
+        worse: m.worse,
+        alarm: m.alarm,
+        investigation: m.investigation,
+        status,
+        error,
+        baseline,
+        instances,
+        coverage,
+    }
+}
