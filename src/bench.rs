@@ -45,7 +45,15 @@ pub struct BenchReport {
 
 impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "Flywheel benchmark: {} series × {} weeks at 5 min = {:.1} M points ({:.1} MB Parquet), {} threads", self.series, self.weeks, self.points as f64 / 1e6, self.file_mb, self.threads)?;
+        writeln!(
+            f,
+            "Flywheel benchmark: {} series × {} weeks at 5 min = {:.1} M points ({:.1} MB Parquet), {} threads",
+            self.series,
+            self.weeks,
+            self.points as f64 / 1e6,
+            self.file_mb,
+            self.threads
+        )?;
         for (stage, ms) in [
             ("load", self.load_ms),
             ("align", self.align_ms),
@@ -56,16 +64,8 @@ impl fmt::Display for BenchReport {
         ] {
             writeln!(f, "  {stage:<9} {ms:>9.1} ms")?;
         }
-        writeln!(
-            f,
-            "  {:<9} {:>9.1} ms  (target ≤ 3000 ms for 1,000 × 6 weeks)",
-            "total", self.total_ms
-        )?;
-        writeln!(
-            f,
-            "  re-flag at a new sensitivity (no refit): {:.1} ms",
-            self.reflag_ms
-        )?;
+        writeln!(f, "  {:<9} {:>9.1} ms  (target ≤ 3000 ms for 1,000 × 6 weeks)", "total", self.total_ms)?;
+        writeln!(f, "  re-flag at a new sensitivity (no refit): {:.1} ms", self.reflag_ms)?;
         writeln!(
             f,
             "  findings {} · charts rendered {} · peak RSS {:.0} MB (target ≤ 1024 MB)",
@@ -83,29 +83,16 @@ pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
         .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1))
-                .and_then(|kb| kb.parse::<f64>().ok())
+            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
         })
         .map(|kb| kb / 1024.0)
         .unwrap_or(0.0)
 }
 
 fn context(weeks: usize) -> Result<Context, SourceError> {
-    let tz: Tz = "Europe/Berlin"
-        .parse()
-        .map_err(|_| SourceError::file(Path::new("bench"), "zone".into()))?;
-    let start = time::parse_user_time(REVIEW_WEEK, &tz)
-        .map_err(|e| SourceError::file(Path::new("bench"), e.to_string()))?;
-    Ok(Context::new(
-        tz,
-        Weekday::Mon,
-        300,
-        start,
-        time::add_weeks(&tz, start, 1),
-        weeks.saturating_sub(1),
-    ))
+    let tz: Tz = "Europe/Berlin".parse().map_err(|_| SourceError::file(Path::new("bench"), "zone".into()))?;
+    let start = time::parse_user_time(REVIEW_WEEK, &tz).map_err(|e| SourceError::file(Path::new("bench"), e.to_string()))?;
+    Ok(Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), weeks.saturating_sub(1)))
 }
 
 /// Generate the benchmark file: `n` seasonal series, one in ten with an injected incident.
@@ -125,12 +112,7 @@ pub fn generate(path: &Path, n: usize, weeks: usize) -> Result<(), SourceError> 
             };
             let mut v = shape.render(&ctx, &mut r);
             if i % 10 == 0 {
-                Inject::Bump {
-                    at: r.below(1900),
-                    len: 12,
-                    factor: 2.5,
-                }
-                .apply(&ctx, &mut v);
+                Inject::Bump { at: r.below(1900), len: 12, factor: 2.5 }.apply(&ctx, &mut v);
             }
             let key = format!("bench.{i:05}");
             for (j, x) in v.iter().enumerate() {
@@ -156,10 +138,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
             investigation: None,
             alarm_datapoints: MofN::default(),
             investigation_datapoints: MofN::default(),
-            source: Source::File {
-                path: file.to_path_buf(),
-                series: format!("bench.{i:05}"),
-            },
+            source: Source::File { path: file.to_path_buf(), series: format!("bench.{i:05}") },
             line: 1,
         })
         .collect();
@@ -172,13 +151,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
         step: Some(300),
         history_weeks: weeks.saturating_sub(1) as u32,
         sensitivity: 1.0,
-        teams: (0..8)
-            .map(|i| Team {
-                name: format!("Team {i}"),
-                members: vec![],
-                dashboard: None,
-            })
-            .collect(),
+        teams: (0..8).map(|i| Team { name: format!("Team {i}"), members: vec![], dashboard: None }).collect(),
         services: vec![],
         metrics,
         bare_file: None,
@@ -213,30 +186,14 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
                 threads: 0,
             });
         }
-        eprintln!(
-            "generating {} ({} series × {} weeks)…",
-            file.display(),
-            n,
-            weeks
-        );
+        eprintln!("generating {} ({} series × {} weeks)…", file.display(), n, weeks);
         let status = std::process::Command::new(std::env::current_exe()?)
-            .args([
-                "dev",
-                "bench",
-                "--series",
-                &n.to_string(),
-                "--weeks",
-                &weeks.to_string(),
-                "--dir",
-            ])
+            .args(["dev", "bench", "--series", &n.to_string(), "--weeks", &weeks.to_string(), "--dir"])
             .arg(dir)
             .env("FLYWHEEL_BENCH_GENERATE", "1")
             .stdout(std::process::Stdio::null())
             .status()?;
-        anyhow::ensure!(
-            status.success() && file.exists(),
-            "generating the benchmark data failed"
-        );
+        anyhow::ensure!(status.success() && file.exists(), "generating the benchmark data failed");
     }
     let ws = workspace(&file, n, weeks);
     let started = Instant::now();
@@ -264,9 +221,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
         series: n,
         weeks,
         points: review.rows,
-        file_mb: std::fs::metadata(&file)
-            .map(|m| m.len() as f64 / 1e6)
-            .unwrap_or(0.0),
+        file_mb: std::fs::metadata(&file).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0),
         load_ms: review.timings.load_ms,
         align_ms: review.timings.align_ms,
         baseline_ms: review.timings.baseline_ms,

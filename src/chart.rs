@@ -32,11 +32,7 @@ pub struct ChartOptions {
 
 impl Default for ChartOptions {
     fn default() -> Self {
-        ChartOptions {
-            width: 860,
-            height: 260,
-            last_week: true,
-        }
+        ChartOptions { width: 860, height: 260, last_week: true }
     }
 }
 
@@ -90,18 +86,10 @@ pub fn render(review: &Review, s: &SeriesFit, opts: ChartOptions) -> Result<Char
                 )
         })
         .collect();
-    draw(review, s, &episodes, opts).map_err(|message| ChartError {
-        metric: s.metric.id.clone(),
-        message,
-    })
+    draw(review, s, &episodes, opts).map_err(|message| ChartError { metric: s.metric.id.clone(), message })
 }
 
-fn draw(
-    review: &Review,
-    s: &SeriesFit,
-    episodes: &[&Finding],
-    opts: ChartOptions,
-) -> Result<Chart, String> {
+fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOptions) -> Result<Chart, String> {
     let ctx = &review.ctx;
     let m = &s.metric;
     let k = review.params.anomaly_z();
@@ -111,38 +99,19 @@ fn draw(
     let t1 = ctx.review_end();
     let hours = |t: i64| (t - t0) as f64 / 3600.0;
     let xs: Vec<f64> = (0..ctx.review_len()).map(|j| hours(ctx.rtime(j))).collect();
-    let upper: Vec<f64> = f
-        .expected
-        .iter()
-        .zip(&f.sigma)
-        .map(|(e, sd)| e + k * sd)
-        .collect();
-    let lower: Vec<f64> = f
-        .expected
-        .iter()
-        .zip(&f.sigma)
-        .map(|(e, sd)| e - k * sd)
-        .collect();
+    let upper: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e + k * sd).collect();
+    let lower: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e - k * sd).collect();
 
     // Value range: the data, the band and last week; a line only when it is near enough to show
     // without squashing the data (otherwise it is named at the edge with an arrow).
-    let finite = |v: &[f64]| {
-        v.iter()
-            .copied()
-            .filter(|v| v.is_finite())
-            .collect::<Vec<_>>()
-    };
+    let finite = |v: &[f64]| v.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>();
     let mut all = finite(x);
     all.extend(finite(&upper));
     all.extend(finite(&lower));
     if opts.last_week {
         all.extend(finite(&f.last_week));
     }
-    let (mut lo, mut hi) = all
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
-            (a.min(*v), b.max(*v))
-        });
+    let (mut lo, mut hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
     if !lo.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
@@ -159,14 +128,7 @@ fn draw(
         }
     }
     let pad = (hi - lo).max(1e-9) * 0.08;
-    let (y_min, y_max) = (
-        if lo >= 0.0 && lo - pad < 0.0 {
-            0.0
-        } else {
-            lo - pad
-        },
-        hi + pad,
-    );
+    let (y_min, y_max) = (if lo >= 0.0 && lo - pad < 0.0 { 0.0 } else { lo - pad }, hi + pad);
 
     // Key points at local midnights (DST-aware), labelled with the local weekday.
     let mut midnights = Vec::new();
@@ -213,39 +175,23 @@ fn draw(
         for e in episodes {
             let (a, b) = (hours(e.start.max(t0)), hours(e.end.min(t1)));
             if b > a {
-                let colour = if e.kind == Kind::MissingData {
-                    INK
-                } else {
-                    EPISODE
-                };
+                let colour = if e.kind == Kind::MissingData { INK } else { EPISODE };
                 chart
-                    .draw_series(std::iter::once(Rectangle::new(
-                        [(a, y_min), (b.max(a + 0.25), y_max)],
-                        colour.mix(0.13).filled(),
-                    )))
+                    .draw_series(std::iter::once(Rectangle::new([(a, y_min), (b.max(a + 0.25), y_max)], colour.mix(0.13).filled())))
                     .map_err(|e| e.to_string())?;
             }
         }
         // Local midnights (DST-aware): a faint rule and the day's name at the top of the plot.
         for h in &midnights {
             chart
-                .draw_series(LineSeries::new(
-                    vec![(*h, y_min), (*h, y_max)],
-                    RGBAColor(128, 128, 128, 0.25),
-                ))
+                .draw_series(LineSeries::new(vec![(*h, y_min), (*h, y_max)], RGBAColor(128, 128, 128, 0.25)))
                 .map_err(|e| e.to_string())?;
-            let label = time::utc(t0 + (h * 3600.0) as i64)
-                .with_timezone(&tz)
-                .format("%a %d")
-                .to_string();
+            let label = time::utc(t0 + (h * 3600.0) as i64).with_timezone(&tz).format("%a %d").to_string();
             chart
                 .draw_series(std::iter::once(Text::new(
                     label,
                     (*h + x_end * 0.004, y_max),
-                    ("sans-serif", 11)
-                        .into_font()
-                        .color(&INK)
-                        .pos(Pos::new(HPos::Left, VPos::Top)),
+                    ("sans-serif", 11).into_font().color(&INK).pos(Pos::new(HPos::Left, VPos::Top)),
                 )))
                 .map_err(|e| e.to_string())?;
         }
@@ -253,77 +199,46 @@ fn draw(
         for seg in segments(&upper) {
             let mut poly: Vec<(f64, f64)> = seg.clone().map(|j| (xs[j], upper[j])).collect();
             poly.extend(seg.rev().map(|j| (xs[j], lower[j].max(y_min))));
-            chart
-                .draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.22).filled())))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.22).filled()))).map_err(|e| e.to_string())?;
         }
         if opts.last_week {
             for seg in segments(&f.last_week) {
                 chart
-                    .draw_series(LineSeries::new(
-                        seg.map(|j| (xs[j], f.last_week[j])),
-                        LAST_WEEK.mix(0.45).stroke_width(1),
-                    ))
+                    .draw_series(LineSeries::new(seg.map(|j| (xs[j], f.last_week[j])), LAST_WEEK.mix(0.45).stroke_width(1)))
                     .map_err(|e| e.to_string())?;
             }
         }
         for seg in segments(x) {
-            chart
-                .draw_series(LineSeries::new(
-                    seg.map(|j| (xs[j], x[j])),
-                    VALUE.stroke_width(2),
-                ))
-                .map_err(|e| e.to_string())?;
+            chart.draw_series(LineSeries::new(seg.map(|j| (xs[j], x[j])), VALUE.stroke_width(2))).map_err(|e| e.to_string())?;
         }
-        for (line, name, colour) in [
-            (m.alarm, "alarm", ALARM),
-            (m.investigation, "investigation", INVESTIGATION),
-        ] {
+        for (line, name, colour) in [(m.alarm, "alarm", ALARM), (m.investigation, "investigation", INVESTIGATION)] {
             let Some(l) = line else { continue };
             if off_chart.iter().any(|(v, _)| *v == l) {
                 continue;
             }
             chart
-                .draw_series(DashedLineSeries::new(
-                    vec![(0.0, l), (x_end, l)],
-                    8,
-                    4,
-                    colour.stroke_width(2),
-                ))
+                .draw_series(DashedLineSeries::new(vec![(0.0, l), (x_end, l)], 8, 4, colour.stroke_width(2)))
                 .map_err(|e| e.to_string())?;
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("{name} {}", text::value(l, &m.unit)),
                     (x_end * 0.995, l),
-                    ("sans-serif", 11)
-                        .into_font()
-                        .color(&colour)
-                        .pos(Pos::new(HPos::Right, VPos::Bottom)),
+                    ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(HPos::Right, VPos::Bottom)),
                 )))
                 .map_err(|e| e.to_string())?;
         }
         for (i, (l, name)) in off_chart.iter().enumerate() {
-            let colour = if *name == "alarm" {
-                ALARM
-            } else {
-                INVESTIGATION
-            };
+            let colour = if *name == "alarm" { ALARM } else { INVESTIGATION };
             let arrow = if *l > y_max { "↑" } else { "↓" };
             let y = if *l > y_max { y_max } else { y_min };
             chart
                 .draw_series(std::iter::once(Text::new(
-                    format!(
-                        "{name} line {} {arrow} (off chart)",
-                        text::value(*l, &m.unit)
-                    ),
-                    (
-                        x_end * 0.995,
-                        y - (y_max - y_min) * 0.07 * i as f64 * if *l > y_max { 1.0 } else { -1.0 },
-                    ),
-                    ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(
-                        HPos::Right,
-                        if *l > y_max { VPos::Top } else { VPos::Bottom },
-                    )),
+                    format!("{name} line {} {arrow} (off chart)", text::value(*l, &m.unit)),
+                    (x_end * 0.995, y - (y_max - y_min) * 0.07 * i as f64 * if *l > y_max { 1.0 } else { -1.0 }),
+                    ("sans-serif", 11)
+                        .into_font()
+                        .color(&colour)
+                        .pos(Pos::new(HPos::Right, if *l > y_max { VPos::Top } else { VPos::Bottom })),
                 )))
                 .map_err(|e| e.to_string())?;
         }
@@ -342,17 +257,12 @@ fn draw(
         };
         root.present().map_err(|e| e.to_string())?;
     }
-    let title = format!("{} — review values (blue), seasonal band, last week (grey), alarm (red) and investigation (amber) lines", text::subject(m));
-    let svg = svg.replacen(
-        "<svg ",
-        &format!("<svg role=\"img\" aria-label=\"{}\" ", text::html(&title)),
-        1,
+    let title = format!(
+        "{} — review values (blue), seasonal band, last week (grey), alarm (red) and investigation (amber) lines",
+        text::subject(m)
     );
-    Ok(Chart {
-        metric: m.id.clone(),
-        svg,
-        geometry,
-    })
+    let svg = svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", text::html(&title)), 1);
+    Ok(Chart { metric: m.id.clone(), svg, geometry })
 }
 
 /// Index ranges of consecutive finite values.
@@ -380,10 +290,7 @@ mod tests {
     #[test]
     fn segments_split_at_gaps() {
         let n = f64::NAN;
-        assert_eq!(
-            segments(&[1.0, 2.0, n, n, 3.0, n, 4.0, 5.0]),
-            vec![0..2, 4..5, 6..8]
-        );
+        assert_eq!(segments(&[1.0, 2.0, n, n, 3.0, n, 4.0, 5.0]), vec![0..2, 4..5, 6..8]);
         assert!(segments(&[n, n]).is_empty());
     }
 }

@@ -23,21 +23,11 @@ pub const WORKSPACE_FILE: &str = "flywheel.toml";
 #[derive(Debug, Error)]
 pub enum ConfigError {
     #[error("{path}: cannot read: {source}")]
-    Io {
-        path: String,
-        source: std::io::Error,
-    },
+    Io { path: String, source: std::io::Error },
     #[error("{path}:{line}: {message}")]
-    Syntax {
-        path: String,
-        line: usize,
-        message: String,
-    },
+    Syntax { path: String, line: usize, message: String },
     #[error("{}", .issues.iter().map(|i| format!("{}:{}: {}", .path, i.line, i.message)).collect::<Vec<_>>().join("\n"))]
-    Invalid {
-        path: String,
-        issues: Vec<ConfigIssue>,
-    },
+    Invalid { path: String, issues: Vec<ConfigIssue> },
 }
 
 /// One validation problem: where it is and what is wrong.
@@ -148,10 +138,7 @@ impl Metric {
         Metric {
             id: id.to_string(),
             team: "(file)".to_string(),
-            service: path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            service: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
             name: id.to_string(),
             unit: String::new(),
             statistic: "value".to_string(),
@@ -160,20 +147,14 @@ impl Metric {
             investigation: None,
             alarm_datapoints: MofN::default(),
             investigation_datapoints: MofN::default(),
-            source: Source::File {
-                path: path.to_path_buf(),
-                series: series.to_string(),
-            },
+            source: Source::File { path: path.to_path_buf(), series: series.to_string() },
             line: 0,
         }
     }
 
     /// Does the statistic add up across instances (counts, sums) rather than average?
     pub fn sums_across_instances(&self) -> bool {
-        matches!(
-            self.statistic.to_ascii_lowercase().as_str(),
-            "sum" | "count" | "total" | "rate"
-        )
+        matches!(self.statistic.to_ascii_lowercase().as_str(), "sum" | "count" | "total" | "rate")
     }
 }
 
@@ -294,23 +275,12 @@ impl Workspace {
     /// Open a workspace: a folder with `flywheel.toml`, the `flywheel.toml` itself, or one CSV/Parquet
     /// file reviewed on its own (UTC, weeks starting Monday, step inferred from the data).
     pub fn open(path: &Path) -> Result<Workspace, ConfigError> {
-        let is_data = path.is_file()
-            && path
-                .file_name()
-                .map(|n| n != WORKSPACE_FILE)
-                .unwrap_or(false);
+        let is_data = path.is_file() && path.file_name().map(|n| n != WORKSPACE_FILE).unwrap_or(false);
         if is_data {
             return Ok(Workspace::bare(path));
         }
-        let file = if path.is_dir() {
-            path.join(WORKSPACE_FILE)
-        } else {
-            path.to_path_buf()
-        };
-        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io {
-            path: file.display().to_string(),
-            source,
-        })?;
+        let file = if path.is_dir() { path.join(WORKSPACE_FILE) } else { path.to_path_buf() };
+        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io { path: file.display().to_string(), source })?;
         let root = file.parent().map(Path::to_path_buf).unwrap_or_default();
         Workspace::from_toml(&text, &file, &root)
     }
@@ -320,20 +290,13 @@ impl Workspace {
         Workspace {
             root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             origin: path.to_path_buf(),
-            name: path
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default(),
+            name: path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
             tz: Tz::UTC,
             week_starts: Weekday::Mon,
             step: None,
             history_weeks: 5,
             sensitivity: 1.0,
-            teams: vec![Team {
-                name: "(file)".to_string(),
-                members: vec![],
-                dashboard: None,
-            }],
+            teams: vec![Team { name: "(file)".to_string(), members: vec![], dashboard: None }],
             services: vec![],
             metrics: vec![],
             bare_file: Some(path.to_path_buf()),
@@ -351,21 +314,14 @@ impl Workspace {
         })?;
         let mut issues = Vec::new();
         let mut issue = |offset: usize, field: &str, message: String| {
-            issues.push(ConfigIssue {
-                line: lines.of(offset),
-                field: field.to_string(),
-                message,
-            });
+            issues.push(ConfigIssue { line: lines.of(offset), field: field.to_string(), message });
         };
 
         // [workspace]
         let mut ws = Workspace {
             root: root.to_path_buf(),
             origin: file.to_path_buf(),
-            name: root
-                .file_name()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "workspace".into()),
+            name: root.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "workspace".into()),
             tz: Tz::UTC,
             week_starts: Weekday::Mon,
             step: Some(300),
@@ -396,28 +352,14 @@ impl Workspace {
             if let Some(s) = &w.step {
                 match time::parse_step(s.get_ref()) {
                     Ok(v) if time::DAY % v == 0 => ws.step = Some(v),
-                    Ok(_) => issue(
-                        s.span().start,
-                        "step",
-                        format!(
-                            "workspace: step `{}` does not divide a day evenly",
-                            s.get_ref()
-                        ),
-                    ),
+                    Ok(_) => issue(s.span().start, "step", format!("workspace: step `{}` does not divide a day evenly", s.get_ref())),
                     Err(e) => issue(s.span().start, "step", format!("workspace: {e}")),
                 }
             }
             if let Some(h) = &w.history_weeks {
                 match u32::try_from(*h.get_ref()) {
                     Ok(v) if v <= 52 => ws.history_weeks = v,
-                    _ => issue(
-                        h.span().start,
-                        "history_weeks",
-                        format!(
-                            "workspace: history_weeks must be 0 to 52, not {}",
-                            h.get_ref()
-                        ),
-                    ),
+                    _ => issue(h.span().start, "history_weeks", format!("workspace: history_weeks must be 0 to 52, not {}", h.get_ref())),
                 }
             }
             if let Some(s) = &w.sensitivity {
@@ -425,11 +367,7 @@ impl Workspace {
                 if v.is_finite() && (0.1..=10.0).contains(&v) {
                     ws.sensitivity = v;
                 } else {
-                    issue(
-                        s.span().start,
-                        "sensitivity",
-                        format!("workspace: sensitivity must be between 0.1 and 10, not {v}"),
-                    );
+                    issue(s.span().start, "sensitivity", format!("workspace: sensitivity must be between 0.1 and 10, not {v}"));
                 }
             }
         }
@@ -440,19 +378,11 @@ impl Workspace {
             let t = t.get_ref();
             let name = t.name.get_ref().trim().to_string();
             if name.is_empty() {
-                issue(
-                    t.name.span().start,
-                    "name",
-                    "team: the name is empty".into(),
-                );
+                issue(t.name.span().start, "name", "team: the name is empty".into());
                 continue;
             }
             if !team_names.insert(name.clone()) {
-                issue(
-                    t.name.span().start,
-                    "name",
-                    format!("team `{name}` is defined twice"),
-                );
+                issue(t.name.span().start, "name", format!("team `{name}` is defined twice"));
             }
             let dashboard = match &t.dashboard {
                 Some(u) => match check_url(u.get_ref()) {
@@ -464,11 +394,7 @@ impl Workspace {
                 },
                 None => None,
             };
-            ws.teams.push(Team {
-                name,
-                members: t.members.clone(),
-                dashboard,
-            });
+            ws.teams.push(Team { name, members: t.members.clone(), dashboard });
         }
 
         // [[service]]
@@ -478,18 +404,10 @@ impl Workspace {
             let name = s.name.get_ref().trim().to_string();
             let team = s.team.get_ref().trim().to_string();
             if !team_names.contains(&team) {
-                issue(
-                    s.team.span().start,
-                    "team",
-                    format!("service `{name}`: team `{team}` is not defined by a [[team]]"),
-                );
+                issue(s.team.span().start, "team", format!("service `{name}`: team `{team}` is not defined by a [[team]]"));
             }
             if service_team.insert(name.clone(), team.clone()).is_some() {
-                issue(
-                    s.name.span().start,
-                    "name",
-                    format!("service `{name}` is defined twice"),
-                );
+                issue(s.name.span().start, "name", format!("service `{name}` is defined twice"));
             }
             ws.services.push(Service { name, team });
         }
@@ -505,23 +423,13 @@ impl Workspace {
                 continue;
             }
             if !ids.insert(id.clone()) {
-                issue(
-                    m.id.span().start,
-                    "id",
-                    format!("metric `{id}` is defined twice"),
-                );
+                issue(m.id.span().start, "id", format!("metric `{id}` is defined twice"));
             }
             let service = m.service.get_ref().trim().to_string();
             let team = match service_team.get(&service) {
                 Some(t) => t.clone(),
                 None => {
-                    issue(
-                        m.service.span().start,
-                        "service",
-                        format!(
-                            "metric `{id}`: service `{service}` is not defined by a [[service]]"
-                        ),
-                    );
+                    issue(m.service.span().start, "service", format!("metric `{id}`: service `{service}` is not defined by a [[service]]"));
                     String::new()
                 }
             };
@@ -529,13 +437,7 @@ impl Workspace {
                 "higher" => Worse::Higher,
                 "lower" => Worse::Lower,
                 other => {
-                    issue(
-                        m.worse.span().start,
-                        "worse",
-                        format!(
-                            "metric `{id}`: worse must be \"higher\" or \"lower\", not \"{other}\""
-                        ),
-                    );
+                    issue(m.worse.span().start, "worse", format!("metric `{id}`: worse must be \"higher\" or \"lower\", not \"{other}\""));
                     Worse::Higher
                 }
             };
@@ -545,11 +447,7 @@ impl Workspace {
                 if x.is_finite() {
                     Some(x)
                 } else {
-                    issue(
-                        v.span().start,
-                        field,
-                        format!("metric `{id}`: the {field} line must be a finite number, not {x}"),
-                    );
+                    issue(v.span().start, field, format!("metric `{id}`: the {field} line must be a finite number, not {x}"));
                     None
                 }
             };
@@ -565,38 +463,45 @@ impl Workspace {
                         Worse::Higher => ("above", "higher"),
                         Worse::Lower => ("below", "lower"),
                     };
-                    let span = m
-                        .investigation
-                        .as_ref()
-                        .map(|s| s.span().start)
-                        .unwrap_or(at);
-                    issue(span, "investigation", format!("metric `{id}`: investigation line {} is {rel} the alarm line {} for a {dir}-is-worse metric", fmt_num(i), fmt_num(a)));
+                    let span = m.investigation.as_ref().map(|s| s.span().start).unwrap_or(at);
+                    issue(
+                        span,
+                        "investigation",
+                        format!(
+                            "metric `{id}`: investigation line {} is {rel} the alarm line {} for a {dir}-is-worse metric",
+                            fmt_num(i),
+                            fmt_num(a)
+                        ),
+                    );
                 }
             }
             let mut rule = |field: &str, v: &Option<Spanned<String>>, fallback: MofN| -> MofN {
                 match v {
                     None => fallback,
                     Some(s) => MofN::parse(s.get_ref()).unwrap_or_else(|| {
-                        issue(s.span().start, field, format!("metric `{id}`: {field} must look like \"3 of 5\" (M ≤ N), not \"{}\"", s.get_ref()));
+                        issue(
+                            s.span().start,
+                            field,
+                            format!("metric `{id}`: {field} must look like \"3 of 5\" (M ≤ N), not \"{}\"", s.get_ref()),
+                        );
                         fallback
                     }),
                 }
             };
             let both = rule("datapoints", &m.datapoints, MofN::default());
             let alarm_datapoints = rule("alarm_datapoints", &m.alarm_datapoints, both);
-            let investigation_datapoints = rule(
-                "investigation_datapoints",
-                &m.investigation_datapoints,
-                both,
-            );
+            let investigation_datapoints = rule("investigation_datapoints", &m.investigation_datapoints, both);
             let src = m.source.get_ref();
             let source = match &src.file {
-                Some(f) if !f.trim().is_empty() => Source::File {
-                    path: PathBuf::from(f.trim()),
-                    series: src.series.clone().unwrap_or_else(|| id.clone()),
-                },
+                Some(f) if !f.trim().is_empty() => {
+                    Source::File { path: PathBuf::from(f.trim()), series: src.series.clone().unwrap_or_else(|| id.clone()) }
+                }
                 _ => {
-                    issue(m.source.span().start, "source", format!("metric `{id}`: source needs a `file` (CSV or Parquet, relative to the workspace)"));
+                    issue(
+                        m.source.span().start,
+                        "source",
+                        format!("metric `{id}`: source needs a `file` (CSV or Parquet, relative to the workspace)"),
+                    );
                     continue;
                 }
             };
@@ -617,11 +522,7 @@ impl Workspace {
             });
         }
         if ws.metrics.is_empty() && issues.is_empty() {
-            issues.push(ConfigIssue {
-                line: 1,
-                field: "metric".into(),
-                message: "the workspace defines no [[metric]]".into(),
-            });
+            issues.push(ConfigIssue { line: 1, field: "metric".into(), message: "the workspace defines no [[metric]]".into() });
         }
         if issues.is_empty() {
             Ok(ws)
@@ -640,22 +541,16 @@ impl Workspace {
 pub fn check_url(u: &str) -> Result<String, String> {
     let t = u.trim();
     let lower = t.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
+    let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     match rest {
         Some(r)
             if !r.is_empty()
                 && !r.starts_with('/')
-                && !t.chars().any(|c| {
-                    c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>'
-                }) =>
+                && !t.chars().any(|c| c.is_whitespace() || c.is_control() || c == '"' || c == '<' || c == '>') =>
         {
             Ok(t.to_string())
         }
-        _ => Err(format!(
-            "dashboard URL `{t}` must be an http:// or https:// address"
-        )),
+        _ => Err(format!("dashboard URL `{t}` must be an http:// or https:// address")),
     }
 }
 
@@ -729,13 +624,7 @@ source = { file = "metrics.parquet" }
         assert_eq!(m.alarm, Some(800.0));
         assert_eq!(m.alarm_datapoints, MofN { m: 2, n: 3 });
         assert_eq!(m.investigation_datapoints, MofN { m: 3, n: 5 });
-        assert_eq!(
-            m.source,
-            Source::File {
-                path: "metrics.parquet".into(),
-                series: "checkout.p99".into()
-            }
-        );
+        assert_eq!(m.source, Source::File { path: "metrics.parquet".into(), series: "checkout.p99".into() });
         assert_eq!(m.line, 16, "the line of the [[metric]] header");
     }
 
@@ -769,17 +658,9 @@ source = { file = "metrics.parquet" }
     fn lower_is_worse_lines_are_checked_the_other_way() {
         let lower = GOOD.replace("worse = \"higher\"", "worse = \"lower\"");
         let ok = lower.replace("alarm = 800", "alarm = 100");
-        assert!(
-            parse(&ok).is_ok(),
-            "investigation 500 above alarm 100 is right when lower is worse"
-        );
+        assert!(parse(&ok).is_ok(), "investigation 500 above alarm 100 is right when lower is worse");
         let err = parse(&lower).expect_err("500 below 800").to_string();
-        assert!(
-            err.contains(
-                "investigation line 500 is below the alarm line 800 for a lower-is-worse metric"
-            ),
-            "{err}"
-        );
+        assert!(err.contains("investigation line 500 is below the alarm line 800 for a lower-is-worse metric"), "{err}");
     }
 
     #[test]
@@ -802,13 +683,7 @@ source = { file = "metrics.parquet" }
 
     #[test]
     fn numbers_format_plainly() {
-        for (v, s) in [
-            (500.0, "500"),
-            (0.25, "0.25"),
-            (1234.5678, "1234.6"),
-            (0.001234, "0.001234"),
-            (2.5, "2.5"),
-        ] {
+        for (v, s) in [(500.0, "500"), (0.25, "0.25"), (1234.5678, "1234.6"), (0.001234, "0.001234"), (2.5, "2.5")] {
             assert_eq!(fmt_num(v), s);
         }
     }

@@ -9,9 +9,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 /// The kinds of finding, in the order of DESIGN.md §3.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
     AlarmBreach,
@@ -73,9 +71,7 @@ impl Kind {
     }
 
     pub fn from_key(s: &str) -> Option<Kind> {
-        Kind::ALL
-            .into_iter()
-            .find(|k| k.key() == s || k.label() == s)
+        Kind::ALL.into_iter().find(|k| k.key() == s || k.label() == s)
     }
 }
 
@@ -109,11 +105,7 @@ impl From<&str> for Evidence {
 }
 impl From<Vec<f64>> for Evidence {
     fn from(v: Vec<f64>) -> Self {
-        Evidence::Numbers(
-            v.into_iter()
-                .map(|x| if x.is_finite() { x } else { 0.0 })
-                .collect(),
-        )
+        Evidence::Numbers(v.into_iter().map(|x| if x.is_finite() { x } else { 0.0 }).collect())
     }
 }
 
@@ -138,14 +130,7 @@ pub struct Finding {
 
 impl Finding {
     /// A finding of `kind` on a metric, filled in by the detector.
-    pub fn new(
-        kind: Kind,
-        m: &crate::config::Metric,
-        start: i64,
-        end: i64,
-        severity: f64,
-        sentence: String,
-    ) -> Finding {
+    pub fn new(kind: Kind, m: &crate::config::Metric, start: i64, end: i64, severity: f64, sentence: String) -> Finding {
         Finding {
             kind,
             team: m.team.clone(),
@@ -168,16 +153,7 @@ impl Finding {
 
     /// A stable id: metric, instance, kind and start.
     pub fn id(&self) -> String {
-        format!(
-            "{}{}:{}:{}",
-            self.metric,
-            self.instance
-                .as_ref()
-                .map(|i| format!("@{i}"))
-                .unwrap_or_default(),
-            self.kind.key(),
-            self.start
-        )
+        format!("{}{}:{}:{}", self.metric, self.instance.as_ref().map(|i| format!("@{i}")).unwrap_or_default(), self.kind.key(), self.start)
     }
 
     fn overlaps(&self, o: &Finding) -> bool {
@@ -202,11 +178,7 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
     let mut keep = vec![true; fs.len()];
     for i in 0..fs.len() {
         for j in 0..fs.len() {
-            if i == j
-                || !keep[j]
-                || fs[i].metric != fs[j].metric
-                || fs[i].instance != fs[j].instance
-            {
+            if i == j || !keep[j] || fs[i].metric != fs[j].metric || fs[i].instance != fs[j].instance {
                 continue;
             }
             if absorbed_by(fs[i].kind, fs[j].kind) && fs[i].overlaps(&fs[j]) {
@@ -245,71 +217,37 @@ mod tests {
     use crate::config::Metric;
 
     fn f(kind: Kind, start: i64, end: i64, sev: f64) -> Finding {
-        Finding::new(
-            kind,
-            &Metric::bare("m", std::path::Path::new("x.csv"), "m"),
-            start,
-            end,
-            sev,
-            String::new(),
-        )
+        Finding::new(kind, &Metric::bare("m", std::path::Path::new("x.csv"), "m"), start, end, sev, String::new())
     }
 
     #[test]
     fn one_incident_is_told_once() {
         let cases: Vec<(Vec<Finding>, Vec<Kind>)> = vec![
             (
-                vec![
-                    f(Kind::AlarmBreach, 10, 20, 80.0),
-                    f(Kind::InvestigationBreach, 5, 25, 50.0),
-                    f(Kind::SeasonalAnomaly, 12, 14, 30.0),
-                ],
+                vec![f(Kind::AlarmBreach, 10, 20, 80.0), f(Kind::InvestigationBreach, 5, 25, 50.0), f(Kind::SeasonalAnomaly, 12, 14, 30.0)],
                 vec![Kind::AlarmBreach],
             ),
             (
-                vec![
-                    f(Kind::AlarmBreach, 10, 20, 80.0),
-                    f(Kind::InvestigationBreach, 30, 40, 50.0),
-                ],
+                vec![f(Kind::AlarmBreach, 10, 20, 80.0), f(Kind::InvestigationBreach, 30, 40, 50.0)],
                 vec![Kind::AlarmBreach, Kind::InvestigationBreach],
             ),
             (
-                vec![
-                    f(Kind::LevelShift, 100, 200, 40.0),
-                    f(Kind::SeasonalAnomaly, 150, 160, 30.0),
-                    f(Kind::SeasonalAnomaly, 10, 20, 30.0),
-                ],
+                vec![f(Kind::LevelShift, 100, 200, 40.0), f(Kind::SeasonalAnomaly, 150, 160, 30.0), f(Kind::SeasonalAnomaly, 10, 20, 30.0)],
                 vec![Kind::LevelShift, Kind::SeasonalAnomaly],
             ),
-            (
-                vec![
-                    f(Kind::MissingData, 0, 10, 60.0),
-                    f(Kind::LineTooLoose, 0, 10, 20.0),
-                ],
-                vec![Kind::MissingData, Kind::LineTooLoose],
-            ),
+            (vec![f(Kind::MissingData, 0, 10, 60.0), f(Kind::LineTooLoose, 0, 10, 20.0)], vec![Kind::MissingData, Kind::LineTooLoose]),
         ];
         for (input, want) in cases {
             let got: Vec<Kind> = dedupe(input).iter().map(|x| x.kind).collect();
             assert_eq!(got, want);
         }
-        let merged = dedupe(vec![
-            f(Kind::AlarmBreach, 10, 20, 80.0),
-            f(Kind::SeasonalAnomaly, 12, 14, 30.0),
-        ]);
-        assert_eq!(
-            merged[0].evidence.get("also_seasonal_anomaly"),
-            Some(&Evidence::Number(1.0))
-        );
+        let merged = dedupe(vec![f(Kind::AlarmBreach, 10, 20, 80.0), f(Kind::SeasonalAnomaly, 12, 14, 30.0)]);
+        assert_eq!(merged[0].evidence.get("also_seasonal_anomaly"), Some(&Evidence::Number(1.0)));
     }
 
     #[test]
     fn ranking_is_by_severity_then_recency() {
-        let mut v = vec![
-            f(Kind::SeasonalAnomaly, 0, 10, 30.0),
-            f(Kind::AlarmBreach, 0, 5, 90.0),
-            f(Kind::SeasonalAnomaly, 0, 50, 30.0),
-        ];
+        let mut v = vec![f(Kind::SeasonalAnomaly, 0, 10, 30.0), f(Kind::AlarmBreach, 0, 5, 90.0), f(Kind::SeasonalAnomaly, 0, 50, 30.0)];
         rank(&mut v);
         assert_eq!((v[0].severity, v[1].end, v[2].end), (90, 50, 10));
     }

@@ -118,22 +118,12 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             })
             .map_err(Into::into),
-        Command::Dev(Dev::Quality {
-            series,
-            seed,
-            sensitivity,
-            verbose,
-        }) => {
+        Command::Dev(Dev::Quality { series, seed, sensitivity, verbose }) => {
             let rep = flywheel::quality::run(series, seed, Params { sensitivity });
             print!("{}", rep.table(verbose));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Dev(Dev::Bench {
-            series,
-            weeks,
-            dir,
-            charts,
-        }) => flywheel::bench::run(series, weeks, &dir, charts)
+        Command::Dev(Dev::Bench { series, weeks, dir, charts }) => flywheel::bench::run(series, weeks, &dir, charts)
             .map(|r| {
                 print!("{r}");
                 ExitCode::SUCCESS
@@ -187,11 +177,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     if !(sensitivity.is_finite() && (0.1..=10.0).contains(&sensitivity)) {
         bail!("--sensitivity must be between 0.1 and 10, not {sensitivity}");
     }
-    let bar = if a.quiet || !std::io::stderr().is_terminal() {
-        ProgressBar::hidden()
-    } else {
-        ProgressBar::new(0)
-    };
+    let bar = if a.quiet || !std::io::stderr().is_terminal() { ProgressBar::hidden() } else { ProgressBar::new(0) };
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg:>6} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())
@@ -235,16 +221,8 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
 
 /// Write a file atomically (temporary file, then rename) so a crash never leaves half a report.
 fn write_file(path: &Path, text: &str) -> Result<()> {
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(
-        ".{}.tmp",
-        path.file_name()
-            .map(|s| s.to_string_lossy().into_owned())
-            .unwrap_or_default()
-    ));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let tmp = dir.join(format!(".{}.tmp", path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()));
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())

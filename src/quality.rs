@@ -27,22 +27,9 @@ use crate::source::{self, MetricData, Quiet};
 use crate::synth::{Inject, Rng, Shape};
 use crate::time;
 
-const ZONES: [&str; 6] = [
-    "UTC",
-    "Europe/Berlin",
-    "America/New_York",
-    "Asia/Kolkata",
-    "Australia/Sydney",
-    "America/Sao_Paulo",
-];
+const ZONES: [&str; 6] = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo"];
 /// Review weeks (Mondays), several right after or around DST changes.
-const WEEKS: [&str; 5] = [
-    "2026-03-30",
-    "2026-11-02",
-    "2026-10-26",
-    "2026-04-06",
-    "2026-07-13",
-];
+const WEEKS: [&str; 5] = ["2026-03-30", "2026-11-02", "2026-10-26", "2026-04-06", "2026-07-13"];
 
 /// Kinds that an injection of `k` may legitimately also produce.
 pub fn secondary(k: Kind) -> &'static [Kind] {
@@ -54,12 +41,7 @@ pub fn secondary(k: Kind) -> &'static [Kind] {
         DriftTowardLine => &[],
         LineTooLoose => &[],
         GrowingVolatility => &[SeasonalAnomaly],
-        LevelShift => &[
-            SeasonalAnomaly,
-            InvestigationBreach,
-            AlarmBreach,
-            DriftTowardLine,
-        ],
+        LevelShift => &[SeasonalAnomaly, InvestigationBreach, AlarmBreach, DriftTowardLine],
         MissingData => &[],
         OddOneOut => &[LevelShift, SeasonalAnomaly],
         SourceError => &[],
@@ -123,11 +105,7 @@ impl Report {
             ZONES.len(),
             self.seconds
         );
-        let _ = writeln!(
-            out,
-            "{:<22} {:>8} {:>6} {:>7} {:>9} {:>7}",
-            "kind", "injected", "found", "recall", "false", "precision"
-        );
+        let _ = writeln!(out, "{:<22} {:>8} {:>6} {:>7} {:>9} {:>7}", "kind", "injected", "found", "recall", "false", "precision");
         for k in Kind::ALL {
             let _ = writeln!(
                 out,
@@ -147,20 +125,12 @@ impl Report {
             self.false_on_clean,
             self.clean
         );
-        let min_recall = Kind::ALL
-            .iter()
-            .map(|k| self.recall(*k))
-            .filter(|r| r.is_finite())
-            .fold(1.0, f64::min);
+        let min_recall = Kind::ALL.iter().map(|k| self.recall(*k)).filter(|r| r.is_finite()).fold(1.0, f64::min);
         let _ = writeln!(
             out,
             "targets: recall ≥ 0.9 per kind ({}), ≤ 0.2 false per clean series-week ({})",
             if min_recall >= 0.9 { "met" } else { "MISSED" },
-            if self.false_per_clean_week() <= 0.2 {
-                "met"
-            } else {
-                "MISSED"
-            }
+            if self.false_per_clean_week() <= 0.2 { "met" } else { "MISSED" }
         );
         if verbose {
             for m in &self.misses {
@@ -188,16 +158,10 @@ fn lines_for(worse: Worse, shape: &Shape, rng: &mut Rng) -> (f64, f64) {
         Worse::Higher => {
             let worst = shape.level * (1.0 + shape.daily) * (1.0 + 3.2 * shape.noise);
             let e = (worst - shape.level).max(0.05 * shape.level);
-            (
-                worst + rng.range(0.4, 0.9) * e,
-                worst + rng.range(1.4, 2.2) * e,
-            )
+            (worst + rng.range(0.4, 0.9) * e, worst + rng.range(1.4, 2.2) * e)
         }
         Worse::Lower => {
-            let worst = shape.level
-                * (1.0 - shape.daily)
-                * (1.0 - shape.weekly)
-                * (1.0 - 3.2 * shape.noise);
+            let worst = shape.level * (1.0 - shape.daily) * (1.0 - shape.weekly) * (1.0 - 3.2 * shape.noise);
             (worst * rng.range(0.55, 0.75), worst * rng.range(0.2, 0.4))
         }
     }
@@ -226,10 +190,7 @@ fn metric(id: &str, worse: Worse, lines: (f64, f64)) -> Metric {
         investigation: Some(lines.0),
         alarm_datapoints: MofN::default(),
         investigation_datapoints: MofN::default(),
-        source: Source::File {
-            path: PathBuf::from("suite"),
-            series: id.to_string(),
-        },
+        source: Source::File { path: PathBuf::from("suite"), series: id.to_string() },
         line: 1,
     }
 }
@@ -238,16 +199,11 @@ fn metric(id: &str, worse: Worse, lines: (f64, f64)) -> Metric {
 /// first and last hours.
 fn when(rng: &mut Rng, ctx: &Context, from_day: f64, to_day: f64) -> usize {
     let per_day = ctx.slots_per_day as f64;
-    ((rng.range(from_day, to_day) * per_day) as usize)
-        .clamp(12, ctx.review_len().saturating_sub(48))
+    ((rng.range(from_day, to_day) * per_day) as usize).clamp(12, ctx.review_len().saturating_sub(48))
 }
 
 fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen {
-    let worse = if rng.uniform() < 0.65 {
-        Worse::Higher
-    } else {
-        Worse::Lower
-    };
+    let worse = if rng.uniform() < 0.65 { Worse::Higher } else { Worse::Lower };
     let mut shape = random_shape(rng);
     let id = format!("s{i:04}");
     let mut lines = lines_for(worse, &shape, rng);
@@ -272,62 +228,41 @@ fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen 
             shape.noise = shape.noise.min(0.05);
             let v = shape.render(ctx, rng);
             let q = |w: i32| {
-                let xs: Vec<f64> = v
-                    .iter()
-                    .zip(&ctx.week)
-                    .filter(|(_, k)| **k == w)
-                    .map(|(x, _)| *x)
-                    .collect();
-                crate::analysis::stats::quantile(
-                    &xs,
-                    if worse == Worse::Higher { 0.95 } else { 0.05 },
-                )
+                let xs: Vec<f64> = v.iter().zip(&ctx.week).filter(|(_, k)| **k == w).map(|(x, _)| *x).collect();
+                crate::analysis::stats::quantile(&xs, if worse == Worse::Higher { 0.95 } else { 0.05 })
             };
             let (q0, q5) = (q(0), q(-(ctx.history_weeks as i32)));
             let slope = (q0 - q5) / ctx.history_weeks as f64;
             let weeks = rng.range(1.0, 6.0);
             strength = weeks;
             let inv = q0 + slope * weeks;
-            let typical = crate::analysis::stats::median(&v);
-            let alarm = inv + 2.0 * (inv - typical);
+            // The alarm line a little beyond the investigation line, as an owner would set it.
+            let alarm = if worse == Worse::Higher { inv * 1.3 } else { inv * 0.7 };
             lines = (inv, alarm);
             instances.push((None, v));
         }
         Some(Kind::LineTooLoose) => {
             let worst = match worse {
                 Worse::Higher => shape.level * (1.0 + shape.daily) * (1.0 + 2.6 * shape.noise),
-                Worse::Lower => {
-                    shape.level
-                        * (1.0 - shape.daily)
-                        * (1.0 - shape.weekly)
-                        * (1.0 - 2.6 * shape.noise)
-                }
+                Worse::Lower => shape.level * (1.0 - shape.daily) * (1.0 - shape.weekly) * (1.0 - 2.6 * shape.noise),
             };
             let e = ((worst - shape.level) * sign).max(0.02 * shape.level);
             let r = rng.range(4.5, 20.0);
             strength = r;
             let alarm = worst + sign * r * e;
-            let inv = if rng.uniform() < 0.5 {
-                worst + sign * r * 0.7 * e
-            } else {
-                lines.0
-            };
+            let inv = if rng.uniform() < 0.5 { worst + sign * r * 0.7 * e } else { lines.0 };
             lines = (inv, alarm);
             instances.push((None, shape.render(ctx, rng)));
         }
         Some(Kind::GrowingVolatility) => {
-            let pw = rng.range(0.18, 0.45);
+            let pw = rng.range(0.14, 0.45);
             strength = pw;
             instances.push((None, shape.render_widening(ctx, rng, pw)));
         }
         Some(Kind::OddOneOut) => {
             let k = 3 + rng.below(3);
             let at = when(rng, ctx, 0.2, 4.0);
-            let factor = if rng.uniform() < 0.5 {
-                rng.range(1.5, 2.5)
-            } else {
-                rng.range(0.3, 0.6)
-            };
+            let factor = if rng.uniform() < 0.5 { rng.range(1.35, 2.5) } else { rng.range(0.3, 0.7) };
             let compensate = rng.uniform() < 0.5;
             strength = factor;
             span = Some(at..n);
@@ -337,11 +272,7 @@ fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen 
                     Inject::Shift { at, factor }.apply(ctx, &mut v);
                 } else if compensate {
                     let others = (k as f64 - factor) / (k as f64 - 1.0);
-                    Inject::Shift {
-                        at,
-                        factor: others.max(0.05),
-                    }
-                    .apply(ctx, &mut v);
+                    Inject::Shift { at, factor: others.max(0.05) }.apply(ctx, &mut v);
                 }
                 instances.push((Some(format!("i-{j}")), v));
             }
@@ -368,12 +299,7 @@ fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen 
             let inj = match kind {
                 Kind::AlarmBreach => {
                     let len = 4 + rng.below(24);
-                    let f = lines.1 / expected_at(at)
-                        * if worse == Worse::Higher {
-                            rng.range(1.25, 2.0)
-                        } else {
-                            rng.range(0.3, 0.7)
-                        };
+                    let f = lines.1 / expected_at(at) * if worse == Worse::Higher { rng.range(1.25, 2.0) } else { rng.range(0.3, 0.7) };
                     strength = f;
                     Inject::Bump { at, len, factor: f }
                 }
@@ -387,40 +313,38 @@ fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen 
                     Inject::Bump { at, len, factor: f }
                 }
                 Kind::SeasonalAnomaly => {
+                    // A shape that crosses no line: at the quietest hour of a random day when going up,
+                    // and never beyond the investigation line.
                     let len = 3 + rng.below(16);
-                    let d = rng.range(7.0, 16.0) * shape.noise;
-                    let up = if rng.uniform() < 0.7 {
-                        worse == Worse::Higher
-                    } else {
-                        worse == Worse::Lower
-                    };
-                    strength = d / shape.noise;
-                    Inject::Bump {
-                        at,
-                        len,
-                        factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) },
+                    let up = if rng.uniform() < 0.7 { worse == Worse::Higher } else { worse == Worse::Lower };
+                    let day = at / ctx.slots_per_day * ctx.slots_per_day;
+                    let quiet = (day..(day + ctx.slots_per_day).min(n - len - 1))
+                        .min_by(|a, b| expected_at(*a).total_cmp(&expected_at(*b)))
+                        .unwrap_or(at);
+                    let at = if up { quiet } else { at };
+                    let mut d = rng.range(5.0, 16.0) * shape.noise;
+                    let peak = (at..at + len).map(expected_at).fold(0.0, f64::max) * (1.0 + 3.0 * shape.noise);
+                    let trough = (at..at + len).map(expected_at).fold(f64::INFINITY, f64::min) * (1.0 - 3.0 * shape.noise);
+                    if up && worse == Worse::Higher {
+                        d = d.min(lines.0 / peak - 1.0);
+                    } else if !up && worse == Worse::Lower {
+                        d = d.min(1.0 - lines.0 / trough);
                     }
+                    strength = d / shape.noise;
+                    span = Some(at..at + len);
+                    Inject::Bump { at, len, factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) } }
                 }
                 Kind::LevelShift => {
-                    let d = rng.range(5.0, 12.0) * shape.noise;
-                    let up = if rng.uniform() < 0.7 {
-                        worse == Worse::Higher
-                    } else {
-                        worse == Worse::Lower
-                    };
+                    let d = rng.range(3.5, 12.0) * shape.noise;
+                    let up = if rng.uniform() < 0.7 { worse == Worse::Higher } else { worse == Worse::Lower };
                     strength = d / shape.noise;
                     let at = when(rng, ctx, 0.5, 5.5);
-                    Inject::Shift {
-                        at,
-                        factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) },
-                    }
+                    Inject::Shift { at, factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) } }
                 }
                 _ => {
                     if rng.uniform() < 0.5 {
                         strength = 0.0;
-                        Inject::Stop {
-                            at: when(rng, ctx, 1.0, 6.8),
-                        }
+                        Inject::Stop { at: when(rng, ctx, 1.0, 6.8) }
                     } else {
                         let len = 3 + rng.below(36);
                         strength = len as f64;
@@ -429,35 +353,16 @@ fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen 
                 }
             };
             inj.apply(ctx, &mut v);
-            span = Some(inj.span(n));
+            span = span.or(Some(inj.span(n)));
             instances.push((None, v));
         }
     }
     if instances.is_empty() && broken_csv.is_none() {
         instances.push((None, shape.render(ctx, rng)));
     }
-    let name = format!(
-        "{id} {} {}",
-        truth.map(|k| k.key()).unwrap_or("clean"),
-        ctx.tz.name()
-    );
-    let span = span.map(|r: std::ops::Range<usize>| {
-        (
-            ctx.rtime(r.start),
-            ctx.rtime(r.end.max(r.start + 1) - 1) + ctx.grid.step,
-        )
-    });
-    Gen {
-        metric: metric(&id, worse, lines),
-        instances,
-        case: Case {
-            name,
-            truth,
-            span,
-            strength,
-        },
-        broken_csv,
-    }
+    let name = format!("{id} {} {}", truth.map(|k| k.key()).unwrap_or("clean"), ctx.tz.name());
+    let span = span.map(|r: std::ops::Range<usize>| (ctx.rtime(r.start), ctx.rtime(r.end.max(r.start + 1) - 1) + ctx.grid.step));
+    Gen { metric: metric(&id, worse, lines), instances, case: Case { name, truth, span, strength }, broken_csv }
 }
 
 /// Run the suite: `n` series (at least half clean), seeded.
@@ -466,25 +371,11 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
     let mut rng = Rng::new(seed);
     let injected_kinds = Kind::ALL;
     let clean = n.div_ceil(2);
-    let mut rep = Report {
-        series: n,
-        clean,
-        ..Report::default()
-    };
+    let mut rep = Report { series: n, clean, ..Report::default() };
     let tmp = std::env::temp_dir().join(format!("flywheel-quality-{}", std::process::id()));
     let _ = std::fs::create_dir_all(&tmp);
     let cases: Vec<(usize, Option<Kind>, u64)> = (0..n)
-        .map(|i| {
-            (
-                i,
-                if i < clean {
-                    None
-                } else {
-                    Some(injected_kinds[(i - clean) % injected_kinds.len()])
-                },
-                rng.next_u64(),
-            )
-        })
+        .map(|i| (i, if i < clean { None } else { Some(injected_kinds[(i - clean) % injected_kinds.len()]) }, rng.next_u64()))
         .collect();
     use rayon::prelude::*;
     let results: Vec<(Case, Vec<Finding>)> = cases
@@ -508,11 +399,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                         Err(e) => Err(e),
                     }
                 }
-                None => Ok(g
-                    .instances
-                    .iter()
-                    .map(|(name, v)| (name.clone(), raw(&ctx, v)))
-                    .collect()),
+                None => Ok(g.instances.iter().map(|(name, v)| (name.clone(), raw(&ctx, v))).collect()),
             };
             let ws = Workspace {
                 root: PathBuf::new(),
@@ -523,44 +410,24 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 step: Some(300),
                 history_weeks: 5,
                 sensitivity: params.sensitivity,
-                teams: vec![Team {
-                    name: "Suite".into(),
-                    members: vec![],
-                    dashboard: None,
-                }],
+                teams: vec![Team { name: "Suite".into(), members: vec![], dashboard: None }],
                 services: vec![],
                 metrics: vec![g.metric.clone()],
                 bare_file: None,
             };
             // A source-error case has only a broken series, so pair it with one healthy metric so the
             // review itself can run (as it would in a real workspace).
-            let mut metrics = vec![MetricData {
-                metric: g.metric.clone(),
-                result,
-            }];
+            let mut metrics = vec![MetricData { metric: g.metric.clone(), result }];
             let companion = g.broken_csv.is_some();
             if companion {
                 let mut m = g.metric.clone();
                 m.id = format!("{}-companion", g.metric.id);
                 let v = random_shape(&mut rng).render(&ctx, &mut rng);
-                metrics.push(MetricData {
-                    metric: m,
-                    result: Ok(vec![(None, raw(&ctx, &v))]),
-                });
+                metrics.push(MetricData { metric: m, result: Ok(vec![(None, raw(&ctx, &v))]) });
             }
             let loaded = source::Loaded { metrics, rows: 0 };
-            let fs = match Review::from_loaded(
-                ws,
-                loaded,
-                RangeSpec::WeekOf(ctx.review_start()),
-                params,
-                &Quiet,
-            ) {
-                Ok(r) => r
-                    .findings
-                    .into_iter()
-                    .filter(|f| f.metric == g.metric.id)
-                    .collect(),
+            let fs = match Review::from_loaded(ws, loaded, RangeSpec::WeekOf(ctx.review_start()), params, &Quiet) {
+                Ok(r) => r.findings.into_iter().filter(|f| f.metric == g.metric.id).collect(),
                 Err(_) => vec![],
             };
             (g.case, fs)
@@ -586,13 +453,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 rep.false_on_clean += 1;
             }
             *rep.false_findings.entry(f.kind).or_default() += 1;
-            rep.falses.push(format!(
-                "{} → {} ({}): {}",
-                case.name,
-                f.kind.label(),
-                f.severity,
-                f.sentence
-            ));
+            rep.falses.push(format!("{} → {} ({}): {}", case.name, f.kind.label(), f.severity, f.sentence));
         }
         if let Some(k) = case.truth {
             if hit {

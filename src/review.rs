@@ -89,12 +89,7 @@ fn ms(t: Instant) -> f64 {
 
 impl Review {
     /// Run a review of an opened workspace.
-    pub fn run(
-        ws: Workspace,
-        range: RangeSpec,
-        params: Params,
-        progress: &dyn Progress,
-    ) -> Result<Review, ReviewError> {
+    pub fn run(ws: Workspace, range: RangeSpec, params: Params, progress: &dyn Progress) -> Result<Review, ReviewError> {
         let t = Instant::now();
         let loaded = source::load(&ws, progress);
         let load_ms = ms(t);
@@ -122,22 +117,16 @@ impl Review {
             }
         }
         if ws.bare_file.is_some() {
-            ws.metrics = ok
-                .iter()
-                .map(|(m, _)| m.clone())
-                .chain(errors.iter().map(|(m, _)| m.clone()))
-                .collect();
+            ws.metrics = ok.iter().map(|(m, _)| m.clone()).chain(errors.iter().map(|(m, _)| m.clone())).collect();
         }
         let all_raw = || ok.iter().flat_map(|(_, i)| i.iter().map(|(_, r)| r));
         let t_max = all_raw().filter_map(RawSeries::last_time).reduce(f64::max);
         let t_min = all_raw().filter_map(RawSeries::first_time).reduce(f64::min);
         let (Some(t_max), Some(t_min)) = (t_max, t_min) else {
             let why = match errors.first() {
-                Some((_, e)) => format!(
-                    "no series could be loaded ({} error{}; first: {e})",
-                    errors.len(),
-                    if errors.len() == 1 { "" } else { "s" }
-                ),
+                Some((_, e)) => {
+                    format!("no series could be loaded ({} error{}; first: {e})", errors.len(), if errors.len() == 1 { "" } else { "s" })
+                }
                 None => "the data has no values".to_string(),
             };
             return Err(ReviewError::NoData(why));
@@ -145,23 +134,17 @@ impl Review {
         let step = match ws.step {
             Some(s) => s,
             None => {
-                let s = ok
-                    .first()
-                    .and_then(|(_, i)| i.first())
-                    .and_then(|(_, r)| series::infer_step(&r.times))
-                    .unwrap_or(300);
+                let s = ok.first().and_then(|(_, i)| i.first()).and_then(|(_, r)| series::infer_step(&r.times)).unwrap_or(300);
                 ws.step = Some(s);
                 s
             }
         };
         let (start, end, note) = pick_range(&ws, range, step, t_min, t_max)?;
-        let weeks_of_data = ((start as f64 - t_min) / time::WEEK as f64).ceil().max(0.0) as usize;
-        let history = (ws.history_weeks as usize).min(weeks_of_data);
+        // History weeks that hold any data (a week counts when it ends after the first sample).
+        let history = (1..=ws.history_weeks as i64).take_while(|k| time::add_weeks(&ws.tz, start, 1 - k) as f64 > t_min).count();
         let ctx = Context::new(ws.tz, ws.week_starts, step, start, end, history);
         if ctx.review_len() == 0 {
-            return Err(ReviewError::Range(
-                "the review range holds no grid point".into(),
-            ));
+            return Err(ReviewError::Range("the review range holds no grid point".into()));
         }
 
         let total = ok.len();
@@ -182,32 +165,13 @@ impl Review {
             .into_par_iter()
             .map(|(metric, values, instances, stats)| {
                 let fit = analysis::fit(&ctx, &values);
-                SeriesFit {
-                    metric,
-                    values,
-                    instances,
-                    fit,
-                    stats,
-                }
+                SeriesFit { metric, values, instances, fit, stats }
             })
             .collect();
         timings.baseline_ms = ms(t);
-        let warnings = series
-            .iter()
-            .flat_map(|s| warnings_of(&s.metric, &s.stats))
-            .collect();
-        let mut review = Review {
-            workspace: ws,
-            ctx,
-            series,
-            errors,
-            warnings,
-            params,
-            findings: vec![],
-            timings,
-            range_note: note,
-            rows: loaded.rows,
-        };
+        let warnings = series.iter().flat_map(|s| warnings_of(&s.metric, &s.stats)).collect();
+        let mut review =
+            Review { workspace: ws, ctx, series, errors, warnings, params, findings: vec![], timings, range_note: note, rows: loaded.rows };
         review.reflag(params);
         Ok(review)
     }
@@ -222,12 +186,7 @@ impl Review {
             .par_iter()
             .flat_map_iter(|s| {
                 let mut f = analysis::detect::detect(ctx, &s.metric, &s.values, &s.fit, &params);
-                f.extend(analysis::group::odd_one_out(
-                    ctx,
-                    &s.metric,
-                    &s.instances,
-                    &params,
-                ));
+                f.extend(analysis::group::odd_one_out(ctx, &s.metric, &s.instances, &params));
                 finding::dedupe(f)
             })
             .collect();
@@ -250,32 +209,21 @@ impl Review {
 }
 
 fn source_error(ctx: &Context, m: &Metric, e: &SourceError) -> Finding {
-    let sentence = format!(
-        "{} could not be loaded, so it was not reviewed: {e}.",
-        text::subject(m)
-    );
-    Finding::new(
-        Kind::SourceError,
-        m,
-        ctx.review_start(),
-        ctx.review_end(),
-        55.0,
-        sentence,
-    )
-    .with("file", e.path.display().to_string())
-    .with("line", e.line.map(|l| l as f64).unwrap_or(f64::NAN))
-    .with("series", e.series.clone().unwrap_or_default())
-    .with("error", e.message.clone())
+    let sentence = format!("{} could not be loaded, so it was not reviewed: {e}.", text::subject(m));
+    let mut f = Finding::new(Kind::SourceError, m, ctx.review_start(), ctx.review_end(), 55.0, sentence)
+        .with("file", e.path.display().to_string())
+        .with("error", e.message.clone());
+    if let Some(line) = e.line {
+        f = f.with("line", line as f64);
+    }
+    if let Some(series) = &e.series {
+        f = f.with("series", series.as_str());
+    }
+    f
 }
 
 /// Choose `[start, end)` and say why.
-fn pick_range(
-    ws: &Workspace,
-    range: RangeSpec,
-    step: i64,
-    t_min: f64,
-    t_max: f64,
-) -> Result<(i64, i64, String), ReviewError> {
+fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f64) -> Result<(i64, i64, String), ReviewError> {
     let tz = &ws.tz;
     let last = t_max.floor() as i64;
     match range {
@@ -291,45 +239,25 @@ fn pick_range(
         }
         RangeSpec::WeekOf(t) => {
             let w = time::week_start_of(tz, ws.week_starts, t);
-            Ok((
-                w,
-                time::add_weeks(tz, w, 1),
-                format!("the week of {}", time::local_date(tz, w)),
-            ))
+            Ok((w, time::add_weeks(tz, w, 1), format!("the week of {}", time::local_date(tz, w))))
         }
         RangeSpec::LastCompleteWeek => {
             let w = time::week_start_of(tz, ws.week_starts, last);
             let next = time::add_weeks(tz, w, 1);
-            let (s, e) = if last + step >= next {
-                (w, next)
-            } else {
-                (time::add_weeks(tz, w, -1), w)
-            };
+            let (s, e) = if last + step >= next { (w, next) } else { (time::add_weeks(tz, w, -1), w) };
             if (s as f64) < t_min {
                 // Less than one complete week of data: review the last 7 days (or all of it).
                 let end = last + step;
                 let start = (end - time::WEEK).max(t_min.floor() as i64);
                 return Ok((start, end, "the data holds no complete week, so the last 7 days (or all of the data) are reviewed".into()));
             }
-            Ok((
-                s,
-                e,
-                format!(
-                    "the last complete week ({} – {})",
-                    time::local_date(tz, s),
-                    time::local_date(tz, e - 1)
-                ),
-            ))
+            Ok((s, e, format!("the last complete week ({} – {})", time::local_date(tz, s), time::local_date(tz, e - 1))))
         }
     }
 }
 
 /// Align a metric's instances on the grid and aggregate them into the metric's series.
-fn align_metric(
-    m: &Metric,
-    inst: &[(Option<String>, RawSeries)],
-    grid: &Grid,
-) -> (Vec<f64>, Vec<(String, Vec<f64>)>, AlignStats) {
+fn align_metric(m: &Metric, inst: &[(Option<String>, RawSeries)], grid: &Grid) -> (Vec<f64>, Vec<(String, Vec<f64>)>, AlignStats) {
     let mut stats = AlignStats::default();
     let mut per: Vec<(String, Vec<f64>)> = Vec::with_capacity(inst.len());
     for (name, raw) in inst {
@@ -371,29 +299,19 @@ fn warnings_of(m: &Metric, st: &AlignStats) -> Vec<Warning> {
         crate::config::Source::File { path, .. } => path.display().to_string(),
     };
     let mut out = Vec::new();
-    let mut say = |msg: String| {
-        out.push(Warning {
-            metric: m.id.clone(),
-            file: file.clone(),
-            message: msg,
-        })
-    };
+    let mut say = |msg: String| out.push(Warning { metric: m.id.clone(), file: file.clone(), message: msg });
     if st.non_finite > 0 {
-        say(format!(
-            "{} NaN, infinite or empty value{} treated as missing",
-            st.non_finite,
-            if st.non_finite == 1 { "" } else { "s" }
-        ));
+        say(format!("{} NaN, infinite or empty value{} treated as missing", st.non_finite, if st.non_finite == 1 { "" } else { "s" }));
     }
     if st.unsorted > 0 {
-        say(format!(
-            "{} row{} out of time order (placed by timestamp)",
-            st.unsorted,
-            if st.unsorted == 1 { "" } else { "s" }
-        ));
+        say(format!("{} row{} out of time order (placed by timestamp)", st.unsorted, if st.unsorted == 1 { "" } else { "s" }));
     }
     if st.merged_points > 0 {
-        say(format!("{} grid point{} received more than one sample (duplicates or sub-step sampling; averaged)", st.merged_points, if st.merged_points == 1 { "" } else { "s" }));
+        say(format!(
+            "{} grid point{} received more than one sample (duplicates or sub-step sampling; averaged)",
+            st.merged_points,
+            if st.merged_points == 1 { "" } else { "s" }
+        ));
     }
     out
 }

@@ -105,13 +105,7 @@ struct M {
 }
 
 const fn sh(level: f64, daily: f64, weekly: f64, noise: f64) -> Shape {
-    Shape {
-        level,
-        daily,
-        weekly,
-        noise,
-        growth_per_week: 0.0,
-    }
+    Shape { level, daily, weekly, noise, growth_per_week: 0.0 }
 }
 
 fn metrics() -> Vec<M> {
@@ -130,66 +124,11 @@ fn metrics() -> Vec<M> {
     };
     const NO: &[&str] = &[];
     vec![
-        m(
-            "checkout.api.p99",
-            "checkout-api",
-            "p99 latency",
-            "ms",
-            "p99",
-            H,
-            sh(210.0, 0.25, 0.1, 0.05),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "checkout.api.errors",
-            "checkout-api",
-            "error rate",
-            "%",
-            "avg",
-            H,
-            sh(0.3, 0.3, 0.1, 0.08),
-            None,
-            NO,
-            100.0,
-        ),
-        m(
-            "checkout.api.requests",
-            "checkout-api",
-            "requests",
-            "req/s",
-            "sum",
-            L,
-            sh(850.0, 0.55, 0.25, 0.03),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "checkout.cart.p99",
-            "cart-service",
-            "p99 latency",
-            "ms",
-            "p99",
-            H,
-            sh(95.0, 0.2, 0.1, 0.05),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "checkout.cart.errors",
-            "cart-service",
-            "error rate",
-            "%",
-            "avg",
-            H,
-            sh(0.4, 0.3, 0.1, 0.08),
-            Some((1.2, 1.8)),
-            NO,
-            100.0,
-        ),
+        m("checkout.api.p99", "checkout-api", "p99 latency", "ms", "p99", H, sh(210.0, 0.25, 0.1, 0.05), None, NO, f64::INFINITY),
+        m("checkout.api.errors", "checkout-api", "error rate", "%", "avg", H, sh(0.3, 0.3, 0.1, 0.08), None, NO, 100.0),
+        m("checkout.api.requests", "checkout-api", "requests", "req/s", "sum", L, sh(850.0, 0.55, 0.25, 0.03), None, NO, f64::INFINITY),
+        m("checkout.cart.p99", "cart-service", "p99 latency", "ms", "p99", H, sh(95.0, 0.2, 0.1, 0.05), None, NO, f64::INFINITY),
+        m("checkout.cart.errors", "cart-service", "error rate", "%", "avg", H, sh(0.4, 0.3, 0.1, 0.08), Some((1.2, 1.8)), NO, 100.0),
         m(
             "checkout.web.requests",
             "checkout-web",
@@ -226,18 +165,7 @@ fn metrics() -> Vec<M> {
             NO,
             f64::INFINITY,
         ),
-        m(
-            "payments.api.errors",
-            "payments-api",
-            "error rate",
-            "%",
-            "avg",
-            H,
-            sh(0.15, 0.3, 0.1, 0.08),
-            None,
-            NO,
-            100.0,
-        ),
+        m("payments.api.errors", "payments-api", "error rate", "%", "avg", H, sh(0.15, 0.3, 0.1, 0.08), None, NO, 100.0),
         m(
             "payments.api.success",
             "payments-api",
@@ -250,30 +178,8 @@ fn metrics() -> Vec<M> {
             NO,
             100.0,
         ),
-        m(
-            "payments.fraud.p99",
-            "fraud-scorer",
-            "p99 scoring time",
-            "ms",
-            "p99",
-            H,
-            sh(45.0, 0.2, 0.1, 0.05),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "payments.fraud.cpu",
-            "fraud-scorer",
-            "CPU",
-            "%",
-            "avg",
-            H,
-            sh(38.0, 0.35, 0.15, 0.04),
-            None,
-            NO,
-            100.0,
-        ),
+        m("payments.fraud.p99", "fraud-scorer", "p99 scoring time", "ms", "p99", H, sh(45.0, 0.2, 0.1, 0.05), None, NO, f64::INFINITY),
+        m("payments.fraud.cpu", "fraud-scorer", "CPU", "%", "avg", H, sh(38.0, 0.35, 0.15, 0.04), None, NO, 100.0),
         m(
             "payments.billing.rows",
             "billing-export",
@@ -310,30 +216,8 @@ fn metrics() -> Vec<M> {
             &["search-1", "search-2", "search-3"],
             f64::INFINITY,
         ),
-        m(
-            "search.api.requests",
-            "search-api",
-            "requests",
-            "req/s",
-            "sum",
-            L,
-            sh(2400.0, 0.5, 0.2, 0.03),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "search.indexer.lag",
-            "catalog-indexer",
-            "indexing lag",
-            "s",
-            "max",
-            H,
-            sh(40.0, 0.3, 0.1, 0.08),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
+        m("search.api.requests", "search-api", "requests", "req/s", "sum", L, sh(2400.0, 0.5, 0.2, 0.03), None, NO, f64::INFINITY),
+        m("search.indexer.lag", "catalog-indexer", "indexing lag", "s", "max", H, sh(40.0, 0.3, 0.1, 0.08), None, NO, f64::INFINITY),
         m(
             "search.indexer.docs",
             "catalog-indexer",
@@ -358,18 +242,7 @@ fn metrics() -> Vec<M> {
             NO,
             f64::INFINITY,
         ),
-        m(
-            "search.recs.p99",
-            "recommendations",
-            "p99 latency",
-            "ms",
-            "p99",
-            H,
-            sh(160.0, 0.25, 0.1, 0.05),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
+        m("search.recs.p99", "recommendations", "p99 latency", "ms", "p99", H, sh(160.0, 0.25, 0.1, 0.05), None, NO, f64::INFINITY),
         m(
             "identity.auth.p99",
             "auth-service",
@@ -382,30 +255,8 @@ fn metrics() -> Vec<M> {
             NO,
             f64::INFINITY,
         ),
-        m(
-            "identity.auth.errors",
-            "auth-service",
-            "error rate",
-            "%",
-            "avg",
-            H,
-            sh(0.2, 0.3, 0.1, 0.08),
-            None,
-            NO,
-            100.0,
-        ),
-        m(
-            "identity.auth.logins",
-            "auth-service",
-            "logins",
-            "logins/5m",
-            "sum",
-            L,
-            sh(3100.0, 0.55, 0.3, 0.03),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
+        m("identity.auth.errors", "auth-service", "error rate", "%", "avg", H, sh(0.2, 0.3, 0.1, 0.08), None, NO, 100.0),
+        m("identity.auth.logins", "auth-service", "logins", "logins/5m", "sum", L, sh(3100.0, 0.55, 0.3, 0.03), None, NO, f64::INFINITY),
         m(
             "identity.canary.success",
             "login-canary",
@@ -430,30 +281,8 @@ fn metrics() -> Vec<M> {
             NO,
             f64::INFINITY,
         ),
-        m(
-            "identity.sessions.p99",
-            "session-store",
-            "p99 latency",
-            "ms",
-            "p99",
-            H,
-            sh(8.0, 0.2, 0.1, 0.06),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "identity.sessions.memory",
-            "session-store",
-            "memory used",
-            "%",
-            "avg",
-            H,
-            sh(54.0, 0.1, 0.05, 0.02),
-            None,
-            NO,
-            100.0,
-        ),
+        m("identity.sessions.p99", "session-store", "p99 latency", "ms", "p99", H, sh(8.0, 0.2, 0.1, 0.06), None, NO, f64::INFINITY),
+        m("identity.sessions.memory", "session-store", "memory used", "%", "avg", H, sh(54.0, 0.1, 0.05, 0.02), None, NO, 100.0),
         m(
             "platform.gateway.cpu",
             "api-gateway",
@@ -466,30 +295,8 @@ fn metrics() -> Vec<M> {
             &["gw-1", "gw-2", "gw-3", "gw-4"],
             100.0,
         ),
-        m(
-            "platform.gateway.p99",
-            "api-gateway",
-            "p99 latency",
-            "ms",
-            "p99",
-            H,
-            sh(28.0, 0.2, 0.1, 0.05),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "platform.gateway.5xx",
-            "api-gateway",
-            "5xx rate",
-            "%",
-            "avg",
-            H,
-            sh(0.05, 0.3, 0.1, 0.1),
-            None,
-            NO,
-            100.0,
-        ),
+        m("platform.gateway.p99", "api-gateway", "p99 latency", "ms", "p99", H, sh(28.0, 0.2, 0.1, 0.05), None, NO, f64::INFINITY),
+        m("platform.gateway.5xx", "api-gateway", "5xx rate", "%", "avg", H, sh(0.05, 0.3, 0.1, 0.1), None, NO, 100.0),
         m(
             "platform.postgres.cpu",
             "postgres-main",
@@ -497,13 +304,7 @@ fn metrics() -> Vec<M> {
             "%",
             "avg",
             H,
-            Shape {
-                level: 35.0,
-                daily: 0.3,
-                weekly: 0.15,
-                noise: 0.03,
-                growth_per_week: 0.06,
-            },
+            Shape { level: 35.0, daily: 0.3, weekly: 0.15, noise: 0.03, growth_per_week: 0.06 },
             Some((55.0, 80.0)),
             NO,
             100.0,
@@ -532,30 +333,8 @@ fn metrics() -> Vec<M> {
             NO,
             f64::INFINITY,
         ),
-        m(
-            "platform.kafka.lag",
-            "kafka",
-            "consumer lag",
-            "msgs",
-            "max",
-            H,
-            sh(1500.0, 0.4, 0.2, 0.08),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
-        m(
-            "platform.kafka.disk",
-            "kafka",
-            "disk used",
-            "%",
-            "avg",
-            H,
-            sh(48.0, 0.02, 0.0, 0.01),
-            None,
-            NO,
-            100.0,
-        ),
+        m("platform.kafka.lag", "kafka", "consumer lag", "msgs", "max", H, sh(1500.0, 0.4, 0.2, 0.08), None, NO, f64::INFINITY),
+        m("platform.kafka.disk", "kafka", "disk used", "%", "avg", H, sh(48.0, 0.02, 0.0, 0.01), None, NO, 100.0),
         m(
             "fulfilment.inventory.errors",
             "inventory-api",
@@ -568,18 +347,7 @@ fn metrics() -> Vec<M> {
             NO,
             100.0,
         ),
-        m(
-            "fulfilment.inventory.p99",
-            "inventory-api",
-            "p99 latency",
-            "ms",
-            "p99",
-            H,
-            sh(140.0, 0.25, 0.1, 0.05),
-            None,
-            NO,
-            f64::INFINITY,
-        ),
+        m("fulfilment.inventory.p99", "inventory-api", "p99 latency", "ms", "p99", H, sh(140.0, 0.25, 0.1, 0.05), None, NO, f64::INFINITY),
         m(
             "fulfilment.orders.queue",
             "orders-worker",
@@ -616,18 +384,7 @@ fn metrics() -> Vec<M> {
             NO,
             f64::INFINITY,
         ),
-        m(
-            "fulfilment.shipping.errors",
-            "shipping-api",
-            "error rate",
-            "%",
-            "avg",
-            H,
-            sh(0.25, 0.3, 0.1, 0.08),
-            None,
-            NO,
-            100.0,
-        ),
+        m("fulfilment.shipping.errors", "shipping-api", "error rate", "%", "avg", H, sh(0.25, 0.3, 0.1, 0.08), None, NO, 100.0),
         m(
             "fulfilment.shipping.labels",
             "shipping-api",
@@ -657,10 +414,7 @@ fn derived_lines(dir: Kindish, s: &Shape, cap: f64) -> (f64, f64) {
         }
         Kindish::Lower => {
             let worst = s.level * (1.0 - s.daily) * (1.0 - s.weekly) * (1.0 - 3.0 * s.noise);
-            (
-                round_nice(worst * 0.6, false),
-                round_nice(worst * 0.3, false),
-            )
+            (round_nice(worst * 0.6, false), round_nice(worst * 0.3, false))
         }
     }
 }
@@ -674,11 +428,8 @@ fn at(day: i64, hour: i64, minute: i64) -> usize {
 /// `SITUATIONS.md`).
 pub fn generate(dir: &Path) -> Result<(), SourceError> {
     std::fs::create_dir_all(dir).map_err(|e| SourceError::file(dir, e.to_string()))?;
-    let tz: Tz = TIMEZONE
-        .parse()
-        .map_err(|_| SourceError::file(dir, "bad zone".into()))?;
-    let start = time::parse_user_time(REVIEW_WEEK, &tz)
-        .map_err(|e| SourceError::file(dir, e.to_string()))?;
+    let tz: Tz = TIMEZONE.parse().map_err(|_| SourceError::file(dir, "bad zone".into()))?;
+    let start = time::parse_user_time(REVIEW_WEEK, &tz).map_err(|e| SourceError::file(dir, e.to_string()))?;
     let end = time::add_weeks(&tz, start, 1);
     let ctx = Context::new(tz, Weekday::Mon, 300, start, end, HISTORY_WEEKS);
     let mut rng = Rng::new(SEED);
@@ -689,24 +440,14 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
         "# Flywheel sample workspace: a small online shop, six weeks of 5-minute metrics.\n# Generated by `flywheel dev sample data` (src/sample.rs); the situations in its review week are\n# listed in SITUATIONS.md.\n\n[workspace]\nname = \"Sample shop\"\ntimezone = \"{TIMEZONE}\"\nweek_starts = \"monday\"\nstep = \"5m\"\nhistory_weeks = {HISTORY_WEEKS}\n"
     );
     for t in TEAMS {
-        let _ = writeln!(
-            toml,
-            "[[team]]\nname = \"{}\"\ndashboard = \"{}\"\n",
-            t.0, t.1
-        );
+        let _ = writeln!(toml, "[[team]]\nname = \"{}\"\ndashboard = \"{}\"\n", t.0, t.1);
     }
     for s in SERVICES {
-        let _ = writeln!(
-            toml,
-            "[[service]]\nname = \"{}\"\nteam = \"{}\"\n",
-            s.0, s.1
-        );
+        let _ = writeln!(toml, "[[service]]\nname = \"{}\"\nteam = \"{}\"\n", s.0, s.1);
     }
     for m in metrics() {
         let mut mrng = rng.fork();
-        let (inv, alarm) = m
-            .lines
-            .unwrap_or_else(|| derived_lines(m.dir, &m.shape, m.cap));
+        let (inv, alarm) = m.lines.unwrap_or_else(|| derived_lines(m.dir, &m.shape, m.cap));
         let worse = match m.dir {
             Kindish::Higher => "higher",
             Kindish::Lower => "lower",
@@ -716,17 +457,10 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
             "[[metric]]\nid = \"{}\"\nservice = \"{}\"\nname = \"{}\"\nunit = \"{}\"\nstatistic = \"{}\"\nworse = \"{worse}\"\ninvestigation = {}\nalarm = {}\nsource = {{ file = \"metrics.parquet\" }}\n",
             m.id, m.service, m.name, m.unit, m.stat, inv, alarm
         );
-        let instances: Vec<Option<&str>> = if m.instances.is_empty() {
-            vec![None]
-        } else {
-            m.instances.iter().map(|s| Some(*s)).collect()
-        };
+        let instances: Vec<Option<&str>> = if m.instances.is_empty() { vec![None] } else { m.instances.iter().map(|s| Some(*s)).collect() };
         for inst in instances {
             let mut v = if m.id == "search.recs.queue" {
-                let s = Shape {
-                    growth_per_week: 0.03,
-                    ..m.shape
-                };
+                let s = Shape { growth_per_week: 0.03, ..m.shape };
                 s.render_widening(&ctx, &mut mrng, 0.16)
             } else {
                 m.shape.render(&ctx, &mut mrng)
@@ -735,17 +469,9 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
                 inj.apply(&ctx, &mut v);
             }
             for (i, x) in v.iter().enumerate() {
-                let x = if x.is_finite() {
-                    x.min(m.cap).max(0.0)
-                } else {
-                    *x
-                };
+                let x = if x.is_finite() { x.min(m.cap).max(0.0) } else { *x };
                 // Four significant digits keep the file small and the values realistic.
-                let x = if x.is_finite() {
-                    crate::text::round_sig(x, 4)
-                } else {
-                    x
-                };
+                let x = if x.is_finite() { crate::text::round_sig(x, 4) } else { x };
                 if x.is_nan() {
                     continue; // a missing sample is an absent row, as exporters write it
                 }
@@ -758,8 +484,7 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
         toml,
         "# This metric's exporter was renamed; its series is no longer written (a documented source error).\n[[metric]]\nid = \"payments.billing.export_lag\"\nservice = \"billing-export\"\nname = \"export lag\"\nunit = \"s\"\nstatistic = \"max\"\nworse = \"higher\"\ninvestigation = 600\nalarm = 1800\nsource = {{ file = \"metrics.parquet\", series = \"billing.export_lag_seconds\" }}"
     );
-    std::fs::write(dir.join("flywheel.toml"), toml)
-        .map_err(|e| SourceError::file(&dir.join("flywheel.toml"), e.to_string()))?;
+    std::fs::write(dir.join("flywheel.toml"), toml).map_err(|e| SourceError::file(&dir.join("flywheel.toml"), e.to_string()))?;
     write_long_parquet(&dir.join("metrics.parquet"), rows)?;
     std::fs::write(dir.join("SITUATIONS.md"), situations_markdown())
         .map_err(|e| SourceError::file(&dir.join("SITUATIONS.md"), e.to_string()))?;
@@ -769,49 +494,15 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
 /// What is injected into one series (review-range offsets; Monday = day 0).
 fn injections(id: &str, instance: Option<&str>) -> Vec<Inject> {
     match (id, instance) {
-        ("payments.api.p99", _) => vec![Inject::Bump {
-            at: at(1, 14, 5),
-            len: 8,
-            factor: 5.0,
-        }],
-        ("search.api.p99", _) => vec![Inject::Bump {
-            at: at(3, 10, 0),
-            len: 12,
-            factor: 2.3,
-        }],
-        ("checkout.cart.errors", _) => vec![Inject::Bump {
-            at: at(2, 3, 0),
-            len: 8,
-            factor: 3.0,
-        }],
-        ("checkout.web.requests", _) => vec![Inject::Bump {
-            at: at(4, 11, 0),
-            len: 12,
-            factor: 0.55,
-        }],
-        ("fulfilment.inventory.errors", _) => vec![Inject::Shift {
-            at: at(2, 9, 0),
-            factor: 3.0,
-        }],
+        ("payments.api.p99", _) => vec![Inject::Bump { at: at(1, 14, 5), len: 8, factor: 5.0 }],
+        ("search.api.p99", _) => vec![Inject::Bump { at: at(3, 10, 0), len: 12, factor: 2.3 }],
+        ("checkout.cart.errors", _) => vec![Inject::Bump { at: at(2, 3, 0), len: 8, factor: 3.0 }],
+        ("checkout.web.requests", _) => vec![Inject::Bump { at: at(4, 11, 0), len: 12, factor: 0.55 }],
+        ("fulfilment.inventory.errors", _) => vec![Inject::Shift { at: at(2, 9, 0), factor: 3.0 }],
         ("identity.canary.success", _) => vec![Inject::Stop { at: at(5, 18, 0) }],
-        ("fulfilment.shipping.p99", _) => vec![
-            Inject::Gap {
-                at: at(1, 1, 30),
-                len: 18,
-            },
-            Inject::Gap {
-                at: at(3, 13, 0),
-                len: 4,
-            },
-        ],
-        ("platform.gateway.cpu", Some("gw-3")) => vec![Inject::Shift {
-            at: at(1, 9, 0),
-            factor: 2.3,
-        }],
-        ("platform.gateway.cpu", Some(_)) => vec![Inject::Shift {
-            at: at(1, 9, 0),
-            factor: 0.57,
-        }],
+        ("fulfilment.shipping.p99", _) => vec![Inject::Gap { at: at(1, 1, 30), len: 18 }, Inject::Gap { at: at(3, 13, 0), len: 4 }],
+        ("platform.gateway.cpu", Some("gw-3")) => vec![Inject::Shift { at: at(1, 9, 0), factor: 2.3 }],
+        ("platform.gateway.cpu", Some(_)) => vec![Inject::Shift { at: at(1, 9, 0), factor: 0.57 }],
         _ => vec![],
     }
 }

@@ -27,20 +27,10 @@ impl RawSeries {
     }
     /// Last timestamp with a finite value.
     pub fn last_time(&self) -> Option<f64> {
-        self.times
-            .iter()
-            .zip(&self.values)
-            .filter(|(_, v)| v.is_finite())
-            .map(|(t, _)| *t)
-            .reduce(f64::max)
+        self.times.iter().zip(&self.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t).reduce(f64::max)
     }
     pub fn first_time(&self) -> Option<f64> {
-        self.times
-            .iter()
-            .zip(&self.values)
-            .filter(|(_, v)| v.is_finite())
-            .map(|(t, _)| *t)
-            .reduce(f64::min)
+        self.times.iter().zip(&self.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t).reduce(f64::min)
     }
 }
 
@@ -67,11 +57,7 @@ impl Grid {
     /// Index of the first grid point at or after `t` (clamped to the grid).
     pub fn index_at(&self, t: i64) -> usize {
         let d = t - self.start;
-        let i = if d <= 0 {
-            0
-        } else {
-            (d + self.step - 1) / self.step
-        };
+        let i = if d <= 0 { 0 } else { (d + self.step - 1) / self.step };
         (i.max(0) as usize).min(self.len)
     }
 }
@@ -97,10 +83,7 @@ pub struct AlignStats {
 pub fn align(raw: &RawSeries, grid: &Grid) -> (Vec<f64>, AlignStats) {
     let mut sum = vec![0.0f64; grid.len];
     let mut count = vec![0u32; grid.len];
-    let mut st = AlignStats {
-        samples: raw.len(),
-        ..AlignStats::default()
-    };
+    let mut st = AlignStats { samples: raw.len(), ..AlignStats::default() };
     let mut prev = f64::NEG_INFINITY;
     for (&t, &v) in raw.times.iter().zip(&raw.values) {
         if t < prev {
@@ -145,25 +128,15 @@ pub fn infer_step(times: &[f64]) -> Option<i64> {
     let mut t: Vec<f64> = times.iter().copied().filter(|x| x.is_finite()).collect();
     t.sort_by(f64::total_cmp);
     t.dedup();
-    let mut diffs: Vec<f64> = t
-        .windows(2)
-        .map(|w| w[1] - w[0])
-        .filter(|d| *d > 0.0)
-        .collect();
+    let mut diffs: Vec<f64> = t.windows(2).map(|w| w[1] - w[0]).filter(|d| *d > 0.0).collect();
     if diffs.is_empty() {
         return None;
     }
     let mid = diffs.len() / 2;
     diffs.select_nth_unstable_by(mid, f64::total_cmp);
     let d = diffs[mid];
-    const STEPS: [i64; 17] = [
-        1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400,
-    ];
-    STEPS.iter().copied().min_by(|a, b| {
-        ((*a as f64).ln() - d.ln())
-            .abs()
-            .total_cmp(&((*b as f64).ln() - d.ln()).abs())
-    })
+    const STEPS: [i64; 17] = [1, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+    STEPS.iter().copied().min_by(|a, b| ((*a as f64).ln() - d.ln()).abs().total_cmp(&((*b as f64).ln() - d.ln()).abs()))
 }
 
 #[cfg(test)]
@@ -180,11 +153,7 @@ mod tests {
 
     #[test]
     fn alignment_rule_table() {
-        let g = Grid {
-            start: 0,
-            step: 60,
-            len: 4,
-        };
+        let g = Grid { start: 0, step: 60, len: 4 };
         struct Case {
             name: &'static str,
             input: Vec<(f64, f64)>,
@@ -197,12 +166,7 @@ mod tests {
                 name: "clean",
                 input: vec![(0.0, 1.0), (60.0, 2.0), (120.0, 3.0), (180.0, 4.0)],
                 want: [1.0, 2.0, 3.0, 4.0],
-                check: |s| {
-                    *s == AlignStats {
-                        samples: 4,
-                        ..Default::default()
-                    }
-                },
+                check: |s| *s == AlignStats { samples: 4, ..Default::default() },
             },
             Case {
                 name: "unsorted rows are placed by time",
@@ -218,12 +182,7 @@ mod tests {
             },
             Case {
                 name: "non-finite values are missing",
-                input: vec![
-                    (0.0, f64::NAN),
-                    (60.0, f64::INFINITY),
-                    (120.0, f64::NEG_INFINITY),
-                    (180.0, 5.0),
-                ],
+                input: vec![(0.0, f64::NAN), (60.0, f64::INFINITY), (120.0, f64::NEG_INFINITY), (180.0, 5.0)],
                 want: [nan, nan, nan, 5.0],
                 check: |s| s.non_finite == 3,
             },
@@ -243,11 +202,7 @@ mod tests {
         for c in cases {
             let (v, st) = align(&raw(&c.input), &g);
             for (i, (a, b)) in v.iter().zip(c.want.iter()).enumerate() {
-                assert!(
-                    (a.is_nan() && b.is_nan()) || (a - b).abs() < 1e-12,
-                    "{}: point {i}: {a} vs {b}",
-                    c.name
-                );
+                assert!((a.is_nan() && b.is_nan()) || (a - b).abs() < 1e-12, "{}: point {i}: {a} vs {b}", c.name);
             }
             assert!((c.check)(&st), "{}: stats {st:?}", c.name);
         }
@@ -268,11 +223,7 @@ mod tests {
 
     #[test]
     fn grid_indexing() {
-        let g = Grid {
-            start: 1000,
-            step: 300,
-            len: 10,
-        };
+        let g = Grid { start: 1000, step: 300, len: 10 };
         assert_eq!(g.nearest(1149.0), Some(0));
         assert_eq!(g.nearest(1151.0), Some(1));
         assert_eq!(g.nearest(999.0), Some(0));

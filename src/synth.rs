@@ -77,9 +77,7 @@ impl Shape {
 
     /// Noisy values on the whole grid.
     pub fn render(&self, ctx: &Context, rng: &mut Rng) -> Vec<f64> {
-        (0..ctx.grid.len)
-            .map(|i| self.value_at(ctx, i) * (1.0 + self.noise * rng.normal()))
-            .collect()
+        (0..ctx.grid.len).map(|i| self.value_at(ctx, i) * (1.0 + self.noise * rng.normal())).collect()
     }
 
     /// Noisy values whose noise grows by `per_week` (fraction) each week toward the review week.
@@ -116,28 +114,18 @@ impl Inject {
         let end = ctx.review.end.min(v.len());
         let span = |at: usize, len: usize| (r0 + at).min(end)..(r0 + at + len).min(end);
         match *self {
-            Inject::Bump { at, len, factor } => {
-                v[span(at, len)].iter_mut().for_each(|x| *x *= factor)
-            }
-            Inject::Shift { at, factor } => v[span(at, usize::MAX / 4)]
-                .iter_mut()
-                .for_each(|x| *x *= factor),
+            Inject::Bump { at, len, factor } => v[span(at, len)].iter_mut().for_each(|x| *x *= factor),
+            Inject::Shift { at, factor } => v[span(at, usize::MAX / 4)].iter_mut().for_each(|x| *x *= factor),
             Inject::Gap { at, len } => v[span(at, len)].iter_mut().for_each(|x| *x = f64::NAN),
-            Inject::Stop { at } => v[span(at, usize::MAX / 4)]
-                .iter_mut()
-                .for_each(|x| *x = f64::NAN),
-            Inject::Add { at, len, amount } => {
-                v[span(at, len)].iter_mut().for_each(|x| *x += amount)
-            }
+            Inject::Stop { at } => v[span(at, usize::MAX / 4)].iter_mut().for_each(|x| *x = f64::NAN),
+            Inject::Add { at, len, amount } => v[span(at, len)].iter_mut().for_each(|x| *x += amount),
         }
     }
 
     /// The review-range offsets this injection touches.
     pub fn span(&self, review_len: usize) -> std::ops::Range<usize> {
         let (a, l) = match *self {
-            Inject::Bump { at, len, .. }
-            | Inject::Gap { at, len }
-            | Inject::Add { at, len, .. } => (at, len),
+            Inject::Bump { at, len, .. } | Inject::Gap { at, len } | Inject::Add { at, len, .. } => (at, len),
             Inject::Shift { at, .. } | Inject::Stop { at } => (at, review_len),
         };
         a.min(review_len)..(a + l).min(review_len)
@@ -159,9 +147,6 @@ mod tests {
         let n: Vec<f64> = (0..20000).map(|_| a.normal()).collect();
         let mean = n.iter().sum::<f64>() / n.len() as f64;
         let var = n.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / n.len() as f64;
-        assert!(
-            mean.abs() < 0.03 && (var - 1.0).abs() < 0.05,
-            "{mean} {var}"
-        );
+        assert!(mean.abs() < 0.03 && (var - 1.0).abs() < 0.05, "{mean} {var}");
     }
 }

@@ -8,11 +8,7 @@ pub fn value(v: f64, unit: &str) -> String {
     if !v.is_finite() {
         return "—".to_string();
     }
-    let n = if v.abs() >= 10_000.0 {
-        format!("{:.1}k", v / 1000.0).replace(".0k", "k")
-    } else {
-        fmt_num(round_sig(v, 3))
-    };
+    let n = if v.abs() >= 10_000.0 { format!("{:.1}k", v / 1000.0).replace(".0k", "k") } else { fmt_num(round_sig(v, 3)) };
     match unit.trim() {
         "" => n,
         "%" => format!("{n}%"),
@@ -112,29 +108,17 @@ mod tests {
         ] {
             assert_eq!(value(v, u), want);
         }
-        for (s, want) in [
-            (40 * 60, "40 min"),
-            (200 * 60, "3 h 20 min"),
-            (3 * 3600, "3 h"),
-            (52 * 3600, "2 d 4 h"),
-            (0, "0 min"),
-        ] {
+        for (s, want) in [(40 * 60, "40 min"), (200 * 60, "3 h 20 min"), (3 * 3600, "3 h"), (52 * 3600, "2 d 4 h"), (0, "0 min")] {
             assert_eq!(duration(s), want);
         }
     }
 
     #[test]
     fn user_text_is_inert() {
-        assert_eq!(
-            html("<script>alert('x')</script>&"),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;"
-        );
+        assert_eq!(html("<script>alert('x')</script>&"), "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;");
         assert_eq!(html("\" onmouseover=\"x"), "&quot; onmouseover=&quot;x");
         let md = markdown("[click](javascript:alert(1)) <img src=x onerror=alert(1)> | a\nb");
-        assert!(
-            !md.contains("[click](") && !md.contains("<img") && !md.contains('\n'),
-            "{md}"
-        );
+        assert!(!md.contains("[click](") && !md.contains("<img") && !md.contains('\n'), "{md}");
         assert!(md.contains("\\|"));
     }
 }

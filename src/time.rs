@@ -4,10 +4,7 @@
 //! things — where a week starts and which time-of-week slot a point belongs to — and both are computed
 //! here with the workspace's IANA time zone, so daylight-saving changes are handled in one place.
 
-use chrono::{
-    DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc,
-    Weekday,
-};
+use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use thiserror::Error;
 
@@ -23,7 +20,9 @@ pub enum TimeError {
     BadZone(String),
     #[error("`{0}` is not a weekday (monday … sunday)")]
     BadWeekday(String),
-    #[error("`{0}` is not a timestamp: use RFC 3339 / ISO 8601 (`2026-11-09T14:05:00Z`, `2026-11-09 14:05`) or epoch seconds/milliseconds")]
+    #[error(
+        "`{0}` is not a timestamp: use RFC 3339 / ISO 8601 (`2026-11-09T14:05:00Z`, `2026-11-09 14:05`) or epoch seconds/milliseconds"
+    )]
     BadTimestamp(String),
     #[error("`{0}` is not a date or date-time: use `2026-11-09` or `2026-11-09T14:00`")]
     BadDate(String),
@@ -62,9 +61,7 @@ pub fn format_step(secs: i64) -> String {
 }
 
 pub fn parse_zone(s: &str) -> Result<Tz, TimeError> {
-    s.trim()
-        .parse::<Tz>()
-        .map_err(|_| TimeError::BadZone(s.to_string()))
+    s.trim().parse::<Tz>().map_err(|_| TimeError::BadZone(s.to_string()))
 }
 
 pub fn parse_weekday(s: &str) -> Result<Weekday, TimeError> {
@@ -93,9 +90,7 @@ pub fn local_to_utc(tz: &Tz, naive: &NaiveDateTime) -> i64 {
             // Use the offset an hour earlier (before the gap).
             let before = *naive - Duration::hours(3);
             let off = match tz.from_local_datetime(&before) {
-                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => {
-                    t.offset().fix().local_minus_utc() as i64
-                }
+                LocalResult::Single(t) | LocalResult::Ambiguous(t, _) => t.offset().fix().local_minus_utc() as i64,
                 LocalResult::None => 0,
             };
             naive.and_utc().timestamp() - off
@@ -159,20 +154,12 @@ pub fn parse_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
         return Ok(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
     }
     // Offsets without a colon (+0100) or without seconds.
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f%z",
-        "%Y-%m-%dT%H:%M%z",
-        "%Y-%m-%dT%H:%M:%S%.f%#z",
-    ] {
+    for f in ["%Y-%m-%dT%H:%M:%S%.f%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S%.f%#z"] {
         if let Ok(dt) = DateTime::parse_from_str(&norm, f) {
             return Ok(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
         }
     }
-    for f in [
-        "%Y-%m-%dT%H:%M:%S%.f",
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-    ] {
+    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
         if let Ok(n) = NaiveDateTime::parse_from_str(&norm, f) {
             let secs = local_to_utc(tz, &n.with_nanosecond(0).unwrap_or(n));
             return Ok(secs as f64 + n.nanosecond() as f64 / 1e9);
@@ -186,9 +173,7 @@ pub fn parse_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
 
 /// Parse a user-given date or date-time (CLI `--week`, `--from`, `--to`) in `tz`.
 pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
-    parse_timestamp(s, tz)
-        .map(|v| v.floor() as i64)
-        .map_err(|_| TimeError::BadDate(s.to_string()))
+    parse_timestamp(s, tz).map(|v| v.floor() as i64).map_err(|_| TimeError::BadDate(s.to_string()))
 }
 
 /// The UTC instant of local midnight starting `date` in `tz`.
@@ -208,9 +193,7 @@ pub fn utc(t: i64) -> DateTime<Utc> {
 /// The start (UTC instant of local midnight) of the week containing `t`.
 pub fn week_start_of(tz: &Tz, week_starts: Weekday, t: i64) -> i64 {
     let d = local_date(tz, t);
-    let back = (d.weekday().num_days_from_monday() as i64
-        - week_starts.num_days_from_monday() as i64)
-        .rem_euclid(7);
+    let back = (d.weekday().num_days_from_monday() as i64 - week_starts.num_days_from_monday() as i64).rem_euclid(7);
     local_midnight(tz, d - Duration::days(back))
 }
 
@@ -224,9 +207,7 @@ pub fn add_weeks(tz: &Tz, start: i64, weeks: i64) -> i64 {
 /// Local time-of-week in seconds since the start of the local week (0 ..< 7 days).
 pub fn seconds_of_week(tz: &Tz, week_starts: Weekday, t: i64) -> i64 {
     let l = utc(t).with_timezone(tz);
-    let dow = (l.weekday().num_days_from_monday() as i64
-        - week_starts.num_days_from_monday() as i64)
-        .rem_euclid(7);
+    let dow = (l.weekday().num_days_from_monday() as i64 - week_starts.num_days_from_monday() as i64).rem_euclid(7);
     dow * DAY + l.num_seconds_from_midnight() as i64
 }
 
@@ -237,10 +218,7 @@ pub fn short_label(tz: &Tz, t: i64) -> String {
 
 /// Full local label, e.g. `2026-11-10 14:05 CET`.
 pub fn long_label(tz: &Tz, t: i64) -> String {
-    utc(t)
-        .with_timezone(tz)
-        .format("%Y-%m-%d %H:%M %Z")
-        .to_string()
+    utc(t).with_timezone(tz).format("%Y-%m-%d %H:%M %Z").to_string()
 }
 
 /// RFC 3339 text of an instant with the local offset.
@@ -298,14 +276,7 @@ mod tests {
             let got = parse_timestamp(s, &tz).unwrap_or(f64::NAN);
             assert!((got - want).abs() < 1e-6, "{s}: got {got}, want {want}");
         }
-        for bad in [
-            "",
-            "yesterday",
-            "2025-13-01T00:00:00",
-            "12:00",
-            "NaN",
-            "inf",
-        ] {
+        for bad in ["", "yesterday", "2025-13-01T00:00:00", "12:00", "NaN", "inf"] {
             assert!(parse_timestamp(bad, &tz).is_err(), "{bad} should fail");
         }
     }

@@ -86,16 +86,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     // Trend over usable history weeks: a Theil–Sen line through the weekly medians. History values are
     // projected onto the review week multiplicatively for a positive series (business growth scales the
     // daily swing too), additively otherwise.
-    let (wx, wy): (Vec<f64>, Vec<f64>) = weeks
-        .iter()
-        .filter(|w| w.week < 0 && w.usable())
-        .map(|w| (w.week as f64, w.median))
-        .unzip();
-    let (trend, icpt) = if wx.len() >= 3 {
-        theil_sen(&wx, &wy).unwrap_or((0.0, 0.0))
-    } else {
-        (0.0, 0.0)
-    };
+    let (wx, wy): (Vec<f64>, Vec<f64>) = weeks.iter().filter(|w| w.week < 0 && w.usable()).map(|w| (w.week as f64, w.median)).unzip();
+    let (trend, icpt) = if wx.len() >= 3 { theil_sen(&wx, &wy).unwrap_or((0.0, 0.0)) } else { (0.0, 0.0) };
     let project = Projection::new(trend, icpt, spread_relative, h);
     let good_weeks = wx.len();
     let hist_end = ctx.review.start;
@@ -111,11 +103,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         reason = format!(
             "seasonal: same local time of week over {good_weeks} history week{}{}",
             if good_weeks == 1 { "" } else { "s" },
-            if trend != 0.0 {
-                ", adjusted for the weekly trend"
-            } else {
-                ""
-            }
+            if trend != 0.0 { ", adjusted for the weekly trend" } else { "" }
         );
         for s in 0..spw {
             buf.clear();
@@ -148,10 +136,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         }
     } else if hist_days >= 3.0 {
         kind = BaselineKind::TimeOfDay;
-        reason = format!(
-            "time of day: only {:.1} days of history, so the weekly pattern is not modelled",
-            hist_days
-        );
+        reason = format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days);
         let (tm, ts) = time_of_day(ctx, values, &Projection::none());
         for s in 0..spw {
             med[s] = tm[s % ctx.slots_per_day];
@@ -159,29 +144,14 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         }
     } else {
         let (src, why) = if hist_points >= 12 {
-            (
-                &values[..hist_end],
-                format!("flat: only {hist_points} history points, too few for a daily pattern"),
-            )
+            (&values[..hist_end], format!("flat: only {hist_points} history points, too few for a daily pattern"))
         } else {
-            (
-                &values[ctx.review.clone()],
-                "flat: no history before the review range, so the band comes from the range itself"
-                    .to_string(),
-            )
+            (&values[ctx.review.clone()], "flat: no history before the review range, so the band comes from the range itself".to_string())
         };
         let m = median(src);
         let sd = 1.4826 * mad(src, m);
-        kind = if m.is_finite() {
-            BaselineKind::Flat
-        } else {
-            BaselineKind::None
-        };
-        reason = if m.is_finite() {
-            why
-        } else {
-            "none: the series has no values".to_string()
-        };
+        kind = if m.is_finite() { BaselineKind::Flat } else { BaselineKind::None };
+        reason = if m.is_finite() { why } else { "none: the series has no values".to_string() };
         med.fill(m);
         sig.fill(sd);
     }
@@ -208,24 +178,11 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         let x = values[i];
         fit.expected.push(e);
         fit.sigma.push(sd);
-        fit.z.push(if x.is_finite() && e.is_finite() && sd > 0.0 {
-            (x - e) / sd
-        } else {
-            f64::NAN
-        });
+        fit.z.push(if x.is_finite() && e.is_finite() && sd > 0.0 { (x - e) / sd } else { f64::NAN });
         let lw = if h >= 1 { ctx.by_week_slot[0][s] } else { NONE };
-        fit.last_week.push(if lw == NONE {
-            f64::NAN
-        } else {
-            values[lw as usize]
-        });
-        let missing_weeks = ctx
-            .by_week_slot
-            .iter()
-            .filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite())
-            .count();
-        fit.usual_missing
-            .push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
+        fit.last_week.push(if lw == NONE { f64::NAN } else { values[lw as usize] });
+        let missing_weeks = ctx.by_week_slot.iter().filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite()).count();
+        fit.usual_missing.push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
     }
     fit
 }
@@ -239,10 +196,7 @@ struct Projection {
 
 impl Projection {
     fn none() -> Projection {
-        Projection {
-            factors: vec![],
-            multiplicative: false,
-        }
+        Projection { factors: vec![], multiplicative: false }
     }
 
     fn new(trend: f64, icpt: f64, positive: bool, weeks: usize) -> Projection {
@@ -252,19 +206,8 @@ impl Projection {
         // The fitted level of week w is icpt + trend·w; the review week is w = 0.
         let level = |k: usize| icpt - trend * (k as f64 + 1.0);
         let multiplicative = positive && icpt > 0.0 && (0..weeks).all(|k| level(k) > 0.0);
-        let factors = (0..weeks)
-            .map(|k| {
-                if multiplicative {
-                    icpt / level(k)
-                } else {
-                    trend * (k as f64 + 1.0)
-                }
-            })
-            .collect();
-        Projection {
-            factors,
-            multiplicative,
-        }
+        let factors = (0..weeks).map(|k| if multiplicative { icpt / level(k) } else { trend * (k as f64 + 1.0) }).collect();
+        Projection { factors, multiplicative }
     }
 
     /// Carry value `v` of history week index `k` (0 = last week) to the review week.
@@ -274,6 +217,20 @@ impl Projection {
             Some(f) => v + f,
             None => v,
         }
+    }
+}
+
+/// Median of a sorted slice without its element at `skip` (nothing skipped when out of range).
+fn median_without(sorted: &[f64], skip: usize) -> f64 {
+    let n = if skip < sorted.len() { sorted.len() - 1 } else { sorted.len() };
+    if n == 0 {
+        return f64::NAN;
+    }
+    let at = |k: usize| if skip < sorted.len() && k >= skip { sorted[k + 1] } else { sorted[k] };
+    if n % 2 == 1 {
+        at(n / 2)
+    } else {
+        (at(n / 2 - 1) + at(n / 2)) / 2.0
     }
 }
 
@@ -345,23 +302,32 @@ fn smooth_and_floor(sig: &[f64], med: &[f64], level: f64, slots_per_day: usize) 
 fn week_stats(ctx: &Context, values: &[f64]) -> (Vec<WeekStat>, bool) {
     let spw = ctx.slots_per_week;
     let nweeks = ctx.history_weeks + 1;
-    // All-weeks profile: per slot, the median across every week (history and review).
+    // Leave-one-out profile: per slot, the median of the *other* weeks' values, so a week is never
+    // compared with a median it helped make (that would shrink the spread of the middle weeks).
     let mut per_slot: Vec<Vec<f64>> = vec![Vec::with_capacity(nweeks); spw];
     for (i, &v) in values.iter().enumerate() {
         if v.is_finite() {
             per_slot[ctx.slot[i] as usize].push(v);
         }
     }
-    let prof: Vec<f64> = per_slot.iter_mut().map(|b| median_mut(b)).collect();
-    // Spread of each local day: the robust spread of the residual (value − all-weeks profile) around
-    // that day's own median residual, relative to the day's level when the series is positive. A week's
-    // spread is the median over its days, so one odd day (a level shift, an incident) does not make a
-    // week "more variable", and growth in proportion to the level does not either.
+    for b in per_slot.iter_mut() {
+        b.sort_by(f64::total_cmp);
+    }
+    let usual = |i: usize| -> f64 {
+        let sorted = &per_slot[ctx.slot[i] as usize];
+        match sorted.binary_search_by(|x| x.total_cmp(&values[i])) {
+            Ok(p) => median_without(sorted, p),
+            Err(_) => median_without(sorted, usize::MAX),
+        }
+    };
+    // Spread of each local day: the robust spread of the residual against the all-weeks profile around
+    // that day's own median residual — as a ratio (value / usual) for a positive series, a difference
+    // otherwise. A week's spread is the median over its days, so one odd day (a level shift, an
+    // incident) does not make a week "more variable", and growth in proportion to the level does not.
     let level_positive = quantile(values, 0.05) > 0.0;
     let mut day_spread: Vec<(usize, f64)> = Vec::new();
     let mut start = 0;
     let mut resid = Vec::with_capacity(ctx.slots_per_day + 8);
-    let mut vals = Vec::with_capacity(ctx.slots_per_day + 8);
     while start < values.len() {
         let d = ctx.day[start];
         let mut end = start;
@@ -369,25 +335,18 @@ fn week_stats(ctx: &Context, values: &[f64]) -> (Vec<WeekStat>, bool) {
             end += 1;
         }
         resid.clear();
-        vals.clear();
         for i in start..end {
-            if values[i].is_finite() {
-                resid.push(values[i] - prof[ctx.slot[i] as usize]);
-                vals.push(values[i]);
+            let p = if values[i].is_finite() { usual(i) } else { f64::NAN };
+            if values[i].is_finite() && p.is_finite() {
+                // Positive series: the ratio to the usual value, so a multiplicative shift or growth
+                // does not read as spread; otherwise the plain difference.
+                resid.push(if level_positive && p > 0.0 { values[i] / p } else { values[i] - p });
             }
         }
         if resid.len() * 2 >= end - start && resid.len() >= 8 {
             let c = median_mut(&mut resid);
             let sd = 1.4826 * mad(&resid, c);
-            let level = median_mut(&mut vals);
-            day_spread.push((
-                start,
-                if level_positive && level > 0.0 {
-                    sd / level
-                } else {
-                    sd
-                },
-            ));
+            day_spread.push((start, if level_positive && c > 0.0 { sd / c } else { sd }));
         }
         start = end;
     }
@@ -410,25 +369,13 @@ fn week_stats(ctx: &Context, values: &[f64]) -> (Vec<WeekStat>, bool) {
         let p005 = q(&mut buf, 0.005);
         let p995 = q(&mut buf, 0.995);
         let med = q(&mut buf, 0.5);
-        let mut days: Vec<f64> = day_spread
-            .iter()
-            .filter(|(i, _)| (start..end).contains(i))
-            .map(|(_, v)| *v)
-            .collect();
+        let mut days: Vec<f64> = day_spread.iter().filter(|(i, _)| (start..end).contains(i)).map(|(_, v)| *v).collect();
         let spread = median_mut(&mut days);
         let wi = (w + ctx.history_weeks as i32).max(0) as usize;
         out.push(WeekStat {
             week: w,
-            start: ctx
-                .week_start
-                .get(wi)
-                .copied()
-                .unwrap_or(ctx.grid.time(start)),
-            coverage: if total == 0 {
-                0.0
-            } else {
-                finite as f64 / total as f64
-            },
+            start: ctx.week_start.get(wi).copied().unwrap_or(ctx.grid.time(start)),
+            coverage: if total == 0 { 0.0 } else { finite as f64 / total as f64 },
             median: med,
             p05,
             p95,
@@ -457,13 +404,7 @@ mod tests {
     #[test]
     fn seasonal_baseline_tracks_the_pattern_and_is_robust_to_past_incidents() {
         let c = ctx(5);
-        let shape = Shape {
-            level: 200.0,
-            daily: 0.4,
-            weekly: 0.2,
-            noise: 0.03,
-            growth_per_week: 0.0,
-        };
+        let shape = Shape { level: 200.0, daily: 0.4, weekly: 0.2, noise: 0.03, growth_per_week: 0.0 };
         let mut rng = Rng::new(7);
         let mut v = shape.render(&c, &mut rng);
         // A big incident two weeks ago on the same weekday/hour must not move the baseline.
@@ -481,11 +422,7 @@ mod tests {
             worst = worst.max(((e - t) / t).abs());
             assert!(f.sigma[j] > 0.0);
         }
-        assert!(
-            worst < 0.08,
-            "expected value off by {:.1}% at worst",
-            worst * 100.0
-        );
+        assert!(worst < 0.08, "expected value off by {:.1}% at worst", worst * 100.0);
         // |z| of a clean review week stays small almost everywhere.
         let big = f.z.iter().filter(|z| z.abs() > 4.0).count();
         assert!(big <= 3, "{big} points beyond 4 sigma on clean data");
@@ -500,13 +437,7 @@ mod tests {
         ];
         for (weeks, kind, word) in cases {
             let c = ctx(weeks);
-            let shape = Shape {
-                level: 10.0,
-                daily: 0.3,
-                weekly: 0.0,
-                noise: 0.05,
-                growth_per_week: 0.0,
-            };
+            let shape = Shape { level: 10.0, daily: 0.3, weekly: 0.0, noise: 0.05, growth_per_week: 0.0 };
             let v = shape.render(&c, &mut Rng::new(1));
             let f = fit(&c, &v);
             assert_eq!(f.kind, kind, "{weeks} weeks");
@@ -515,22 +446,32 @@ mod tests {
     }
 
     #[test]
+    fn weekly_spread_rises_only_when_the_noise_does() {
+        let c = ctx(5);
+        let cases = [("noise widening 16%/week", 0.16, 0.0, true), ("growth alone", 0.0, 0.06, false), ("flat", 0.0, 0.0, false)];
+        for (name, widen, growth, rising) in cases {
+            let s = Shape { level: 200.0, daily: 0.3, weekly: 0.1, noise: 0.05, growth_per_week: growth };
+            let v = s.render_widening(&c, &mut Rng::new(3), widen);
+            let f = fit(&c, &v);
+            let sp: Vec<f64> = f.weeks.iter().map(|w| w.spread).collect();
+            let ratio = sp[sp.len() - 1] / sp[0];
+            let mk = crate::analysis::stats::mann_kendall(&sp);
+            if rising {
+                assert!(ratio > 1.35 && mk > 0.6, "{name}: {sp:?}");
+            } else {
+                assert!(ratio < 1.2, "{name}: {sp:?}");
+            }
+        }
+    }
+
+    #[test]
     fn growth_is_projected_onto_the_review_week() {
         let c = ctx(5);
-        let shape = Shape {
-            level: 100.0,
-            daily: 0.2,
-            weekly: 0.0,
-            noise: 0.01,
-            growth_per_week: 0.1,
-        };
+        let shape = Shape { level: 100.0, daily: 0.2, weekly: 0.0, noise: 0.01, growth_per_week: 0.1 };
         let v = shape.render(&c, &mut Rng::new(3));
         let f = fit(&c, &v);
         assert!(f.trend_per_week > 5.0, "trend {}", f.trend_per_week);
         let z_med = median(&f.z);
-        assert!(
-            z_med.abs() < 1.5,
-            "growth left a median residual of {z_med} sigma"
-        );
+        assert!(z_med.abs() < 1.5, "growth left a median residual of {z_med} sigma");
     }
 }

@@ -17,7 +17,7 @@
 //!   median) beyond the worst weekly p99.5 and, when higher is worse, is also ≥ 3 × that worst value;
 //!   proposes alarm = worst + E, investigation = worst + E/3.
 //! - **growing volatility**: weekly spread of the deseasonalised residual rising (Mann–Kendall ≥ 0.6)
-//!   to ≥ 1.6 × the first weeks' spread, with the review week at the top.
+//!   to ≥ 1.35 × the first weeks' spread, with the review week at the top.
 //! - **missing data**: review-range gaps of ≥ 3 points, not counting slots that are usually silent;
 //!   a gap that runs to the end is "stopped reporting".
 
@@ -33,26 +33,10 @@ pub fn detect(ctx: &Context, m: &Metric, values: &[f64], fit: &Fit, p: &Params) 
     let x = &values[ctx.review.clone()];
     let mut out = Vec::new();
     if let Some(line) = m.alarm {
-        out.extend(breaches(
-            ctx,
-            m,
-            x,
-            fit,
-            line,
-            m.alarm_datapoints,
-            Kind::AlarmBreach,
-        ));
+        out.extend(breaches(ctx, m, x, fit, line, m.alarm_datapoints, Kind::AlarmBreach));
     }
     if let Some(line) = m.investigation {
-        out.extend(breaches(
-            ctx,
-            m,
-            x,
-            fit,
-            line,
-            m.investigation_datapoints,
-            Kind::InvestigationBreach,
-        ));
+        out.extend(breaches(ctx, m, x, fit, line, m.investigation_datapoints, Kind::InvestigationBreach));
     }
     out.extend(anomalies(ctx, m, x, fit, p));
     out.extend(level_shift(ctx, m, x, fit, p));
@@ -90,19 +74,8 @@ pub fn runs(flag: &[bool], max_gap: usize) -> Vec<(usize, usize)> {
     out
 }
 
-fn breaches(
-    ctx: &Context,
-    m: &Metric,
-    x: &[f64],
-    fit: &Fit,
-    line: f64,
-    rule: MofN,
-    kind: Kind,
-) -> Vec<Finding> {
-    let beyond: Vec<bool> = x
-        .iter()
-        .map(|&v| v.is_finite() && m.worse.beyond(v, line))
-        .collect();
+fn breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, line: f64, rule: MofN, kind: Kind) -> Vec<Finding> {
+    let beyond: Vec<bool> = x.iter().map(|&v| v.is_finite() && m.worse.beyond(v, line)).collect();
     let mut state = vec![false; x.len()];
     let mut count = 0usize;
     for j in 0..x.len() {
@@ -128,7 +101,8 @@ fn breaches(
             let first = (a.saturating_sub(rule.n - 1)..=a).find(|&j| beyond[j])?;
             let last = (first..=b).rev().find(|&j| beyond[j])?;
             let pts = (first..=last).filter(|&j| beyond[j]).count();
-            let peak_j = (first..=last).filter(|&j| beyond[j]).max_by(|&i, &j| (x[i] * m.worse.sign()).total_cmp(&(x[j] * m.worse.sign())))?;
+            let peak_j =
+                (first..=last).filter(|&j| beyond[j]).max_by(|&i, &j| (x[i] * m.worse.sign()).total_cmp(&(x[j] * m.worse.sign())))?;
             let peak = x[peak_j];
             let excess = (peak - line).abs() / scale;
             let dur = (last + 1 - first) as i64 * step;
@@ -167,17 +141,10 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
     let step = ctx.grid.step;
     let mut out = Vec::new();
     for dir in [1.0f64, -1.0] {
-        let flag: Vec<bool> = fit
-            .z
-            .iter()
-            .map(|&z| z.is_finite() && z * dir >= k)
-            .collect();
+        let flag: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= k).collect();
         for (a, b) in runs(&flag, 2) {
             let pts = (a..=b).filter(|&j| flag[j]).count();
-            let Some(peak_j) = (a..=b)
-                .filter(|&j| flag[j])
-                .max_by(|&i, &j| (fit.z[i] * dir).total_cmp(&(fit.z[j] * dir)))
-            else {
+            let Some(peak_j) = (a..=b).filter(|&j| flag[j]).max_by(|&i, &j| (fit.z[i] * dir).total_cmp(&(fit.z[j] * dir))) else {
                 continue;
             };
             let pz = fit.z[peak_j].abs();
@@ -186,42 +153,29 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
             }
             let worse_dir = dir * m.worse.sign() > 0.0;
             let dur = (b + 1 - a) as i64 * step;
-            let mut sev = 25.0
-                + (5.0 * (pz - k)).min(25.0)
-                + (15.0 * dur as f64 / 7200.0).min(15.0)
-                + 5.0 * recency(ctx, b + 1);
+            let mut sev = 25.0 + (5.0 * (pz - k)).min(25.0) + (15.0 * dur as f64 / 7200.0).min(15.0) + 5.0 * recency(ctx, b + 1);
             if !worse_dir {
                 sev *= 0.6;
             }
             let (peak, usual) = (x[peak_j], fit.expected[peak_j]);
             let (lo, hi) = (usual - k * fit.sigma[peak_j], usual + k * fit.sigma[peak_j]);
-            let ratio = if usual.abs() > 1e-12 {
-                peak / usual
-            } else {
-                f64::NAN
-            };
+            let ratio = if usual.abs() > 1e-12 { peak / usual } else { f64::NAN };
             let how = if ratio.is_finite() && ratio > 0.0 && !(0.67..=1.5).contains(&ratio) {
                 if ratio >= 1.0 {
                     format!("{:.1}× its usual {}", ratio, text::value(usual, &m.unit))
                 } else {
-                    format!(
-                        "{:.0}% below its usual {}",
-                        (1.0 - ratio) * 100.0,
-                        text::value(usual, &m.unit)
-                    )
+                    format!("{:.0}% below its usual {}", (1.0 - ratio) * 100.0, text::value(usual, &m.unit))
                 }
             } else {
                 format!("against a usual {}", text::value(usual, &m.unit))
             };
             let lines = match (m.investigation, m.alarm) {
-                (Some(i), _) if !m.worse.beyond(peak, i) && worse_dir => format!(
-                    "; it stayed inside the investigation line {}",
-                    text::value(i, &m.unit)
-                ),
-                (None, Some(a)) if !m.worse.beyond(peak, a) && worse_dir => format!(
-                    "; it stayed inside the alarm line {}",
-                    text::value(a, &m.unit)
-                ),
+                (Some(i), _) if !m.worse.beyond(peak, i) && worse_dir => {
+                    format!("; it stayed inside the investigation line {}", text::value(i, &m.unit))
+                }
+                (None, Some(a)) if !m.worse.beyond(peak, a) && worse_dir => {
+                    format!("; it stayed inside the alarm line {}", text::value(a, &m.unit))
+                }
                 _ => String::new(),
             };
             let sentence = format!(
@@ -233,30 +187,19 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
                 how,
                 text::value(lo, &m.unit),
                 text::value(hi, &m.unit),
-                if dur > step {
-                    format!(", for {}", text::duration(dur))
-                } else {
-                    String::new()
-                },
+                if dur > step { format!(", for {}", text::duration(dur)) } else { String::new() },
                 lines,
             );
             out.push(
-                Finding::new(
-                    Kind::SeasonalAnomaly,
-                    m,
-                    ctx.rtime(a),
-                    ctx.rtime(b) + step,
-                    sev,
-                    sentence,
-                )
-                .with("peak", peak)
-                .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
-                .with("expected_at_peak", usual)
-                .with("band_low", lo)
-                .with("band_high", hi)
-                .with("peak_z", fit.z[peak_j])
-                .with("points", pts as f64)
-                .with("direction", if worse_dir { "worse" } else { "better" }),
+                Finding::new(Kind::SeasonalAnomaly, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
+                    .with("peak", peak)
+                    .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+                    .with("expected_at_peak", usual)
+                    .with("band_low", lo)
+                    .with("band_high", hi)
+                    .with("peak_z", fit.z[peak_j])
+                    .with("points", pts as f64)
+                    .with("direction", if worse_dir { "worse" } else { "better" }),
             );
         }
     }
@@ -267,9 +210,7 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
         out.truncate(3);
         out[0] = out[0].clone().with("more_episodes", more as f64);
         out[0].sentence.pop();
-        out[0]
-            .sentence
-            .push_str(&format!(" ({more} more anomalous episodes this week)."));
+        out[0].sentence.push_str(&format!(" ({more} more anomalous episodes this week)."));
     }
     out
 }
@@ -310,11 +251,7 @@ fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> V
     if diff.abs() < delta || mb.abs() > 1.2 {
         return vec![];
     }
-    let held = zc[best_t..]
-        .iter()
-        .filter(|&&z| (z - mb) * diff.signum() >= delta / 2.0)
-        .count() as f64
-        / (n - best_t) as f64;
+    let held = zc[best_t..].iter().filter(|&&z| (z - mb) * diff.signum() >= delta / 2.0).count() as f64 / (n - best_t) as f64;
     if held < 0.7 {
         return vec![];
     }
@@ -327,11 +264,7 @@ fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> V
     if !worse_dir {
         sev *= 0.6;
     }
-    let change = if before.abs() > 1e-12 {
-        format!(" ({:+.0}%)", (after / before - 1.0) * 100.0)
-    } else {
-        String::new()
-    };
+    let change = if before.abs() > 1e-12 { format!(" ({:+.0}%)", (after / before - 1.0) * 100.0) } else { String::new() };
     let t0 = ctx.rtime(at);
     let sentence = format!(
         "{} stepped {} from {} to {}{} on {} and stayed there for the rest of the range ({:.1} σ {} its usual pattern).",
@@ -344,15 +277,13 @@ fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> V
         diff.abs(),
         if diff > 0.0 { "above" } else { "below" },
     );
-    vec![
-        Finding::new(Kind::LevelShift, m, t0, ctx.review_end(), sev, sentence)
-            .with("level_before", before)
-            .with("level_after", after)
-            .with("shift_sigma", diff)
-            .with("shift_at", time::rfc3339(&ctx.tz, t0))
-            .with("share_held", held)
-            .with("direction", if worse_dir { "worse" } else { "better" }),
-    ]
+    vec![Finding::new(Kind::LevelShift, m, t0, ctx.review_end(), sev, sentence)
+        .with("level_before", before)
+        .with("level_after", after)
+        .with("shift_sigma", diff)
+        .with("shift_at", time::rfc3339(&ctx.tz, t0))
+        .with("share_held", held)
+        .with("direction", if worse_dir { "worse" } else { "better" })]
 }
 
 /// The weekly statistic on the worse side: p95 when higher is worse, p5 when lower is worse.
@@ -389,25 +320,15 @@ fn drift(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
     let mk = mann_kendall(&ys) * s;
     let first_q = a + b * xs[0];
     let head_then = (line - first_q) * s;
-    let shrunk = if head_then > 0.0 {
-        1.0 - headroom / head_then
-    } else {
-        0.0
-    };
+    let shrunk = if head_then > 0.0 { 1.0 - headroom / head_then } else { 0.0 };
     let weeks_to_cross = headroom / toward;
     let horizon = p.drift_horizon_weeks();
     if mk < 0.6 || shrunk < 0.2 || weeks_to_cross > horizon {
         return vec![];
     }
     let cross_at = ctx.review_end() + (weeks_to_cross * WEEK as f64) as i64;
-    let sev = 35.0
-        + (30.0 * (1.0 - weeks_to_cross / horizon)).clamp(0.0, 30.0)
-        + if name == "alarm" { 10.0 } else { 0.0 };
-    let stat = if m.worse == Worse::Higher {
-        "p95"
-    } else {
-        "p5"
-    };
+    let sev = 35.0 + (30.0 * (1.0 - weeks_to_cross / horizon)).clamp(0.0, 30.0) + if name == "alarm" { 10.0 } else { 0.0 };
+    let stat = if m.worse == Worse::Higher { "p95" } else { "p5" };
     let span_weeks = weeks.len();
     let sentence = format!(
         "{}'s weekly {stat} moved from {} to {} over {span_weeks} weeks ({} a week); at this pace it crosses the {name} line {} around {} (in about {}).",
@@ -419,35 +340,21 @@ fn drift(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
         time::local_date(&ctx.tz, cross_at).format("%a %-d %b %Y"),
         weeks_words(weeks_to_cross),
     );
-    vec![Finding::new(
-        Kind::DriftTowardLine,
-        m,
-        weeks[0].start,
-        ctx.review_end(),
-        sev,
-        sentence,
-    )
-    .with("line", line)
-    .with("line_kind", name)
-    .with("weekly_statistic", stat)
-    .with("weekly_values", ys.clone())
-    .with("slope_per_week", b)
-    .with("headroom_now", headroom)
-    .with("headroom_shrunk", shrunk)
-    .with("weeks_to_cross", weeks_to_cross)
-    .with(
-        "projected_crossing",
-        time::local_date(&ctx.tz, cross_at).to_string(),
-    )]
+    vec![Finding::new(Kind::DriftTowardLine, m, weeks[0].start, ctx.review_end(), sev, sentence)
+        .with("line", line)
+        .with("line_kind", name)
+        .with("weekly_statistic", stat)
+        .with("weekly_values", ys.clone())
+        .with("slope_per_week", b)
+        .with("headroom_now", headroom)
+        .with("headroom_shrunk", shrunk)
+        .with("weeks_to_cross", weeks_to_cross)
+        .with("projected_crossing", time::local_date(&ctx.tz, cross_at).to_string())]
 }
 
 fn signed(v: f64, unit: &str) -> String {
     // A change of a percentage is in points, not per cent.
-    let s = if unit.trim() == "%" {
-        format!("{} pts", text::value(v.abs(), ""))
-    } else {
-        text::value(v.abs(), unit)
-    };
+    let s = if unit.trim() == "%" { format!("{} pts", text::value(v.abs(), "")) } else { text::value(v.abs(), unit) };
     if v >= 0.0 {
         format!("+{s}")
     } else {
@@ -470,22 +377,13 @@ fn too_loose(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
         return vec![];
     }
     let s = m.worse.sign();
-    let worst = weeks
-        .iter()
-        .map(|w| {
-            if m.worse == Worse::Higher {
-                w.p995
-            } else {
-                w.p005
-            }
-        })
-        .fold(f64::NAN, |acc, v| {
-            if acc.is_nan() || (v - acc) * s > 0.0 {
-                v
-            } else {
-                acc
-            }
-        });
+    let worst = weeks.iter().map(|w| if m.worse == Worse::Higher { w.p995 } else { w.p005 }).fold(f64::NAN, |acc, v| {
+        if acc.is_nan() || (v - acc) * s > 0.0 {
+            v
+        } else {
+            acc
+        }
+    });
     let typical = fit.level;
     if !worst.is_finite() || !typical.is_finite() {
         return vec![];
@@ -495,9 +393,7 @@ fn too_loose(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
     let ratio = |l: f64| (l - worst) * s / e;
     // Higher-is-worse lines must also be several times the worst normal value (an alarm at 2× a p99 is
     // normal practice); lower-is-worse lines (success ratios, traffic floors) use the distance alone.
-    let far = |l: f64| {
-        ratio(l) > limit && (m.worse == Worse::Lower || worst <= 0.0 || l >= limit * worst)
-    };
+    let far = |l: f64| ratio(l) > limit && (m.worse == Worse::Lower || worst <= 0.0 || l >= limit * worst);
     let loose_alarm = m.alarm.filter(|&l| far(l));
     let loose_inv = m.investigation.filter(|&l| far(l));
     if loose_alarm.is_none() && loose_inv.is_none() {
@@ -507,16 +403,11 @@ fn too_loose(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
     let propose_alarm = super::stats::round_nice(worst + s * e, up);
     let propose_inv = super::stats::round_nice(worst + s * e / 3.0, up);
     let r = loose_alarm.or(loose_inv).map(ratio).unwrap_or(limit);
-    let sev =
-        20.0 + (4.0 * (r - limit)).clamp(0.0, 20.0) + if loose_alarm.is_some() { 5.0 } else { 0.0 };
+    let sev = 20.0 + (4.0 * (r - limit)).clamp(0.0, 20.0) + if loose_alarm.is_some() { 5.0 } else { 0.0 };
     let u = &m.unit;
     let beyond = if up { "above" } else { "below" };
     let which = match (loose_alarm, loose_inv) {
-        (Some(a), Some(i)) => format!(
-            "the alarm line {} and the investigation line {} sit",
-            text::value(a, u),
-            text::value(i, u)
-        ),
+        (Some(a), Some(i)) => format!("the alarm line {} and the investigation line {} sit", text::value(a, u), text::value(i, u)),
         (Some(a), None) => format!("the alarm line {} sits", text::value(a, u)),
         (None, Some(i)) => format!("the investigation line {} sits", text::value(i, u)),
         (None, None) => String::new(),
@@ -537,45 +428,29 @@ fn too_loose(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
         text::value(worst, u),
         text::value(typical, u),
     );
-    let mut f = Finding::new(
-        Kind::LineTooLoose,
-        m,
-        ctx.grid.start,
-        ctx.review_end(),
-        sev,
-        sentence,
-    )
-    .with("worst_normal", worst)
-    .with("typical", typical)
-    .with("normal_excursion", e)
-    .with("looseness", r);
+    let mut f = Finding::new(Kind::LineTooLoose, m, ctx.grid.start, ctx.review_end(), sev, sentence)
+        .with("worst_normal", worst)
+        .with("typical", typical)
+        .with("normal_excursion", e)
+        .with("looseness", r);
     if let Some(a) = loose_alarm {
         f = f.with("alarm", a).with("proposed_alarm", propose_alarm);
     }
     if let Some(i) = loose_inv {
-        f = f
-            .with("investigation", i)
-            .with("proposed_investigation", propose_inv);
+        f = f.with("investigation", i).with("proposed_investigation", propose_inv);
     }
     vec![f]
 }
 
 fn volatility(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
-    let weeks: Vec<&super::WeekStat> = fit
-        .weeks
-        .iter()
-        .filter(|w| w.usable() && w.spread.is_finite())
-        .collect();
+    let weeks: Vec<&super::WeekStat> = fit.weeks.iter().filter(|w| w.usable() && w.spread.is_finite()).collect();
     if weeks.len() < 4 || weeks.last().map(|w| w.week) != Some(0) {
         return vec![];
     }
     let spreads: Vec<f64> = weeks.iter().map(|w| w.spread).collect();
     let first = median(&spreads[..2]);
     let last = spreads[spreads.len() - 1];
-    let prev_max = spreads[..spreads.len() - 1]
-        .iter()
-        .copied()
-        .fold(0.0, f64::max);
+    let prev_max = spreads[..spreads.len() - 1].iter().copied().fold(0.0, f64::max);
     if first <= 0.0 {
         return vec![];
     }
@@ -587,19 +462,9 @@ fn volatility(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> 
     let l0 = weeks[0].median;
     let l1 = weeks[weeks.len() - 1].median;
     let growth = if l0.abs() > 1e-12 { l1 / l0 - 1.0 } else { 0.0 };
-    let sev = 25.0
-        + (15.0 * (ratio - p.volatility_ratio())).clamp(0.0, 25.0)
-        + if growth * m.worse.sign() > 0.05 {
-            5.0
-        } else {
-            0.0
-        };
+    let sev = 25.0 + (15.0 * (ratio - p.volatility_ratio())).clamp(0.0, 25.0) + if growth * m.worse.sign() > 0.05 { 5.0 } else { 0.0 };
     let level = if growth.abs() >= 0.05 {
-        format!(
-            " while its level {} {:.0}%",
-            if growth > 0.0 { "rose" } else { "fell" },
-            growth.abs() * 100.0
-        )
+        format!(" while its level {} {:.0}%", if growth > 0.0 { "rose" } else { "fell" }, growth.abs() * 100.0)
     } else {
         String::new()
     };
@@ -618,41 +483,23 @@ fn volatility(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> 
         weeks.len(),
         ratio,
     );
-    vec![Finding::new(
-        Kind::GrowingVolatility,
-        m,
-        weeks[0].start,
-        ctx.review_end(),
-        sev,
-        sentence,
-    )
-    .with("weekly_spread", spreads)
-    .with("ratio", ratio)
-    .with("trend_score", mk)
-    .with("level_growth", growth)]
+    vec![Finding::new(Kind::GrowingVolatility, m, weeks[0].start, ctx.review_end(), sev, sentence)
+        .with("weekly_spread", spreads)
+        .with("ratio", ratio)
+        .with("trend_score", mk)
+        .with("level_growth", growth)]
 }
 
 fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
-    let silent: Vec<bool> = x
-        .iter()
-        .zip(&fit.usual_missing)
-        .map(|(v, usual)| !v.is_finite() && !usual)
-        .collect();
+    let silent: Vec<bool> = x.iter().zip(&fit.usual_missing).map(|(v, usual)| !v.is_finite() && !usual).collect();
     let step = ctx.grid.step;
-    let gaps: Vec<(usize, usize)> = runs(&silent, 0)
-        .into_iter()
-        .filter(|(a, b)| b + 1 - a >= p.min_gap_points())
-        .collect();
+    let gaps: Vec<(usize, usize)> = runs(&silent, 0).into_iter().filter(|(a, b)| b + 1 - a >= p.min_gap_points()).collect();
     if gaps.is_empty() {
         return vec![];
     }
     let n = x.len();
     let total: usize = gaps.iter().map(|(a, b)| b + 1 - a).sum();
-    let (la, lb) = gaps
-        .iter()
-        .copied()
-        .max_by_key(|(a, b)| b - a)
-        .unwrap_or((0, 0));
+    let (la, lb) = gaps.iter().copied().max_by_key(|(a, b)| b - a).unwrap_or((0, 0));
     let stopped = gaps.last().filter(|(_, b)| *b + 1 == n).copied();
     let t0 = ctx.rtime(gaps[0].0);
     let t1 = ctx.rtime(gaps[gaps.len() - 1].1) + step;
@@ -660,7 +507,10 @@ fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<F
     let (sev, sentence) = match stopped {
         Some((a, _)) if a == 0 => (
             85.0,
-            format!("{subj} sent no data at all in the review range; silence is not health (last value before it: {}).", last_seen(ctx, fit)),
+            format!(
+                "{subj} sent no data at all in the review range; silence is not health (last value before it: {}).",
+                last_seen(ctx, fit)
+            ),
         ),
         Some((a, b)) => {
             let dur = (b + 1 - a) as i64 * step;
@@ -690,17 +540,9 @@ fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<F
     vec![Finding::new(Kind::MissingData, m, t0, t1, sev, sentence)
         .with("gaps", gaps.len() as f64)
         .with("missing_minutes", (total as i64 * step) as f64 / 60.0)
-        .with(
-            "longest_gap_minutes",
-            ((lb + 1 - la) as i64 * step) as f64 / 60.0,
-        )
+        .with("longest_gap_minutes", ((lb + 1 - la) as i64 * step) as f64 / 60.0)
         .with("coverage", 1.0 - total as f64 / n.max(1) as f64)
-        .with(
-            "stopped_at",
-            stopped
-                .map(|(a, _)| time::rfc3339(&ctx.tz, ctx.rtime(a)))
-                .unwrap_or_default(),
-        )]
+        .with("stopped_at", stopped.map(|(a, _)| time::rfc3339(&ctx.tz, ctx.rtime(a))).unwrap_or_default())]
 }
 
 fn last_seen(ctx: &Context, fit: &Fit) -> String {
@@ -710,4 +552,183 @@ fn last_seen(ctx: &Context, fit: &Fit) -> String {
         .find(|w| w.coverage > 0.0)
         .map(|w| format!("week of {}", time::local_date(&ctx.tz, w.start)))
         .unwrap_or_else(|| "none in the history either".to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fit;
+    use crate::config::Source;
+    use crate::synth::{Inject, Rng, Shape};
+    use chrono::Weekday;
+
+    fn ctx() -> Context {
+        let tz: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
+        let start = time::parse_user_time("2026-11-02", &tz).expect("t");
+        Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), 5)
+    }
+
+    fn metric(worse: Worse, lines: (f64, f64)) -> Metric {
+        Metric {
+            id: "m".into(),
+            team: "T".into(),
+            service: "svc".into(),
+            name: "metric".into(),
+            unit: "ms".into(),
+            statistic: "p99".into(),
+            worse,
+            alarm: Some(lines.1),
+            investigation: Some(lines.0),
+            alarm_datapoints: MofN::default(),
+            investigation_datapoints: MofN::default(),
+            source: Source::File { path: "x".into(), series: "m".into() },
+            line: 1,
+        }
+    }
+
+    const SHAPE: Shape = Shape { level: 100.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 };
+    const HIGHER: (f64, f64) = (170.0, 220.0);
+    const LOWER: (f64, f64) = (33.0, 16.0);
+    /// Review offset of day `d` (Monday = 0) at `h` o'clock.
+    fn at(d: usize, h: usize) -> usize {
+        (d * 24 + h) * 12
+    }
+
+    struct Case {
+        name: &'static str,
+        worse: Worse,
+        lines: (f64, f64),
+        shape: Shape,
+        widen: f64,
+        inject: Vec<Inject>,
+        /// The kind that must be found, and a review offset its span must contain (None: anywhere).
+        want: Option<(Kind, Option<usize>)>,
+    }
+
+    fn case(name: &'static str, worse: Worse, inject: Vec<Inject>, want: Option<(Kind, Option<usize>)>) -> Case {
+        Case { name, worse, lines: if worse == Worse::Higher { HIGHER } else { LOWER }, shape: SHAPE, widen: 0.0, inject, want }
+    }
+
+    fn cases() -> Vec<Case> {
+        use Kind::*;
+        vec![
+            case("clean, higher is worse", Worse::Higher, vec![], None),
+            case("clean, lower is worse", Worse::Lower, vec![], None),
+            case(
+                "alarm breach",
+                Worse::Higher,
+                vec![Inject::Bump { at: at(1, 14), len: 8, factor: 2.5 }],
+                Some((AlarmBreach, Some(at(1, 14) + 2))),
+            ),
+            case(
+                "alarm breach, lower is worse",
+                Worse::Lower,
+                vec![Inject::Bump { at: at(3, 10), len: 10, factor: 0.08 }],
+                Some((AlarmBreach, Some(at(3, 10) + 3))),
+            ),
+            case(
+                "investigation breach",
+                Worse::Higher,
+                vec![Inject::Bump { at: at(3, 14), len: 12, factor: 1.45 }],
+                Some((InvestigationBreach, Some(at(3, 14) + 3))),
+            ),
+            case(
+                "anomaly crossing no line",
+                Worse::Higher,
+                vec![Inject::Bump { at: at(2, 3), len: 6, factor: 1.6 }],
+                Some((SeasonalAnomaly, Some(at(2, 3) + 2))),
+            ),
+            case(
+                "dip when lower is worse",
+                Worse::Lower,
+                vec![Inject::Bump { at: at(4, 11), len: 12, factor: 0.6 }],
+                Some((SeasonalAnomaly, Some(at(4, 11) + 2))),
+            ),
+            case("level shift", Worse::Higher, vec![Inject::Shift { at: at(2, 9), factor: 1.25 }], Some((LevelShift, Some(at(2, 9) + 1)))),
+            case("gap", Worse::Higher, vec![Inject::Gap { at: at(1, 2), len: 10 }], Some((MissingData, Some(at(1, 2) + 1)))),
+            case("stopped reporting", Worse::Lower, vec![Inject::Stop { at: at(5, 18) }], Some((MissingData, Some(at(6, 0))))),
+            Case {
+                name: "drift toward the investigation line",
+                shape: Shape { growth_per_week: 0.08, ..SHAPE },
+                lines: (170.0, 240.0),
+                ..case("", Worse::Higher, vec![], Some((DriftTowardLine, None)))
+            },
+            Case { name: "line too loose", lines: (3000.0, 5000.0), ..case("", Worse::Higher, vec![], Some((LineTooLoose, None))) },
+            Case {
+                name: "growing volatility",
+                widen: 0.3,
+                lines: (400.0, 500.0),
+                ..case("", Worse::Higher, vec![], Some((GrowingVolatility, None)))
+            },
+        ]
+    }
+
+    #[test]
+    fn each_kind_is_found_where_injected_and_nothing_on_clean_series() {
+        let c = ctx();
+        for case in cases() {
+            for seed in 1..=3u64 {
+                let mut rng = Rng::new(seed);
+                let mut v =
+                    if case.widen > 0.0 { case.shape.render_widening(&c, &mut rng, case.widen) } else { case.shape.render(&c, &mut rng) };
+                for inj in &case.inject {
+                    inj.apply(&c, &mut v);
+                }
+                let m = metric(case.worse, case.lines);
+                let f = fit(&c, &v);
+                let found = crate::finding::dedupe(detect(&c, &m, &v, &f, &Params::default()));
+                match case.want {
+                    None => assert!(
+                        found.is_empty(),
+                        "{} (seed {seed}): unexpected {:?}",
+                        case.name,
+                        found.iter().map(|f| &f.sentence).collect::<Vec<_>>()
+                    ),
+                    Some((kind, point)) => {
+                        let hit =
+                            found.iter().any(|f| f.kind == kind && point.map(|j| (f.start..f.end).contains(&c.rtime(j))).unwrap_or(true));
+                        assert!(
+                            hit,
+                            "{} (seed {seed}): {kind:?} not found; got {:?}",
+                            case.name,
+                            found.iter().map(|f| (f.kind, &f.sentence)).collect::<Vec<_>>()
+                        );
+                        let others: Vec<&Finding> = found.iter().filter(|f| f.kind != kind).collect();
+                        assert!(
+                            others.len() <= 1,
+                            "{} (seed {seed}): too much besides {kind:?}: {:?}",
+                            case.name,
+                            others.iter().map(|f| &f.sentence).collect::<Vec<_>>()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn sensitivity_re_flags_the_same_fit() {
+        let c = ctx();
+        let mut v = SHAPE.render(&c, &mut Rng::new(9));
+        Inject::Bump { at: at(2, 3), len: 4, factor: 1.22 }.apply(&c, &mut v);
+        let m = metric(Worse::Higher, HIGHER);
+        let f = fit(&c, &v);
+        let count = |s: f64| detect(&c, &m, &v, &f, &Params { sensitivity: s }).len();
+        assert!(
+            count(0.5) <= count(1.0) && count(1.0) <= count(2.0) && count(0.5) < count(2.0),
+            "{} {} {}",
+            count(0.5),
+            count(1.0),
+            count(2.0)
+        );
+    }
+
+    #[test]
+    fn runs_merge_short_gaps() {
+        let t = true;
+        let f = false;
+        assert_eq!(runs(&[t, t, f, t, f, f, f, t], 1), vec![(0, 3), (7, 7)]);
+        assert_eq!(runs(&[f, f], 2), vec![]);
+        assert_eq!(runs(&[t, f, f, t], 2), vec![(0, 3)]);
+    }
 }

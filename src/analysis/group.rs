@@ -14,16 +14,8 @@ use crate::text;
 use crate::time;
 
 /// Find instances unlike their siblings. `instances` holds each instance's label and grid values.
-pub fn odd_one_out(
-    ctx: &Context,
-    m: &Metric,
-    instances: &[(String, Vec<f64>)],
-    p: &Params,
-) -> Vec<Finding> {
-    let live: Vec<&(String, Vec<f64>)> = instances
-        .iter()
-        .filter(|(_, v)| v[ctx.review.clone()].iter().any(|x| x.is_finite()))
-        .collect();
+pub fn odd_one_out(ctx: &Context, m: &Metric, instances: &[(String, Vec<f64>)], p: &Params) -> Vec<Finding> {
+    let live: Vec<&(String, Vec<f64>)> = instances.iter().filter(|(_, v)| v[ctx.review.clone()].iter().any(|x| x.is_finite())).collect();
     if live.len() < 3 {
         return vec![];
     }
@@ -34,11 +26,7 @@ pub fn odd_one_out(
     let mut buf = Vec::with_capacity(live.len());
     for j in 0..n {
         buf.clear();
-        buf.extend(
-            live.iter()
-                .map(|(_, v)| v[ctx.review.start + j])
-                .filter(|x| x.is_finite()),
-        );
+        buf.extend(live.iter().map(|(_, v)| v[ctx.review.start + j]).filter(|x| x.is_finite()));
         if buf.len() >= 3 {
             let c = median_mut(&mut buf);
             center[j] = c;
@@ -72,10 +60,7 @@ pub fn odd_one_out(
         if share < 0.25 && longest < min_run {
             continue;
         }
-        let (a, b) = (
-            rs.first().map(|r| r.0).unwrap_or(0),
-            rs.last().map(|r| r.1).unwrap_or(n - 1),
-        );
+        let (a, b) = (rs.first().map(|r| r.0).unwrap_or(0), rs.last().map(|r| r.1).unwrap_or(n - 1));
         let flagged: Vec<usize> = (a..=b).filter(|&j| flag[j]).collect();
         let mine = median(&flagged.iter().map(|&j| x[j]).collect::<Vec<_>>());
         let others = median(&flagged.iter().map(|&j| center[j]).collect::<Vec<_>>());
@@ -91,21 +76,72 @@ pub fn odd_one_out(
             share * 100.0,
             time::short_label(&ctx.tz, ctx.rtime(a)),
         );
-        let mut f = Finding::new(
-            Kind::OddOneOut,
-            m,
-            ctx.rtime(a),
-            ctx.rtime(b) + step,
-            sev,
-            sentence,
-        )
-        .with("instance_level", mine)
-        .with("siblings_level", others)
-        .with("share_of_range", share)
-        .with("group_sigma", dz)
-        .with("siblings", (live.len() - 1) as f64);
+        let mut f = Finding::new(Kind::OddOneOut, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
+            .with("instance_level", mine)
+            .with("siblings_level", others)
+            .with("share_of_range", share)
+            .with("group_sigma", dz)
+            .with("siblings", (live.len() - 1) as f64);
         f.instance = Some(name.clone());
         out.push(f);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{MofN, Source, Worse};
+    use crate::synth::{Inject, Rng, Shape};
+    use chrono::Weekday;
+
+    #[test]
+    fn the_odd_instance_is_named_and_a_healthy_group_is_quiet() {
+        let tz: chrono_tz::Tz = "Asia/Kolkata".parse().expect("tz");
+        let start = time::parse_user_time("2026-11-02", &tz).expect("t");
+        let ctx = Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), 2);
+        let m = Metric {
+            id: "cpu".into(),
+            team: "T".into(),
+            service: "gw".into(),
+            name: "CPU".into(),
+            unit: "%".into(),
+            statistic: "avg".into(),
+            worse: Worse::Higher,
+            alarm: None,
+            investigation: None,
+            alarm_datapoints: MofN::default(),
+            investigation_datapoints: MofN::default(),
+            source: Source::File { path: "x".into(), series: "cpu".into() },
+            line: 1,
+        };
+        let shape = Shape { level: 40.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 };
+        let cases: &[(&str, usize, Option<(usize, f64)>, Option<&str>)] = &[
+            ("healthy group of four", 4, None, None),
+            ("healthy group of three", 3, None, None),
+            ("one hot instance", 4, Some((2, 1.8)), Some("i-2")),
+            ("one idle instance", 5, Some((0, 0.4)), Some("i-0")),
+            ("two instances cannot say who is odd", 2, Some((1, 2.0)), None),
+        ];
+        for (name, n, odd, want) in cases {
+            let mut rng = Rng::new(11);
+            let instances: Vec<(String, Vec<f64>)> = (0..*n)
+                .map(|i| {
+                    let mut v = shape.render(&ctx, &mut rng);
+                    if let Some((j, f)) = odd {
+                        if *j == i {
+                            Inject::Shift { at: 24 * 12, factor: *f }.apply(&ctx, &mut v);
+                        }
+                    }
+                    (format!("i-{i}"), v)
+                })
+                .collect();
+            let found = odd_one_out(&ctx, &m, &instances, &Params::default());
+            let names: Vec<&str> = found.iter().filter_map(|f| f.instance.as_deref()).collect();
+            match want {
+                Some(w) => assert_eq!(names, vec![*w], "{name}"),
+                None => assert!(names.is_empty(), "{name}: {names:?}"),
+            }
+        }
+    }
 }

@@ -47,9 +47,10 @@ impl Params {
     pub fn odd_z(&self) -> f64 {
         4.0 / self.sensitivity
     }
-    /// Spread must have grown by this factor from the first weeks to the review week.
+    /// Spread must have grown by this factor from the first weeks to the review week (the measured
+    /// spread includes the profile's own noise, so 1.35 corresponds to noise growing ~1.6×).
     pub fn volatility_ratio(&self) -> f64 {
-        1.0 + 0.6 / self.sensitivity
+        1.0 + 0.35 / self.sensitivity
     }
     /// A drift is reported when the line would be crossed within this many weeks.
     pub fn drift_horizon_weeks(&self) -> f64 {
@@ -95,30 +96,16 @@ pub struct Context {
 
 impl Context {
     /// Build the context for a review range `[start, end)` with `history_weeks` weeks before it.
-    pub fn new(
-        tz: Tz,
-        week_starts: Weekday,
-        step: i64,
-        start: i64,
-        end: i64,
-        history_weeks: usize,
-    ) -> Context {
+    pub fn new(tz: Tz, week_starts: Weekday, step: i64, start: i64, end: i64, history_weeks: usize) -> Context {
         let hist_start = time::add_weeks(&tz, start, -(history_weeks as i64));
         let align = |t: i64| start + ((t - start) as f64 / step as f64).floor() as i64 * step;
         let g0 = align(hist_start);
         let len = ((end - g0) as f64 / step as f64).ceil().max(0.0) as usize;
-        let grid = Grid {
-            start: g0,
-            step,
-            len,
-        };
+        let grid = Grid { start: g0, step, len };
         let review = grid.index_at(start)..grid.index_at(end);
         let slots_per_week = (time::WEEK / step) as usize;
         let slots_per_day = (time::DAY / step) as usize;
-        let week_start: Vec<i64> = (0..=history_weeks as i64)
-            .rev()
-            .map(|k| time::add_weeks(&tz, start, -k))
-            .collect();
+        let week_start: Vec<i64> = (0..=history_weeks as i64).rev().map(|k| time::add_weeks(&tz, start, -k)).collect();
         let first_day = time::local_date(&tz, g0);
         let mut slot = Vec::with_capacity(len);
         let mut week = Vec::with_capacity(len);
@@ -143,11 +130,7 @@ impl Context {
             let w = if t >= start {
                 0
             } else {
-                -((week_start
-                    .iter()
-                    .rposition(|&ws| ws <= t)
-                    .map(|p| history_weeks - p)
-                    .unwrap_or(history_weeks)) as i32)
+                -((week_start.iter().rposition(|&ws| ws <= t).map(|p| history_weeks - p).unwrap_or(history_weeks)) as i32)
             };
             slot.push(s as u32);
             week.push(w);
@@ -159,20 +142,7 @@ impl Context {
                 }
             }
         }
-        Context {
-            tz,
-            week_starts,
-            grid,
-            review,
-            slots_per_week,
-            slots_per_day,
-            slot,
-            week,
-            day,
-            history_weeks,
-            by_week_slot,
-            week_start,
-        }
+        Context { tz, week_starts, grid, review, slots_per_week, slots_per_day, slot, week, day, history_weeks, by_week_slot, week_start }
     }
 
     pub fn review_len(&self) -> usize {

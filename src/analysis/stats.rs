@@ -44,11 +44,7 @@ pub fn quantile(v: &[f64], q: f64) -> f64 {
 
 /// Median absolute deviation around `center` (unscaled).
 pub fn mad(v: &[f64], center: f64) -> f64 {
-    let mut d: Vec<f64> = v
-        .iter()
-        .filter(|x| x.is_finite())
-        .map(|x| (x - center).abs())
-        .collect();
+    let mut d: Vec<f64> = v.iter().filter(|x| x.is_finite()).map(|x| (x - center).abs()).collect();
     median_mut(&mut d)
 }
 
@@ -60,12 +56,7 @@ pub fn robust_sd(v: &[f64]) -> f64 {
 
 /// Theil–Sen line through the finite points: (slope, intercept), or None with fewer than two points.
 pub fn theil_sen(x: &[f64], y: &[f64]) -> Option<(f64, f64)> {
-    let pts: Vec<(f64, f64)> = x
-        .iter()
-        .zip(y)
-        .filter(|(a, b)| a.is_finite() && b.is_finite())
-        .map(|(a, b)| (*a, *b))
-        .collect();
+    let pts: Vec<(f64, f64)> = x.iter().zip(y).filter(|(a, b)| a.is_finite() && b.is_finite()).map(|(a, b)| (*a, *b)).collect();
     if pts.len() < 2 {
         return None;
     }
@@ -98,10 +89,7 @@ pub fn mann_kendall(y: &[f64]) -> f64 {
     for i in 0..v.len() {
         for j in i + 1..v.len() {
             pairs += 1;
-            s += (v[j] - v[i])
-                .partial_cmp(&0.0)
-                .map(|o| o as i64)
-                .unwrap_or(0);
+            s += (v[j] - v[i]).partial_cmp(&0.0).map(|o| o as i64).unwrap_or(0);
         }
     }
     s as f64 / pairs as f64
@@ -143,11 +131,7 @@ mod tests {
             (&[5.0], 0.99, 5.0),
         ];
         for (v, q, want) in cases {
-            assert!(
-                close(quantile(v, *q), *want),
-                "{v:?} q{q}: {}",
-                quantile(v, *q)
-            );
+            assert!(close(quantile(v, *q), *want), "{v:?} q{q}: {}", quantile(v, *q));
         }
         assert!(close(robust_sd(&[1.0, 2.0, 3.0, 4.0, 100.0]), 1.4826));
     }
@@ -166,18 +150,8 @@ mod tests {
 
     #[test]
     fn nice_rounding() {
-        for (v, up, want) in [
-            (257.3, true, 260.0),
-            (257.3, false, 250.0),
-            (0.9812, false, 0.98),
-            (1.234, true, 1.3),
-            (-3.21, true, -3.2),
-        ] {
-            assert!(
-                close(round_nice(v, up), want),
-                "{v} {up}: {}",
-                round_nice(v, up)
-            );
+        for (v, up, want) in [(257.3, true, 260.0), (257.3, false, 250.0), (0.9812, false, 0.98), (1.234, true, 1.3), (-3.21, true, -3.2)] {
+            assert!(close(round_nice(v, up), want), "{v} {up}: {}", round_nice(v, up));
         }
     }
 }

@@ -115,10 +115,8 @@ pub struct BaselineOut {
 pub fn document(r: &Review) -> Document {
     let tz = &r.ctx.tz;
     let ws = &r.workspace;
-    let mut by_kind: BTreeMap<&'static str, usize> =
-        Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
-    let mut by_team: BTreeMap<String, usize> =
-        ws.teams.iter().map(|t| (t.name.clone(), 0)).collect();
+    let mut by_kind: BTreeMap<&'static str, usize> = Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
+    let mut by_team: BTreeMap<String, usize> = ws.teams.iter().map(|t| (t.name.clone(), 0)).collect();
     for f in &r.findings {
         *by_kind.entry(f.kind.key()).or_default() += 1;
         *by_team.entry(f.team.clone()).or_default() += 1;
@@ -130,13 +128,7 @@ pub fn document(r: &Review) -> Document {
             name: t.name.clone(),
             dashboard: t.dashboard.clone(),
             findings: by_team.get(&t.name).copied().unwrap_or(0),
-            top_severity: r
-                .findings
-                .iter()
-                .filter(|f| f.team == t.name)
-                .map(|f| f.severity)
-                .max()
-                .unwrap_or(0),
+            top_severity: r.findings.iter().filter(|f| f.team == t.name).map(|f| f.severity).max().unwrap_or(0),
         })
         .collect();
     let findings = r
@@ -172,21 +164,13 @@ pub fn document(r: &Review) -> Document {
                 &s.metric,
                 "ok",
                 None,
-                Some(BaselineOut {
-                    kind: s.fit.kind,
-                    reason: s.fit.reason.clone(),
-                    trend_per_week: s.fit.trend_per_week,
-                }),
+                Some(BaselineOut { kind: s.fit.kind, reason: s.fit.reason.clone(), trend_per_week: s.fit.trend_per_week }),
                 s.instances.iter().map(|(n, _)| n.clone()).collect(),
                 Some(cov),
             )
         })
         .collect();
-    metrics.extend(
-        r.errors
-            .iter()
-            .map(|(m, e)| metric_out(m, "error", Some(e.to_string()), None, vec![], None)),
-    );
+    metrics.extend(r.errors.iter().map(|(m, e)| metric_out(m, "error", Some(e.to_string()), None, vec![], None)));
     metrics.sort_by(|a, b| a.id.cmp(&b.id));
     Document {
         schema: SCHEMA,

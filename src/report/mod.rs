@@ -18,9 +18,7 @@ pub fn when(r: &Review, f: &Finding) -> String {
     let tz = &r.ctx.tz;
     let len = f.end - f.start;
     if f.start < r.ctx.review_start() {
-        let weeks = ((f.end - f.start) as f64 / time::WEEK as f64)
-            .round()
-            .max(1.0) as i64;
+        let weeks = ((f.end - f.start) as f64 / time::WEEK as f64).round().max(1.0) as i64;
         return format!("{weeks} weeks");
     }
     if f.start <= r.ctx.review_start() && f.end >= r.ctx.review_end() {
@@ -50,12 +48,7 @@ fn title(r: &Review) -> String {
 }
 
 fn summary_line(r: &Review) -> String {
-    let teams = r
-        .findings
-        .iter()
-        .map(|f| f.team.as_str())
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
+    let teams = r.findings.iter().map(|f| f.team.as_str()).collect::<std::collections::BTreeSet<_>>().len();
     format!(
         "{} finding{} across {} team{} · {} metrics ({} failed to load) · time zone {} · history {} week{} · sensitivity {}",
         r.findings.len(),
@@ -81,11 +74,7 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
         }
     };
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}",
-        paint("1", &format!("Flywheel review — {}", title(r)))
-    );
+    let _ = writeln!(out, "{}", paint("1", &format!("Flywheel review — {}", title(r))));
     let _ = writeln!(out, "{}", summary_line(r));
     let _ = writeln!(out, "Range: {}.", r.range_note);
     let _ = writeln!(out);
@@ -107,28 +96,16 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
             f.kind.label(),
             truncate(&f.team, 14),
             f.metric,
-            f.instance
-                .as_ref()
-                .map(|i| format!(" [{i}]"))
-                .unwrap_or_default(),
+            f.instance.as_ref().map(|i| format!(" [{i}]")).unwrap_or_default(),
             paint("2", &when(r, f))
         );
         let _ = writeln!(out, "          {}", f.sentence);
     }
     if r.findings.len() > limit {
-        let _ = writeln!(
-            out,
-            "     … and {} more (use --limit or --json).",
-            r.findings.len() - limit
-        );
+        let _ = writeln!(out, "     … and {} more (use --limit or --json).", r.findings.len() - limit);
     }
     let _ = writeln!(out);
-    let mut per_team: BTreeMap<&str, (usize, u8)> = r
-        .workspace
-        .teams
-        .iter()
-        .map(|t| (t.name.as_str(), (0, 0)))
-        .collect();
+    let mut per_team: BTreeMap<&str, (usize, u8)> = r.workspace.teams.iter().map(|t| (t.name.as_str(), (0, 0))).collect();
     for f in &r.findings {
         let e = per_team.entry(f.team.as_str()).or_default();
         e.0 += 1;
@@ -136,14 +113,7 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
     }
     let _ = writeln!(out, "{}", paint("1", "Per team"));
     for (team, (n, top)) in &per_team {
-        let _ = writeln!(
-            out,
-            "  {:<24} {:>3} finding{}  (top severity {})",
-            team,
-            n,
-            if *n == 1 { " " } else { "s" },
-            top
-        );
+        let _ = writeln!(out, "  {:<24} {:>3} finding{}  (top severity {})", team, n, if *n == 1 { " " } else { "s" }, top);
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\n{}", paint("1", "Input notes"));
@@ -174,10 +144,7 @@ pub fn markdown(r: &Review) -> String {
     if r.findings.is_empty() {
         let _ = writeln!(out, "Nothing stands out this week.\n");
     } else {
-        let _ = writeln!(
-            out,
-            "| # | Severity | Kind | Team | Metric | When | What |\n|---|---|---|---|---|---|---|"
-        );
+        let _ = writeln!(out, "| # | Severity | Kind | Team | Metric | When | What |\n|---|---|---|---|---|---|---|");
         for (i, f) in r.findings.iter().enumerate() {
             let metric = match &f.instance {
                 Some(inst) => format!("{} [{}]", f.metric, inst),
@@ -197,37 +164,18 @@ pub fn markdown(r: &Review) -> String {
         }
         out.push('\n');
     }
-    let _ = writeln!(
-        out,
-        "## Per team\n\n| Team | Findings | Top severity |\n|---|---|---|"
-    );
+    let _ = writeln!(out, "## Per team\n\n| Team | Findings | Top severity |\n|---|---|---|");
     for t in &r.workspace.teams {
         let fs: Vec<&Finding> = r.findings.iter().filter(|f| f.team == t.name).collect();
-        let _ = writeln!(
-            out,
-            "| {} | {} | {} |",
-            md(&t.name),
-            fs.len(),
-            fs.iter().map(|f| f.severity).max().unwrap_or(0)
-        );
+        let _ = writeln!(out, "| {} | {} | {} |", md(&t.name), fs.len(), fs.iter().map(|f| f.severity).max().unwrap_or(0));
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\n## Input notes\n");
         for w in &r.warnings {
-            let _ = writeln!(
-                out,
-                "- {} ({}): {}",
-                md(&w.metric),
-                md(&w.file),
-                md(&w.message)
-            );
+            let _ = writeln!(out, "- {} ({}): {}", md(&w.metric), md(&w.file), md(&w.message));
         }
     }
-    let _ = writeln!(
-        out,
-        "\n_Generated by flywheel {}._",
-        env!("CARGO_PKG_VERSION")
-    );
+    let _ = writeln!(out, "\n_Generated by flywheel {}._", env!("CARGO_PKG_VERSION"));
     out
 }
 
@@ -312,19 +260,13 @@ pub fn html(r: &Review) -> String {
             h(&first.service),
             h(&first.metric_name)
         );
-        match r
-            .series_of(id)
-            .map(|s| chart::render(r, s, ChartOptions::default()))
-        {
+        match r.series_of(id).map(|s| chart::render(r, s, ChartOptions::default())) {
             Some(Ok(c)) => out.push_str(&c.svg),
             Some(Err(e)) => {
                 let _ = write!(out, "<p class=\"muted\">{}</p>", h(&e.to_string()));
             }
             None => {
-                let _ = write!(
-                    out,
-                    "<p class=\"muted\">No chart: the metric has no data.</p>"
-                );
+                let _ = write!(out, "<p class=\"muted\">No chart: the metric has no data.</p>");
             }
         }
         let _ = write!(out, "<ul>");
@@ -344,11 +286,7 @@ pub fn html(r: &Review) -> String {
     for t in &r.workspace.teams {
         let fs: Vec<&Finding> = r.findings.iter().filter(|f| f.team == t.name).collect();
         let top = fs.iter().map(|f| f.severity).max().unwrap_or(0);
-        let link = match t
-            .dashboard
-            .as_deref()
-            .and_then(|u| crate::config::check_url(u).ok())
-        {
+        let link = match t.dashboard.as_deref().and_then(|u| crate::config::check_url(u).ok()) {
             Some(u) => format!("<a href=\"{}\" rel=\"noopener noreferrer\">open</a>", h(&u)),
             None => String::new(),
         };
@@ -366,33 +304,15 @@ pub fn html(r: &Review) -> String {
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "<section><h2>Input notes</h2><ul>");
         for w in &r.warnings {
-            let _ = writeln!(
-                out,
-                "<li>{} ({}): {}</li>",
-                h(&w.metric),
-                h(&w.file),
-                h(&w.message)
-            );
+            let _ = writeln!(out, "<li>{} ({}): {}</li>", h(&w.metric), h(&w.file), h(&w.message));
         }
         let _ = writeln!(out, "</ul></section>");
     }
-    let _ = writeln!(
-        out,
-        "<footer class=\"muted\"><p>Generated by flywheel {}.</p></footer></body></html>",
-        env!("CARGO_PKG_VERSION")
-    );
+    let _ = writeln!(out, "<footer class=\"muted\"><p>Generated by flywheel {}.</p></footer></body></html>", env!("CARGO_PKG_VERSION"));
     out
 }
 
 /// An id-safe anchor for a metric id.
 fn anchor(id: &str) -> String {
-    id.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '-'
-            }
-        })
-        .collect()
+    id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
 }

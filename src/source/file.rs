@@ -41,15 +41,7 @@ impl FileData {
     }
 }
 
-const TIME_NAMES: [&str; 7] = [
-    "timestamp",
-    "time",
-    "ts",
-    "datetime",
-    "date",
-    "t",
-    "@timestamp",
-];
+const TIME_NAMES: [&str; 7] = ["timestamp", "time", "ts", "datetime", "date", "t", "@timestamp"];
 const VALUE_NAMES: [&str; 4] = ["value", "val", "y", "v"];
 const SERIES_NAMES: [&str; 5] = ["series", "metric", "key", "name", "series_key"];
 const INSTANCE_NAMES: [&str; 4] = ["instance", "host", "pod", "node"];
@@ -60,29 +52,19 @@ enum Format {
 }
 
 fn format_of(path: &Path) -> Result<Format, SourceError> {
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_ascii_lowercase())
-        .unwrap_or_default();
+    let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "csv" | "txt" | "tsv" => Ok(Format::Csv),
         "parquet" | "pq" => Ok(Format::Parquet),
-        _ => Err(SourceError::file(
-            path,
-            format!("unknown file type `.{ext}`: use .csv or .parquet"),
-        )),
+        _ => Err(SourceError::file(path, format!("unknown file type `.{ext}`: use .csv or .parquet"))),
     }
 }
 
 /// Read a metric file. `tz` is used for naive timestamps.
 pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
-    let meta = std::fs::metadata(path)
-        .map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
+    let meta = std::fs::metadata(path).map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
     if meta.is_dir() {
-        return Err(SourceError::file(
-            path,
-            "is a folder, not a data file".into(),
-        ));
+        return Err(SourceError::file(path, "is a folder, not a data file".into()));
     }
     if meta.len() == 0 {
         return Err(SourceError::file(path, "the file is empty".into()));
@@ -90,14 +72,10 @@ pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
     let (df, first_line) = match format_of(path)? {
         Format::Csv => read_csv(path)?,
         Format::Parquet => {
-            let f = std::fs::File::open(path)
-                .map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
-            let df = ParquetReader::new(f).finish().map_err(|e| {
-                SourceError::file(
-                    path,
-                    format!("not a readable Parquet file: {}", polars_msg(&e)),
-                )
-            })?;
+            let f = std::fs::File::open(path).map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
+            let df = ParquetReader::new(f)
+                .finish()
+                .map_err(|e| SourceError::file(path, format!("not a readable Parquet file: {}", polars_msg(&e))))?;
             (df, None)
         }
     };
@@ -107,15 +85,7 @@ pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
 /// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame and the
 /// file line of the first data row. A file whose first row is data (no header) is read again without one.
 fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>), SourceError> {
-    let sep = if path
-        .extension()
-        .map(|e| e.eq_ignore_ascii_case("tsv"))
-        .unwrap_or(false)
-    {
-        b'\t'
-    } else {
-        b','
-    };
+    let sep = if path.extension().map(|e| e.eq_ignore_ascii_case("tsv")).unwrap_or(false) { b'\t' } else { b',' };
     let read = |header: bool| -> Result<DataFrame, SourceError> {
         CsvReadOptions::default()
             .with_has_header(header)
@@ -123,16 +93,10 @@ fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>), SourceError> {
             .with_parse_options(CsvParseOptions::default().with_separator(sep))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish())
-            .map_err(|e| {
-                SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e)))
-            })
+            .map_err(|e| SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e))))
     };
     let df = read(true)?;
-    let first_name = df
-        .get_column_names()
-        .first()
-        .map(|s| s.to_string())
-        .unwrap_or_default();
+    let first_name = df.get_column_names().first().map(|s| s.to_string()).unwrap_or_default();
     if time::parse_timestamp(&first_name, &Tz::UTC).is_ok() {
         return Ok((read(false)?, Some(1)));
     }
@@ -144,9 +108,7 @@ fn polars_msg(e: &PolarsError) -> String {
 }
 
 fn find_col<'a>(df: &'a DataFrame, names: &[&str]) -> Option<&'a Column> {
-    df.columns()
-        .iter()
-        .find(|c| names.iter().any(|n| c.name().eq_ignore_ascii_case(n)))
+    df.columns().iter().find(|c| names.iter().any(|n| c.name().eq_ignore_ascii_case(n)))
 }
 
 /// Where a row is, for messages: a file line for CSV, a row number for Parquet.
@@ -154,27 +116,13 @@ fn at(first_line: Option<usize>, row: usize) -> Option<usize> {
     first_line.map(|l| l + row)
 }
 
-fn frame_to_series(
-    path: &Path,
-    df: &DataFrame,
-    first_line: Option<usize>,
-    tz: &Tz,
-) -> Result<FileData, SourceError> {
+fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &Tz) -> Result<FileData, SourceError> {
     let cols = df.columns();
     if df.height() == 0 {
-        return Err(SourceError::file(
-            path,
-            "the file has a header but no rows".into(),
-        ));
+        return Err(SourceError::file(path, "the file has a header but no rows".into()));
     }
     if cols.len() < 2 {
-        return Err(SourceError::file(
-            path,
-            format!(
-                "needs at least two columns (timestamp and value), found {}",
-                cols.len()
-            ),
-        ));
+        return Err(SourceError::file(path, format!("needs at least two columns (timestamp and value), found {}", cols.len())));
     }
     let series_col = find_col(df, &SERIES_NAMES);
     let instance_col = find_col(df, &INSTANCE_NAMES);
@@ -184,10 +132,7 @@ fn frame_to_series(
         None if cols.len() == 2 => &cols[1],
         None => {
             let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
-            return Err(SourceError::file(
-                path,
-                format!("no `value` column (columns are: {})", names.join(", ")),
-            ));
+            return Err(SourceError::file(path, format!("no `value` column (columns are: {})", names.join(", "))));
         }
     };
     let times = timestamps(path, time_col.as_materialized_series(), first_line, tz)?;
@@ -195,23 +140,13 @@ fn frame_to_series(
     let keys = labels(series_col);
     let instances = labels(instance_col);
 
-    let mut data = FileData {
-        bare: series_col.is_none(),
-        rows: df.height(),
-        ..FileData::default()
-    };
-    let default_key = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let mut data = FileData { bare: series_col.is_none(), rows: df.height(), ..FileData::default() };
+    let default_key = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
     // Rows of one series are usually contiguous: keep the current buffer and only hash on a change.
     let mut current: Option<SeriesKey> = None;
     let mut buf = RawSeries::default();
     for row in 0..df.height() {
-        let key = keys
-            .as_ref()
-            .map(|k| k[row].as_deref())
-            .unwrap_or(Some(default_key.as_str()));
+        let key = keys.as_ref().map(|k| k[row].as_deref()).unwrap_or(Some(default_key.as_str()));
         let Some(key) = key else {
             return Err(SourceError {
                 path: path.to_path_buf(),
@@ -224,10 +159,7 @@ fn frame_to_series(
         let same = matches!(&current, Some((k, i)) if k == key && i.as_deref() == inst);
         if !same {
             if let Some(k) = current.take() {
-                data.series
-                    .entry(k)
-                    .or_default()
-                    .extend(std::mem::take(&mut buf));
+                data.series.entry(k).or_default().extend(std::mem::take(&mut buf));
             }
             current = Some((key.to_string(), inst.map(str::to_string)));
         }
@@ -254,25 +186,11 @@ impl RawSeries {
 fn labels(col: Option<&Column>) -> Option<Vec<Option<String>>> {
     let s = col?.as_materialized_series().cast(&DataType::String).ok()?;
     let ca = s.str().ok()?;
-    Some(
-        ca.iter()
-            .map(|v| v.map(|x| x.trim().to_string()).filter(|x| !x.is_empty()))
-            .collect(),
-    )
+    Some(ca.iter().map(|v| v.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())).collect())
 }
 
-fn timestamps(
-    path: &Path,
-    s: &Series,
-    first_line: Option<usize>,
-    tz: &Tz,
-) -> Result<Vec<f64>, SourceError> {
-    let bad = |row: usize, msg: String| SourceError {
-        path: path.to_path_buf(),
-        line: at(first_line, row),
-        series: None,
-        message: msg,
-    };
+fn timestamps(path: &Path, s: &Series, first_line: Option<usize>, tz: &Tz) -> Result<Vec<f64>, SourceError> {
+    let bad = |row: usize, msg: String| SourceError { path: path.to_path_buf(), line: at(first_line, row), series: None, message: msg };
     match s.dtype() {
         DataType::String => {
             let ca = s.str().map_err(|e| bad(0, polars_msg(&e)))?;
@@ -323,7 +241,9 @@ fn timestamps(
             }
             Ok(out)
         }
-        other => Err(bad(0, format!("the timestamp column `{}` has type {other}; expected text, an epoch number or a date-time", s.name()))),
+        other => {
+            Err(bad(0, format!("the timestamp column `{}` has type {other}; expected text, an epoch number or a date-time", s.name())))
+        }
     }
 }
 
@@ -337,40 +257,24 @@ fn naive_secs_to_utc(v: f64, tz: &Tz) -> f64 {
 }
 
 fn numbers(path: &Path, s: &Series, first_line: Option<usize>) -> Result<Vec<f64>, SourceError> {
-    let bad = |row: usize, msg: String| SourceError {
-        path: path.to_path_buf(),
-        line: at(first_line, row),
-        series: None,
-        message: msg,
-    };
+    let bad = |row: usize, msg: String| SourceError { path: path.to_path_buf(), line: at(first_line, row), series: None, message: msg };
     match s.dtype() {
         DataType::String => {
             let ca = s.str().map_err(|e| bad(0, polars_msg(&e)))?;
             let mut out = Vec::with_capacity(ca.len());
             for (row, v) in ca.iter().enumerate() {
-                out.push(parse_value(v.unwrap_or("")).ok_or_else(|| {
-                    bad(
-                        row,
-                        format!("value `{}` is not a number", v.unwrap_or_default()),
-                    )
-                })?);
+                out.push(
+                    parse_value(v.unwrap_or("")).ok_or_else(|| bad(row, format!("value `{}` is not a number", v.unwrap_or_default())))?,
+                );
             }
             Ok(out)
         }
         dt if dt.is_primitive_numeric() || dt.is_bool() => {
-            let f = s
-                .cast(&DataType::Float64)
-                .map_err(|e| bad(0, polars_msg(&e)))?;
+            let f = s.cast(&DataType::Float64).map_err(|e| bad(0, polars_msg(&e)))?;
             let ca = f.f64().map_err(|e| bad(0, polars_msg(&e)))?;
             Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
         }
-        other => Err(bad(
-            0,
-            format!(
-                "the value column `{}` has type {other}; expected numbers",
-                s.name()
-            ),
-        )),
+        other => Err(bad(0, format!("the value column `{}` has type {other}; expected numbers", s.name()))),
     }
 }
 
@@ -392,12 +296,8 @@ pub fn write_long_parquet(path: &Path, rows: LongRows) -> Result<(), SourceError
 
 /// Write long-format rows to Parquet batch by batch (one row group each), so a large file never has to
 /// be in memory at once. Every batch must have the same columns as the first.
-pub fn write_long_parquet_batches(
-    path: &Path,
-    batches: impl Iterator<Item = Result<LongRows, SourceError>>,
-) -> Result<(), SourceError> {
-    let f = std::fs::File::create(path)
-        .map_err(|e| SourceError::file(path, format!("cannot create: {e}")))?;
+pub fn write_long_parquet_batches(path: &Path, batches: impl Iterator<Item = Result<LongRows, SourceError>>) -> Result<(), SourceError> {
+    let f = std::fs::File::create(path).map_err(|e| SourceError::file(path, format!("cannot create: {e}")))?;
     let mut writer = None;
     let err = |e: PolarsError| SourceError::file(path, polars_msg(&e));
     for rows in batches {
@@ -412,11 +312,8 @@ pub fn write_long_parquet_batches(
         }
         let df = DataFrame::new_infer_height(cols).map_err(err)?;
         if writer.is_none() {
-            let w = ParquetWriter::new(
-                f.try_clone()
-                    .map_err(|e| SourceError::file(path, e.to_string()))?,
-            )
-            .with_compression(ParquetCompression::Zstd(None));
+            let w = ParquetWriter::new(f.try_clone().map_err(|e| SourceError::file(path, e.to_string()))?)
+                .with_compression(ParquetCompression::Zstd(None));
             writer = Some(w.batched(df.schema()).map_err(err)?);
         }
         if let Some(w) = writer.as_mut() {
@@ -489,20 +386,9 @@ mod tests {
         let d = read_file(&p, &tz).expect("naive");
         let s = d.series.values().next().expect("one");
         assert_eq!(s.times[0], 1_794_182_400.0, "naive 01:00 Berlin is 00:00Z");
-        let p = write(
-            dir.path(),
-            "nan.csv",
-            "time,value\n1762646400,\n1762646700,NaN\n1762646800,-inf\n",
-        );
+        let p = write(dir.path(), "nan.csv", "time,value\n1762646400,\n1762646700,NaN\n1762646800,-inf\n");
         let d = read_file(&p, &tz).expect("nan");
-        assert!(d
-            .series
-            .values()
-            .next()
-            .expect("one")
-            .values
-            .iter()
-            .all(|v| v.is_nan()));
+        assert!(d.series.values().next().expect("one").values.iter().all(|v| v.is_nan()));
     }
 
     #[test]
@@ -513,7 +399,11 @@ mod tests {
             ("empty.csv", "", "empty.csv: the file is empty"),
             ("header.csv", "timestamp,value\n", "header.csv: the file has a header but no rows"),
             ("badts.csv", "timestamp,value\n2026-11-09T00:00:00Z,1\nyesterday,2\n", "badts.csv:3: `yesterday` is not a timestamp"),
-            ("badval.csv", "timestamp,value\n2026-11-09T00:00:00Z,1\n2026-11-09T00:05:00Z,1\n2026-11-09T00:10:00Z,twelve\n", "badval.csv:4: value `twelve` is not a number"),
+            (
+                "badval.csv",
+                "timestamp,value\n2026-11-09T00:00:00Z,1\n2026-11-09T00:05:00Z,1\n2026-11-09T00:10:00Z,twelve\n",
+                "badval.csv:4: value `twelve` is not a number",
+            ),
             ("one.csv", "timestamp\n2026-11-09T00:00:00Z\n", "one.csv: needs at least two columns"),
             ("three.csv", "a,b,c\n1,2,3\n", "three.csv: no `value` column (columns are: a, b, c)"),
             ("ragged.csv", "timestamp,value\n2026-11-09T00:00:00Z,1,7,8\n", "ragged.csv: not a readable CSV file"),
@@ -525,9 +415,7 @@ mod tests {
             let err = read_file(&p, &tz).expect_err(name).to_string();
             assert!(err.contains(want), "{name}: got `{err}`, want `{want}`");
         }
-        let missing = read_file(&dir.path().join("nope.csv"), &tz)
-            .expect_err("missing")
-            .to_string();
+        let missing = read_file(&dir.path().join("nope.csv"), &tz).expect_err("missing").to_string();
         assert!(missing.contains("nope.csv: cannot open"), "{missing}");
     }
 

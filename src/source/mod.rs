@@ -27,12 +27,7 @@ pub struct SourceError {
 
 impl SourceError {
     pub fn file(path: &Path, message: String) -> SourceError {
-        SourceError {
-            path: path.to_path_buf(),
-            line: None,
-            series: None,
-            message,
-        }
+        SourceError { path: path.to_path_buf(), line: None, series: None, message }
     }
 }
 
@@ -89,11 +84,7 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
             (p, r)
         })
         .collect();
-    let rows = read
-        .values()
-        .filter_map(|r| r.as_ref().ok())
-        .map(|d| d.rows)
-        .sum();
+    let rows = read.values().filter_map(|r| r.as_ref().ok()).map(|d| d.rows).sum();
     let mut taken: HashMap<PathBuf, file::FileData> = HashMap::new();
     let mut errors: HashMap<PathBuf, SourceError> = HashMap::new();
     for (p, r) in read {
@@ -110,9 +101,7 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
     let mut uses: HashMap<(PathBuf, String), usize> = HashMap::new();
     for m in &ws.metrics {
         let Source::File { path, series } = &m.source;
-        *uses
-            .entry((file::resolve(&ws.root, path), series.clone()))
-            .or_default() += 1;
+        *uses.entry((file::resolve(&ws.root, path), series.clone())).or_default() += 1;
     }
     let metrics = ws
         .metrics
@@ -129,55 +118,31 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
                 (Some(d), None) => take_series(d, &full, series, left == Some(0)),
                 (None, None) => Err(SourceError::file(&full, "was not read".into())),
             };
-            MetricData {
-                metric: m.clone(),
-                result,
-            }
+            MetricData { metric: m.clone(), result }
         })
         .collect();
     Loaded { metrics, rows }
 }
 
 /// Take the instances of `key` out of a read file (a bare file serves any key).
-fn take_series(
-    d: &mut file::FileData,
-    path: &Path,
-    key: &str,
-    last_use: bool,
-) -> Result<Vec<(Option<String>, RawSeries)>, SourceError> {
-    let wanted: Vec<file::SeriesKey> = d
-        .series
-        .keys()
-        .filter(|(k, _)| d.bare || k == key)
-        .cloned()
-        .collect();
+fn take_series(d: &mut file::FileData, path: &Path, key: &str, last_use: bool) -> Result<Vec<(Option<String>, RawSeries)>, SourceError> {
+    let wanted: Vec<file::SeriesKey> = d.series.keys().filter(|(k, _)| d.bare || k == key).cloned().collect();
     let mut found: Vec<(Option<String>, RawSeries)> = wanted
         .into_iter()
         .filter_map(|k| {
-            let s = if last_use {
-                d.series.remove(&k)
-            } else {
-                d.series.get(&k).cloned()
-            };
+            let s = if last_use { d.series.remove(&k) } else { d.series.get(&k).cloned() };
             s.map(|s| (if d.bare { None } else { k.1 }, s))
         })
         .collect();
     if found.is_empty() {
         let keys = &d.all_keys;
         let sample: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
-        let more = if keys.len() > 5 {
-            format!(", … {} in all", keys.len())
-        } else {
-            String::new()
-        };
+        let more = if keys.len() > 5 { format!(", … {} in all", keys.len()) } else { String::new() };
         return Err(SourceError {
             path: path.to_path_buf(),
             line: None,
             series: Some(key.to_string()),
-            message: format!(
-                "no series `{key}` in this file (it has: {}{more})",
-                sample.join(", ")
-            ),
+            message: format!("no series `{key}` in this file (it has: {}{more})", sample.join(", ")),
         });
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
@@ -190,38 +155,20 @@ fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
     progress.update("load", 1, 1);
     match r {
         Err(e) => {
-            let stem = path
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_default();
-            Loaded {
-                metrics: vec![MetricData {
-                    metric: Metric::bare(&stem, path, ""),
-                    result: Err(e),
-                }],
-                rows: 0,
-            }
+            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+            Loaded { metrics: vec![MetricData { metric: Metric::bare(&stem, path, ""), result: Err(e) }], rows: 0 }
         }
         Ok(mut d) => {
             let rows = d.rows;
             let mut metrics = Vec::new();
             if d.bare {
-                let stem = path
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default();
+                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 let result = take_series(&mut d, path, "", true);
-                metrics.push(MetricData {
-                    metric: Metric::bare(&stem, path, ""),
-                    result,
-                });
+                metrics.push(MetricData { metric: Metric::bare(&stem, path, ""), result });
             } else {
                 for key in d.keys() {
                     let result = take_series(&mut d, path, &key, true);
-                    metrics.push(MetricData {
-                        metric: Metric::bare(&key, path, &key),
-                        result,
-                    });
+                    metrics.push(MetricData { metric: Metric::bare(&key, path, &key), result });
                 }
             }
             Loaded { metrics, rows }

@@ -1,0 +1,44 @@
+# Shared helpers of the set-up and test scripts (sourced, not run).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Run a command as root (directly, or through sudo when we are not root).
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    echo "need root (or sudo) to run: $*" >&2; return 1; fi
+}
+
+APT_UPDATED=0
+# Install Debian/Ubuntu packages that are not installed yet.
+apt_ensure() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  if ! command -v apt-get >/dev/null; then
+    echo "missing system packages: ${missing[*]} (install them with your package manager)" >&2; return 1
+  fi
+  say "installing system packages: ${missing[*]}"
+  if [ "$APT_UPDATED" -eq 0 ]; then as_root apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive as_root apt-get install -y -qq --no-install-recommends "${missing[@]}"
+}
+
+# The Rust toolchain cannot come from apt (Debian's is too old): it must be there already.
+rust_ensure() {
+  if ! command -v cargo >/dev/null; then
+    [ -x "$HOME/.cargo/bin/cargo" ] && export PATH="$HOME/.cargo/bin:$PATH"
+  fi
+  if ! command -v cargo >/dev/null; then
+    echo "Flywheel needs Rust 1.85 or newer: install it with rustup (https://rustup.rs), then run this again." >&2
+    exit 1
+  fi
+}
+
+# What building Flywheel needs on a fresh Debian/Ubuntu machine: a C compiler for the -sys crates.
+build_deps() {
+  apt_ensure build-essential pkg-config ca-certificates
+  rust_ensure
+}

@@ -1,0 +1,313 @@
+//! The `flywheel` command as a user runs it: the sample review, its outputs, and bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use flywheel::sample::SITUATIONS;
+use serde_json::Value;
+
+fn flywheel(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flywheel")).args(args).env("NO_COLOR", "1").output().expect("run flywheel")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
+fn review_json(args: &[&str]) -> Value {
+    let mut all = vec!["review"];
+    all.extend_from_slice(args);
+    all.push("--json");
+    let o = flywheel(&all);
+    assert!(o.status.success(), "exit {:?}: {}", o.status, stderr(&o));
+    serde_json::from_slice(&o.stdout).expect("stdout is JSON")
+}
+
+#[test]
+fn the_sample_review_finds_every_documented_situation() {
+    let doc = review_json(&[sample().to_str().expect("path")]);
+    let findings = doc["findings"].as_array().expect("findings");
+    for s in SITUATIONS {
+        let found = findings
+            .iter()
+            .any(|f| f["kind"] == s.kind.key() && f["metric"] == s.metric && s.instance.map(|i| f["instance"] == i).unwrap_or(true));
+        assert!(found, "situation not found: {} on {} ({})", s.kind.label(), s.metric, s.what);
+    }
+    // Every kind of finding is covered by the sample.
+    for k in flywheel::finding::Kind::ALL {
+        assert!(doc["counts"]["by_kind"][k.key()].as_u64().unwrap_or(0) >= 1, "no {} in the sample", k.label());
+    }
+    // The documented situations are the top of the list: at most a few findings beyond them.
+    assert!(findings.len() <= SITUATIONS.len() + 4, "{} findings for {} situations: noise", findings.len(), SITUATIONS.len());
+    assert_eq!(doc["range"]["start"], "2026-11-09T00:00:00+01:00");
+    assert_eq!(doc["range"]["end"], "2026-11-16T00:00:00+01:00");
+    assert_eq!(doc["workspace"]["history_weeks"], 5);
+    // Ranked: severities never increase down the list; the alarm breach is first.
+    let sev: Vec<u64> = findings.iter().map(|f| f["severity"].as_u64().unwrap_or(0)).collect();
+    assert!(sev.windows(2).all(|w| w[0] >= w[1]), "{sev:?}");
+    assert_eq!(findings[0]["kind"], "alarm_breach");
+}
+
+#[test]
+fn the_json_document_validates_against_the_documented_schema() {
+    let schema: Value = serde_json::from_str(
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/review.schema.json")).expect("schema"),
+    )
+    .expect("schema is JSON");
+    let validator = jsonschema::validator_for(&schema).expect("valid schema");
+    for args in [
+        vec![sample().to_str().expect("p").to_string()],
+        vec![sample().to_str().expect("p").to_string(), "--sensitivity".into(), "2".into()],
+    ] {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        let doc = review_json(&a);
+        let errors: Vec<String> = validator.iter_errors(&doc).map(|e| format!("{} at {}", e, e.instance_path())).collect();
+        assert!(errors.is_empty(), "schema errors: {errors:#?}");
+    }
+    // The schema is strict enough to fail: a finding with an unknown kind is rejected.
+    let mut doc = review_json(&[sample().to_str().expect("p")]);
+    doc["findings"][0]["kind"] = Value::from("bad_kind");
+    assert!(!validator.is_valid(&doc));
+}
+
+#[test]
+fn the_default_workspace_is_the_sample_and_the_summary_is_ranked_text() {
+    let o = flywheel(&["review", "--quiet"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Flywheel review — Sample shop · 2026-11-09 – 2026-11-15"), "{out}");
+    assert!(out.contains("  1.  "), "{out}");
+    assert!(out.contains("alarm breach") && out.contains("payments.api.p99"), "{out}");
+    assert!(out.contains("Per team"));
+}
+
+#[test]
+fn html_and_markdown_reports_are_written_with_a_chart_per_flagged_metric() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let html = dir.path().join("review.html");
+    let md = dir.path().join("review.md");
+    let o = flywheel(&["review", sample().to_str().expect("p"), "--html", html.to_str().expect("p"), "--md", md.to_str().expect("p")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = std::fs::read_to_string(&html).expect("html");
+    let doc = review_json(&[sample().to_str().expect("p")]);
+    let mut flagged: Vec<&str> = doc["findings"]
+        .as_array()
+        .expect("f")
+        .iter()
+        .filter(|f| f["kind"] != "source_error")
+        .filter_map(|f| f["metric"].as_str())
+        .collect();
+    flagged.sort();
+    flagged.dedup();
+    assert_eq!(h.matches("<svg ").count(), flagged.len(), "one chart per flagged metric with data");
+    assert!(h.contains("Content-Security-Policy") && !h.contains("<script") && !h.contains("src=\"http"), "self-contained and inert");
+    assert!(h.contains("alarm 600 ms"), "the alarm line is labelled on the chart");
+    let m = std::fs::read_to_string(&md).expect("md");
+    assert!(m.starts_with("# Flywheel review — Sample shop"));
+    assert!(m.contains("| 1 | 88 | alarm breach | Payments |"), "{m}");
+}
+
+/// A small workspace in a temp folder, written from text and generated CSV.
+struct Ws {
+    dir: tempfile::TempDir,
+}
+
+impl Ws {
+    fn new(toml: &str) -> Ws {
+        let dir = tempfile::tempdir().expect("tmp");
+        std::fs::write(dir.path().join("flywheel.toml"), toml).expect("write");
+        Ws { dir }
+    }
+    fn file(&self, name: &str, text: &str) -> PathBuf {
+        let p = self.dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        p
+    }
+    fn path(&self) -> &str {
+        self.dir.path().to_str().expect("utf-8 path")
+    }
+}
+
+/// Two weeks of hourly data as `timestamp,series,value` CSV, from Monday 2026-11-02 UTC.
+fn two_weeks(series: &str) -> String {
+    let mut s = String::from("timestamp,series,value\n");
+    for h in 0..(14 * 24) {
+        let t = 1_793_577_600 + h * 3600; // 2026-11-02T00:00:00Z
+        let v = 100.0 + 30.0 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin();
+        s.push_str(&format!("{t},{series},{v:.2}\n"));
+    }
+    s
+}
+
+const WS: &str = r#"
+[workspace]
+name = "Tiny <b>shop</b>"
+timezone = "UTC"
+step = "1h"
+history_weeks = 1
+
+[[team]]
+name = "<script>alert('team')</script>"
+dashboard = "https://example.com/d/x"
+
+[[service]]
+name = "api"
+team = "<script>alert('team')</script>"
+
+[[metric]]
+id = "api.latency"
+service = "api"
+worse = "higher"
+alarm = 500
+investigation = 300
+source = { file = "good.csv", series = "lat" }
+"#;
+
+#[test]
+fn a_broken_config_exits_1_and_names_the_file_line_and_field() {
+    let ws = Ws::new(&WS.replace("investigation = 300", "investigation = 900"));
+    let o = flywheel(&["review", ws.path()]);
+    assert_eq!(o.status.code(), Some(1));
+    let e = stderr(&o);
+    assert!(
+        e.contains(
+            "flywheel.toml:21: metric `api.latency`: investigation line 900 is above the alarm line 500 for a higher-is-worse metric"
+        ),
+        "{e}"
+    );
+    let ws = Ws::new("[workspace\n");
+    let o = flywheel(&["review", ws.path()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("flywheel.toml:1:"), "{}", stderr(&o));
+    let o = flywheel(&["review", "/nonexistent/flywheel"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("/nonexistent/flywheel/flywheel.toml: cannot read"), "{}", stderr(&o));
+}
+
+#[test]
+fn one_bad_source_becomes_a_finding_and_the_rest_of_the_review_completes() {
+    let toml = format!("{WS}\n[[metric]]\nid = \"api.errors\"\nservice = \"api\"\nworse = \"higher\"\nsource = {{ file = \"good.csv\", series = \"nope\" }}\n\n[[metric]]\nid = \"api.broken\"\nservice = \"api\"\nworse = \"higher\"\nsource = {{ file = \"broken.csv\" }}\n");
+    let ws = Ws::new(&toml);
+    ws.file("good.csv", &two_weeks("lat"));
+    ws.file("broken.csv", "timestamp,series,value\n2026-11-02T00:00:00Z,api.broken,1\n2026-11-02T01:00:00Z,api.broken,abc\n");
+    let o = flywheel(&["review", ws.path(), "--json"]);
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let errors: Vec<&Value> = doc["findings"].as_array().expect("f").iter().filter(|f| f["kind"] == "source_error").collect();
+    assert_eq!(errors.len(), 2);
+    let text: Vec<String> = errors.iter().map(|f| f["sentence"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(text.iter().any(|t| t.contains("good.csv (series `nope`): no series `nope` in this file (it has: lat)")), "{text:?}");
+    assert!(text.iter().any(|t| t.contains("broken.csv:3: value `abc` is not a number")), "{text:?}");
+    assert_eq!(doc["metrics"].as_array().expect("m").iter().filter(|m| m["status"] == "ok").count(), 1);
+    // --strict turns a partial failure into exit code 2, still printing the review.
+    let o = flywheel(&["review", ws.path(), "--strict"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stdout(&o).contains("source error"));
+}
+
+#[test]
+fn bad_single_files_exit_1_with_the_file_named_and_never_panic() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let cases = [
+        ("empty.csv", "", "empty.csv: the file is empty"),
+        ("malformed.csv", "timestamp,value\n\"2026-11-02,1\n", "malformed.csv"),
+        ("types.csv", "timestamp,value\n2026-11-02T00:00:00Z,high\n", "types.csv:2: value `high` is not a number"),
+        ("stamps.csv", "timestamp,value\nnot-a-time,1\n", "stamps.csv:2: `not-a-time` is not a timestamp"),
+        ("nothing.csv", "timestamp,value\n2026-11-02T00:00:00Z,NaN\n", "nothing to review: the data has no values"),
+        ("x.parquet", "not parquet at all", "x.parquet: not a readable Parquet file"),
+    ];
+    for (name, text, want) in cases {
+        let p = dir.path().join(name);
+        std::fs::write(&p, text).expect("write");
+        let o = flywheel(&["review", p.to_str().expect("p")]);
+        assert_eq!(o.status.code(), Some(1), "{name}: {}", stderr(&o));
+        assert!(stderr(&o).contains(want), "{name}: {}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"), "{name}");
+    }
+}
+
+#[test]
+fn a_bare_timestamp_value_csv_is_reviewed_on_its_own() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("export.csv");
+    // 15 days at 5 minutes, unsorted in one place, with a duplicate and a NaN, and a spike on the last Tuesday.
+    let mut rows = vec!["time,value".to_string()];
+    for i in 0..(15 * 288) {
+        let t = 1_793_577_600 + i * 300;
+        let hour = (i % 288) as f64 / 12.0;
+        let mut v = 50.0 + 20.0 * (hour / 24.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3;
+        if (8 * 288 + 14 * 12..8 * 288 + 15 * 12).contains(&i) {
+            v *= 3.0;
+        }
+        rows.push(format!("{t},{v:.3}"));
+    }
+    rows.swap(100, 101);
+    rows.push(format!("{},{}", 1_793_577_600 + 300, 51.0));
+    rows.push(format!("{},NaN", 1_793_577_600 + 600));
+    std::fs::write(&p, rows.join("\n")).expect("write");
+    let o = flywheel(&["review", p.to_str().expect("p"), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(doc["workspace"]["step_seconds"], 300);
+    assert_eq!(doc["workspace"]["timezone"], "UTC");
+    assert_eq!(doc["range"]["start"], "2026-11-09T00:00:00+00:00", "the last complete week");
+    let f = &doc["findings"][0];
+    assert_eq!(f["kind"], "seasonal_anomaly", "{f}");
+    assert!(f["start"].as_str().unwrap_or_default().starts_with("2026-11-10T14:"), "{f}");
+    let warnings: Vec<String> =
+        doc["warnings"].as_array().expect("w").iter().map(|w| w["message"].as_str().unwrap_or_default().to_string()).collect();
+    assert!(warnings.iter().any(|w| w.contains("out of time order")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("more than one sample")), "{warnings:?}");
+    assert!(warnings.iter().any(|w| w.contains("treated as missing")), "{warnings:?}");
+}
+
+#[test]
+fn ranges_can_be_chosen() {
+    let s = sample();
+    let s = s.to_str().expect("p");
+    let doc = review_json(&[s, "--week", "2026-11-04"]);
+    assert_eq!(doc["range"]["start"], "2026-11-02T00:00:00+01:00");
+    assert_eq!(doc["workspace"]["history_weeks"], 4, "only four weeks of data precede it");
+    let doc = review_json(&[s, "--from", "2026-11-10", "--to", "2026-11-11"]);
+    assert_eq!(doc["range"]["end"], "2026-11-11T00:00:00+01:00");
+    assert!(doc["findings"].as_array().expect("f").iter().any(|f| f["kind"] == "alarm_breach"));
+    let o = flywheel(&["review", s, "--from", "2026-11-11", "--to", "2026-11-10"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("must be after"), "{}", stderr(&o));
+    let o = flywheel(&["review", s, "--week", "last tuesday"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--week"), "{}", stderr(&o));
+}
+
+#[test]
+fn sensitivity_changes_how_much_is_flagged() {
+    let s = sample();
+    let s = s.to_str().expect("p");
+    let count = |v: &str| review_json(&[s, "--sensitivity", v])["counts"]["findings"].as_u64().unwrap_or(0);
+    let (low, mid, high) = (count("0.5"), count("1"), count("2.5"));
+    assert!(low < mid && mid < high, "{low} {mid} {high}");
+}
+
+#[test]
+fn user_text_is_inert_in_every_report() {
+    let ws = Ws::new(&WS.replace("alarm = 500", "alarm = 120").replace("investigation = 300", "investigation = 110"));
+    ws.file("good.csv", &two_weeks("lat"));
+    let dir = tempfile::tempdir().expect("tmp");
+    let html = dir.path().join("r.html");
+    let md = dir.path().join("r.md");
+    let o = flywheel(&["review", ws.path(), "--html", html.to_str().expect("p"), "--md", md.to_str().expect("p")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let h = std::fs::read_to_string(&html).expect("html");
+    assert!(!h.contains("<script>alert") && !h.contains("<b>shop"), "raw user markup in HTML");
+    assert!(h.contains("&lt;script&gt;alert(&#39;team&#39;)&lt;/script&gt;"));
+    assert!(h.contains("Tiny &lt;b&gt;shop&lt;/b&gt;"));
+    let m = std::fs::read_to_string(&md).expect("md");
+    assert!(!m.contains("<script>") && m.contains("&lt;script&gt;"), "{m}");
+}
