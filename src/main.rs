@@ -102,9 +102,9 @@ enum Dev {
         /// Where the generated Parquet file is kept between runs.
         #[arg(long, default_value = "target/bench-data")]
         dir: PathBuf,
-        /// Render a chart for every flagged metric too.
-        #[arg(long, default_value_t = true)]
-        charts: bool,
+        /// Skip rendering a chart for every flagged metric.
+        #[arg(long)]
+        no_charts: bool,
     },
 }
 
@@ -123,12 +123,10 @@ fn main() -> ExitCode {
             print!("{}", rep.table(verbose));
             Ok(ExitCode::SUCCESS)
         }
-        Command::Dev(Dev::Bench { series, weeks, dir, charts }) => flywheel::bench::run(series, weeks, &dir, charts)
-            .map(|r| {
-                print!("{r}");
-                ExitCode::SUCCESS
-            })
-            .map_err(Into::into),
+        Command::Dev(Dev::Bench { series, weeks, dir, no_charts }) => flywheel::bench::run(series, weeks, &dir, !no_charts).map(|r| {
+            print!("{r}");
+            ExitCode::SUCCESS
+        }),
     };
     match result {
         Ok(code) => code,

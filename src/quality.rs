@@ -38,12 +38,15 @@ pub fn secondary(k: Kind) -> &'static [Kind] {
         AlarmBreach => &[InvestigationBreach, SeasonalAnomaly],
         InvestigationBreach => &[AlarmBreach, SeasonalAnomaly],
         SeasonalAnomaly => &[InvestigationBreach],
-        DriftTowardLine => &[],
+        // A drifting series touches the line on its worst days before its weekly p95 crosses it.
+        DriftTowardLine => &[InvestigationBreach, SeasonalAnomaly],
         LineTooLoose => &[],
-        GrowingVolatility => &[SeasonalAnomaly],
+        // Wider noise raises the weekly p95, so it can head for a line too.
+        GrowingVolatility => &[SeasonalAnomaly, DriftTowardLine],
         LevelShift => &[SeasonalAnomaly, InvestigationBreach, AlarmBreach, DriftTowardLine],
         MissingData => &[],
-        OddOneOut => &[LevelShift, SeasonalAnomaly],
+        // When the odd instance is not compensated by the others, the metric's average moves too.
+        OddOneOut => &[LevelShift, SeasonalAnomaly, InvestigationBreach, AlarmBreach],
         SourceError => &[],
     }
 }

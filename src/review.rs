@@ -108,7 +108,7 @@ impl Review {
     ) -> Result<Review, ReviewError> {
         let mut timings = Timings::default();
         let t = Instant::now();
-        let mut ok: Vec<(Metric, Vec<(Option<String>, RawSeries)>)> = Vec::new();
+        let mut ok: Vec<(Metric, source::Instances)> = Vec::new();
         let mut errors = Vec::new();
         for md in loaded.metrics {
             match md.result {
@@ -149,13 +149,13 @@ impl Review {
 
         let total = ok.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
-        let aligned: Vec<(Metric, Vec<f64>, Vec<(String, Vec<f64>)>, AlignStats)> = ok
+        let aligned: Vec<(Metric, Aligned)> = ok
             .into_par_iter()
             .map(|(m, inst)| {
                 let (values, instances, stats) = align_metric(&m, &inst, &ctx.grid);
                 let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 progress.update("align", n, total);
-                (m, values, instances, stats)
+                (m, (values, instances, stats))
             })
             .collect();
         timings.align_ms = ms(t);
@@ -163,7 +163,7 @@ impl Review {
         let t = Instant::now();
         let series: Vec<SeriesFit> = aligned
             .into_par_iter()
-            .map(|(metric, values, instances, stats)| {
+            .map(|(metric, (values, instances, stats))| {
                 let fit = analysis::fit(&ctx, &values);
                 SeriesFit { metric, values, instances, fit, stats }
             })
@@ -257,7 +257,10 @@ fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f6
 }
 
 /// Align a metric's instances on the grid and aggregate them into the metric's series.
-fn align_metric(m: &Metric, inst: &[(Option<String>, RawSeries)], grid: &Grid) -> (Vec<f64>, Vec<(String, Vec<f64>)>, AlignStats) {
+/// A metric on the grid: aggregate values, per-instance values, and what alignment did.
+type Aligned = (Vec<f64>, Vec<(String, Vec<f64>)>, AlignStats);
+
+fn align_metric(m: &Metric, inst: &[(Option<String>, RawSeries)], grid: &Grid) -> Aligned {
     let mut stats = AlignStats::default();
     let mut per: Vec<(String, Vec<f64>)> = Vec::with_capacity(inst.len());
     for (name, raw) in inst {

@@ -233,9 +233,9 @@ fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> V
     }
     let total = prefix[n];
     let (mut best, mut best_t) = (0.0, 0usize);
-    for t in min_before..=(n - min_after) {
+    for (t, &before) in prefix.iter().enumerate().take(n - min_after + 1).skip(min_before) {
         let (n1, n2) = (t as f64, (n - t) as f64);
-        let d = (total - prefix[t]) / n2 - prefix[t] / n1;
+        let d = (total - before) / n2 - before / n1;
         let stat = d.abs() * (n1 * n2 / n as f64).sqrt();
         if stat > best {
             best = stat;
@@ -505,7 +505,7 @@ fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<F
     let t1 = ctx.rtime(gaps[gaps.len() - 1].1) + step;
     let subj = text::subject(m);
     let (sev, sentence) = match stopped {
-        Some((a, _)) if a == 0 => (
+        Some((0, _)) => (
             85.0,
             format!(
                 "{subj} sent no data at all in the review range; silence is not health (last value before it: {}).",

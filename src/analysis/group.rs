@@ -116,7 +116,9 @@ mod tests {
             line: 1,
         };
         let shape = Shape { level: 40.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 };
-        let cases: &[(&str, usize, Option<(usize, f64)>, Option<&str>)] = &[
+        // (name, instances, odd instance and its factor, the instance that must be named)
+        type Case<'a> = (&'a str, usize, Option<(usize, f64)>, Option<&'a str>);
+        let cases: &[Case] = &[
             ("healthy group of four", 4, None, None),
             ("healthy group of three", 3, None, None),
             ("one hot instance", 4, Some((2, 1.8)), Some("i-2")),

@@ -135,27 +135,42 @@ fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &
             return Err(SourceError::file(path, format!("no `value` column (columns are: {})", names.join(", "))));
         }
     };
-    let times = timestamps(path, time_col.as_materialized_series(), first_line, tz)?;
-    let values = numbers(path, value_col.as_materialized_series(), first_line)?;
-    let keys = labels(series_col);
-    let instances = labels(instance_col);
+    // Columns are read row by row through iterators: a 12 M-row file is never copied into per-row
+    // Rust strings or intermediate vectors, only into the raw series themselves.
+    let times = TimeCol::new(time_col.as_materialized_series()).map_err(|m| SourceError {
+        path: path.to_path_buf(),
+        line: None,
+        series: None,
+        message: m,
+    })?;
+    let values = ValueCol::new(value_col.as_materialized_series()).map_err(|m| SourceError {
+        path: path.to_path_buf(),
+        line: None,
+        series: None,
+        message: m,
+    })?;
+    let keys = label_col(series_col);
+    let instances = label_col(instance_col);
 
     let mut data = FileData { bare: series_col.is_none(), rows: df.height(), ..FileData::default() };
     let default_key = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let key_iter: Box<dyn Iterator<Item = Option<&str>>> = match &keys {
+        Some(k) => Box::new(k.iter()),
+        None => Box::new(std::iter::repeat(Some(default_key.as_str()))),
+    };
+    let inst_iter: Box<dyn Iterator<Item = Option<&str>>> = match &instances {
+        Some(k) => Box::new(k.iter()),
+        None => Box::new(std::iter::repeat(None)),
+    };
+    let bad = |row: usize, message: String| SourceError { path: path.to_path_buf(), line: at(first_line, row), series: None, message };
     // Rows of one series are usually contiguous: keep the current buffer and only hash on a change.
     let mut current: Option<SeriesKey> = None;
     let mut buf = RawSeries::default();
-    for row in 0..df.height() {
-        let key = keys.as_ref().map(|k| k[row].as_deref()).unwrap_or(Some(default_key.as_str()));
-        let Some(key) = key else {
-            return Err(SourceError {
-                path: path.to_path_buf(),
-                line: at(first_line, row),
-                series: None,
-                message: "the series cell is empty".into(),
-            });
-        };
-        let inst = instances.as_ref().and_then(|i| i[row].as_deref());
+    for (row, (((key, inst), t), v)) in key_iter.zip(inst_iter).zip(times.iter(tz)).zip(values.iter()).enumerate() {
+        let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| bad(row, "the series cell is empty".into()))?;
+        let inst = inst.map(str::trim).filter(|i| !i.is_empty());
+        let t = t.map_err(|m| bad(row, m))?;
+        let v = v.map_err(|m| bad(row, m))?;
         let same = matches!(&current, Some((k, i)) if k == key && i.as_deref() == inst);
         if !same {
             if let Some(k) = current.take() {
@@ -163,7 +178,7 @@ fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &
             }
             current = Some((key.to_string(), inst.map(str::to_string)));
         }
-        buf.push(times[row], values[row]);
+        buf.push(t, v);
     }
     if let Some(k) = current {
         data.series.entry(k).or_default().extend(buf);
@@ -183,66 +198,100 @@ impl RawSeries {
     }
 }
 
-fn labels(col: Option<&Column>) -> Option<Vec<Option<String>>> {
+fn label_col(col: Option<&Column>) -> Option<StringChunked> {
     let s = col?.as_materialized_series().cast(&DataType::String).ok()?;
-    let ca = s.str().ok()?;
-    Some(ca.iter().map(|v| v.map(|x| x.trim().to_string()).filter(|x| !x.is_empty())).collect())
+    s.str().ok().cloned()
 }
 
-fn timestamps(path: &Path, s: &Series, first_line: Option<usize>, tz: &Tz) -> Result<Vec<f64>, SourceError> {
-    let bad = |row: usize, msg: String| SourceError { path: path.to_path_buf(), line: at(first_line, row), series: None, message: msg };
-    match s.dtype() {
-        DataType::String => {
-            let ca = s.str().map_err(|e| bad(0, polars_msg(&e)))?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (row, v) in ca.iter().enumerate() {
-                let v = v.ok_or_else(|| bad(row, "the timestamp is empty".into()))?;
-                out.push(time::parse_timestamp(v, tz).map_err(|e| bad(row, e.to_string()))?);
+/// A timestamp column, ready to be read row by row.
+enum TimeCol {
+    Text(StringChunked),
+    /// Epoch numbers in a unit guessed from the first value.
+    Float(Float64Chunked, EpochUnit),
+    /// Integers per second: epoch integers (`naive == false`) or a date-time column (naive when it has no zone).
+    Int(Int64Chunked, f64, bool),
+    /// Days since the epoch (local midnight).
+    Date(Int32Chunked),
+}
+
+impl TimeCol {
+    fn new(s: &Series) -> Result<TimeCol, String> {
+        let e = |e: PolarsError| polars_msg(&e);
+        Ok(match s.dtype() {
+            DataType::String => TimeCol::Text(s.str().map_err(e)?.clone()),
+            DataType::Datetime(unit, zone) => {
+                let per_sec = match unit {
+                    TimeUnit::Milliseconds => 1e3,
+                    TimeUnit::Microseconds => 1e6,
+                    TimeUnit::Nanoseconds => 1e9,
+                };
+                TimeCol::Int(s.cast(&DataType::Int64).map_err(e)?.i64().map_err(e)?.clone(), per_sec, zone.is_none())
             }
-            Ok(out)
-        }
-        DataType::Datetime(unit, zone) => {
-            let per_sec = match unit {
-                TimeUnit::Milliseconds => 1e3,
-                TimeUnit::Microseconds => 1e6,
-                TimeUnit::Nanoseconds => 1e9,
-            };
-            let raw = s.cast(&DataType::Int64).map_err(|e| bad(0, polars_msg(&e)))?;
-            let ca = raw.i64().map_err(|e| bad(0, polars_msg(&e)))?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (row, v) in ca.iter().enumerate() {
-                let v = v.ok_or_else(|| bad(row, "the timestamp is empty".into()))? as f64 / per_sec;
-                out.push(if zone.is_some() { v } else { naive_secs_to_utc(v, tz) });
+            DataType::Date => TimeCol::Date(s.cast(&DataType::Int32).map_err(e)?.i32().map_err(e)?.clone()),
+            DataType::Int64 => {
+                let ca = s.i64().map_err(e)?.clone();
+                let unit = ca.iter().flatten().next().map(|v| EpochUnit::guess(v as f64)).unwrap_or(EpochUnit::Seconds);
+                TimeCol::Int(ca, unit.to_secs(1.0).recip(), false)
             }
-            Ok(out)
-        }
-        DataType::Date => {
-            let raw = s.cast(&DataType::Int32).map_err(|e| bad(0, polars_msg(&e)))?;
-            let ca = raw.i32().map_err(|e| bad(0, polars_msg(&e)))?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (row, v) in ca.iter().enumerate() {
-                let days = v.ok_or_else(|| bad(row, "the date is empty".into()))?;
+            dt if dt.is_primitive_numeric() => {
+                let ca = s.cast(&DataType::Float64).map_err(e)?.f64().map_err(e)?.clone();
+                let unit = ca.iter().flatten().find(|v| v.is_finite()).map(EpochUnit::guess).unwrap_or(EpochUnit::Seconds);
+                TimeCol::Float(ca, unit)
+            }
+            other => {
+                return Err(format!("the timestamp column `{}` has type {other}; expected text, an epoch number or a date-time", s.name()))
+            }
+        })
+    }
+
+    fn iter<'a>(&'a self, tz: &'a Tz) -> Box<dyn Iterator<Item = Result<f64, String>> + 'a> {
+        match self {
+            TimeCol::Text(ca) => Box::new(ca.iter().map(move |v| match v {
+                Some(v) => time::parse_timestamp(v, tz).map_err(|e| e.to_string()),
+                None => Err("the timestamp is empty".to_string()),
+            })),
+            TimeCol::Float(ca, unit) => Box::new(ca.iter().map(move |v| match v {
+                Some(v) if v.is_finite() => Ok(unit.to_secs(v)),
+                _ => Err("the timestamp is empty or not finite".to_string()),
+            })),
+            TimeCol::Int(ca, per_sec, naive) => Box::new(ca.iter().map(move |v| match v {
+                Some(v) if *naive => Ok(naive_secs_to_utc(v as f64 / per_sec, tz)),
+                Some(v) => Ok(v as f64 / per_sec),
+                None => Err("the timestamp is empty".to_string()),
+            })),
+            TimeCol::Date(ca) => Box::new(ca.iter().map(move |v| {
+                let days = v.ok_or("the date is empty")?;
                 let date = NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|d| d.checked_add_signed(chrono::Duration::days(days as i64)));
-                let date = date.ok_or_else(|| bad(row, format!("date {days} is out of range")))?;
-                out.push(time::local_midnight(tz, date) as f64);
-            }
-            Ok(out)
+                date.map(|d| time::local_midnight(tz, d) as f64).ok_or_else(|| format!("date {days} is out of range"))
+            })),
         }
-        dt if dt.is_primitive_numeric() => {
-            let f = s.cast(&DataType::Float64).map_err(|e| bad(0, polars_msg(&e)))?;
-            let ca = f.f64().map_err(|e| bad(0, polars_msg(&e)))?;
-            let unit = ca.iter().flatten().find(|v| v.is_finite()).map(EpochUnit::guess).unwrap_or(EpochUnit::Seconds);
-            let mut out = Vec::with_capacity(ca.len());
-            for (row, v) in ca.iter().enumerate() {
-                match v {
-                    Some(v) if v.is_finite() => out.push(unit.to_secs(v)),
-                    _ => return Err(bad(row, "the timestamp is empty or not finite".into())),
-                }
+    }
+}
+
+/// A value column, ready to be read row by row.
+enum ValueCol {
+    Text(StringChunked),
+    Num(Float64Chunked),
+}
+
+impl ValueCol {
+    fn new(s: &Series) -> Result<ValueCol, String> {
+        let e = |e: PolarsError| polars_msg(&e);
+        match s.dtype() {
+            DataType::String => Ok(ValueCol::Text(s.str().map_err(e)?.clone())),
+            dt if dt.is_primitive_numeric() || dt.is_bool() => {
+                Ok(ValueCol::Num(s.cast(&DataType::Float64).map_err(e)?.f64().map_err(e)?.clone()))
             }
-            Ok(out)
+            other => Err(format!("the value column `{}` has type {other}; expected numbers", s.name())),
         }
-        other => {
-            Err(bad(0, format!("the timestamp column `{}` has type {other}; expected text, an epoch number or a date-time", s.name())))
+    }
+
+    fn iter(&self) -> Box<dyn Iterator<Item = Result<f64, String>> + '_> {
+        match self {
+            ValueCol::Text(ca) => Box::new(
+                ca.iter().map(|v| parse_value(v.unwrap_or("")).ok_or_else(|| format!("value `{}` is not a number", v.unwrap_or_default()))),
+            ),
+            ValueCol::Num(ca) => Box::new(ca.iter().map(|v| Ok(v.unwrap_or(f64::NAN)))),
         }
     }
 }
@@ -253,28 +302,6 @@ fn naive_secs_to_utc(v: f64, tz: &Tz) -> f64 {
     match DateTime::from_timestamp(whole as i64, 0) {
         Some(dt) => time::local_to_utc(tz, &dt.naive_utc()) as f64 + (v - whole),
         None => v,
-    }
-}
-
-fn numbers(path: &Path, s: &Series, first_line: Option<usize>) -> Result<Vec<f64>, SourceError> {
-    let bad = |row: usize, msg: String| SourceError { path: path.to_path_buf(), line: at(first_line, row), series: None, message: msg };
-    match s.dtype() {
-        DataType::String => {
-            let ca = s.str().map_err(|e| bad(0, polars_msg(&e)))?;
-            let mut out = Vec::with_capacity(ca.len());
-            for (row, v) in ca.iter().enumerate() {
-                out.push(
-                    parse_value(v.unwrap_or("")).ok_or_else(|| bad(row, format!("value `{}` is not a number", v.unwrap_or_default())))?,
-                );
-            }
-            Ok(out)
-        }
-        dt if dt.is_primitive_numeric() || dt.is_bool() => {
-            let f = s.cast(&DataType::Float64).map_err(|e| bad(0, polars_msg(&e)))?;
-            let ca = f.f64().map_err(|e| bad(0, polars_msg(&e)))?;
-            Ok(ca.iter().map(|v| v.unwrap_or(f64::NAN)).collect())
-        }
-        other => Err(bad(0, format!("the value column `{}` has type {other}; expected numbers", s.name()))),
     }
 }
 

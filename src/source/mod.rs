@@ -42,11 +42,14 @@ impl Progress for Quiet {
     fn update(&self, _: &str, _: usize, _: usize) {}
 }
 
-/// One metric's data: its instances (one unnamed instance for a plain series), or why it has none.
+/// A metric's raw series: one per instance (a single unnamed one for a plain series).
+pub type Instances = Vec<(Option<String>, RawSeries)>;
+
+/// One metric's data: its instances, or why it has none.
 #[derive(Debug)]
 pub struct MetricData {
     pub metric: Metric,
-    pub result: Result<Vec<(Option<String>, RawSeries)>, SourceError>,
+    pub result: Result<Instances, SourceError>,
 }
 
 /// What loading produced: data per metric (same order as the workspace's metrics, plus the metrics made
@@ -125,7 +128,7 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
 }
 
 /// Take the instances of `key` out of a read file (a bare file serves any key).
-fn take_series(d: &mut file::FileData, path: &Path, key: &str, last_use: bool) -> Result<Vec<(Option<String>, RawSeries)>, SourceError> {
+fn take_series(d: &mut file::FileData, path: &Path, key: &str, last_use: bool) -> Result<Instances, SourceError> {
     let wanted: Vec<file::SeriesKey> = d.series.keys().filter(|(k, _)| d.bare || k == key).cloned().collect();
     let mut found: Vec<(Option<String>, RawSeries)> = wanted
         .into_iter()
