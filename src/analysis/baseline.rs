@@ -365,8 +365,8 @@ fn smooth_and_floor(sig: &[f64], med: &[f64], level: f64, slots_per_day: usize) 
         cnt += c;
     }
     let mut out = vec![f64::NAN; n];
-    for s in 0..n {
-        out[s] = if cnt > 0.0 { sum / cnt } else { f64::NAN };
+    for (s, o) in out.iter_mut().enumerate() {
+        *o = if cnt > 0.0 { sum / cnt } else { f64::NAN };
         let (v_out, c_out) = val((s + n - half) % n);
         let (v_in, c_in) = val((s + half + 1) % n);
         sum += v_in - v_out;
