@@ -21,6 +21,7 @@ const ALARM: RGBColor = RGBColor(220, 38, 38);
 const INVESTIGATION: RGBColor = RGBColor(217, 119, 6);
 const EPISODE: RGBColor = RGBColor(244, 63, 94);
 const INK: RGBColor = RGBColor(90, 90, 90);
+const ODD: RGBColor = RGBColor(234, 88, 12);
 
 #[derive(Debug, Clone, Copy)]
 pub struct ChartOptions {
@@ -99,6 +100,7 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     let t1 = ctx.review_end();
     let hours = |t: i64| (t - t0) as f64 / 3600.0;
     let xs: Vec<f64> = (0..ctx.review_len()).map(|j| hours(ctx.rtime(j))).collect();
+    let odd_instances: Vec<&str> = episodes.iter().filter(|e| e.kind == Kind::OddOneOut).filter_map(|e| e.instance.as_deref()).collect();
     let upper: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e + k * sd).collect();
     let lower: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e - k * sd).collect();
 
@@ -110,6 +112,9 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     all.extend(finite(&lower));
     if opts.last_week {
         all.extend(finite(&f.last_week));
+    }
+    for (_, v) in &s.instances {
+        all.extend(finite(&v[ctx.review.clone()]));
     }
     let (mut lo, mut hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
     if !lo.is_finite() {
@@ -154,7 +159,7 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
         let mut chart = ChartBuilder::on(&root)
             .margin(8)
             .margin_right(16)
-            .x_label_area_size(6)
+            .x_label_area_size(20)
             .y_label_area_size(64)
             .build_cartesian_2d(0f64..x_end, y_min..y_max)
             .map_err(|e| e.to_string())?;
@@ -181,18 +186,10 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
                     .map_err(|e| e.to_string())?;
             }
         }
-        // Local midnights (DST-aware): a faint rule and the day's name at the top of the plot.
+        // Local midnights (DST-aware): a faint rule; the day's name goes under the axis below.
         for h in &midnights {
             chart
                 .draw_series(LineSeries::new(vec![(*h, y_min), (*h, y_max)], RGBAColor(128, 128, 128, 0.25)))
-                .map_err(|e| e.to_string())?;
-            let label = time::utc(t0 + (h * 3600.0) as i64).with_timezone(&tz).format("%a %d").to_string();
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    label,
-                    (*h + x_end * 0.004, y_max),
-                    ("sans-serif", 11).into_font().color(&INK).pos(Pos::new(HPos::Left, VPos::Top)),
-                )))
                 .map_err(|e| e.to_string())?;
         }
         // Seasonal band, one polygon per stretch where it is defined.
@@ -205,6 +202,25 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
             for seg in segments(&f.last_week) {
                 chart
                     .draw_series(LineSeries::new(seg.map(|j| (xs[j], f.last_week[j])), LAST_WEEK.mix(0.45).stroke_width(1)))
+                    .map_err(|e| e.to_string())?;
+            }
+        }
+        // Instances: the siblings thin and grey, an odd one out in orange and named.
+        for (name, v) in &s.instances {
+            let odd = odd_instances.contains(&name.as_str());
+            let r = &v[ctx.review.clone()];
+            let style = if odd { ODD.stroke_width(2) } else { INK.mix(0.35).stroke_width(1) };
+            for seg in segments(r) {
+                chart.draw_series(LineSeries::new(seg.map(|j| (xs[j], r[j])), style)).map_err(|e| e.to_string())?;
+            }
+            let peak = (0..r.len()).filter(|&j| r[j].is_finite()).max_by(|&a, &b| r[a].total_cmp(&r[b]));
+            if let Some(j) = peak.filter(|_| odd) {
+                chart
+                    .draw_series(std::iter::once(Text::new(
+                        name.clone(),
+                        (xs[j], r[j]),
+                        ("sans-serif", 11).into_font().color(&ODD).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                    )))
                     .map_err(|e| e.to_string())?;
             }
         }
@@ -230,19 +246,26 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
         for (i, (l, name)) in off_chart.iter().enumerate() {
             let colour = if *name == "alarm" { ALARM } else { INVESTIGATION };
             let arrow = if *l > y_max { "↑" } else { "↓" };
-            let y = if *l > y_max { y_max } else { y_min };
+            // Named at the top-left (or bottom-left) corner, one line per off-chart line.
+            let (y, pos) = if *l > y_max {
+                (y_max - (y_max - y_min) * 0.08 * i as f64, VPos::Top)
+            } else {
+                (y_min + (y_max - y_min) * 0.08 * i as f64, VPos::Bottom)
+            };
             chart
                 .draw_series(std::iter::once(Text::new(
                     format!("{name} line {} {arrow} (off chart)", text::value(*l, &m.unit)),
-                    (x_end * 0.995, y - (y_max - y_min) * 0.07 * i as f64 * if *l > y_max { 1.0 } else { -1.0 }),
-                    ("sans-serif", 11)
-                        .into_font()
-                        .color(&colour)
-                        .pos(Pos::new(HPos::Right, if *l > y_max { VPos::Top } else { VPos::Bottom })),
+                    (x_end * 0.005, y),
+                    ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(HPos::Left, pos)),
                 )))
                 .map_err(|e| e.to_string())?;
         }
         let (px, py) = chart.plotting_area().get_pixel_range();
+        for h in &midnights {
+            let x = px.start + ((h / x_end) * (px.end - px.start) as f64) as i32;
+            let label = time::utc(t0 + (h * 3600.0) as i64).with_timezone(&tz).format("%a %d").to_string();
+            root.draw(&Text::new(label, (x + 3, py.end + 5), ("sans-serif", 11).into_font().color(&INK))).map_err(|e| e.to_string())?;
+        }
         geometry = Geometry {
             width: opts.width,
             height: opts.height,

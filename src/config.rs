@@ -22,8 +22,10 @@ pub const WORKSPACE_FILE: &str = "flywheel.toml";
 
 #[derive(Debug, Error)]
 pub enum ConfigError {
-    #[error("{path}: cannot read: {source}")]
-    Io { path: String, source: std::io::Error },
+    #[error("{path}: cannot read: {message}")]
+    Io { path: String, message: String },
+    #[error("no workspace at {0}: expected a folder with flywheel.toml, a flywheel.toml, or a CSV/Parquet file")]
+    NotFound(String),
     #[error("{path}:{line}: {message}")]
     Syntax { path: String, line: usize, message: String },
     #[error("{}", .issues.iter().map(|i| format!("{}:{}: {}", .path, i.line, i.message)).collect::<Vec<_>>().join("\n"))]
@@ -280,7 +282,11 @@ impl Workspace {
             return Ok(Workspace::bare(path));
         }
         let file = if path.is_dir() { path.join(WORKSPACE_FILE) } else { path.to_path_buf() };
-        let text = std::fs::read_to_string(&file).map_err(|source| ConfigError::Io { path: file.display().to_string(), source })?;
+        if !path.exists() {
+            return Err(ConfigError::NotFound(path.display().to_string()));
+        }
+        let text =
+            std::fs::read_to_string(&file).map_err(|e| ConfigError::Io { path: file.display().to_string(), message: e.to_string() })?;
         let root = file.parent().map(Path::to_path_buf).unwrap_or_default();
         Workspace::from_toml(&text, &file, &root)
     }

@@ -492,3 +492,29 @@ fn raw(ctx: &Context, v: &[f64]) -> RawSeries {
     }
     r
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The suite as a regression net: a smaller run than the documented command, same targets.
+    #[test]
+    fn the_labelled_suite_meets_its_targets() {
+        let rep = run(200, 11, Params::default());
+        for k in Kind::ALL {
+            assert!(rep.recall(k) >= 0.9, "recall of {} is {:.2}\n{}", k.label(), rep.recall(k), rep.table(true));
+        }
+        assert!(rep.false_per_clean_week() <= 0.2, "{}", rep.table(true));
+        assert_eq!(rep.clean, 100);
+        assert_eq!(rep.injected.values().sum::<usize>(), 100);
+    }
+
+    #[test]
+    fn scoring_counts_misses_and_false_findings() {
+        // A suite scored at an absurd sensitivity must fail its own targets: the test above can fail.
+        let rep = run(40, 1, Params { sensitivity: 10.0 });
+        assert!(rep.false_per_clean_week() > 0.2, "{}", rep.table(false));
+        let rep = run(40, 1, Params { sensitivity: 0.1 });
+        assert!(Kind::ALL.iter().any(|k| rep.recall(*k) < 0.9), "{}", rep.table(false));
+    }
+}

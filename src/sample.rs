@@ -42,7 +42,7 @@ pub const SITUATIONS: &[Situation] = &[
     Situation { kind: Kind::LevelShift, metric: "fulfilment.inventory.errors", instance: None, what: "Inventory API error rate steps from ~0.2 % to ~0.6 % on Wednesday 09:00 and stays there (below both lines)." },
     Situation { kind: Kind::MissingData, metric: "identity.canary.success", instance: None, what: "The login canary stops reporting on Saturday 18:00 — silence, not health." },
     Situation { kind: Kind::MissingData, metric: "fulfilment.shipping.p99", instance: None, what: "Shipping API p99 latency has scrape gaps on Tuesday night (90 min) and Thursday (20 min)." },
-    Situation { kind: Kind::OddOneOut, metric: "platform.gateway.cpu", instance: Some("gw-3"), what: "Gateway instance gw-3 takes ~2.3× the load of its three siblings from Tuesday 09:00 (a load-balancer weight mistake; the average is unchanged)." },
+    Situation { kind: Kind::OddOneOut, metric: "platform.gateway.cpu", instance: Some("gw-3"), what: "Gateway instance gw-3 takes ~2.7× the load of each of its three siblings from Tuesday 09:00 (a load-balancer weight mistake; the average is unchanged)." },
     Situation { kind: Kind::SourceError, metric: "payments.billing.export_lag", instance: None, what: "Billing export lag points at a series the exporter no longer writes: a source error, while the rest of the review completes." },
 ];
 
@@ -501,8 +501,8 @@ fn injections(id: &str, instance: Option<&str>) -> Vec<Inject> {
         ("fulfilment.inventory.errors", _) => vec![Inject::Shift { at: at(2, 9, 0), factor: 3.0 }],
         ("identity.canary.success", _) => vec![Inject::Stop { at: at(5, 18, 0) }],
         ("fulfilment.shipping.p99", _) => vec![Inject::Gap { at: at(1, 1, 30), len: 18 }, Inject::Gap { at: at(3, 13, 0), len: 4 }],
-        ("platform.gateway.cpu", Some("gw-3")) => vec![Inject::Shift { at: at(1, 9, 0), factor: 2.3 }],
-        ("platform.gateway.cpu", Some(_)) => vec![Inject::Shift { at: at(1, 9, 0), factor: 0.57 }],
+        ("platform.gateway.cpu", Some("gw-3")) => vec![Inject::Shift { at: at(1, 9, 0), factor: 1.9 }],
+        ("platform.gateway.cpu", Some(_)) => vec![Inject::Shift { at: at(1, 9, 0), factor: 0.7 }],
         _ => vec![],
     }
 }

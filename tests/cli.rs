@@ -188,7 +188,11 @@ fn a_broken_config_exits_1_and_names_the_file_line_and_field() {
     assert!(stderr(&o).contains("flywheel.toml:1:"), "{}", stderr(&o));
     let o = flywheel(&["review", "/nonexistent/flywheel"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("/nonexistent/flywheel/flywheel.toml: cannot read"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no workspace at /nonexistent/flywheel: expected a folder with flywheel.toml"), "{}", stderr(&o));
+    let empty = tempfile::tempdir().expect("tmp");
+    let o = flywheel(&["review", empty.path().to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("flywheel.toml: cannot read: No such file"), "{}", stderr(&o));
 }
 
 #[test]
