@@ -176,6 +176,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
         bail!("--sensitivity must be between 0.1 and 10, not {sensitivity}");
     }
     let bar = if a.quiet || !std::io::stderr().is_terminal() { ProgressBar::hidden() } else { ProgressBar::new(0) };
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar.set_style(
         ProgressStyle::with_template("{spinner} {msg:>6} [{bar:30}] {pos}/{len}")
             .unwrap_or_else(|_| ProgressStyle::default_bar())

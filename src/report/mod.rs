@@ -115,6 +115,20 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
     for (team, (n, top)) in &per_team {
         let _ = writeln!(out, "  {:<24} {:>3} finding{}  (top severity {})", team, n, if *n == 1 { " " } else { "s" }, top);
     }
+    // Say which metrics could not use the full seasonal baseline, and why.
+    let mut degraded: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for s in &r.series {
+        if s.fit.kind != crate::analysis::BaselineKind::TimeOfWeek {
+            degraded.entry(s.fit.reason.as_str()).or_default().push(s.metric.id.as_str());
+        }
+    }
+    if !degraded.is_empty() {
+        let _ = writeln!(out, "\n{}", paint("1", "Baselines"));
+        for (reason, ids) in &degraded {
+            let more = if ids.len() > 4 { format!(" and {} more", ids.len() - 4) } else { String::new() };
+            let _ = writeln!(out, "  {}{}: {}", ids.iter().take(4).copied().collect::<Vec<_>>().join(", "), more, reason);
+        }
+    }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\n{}", paint("1", "Input notes"));
         for w in &r.warnings {
