@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 
 use crate::analysis::{Context, Params};
 use crate::chart::{self, ChartOptions};
-use crate::config::{Metric, MofN, Source, Team, Workspace, Worse};
+use crate::config::{Metric, Team, Workspace, Worse};
 use crate::review::{RangeSpec, Review};
 use crate::source::file::{write_long_parquet_batches, LongRows};
 use crate::source::{Quiet, SourceError};
@@ -126,20 +126,15 @@ pub fn generate(path: &Path, n: usize, weeks: usize) -> Result<(), SourceError> 
 
 fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
     let metrics = (0..n)
-        .map(|i| Metric {
-            id: format!("bench.{i:05}"),
-            team: format!("Team {}", i % 8),
-            service: format!("svc-{}", i % 40),
-            name: format!("metric {i}"),
-            unit: String::new(),
-            statistic: "avg".into(),
-            worse: Worse::Higher,
-            alarm: None,
-            investigation: None,
-            alarm_datapoints: MofN::default(),
-            investigation_datapoints: MofN::default(),
-            source: Source::File { path: file.to_path_buf(), series: format!("bench.{i:05}") },
-            line: 1,
+        .map(|i| {
+            Metric::new(
+                &format!("bench.{i:05}"),
+                &format!("Team {}", i % 8),
+                &format!("svc-{}", i % 40),
+                Worse::Higher,
+                file,
+                &format!("bench.{i:05}"),
+            )
         })
         .collect();
     Workspace {

@@ -135,16 +135,16 @@ pub struct Metric {
 }
 
 impl Metric {
-    /// A metric with no lines, for series found in a file opened on its own.
-    pub fn bare(id: &str, path: &Path, series: &str) -> Metric {
+    /// A metric with no lines and default rules, read from `series` in `path`; callers set the rest.
+    pub fn new(id: &str, team: &str, service: &str, worse: Worse, path: &Path, series: &str) -> Metric {
         Metric {
             id: id.to_string(),
-            team: "(file)".to_string(),
-            service: path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default(),
+            team: team.to_string(),
+            service: service.to_string(),
             name: id.to_string(),
             unit: String::new(),
-            statistic: "value".to_string(),
-            worse: Worse::Higher,
+            statistic: "avg".to_string(),
+            worse,
             alarm: None,
             investigation: None,
             alarm_datapoints: MofN::default(),
@@ -152,6 +152,12 @@ impl Metric {
             source: Source::File { path: path.to_path_buf(), series: series.to_string() },
             line: 0,
         }
+    }
+
+    /// A metric with no lines, for series found in a file opened on its own.
+    pub fn bare(id: &str, path: &Path, series: &str) -> Metric {
+        let service = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        Metric { statistic: "value".to_string(), ..Metric::new(id, "(file)", &service, Worse::Higher, path, series) }
     }
 
     /// Does the statistic add up across instances (counts, sums) rather than average?

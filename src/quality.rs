@@ -19,7 +19,7 @@ use chrono::Weekday;
 use chrono_tz::Tz;
 
 use crate::analysis::{Context, Params};
-use crate::config::{Metric, MofN, Source, Team, Workspace, Worse};
+use crate::config::{Metric, Team, Workspace, Worse};
 use crate::finding::{Finding, Kind};
 use crate::review::{RangeSpec, Review};
 use crate::series::RawSeries;
@@ -182,19 +182,10 @@ fn random_shape(rng: &mut Rng) -> Shape {
 
 fn metric(id: &str, worse: Worse, lines: (f64, f64)) -> Metric {
     Metric {
-        id: id.to_string(),
-        team: "Suite".to_string(),
-        service: "svc".to_string(),
-        name: id.to_string(),
-        unit: String::new(),
-        statistic: "avg".to_string(),
-        worse,
         alarm: Some(lines.1),
         investigation: Some(lines.0),
-        alarm_datapoints: MofN::default(),
-        investigation_datapoints: MofN::default(),
-        source: Source::File { path: PathBuf::from("suite"), series: id.to_string() },
         line: 1,
+        ..Metric::new(id, "Suite", "svc", worse, std::path::Path::new("suite"), id)
     }
 }
 

@@ -558,7 +558,6 @@ fn last_seen(ctx: &Context, fit: &Fit) -> String {
 mod tests {
     use super::*;
     use crate::analysis::fit;
-    use crate::config::Source;
     use crate::synth::{Inject, Rng, Shape};
     use chrono::Weekday;
 
@@ -570,19 +569,13 @@ mod tests {
 
     fn metric(worse: Worse, lines: (f64, f64)) -> Metric {
         Metric {
-            id: "m".into(),
-            team: "T".into(),
-            service: "svc".into(),
             name: "metric".into(),
             unit: "ms".into(),
             statistic: "p99".into(),
-            worse,
             alarm: Some(lines.1),
             investigation: Some(lines.0),
-            alarm_datapoints: MofN::default(),
-            investigation_datapoints: MofN::default(),
-            source: Source::File { path: "x".into(), series: "m".into() },
             line: 1,
+            ..Metric::new("m", "T", "svc", worse, std::path::Path::new("x"), "m")
         }
     }
 

@@ -91,7 +91,7 @@ pub fn odd_one_out(ctx: &Context, m: &Metric, instances: &[(String, Vec<f64>)], 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::config::{MofN, Source, Worse};
+    use crate::config::Worse;
     use crate::synth::{Inject, Rng, Shape};
     use chrono::Weekday;
 
@@ -101,19 +101,9 @@ mod tests {
         let start = time::parse_user_time("2026-11-02", &tz).expect("t");
         let ctx = Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), 2);
         let m = Metric {
-            id: "cpu".into(),
-            team: "T".into(),
-            service: "gw".into(),
             name: "CPU".into(),
             unit: "%".into(),
-            statistic: "avg".into(),
-            worse: Worse::Higher,
-            alarm: None,
-            investigation: None,
-            alarm_datapoints: MofN::default(),
-            investigation_datapoints: MofN::default(),
-            source: Source::File { path: "x".into(), series: "cpu".into() },
-            line: 1,
+            ..Metric::new("cpu", "T", "gw", Worse::Higher, std::path::Path::new("x"), "cpu")
         };
         let shape = Shape { level: 40.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 };
         // (name, instances, odd instance and its factor, the instance that must be named)

@@ -14,27 +14,7 @@ pub fn median(v: &[f64]) -> f64 {
 
 /// Linear-interpolated quantile `q` (0..=1) of the finite values. Reorders `v`.
 pub fn quantile_mut(v: &mut [f64], q: f64) -> f64 {
-    let mut n = 0;
-    for i in 0..v.len() {
-        if v[i].is_finite() {
-            v.swap(n, i);
-            n += 1;
-        }
-    }
-    let v = &mut v[..n];
-    if n == 0 {
-        return f64::NAN;
-    }
-    let pos = q.clamp(0.0, 1.0) * (n - 1) as f64;
-    let lo = pos.floor() as usize;
-    let frac = pos - lo as f64;
-    let (_, a, rest) = v.select_nth_unstable_by(lo, f64::total_cmp);
-    let a = *a;
-    if frac == 0.0 || rest.is_empty() {
-        return a;
-    }
-    let b = rest.iter().copied().fold(f64::INFINITY, f64::min);
-    a + frac * (b - a)
+    quantiles_mut(v, [q])[0]
 }
 
 /// Several quantiles of the finite values at once (`qs` ascending), each linear-interpolated like
