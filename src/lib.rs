@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod bench;
 pub mod chart;
+pub mod compare;
 pub mod config;
 pub mod finding;
 pub mod quality;

@@ -93,6 +93,21 @@ enum Dev {
         #[arg(long)]
         verbose: bool,
     },
+    /// Side by side with the notebook peer (pandas + MSTL) on the same labelled data (see bench/run).
+    Compare {
+        #[arg(long, default_value_t = 200)]
+        series: usize,
+        #[arg(long, default_value_t = 6)]
+        weeks: usize,
+        /// How many series the (slow) peer reviews: half clean, half with comparable labels.
+        #[arg(long, default_value_t = 16)]
+        peer_series: usize,
+        #[arg(long, default_value = "target/bench-data")]
+        dir: PathBuf,
+        /// The Python with pandas and statsmodels (bench/run makes a virtual environment).
+        #[arg(long, default_value = "target/bench-venv/bin/python")]
+        python: PathBuf,
+    },
     /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
     Bench {
         #[arg(long, default_value_t = 1000)]
@@ -122,6 +137,12 @@ fn main() -> ExitCode {
             let rep = flywheel::quality::run(series, seed, Params { sensitivity });
             print!("{}", rep.table(verbose));
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Dev(Dev::Compare { series, weeks, peer_series, dir, python }) => {
+            flywheel::compare::run(series, weeks, peer_series, &dir, &python).map(|r| {
+                print!("{r}");
+                ExitCode::SUCCESS
+            })
         }
         Command::Dev(Dev::Bench { series, weeks, dir, no_charts }) => flywheel::bench::run(series, weeks, &dir, !no_charts).map(|r| {
             print!("{r}");

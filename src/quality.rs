@@ -148,10 +148,10 @@ impl Report {
 }
 
 /// Generated metric: values per instance, metric definition, truth.
-struct Gen {
-    metric: Metric,
-    instances: Vec<(Option<String>, Vec<f64>)>,
-    case: Case,
+pub(crate) struct Gen {
+    pub(crate) metric: Metric,
+    pub(crate) instances: Vec<(Option<String>, Vec<f64>)>,
+    pub(crate) case: Case,
     broken_csv: Option<String>,
 }
 
@@ -196,7 +196,7 @@ fn when(rng: &mut Rng, ctx: &Context, from_day: f64, to_day: f64) -> usize {
     ((rng.range(from_day, to_day) * per_day) as usize).clamp(12, ctx.review_len().saturating_sub(48))
 }
 
-fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen {
+pub(crate) fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut Rng) -> Gen {
     let worse = if rng.uniform() < 0.65 { Worse::Higher } else { Worse::Lower };
     let mut shape = random_shape(rng);
     let id = format!("s{i:04}");

@@ -17,6 +17,8 @@ use super::{Context, NONE};
 #[serde(rename_all = "snake_case")]
 pub enum BaselineKind {
     TimeOfWeek,
+    /// One usable history week: the same time last week, smoothed.
+    LastWeek,
     TimeOfDay,
     Flat,
     /// No usable data at all (nothing to compare against).
@@ -175,6 +177,60 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
                 if med[s].is_nan() {
                     med[s] = tm[s % ctx.slots_per_day];
                     sig[s] = ts[s % ctx.slots_per_day];
+                }
+            }
+        }
+    } else if good_weeks == 1 {
+        // One week of history: the same local time last week, smoothed over ±10 minutes, keeps the
+        // weekly pattern (weekends!) that a time-of-day profile would lose. The band comes from how
+        // far last week strayed from its own smoothed curve at that time of day, pooled over its days.
+        kind = BaselineKind::LastWeek;
+        reason = "one week of history: the same time last week (smoothed), band from last week's own noise at that time of day".to_string();
+        let usable = weeks.iter().find(|w| w.week < 0 && w.usable()).map(|w| (-w.week - 1) as usize).unwrap_or(0);
+        let row = &ctx.by_week_slot[usable.min(h.saturating_sub(1))];
+        let half = (ctx.slots_per_day / 144).max(1); // 10 minutes of slots each side
+        let at = |s: usize| -> f64 {
+            let idx = row[s];
+            if idx == NONE {
+                f64::NAN
+            } else {
+                project.apply(values[idx as usize], usable)
+            }
+        };
+        for (s, m) in med.iter_mut().enumerate() {
+            let (mut sum, mut n) = (0.0, 0.0);
+            for d in 0..=2 * half {
+                let v = at((s + spw + d - half) % spw);
+                if v.is_finite() {
+                    sum += v;
+                    n += 1.0;
+                }
+            }
+            if n >= 2.0 {
+                *m = sum / n;
+            }
+        }
+        let spd = ctx.slots_per_day;
+        let block = (spd / 48).max(1);
+        for b0 in (0..spd).step_by(block) {
+            dev.clear();
+            for day in 0..spw / spd {
+                for s in (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd) {
+                    let v = at(s);
+                    if v.is_finite() && med[s].is_finite() {
+                        dev.push((v - med[s]).abs());
+                    }
+                }
+            }
+            if dev.len() >= 4 {
+                // A point is part of the mean it is compared with (shrinks its deviation's variance by (n-1)/n),
+                // and a new point also carries the mean's own error (variance σ²/n).
+                let n = (2 * half + 1) as f64;
+                let d = 1.4826 * median_mut(&mut dev) * (n / (n - 1.0)).sqrt() * (1.0 + 1.0 / n).sqrt();
+                for day in 0..spw / spd {
+                    for s in (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd) {
+                        sig[s] = d;
+                    }
                 }
             }
         }
@@ -544,10 +600,25 @@ mod tests {
     }
 
     #[test]
+    fn one_week_of_history_keeps_the_weekly_pattern() {
+        // Weekends 30% lower: a time-of-day profile would flag every weekend; last week does not.
+        let c = ctx(1);
+        let s = Shape { level: 100.0, daily: 0.3, weekly: 0.3, noise: 0.04, growth_per_week: 0.0 };
+        for seed in 0..5 {
+            let f = fit(&c, &s.render(&c, &mut Rng::new(seed)));
+            assert_eq!(f.kind, BaselineKind::LastWeek);
+            let beyond = f.z.iter().filter(|z| z.abs() > 4.0).count();
+            assert!(beyond <= 6, "seed {seed}: {beyond} clean points beyond 4 sigma");
+            let sd = 1.4826 * median(&f.z.iter().map(|z| z.abs()).collect::<Vec<_>>());
+            assert!((0.85..1.2).contains(&sd), "seed {seed}: robust sd of z {sd}");
+        }
+    }
+
+    #[test]
     fn short_history_degrades_and_says_why() {
         let cases = [
             (5usize, BaselineKind::TimeOfWeek, "seasonal"),
-            (1, BaselineKind::TimeOfDay, "time of day"),
+            (1, BaselineKind::LastWeek, "the same time last week"),
             (0, BaselineKind::Flat, "no history"),
         ];
         for (weeks, kind, word) in cases {
