@@ -212,14 +212,14 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         }
         let spd = ctx.slots_per_day;
         let block = (spd / 48).max(1);
+        // The slots at the same half hour of every day of the week.
+        let same_half_hour = |b0: usize| (0..spw / spd).flat_map(move |day| (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd));
         for b0 in (0..spd).step_by(block) {
             dev.clear();
-            for day in 0..spw / spd {
-                for s in (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd) {
-                    let v = at(s);
-                    if v.is_finite() && med[s].is_finite() {
-                        dev.push((v - med[s]).abs());
-                    }
+            for s in same_half_hour(b0) {
+                let v = at(s);
+                if v.is_finite() && med[s].is_finite() {
+                    dev.push((v - med[s]).abs());
                 }
             }
             if dev.len() >= 4 {
@@ -227,10 +227,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
                 // and a new point also carries the mean's own error (variance σ²/n).
                 let n = (2 * half + 1) as f64;
                 let d = 1.4826 * median_mut(&mut dev) * (n / (n - 1.0)).sqrt() * (1.0 + 1.0 / n).sqrt();
-                for day in 0..spw / spd {
-                    for s in (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd) {
-                        sig[s] = d;
-                    }
+                for s in same_half_hour(b0) {
+                    sig[s] = d;
                 }
             }
         }
