@@ -146,6 +146,15 @@ impl Score {
     pub fn false_rate(&self) -> f64 {
         self.false_on_clean as f64 / self.clean.max(1) as f64
     }
+    /// Labels found / (labels found + false findings on clean series).
+    pub fn precision(&self) -> f64 {
+        let found: usize = self.found.iter().sum();
+        if found + self.false_on_clean == 0 {
+            f64::NAN
+        } else {
+            found as f64 / (found + self.false_on_clean) as f64
+        }
+    }
 }
 
 fn overlaps(ep: (i64, i64), span: (i64, i64)) -> bool {
@@ -318,6 +327,13 @@ pub fn run(n: usize, weeks: usize, peer_series: usize, dir: &Path, python: &Path
         );
     }
     let _ = writeln!(out, "  {:<38} {:>16.3} {:>22.3}", "false findings per clean series-week", fly.false_rate(), peer_score.false_rate());
+    let _ = writeln!(
+        out,
+        "  {:<38} {:>16} {:>22}",
+        "precision (found / found + false)",
+        fmt_recall(fly.precision()),
+        fmt_recall(peer_score.precision())
+    );
     let _ = writeln!(
         out,
         "Flywheel on all {} series: recall {} · false findings per clean series-week {:.3}",

@@ -213,7 +213,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         let spd = ctx.slots_per_day;
         let block = (spd / 48).max(1);
         // The slots at the same half hour of every day of the week.
-        let same_half_hour = |b0: usize| (0..spw / spd).flat_map(move |day| (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd));
+        let same_half_hour =
+            |b0: usize| (0..spw / spd).flat_map(move |day| (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd));
         for b0 in (0..spd).step_by(block) {
             dev.clear();
             for s in same_half_hour(b0) {
