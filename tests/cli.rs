@@ -270,10 +270,10 @@ fn a_bare_timestamp_value_csv_is_reviewed_on_its_own() {
     assert!(warnings.iter().any(|w| w.contains("out of time order")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.contains("more than one sample")), "{warnings:?}");
     assert!(warnings.iter().any(|w| w.contains("treated as missing")), "{warnings:?}");
-    // One week of history: the summary says the weekly pattern could not be modelled.
-    assert_eq!(doc["metrics"][0]["baseline"]["kind"], "time_of_day");
+    // One week of history: the summary says the baseline is last week, not the seasonal profile.
+    assert_eq!(doc["metrics"][0]["baseline"]["kind"], "last_week");
     let text = stdout(&flywheel(&["review", p.to_str().expect("p")]));
-    assert!(text.contains("Baselines") && text.contains("time of day: only 7.0 days of history"), "{text}");
+    assert!(text.contains("Baselines") && text.contains("one week of history: the same time last week"), "{text}");
 }
 
 #[test]
