@@ -164,6 +164,7 @@ team = "<script>alert('team')</script>"
 [[metric]]
 id = "api.latency"
 service = "api"
+unit = "<i>ms</i>"
 worse = "higher"
 alarm = 500
 investigation = 300
@@ -178,7 +179,7 @@ fn a_broken_config_exits_1_and_names_the_file_line_and_field() {
     let e = stderr(&o);
     assert!(
         e.contains(
-            "flywheel.toml:21: metric `api.latency`: investigation line 900 is above the alarm line 500 for a higher-is-worse metric"
+            "flywheel.toml:22: metric `api.latency`: investigation line 900 is above the alarm line 500 for a higher-is-worse metric"
         ),
         "{e}"
     );
@@ -316,6 +317,7 @@ fn user_text_is_inert_in_every_report() {
     assert!(!h.contains("<script>alert") && !h.contains("<b>shop"), "raw user markup in HTML");
     assert!(h.contains("&lt;script&gt;alert(&#39;team&#39;)&lt;/script&gt;"));
     assert!(h.contains("Tiny &lt;b&gt;shop&lt;/b&gt;"));
+    assert!(!h.contains("<i>ms") && h.contains("&lt;i&gt;ms&lt;/i&gt;"), "a unit is text in the chart too");
     let m = std::fs::read_to_string(&md).expect("md");
     assert!(!m.contains("<script>") && m.contains("&lt;script&gt;"), "{m}");
 }

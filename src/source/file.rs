@@ -446,6 +446,43 @@ mod tests {
         assert!(missing.contains("nope.csv: cannot open"), "{missing}");
     }
 
+    /// Garbage in never panics: random mixes of valid and broken cells, quotes, separators, NaN, huge
+    /// numbers and non-UTF-8 bytes either load or fail with an error naming the file.
+    #[test]
+    fn random_bytes_never_panic() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut rng = crate::synth::Rng::new(99);
+        let pieces: [&[u8]; 16] = [
+            b"timestamp,series,value\n",
+            b"2026-11-09T00:00:00Z",
+            b"1762646400",
+            b"1e300",
+            b"NaN",
+            b"-inf",
+            b",",
+            b"\n",
+            b"\"",
+            b"a",
+            b"",
+            b"\xff\xfe",
+            b"2026-13-40 25:61",
+            b"-",
+            b";",
+            b"9999999999999999999999",
+        ];
+        for case in 0..300 {
+            let mut bytes = Vec::new();
+            for _ in 0..(1 + rng.below(40)) {
+                bytes.extend_from_slice(pieces[rng.below(pieces.len())]);
+            }
+            let p = dir.path().join(format!("f{case}.csv"));
+            std::fs::write(&p, &bytes).expect("write");
+            if let Err(e) = read_file(&p, &Tz::UTC) {
+                assert!(e.to_string().contains(&format!("f{case}.csv")), "{e}");
+            }
+        }
+    }
+
     #[test]
     fn parquet_round_trip_keeps_instances() {
         let dir = tempfile::tempdir().expect("tmp");
