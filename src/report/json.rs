@@ -116,19 +116,18 @@ pub fn document(r: &Review) -> Document {
     let tz = &r.ctx.tz;
     let ws = &r.workspace;
     let mut by_kind: BTreeMap<&'static str, usize> = Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
-    let mut by_team: BTreeMap<String, usize> = ws.teams.iter().map(|t| (t.name.clone(), 0)).collect();
     for f in &r.findings {
         *by_kind.entry(f.kind.key()).or_default() += 1;
-        *by_team.entry(f.team.clone()).or_default() += 1;
     }
-    let teams = ws
-        .teams
-        .iter()
-        .map(|t| TeamOut {
-            name: t.name.clone(),
-            dashboard: t.dashboard.clone(),
-            findings: by_team.get(&t.name).copied().unwrap_or(0),
-            top_severity: r.findings.iter().filter(|f| f.team == t.name).map(|f| f.severity).max().unwrap_or(0),
+    let counts = super::team_counts(r);
+    let by_team: BTreeMap<String, usize> = counts.iter().map(|(n, c, _)| (n.clone(), *c)).collect();
+    let teams = counts
+        .into_iter()
+        .map(|(name, findings, top_severity)| TeamOut {
+            dashboard: ws.team(&name).and_then(|t| t.dashboard.clone()),
+            name,
+            findings,
+            top_severity,
         })
         .collect();
     let findings = r

@@ -38,6 +38,24 @@ pub fn when(r: &Review, f: &Finding) -> String {
     }
 }
 
+/// Findings per team: every workspace team in order (with zero when quiet), then any team only the
+/// findings name. One place for the terminal, Markdown, HTML and JSON outputs.
+pub fn team_counts(r: &Review) -> Vec<(String, usize, u8)> {
+    let mut out: Vec<(String, usize, u8)> = r.workspace.teams.iter().map(|t| (t.name.clone(), 0, 0)).collect();
+    for f in &r.findings {
+        let i = match out.iter().position(|(n, _, _)| *n == f.team) {
+            Some(i) => i,
+            None => {
+                out.push((f.team.clone(), 0, 0));
+                out.len() - 1
+            }
+        };
+        out[i].1 += 1;
+        out[i].2 = out[i].2.max(f.severity);
+    }
+    out
+}
+
 fn title(r: &Review) -> String {
     format!(
         "{} · {} – {}",
@@ -105,15 +123,9 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
         let _ = writeln!(out, "     … and {} more (use --limit or --json).", r.findings.len() - limit);
     }
     let _ = writeln!(out);
-    let mut per_team: BTreeMap<&str, (usize, u8)> = r.workspace.teams.iter().map(|t| (t.name.as_str(), (0, 0))).collect();
-    for f in &r.findings {
-        let e = per_team.entry(f.team.as_str()).or_default();
-        e.0 += 1;
-        e.1 = e.1.max(f.severity);
-    }
     let _ = writeln!(out, "{}", paint("1", "Per team"));
-    for (team, (n, top)) in &per_team {
-        let _ = writeln!(out, "  {:<24} {:>3} finding{}  (top severity {})", team, n, if *n == 1 { " " } else { "s" }, top);
+    for (team, n, top) in team_counts(r) {
+        let _ = writeln!(out, "  {:<24} {:>3} finding{}  (top severity {})", team, n, if n == 1 { " " } else { "s" }, top);
     }
     // Say which metrics could not use the full seasonal baseline, and why.
     let mut degraded: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -179,9 +191,8 @@ pub fn markdown(r: &Review) -> String {
         out.push('\n');
     }
     let _ = writeln!(out, "## Per team\n\n| Team | Findings | Top severity |\n|---|---|---|");
-    for t in &r.workspace.teams {
-        let fs: Vec<&Finding> = r.findings.iter().filter(|f| f.team == t.name).collect();
-        let _ = writeln!(out, "| {} | {} | {} |", md(&t.name), fs.len(), fs.iter().map(|f| f.severity).max().unwrap_or(0));
+    for (team, n, top) in team_counts(r) {
+        let _ = writeln!(out, "| {} | {} | {} |", md(&team), n, top);
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\n## Input notes\n");
@@ -297,22 +308,14 @@ pub fn html(r: &Review) -> String {
         let _ = writeln!(out, "</ul></figure>");
     }
     let _ = writeln!(out, "</section><section><h2>Per team</h2><table><thead><tr><th>Team</th><th>Findings</th><th>Top severity</th><th>Dashboard</th></tr></thead><tbody>");
-    for t in &r.workspace.teams {
-        let fs: Vec<&Finding> = r.findings.iter().filter(|f| f.team == t.name).collect();
-        let top = fs.iter().map(|f| f.severity).max().unwrap_or(0);
-        let link = match t.dashboard.as_deref().and_then(|u| crate::config::check_url(u).ok()) {
+    for (team, n, top) in team_counts(r) {
+        let dashboard = r.workspace.team(&team).and_then(|t| t.dashboard.as_deref());
+        let link = match dashboard.and_then(|u| crate::config::check_url(u).ok()) {
             Some(u) => format!("<a href=\"{}\" rel=\"noopener noreferrer\">open</a>", h(&u)),
             None => String::new(),
         };
-        let _ = writeln!(
-            out,
-            "<tr><td>{}</td><td>{}</td><td class=\"sev {}\">{}</td><td>{}</td></tr>",
-            h(&t.name),
-            fs.len(),
-            sev_class(top),
-            top,
-            link
-        );
+        let _ =
+            writeln!(out, "<tr><td>{}</td><td>{}</td><td class=\"sev {}\">{}</td><td>{}</td></tr>", h(&team), n, sev_class(top), top, link);
     }
     let _ = writeln!(out, "</tbody></table></section>");
     if !r.warnings.is_empty() {
