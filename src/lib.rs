@@ -18,3 +18,4 @@ pub mod source;
 pub mod synth;
 pub mod text;
 pub mod time;
+pub mod wheel;
