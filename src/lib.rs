@@ -9,6 +9,7 @@ pub mod chart;
 pub mod compare;
 pub mod config;
 pub mod finding;
+pub mod journal;
 pub mod quality;
 pub mod report;
 pub mod review;

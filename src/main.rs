@@ -32,6 +32,23 @@ struct Cli {
 enum Command {
     /// Review a workspace folder (with flywheel.toml) or a single CSV/Parquet file.
     Review(ReviewArgs),
+    /// Spin the presenter wheel for a workspace's teams (records the spin in the workspace's journal).
+    Spin {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+        /// A team that is absent this week (repeatable): left out of this spin, weights untouched.
+        #[arg(long = "absent", value_name = "TEAM")]
+        absent: Vec<String>,
+        /// The winner presents: apply the fairness update and save it.
+        #[arg(long)]
+        confirm: bool,
+        /// Seed the draw (repeatable spins for demos and tests); default: the OS's randomness.
+        #[arg(long)]
+        seed: Option<u64>,
+    },
+    /// The wheel's history of spins.
+    #[command(subcommand)]
+    Wheel(WheelCmd),
     /// Developer tools: regenerate the sample, measure detection quality, benchmark.
     #[command(subcommand)]
     Dev(Dev),
@@ -71,6 +88,16 @@ struct ReviewArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+}
+
+#[derive(Subcommand)]
+enum WheelCmd {
+    /// Every spin recorded for a workspace, newest first.
+    History {
+        path: Option<PathBuf>,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+    },
 }
 
 #[derive(Subcommand)]
@@ -127,6 +154,8 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Review(a) => review(a),
+        Command::Spin { path, absent, confirm, seed } => spin(path, absent, confirm, seed),
+        Command::Wheel(WheelCmd::History { path, limit }) => history(path, limit),
         Command::Dev(Dev::Sample { dir }) => flywheel::sample::generate(&dir)
             .map(|_| {
                 eprintln!("wrote the sample workspace to {}", dir.display());
@@ -246,4 +275,68 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
     std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
     Ok(())
+}
+
+fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<u64>) -> Result<ExitCode> {
+    use flywheel::journal::{spins::Outcome, Journal};
+    use flywheel::wheel::Wheel;
+    use rand::SeedableRng;
+    let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+    let names: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
+    let mut journal = Journal::for_workspace(&ws.origin)?;
+    let mut wheel = journal.wheel()?.unwrap_or_else(|| Wheel::new(&names));
+    wheel.sync(&names);
+    let absent_refs: Vec<&str> = absent.iter().map(String::as_str).collect();
+    let pick = match seed {
+        Some(s) => wheel.suggest(&absent_refs, &mut rand::rngs::StdRng::seed_from_u64(s)),
+        None => wheel.suggest(&absent_refs, &mut rand::rng()),
+    }?;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    println!("Odds this week ({} team{}):", pick.odds.len(), if pick.odds.len() == 1 { "" } else { "s" });
+    for (team, p) in &pick.odds {
+        let mark = if *team == pick.winner {
+            "  ← winner"
+        } else if absent.contains(team) {
+            "  (absent)"
+        } else {
+            ""
+        };
+        println!("  {:>5.1}%  {team}{mark}", p * 100.0);
+    }
+    let outcome = if confirm {
+        wheel.confirm(&pick.winner)?;
+        Outcome::Presented
+    } else {
+        Outcome::Suggested
+    };
+    journal.record_spin(now, &pick.winner, outcome, &pick.odds, &absent, confirm.then_some(&wheel))?;
+    println!("\n{} presents this week.", pick.winner);
+    if let Some(url) = ws.team(&pick.winner).and_then(|t| t.dashboard.as_deref()) {
+        println!("Dashboard: {url}");
+    }
+    eprintln!(
+        "{} in {}",
+        if confirm {
+            "Confirmed: the weights are updated and the spin is recorded"
+        } else {
+            "Suggested only (add --confirm when the team presents); recorded"
+        },
+        journal.path.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn history(path: Option<PathBuf>, limit: usize) -> Result<ExitCode> {
+    let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+    let journal = flywheel::journal::Journal::for_workspace(&ws.origin)?;
+    let spins = journal.spins(limit)?;
+    if spins.is_empty() {
+        println!("No spins recorded yet for {}.", ws.name);
+    }
+    for s in spins {
+        let odds = s.odds.iter().find(|(t, _)| *t == s.winner).map(|(_, p)| *p).unwrap_or(0.0);
+        let absent = if s.absent.is_empty() { String::new() } else { format!("  absent: {}", s.absent.join(", ")) };
+        println!("{}  {:<10} {} (odds {:.1}%){absent}", flywheel::time::long_label(&ws.tz, s.at), s.outcome.key(), s.winner, odds * 100.0);
+    }
+    Ok(ExitCode::SUCCESS)
 }

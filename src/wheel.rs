@@ -164,6 +164,28 @@ impl Wheel {
         self.participants.iter_mut().for_each(|p| p.weight = 1.0);
     }
 
+    /// Match the wheel to the workspace's teams: teams that left are dropped, new teams join with
+    /// weight 1, the order follows `names`, and weights are rescaled so Σweight = N again. Undo history
+    /// is kept only when nothing changed (an old state would name other teams).
+    pub fn sync<S: AsRef<str>>(&mut self, names: &[S]) {
+        let fresh = Wheel::new(names);
+        let same = fresh.participants.iter().map(|p| &p.name).eq(self.participants.iter().map(|p| &p.name));
+        if same {
+            return;
+        }
+        let mut next: Vec<Participant> =
+            fresh.participants.into_iter().map(|p| self.participants.iter().find(|q| q.name == p.name).cloned().unwrap_or(p)).collect();
+        let total: f64 = next.iter().map(|p| p.weight).sum();
+        let n = next.len() as f64;
+        if total > 0.0 {
+            next.iter_mut().for_each(|p| p.weight *= n / total);
+        } else {
+            next.iter_mut().for_each(|p| p.weight = 1.0);
+        }
+        self.participants = next;
+        self.history.clear();
+    }
+
     pub fn total_weight(&self) -> f64 {
         self.participants.iter().map(|p| p.weight).sum()
     }
@@ -271,6 +293,23 @@ mod tests {
         assert_eq!(serde_json::to_string(&w.participants).expect("json"), before);
         w.undo().expect("undo first");
         assert_eq!(w.participants, uneven_wheel().participants);
+        assert_eq!(w.undo(), Err(WheelError::NothingToUndo));
+    }
+
+    #[test]
+    fn sync_follows_the_workspace_and_keeps_fairness() {
+        let mut w = Wheel::new(&["A", "B", "C"]);
+        w.confirm("A").expect("confirm");
+        let b = w.participants[1].weight;
+        w.sync(&["A", "B", "C"]);
+        assert_eq!(w.participants[1].weight, b, "no change, no rescale");
+        w.undo().expect("history kept when nothing changed");
+        w.confirm("A").expect("confirm");
+        w.sync(&["B", "C", "D"]);
+        let names: Vec<&str> = w.participants.iter().map(|p| p.name.as_str()).collect();
+        assert_eq!(names, ["B", "C", "D"]);
+        assert!((w.total_weight() - 3.0).abs() < 1e-12);
+        assert!(w.participants[0].weight > w.participants[2].weight, "B waited longer than newcomer D");
         assert_eq!(w.undo(), Err(WheelError::NothingToUndo));
     }
 

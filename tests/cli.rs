@@ -321,3 +321,44 @@ fn user_text_is_inert_in_every_report() {
     let m = std::fs::read_to_string(&md).expect("md");
     assert!(!m.contains("<script>") && m.contains("&lt;script&gt;"), "{m}");
 }
+
+fn flywheel_with_data(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flywheel"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("FLYWHEEL_DATA_DIR", data)
+        .output()
+        .expect("run flywheel")
+}
+
+#[test]
+fn the_wheel_spins_confirms_and_keeps_its_history_in_the_journal() {
+    let data = tempfile::tempdir().expect("tmp");
+    let s = sample();
+    let s = s.to_str().expect("p");
+    let o = flywheel_with_data(data.path(), &["spin", s, "--seed", "1"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("16.7%  Checkout") && out.contains("presents this week."), "{out}");
+    // Confirmed spins with Payments absent: Payments never wins, and each winner's odds drop to 0.
+    let mut winners = Vec::new();
+    for seed in 2..12 {
+        let o = flywheel_with_data(data.path(), &["spin", s, "--seed", &seed.to_string(), "--confirm", "--absent", "Payments"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let out = stdout(&o);
+        let winner = out.lines().find_map(|l| l.strip_suffix(" presents this week.")).expect("winner line").to_string();
+        assert_ne!(winner, "Payments", "an absent team won");
+        assert!(out.contains("0.0%  Payments  (absent)"), "{out}");
+        winners.push(winner);
+    }
+    // Fairness moved: the last confirmed winner now has zero odds.
+    let o = flywheel_with_data(data.path(), &["spin", s, "--seed", "99"]);
+    let last = winners.last().expect("ten winners");
+    assert!(stdout(&o).contains(&format!("  0.0%  {last}")), "{}", stdout(&o));
+    let h = stdout(&flywheel_with_data(data.path(), &["wheel", "history", s]));
+    assert_eq!(h.lines().count(), 12, "{h}");
+    assert_eq!(h.lines().filter(|l| l.contains("presented") && l.contains("absent: Payments")).count(), 10, "{h}");
+    let o = flywheel_with_data(data.path(), &["spin", s, "--absent", "Nobody"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no team `Nobody` on the wheel"), "{}", stderr(&o));
+}

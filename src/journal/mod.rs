@@ -1,0 +1,140 @@
+//! The journal: what people write during the review (spins today; action items and annotations
+//! next), in one SQLite file per workspace that the CLI and the app share.
+//!
+//! SQLite through rusqlite (bundled), WAL, `synchronous = FULL` so a write that returned is on disk,
+//! a busy timeout so two processes wait for each other instead of failing, and schema migrations: one
+//! module per table with its migration beside it, applied in order inside a transaction. A journal
+//! written by a newer Flywheel is refused before anything is written to it.
+
+pub mod spins;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::Connection;
+use thiserror::Error;
+
+#[derive(Debug, Error)]
+pub enum JournalError {
+    #[error("journal {path}: {message}")]
+    Sqlite { path: String, message: String },
+    #[error("journal {path} was written by a newer Flywheel (schema {found}, this one knows {known}); it was left untouched")]
+    TooNew { path: String, found: i64, known: i64 },
+    #[error("cannot create the journal folder {path}: {message}")]
+    Folder { path: String, message: String },
+    #[error("journal {path}: stored data is unreadable: {message}")]
+    Corrupt { path: String, message: String },
+}
+
+/// The migrations, in order: schema version N is reached by applying the first N.
+const MIGRATIONS: &[&str] = &[spins::MIGRATION_1];
+
+/// The schema version this build writes.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// An open journal.
+pub struct Journal {
+    pub(crate) conn: Connection,
+    pub path: PathBuf,
+}
+
+impl Journal {
+    /// Open (creating if needed) the journal at `path`, migrating it to this build's schema.
+    pub fn open(path: &Path) -> Result<Journal, JournalError> {
+        let p = path.display().to_string();
+        let err = |e: rusqlite::Error| JournalError::Sqlite { path: p.clone(), message: e.to_string() };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| JournalError::Folder { path: dir.display().to_string(), message: e.to_string() })?;
+        }
+        let mut conn = Connection::open(path).map_err(err)?;
+        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
+        // Check the version before anything writes to the file.
+        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+        if found > SCHEMA_VERSION {
+            return Err(JournalError::TooNew { path: p, found, known: SCHEMA_VERSION });
+        }
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
+        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
+        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
+        if found < SCHEMA_VERSION {
+            let tx = conn.transaction().map_err(err)?;
+            // Re-read inside the transaction: another process may have migrated meanwhile.
+            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
+            for m in &MIGRATIONS[now.clamp(0, SCHEMA_VERSION) as usize..] {
+                tx.execute_batch(m).map_err(err)?;
+            }
+            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(err)?;
+            tx.commit().map_err(err)?;
+        }
+        Ok(Journal { conn, path: path.to_path_buf() })
+    }
+
+    /// Open the journal of a workspace in the user's data folder (see [`journal_path`]).
+    pub fn for_workspace(origin: &Path) -> Result<Journal, JournalError> {
+        Journal::open(&journal_path(origin)?)
+    }
+
+    pub(crate) fn sqlite_err(&self, e: rusqlite::Error) -> JournalError {
+        JournalError::Sqlite { path: self.path.display().to_string(), message: e.to_string() }
+    }
+}
+
+/// Where a workspace's journal lives: `$FLYWHEEL_DATA_DIR` if set, else the user's data folder
+/// (`~/.local/share/flywheel` on Linux), then `journals/<name>-<hash of the workspace path>.sqlite`, so
+/// every tool opening the same workspace finds the same file.
+pub fn journal_path(origin: &Path) -> Result<PathBuf, JournalError> {
+    let base = match std::env::var_os("FLYWHEEL_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => directories::ProjectDirs::from("", "", "flywheel")
+            .map(|d| d.data_dir().to_path_buf())
+            .ok_or_else(|| JournalError::Folder { path: "~".into(), message: "no home folder to keep the journal in".into() })?,
+    };
+    let canonical = std::fs::canonicalize(origin).unwrap_or_else(|_| origin.to_path_buf());
+    let key = canonical.display().to_string();
+    // FNV-1a: stable across builds and platforms (std's hasher is not).
+    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3));
+    let stem: String = canonical
+        .components()
+        .rev()
+        .find_map(|c| {
+            let s = c.as_os_str().to_string_lossy();
+            (s != "flywheel.toml" && !s.is_empty()).then(|| s.into_owned())
+        })
+        .unwrap_or_else(|| "workspace".into())
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .collect();
+    Ok(base.join("journals").join(format!("{stem}-{hash:016x}.sqlite")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn open_migrates_and_refuses_a_newer_schema_untouched() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("j.sqlite");
+        let j = Journal::open(&p).expect("open");
+        let v: i64 = j.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
+        assert_eq!(v, SCHEMA_VERSION);
+        let mode: String = j.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
+        assert_eq!(mode, "wal");
+        j.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
+        drop(j);
+        let before = std::fs::read(&p).expect("read");
+        let err = Journal::open(&p).err().expect("refused");
+        assert!(matches!(err, JournalError::TooNew { .. }), "{err}");
+        assert!(err.to_string().contains("newer Flywheel"), "{err}");
+        assert_eq!(std::fs::read(&p).expect("read"), before, "the file was touched");
+    }
+
+    #[test]
+    fn the_same_workspace_maps_to_the_same_journal() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let a = journal_path(dir.path()).expect("path");
+        let b = journal_path(&dir.path().join(".")).expect("path");
+        assert_eq!(a, b);
+        let other = tempfile::tempdir().expect("tmp");
+        assert_ne!(a, journal_path(other.path()).expect("path"));
+    }
+}

@@ -1,0 +1,175 @@
+//! The wheel's table: its current state and the history of every spin (time, everyone's odds, the
+//! winner, the outcome, who was absent). State and history change in one transaction.
+
+use rusqlite::{params, OptionalExtension};
+use serde::{Deserialize, Serialize};
+
+use super::{Journal, JournalError};
+use crate::wheel::Wheel;
+
+pub const MIGRATION_1: &str = "
+CREATE TABLE wheel_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    state TEXT NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE TABLE spins (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    at INTEGER NOT NULL,
+    winner TEXT NOT NULL,
+    outcome TEXT NOT NULL CHECK (outcome IN ('suggested', 'presented', 'absent', 'respun', 'undone')),
+    odds TEXT NOT NULL,
+    absent TEXT NOT NULL
+);
+";
+
+/// What became of a spin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Shown, not confirmed (a host trying the wheel, or a CLI spin without `--confirm`).
+    Suggested,
+    /// Confirmed: the team presented and the weights moved.
+    Presented,
+    /// The winner turned out to be absent; re-spun without changing weights.
+    Absent,
+    /// Spun again for another reason, without changing weights.
+    Respun,
+    /// A confirmation that was undone.
+    Undone,
+}
+
+impl Outcome {
+    pub fn key(self) -> &'static str {
+        match self {
+            Outcome::Suggested => "suggested",
+            Outcome::Presented => "presented",
+            Outcome::Absent => "absent",
+            Outcome::Respun => "respun",
+            Outcome::Undone => "undone",
+        }
+    }
+    fn parse(s: &str) -> Option<Outcome> {
+        [Outcome::Suggested, Outcome::Presented, Outcome::Absent, Outcome::Respun, Outcome::Undone].into_iter().find(|o| o.key() == s)
+    }
+}
+
+/// One spin as recorded.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Spin {
+    pub id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub winner: String,
+    pub outcome: Outcome,
+    pub odds: Vec<(String, f64)>,
+    pub absent: Vec<String>,
+}
+
+impl Journal {
+    /// The saved wheel, if any.
+    pub fn wheel(&self) -> Result<Option<Wheel>, JournalError> {
+        let state: Option<String> = self
+            .conn
+            .query_row("SELECT state FROM wheel_state WHERE id = 1", [], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sqlite_err(e))?;
+        state
+            .map(|s| {
+                serde_json::from_str(&s)
+                    .map_err(|e| JournalError::Corrupt { path: self.path.display().to_string(), message: e.to_string() })
+            })
+            .transpose()
+    }
+
+    /// Record a spin and, when given, the wheel state after it — both or neither.
+    pub fn record_spin(
+        &mut self,
+        at: i64,
+        winner: &str,
+        outcome: Outcome,
+        odds: &[(String, f64)],
+        absent: &[String],
+        wheel: Option<&Wheel>,
+    ) -> Result<i64, JournalError> {
+        let path = self.path.display().to_string();
+        let err = |e: rusqlite::Error| JournalError::Sqlite { path: path.clone(), message: e.to_string() };
+        let tx = self.conn.transaction().map_err(err)?;
+        tx.execute(
+            "INSERT INTO spins (at, winner, outcome, odds, absent) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![at, winner, outcome.key(), to_json(&odds), to_json(&absent)],
+        )
+        .map_err(err)?;
+        let id = tx.last_insert_rowid();
+        if let Some(w) = wheel {
+            tx.execute(
+                "INSERT INTO wheel_state (id, state, updated_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                params![to_json(w), at],
+            )
+            .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        Ok(id)
+    }
+
+    /// The latest `limit` spins, newest first.
+    pub fn spins(&self, limit: usize) -> Result<Vec<Spin>, JournalError> {
+        let mut st = self
+            .conn
+            .prepare("SELECT id, at, winner, outcome, odds, absent FROM spins ORDER BY id DESC LIMIT ?1")
+            .map_err(|e| self.sqlite_err(e))?;
+        let rows = st
+            .query_map(params![limit as i64], |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(|e| self.sqlite_err(e))?;
+        let corrupt = |m: String| JournalError::Corrupt { path: self.path.display().to_string(), message: m };
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, at, winner, outcome, odds, absent) = row.map_err(|e| self.sqlite_err(e))?;
+            out.push(Spin {
+                id,
+                at,
+                winner,
+                outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt(format!("unknown outcome `{outcome}`")))?,
+                odds: serde_json::from_str(&odds).map_err(|e| corrupt(e.to_string()))?,
+                absent: serde_json::from_str(&absent).map_err(|e| corrupt(e.to_string()))?,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// JSON text of plain data (serialising it cannot fail; "null" if it ever did).
+fn to_json<T: Serialize + ?Sized>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spins_and_state_round_trip() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        assert_eq!(j.wheel().expect("read"), None);
+        let mut w = Wheel::new(&["A", "B", "C"]);
+        w.confirm("B").expect("confirm");
+        let odds = vec![("A".to_string(), 0.5), ("B".to_string(), 0.0), ("C".to_string(), 0.5)];
+        j.record_spin(100, "B", Outcome::Presented, &odds, &["C".to_string()], Some(&w)).expect("write");
+        j.record_spin(200, "A", Outcome::Suggested, &odds, &[], None).expect("write");
+        assert_eq!(j.wheel().expect("read"), Some(w));
+        let spins = j.spins(10).expect("read");
+        assert_eq!(spins.len(), 2);
+        assert_eq!((spins[0].winner.as_str(), spins[0].outcome), ("A", Outcome::Suggested));
+        assert_eq!((spins[1].at, spins[1].absent.clone(), spins[1].odds.clone()), (100, vec!["C".to_string()], odds));
+    }
+}
