@@ -98,6 +98,10 @@ enum WheelCmd {
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
+    /// Undo the last confirmed spin: the weights go back exactly to before it.
+    Undo { path: Option<PathBuf> },
+    /// Every team's weight back to 1 (can be undone).
+    Reset { path: Option<PathBuf> },
 }
 
 #[derive(Subcommand)]
@@ -156,6 +160,8 @@ fn main() -> ExitCode {
         Command::Review(a) => review(a),
         Command::Spin { path, absent, confirm, seed } => spin(path, absent, confirm, seed),
         Command::Wheel(WheelCmd::History { path, limit }) => history(path, limit),
+        Command::Wheel(WheelCmd::Undo { path }) => wheel_change(path, true),
+        Command::Wheel(WheelCmd::Reset { path }) => wheel_change(path, false),
         Command::Dev(Dev::Sample { dir }) => flywheel::sample::generate(&dir)
             .map(|_| {
                 eprintln!("wrote the sample workspace to {}", dir.display());
@@ -337,6 +343,30 @@ fn history(path: Option<PathBuf>, limit: usize) -> Result<ExitCode> {
         let odds = s.odds.iter().find(|(t, _)| *t == s.winner).map(|(_, p)| *p).unwrap_or(0.0);
         let absent = if s.absent.is_empty() { String::new() } else { format!("  absent: {}", s.absent.join(", ")) };
         println!("{}  {:<10} {} (odds {:.1}%){absent}", flywheel::time::long_label(&ws.tz, s.at), s.outcome.key(), s.winner, odds * 100.0);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Undo the last confirmation (recorded as an `undone` spin) or reset the weights.
+fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
+    use flywheel::journal::{spins::Outcome, Journal};
+    let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+    let mut journal = Journal::for_workspace(&ws.origin)?;
+    let Some(mut wheel) = journal.wheel()? else {
+        println!("The wheel of {} has not been spun yet: nothing to change.", ws.name);
+        return Ok(ExitCode::SUCCESS);
+    };
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    if undo {
+        wheel.undo()?;
+        let last = journal.spins(1000)?.into_iter().find(|s| s.outcome == Outcome::Presented);
+        let (winner, odds, absent) = last.map(|s| (s.winner, s.odds, s.absent)).unwrap_or_default();
+        journal.record_spin(now, &winner, Outcome::Undone, &odds, &absent, Some(&wheel))?;
+        println!("Undid the last confirmation{}.", if winner.is_empty() { String::new() } else { format!(" ({winner} presenting)") });
+    } else {
+        wheel.reset();
+        journal.save_wheel(&wheel, now)?;
+        println!("Every team's weight is back to 1 (undo with `flywheel wheel undo`).");
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -358,6 +358,15 @@ fn the_wheel_spins_confirms_and_keeps_its_history_in_the_journal() {
     let h = stdout(&flywheel_with_data(data.path(), &["wheel", "history", s]));
     assert_eq!(h.lines().count(), 12, "{h}");
     assert_eq!(h.lines().filter(|l| l.contains("presented") && l.contains("absent: Payments")).count(), 10, "{h}");
+    // Undo puts the last winner's odds back; a reset makes everyone equal.
+    let o = flywheel_with_data(data.path(), &["wheel", "undo", s]);
+    assert!(stdout(&o).contains(&format!("Undid the last confirmation ({last} presenting)")), "{}", stdout(&o));
+    let o = flywheel_with_data(data.path(), &["spin", s, "--seed", "99"]);
+    assert!(!stdout(&o).contains(&format!("  0.0%  {last}")), "{}", stdout(&o));
+    assert!(stdout(&flywheel_with_data(data.path(), &["wheel", "history", s])).lines().next().unwrap_or_default().contains("suggested"));
+    flywheel_with_data(data.path(), &["wheel", "reset", s]);
+    let o = flywheel_with_data(data.path(), &["spin", s, "--seed", "5"]);
+    assert_eq!(stdout(&o).matches("16.7%").count(), 6, "{}", stdout(&o));
     let o = flywheel_with_data(data.path(), &["spin", s, "--absent", "Nobody"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no team `Nobody` on the wheel"), "{}", stderr(&o));

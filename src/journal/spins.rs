@@ -112,6 +112,17 @@ impl Journal {
         Ok(id)
     }
 
+    /// Save the wheel's state alone (a reset).
+    pub fn save_wheel(&mut self, wheel: &Wheel, at: i64) -> Result<(), JournalError> {
+        self.conn
+            .execute(
+                "INSERT INTO wheel_state (id, state, updated_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+                params![to_json(wheel), at],
+            )
+            .map(|_| ())
+            .map_err(|e| self.sqlite_err(e))
+    }
+
     /// The latest `limit` spins, newest first.
     pub fn spins(&self, limit: usize) -> Result<Vec<Spin>, JournalError> {
         let mut st = self
