@@ -15,12 +15,11 @@ use crate::analysis::{Context, Params};
 use crate::chart::{self, ChartOptions};
 use crate::config::{Metric, Team, Workspace, Worse};
 use crate::review::{RangeSpec, Review};
+use crate::sample;
 use crate::source::file::{write_long_parquet_batches, LongRows};
 use crate::source::{Quiet, SourceError};
 use crate::synth::{Inject, Rng, Shape};
 use crate::time;
-
-const REVIEW_WEEK: &str = "2026-11-09";
 
 /// What one benchmark run measured.
 #[derive(Debug, Clone)]
@@ -89,9 +88,11 @@ pub fn peak_rss_mb() -> f64 {
         .unwrap_or(0.0)
 }
 
-fn context(weeks: usize) -> Result<Context, SourceError> {
-    let tz: Tz = "Europe/Berlin".parse().map_err(|_| SourceError::file(Path::new("bench"), "zone".into()))?;
-    let start = time::parse_user_time(REVIEW_WEEK, &tz).map_err(|e| SourceError::file(Path::new("bench"), e.to_string()))?;
+/// The grid of the generated benchmark data: the sample workspace's zone and review week, with
+/// `weeks - 1` history weeks.
+pub(crate) fn context(weeks: usize) -> Result<Context, SourceError> {
+    let tz: Tz = sample::TIMEZONE.parse().map_err(|_| SourceError::file(Path::new("bench"), "zone".into()))?;
+    let start = time::parse_user_time(sample::REVIEW_WEEK, &tz).map_err(|e| SourceError::file(Path::new("bench"), e.to_string()))?;
     Ok(Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), weeks.saturating_sub(1)))
 }
 
@@ -141,7 +142,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
         root: PathBuf::new(),
         origin: file.to_path_buf(),
         name: "bench".into(),
-        tz: "Europe/Berlin".parse().unwrap_or(Tz::UTC),
+        tz: sample::TIMEZONE.parse().unwrap_or(Tz::UTC),
         week_starts: Weekday::Mon,
         step: Some(300),
         history_weeks: weeks.saturating_sub(1) as u32,

@@ -297,7 +297,7 @@ fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<
         Some(s) => wheel.suggest(&absent_refs, &mut rand::rngs::StdRng::seed_from_u64(s)),
         None => wheel.suggest(&absent_refs, &mut rand::rng()),
     }?;
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now = unix_now();
     println!("Odds this week ({} team{}):", pick.odds.len(), if pick.odds.len() == 1 { "" } else { "s" });
     for (team, p) in &pick.odds {
         let mark = if *team == pick.winner {
@@ -356,7 +356,7 @@ fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
         println!("The wheel of {} has not been spun yet: nothing to change.", ws.name);
         return Ok(ExitCode::SUCCESS);
     };
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
+    let now = unix_now();
     if undo {
         wheel.undo()?;
         let last = journal.spins(1000)?.into_iter().find(|s| s.outcome == Outcome::Presented);
@@ -369,4 +369,9 @@ fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
         println!("Every team's weight is back to 1 (undo with `flywheel wheel undo`).");
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Now, in Unix seconds (0 if the clock is before 1970).
+fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }

@@ -23,6 +23,9 @@ CREATE TABLE spins (
 );
 ";
 
+/// Insert or replace the single row of wheel state.
+const SAVE_STATE: &str = "INSERT INTO wheel_state (id, state, updated_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
+
 /// What became of a spin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -102,11 +105,7 @@ impl Journal {
         .map_err(err)?;
         let id = tx.last_insert_rowid();
         if let Some(w) = wheel {
-            tx.execute(
-                "INSERT INTO wheel_state (id, state, updated_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-                params![to_json(w), at],
-            )
-            .map_err(err)?;
+            tx.execute(SAVE_STATE, params![to_json(w), at]).map_err(err)?;
         }
         tx.commit().map_err(err)?;
         Ok(id)
@@ -114,13 +113,7 @@ impl Journal {
 
     /// Save the wheel's state alone (a reset).
     pub fn save_wheel(&mut self, wheel: &Wheel, at: i64) -> Result<(), JournalError> {
-        self.conn
-            .execute(
-                "INSERT INTO wheel_state (id, state, updated_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-                params![to_json(wheel), at],
-            )
-            .map(|_| ())
-            .map_err(|e| self.sqlite_err(e))
+        self.conn.execute(SAVE_STATE, params![to_json(wheel), at]).map(|_| ()).map_err(|e| self.sqlite_err(e))
     }
 
     /// The latest `limit` spins, newest first.
