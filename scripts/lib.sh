@@ -37,8 +37,20 @@ rust_ensure() {
   fi
 }
 
-# What building Flywheel needs on a fresh Debian/Ubuntu machine: a C compiler for the -sys crates.
+# What building Flywheel needs on a fresh Debian/Ubuntu machine: a C compiler for the -sys crates,
+# and the GTK/WebKitGTK development files the desktop app (Tauri v2) links against.
 build_deps() {
-  apt_ensure build-essential pkg-config ca-certificates
+  apt_ensure build-essential pkg-config ca-certificates curl file \
+    libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libsoup-3.0-dev libssl-dev
   rust_ensure
+}
+
+# What the end-to-end tests of the app window need: a virtual display, WebKitGTK's WebDriver, and
+# tauri-driver (from crates.io, into ~/.cargo/bin).
+e2e_deps() {
+  apt_ensure xvfb xauth webkit2gtk-driver
+  if ! command -v tauri-driver >/dev/null; then
+    say "installing tauri-driver (cargo install --locked)"
+    cargo install --quiet --locked tauri-driver
+  fi
 }

@@ -29,11 +29,14 @@ pub struct ChartOptions {
     pub height: u32,
     /// Draw last week as a faint line.
     pub last_week: bool,
+    /// Also draw this many earlier weeks (two, three, … weeks back, at the same local time of week),
+    /// fainter with age.
+    pub earlier_weeks: u8,
 }
 
 impl Default for ChartOptions {
     fn default() -> Self {
-        ChartOptions { width: 860, height: 260, last_week: true }
+        ChartOptions { width: 860, height: 260, last_week: true, earlier_weeks: 0 }
     }
 }
 
@@ -104,6 +107,9 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     let upper: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e + k * sd).collect();
     let lower: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e - k * sd).collect();
 
+    let earlier: Vec<Vec<f64>> =
+        (2..2 + opts.earlier_weeks as usize).map(|k| week_back(review, s, k)).filter(|v| v.iter().any(|x| x.is_finite())).collect();
+
     // Value range: the data, the band and last week; a line only when it is near enough to show
     // without squashing the data (otherwise it is named at the edge with an arrow).
     let finite = |v: &[f64]| v.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>();
@@ -112,6 +118,9 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     all.extend(finite(&lower));
     if opts.last_week {
         all.extend(finite(&f.last_week));
+    }
+    for w in &earlier {
+        all.extend(finite(w));
     }
     for (_, v) in &s.instances {
         all.extend(finite(&v[ctx.review.clone()]));
@@ -197,6 +206,14 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
             let mut poly: Vec<(f64, f64)> = seg.clone().map(|j| (xs[j], upper[j])).collect();
             poly.extend(seg.rev().map(|j| (xs[j], lower[j].max(y_min))));
             chart.draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.22).filled()))).map_err(|e| e.to_string())?;
+        }
+        for (i, w) in earlier.iter().enumerate().rev() {
+            let alpha = 0.32 - 0.2 * i as f64 / earlier.len().max(1) as f64;
+            for seg in segments(w) {
+                chart
+                    .draw_series(LineSeries::new(seg.map(|j| (xs[j], w[j])), LAST_WEEK.mix(alpha).stroke_width(1)))
+                    .map_err(|e| e.to_string())?;
+            }
         }
         if opts.last_week {
             for seg in segments(&f.last_week) {
@@ -286,6 +303,26 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     );
     let svg = svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", text::html(&title)), 1);
     Ok(Chart { metric: m.id.clone(), svg, geometry })
+}
+
+/// The metric's values `k` weeks before each review point, at the same local time of week (so a DST
+/// change between the weeks does not shift the curve); NaN where that week has no data.
+pub fn week_back(review: &Review, s: &SeriesFit, k: usize) -> Vec<f64> {
+    let ctx = &review.ctx;
+    let Some(slots) = k.checked_sub(1).and_then(|i| ctx.by_week_slot.get(i)) else {
+        return vec![f64::NAN; ctx.review_len()];
+    };
+    ctx.review
+        .clone()
+        .map(|i| {
+            let at = slots.get(ctx.slot[i] as usize).copied().unwrap_or(crate::analysis::NONE);
+            if at == crate::analysis::NONE {
+                f64::NAN
+            } else {
+                s.values.get(at as usize).copied().unwrap_or(f64::NAN)
+            }
+        })
+        .collect()
 }
 
 /// Index ranges of consecutive finite values.

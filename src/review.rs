@@ -24,6 +24,8 @@ pub enum ReviewError {
     NoData(String),
     #[error("bad review range: {0}")]
     Range(String),
+    #[error("the review was cancelled")]
+    Cancelled,
 }
 
 /// Which range to review.
@@ -98,6 +100,14 @@ impl Review {
         Ok(review)
     }
 
+    /// Open a workspace (folder, `flywheel.toml` or one data file) and review its last complete week
+    /// at the workspace's sensitivity — what the app does when a workspace is opened.
+    pub fn open(path: &std::path::Path, progress: &dyn Progress) -> Result<Review, ReviewError> {
+        let ws = Workspace::open(path)?;
+        let params = Params { sensitivity: ws.sensitivity };
+        Review::run(ws, RangeSpec::LastCompleteWeek, params, progress)
+    }
+
     /// Review already-loaded data (used by [`Review::run`], the quality suite and the benchmark).
     pub fn from_loaded(
         mut ws: Workspace,
@@ -106,6 +116,9 @@ impl Review {
         params: Params,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
+        if progress.cancelled() {
+            return Err(ReviewError::Cancelled);
+        }
         let mut timings = Timings::default();
         let t = Instant::now();
         let mut ok: Vec<(Metric, source::Instances)> = Vec::new();
@@ -169,6 +182,9 @@ impl Review {
             })
             .collect();
         timings.baseline_ms = ms(t);
+        if progress.cancelled() {
+            return Err(ReviewError::Cancelled);
+        }
         let warnings = series.iter().flat_map(|s| warnings_of(&s.metric, &s.stats)).collect();
         let mut review =
             Review { workspace: ws, ctx, series, errors, warnings, params, findings: vec![], timings, range_note: note, rows: loaded.rows };

@@ -58,6 +58,9 @@ pub struct Pick {
     pub winner: String,
     /// (team, probability) for every participant, in wheel order.
     pub odds: Vec<(String, f64)>,
+    /// Where the draw fell on the wheel, from 0 to 1 in wheel order (always inside the winner's
+    /// sector): the app's animation stops exactly there.
+    pub at: f64,
 }
 
 impl Wheel {
@@ -110,10 +113,13 @@ impl Wheel {
         let u = rng.uniform();
         let mut acc = 0.0;
         let mut winner = None;
+        let mut sector = (0.0, 0.0);
         for (name, p) in &odds {
             if *p <= 0.0 {
+                acc += p.max(0.0);
                 continue;
             }
+            sector = (acc, acc + p);
             acc += p;
             winner = Some(name);
             if u < acc {
@@ -122,7 +128,9 @@ impl Wheel {
         }
         // Rounding can leave `acc` a hair under 1: the last team with odds then wins, as it should.
         let winner = winner.ok_or(WheelError::AllAbsent)?.clone();
-        Ok(Pick { winner, odds })
+        let width = sector.1 - sector.0;
+        let at = u.clamp(sector.0 + width * 1e-6, sector.1 - width * 1e-6);
+        Ok(Pick { winner, odds, at })
     }
 
     /// Confirm that `winner` presented: its weight goes to 0, its old weight is shared equally among the
@@ -184,6 +192,11 @@ impl Wheel {
         }
         self.participants = next;
         self.history.clear();
+    }
+
+    /// Whether there is a confirmation (or reset) to undo.
+    pub fn can_undo(&self) -> bool {
+        !self.history.is_empty()
     }
 
     pub fn total_weight(&self) -> f64 {

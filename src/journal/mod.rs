@@ -78,16 +78,22 @@ impl Journal {
     }
 }
 
+/// Flywheel's folder in the user's data folder (`~/.local/share/flywheel` on Linux), or
+/// `$FLYWHEEL_DATA_DIR` when set (tests, portable installs).
+pub fn data_dir() -> Result<PathBuf, JournalError> {
+    match std::env::var_os("FLYWHEEL_DATA_DIR") {
+        Some(d) => Ok(PathBuf::from(d)),
+        None => directories::ProjectDirs::from("", "", "flywheel")
+            .map(|d| d.data_dir().to_path_buf())
+            .ok_or_else(|| JournalError::Folder { path: "~".into(), message: "no home folder to keep the journal in".into() }),
+    }
+}
+
 /// Where a workspace's journal lives: `$FLYWHEEL_DATA_DIR` if set, else the user's data folder
 /// (`~/.local/share/flywheel` on Linux), then `journals/<name>-<hash of the workspace path>.sqlite`, so
 /// every tool opening the same workspace finds the same file.
 pub fn journal_path(origin: &Path) -> Result<PathBuf, JournalError> {
-    let base = match std::env::var_os("FLYWHEEL_DATA_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => directories::ProjectDirs::from("", "", "flywheel")
-            .map(|d| d.data_dir().to_path_buf())
-            .ok_or_else(|| JournalError::Folder { path: "~".into(), message: "no home folder to keep the journal in".into() })?,
-    };
+    let base = data_dir()?;
     let canonical = std::fs::canonicalize(origin).unwrap_or_else(|_| origin.to_path_buf());
     let key = canonical.display().to_string();
     // FNV-1a: stable across builds and platforms (std's hasher is not).

@@ -32,8 +32,13 @@ impl SourceError {
 }
 
 /// Progress of long work, reported to whoever shows it (a progress bar, an app event).
+/// Long work asks [`Progress::cancelled`] between steps and stops early when it says so.
 pub trait Progress: Sync {
     fn update(&self, stage: &str, done: usize, total: usize);
+    /// Whoever shows the progress wants the work stopped (the app's Cancel button).
+    fn cancelled(&self) -> bool {
+        false
+    }
 }
 
 /// A progress sink that shows nothing.
@@ -81,6 +86,9 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
     let read: HashMap<PathBuf, Result<file::FileData, SourceError>> = files
         .into_par_iter()
         .map(|p| {
+            if progress.cancelled() {
+                return (p.clone(), Err(SourceError::file(&p, "loading was cancelled".into())));
+            }
             let r = file::read_file(&p, &ws.tz);
             let n = done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             progress.update("load", n, total);

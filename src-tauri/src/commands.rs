@@ -1,0 +1,139 @@
+//! The commands the UI calls (through `ui/backend.js`): each takes state, makes one core call and maps
+//! the error to `{code, message, details}`. Long work runs off the UI thread.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use flywheel::analysis::Params;
+use flywheel::chart::ChartOptions;
+use flywheel::host::{Decision, HostView};
+use flywheel::review::Review;
+use flywheel::view::{self, Detail, Overview, TeamView};
+use flywheel::wheel::Pick;
+use serde::Serialize;
+use tauri::ipc::Channel;
+use tauri::{AppHandle, Manager, State};
+use tauri_plugin_dialog::DialogExt;
+use tauri_plugin_opener::OpenerExt;
+
+use crate::error::{Error, Result};
+use crate::state::{lock, with_review, AppState, ChannelProgress, Step};
+
+#[derive(Serialize)]
+pub struct AppInfo {
+    version: &'static str,
+    /// Milliseconds since the app started (the UI reports launch → overview with it).
+    uptime_ms: f64,
+    open_at_start: Option<String>,
+    sample: String,
+}
+
+#[tauri::command]
+pub fn app_info(state: State<'_, AppState>) -> AppInfo {
+    AppInfo {
+        version: env!("CARGO_PKG_VERSION"),
+        uptime_ms: state.launched.elapsed().as_secs_f64() * 1000.0,
+        open_at_start: state.open_at_start.as_ref().map(|p| p.display().to_string()),
+        sample: sample_path(),
+    }
+}
+
+/// The sample workspace: next to the executable's sources in a checkout, or `$FLYWHEEL_SAMPLE`.
+#[tauri::command]
+pub fn sample_path() -> String {
+    let p = std::env::var("FLYWHEEL_SAMPLE").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../data").to_string());
+    std::fs::canonicalize(&p).map(|c| c.display().to_string()).unwrap_or(p)
+}
+
+#[tauri::command]
+pub fn recent_workspaces() -> Vec<flywheel::recent::Entry> {
+    flywheel::recent::default_file().map(|f| flywheel::recent::load(&f)).unwrap_or_default()
+}
+
+/// The native dialog: a workspace folder, or one CSV/Parquet file. `None` when dismissed.
+#[tauri::command]
+pub async fn pick_path(app: AppHandle, folder: bool) -> Option<String> {
+    let d = app.dialog().file().set_title(if folder { "Open a workspace folder" } else { "Open a CSV or Parquet file" });
+    let picked = if folder { d.blocking_pick_folder() } else { d.add_filter("Time series", &["csv", "parquet"]).blocking_pick_file() };
+    picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+}
+
+/// Open and review a workspace off the UI thread, streaming progress; cancellable with `cancel_load`.
+#[tauri::command]
+pub async fn open_workspace(app: AppHandle, path: String, on_progress: Channel<Step>) -> Result<Overview> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    *lock(&app.state::<AppState>().loading) = Some(cancel.clone());
+    let progress = ChannelProgress { channel: on_progress, cancel: cancel.clone() };
+    let path = PathBuf::from(path);
+    let job = tauri::async_runtime::spawn_blocking(move || Review::open(&path, &progress));
+    let review = job.await.map_err(|e| Error::new("internal", e.to_string()))??;
+    app.state::<AppState>().install(review, &cancel)
+}
+
+#[tauri::command]
+pub fn cancel_load(state: State<'_, AppState>) {
+    if let Some(flag) = lock(&state.loading).as_ref() {
+        flag.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Re-flag the open review at a new sensitivity (no refit) and return the new overview.
+#[tauri::command]
+pub fn set_sensitivity(state: State<'_, AppState>, sensitivity: f64) -> Result<Overview> {
+    if !(sensitivity.is_finite() && (0.1..=10.0).contains(&sensitivity)) {
+        return Err(Error::new("bad_sensitivity", format!("sensitivity must be between 0.1 and 10, not {sensitivity}")));
+    }
+    with_review(&state, |r| {
+        r.reflag(Params { sensitivity });
+        Ok(view::overview(r))
+    })
+}
+
+#[tauri::command]
+pub fn team_view(state: State<'_, AppState>, team: String, width: u32) -> Result<TeamView> {
+    with_review(&state, |r| Ok(view::team(r, &team, width.clamp(320, 2400))?))
+}
+
+#[tauri::command]
+pub fn metric_detail(
+    state: State<'_, AppState>,
+    metric: String,
+    width: u32,
+    height: u32,
+    last_week: bool,
+    earlier_weeks: u8,
+) -> Result<Detail> {
+    let opts =
+        ChartOptions { width: width.clamp(320, 3000), height: height.clamp(160, 1600), last_week, earlier_weeks: earlier_weeks.min(12) };
+    with_review(&state, |r| Ok(view::detail(r, &metric, opts)?))
+}
+
+/// Open a team's dashboard in the browser: only http(s) addresses are ever opened.
+#[tauri::command]
+pub fn open_link(app: AppHandle, url: String) -> Result<()> {
+    let url = flywheel::config::check_url(&url).map_err(|m| Error::new("bad_url", m))?;
+    app.opener().open_url(url, None::<&str>).map_err(|e| Error::new("open_failed", e.to_string()))
+}
+
+#[tauri::command]
+pub fn wheel_state(state: State<'_, AppState>, absent: Vec<String>) -> Result<HostView> {
+    state.with_host(|h| Ok(h.view(&absent)?))
+}
+
+/// Draw the winner in Rust; the UI animates to `pick.at` and asks the host to decide.
+#[tauri::command]
+pub fn wheel_spin(state: State<'_, AppState>, absent: Vec<String>) -> Result<Pick> {
+    let pick = state.with_host(|h| Ok(h.spin(&absent, &mut rand::rng())?))?;
+    *lock(&state.pending) = Some((pick.clone(), absent));
+    Ok(pick)
+}
+
+#[tauri::command]
+pub fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<HostView> {
+    let (pick, absent) = lock(&state.pending).take().ok_or_else(|| Error::new("no_spin", "spin the wheel first"))?;
+    state.with_host(|h| {
+        h.decide(&pick, decision, &absent, crate::unix_now())?;
+        Ok(h.view(&absent)?)
+    })
+}

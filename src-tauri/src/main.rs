@@ -1,0 +1,47 @@
+//! Flywheel's desktop app: a thin Tauri shell. Commands delegate to the core crate (`flywheel`), the
+//! UI is the static files in `ui/`, and the configuration (CSP, capabilities) is `tauri.conf.json` at
+//! the repository root.
+//!
+//! Usage: `flywheel-app [WORKSPACE]` — opens WORKSPACE (a folder, `flywheel.toml`, or a CSV/Parquet
+//! file) at start; with none, the Open view.
+
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod commands;
+mod error;
+mod state;
+
+use std::path::PathBuf;
+
+/// Now, in Unix seconds (0 if the clock is before 1970).
+pub fn unix_now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn main() {
+    let open_at_start = std::env::args_os().nth(1).map(PathBuf::from);
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(state::AppState::new(open_at_start))
+        .invoke_handler(tauri::generate_handler![
+            commands::app_info,
+            commands::sample_path,
+            commands::recent_workspaces,
+            commands::pick_path,
+            commands::open_workspace,
+            commands::cancel_load,
+            commands::set_sensitivity,
+            commands::team_view,
+            commands::metric_detail,
+            commands::open_link,
+            commands::wheel_state,
+            commands::wheel_spin,
+            commands::wheel_decide,
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = app {
+        eprintln!("flywheel-app: {e}");
+        std::process::exit(1);
+    }
+}

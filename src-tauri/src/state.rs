@@ -1,0 +1,111 @@
+//! What the app holds between commands: the open review, the wheel of its workspace, a spin waiting
+//! for the host's decision, and the cancel flag of the load in progress.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Instant;
+
+use flywheel::host::Host;
+use flywheel::review::Review;
+use flywheel::source::Progress;
+use flywheel::view::{self, Overview};
+use flywheel::wheel::Pick;
+use serde::Serialize;
+use tauri::ipc::Channel;
+
+use crate::error::{Error, Result};
+
+pub struct AppState {
+    pub launched: Instant,
+    /// A path given on the command line, opened at start.
+    pub open_at_start: Option<PathBuf>,
+    pub review: Mutex<Option<Review>>,
+    pub host: Mutex<Option<Host>>,
+    /// The last spin, with who was absent, until the host decides.
+    pub pending: Mutex<Option<(Pick, Vec<String>)>>,
+    /// The cancel flag of the latest load (each load has its own, so an old Cancel never stops a new
+    /// load, and a load that was overtaken by a newer one is not installed).
+    pub loading: Mutex<Option<Arc<AtomicBool>>>,
+}
+
+impl AppState {
+    pub fn new(open_at_start: Option<PathBuf>) -> AppState {
+        AppState {
+            launched: Instant::now(),
+            open_at_start,
+            review: Mutex::default(),
+            host: Mutex::default(),
+            pending: Mutex::default(),
+            loading: Mutex::default(),
+        }
+    }
+
+    /// Make a finished review the open one (unless a newer load started meanwhile), remember its
+    /// workspace in the recent list, and return its overview.
+    pub fn install(&self, review: Review, flag: &Arc<AtomicBool>) -> Result<Overview> {
+        let current = lock(&self.loading).as_ref().is_some_and(|f| Arc::ptr_eq(f, flag));
+        if !current {
+            return Err(Error::new("superseded", "another workspace was opened meanwhile"));
+        }
+        let overview = view::overview(&review);
+        if let Some(file) = flywheel::recent::default_file() {
+            // The recent list is a convenience: failing to save it must not fail the open.
+            let _ = flywheel::recent::add(&file, &review.workspace.origin, &review.workspace.name, crate::unix_now());
+        }
+        *lock(&self.host) = None;
+        *lock(&self.pending) = None;
+        *lock(&self.review) = Some(review);
+        Ok(overview)
+    }
+
+    /// The wheel of the open workspace (opened from its journal on first use).
+    pub fn with_host<T>(&self, f: impl FnOnce(&mut Host) -> Result<T>) -> Result<T> {
+        let mut g = lock(&self.host);
+        if g.is_none() {
+            let host = with_review(self, |r| Ok(Host::open(&r.workspace)?))?;
+            *g = Some(host);
+        }
+        match g.as_mut() {
+            Some(h) => f(h),
+            None => Err(Error::new("internal", "the wheel could not be opened")),
+        }
+    }
+}
+
+/// Lock a mutex, recovering the data if a panicking thread poisoned it (the data is still whole: every
+/// change to it is a single assignment).
+pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// The open review, or a clear error when none is open.
+pub fn with_review<T>(state: &AppState, f: impl FnOnce(&mut Review) -> Result<T>) -> Result<T> {
+    let mut g = lock(&state.review);
+    let r = g.as_mut().ok_or_else(|| Error::new("no_review", "open a workspace first"))?;
+    f(r)
+}
+
+/// One progress message to the UI.
+#[derive(Clone, Serialize)]
+pub struct Step {
+    pub stage: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+/// Progress of a load, streamed over a channel; cancelled when the flag is set.
+pub struct ChannelProgress {
+    pub channel: Channel<Step>,
+    pub cancel: Arc<AtomicBool>,
+}
+
+impl Progress for ChannelProgress {
+    fn update(&self, stage: &str, done: usize, total: usize) {
+        // A closed window cannot receive progress; the load still finishes.
+        let _ = self.channel.send(Step { stage: stage.to_string(), done, total });
+    }
+    fn cancelled(&self) -> bool {
+        self.cancel.load(Ordering::Relaxed)
+    }
+}

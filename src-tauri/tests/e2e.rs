@@ -1,0 +1,339 @@
+//! End to end: the real app window under Xvfb, driven over WebDriver (tauri-driver in front of
+//! WebKitWebDriver) from this test. `scripts/test` installs Xvfb, webkit2gtk-driver and tauri-driver.
+//!
+//! One test runs the scenarios in order with one driver (each scenario starts the app afresh), so the
+//! 2-core CI machine runs one app at a time. Screenshots go to `target/e2e/*.png`; the launch time and
+//! memory are printed (run with `--nocapture` to see them).
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::actions::InputSource;
+use fantoccini::elements::Element;
+use fantoccini::key::Key;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::{json, Value};
+
+type R<T> = Result<T, Box<dyn std::error::Error>>;
+
+const WAIT: Duration = Duration::from_secs(30);
+
+fn repo() -> PathBuf {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    std::fs::canonicalize(&p).unwrap_or(p)
+}
+
+fn shots() -> PathBuf {
+    let d = repo().join("target").join("e2e");
+    std::fs::create_dir_all(&d).expect("screenshot folder");
+    d
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
+}
+
+/// `xvfb-run -a tauri-driver` in its own process group, killed (with Xvfb and the app) on drop.
+struct Driver {
+    child: Child,
+    port: u16,
+    _data: tempfile::TempDir,
+}
+
+impl Driver {
+    fn start() -> Driver {
+        for tool in ["xvfb-run", "tauri-driver", "WebKitWebDriver"] {
+            let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(Stdio::null()).status().map(|s| s.success());
+            assert!(found.unwrap_or(false), "`{tool}` is not installed: run scripts/test, which installs the end-to-end tools");
+        }
+        let port = free_port();
+        let native = free_port();
+        let data = tempfile::tempdir().expect("data dir");
+        use std::os::unix::process::CommandExt;
+        let child = Command::new("xvfb-run")
+            .args(["-a", "-s", "-screen 0 1920x1080x24", "tauri-driver", "--port", &port.to_string(), "--native-port", &native.to_string()])
+            .env("FLYWHEEL_DATA_DIR", data.path())
+            .env("NO_AT_BRIDGE", "1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn()
+            .expect("start xvfb-run tauri-driver");
+        let t = Instant::now();
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(t.elapsed() < WAIT, "tauri-driver did not listen on 127.0.0.1:{port}");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Driver { child, port, _data: data }
+    }
+
+    async fn app(&self, args: &[&str]) -> R<Client> {
+        let mut caps = serde_json::Map::new();
+        caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_flywheel-app"), "args": args }));
+        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{}", self.port))
+            .await?;
+        Ok(c)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = Command::new("kill").arg("--").arg(format!("-{}", self.child.id())).status();
+        let _ = self.child.wait();
+    }
+}
+
+async fn wait_css(c: &Client, css: &str) -> R<Element> {
+    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
+        Ok(e) => Ok(e),
+        Err(e) => Err(format!("waiting for `{css}`: {e}; {}", dump(c).await).into()),
+    }
+}
+
+/// What the window shows (text and a screenshot `target/e2e/failure.png`), for a failure message.
+async fn dump(c: &Client) -> String {
+    let _ = shot(c, "failure").await;
+    let text = c.execute("return document.body.innerText", vec![]).await.map(|v| v.to_string()).unwrap_or_default();
+    format!("the window shows: {}", text.chars().take(1500).collect::<String>())
+}
+
+async fn js(c: &Client, script: &str) -> R<Value> {
+    Ok(c.execute(script, vec![]).await?)
+}
+
+/// Poll a script until it returns something truthy.
+async fn until(c: &Client, what: &str, script: &str) -> R<Value> {
+    let t = Instant::now();
+    loop {
+        let v = js(c, script).await?;
+        if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
+            return Ok(v);
+        }
+        if t.elapsed() > WAIT {
+            return Err(format!("timed out waiting for {what}; {}", dump(c).await).into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+async fn shot(c: &Client, name: &str) -> R<()> {
+    let png = c.screenshot().await?;
+    std::fs::write(shots().join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+async fn texts(c: &Client, css: &str) -> R<Vec<String>> {
+    let mut out = Vec::new();
+    for e in c.find_all(Locator::Css(css)).await? {
+        out.push(e.text().await?);
+    }
+    Ok(out)
+}
+
+/// The text labels of an SVG (plotters writes `<text …>\nlabel\n</text>`).
+fn svg_texts(svg: &str) -> Vec<String> {
+    svg.split("<text").skip(1).filter_map(|t| Some(t[t.find('>')? + 1..t.find("</text>")?].trim().to_string())).collect()
+}
+
+/// Resident memory (MiB) of the app and its WebKit helper processes.
+fn app_memory_mib() -> f64 {
+    let mut kib = 0u64;
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else { continue };
+        let cmd = String::from_utf8_lossy(&cmd);
+        if cmd.contains("flywheel-app") || cmd.contains("WebKitWebProcess") || cmd.contains("WebKitNetworkProcess") {
+            let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+            kib +=
+                status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
+        }
+    }
+    kib as f64 / 1024.0
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_app_end_to_end() -> R<()> {
+    let driver = Driver::start();
+    sample_review(&driver).await?;
+    broken_workspace(&driver).await?;
+    wheel(&driver).await?;
+    Ok(())
+}
+
+/// Opened on the sample at launch: the ranked overview, keyboard, metric detail, sensitivity, a team.
+async fn sample_review(d: &Driver) -> R<()> {
+    let sample = repo().join("data");
+    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
+    c.set_window_size(1280, 800).await?;
+    wait_css(&c, "[data-testid=finding]").await?;
+    let ready = until(&c, "the launch time", "return document.body.dataset.readyMs").await?;
+    println!("launch → ranked overview: {ready} ms; app memory: {:.0} MiB", app_memory_mib());
+
+    // The overview lists the sample's documented situations, the worst first.
+    let rows =
+        js(&c, "return [...document.querySelectorAll('[data-testid=finding]')].map(e => [e.dataset.metric, e.dataset.kind])").await?;
+    let rows: Vec<(String, String)> = serde_json::from_value(rows)?;
+    for s in flywheel::sample::SITUATIONS {
+        assert!(
+            rows.iter().any(|(m, k)| m == s.metric && k == s.kind.key()),
+            "situation {} / {} missing from {rows:?}",
+            s.metric,
+            s.kind.key()
+        );
+    }
+    assert_eq!(rows[0], ("payments.api.p99".to_string(), "alarm_breach".to_string()), "the alarm breach ranks first: {rows:?}");
+    // The sample's broken series is a source-error card; the rest of the review is there.
+    let cards = texts(&c, "[data-testid=source-error]").await?;
+    assert!(cards.iter().any(|t| t.contains("metrics.parquet")), "source error card names the file: {cards:?}");
+    shot(&c, "overview-1280x800").await?;
+
+    // Keyboard: j moves down, Enter opens the metric, the hover read-out works, Esc goes back.
+    let body = c.find(Locator::Css("body")).await?;
+    body.send_keys("j").await?;
+    let second = js(&c, "return document.querySelector('.finding.selected').dataset.metric").await?;
+    assert_eq!(second, json!(rows[1].0));
+    body.send_keys(&char::from(Key::Enter).to_string()).await?;
+    wait_css(&c, "[data-testid=detail-chart] img").await?;
+    let title = wait_css(&c, "[data-testid=metric-title]").await?.text().await?;
+    assert!(!title.is_empty());
+    let stage = wait_css(&c, ".chart-stage").await?;
+    c.perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(fantoccini::actions::PointerAction::MoveToElement {
+        element: stage.clone(),
+        duration: None,
+        x: 60.0,
+        y: 0.0,
+    }))
+    .await?;
+    let readout = until(
+        &c,
+        "the hover read-out",
+        "const r = document.querySelector('[data-testid=readout]'); return r && !r.hidden && r.textContent",
+    )
+    .await?;
+    for word in ["value", "expected", "band", "to alarm", "to investigation"] {
+        assert!(readout.as_str().unwrap_or("").contains(word), "read-out lacks {word}: {readout}");
+    }
+    shot(&c, "metric-detail").await?;
+    c.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
+    wait_css(&c, "[data-testid=findings]").await?;
+
+    // Sensitivity re-flags without refitting and the count changes.
+    let before: usize =
+        js(&c, "return Number(document.querySelector('[data-testid=finding-count]').textContent)").await?.as_u64().ok_or("count")? as usize;
+    js(&c, "const s = document.getElementById('sens'); s.value = '3'; s.dispatchEvent(new Event('input')); return true").await?;
+    let note = until(&c, "the sensitivity note", "return document.querySelector('[data-testid=sensitivity-note]').textContent").await?;
+    let after: usize =
+        js(&c, "return Number(document.querySelector('[data-testid=finding-count]').textContent)").await?.as_u64().ok_or("count")? as usize;
+    assert!(after > before, "sensitivity 3 should flag more than 1: {before} → {after}");
+    assert!(note.as_str().unwrap_or("").contains(&format!("was {before}")), "{note}");
+    shot(&c, "overview-sensitivity-3").await?;
+
+    // A team dashboard: every chart shows both lines (drawn, or named at the edge when far off).
+    c.set_window_size(1920, 1080).await?;
+    wait_css(&c, "[data-testid=team-chip][data-team='Payments']").await?.click().await?;
+    wait_css(&c, "[data-testid=widget-chart]").await?;
+    let charts = js(
+        &c,
+        "return [...document.querySelectorAll('[data-testid=widget]')].map(w => { const i = w.querySelector('img'); return [w.dataset.metric, i ? decodeURIComponent(i.src) : null]; })",
+    )
+    .await?;
+    let charts: Vec<(String, Option<String>)> = serde_json::from_value(charts)?;
+    assert!(charts.len() >= 2, "{charts:?}");
+    for (metric, svg) in &charts {
+        if metric == "payments.billing.export_lag" {
+            assert!(svg.is_none(), "the broken series shows an error card, not a chart");
+            continue;
+        }
+        let svg = svg.as_deref().ok_or(format!("{metric} has no chart"))?;
+        let labels = svg_texts(svg);
+        let drawn_or_named = |name: &str, colour: &str| {
+            labels.iter().any(|t| t.starts_with(&format!("{name} ")))
+                && (svg.contains(&format!("stroke=\"{colour}\"")) || labels.iter().any(|t| t.contains("off chart")))
+        };
+        assert!(drawn_or_named("alarm", "#DC2626"), "{metric}: no alarm line in {labels:?}");
+        assert!(drawn_or_named("investigation", "#D97706"), "{metric}: no investigation line in {labels:?}");
+    }
+    // Clicking a finding scrolls to and highlights its chart.
+    wait_css(&c, "[data-testid=team-finding][data-metric='payments.api.p99']").await?.click().await?;
+    until(&c, "the highlighted chart", "return document.querySelector('.widget.highlight')?.dataset.metric").await?;
+    shot(&c, "team-1920x1080").await?;
+    c.close().await?;
+    Ok(())
+}
+
+/// A workspace that fails validation shows its messages with file and line; the sample then opens.
+async fn broken_workspace(d: &Driver) -> R<()> {
+    let dir = tempfile::tempdir()?;
+    std::fs::write(
+        dir.path().join("flywheel.toml"),
+        "[workspace]\nname = \"Broken\"\ntimezone = \"Mars/Olympus\"\n\n[[team]]\nname = \"<img src=x onerror=alert(1)>\"\n",
+    )?;
+    let c = d.app(&[]).await?;
+    c.set_window_size(1280, 800).await?;
+    let input = wait_css(&c, "[data-testid=path-input]").await?;
+    input.send_keys(dir.path().to_str().ok_or("path")?).await?;
+    wait_css(&c, "[data-testid=open-path]").await?.click().await?;
+    let panel = wait_css(&c, "[data-testid=error]").await?;
+    let text = panel.text().await?;
+    assert!(text.contains("flywheel.toml:"), "the error names the file and line: {text}");
+    assert!(text.contains("Mars/Olympus"), "{text}");
+    shot(&c, "open-broken-workspace").await?;
+    wait_css(&c, "[data-testid=open-sample]").await?.click().await?;
+    wait_css(&c, "[data-testid=finding]").await?;
+    c.close().await?;
+    Ok(())
+}
+
+/// Space spins; the sector under the pointer is the winner in the dialog and in the history; Present
+/// opens the team's dashboard.
+async fn wheel(d: &Driver) -> R<()> {
+    let sample = repo().join("data");
+    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
+    c.set_window_size(1280, 800).await?;
+    wait_css(&c, "[data-testid=finding]").await?;
+    wait_css(&c, "[data-testid=nav-wheel]").await?.click().await?;
+    wait_css(&c, "[data-testid=sector]").await?;
+    js(&c, "const s = document.querySelector('[data-testid=spin-seconds]'); s.value = '2'; s.dispatchEvent(new Event('change')); s.blur(); return true").await?;
+    shot(&c, "wheel").await?;
+    c.find(Locator::Css("body")).await?.send_keys(" ").await?;
+    until(&c, "the winner dialog", "return document.getElementById('winner').open").await?;
+    let winner = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
+    // What is under the pointer's tip, hit-tested by the browser on the rotated wheel.
+    let under = js(
+        &c,
+        "const p = document.querySelector('[data-testid=pointer]').getBoundingClientRect(); \
+         const dlg = document.getElementById('winner'); dlg.close(); \
+         const el = document.elementFromPoint(p.left + p.width / 2, p.bottom + 8); dlg.showModal(); \
+         return el && el.dataset.team",
+    )
+    .await?;
+    assert_eq!(under, json!(winner), "the pointer stopped on another sector than the winner");
+    let live = js(&c, "return document.querySelector('[data-testid=live]').textContent").await?;
+    assert!(live.as_str().unwrap_or("").contains(&winner), "not announced: {live}");
+    shot(&c, "wheel-winner").await?;
+    wait_css(&c, "[data-testid=winner-present]").await?.click().await?;
+    let title = wait_css(&c, "[data-testid=team-title]").await?.text().await?;
+    assert_eq!(title, winner, "Present opens the winner's dashboard");
+    wait_css(&c, "[data-testid=nav-wheel]").await?.click().await?;
+    let row = until(
+        &c,
+        "the history row",
+        "const r = document.querySelector('[data-testid=history-row]'); return r && [r.dataset.team, r.dataset.outcome]",
+    )
+    .await?;
+    assert_eq!(row, json!([winner, "presented"]));
+    let weight = js(
+        &c,
+        &format!(
+            "return [...document.querySelectorAll('[data-testid=odds-row]')].find(r => r.dataset.team === {}).children[1].textContent",
+            json!(winner)
+        ),
+    )
+    .await?;
+    assert_eq!(weight, json!("0.0%"), "the presenter's odds drop to 0");
+    c.close().await?;
+    Ok(())
+}

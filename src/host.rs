@@ -1,0 +1,161 @@
+//! The meeting host's wheel for one workspace: the workspace's teams, the weights saved in its journal
+//! and the history of spins, together — what the app's wheel view needs (suggest, then a decision:
+//! present, absent, or cancel), with every decision recorded.
+
+use serde::{Deserialize, Serialize};
+use thiserror::Error;
+
+use crate::config::Workspace;
+use crate::journal::spins::{Outcome, Spin};
+use crate::journal::{Journal, JournalError};
+use crate::wheel::{Draw, Pick, Wheel, WheelError};
+
+#[derive(Debug, Error)]
+pub enum HostError {
+    #[error(transparent)]
+    Journal(#[from] JournalError),
+    #[error(transparent)]
+    Wheel(#[from] WheelError),
+}
+
+/// What the host decided about a suggested winner.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Decision {
+    /// The team presents: the weights move (winner to 0, shared, rescaled).
+    Present,
+    /// The team is not here: recorded, no weight changes; the host spins again without it.
+    Absent,
+    /// Dismissed: recorded as a suggestion only.
+    Cancel,
+}
+
+/// One team on the wheel now.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Seat {
+    pub name: String,
+    pub weight: f64,
+    /// Chance of being picked this spin (0 when absent).
+    pub odds: f64,
+    pub absent: bool,
+    pub dashboard: Option<String>,
+}
+
+/// The wheel as the app shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HostView {
+    pub seats: Vec<Seat>,
+    pub history: Vec<Spin>,
+    pub can_undo: bool,
+}
+
+pub struct Host {
+    journal: Journal,
+    wheel: Wheel,
+    dashboards: Vec<(String, Option<String>)>,
+}
+
+impl Host {
+    /// Open the wheel of a workspace (its journal in the user's data folder), matched to its teams.
+    pub fn open(ws: &Workspace) -> Result<Host, HostError> {
+        Host::with_journal(ws, Journal::for_workspace(&ws.origin)?)
+    }
+
+    /// The wheel of a workspace kept in a given journal.
+    pub fn with_journal(ws: &Workspace, journal: Journal) -> Result<Host, HostError> {
+        let names: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
+        let mut wheel = journal.wheel()?.unwrap_or_else(|| Wheel::new(&names));
+        wheel.sync(&names);
+        let dashboards = ws.teams.iter().map(|t| (t.name.clone(), t.dashboard.clone())).collect();
+        Ok(Host { journal, wheel, dashboards })
+    }
+
+    /// Everyone's weight and odds with `absent` left out, the latest spins, and whether undo is possible.
+    pub fn view(&self, absent: &[String]) -> Result<HostView, HostError> {
+        let refs: Vec<&str> = absent.iter().map(String::as_str).collect();
+        let odds = self.wheel.odds(&refs)?;
+        let seats = self
+            .wheel
+            .participants
+            .iter()
+            .zip(odds)
+            .map(|(p, (_, o))| Seat {
+                name: p.name.clone(),
+                weight: p.weight,
+                odds: o,
+                absent: absent.contains(&p.name),
+                dashboard: self.dashboards.iter().find(|(n, _)| *n == p.name).and_then(|(_, d)| d.clone()),
+            })
+            .collect();
+        Ok(HostView { seats, history: self.journal.spins(50)?, can_undo: self.wheel.can_undo() })
+    }
+
+    /// Draw a winner (the wheel does not change until [`Host::decide`]).
+    pub fn spin(&self, absent: &[String], rng: &mut impl Draw) -> Result<Pick, HostError> {
+        let refs: Vec<&str> = absent.iter().map(String::as_str).collect();
+        Ok(self.wheel.suggest(&refs, rng)?)
+    }
+
+    /// Apply and record the host's decision about `pick` (made with `absent` left out), at `now`.
+    pub fn decide(&mut self, pick: &Pick, decision: Decision, absent: &[String], now: i64) -> Result<(), HostError> {
+        match decision {
+            Decision::Present => {
+                let mut next = self.wheel.clone();
+                next.confirm(&pick.winner)?;
+                self.journal.record_spin(now, &pick.winner, Outcome::Presented, &pick.odds, absent, Some(&next))?;
+                self.wheel = next;
+            }
+            Decision::Absent => {
+                self.journal.record_spin(now, &pick.winner, Outcome::Absent, &pick.odds, absent, None)?;
+            }
+            Decision::Cancel => {
+                self.journal.record_spin(now, &pick.winner, Outcome::Suggested, &pick.odds, absent, None)?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    fn workspace(dir: &std::path::Path) -> Workspace {
+        std::fs::write(
+            dir.join("flywheel.toml"),
+            "[workspace]\nname = \"w\"\ntimezone = \"UTC\"\n\n[[team]]\nname = \"Alpha\"\ndashboard = \"https://example.com/a\"\n\n[[team]]\nname = \"Beta\"\n\n[[team]]\nname = \"Gamma\"\n\n[[service]]\nname = \"api\"\nteam = \"Alpha\"\n\n[[metric]]\nid = \"api.rps\"\nservice = \"api\"\nworse = \"higher\"\nsource = { file = \"m.csv\" }\n",
+        )
+        .expect("write");
+        Workspace::open(dir).expect("open")
+    }
+
+    #[test]
+    fn decisions_are_recorded_and_only_present_moves_weights() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = tempfile::tempdir().expect("tmp");
+        let ws = workspace(dir.path());
+        let journal_file = data.path().join("j.sqlite");
+        let mut host = Host::with_journal(&ws, Journal::open(&journal_file).expect("journal")).expect("host");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(5);
+        let absent = vec!["Beta".to_string()];
+        let before = host.view(&absent).expect("view");
+        assert_eq!(before.seats.iter().find(|s| s.name == "Beta").map(|s| s.odds), Some(0.0));
+        assert_eq!(before.seats[0].dashboard.as_deref(), Some("https://example.com/a"));
+        let pick = host.spin(&absent, &mut rng).expect("spin");
+        assert_ne!(pick.winner, "Beta");
+        host.decide(&pick, Decision::Absent, &absent, 10).expect("absent");
+        host.decide(&pick, Decision::Cancel, &absent, 11).expect("cancel");
+        assert_eq!(host.view(&absent).expect("view").seats, before.seats, "absent and cancel change no weight");
+        host.decide(&pick, Decision::Present, &absent, 12).expect("present");
+        let after = host.view(&[]).expect("view");
+        assert_eq!(after.seats.iter().find(|s| s.name == pick.winner).map(|s| s.weight), Some(0.0));
+        assert!(after.can_undo);
+        let outcomes: Vec<Outcome> = after.history.iter().map(|s| s.outcome).collect();
+        assert_eq!(outcomes, vec![Outcome::Presented, Outcome::Suggested, Outcome::Absent]);
+        // Reopened from its journal, the wheel has the confirmed weights.
+        drop(host);
+        let reopened = Host::with_journal(&ws, Journal::open(&journal_file).expect("journal")).expect("host");
+        assert_eq!(reopened.view(&[]).expect("view").seats, after.seats);
+    }
+}

@@ -1,0 +1,193 @@
+//! What the desktop app shows, built from a [`Review`]: the overview (ranked findings, each with a
+//! sparkline and a "when"), a team's dashboard (one chart per metric, the team's findings beside it) and
+//! a metric's detail (a large chart plus the per-point numbers behind the hover read-out).
+//!
+//! Plain serialisable data with no knowledge of any UI toolkit: the Tauri shell passes it through, and
+//! tests check it here.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+use thiserror::Error;
+
+use crate::chart::{self, Chart, ChartError, ChartOptions};
+use crate::report::{self, json};
+use crate::review::{Review, SeriesFit};
+
+#[derive(Debug, Error)]
+pub enum ViewError {
+    #[error("no team `{0}` in this review")]
+    UnknownTeam(String),
+    #[error("no metric `{0}` in this review")]
+    UnknownMetric(String),
+    #[error(transparent)]
+    Chart(#[from] ChartError),
+}
+
+/// Points in an overview sparkline (the review week, bucketed).
+pub const SPARK_POINTS: usize = 84;
+
+/// The ranked overview of a review.
+#[derive(Debug, Serialize)]
+pub struct Overview {
+    /// The same document as `flywheel review --json` (schema `flywheel.review/1`).
+    pub review: json::Document,
+    /// Per finding, in rank order: when it happened, in words (`Tue 14:05–14:45`).
+    pub when: Vec<String>,
+    /// Per metric id: its review-range values in [`SPARK_POINTS`] buckets (bucket means; `None` where
+    /// the bucket has no data).
+    pub sparklines: BTreeMap<String, Vec<Option<f64>>>,
+}
+
+/// Build the overview.
+pub fn overview(r: &Review) -> Overview {
+    let flagged: std::collections::BTreeSet<&str> = r.findings.iter().map(|f| f.metric.as_str()).collect();
+    let sparklines = r
+        .series
+        .iter()
+        .filter(|s| flagged.contains(s.metric.id.as_str()))
+        .map(|s| (s.metric.id.clone(), sparkline(&s.values[r.ctx.review.clone()], SPARK_POINTS)))
+        .collect();
+    Overview { review: json::document(r), when: r.findings.iter().map(|f| report::when(r, f)).collect(), sparklines }
+}
+
+/// Bucket means of `values` (NaN = missing) into `n` buckets (fewer when there are fewer values).
+pub fn sparkline(values: &[f64], n: usize) -> Vec<Option<f64>> {
+    let n = n.min(values.len()).max(1);
+    (0..n)
+        .map(|b| {
+            let (a, z) = (b * values.len() / n, (b + 1) * values.len() / n);
+            let (sum, count) = values[a..z].iter().filter(|v| v.is_finite()).fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
+            (count > 0).then(|| sum / count as f64)
+        })
+        .collect()
+}
+
+/// One widget of a team dashboard: a metric's chart, or why it has none.
+#[derive(Debug, Serialize)]
+pub struct Widget {
+    pub metric: String,
+    pub name: String,
+    pub service: String,
+    pub unit: String,
+    pub alarm: Option<f64>,
+    pub investigation: Option<f64>,
+    pub chart: Option<Chart>,
+    /// The source error of a metric that could not be loaded (file, line, series).
+    pub error: Option<String>,
+    /// Ranks (1-based, as in the overview) of this metric's findings.
+    pub findings: Vec<usize>,
+}
+
+/// A team's dashboard.
+#[derive(Debug, Serialize)]
+pub struct TeamView {
+    pub team: String,
+    pub dashboard: Option<String>,
+    pub widgets: Vec<Widget>,
+}
+
+/// Every metric of `team` as a widget, in workspace order (flagged or not).
+pub fn team(r: &Review, name: &str, width: u32) -> Result<TeamView, ViewError> {
+    let known = r.workspace.teams.iter().any(|t| t.name == name) || r.workspace.metrics.iter().any(|m| m.team == name);
+    if !known {
+        return Err(ViewError::UnknownTeam(name.to_string()));
+    }
+    let ranks = |id: &str| r.findings.iter().enumerate().filter(|(_, f)| f.metric == id).map(|(i, _)| i + 1).collect::<Vec<_>>();
+    let mut widgets = Vec::new();
+    for m in r.workspace.metrics.iter().filter(|m| m.team == name) {
+        let (chart, error) = if let Some(s) = r.series_of(&m.id) {
+            (Some(chart::render(r, s, ChartOptions { width, height: 240, last_week: true, earlier_weeks: 0 })?), None)
+        } else {
+            (None, r.errors.iter().find(|(e, _)| e.id == m.id).map(|(_, e)| e.to_string()))
+        };
+        widgets.push(Widget {
+            metric: m.id.clone(),
+            name: m.name.clone(),
+            service: m.service.clone(),
+            unit: m.unit.clone(),
+            alarm: m.alarm,
+            investigation: m.investigation,
+            chart,
+            error,
+            findings: ranks(&m.id),
+        });
+    }
+    Ok(TeamView { team: name.to_string(), dashboard: r.workspace.team(name).and_then(|t| t.dashboard.clone()), widgets })
+}
+
+/// A metric's detail: a large chart and, per review point, what the hover read-out shows.
+#[derive(Debug, Serialize)]
+pub struct Detail {
+    pub metric: String,
+    pub name: String,
+    pub team: String,
+    pub service: String,
+    pub unit: String,
+    pub alarm: Option<f64>,
+    pub investigation: Option<f64>,
+    pub chart: Chart,
+    /// Time of the first review point (Unix seconds) and the step between points.
+    pub start: i64,
+    pub step: i64,
+    pub values: Vec<Option<f64>>,
+    pub expected: Vec<Option<f64>>,
+    /// The seasonal band at the review's sensitivity.
+    pub lower: Vec<Option<f64>>,
+    pub upper: Vec<Option<f64>>,
+    pub last_week: Vec<Option<f64>>,
+    /// How many earlier weeks there are to overlay (for the toggles).
+    pub history_weeks: usize,
+    pub baseline: String,
+    pub findings: Vec<usize>,
+}
+
+/// The detail of one metric, with `opts` choosing the overlays.
+pub fn detail(r: &Review, metric: &str, opts: ChartOptions) -> Result<Detail, ViewError> {
+    let s: &SeriesFit = r.series_of(metric).ok_or_else(|| ViewError::UnknownMetric(metric.to_string()))?;
+    let chart = chart::render(r, s, opts)?;
+    let k = r.params.anomaly_z();
+    let fin = |v: f64| v.is_finite().then_some(v);
+    let f = &s.fit;
+    let m = &s.metric;
+    Ok(Detail {
+        metric: m.id.clone(),
+        name: m.name.clone(),
+        team: m.team.clone(),
+        service: m.service.clone(),
+        unit: m.unit.clone(),
+        alarm: m.alarm,
+        investigation: m.investigation,
+        chart,
+        start: r.ctx.review_start(),
+        step: r.ctx.grid.step,
+        values: s.values[r.ctx.review.clone()].iter().map(|v| fin(*v)).collect(),
+        expected: f.expected.iter().map(|v| fin(*v)).collect(),
+        lower: f.expected.iter().zip(&f.sigma).map(|(e, sd)| fin(e - k * sd)).collect(),
+        upper: f.expected.iter().zip(&f.sigma).map(|(e, sd)| fin(e + k * sd)).collect(),
+        last_week: f.last_week.iter().map(|v| fin(*v)).collect(),
+        history_weeks: r.ctx.history_weeks,
+        baseline: f.reason.clone(),
+        findings: r.findings.iter().enumerate().filter(|(_, x)| x.metric == m.id).map(|(i, _)| i + 1).collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sparkline_buckets_means_and_keeps_gaps() {
+        let n = f64::NAN;
+        type Case<'a> = (&'a [f64], usize, &'a [Option<f64>]);
+        let cases: &[Case] = &[
+            (&[1.0, 3.0, 5.0, 7.0], 2, &[Some(2.0), Some(6.0)]),
+            (&[1.0, n, n, n], 2, &[Some(1.0), None]),
+            (&[4.0, 8.0], 10, &[Some(4.0), Some(8.0)]),
+            (&[n, 2.0, 4.0, n, n, n], 3, &[Some(2.0), Some(4.0), None]),
+        ];
+        for (values, buckets, want) in cases {
+            assert_eq!(sparkline(values, *buckets), want.to_vec(), "{values:?} into {buckets}");
+        }
+    }
+}
