@@ -16,6 +16,9 @@ const COMMANDS: &[&str] = &[
     "wheel_state",
     "wheel_spin",
     "wheel_decide",
+    "action_items",
+    "add_action",
+    "set_action_status",
 ];
 
 fn main() {

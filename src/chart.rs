@@ -22,6 +22,7 @@ const INVESTIGATION: RGBColor = RGBColor(217, 119, 6);
 const EPISODE: RGBColor = RGBColor(244, 63, 94);
 const INK: RGBColor = RGBColor(90, 90, 90);
 const ODD: RGBColor = RGBColor(234, 88, 12);
+const NOTE: RGBColor = RGBColor(124, 58, 237);
 
 #[derive(Debug, Clone, Copy)]
 pub struct ChartOptions {
@@ -72,8 +73,21 @@ pub struct ChartError {
     pub message: String,
 }
 
+/// A reviewer's note drawn on a chart: a labelled shaded range (Unix seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Note {
+    pub start: i64,
+    pub end: i64,
+    pub label: String,
+}
+
 /// Render the chart of one metric of a review, with its findings' episodes shaded.
 pub fn render(review: &Review, s: &SeriesFit, opts: ChartOptions) -> Result<Chart, ChartError> {
+    render_with(review, s, opts, &[])
+}
+
+/// [`render`] with annotations drawn as labelled ranges.
+pub fn render_with(review: &Review, s: &SeriesFit, opts: ChartOptions, notes: &[Note]) -> Result<Chart, ChartError> {
     let episodes: Vec<&Finding> = review
         .findings
         .iter()
@@ -90,10 +104,10 @@ pub fn render(review: &Review, s: &SeriesFit, opts: ChartOptions) -> Result<Char
                 )
         })
         .collect();
-    draw(review, s, &episodes, opts).map_err(|message| ChartError { metric: s.metric.id.clone(), message })
+    draw(review, s, &episodes, opts, notes).map_err(|message| ChartError { metric: s.metric.id.clone(), message })
 }
 
-fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOptions) -> Result<Chart, String> {
+fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOptions, notes: &[Note]) -> Result<Chart, String> {
     let ctx = &review.ctx;
     let m = &s.metric;
     let k = review.params.anomaly_z();
@@ -194,6 +208,25 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
                     .draw_series(std::iter::once(Rectangle::new([(a, y_min), (b.max(a + 0.25), y_max)], colour.mix(0.13).filled())))
                     .map_err(|e| e.to_string())?;
             }
+        }
+        // Annotations: a violet range with its note at the top (plotters escapes the text).
+        for n in notes {
+            let (a, b) = (hours(n.start.max(t0)), hours(n.end.min(t1)));
+            if b <= a {
+                continue;
+            }
+            chart
+                .draw_series(std::iter::once(Rectangle::new([(a, y_min), (b.max(a + 0.25), y_max)], NOTE.mix(0.16).filled())))
+                .map_err(|e| e.to_string())?;
+            let label: String =
+                if n.label.chars().count() > 40 { n.label.chars().take(39).chain(['…']).collect() } else { n.label.clone() };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!("✎ {label}"),
+                    (a, y_max),
+                    ("sans-serif", 11).into_font().color(&NOTE).pos(Pos::new(HPos::Left, VPos::Top)),
+                )))
+                .map_err(|e| e.to_string())?;
         }
         // Local midnights (DST-aware): a faint rule; the day's name goes under the axis below.
         for h in &midnights {

@@ -49,6 +49,9 @@ enum Command {
     /// The wheel's history of spins.
     #[command(subcommand)]
     Wheel(WheelCmd),
+    /// Action items of a workspace: list, add, mark done, export (shared with the app).
+    #[command(subcommand)]
+    Actions(ActionsCmd),
     /// Developer tools: regenerate the sample, measure detection quality, benchmark.
     #[command(subcommand)]
     Dev(Dev),
@@ -105,6 +108,61 @@ enum WheelCmd {
 }
 
 #[derive(Subcommand)]
+enum ActionsCmd {
+    /// Action items, live ones first, overdue first (default: open and in progress).
+    List {
+        path: Option<PathBuf>,
+        /// open, in_progress, done or dropped.
+        #[arg(long)]
+        status: Option<String>,
+        #[arg(long)]
+        owner: Option<String>,
+        #[arg(long)]
+        team: Option<String>,
+        /// Only items past their due date.
+        #[arg(long)]
+        overdue: bool,
+        /// Every item, finished ones too.
+        #[arg(long)]
+        all: bool,
+    },
+    /// Add an action item.
+    Add {
+        path: Option<PathBuf>,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        owner: String,
+        /// Due date, YYYY-MM-DD.
+        #[arg(long)]
+        due: Option<String>,
+        #[arg(long, default_value = "")]
+        details: String,
+        #[arg(long, default_value = "")]
+        team: String,
+        /// The metric id it is about.
+        #[arg(long, default_value = "")]
+        metric: String,
+        /// The finding id it was raised on.
+        #[arg(long, default_value = "")]
+        finding: String,
+        /// Review week it belongs to (a date in it; default: this week).
+        #[arg(long)]
+        week: Option<String>,
+    },
+    /// Mark an action item done.
+    Done { path: Option<PathBuf>, id: i64 },
+    /// Set an action item's status (open, in_progress, done, dropped).
+    Status { path: Option<PathBuf>, id: i64, status: String },
+    /// Export action items as CSV (to stdout, or FILE).
+    Export {
+        path: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Dev {
     /// Regenerate the sample workspace (deterministic) into DIR.
     Sample {
@@ -139,6 +197,10 @@ enum Dev {
         #[arg(long, default_value = "target/bench-venv/bin/python")]
         python: PathBuf,
     },
+    /// Crash-test helper: add and edit action items in JOURNAL in a loop, printing each acknowledged
+    /// write (used by tests/journal_crash.rs, which kills it with SIGKILL).
+    #[command(hide = true)]
+    JournalWriter { journal: PathBuf },
     /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
     Bench {
         #[arg(long, default_value_t = 1000)]
@@ -162,6 +224,8 @@ fn main() -> ExitCode {
         Command::Wheel(WheelCmd::History { path, limit }) => history(path, limit),
         Command::Wheel(WheelCmd::Undo { path }) => wheel_change(path, true),
         Command::Wheel(WheelCmd::Reset { path }) => wheel_change(path, false),
+        Command::Actions(cmd) => actions(cmd),
+        Command::Dev(Dev::JournalWriter { journal }) => journal_writer(&journal),
         Command::Dev(Dev::Sample { dir }) => flywheel::sample::generate(&dir)
             .map(|_| {
                 eprintln!("wrote the sample workspace to {}", dir.display());
@@ -253,11 +317,12 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             write_file(p, &doc)?;
         }
     }
+    let notes = if a.html.is_some() || a.md.is_some() { review_notes(&r) } else { report::Notes::default() };
     if let Some(p) = &a.html {
-        write_file(p, &report::html(&r))?;
+        write_file(p, &report::html_with(&r, &notes))?;
     }
     if let Some(p) = &a.md {
-        write_file(p, &report::markdown(&r))?;
+        write_file(p, &report::markdown_with(&r, &notes))?;
     }
     if !to_stdout_json {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
@@ -272,6 +337,24 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
         return Ok(ExitCode::from(2));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The workspace's open action items and the annotations in the review range, for the reports. A
+/// journal that cannot be read costs only that section: the review is still written.
+fn review_notes(r: &Review) -> report::Notes {
+    use flywheel::journal::{actions, Journal};
+    let read = || -> Result<report::Notes, flywheel::journal::JournalError> {
+        let j = Journal::for_workspace(&r.workspace.origin)?;
+        Ok(report::Notes {
+            actions: j.actions(&actions::Filter { live: true, ..Default::default() })?,
+            annotations: j.annotations(r.ctx.review_start(), r.ctx.review_end())?,
+            today: actions::today(),
+        })
+    };
+    read().unwrap_or_else(|e| {
+        eprintln!("flywheel: {e}; the report has no action items or annotations");
+        report::Notes::default()
+    })
 }
 
 /// Write a file atomically (temporary file, then rename) so a crash never leaves half a report.
@@ -374,4 +457,105 @@ fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
 /// Now, in Unix seconds (0 if the clock is before 1970).
 fn unix_now() -> i64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
+fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
+    use flywheel::journal::actions::{self, Draft, Filter, Status};
+    use flywheel::journal::Journal;
+    let open = |path: Option<PathBuf>| -> Result<(Workspace, Journal)> {
+        let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+        let j = Journal::for_workspace(&ws.origin)?;
+        Ok((ws, j))
+    };
+    let parse_status = |s: &str| Status::parse(s).with_context(|| format!("unknown status `{s}` (open, in_progress, done, dropped)"));
+    match cmd {
+        ActionsCmd::List { path, status, owner, team, overdue, all } => {
+            let (ws, j) = open(path)?;
+            let status = status.as_deref().map(parse_status).transpose()?;
+            let today = actions::today();
+            let filter = Filter { live: !all && status.is_none(), status, owner, team, overdue_on: overdue.then(|| today.clone()) };
+            let items = j.actions(&filter)?;
+            if items.is_empty() {
+                println!("No action items{} for {}.", if all { "" } else { " to do" }, ws.name);
+            }
+            for i in items {
+                let due =
+                    i.due.as_deref().map(|d| format!(" due {d}{}", if i.overdue(&today) { " (OVERDUE)" } else { "" })).unwrap_or_default();
+                let owner = if i.owner.is_empty() { "unassigned".to_string() } else { i.owner.clone() };
+                let about = [i.team.as_str(), i.metric.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" · ");
+                println!(
+                    "#{:<4} [{}] {} — {owner}{due}{}",
+                    i.id,
+                    i.status.key(),
+                    i.title,
+                    if about.is_empty() { String::new() } else { format!("  ({about})") }
+                );
+            }
+        }
+        ActionsCmd::Add { path, title, owner, due, details, team, metric, finding, week } => {
+            let (ws, mut j) = open(path)?;
+            let now = unix_now();
+            let at = match week {
+                Some(w) => flywheel::time::parse_user_time(&w, &ws.tz).context("--week")?,
+                None => now,
+            };
+            let start = flywheel::time::week_start_of(&ws.tz, ws.week_starts, at);
+            let week = flywheel::time::local_date(&ws.tz, start).format("%Y-%m-%d").to_string();
+            let item = j.add_action(&Draft { title, details, owner, due, status: None, week, team, metric, finding, range: None }, now)?;
+            println!("Added action item #{}: {}", item.id, item.title);
+        }
+        ActionsCmd::Done { path, id } => {
+            let (_, mut j) = open(path)?;
+            let item = j.set_action_status(id, Status::Done, unix_now())?;
+            println!("#{} is done: {}", item.id, item.title);
+        }
+        ActionsCmd::Status { path, id, status } => {
+            let (_, mut j) = open(path)?;
+            let item = j.set_action_status(id, parse_status(&status)?, unix_now())?;
+            println!("#{} is {}: {}", item.id, item.status.key(), item.title);
+        }
+        ActionsCmd::Export { path, csv } => {
+            let (_, j) = open(path)?;
+            let text = actions::csv(&j.actions(&Filter::default())?);
+            match csv {
+                Some(p) if p != Path::new("-") => {
+                    write_file(&p, &text)?;
+                    eprintln!("CSV written to {}", p.display());
+                }
+                _ => print!("{text}"),
+            }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Add and edit action items forever, printing `added ID TITLE` / `status ID STATUS` after each write
+/// returned (the crash test trusts exactly those lines).
+fn journal_writer(path: &Path) -> Result<ExitCode> {
+    use flywheel::journal::actions::{Draft, Status};
+    let mut j = flywheel::journal::Journal::open(path)?;
+    let mut out = std::io::stdout().lock();
+    let mut ids: Vec<i64> = Vec::new();
+    for n in 0u64.. {
+        if n % 3 == 2 && !ids.is_empty() {
+            let id = ids[(n as usize * 7) % ids.len()];
+            let next = match j.action(id)?.map(|i| i.status) {
+                Some(Status::Open) => Status::InProgress,
+                Some(Status::InProgress) => Status::Done,
+                _ => continue,
+            };
+            j.set_action_status(id, next, n as i64)?;
+            writeln!(out, "status {id} {}", next.key())?;
+        } else {
+            let title = format!("item {} {n}", std::process::id());
+            let item = j.add_action(
+                &Draft { title: title.clone(), week: "2026-11-09".into(), details: "x".repeat(200), ..Draft::default() },
+                n as i64,
+            )?;
+            ids.push(item.id);
+            writeln!(out, "added {} {title}", item.id)?;
+        }
+        out.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
 }

@@ -278,6 +278,7 @@ function renderOverview() {
             failed.map((m) => h('div', { class: 'card error-card', 'data-testid': 'source-error' }, h('strong', {}, `${m.team} · ${m.name} could not be loaded`), h('code', {}, m.error || ''))),
           )
         : null,
+      h('section', { class: 'actions', id: 'previous-actions', 'data-testid': 'previous-actions', hidden: true }),
       h(
         'div',
         { class: 'teams', role: 'list', 'aria-label': 'Teams' },
@@ -306,6 +307,103 @@ function renderOverview() {
   );
   refill();
   app.refill = refill;
+  showPreviousActions();
+}
+
+const STATUSES = [['open', 'open'], ['in_progress', 'in progress'], ['done', 'done'], ['dropped', 'dropped']];
+
+function today() {
+  return new Date().toISOString().slice(0, 10);
+}
+
+// The action items still to do, overdue first, each with the chart it was raised on.
+async function showPreviousActions() {
+  const box = $('previous-actions');
+  if (!box) return;
+  let items;
+  try {
+    items = await backend.actionItems();
+  } catch (e) {
+    box.hidden = false;
+    clear(box).append(h('p', { class: 'muted' }, 'Action items are unavailable: ' + e.message));
+    return;
+  }
+  box.hidden = !items.length;
+  clear(box).append(h('h2', {}, `Previous action items (${items.length})`));
+  const grid = h('div', { class: 'action-grid' });
+  box.append(grid);
+  for (const a of items) grid.append(actionCard(a, true));
+}
+
+function actionCard(a, withChart) {
+  const overdue = a.due && a.due < today() && (a.status === 'open' || a.status === 'in_progress');
+  const status = h('select', { 'aria-label': 'Status of ' + a.title, 'data-testid': 'action-status' }, STATUSES.map(([v, t]) => h('option', { value: v, selected: v === a.status }, t)));
+  status.addEventListener('change', async () => {
+    try {
+      await backend.setActionStatus(a.id, status.value);
+      announce(`${a.title}: ${status.value.replace('_', ' ')}`);
+    } catch (e) {
+      announce(e.message);
+      status.value = a.status;
+    }
+  });
+  const about = [a.team, a.metric].filter(Boolean).join(' · ');
+  const card = h(
+    'article',
+    { class: 'card action' + (overdue ? ' overdue' : ''), 'data-testid': 'action-item', dataset: { id: a.id } },
+    h('header', {}, h('strong', { 'data-testid': 'action-title' }, a.title), status),
+    h('p', { class: 'muted' }, `${a.owner || 'unassigned'}${a.due ? ' · due ' + a.due : ''}`, overdue ? h('b', { class: 'overdue-tag' }, ' overdue') : null, about ? ' · ' + about : '', ` · raised in the week of ${a.week}`),
+    a.details ? h('p', {}, a.details) : null,
+  );
+  if (withChart && a.metric && app.overview.review.metrics.some((m) => m.id === a.metric && m.status === 'ok')) {
+    const slot = h('div', { class: 'action-chart' });
+    card.append(slot);
+    backend
+      .metricDetail(a.metric, { width: 560, height: 170, lastWeek: false, earlierWeeks: 0 })
+      .then((d) => slot.append(h('button', { type: 'button', class: 'chart-button', onclick: () => go('metric', { metric: a.metric }), 'aria-label': 'Open ' + d.name }, svgImage(d.chart.svg, d.name + ' chart'))))
+      .catch(() => {});
+  }
+  return card;
+}
+
+// The form that raises an action item, prefilled from a finding.
+function actionForm(f, onSaved) {
+  const r = app.overview.review;
+  const title = h('input', { type: 'text', value: `${f.kind_label}: ${f.service} ${f.metric_name}`, 'aria-label': 'Title', 'data-testid': 'action-form-title' });
+  const owner = h('input', { type: 'text', placeholder: 'owner', 'aria-label': 'Owner', 'data-testid': 'action-form-owner' });
+  const due = h('input', { type: 'date', 'aria-label': 'Due date', 'data-testid': 'action-form-due' });
+  const details = h('textarea', { rows: 2, placeholder: 'details', 'aria-label': 'Details' }, f.sentence);
+  const msg = h('p', { class: 'muted', role: 'status' });
+  const form = h(
+    'form',
+    { class: 'action-form', 'data-testid': 'action-form' },
+    title,
+    h('div', { class: 'row' }, owner, due),
+    details,
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'action-form-save' }, 'Save action item'), msg),
+  );
+  form.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    const draft = {
+      title: title.value,
+      owner: owner.value,
+      due: due.value || null,
+      details: details.value,
+      week: r.range.start.slice(0, 10),
+      team: f.team,
+      metric: f.metric,
+      finding: f.id,
+      range: [f.start_unix, f.end_unix],
+    };
+    try {
+      const saved = await backend.addAction(draft);
+      announce(`Action item saved: ${saved.title}`);
+      onSaved(saved);
+    } catch (e) {
+      msg.textContent = e.message;
+    }
+  });
+  return form;
 }
 
 function moveSelection(delta) {
@@ -439,6 +537,18 @@ async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 })
         { class: 'card evidence' + (f.rank === rank ? ' highlight' : ''), 'data-testid': 'evidence' },
         h('header', {}, h('span', { class: 'sev ' + sevClass(f.severity) }, String(f.severity)), h('strong', {}, f.kind_label), h('span', { class: 'muted' }, ' · ' + (app.overview.when[f.rank - 1] || ''))),
         h('p', {}, f.sentence),
+        h('button', {
+          type: 'button',
+          class: 'link',
+          'data-testid': 'raise-action',
+          onclick: (ev) => {
+            const card = ev.target.closest('article');
+            ev.target.remove();
+            const form = actionForm(f, (saved) => form.replaceWith(actionCard(saved, false)));
+            card.append(form);
+            form.querySelector('input').focus();
+          },
+        }, '+ Action item'),
         h('dl', {}, Object.entries(f.evidence).flatMap(([k, v]) => [h('dt', {}, k.replaceAll('_', ' ')), h('dd', {}, Array.isArray(v) ? v.map((x) => fmt(x, '')).join(', ') : typeof v === 'number' ? fmt(v, '') : String(v))])),
       ),
     );

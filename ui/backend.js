@@ -34,6 +34,9 @@ const real = {
   wheelState: (absent) => call('wheel_state', { absent }),
   wheelSpin: (absent) => call('wheel_spin', { absent }),
   wheelDecide: (decision) => call('wheel_decide', { decision }),
+  actionItems: () => call('action_items'),
+  addAction: (draft) => call('add_action', { draft }),
+  setActionStatus: (id, status) => call('set_action_status', { id, status }),
 };
 
 export const backend = window.__FLYWHEEL_MOCK__ || real;

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use flywheel::analysis::Params;
 use flywheel::chart::ChartOptions;
 use flywheel::host::{Decision, HostView};
+use flywheel::journal::actions::{ActionItem, Draft, Filter, Status};
 use flywheel::review::Review;
 use flywheel::view::{self, Detail, Overview, TeamView};
 use flywheel::wheel::Pick;
@@ -17,7 +18,7 @@ use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::error::{Error, Result};
+use crate::error::{journal_error, Error, Result};
 use crate::state::{lock, with_review, AppState, ChannelProgress, Step};
 
 #[derive(Serialize)]
@@ -136,4 +137,21 @@ pub fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<Ho
         h.decide(&pick, decision, &absent, crate::unix_now())?;
         Ok(h.view(&absent)?)
     })
+}
+
+/// The open workspace's action items still to do (overdue first), from its journal.
+#[tauri::command]
+pub fn action_items(state: State<'_, AppState>) -> Result<Vec<ActionItem>> {
+    state.journal()?.actions(&Filter { live: true, ..Filter::default() }).map_err(journal_error)
+}
+
+/// Add an action item (from a finding: prefilled by the UI) to the open workspace's journal.
+#[tauri::command]
+pub fn add_action(state: State<'_, AppState>, draft: Draft) -> Result<ActionItem> {
+    state.journal()?.add_action(&draft, crate::unix_now()).map_err(journal_error)
+}
+
+#[tauri::command]
+pub fn set_action_status(state: State<'_, AppState>, id: i64, status: Status) -> Result<ActionItem> {
+    state.journal()?.set_action_status(id, status, crate::unix_now()).map_err(journal_error)
 }

@@ -3,6 +3,7 @@
 
 use flywheel::config::ConfigError;
 use flywheel::host::HostError;
+use flywheel::journal::JournalError;
 use flywheel::review::ReviewError;
 use flywheel::view::ViewError;
 use serde::Serialize;
@@ -67,6 +68,16 @@ impl From<HostError> for Error {
         };
         Error::new(code, e.to_string())
     }
+}
+
+/// A journal error: `invalid` for what the user typed (nothing was written), `journal` otherwise.
+pub fn journal_error(e: JournalError) -> Error {
+    let code = match e {
+        JournalError::Invalid(_) => "invalid",
+        JournalError::TooNew { .. } => "journal_too_new",
+        _ => "journal",
+    };
+    Error::new(code, e.to_string())
 }
 
 impl From<tauri::Error> for Error {

@@ -38,6 +38,9 @@ fn main() {
             commands::wheel_state,
             commands::wheel_spin,
             commands::wheel_decide,
+            commands::action_items,
+            commands::add_action,
+            commands::set_action_status,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = app {

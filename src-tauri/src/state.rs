@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use flywheel::host::Host;
+use flywheel::journal::Journal;
 use flywheel::review::Review;
 use flywheel::source::Progress;
 use flywheel::view::{self, Overview};
@@ -57,6 +58,12 @@ impl AppState {
         *lock(&self.pending) = None;
         *lock(&self.review) = Some(review);
         Ok(overview)
+    }
+
+    /// The open workspace's journal (opened per call: cheap, and the CLI may write it meanwhile).
+    pub fn journal(&self) -> Result<Journal> {
+        let origin = with_review(self, |r| Ok(r.workspace.origin.clone()))?;
+        Journal::for_workspace(&origin).map_err(crate::error::journal_error)
     }
 
     /// The wheel of the open workspace (opened from its journal on first use).

@@ -159,6 +159,7 @@ async fn the_app_end_to_end() -> R<()> {
     let driver = Driver::start();
     sample_review(&driver).await?;
     broken_workspace(&driver).await?;
+    action_item_comes_back(&driver).await?;
     wheel(&driver).await?;
     Ok(())
 }
@@ -334,6 +335,39 @@ async fn wheel(d: &Driver) -> R<()> {
     )
     .await?;
     assert_eq!(weight, json!("0.0%"), "the presenter's odds drop to 0");
+    c.close().await?;
+    Ok(())
+}
+
+/// An action item raised on a finding is at the top of the overview after a restart; its text (with
+/// markup in it) stays text.
+async fn action_item_comes_back(d: &Driver) -> R<()> {
+    let sample = repo().join("data");
+    let title = "Lower the p99 alarm line <img src=x onerror=\"window.__pwned=1\">";
+    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
+    c.set_window_size(1280, 800).await?;
+    wait_css(&c, "[data-testid=finding]").await?.click().await?;
+    wait_css(&c, "[data-testid=raise-action]").await?.click().await?;
+    let t = wait_css(&c, "[data-testid=action-form-title]").await?;
+    t.clear().await?;
+    t.send_keys(title).await?;
+    wait_css(&c, "[data-testid=action-form-owner]").await?.send_keys("ana").await?;
+    wait_css(&c, "[data-testid=action-form-save]").await?.click().await?;
+    let saved = wait_css(&c, "[data-testid=action-item] [data-testid=action-title]").await?.text().await?;
+    assert_eq!(saved, title);
+    shot(&c, "metric-action-item").await?;
+    c.close().await?;
+
+    // Restart: the overview opens with it.
+    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
+    c.set_window_size(1280, 800).await?;
+    wait_css(&c, "[data-testid=finding]").await?;
+    let first = wait_css(&c, "[data-testid=previous-actions] [data-testid=action-item] [data-testid=action-title]").await?.text().await?;
+    assert_eq!(first, title, "the action item is the first thing of the next review");
+    let injected = js(&c, "return [document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-title] img').length, window.__pwned === undefined]").await?;
+    assert_eq!(injected, json!([0, true]), "markup in a title must stay text");
+    wait_css(&c, "[data-testid=previous-actions] .action-chart img").await?;
+    shot(&c, "overview-previous-actions").await?;
     c.close().await?;
     Ok(())
 }

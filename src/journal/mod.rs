@@ -6,6 +6,8 @@
 //! module per table with its migration beside it, applied in order inside a transaction. A journal
 //! written by a newer Flywheel is refused before anything is written to it.
 
+pub mod actions;
+pub mod annotations;
 pub mod spins;
 
 use std::path::{Path, PathBuf};
@@ -23,10 +25,13 @@ pub enum JournalError {
     Folder { path: String, message: String },
     #[error("journal {path}: stored data is unreadable: {message}")]
     Corrupt { path: String, message: String },
+    /// What the user asked to write is not valid (nothing was written).
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The migrations, in order: schema version N is reached by applying the first N.
-const MIGRATIONS: &[&str] = &[spins::MIGRATION_1];
+const MIGRATIONS: &[&str] = &[spins::MIGRATION_1, actions::MIGRATION_2, annotations::MIGRATION_3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -71,6 +76,11 @@ impl Journal {
     /// Open the journal of a workspace in the user's data folder (see [`journal_path`]).
     pub fn for_workspace(origin: &Path) -> Result<Journal, JournalError> {
         Journal::open(&journal_path(origin)?)
+    }
+
+    /// `PRAGMA integrity_check`: `ok` when the file is sound.
+    pub fn integrity_check(&self) -> Result<String, JournalError> {
+        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.sqlite_err(e))
     }
 
     pub(crate) fn sqlite_err(&self, e: rusqlite::Error) -> JournalError {

@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 
 use crate::chart::{self, ChartOptions};
 use crate::finding::Finding;
+use crate::journal::actions::ActionItem;
+use crate::journal::annotations::Annotation;
 use crate::review::Review;
 use crate::text;
 use crate::time;
@@ -160,12 +162,46 @@ fn truncate(s: &str, n: usize) -> String {
     }
 }
 
+/// What reviewers wrote, for the reports: the action items still to do (shown first, overdue first)
+/// and the annotations (drawn on charts, listed under them).
+#[derive(Debug, Clone, Default)]
+pub struct Notes {
+    pub actions: Vec<ActionItem>,
+    pub annotations: Vec<Annotation>,
+    /// `YYYY-MM-DD`, for "overdue".
+    pub today: String,
+}
+
+impl Notes {
+    fn chart_notes(&self, metric: &str) -> Vec<chart::Note> {
+        self.annotations
+            .iter()
+            .filter(|a| a.metric == metric)
+            .map(|a| chart::Note { start: a.start, end: a.end, label: a.note.clone() })
+            .collect()
+    }
+}
+
 /// Markdown for a wiki page or a ticket.
 pub fn markdown(r: &Review) -> String {
+    markdown_with(r, &Notes::default())
+}
+
+/// [`markdown`] with the previous action items first and the annotations.
+pub fn markdown_with(r: &Review, notes: &Notes) -> String {
     let md = text::markdown;
     let mut out = String::new();
     let _ = writeln!(out, "# Flywheel review — {}\n", md(&title(r)));
     let _ = writeln!(out, "{}\n", md(&summary_line(r)));
+    if !notes.actions.is_empty() {
+        let _ = writeln!(out, "## Previous action items\n\n| # | Status | Title | Owner | Due | About |\n|---|---|---|---|---|---|");
+        for a in &notes.actions {
+            let due = a.due.clone().unwrap_or_default() + if a.overdue(&notes.today) { " **overdue**" } else { "" };
+            let about = [a.team.as_str(), a.metric.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" · ");
+            let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |", a.id, a.status.key(), md(&a.title), md(&a.owner), due, md(&about));
+        }
+        out.push('\n');
+    }
     let _ = writeln!(out, "## Findings\n");
     if r.findings.is_empty() {
         let _ = writeln!(out, "Nothing stands out this week.\n");
@@ -193,6 +229,19 @@ pub fn markdown(r: &Review) -> String {
     let _ = writeln!(out, "## Per team\n\n| Team | Findings | Top severity |\n|---|---|---|");
     for (team, n, top) in team_counts(r) {
         let _ = writeln!(out, "| {} | {} | {} |", md(&team), n, top);
+    }
+    if !notes.annotations.is_empty() {
+        let _ = writeln!(out, "\n## Annotations\n");
+        for a in &notes.annotations {
+            let _ = writeln!(
+                out,
+                "- {} ({}–{}): {}",
+                md(&a.metric),
+                time::short_label(&r.ctx.tz, a.start),
+                time::short_label(&r.ctx.tz, a.end),
+                md(&a.note)
+            );
+        }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\n## Input notes\n");
@@ -226,6 +275,11 @@ fn sev_class(s: u8) -> &'static str {
 
 /// A self-contained HTML pre-read: no external resource, inline SVG charts, every text escaped.
 pub fn html(r: &Review) -> String {
+    html_with(r, &Notes::default())
+}
+
+/// [`html`] with the previous action items first and the annotations on the charts.
+pub fn html_with(r: &Review, notes: &Notes) -> String {
     let h = text::html;
     let mut out = String::new();
     let _ = write!(
@@ -240,6 +294,25 @@ pub fn html(r: &Review) -> String {
         h(&summary_line(r)),
         h(&r.range_note)
     );
+    if !notes.actions.is_empty() {
+        let _ = writeln!(out, "<section><h2>Previous action items</h2><table><thead><tr><th>#</th><th>Status</th><th>Title</th><th>Owner</th><th>Due</th><th>About</th></tr></thead><tbody>");
+        for a in &notes.actions {
+            let overdue = if a.overdue(&notes.today) { " <b class=\"sev hi\">overdue</b>" } else { "" };
+            let about = [a.team.as_str(), a.metric.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" · ");
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}{overdue}</td><td>{}</td></tr>",
+                a.id,
+                h(a.status.key()),
+                h(&a.title),
+                if a.details.is_empty() { String::new() } else { format!("<br><span class=\"muted\">{}</span>", h(&a.details)) },
+                h(&a.owner),
+                h(a.due.as_deref().unwrap_or("")),
+                h(&about)
+            );
+        }
+        let _ = writeln!(out, "</tbody></table></section>");
+    }
     let _ = writeln!(out, "<section><h2>Findings</h2>");
     if r.findings.is_empty() {
         let _ = writeln!(out, "<p>Nothing stands out this week.</p>");
@@ -285,7 +358,7 @@ pub fn html(r: &Review) -> String {
             h(&first.service),
             h(&first.metric_name)
         );
-        match r.series_of(id).map(|s| chart::render(r, s, ChartOptions::default())) {
+        match r.series_of(id).map(|s| chart::render_with(r, s, ChartOptions::default(), &notes.chart_notes(id))) {
             Some(Ok(c)) => out.push_str(&c.svg),
             Some(Err(e)) => {
                 let _ = write!(out, "<p class=\"muted\">{}</p>", h(&e.to_string()));
@@ -295,6 +368,15 @@ pub fn html(r: &Review) -> String {
             }
         }
         let _ = write!(out, "<ul>");
+        for a in notes.annotations.iter().filter(|a| a.metric == id) {
+            let _ = write!(
+                out,
+                "<li>✎ {} ({}–{})</li>",
+                h(&a.note),
+                h(&time::short_label(&r.ctx.tz, a.start)),
+                h(&time::short_label(&r.ctx.tz, a.end))
+            );
+        }
         for f in fs {
             let _ = write!(
                 out,
@@ -332,4 +414,52 @@ pub fn html(r: &Review) -> String {
 /// An id-safe anchor for a metric id.
 fn anchor(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::actions::Status;
+
+    #[test]
+    fn previous_action_items_come_first_and_notes_are_inert() {
+        let r = Review::open(std::path::Path::new("data"), &crate::source::Quiet).expect("the sample reviews");
+        let evil = "<script>alert(1)</script>";
+        let action = ActionItem {
+            id: 7,
+            title: format!("Lower the line {evil}"),
+            details: "`code` | pipe".into(),
+            owner: "ana".into(),
+            due: Some("2026-11-01".into()),
+            status: Status::Open,
+            week: "2026-11-02".into(),
+            team: "Payments".into(),
+            metric: "payments.api.p99".into(),
+            finding: String::new(),
+            range: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let note = Annotation {
+            id: 1,
+            metric: "payments.api.p99".into(),
+            start: r.ctx.review_start() + 3600,
+            end: r.ctx.review_start() + 7200,
+            note: format!("deploy {evil}"),
+            finding: String::new(),
+            author: String::new(),
+            created_at: 0,
+        };
+        let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into() };
+        let html = html_with(&r, &notes);
+        assert!(!html.contains(evil), "raw markup in the HTML report");
+        assert!(html.contains("&lt;script&gt;"), "the note is shown, escaped");
+        let (prev, findings) = (html.find("Previous action items").expect("section"), html.find("<h2>Findings").expect("findings"));
+        assert!(prev < findings, "previous action items come before the findings");
+        assert!(html.contains("overdue"));
+        assert!(html.contains("✎ deploy &lt;script&gt;"), "the annotation is drawn on the chart, escaped");
+        let md = markdown_with(&r, &notes);
+        assert!(md.find("## Previous action items").expect("md section") < md.find("## Findings").expect("md findings"));
+        assert!(md.contains("**overdue**"));
+    }
 }

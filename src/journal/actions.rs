@@ -1,0 +1,387 @@
+//! Action items: what reviewers agreed to do (title, details, owner, due date, status), raised in a
+//! review week on a finding or a chart range, and brought back at the top of the next review. Every
+//! write is one transaction; a write that returned is on disk (`synchronous = FULL`).
+
+use rusqlite::{params, OptionalExtension, Row};
+use serde::{Deserialize, Serialize};
+
+use super::{Journal, JournalError};
+
+pub const MIGRATION_2: &str = "
+CREATE TABLE action_items (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    title TEXT NOT NULL CHECK (length(trim(title)) > 0),
+    details TEXT NOT NULL DEFAULT '',
+    owner TEXT NOT NULL DEFAULT '',
+    due TEXT CHECK (due IS NULL OR due GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    status TEXT NOT NULL CHECK (status IN ('open', 'in_progress', 'done', 'dropped')),
+    week TEXT NOT NULL,
+    team TEXT NOT NULL DEFAULT '',
+    metric TEXT NOT NULL DEFAULT '',
+    finding TEXT NOT NULL DEFAULT '',
+    range_start INTEGER,
+    range_end INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+);
+CREATE INDEX action_items_status ON action_items (status, due);
+";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Open,
+    InProgress,
+    Done,
+    Dropped,
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [Status::Open, Status::InProgress, Status::Done, Status::Dropped];
+    pub fn key(self) -> &'static str {
+        match self {
+            Status::Open => "open",
+            Status::InProgress => "in_progress",
+            Status::Done => "done",
+            Status::Dropped => "dropped",
+        }
+    }
+    /// Parse `open`, `in_progress` (or `in-progress`, `in progress`), `done`, `dropped`.
+    pub fn parse(s: &str) -> Option<Status> {
+        let k = s.trim().to_ascii_lowercase().replace(['-', ' '], "_");
+        Status::ALL.into_iter().find(|st| st.key() == k)
+    }
+    /// Still to be done (open or in progress).
+    pub fn is_live(self) -> bool {
+        matches!(self, Status::Open | Status::InProgress)
+    }
+}
+
+/// An action item as stored.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionItem {
+    pub id: i64,
+    pub title: String,
+    pub details: String,
+    pub owner: String,
+    /// `YYYY-MM-DD`, or none.
+    pub due: Option<String>,
+    pub status: Status,
+    /// Start date (`YYYY-MM-DD`) of the review week it was raised in.
+    pub week: String,
+    pub team: String,
+    pub metric: String,
+    /// Id of the finding it was raised on (empty when raised on a chart range or on its own).
+    pub finding: String,
+    /// The chart range it was raised on (Unix seconds).
+    pub range: Option<(i64, i64)>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl ActionItem {
+    /// Due before `today` (`YYYY-MM-DD`) and not finished.
+    pub fn overdue(&self, today: &str) -> bool {
+        self.status.is_live() && self.due.as_deref().is_some_and(|d| d < today)
+    }
+}
+
+/// A new action item (or the fields of an edit).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Draft {
+    pub title: String,
+    pub details: String,
+    pub owner: String,
+    pub due: Option<String>,
+    pub status: Option<Status>,
+    pub week: String,
+    pub team: String,
+    pub metric: String,
+    pub finding: String,
+    pub range: Option<(i64, i64)>,
+}
+
+/// Which action items to list.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Filter {
+    pub status: Option<Status>,
+    /// Only open and in-progress items.
+    pub live: bool,
+    pub owner: Option<String>,
+    pub team: Option<String>,
+    /// Only items due before this date (`YYYY-MM-DD`) and not finished.
+    pub overdue_on: Option<String>,
+}
+
+const COLUMNS: &str = "id, title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at";
+
+/// Check a draft: a title, a real date, a sane range.
+pub fn check(d: &Draft) -> Result<(), String> {
+    if d.title.trim().is_empty() {
+        return Err("an action item needs a title".into());
+    }
+    if let Some(due) = &d.due {
+        if chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").is_err() || due.len() != 10 {
+            return Err(format!("due date `{due}` is not a date like 2026-11-23"));
+        }
+    }
+    if let Some((a, b)) = d.range {
+        if b <= a {
+            return Err("the chart range ends before it starts".into());
+        }
+    }
+    Ok(())
+}
+
+impl Journal {
+    /// Add an action item; returns it as stored.
+    pub fn add_action(&mut self, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
+        check(d).map_err(JournalError::Invalid)?;
+        let status = d.status.unwrap_or(Status::Open);
+        let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO action_items (title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
+            params![
+                d.title.trim(),
+                d.details,
+                d.owner.trim(),
+                d.due,
+                status.key(),
+                d.week,
+                d.team,
+                d.metric,
+                d.finding,
+                d.range.map(|r| r.0),
+                d.range.map(|r| r.1),
+                now
+            ],
+        )
+        .map_err(|e| sqlite(&self.path, e))?;
+        let id = tx.last_insert_rowid();
+        tx.commit().map_err(|e| sqlite(&self.path, e))?;
+        self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("action item {id} vanished after it was written")))
+    }
+
+    /// Replace the editable fields of item `id` (title, details, owner, due, status).
+    pub fn edit_action(&mut self, id: i64, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
+        check(d).map_err(JournalError::Invalid)?;
+        let current = self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("there is no action item {id}")))?;
+        let status = d.status.unwrap_or(current.status);
+        let n = self
+            .conn
+            .execute(
+                "UPDATE action_items SET title = ?2, details = ?3, owner = ?4, due = ?5, status = ?6, updated_at = ?7 WHERE id = ?1",
+                params![id, d.title.trim(), d.details, d.owner.trim(), d.due, status.key(), now],
+            )
+            .map_err(|e| sqlite(&self.path, e))?;
+        if n == 0 {
+            return Err(JournalError::Invalid(format!("there is no action item {id}")));
+        }
+        self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("there is no action item {id}")))
+    }
+
+    /// Set the status of item `id`.
+    pub fn set_action_status(&mut self, id: i64, status: Status, now: i64) -> Result<ActionItem, JournalError> {
+        let n = self
+            .conn
+            .execute("UPDATE action_items SET status = ?2, updated_at = ?3 WHERE id = ?1", params![id, status.key(), now])
+            .map_err(|e| sqlite(&self.path, e))?;
+        if n == 0 {
+            return Err(JournalError::Invalid(format!("there is no action item {id}")));
+        }
+        self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("there is no action item {id}")))
+    }
+
+    pub fn action(&self, id: i64) -> Result<Option<ActionItem>, JournalError> {
+        self.conn
+            .query_row(&format!("SELECT {COLUMNS} FROM action_items WHERE id = ?1"), params![id], row)
+            .optional()
+            .map_err(|e| sqlite(&self.path, e))?
+            .transpose()
+            .map_err(|m| corrupt(&self.path, m))
+    }
+
+    /// Action items matching `f`: live ones first, then overdue first, then by due date (none last), then
+    /// oldest first.
+    pub fn actions(&self, f: &Filter) -> Result<Vec<ActionItem>, JournalError> {
+        let mut st = self.conn.prepare(&format!("SELECT {COLUMNS} FROM action_items ORDER BY id")).map_err(|e| sqlite(&self.path, e))?;
+        let rows = st.query_map([], row).map_err(|e| sqlite(&self.path, e))?;
+        let mut out = Vec::new();
+        for r in rows {
+            let item = r.map_err(|e| sqlite(&self.path, e))?.map_err(|m| corrupt(&self.path, m))?;
+            let keep = f.status.is_none_or(|s| item.status == s)
+                && (!f.live || item.status.is_live())
+                && f.owner.as_deref().is_none_or(|o| item.owner.eq_ignore_ascii_case(o))
+                && f.team.as_deref().is_none_or(|t| item.team == t)
+                && f.overdue_on.as_deref().is_none_or(|d| item.overdue(d));
+            if keep {
+                out.push(item);
+            }
+        }
+        let today = f.overdue_on.clone().unwrap_or_else(today);
+        out.sort_by(|a, b| {
+            (!a.status.is_live(), !a.overdue(&today), a.due.is_none(), a.due.clone(), a.id).cmp(&(
+                !b.status.is_live(),
+                !b.overdue(&today),
+                b.due.is_none(),
+                b.due.clone(),
+                b.id,
+            ))
+        });
+        Ok(out)
+    }
+}
+
+/// Today's date in UTC (`YYYY-MM-DD`).
+pub fn today() -> String {
+    chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string()
+}
+
+type RowResult = Result<ActionItem, String>;
+
+fn row(r: &Row<'_>) -> rusqlite::Result<RowResult> {
+    let status: String = r.get(5)?;
+    let (a, b): (Option<i64>, Option<i64>) = (r.get(10)?, r.get(11)?);
+    Ok(Status::parse(&status).ok_or_else(|| format!("unknown status `{status}`")).map(|status| ActionItem {
+        id: r.get(0).unwrap_or_default(),
+        title: r.get(1).unwrap_or_default(),
+        details: r.get(2).unwrap_or_default(),
+        owner: r.get(3).unwrap_or_default(),
+        due: r.get(4).unwrap_or_default(),
+        status,
+        week: r.get(6).unwrap_or_default(),
+        team: r.get(7).unwrap_or_default(),
+        metric: r.get(8).unwrap_or_default(),
+        finding: r.get(9).unwrap_or_default(),
+        range: a.zip(b),
+        created_at: r.get(12).unwrap_or_default(),
+        updated_at: r.get(13).unwrap_or_default(),
+    }))
+}
+
+fn sqlite(path: &std::path::Path, e: rusqlite::Error) -> JournalError {
+    JournalError::Sqlite { path: path.display().to_string(), message: e.to_string() }
+}
+
+fn corrupt(path: &std::path::Path, m: String) -> JournalError {
+    JournalError::Corrupt { path: path.display().to_string(), message: m }
+}
+
+/// Action items as CSV (RFC 4180: quoted where needed; a leading `=`, `+`, `-` or `@` is prefixed with
+/// `'` so a spreadsheet never runs a cell as a formula).
+pub fn csv(items: &[ActionItem]) -> String {
+    let mut out = String::from("id,title,owner,due,status,week,team,metric,finding,details\n");
+    for i in items {
+        let cells = [
+            i.id.to_string(),
+            i.title.clone(),
+            i.owner.clone(),
+            i.due.clone().unwrap_or_default(),
+            i.status.key().to_string(),
+            i.week.clone(),
+            i.team.clone(),
+            i.metric.clone(),
+            i.finding.clone(),
+            i.details.clone(),
+        ];
+        let line: Vec<String> = cells.iter().map(|c| csv_cell(c)).collect();
+        out.push_str(&line.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_cell(c: &str) -> String {
+    let c = if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { c.to_string() };
+    if c.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", c.replace('"', "\"\""))
+    } else {
+        c
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn draft(title: &str, owner: &str, due: Option<&str>) -> Draft {
+        Draft {
+            title: title.into(),
+            owner: owner.into(),
+            due: due.map(String::from),
+            week: "2026-11-09".into(),
+            team: "Payments".into(),
+            ..Draft::default()
+        }
+    }
+
+    #[test]
+    fn add_edit_list_overdue_first() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        let a = j.add_action(&draft("Lower the p99 alarm line", "ana", Some("2026-11-30")), 10).expect("add");
+        let b = j.add_action(&draft("Fix the canary", "bo", Some("2026-11-12")), 11).expect("add");
+        let c = j.add_action(&draft("Write the runbook", "ana", None), 12).expect("add");
+        let d = j.add_action(&draft("Old thing", "bo", Some("2026-11-01")), 13).expect("add");
+        j.set_action_status(d.id, Status::Done, 14).expect("done");
+        let all = j.actions(&Filter { overdue_on: None, ..Filter::default() }).expect("list");
+        assert_eq!(all.len(), 4);
+        let live = j.actions(&Filter { live: true, ..Filter::default() }).expect("list");
+        assert_eq!(live.iter().map(|x| x.id).collect::<Vec<_>>(), vec![b.id, a.id, c.id], "overdue first, then by due date, none last");
+        let overdue = j.actions(&Filter { overdue_on: Some("2026-11-20".into()), ..Filter::default() }).expect("list");
+        assert_eq!(overdue.iter().map(|x| x.id).collect::<Vec<_>>(), vec![b.id]);
+        let ana = j.actions(&Filter { owner: Some("ANA".into()), ..Filter::default() }).expect("list");
+        assert_eq!(ana.len(), 2);
+        let edited = j
+            .edit_action(
+                a.id,
+                &Draft { status: Some(Status::InProgress), details: "tighten to 450".into(), ..draft("Lower it", "ana", None) },
+                20,
+            )
+            .expect("edit");
+        assert_eq!(
+            (edited.title.as_str(), edited.status, edited.due.clone(), edited.updated_at),
+            ("Lower it", Status::InProgress, None, 20)
+        );
+        assert_eq!(edited.created_at, 10);
+    }
+
+    #[test]
+    fn bad_drafts_are_refused_and_nothing_is_written() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        let cases = [("", None, "needs a title"), ("t", Some("2026-13-01"), "not a date"), ("t", Some("next week"), "not a date")];
+        for (title, due, want) in cases {
+            let err = j.add_action(&draft(title, "x", due), 1).err().map(|e| e.to_string()).unwrap_or_default();
+            assert!(err.contains(want), "{title:?} {due:?}: {err}");
+        }
+        assert!(j.actions(&Filter::default()).expect("list").is_empty());
+        assert!(j.set_action_status(99, Status::Done, 1).is_err());
+    }
+
+    #[test]
+    fn csv_quotes_and_defuses_formulas() {
+        let item = ActionItem {
+            id: 1,
+            title: "=HYPERLINK(\"x\")".into(),
+            details: "a, b\nc".into(),
+            owner: "ana".into(),
+            due: None,
+            status: Status::Open,
+            week: "2026-11-09".into(),
+            team: String::new(),
+            metric: String::new(),
+            finding: String::new(),
+            range: None,
+            created_at: 0,
+            updated_at: 0,
+        };
+        let text = csv(&[item]);
+        assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+        assert!(text.contains("\"a, b\nc\""), "{text}");
+        assert_eq!(Status::parse("In progress"), Some(Status::InProgress));
+    }
+}

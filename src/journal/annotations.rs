@@ -1,0 +1,111 @@
+//! Annotations: a reviewer's note on a metric over a time range (optionally tied to a finding), drawn
+//! on that metric's charts as a labelled shaded range in the app and in exported reports.
+
+use rusqlite::params;
+use serde::{Deserialize, Serialize};
+
+use super::{Journal, JournalError};
+
+pub const MIGRATION_3: &str = "
+CREATE TABLE annotations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    metric TEXT NOT NULL,
+    range_start INTEGER NOT NULL,
+    range_end INTEGER NOT NULL CHECK (range_end > range_start),
+    note TEXT NOT NULL CHECK (length(trim(note)) > 0),
+    finding TEXT NOT NULL DEFAULT '',
+    author TEXT NOT NULL DEFAULT '',
+    created_at INTEGER NOT NULL
+);
+CREATE INDEX annotations_metric ON annotations (metric, range_start);
+";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Annotation {
+    #[serde(default)]
+    pub id: i64,
+    pub metric: String,
+    /// Unix seconds, `[start, end)`.
+    pub start: i64,
+    pub end: i64,
+    pub note: String,
+    #[serde(default)]
+    pub finding: String,
+    #[serde(default)]
+    pub author: String,
+    #[serde(default)]
+    pub created_at: i64,
+}
+
+impl Journal {
+    /// Add an annotation; returns its id.
+    pub fn add_annotation(&mut self, a: &Annotation, now: i64) -> Result<i64, JournalError> {
+        if a.note.trim().is_empty() {
+            return Err(JournalError::Invalid("an annotation needs a note".into()));
+        }
+        if a.end <= a.start {
+            return Err(JournalError::Invalid("the annotated range ends before it starts".into()));
+        }
+        self.conn
+            .execute(
+                "INSERT INTO annotations (metric, range_start, range_end, note, finding, author, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![a.metric, a.start, a.end, a.note.trim(), a.finding, a.author, now],
+            )
+            .map_err(|e| self.sqlite_err(e))?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// Annotations overlapping `[from, to)`, by metric then start.
+    pub fn annotations(&self, from: i64, to: i64) -> Result<Vec<Annotation>, JournalError> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT id, metric, range_start, range_end, note, finding, author, created_at FROM annotations
+                 WHERE range_end > ?1 AND range_start < ?2 ORDER BY metric, range_start, id",
+            )
+            .map_err(|e| self.sqlite_err(e))?;
+        let rows = st
+            .query_map(params![from, to], |r| {
+                Ok(Annotation {
+                    id: r.get(0)?,
+                    metric: r.get(1)?,
+                    start: r.get(2)?,
+                    end: r.get(3)?,
+                    note: r.get(4)?,
+                    finding: r.get(5)?,
+                    author: r.get(6)?,
+                    created_at: r.get(7)?,
+                })
+            })
+            .map_err(|e| self.sqlite_err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sqlite_err(e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn annotations_overlapping_a_range() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        let a = |m: &str, s, e, n: &str| Annotation {
+            id: 0,
+            metric: m.into(),
+            start: s,
+            end: e,
+            note: n.into(),
+            finding: String::new(),
+            author: String::new(),
+            created_at: 0,
+        };
+        j.add_annotation(&a("x", 100, 200, "deploy <b>v2</b>"), 1).expect("add");
+        j.add_annotation(&a("y", 300, 400, "failover"), 1).expect("add");
+        assert!(j.add_annotation(&a("x", 200, 100, "backwards"), 1).is_err());
+        assert!(j.add_annotation(&a("x", 100, 200, "  "), 1).is_err());
+        let got = j.annotations(150, 350).expect("list");
+        assert_eq!(got.iter().map(|x| x.note.as_str()).collect::<Vec<_>>(), vec!["deploy <b>v2</b>", "failover"]);
+        assert!(j.annotations(400, 500).expect("list").is_empty());
+    }
+}
