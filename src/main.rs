@@ -151,9 +151,9 @@ enum ActionsCmd {
         week: Option<String>,
     },
     /// Mark an action item done.
-    Done { path: Option<PathBuf>, id: i64 },
+    Done { id: i64, path: Option<PathBuf> },
     /// Set an action item's status (open, in_progress, done, dropped).
-    Status { path: Option<PathBuf>, id: i64, status: String },
+    Status { id: i64, status: String, path: Option<PathBuf> },
     /// Export action items as CSV (to stdout, or FILE).
     Export {
         path: Option<PathBuf>,
@@ -504,12 +504,12 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             let item = j.add_action(&Draft { title, details, owner, due, status: None, week, team, metric, finding, range: None }, now)?;
             println!("Added action item #{}: {}", item.id, item.title);
         }
-        ActionsCmd::Done { path, id } => {
+        ActionsCmd::Done { id, path } => {
             let (_, mut j) = open(path)?;
             let item = j.set_action_status(id, Status::Done, unix_now())?;
             println!("#{} is done: {}", item.id, item.title);
         }
-        ActionsCmd::Status { path, id, status } => {
+        ActionsCmd::Status { id, status, path } => {
             let (_, mut j) = open(path)?;
             let item = j.set_action_status(id, parse_status(&status)?, unix_now())?;
             println!("#{} is {}: {}", item.id, item.status.key(), item.title);
@@ -558,4 +558,13 @@ fn journal_writer(path: &Path) -> Result<ExitCode> {
         out.flush()?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_well_formed() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 }

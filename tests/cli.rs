@@ -7,7 +7,14 @@ use flywheel::sample::SITUATIONS;
 use serde_json::Value;
 
 fn flywheel(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flywheel")).args(args).env("NO_COLOR", "1").output().expect("run flywheel")
+    // Journals of these runs stay under target/, never in the user's data folder.
+    let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-data");
+    Command::new(env!("CARGO_BIN_EXE_flywheel"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("FLYWHEEL_DATA_DIR", data)
+        .output()
+        .expect("run flywheel")
 }
 
 fn stdout(o: &Output) -> String {
@@ -370,4 +377,68 @@ fn the_wheel_spins_confirms_and_keeps_its_history_in_the_journal() {
     let o = flywheel_with_data(data.path(), &["spin", s, "--absent", "Nobody"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no team `Nobody` on the wheel"), "{}", stderr(&o));
+}
+
+#[test]
+fn action_items_are_added_listed_done_exported_and_open_the_next_report() {
+    let data = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("tmp");
+    let s = sample();
+    let s = s.to_str().expect("p");
+    let title = "Lower the p99 alarm line <script>x()</script>";
+    let add = |t: &str, due: &str| {
+        flywheel_with_data(
+            data.path(),
+            &["actions", "add", s, "--title", t, "--owner", "ana", "--due", due, "--team", "Payments", "--metric", "payments.api.p99"],
+        )
+    };
+    let o = add(title, "2026-11-01");
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("#1"), "{}", stdout(&o));
+    assert!(add("Fix the canary", "2999-01-01").status.success());
+    let bad = add("Bad date", "next week");
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(stderr(&bad).contains("not a date"), "{}", stderr(&bad));
+
+    let list = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
+    let (first, second) = (list.find(title).expect("listed"), list.find("Fix the canary").expect("listed"));
+    assert!(first < second && list.contains("OVERDUE"), "overdue first: {list}");
+
+    let md = out.path().join("r.md");
+    let html = out.path().join("r.html");
+    let o = flywheel_with_data(data.path(), &["review", s, "--md", md.to_str().expect("p"), "--html", html.to_str().expect("p")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let m = std::fs::read_to_string(&md).expect("md");
+    assert!(m.find("## Previous action items").expect("section") < m.find("## Findings").expect("findings"), "{m}");
+    let h = std::fs::read_to_string(&html).expect("html");
+    assert!(h.contains("Previous action items") && !h.contains("<script>x()") && h.contains("&lt;script&gt;x()"), "escaped in HTML");
+
+    assert!(flywheel_with_data(data.path(), &["actions", "done", "1", s]).status.success());
+    let live = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
+    assert!(!live.contains(title) && live.contains("Fix the canary"), "{live}");
+    let all = stdout(&flywheel_with_data(data.path(), &["actions", "list", s, "--all"]));
+    assert!(all.contains("[done]"), "{all}");
+    let csv = stdout(&flywheel_with_data(data.path(), &["actions", "export", s]));
+    assert!(csv.starts_with("id,title,owner,due,status"), "{csv}");
+    assert!(csv.lines().count() == 3 && csv.contains(",done,"), "{csv}");
+    let o = flywheel_with_data(data.path(), &["actions", "done", "99", s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no action item 99"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unusable_journal_costs_only_the_action_items_not_the_review() {
+    let tmp = tempfile::tempdir().expect("tmp");
+    // The data folder is a file: the journal cannot be created (as on a read-only or broken disk).
+    let not_a_dir = tmp.path().join("file");
+    std::fs::write(&not_a_dir, "x").expect("write");
+    let s = sample();
+    let html = tmp.path().join("r.html");
+    let o = flywheel_with_data(&not_a_dir, &["review", s.to_str().expect("p"), "--html", html.to_str().expect("p")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("journal"), "the user is told: {}", stderr(&o));
+    assert!(std::fs::read_to_string(&html).expect("html").contains("payments-api"), "the review is still written");
+    let o = flywheel_with_data(&not_a_dir, &["actions", "list", s.to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("cannot create the journal folder"), "{}", stderr(&o));
 }

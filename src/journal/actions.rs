@@ -363,6 +363,28 @@ mod tests {
     }
 
     #[test]
+    fn a_full_disk_is_a_clear_error_and_nothing_is_half_written() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        // Cap the file at its current size plus a little: SQLite then fails exactly as on a full disk.
+        let pages: i64 = j.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).expect("pages");
+        j.conn.query_row(&format!("PRAGMA max_page_count = {}", pages + 2), [], |r| r.get::<_, i64>(0)).expect("cap");
+        let mut ok = 0;
+        let err = loop {
+            let d = Draft { details: "x".repeat(3000), ..draft(&format!("item {ok}"), "ana", None) };
+            match j.add_action(&d, 1) {
+                Ok(_) => ok += 1,
+                Err(e) => break e,
+            }
+            assert!(ok < 1000, "the cap never hit");
+        };
+        assert!(err.to_string().contains("full"), "{err}");
+        assert_eq!(j.integrity_check().expect("check"), "ok");
+        let stored = j.actions(&Filter::default()).expect("list");
+        assert_eq!(stored.len(), ok, "every acknowledged item is there and the failed one is not");
+    }
+
+    #[test]
     fn csv_quotes_and_defuses_formulas() {
         let item = ActionItem {
             id: 1,
