@@ -31,6 +31,16 @@ fn shots() -> PathBuf {
     d
 }
 
+/// The app under test: this build's, or `$FLYWHEEL_APP` (to measure a release build:
+/// `FLYWHEEL_APP=target/release/flywheel-app cargo test -p flywheel-app --test e2e -- --nocapture`).
+fn app_binary() -> String {
+    std::env::var("FLYWHEEL_APP")
+        .ok()
+        .and_then(|p| std::fs::canonicalize(repo().join(p)).ok())
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| env!("CARGO_BIN_EXE_flywheel-app").to_string())
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
@@ -71,12 +81,23 @@ impl Driver {
 
     async fn app(&self, args: &[&str]) -> R<Client> {
         let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({ "application": env!("CARGO_BIN_EXE_flywheel-app"), "args": args }));
-        let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await?;
-        Ok(c)
+        caps.insert("tauri:options".into(), json!({ "application": app_binary(), "args": args }));
+        // tauri-driver listens before the WebKitWebDriver behind it does: retry the first requests.
+        let t = Instant::now();
+        loop {
+            let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps.clone())
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await;
+            match c {
+                Ok(c) => return Ok(c),
+                Err(e) if t.elapsed() < WAIT => {
+                    eprintln!("new session not ready yet ({e}); retrying");
+                    tokio::time::sleep(Duration::from_millis(500)).await;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 }
 
