@@ -225,8 +225,8 @@ export async function wheelView(root, app, { announce, openTeam }) {
         wheel.absent.add(pick.winner);
         refresh(await backend.wheelState([...wheel.absent]));
         wheel.spinning = false;
-        spinBtn.disabled = false;
-        return spin();
+        await spin();
+        return;
       }
       refresh(st);
     } catch (e) {

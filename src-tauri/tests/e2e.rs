@@ -160,6 +160,19 @@ fn svg_texts(svg: &str) -> Vec<String> {
     svg.split("<text").skip(1).filter_map(|t| Some(t[t.find('>')? + 1..t.find("</text>")?].trim().to_string())).collect()
 }
 
+/// The team of the wheel sector under the pointer's tip, hit-tested by the browser on the rotated wheel
+/// (the modal dialog is closed for the test and reopened).
+async fn under_pointer(c: &Client) -> R<Value> {
+    js(
+        c,
+        "const p = document.querySelector('[data-testid=pointer]').getBoundingClientRect(); \
+         const dlg = document.getElementById('winner'); dlg.close(); \
+         const el = document.elementFromPoint(p.left + p.width / 2, p.bottom + 8); dlg.showModal(); \
+         return el && el.dataset.team",
+    )
+    .await
+}
+
 /// Resident memory (MiB) of the app and its WebKit helper processes.
 fn app_memory_mib() -> f64 {
     let mut kib = 0u64;
@@ -322,17 +335,13 @@ async fn wheel(d: &Driver) -> R<()> {
     shot(&c, "wheel").await?;
     c.find(Locator::Css("body")).await?.send_keys(" ").await?;
     until(&c, "the winner dialog", "return document.getElementById('winner').open").await?;
-    let winner = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
-    // What is under the pointer's tip, hit-tested by the browser on the rotated wheel.
-    let under = js(
-        &c,
-        "const p = document.querySelector('[data-testid=pointer]').getBoundingClientRect(); \
-         const dlg = document.getElementById('winner'); dlg.close(); \
-         const el = document.elementFromPoint(p.left + p.width / 2, p.bottom + 8); dlg.showModal(); \
-         return el && el.dataset.team",
-    )
-    .await?;
-    assert_eq!(under, json!(winner), "the pointer stopped on another sector than the winner");
+    let first = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
+    assert_eq!(under_pointer(&c).await?, json!(first), "the pointer stopped on another sector than the winner");
+    // Absent: the wheel spins again without that team.
+    wait_css(&c, "[data-testid=winner-absent]").await?.click().await?;
+    let again = format!("const d = document.getElementById('winner'); const n = document.getElementById('winner-name').textContent; return d.open && n !== {} && n", json!(first));
+    let winner = until(&c, "the re-spin", &again).await?.as_str().ok_or("name")?.to_string();
+    assert_eq!(under_pointer(&c).await?, json!(winner), "the pointer stopped on another sector than the winner of the re-spin");
     let live = js(&c, "return document.querySelector('[data-testid=live]').textContent").await?;
     assert!(live.as_str().unwrap_or("").contains(&winner), "not announced: {live}");
     shot(&c, "wheel-winner").await?;
