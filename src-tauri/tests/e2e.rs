@@ -173,19 +173,26 @@ async fn under_pointer(c: &Client) -> R<Value> {
     .await
 }
 
-/// Resident memory (MiB) of the app and its WebKit helper processes.
-fn app_memory_mib() -> f64 {
-    let mut kib = 0u64;
+/// Resident memory (MiB) of the app process and of its WebKit helper processes.
+fn app_memory_mib() -> (f64, f64) {
+    let (mut app, mut webkit) = (0u64, 0u64);
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else { continue };
         let cmd = String::from_utf8_lossy(&cmd);
-        if cmd.contains("flywheel-app") || cmd.contains("WebKitWebProcess") || cmd.contains("WebKitNetworkProcess") {
-            let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-            kib +=
-                status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
+        let is_app = cmd.contains("flywheel-app");
+        if !(is_app || cmd.contains("WebKitWebProcess") || cmd.contains("WebKitNetworkProcess")) {
+            continue;
+        }
+        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
+        let kib: u64 =
+            status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
+        if is_app {
+            app += kib;
+        } else {
+            webkit += kib;
         }
     }
-    kib as f64 / 1024.0
+    (app as f64 / 1024.0, webkit as f64 / 1024.0)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -205,7 +212,8 @@ async fn sample_review(d: &Driver) -> R<()> {
     c.set_window_size(1280, 800).await?;
     wait_css(&c, "[data-testid=finding]").await?;
     let ready = until(&c, "the launch time", "return document.body.dataset.readyMs").await?;
-    println!("launch → ranked overview: {ready} ms; app memory: {:.0} MiB", app_memory_mib());
+    let (app, webkit) = app_memory_mib();
+    println!("launch → ranked overview: {ready} ms; resident memory: app {app:.0} MiB + WebKit processes {webkit:.0} MiB");
 
     // The overview lists the sample's documented situations, the worst first.
     let rows =
