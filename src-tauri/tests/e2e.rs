@@ -54,6 +54,11 @@ struct Driver {
 
 impl Driver {
     fn start() -> Driver {
+        Driver::start_with(&[])
+    }
+
+    /// A driver whose apps get extra environment variables (e.g. a dark GTK theme).
+    fn start_with(env: &[(&str, &str)]) -> Driver {
         for tool in ["xvfb-run", "tauri-driver", "WebKitWebDriver"] {
             let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(Stdio::null()).status().map(|s| s.success());
             assert!(found.unwrap_or(false), "`{tool}` is not installed: run scripts/test, which installs the end-to-end tools");
@@ -66,6 +71,7 @@ impl Driver {
             .args(["-a", "-s", "-screen 0 1920x1080x24", "tauri-driver", "--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("FLYWHEEL_DATA_DIR", data.path())
             .env("NO_AT_BRIDGE", "1")
+            .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .process_group(0)
@@ -202,6 +208,24 @@ async fn the_app_end_to_end() -> R<()> {
     broken_workspace(&driver).await?;
     action_item_comes_back(&driver).await?;
     wheel(&driver).await?;
+    drop(driver);
+    dark_mode().await?;
+    Ok(())
+}
+
+/// With a dark desktop theme the app is dark (and still readable: the screenshot is saved).
+async fn dark_mode() -> R<()> {
+    let d = Driver::start_with(&[("GTK_THEME", "Adwaita:dark")]);
+    let sample = repo().join("data");
+    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
+    c.set_window_size(1280, 800).await?;
+    wait_css(&c, "[data-testid=finding]").await?;
+    let dark =
+        js(&c, "return [matchMedia('(prefers-color-scheme: dark)').matches, getComputedStyle(document.body).backgroundColor]").await?;
+    assert_eq!(dark[0], json!(true), "{dark}");
+    assert_eq!(dark[1], json!("rgb(20, 23, 28)"), "the dark background: {dark}");
+    shot(&c, "overview-dark").await?;
+    c.close().await?;
     Ok(())
 }
 
