@@ -374,8 +374,9 @@ async fn wheel(d: &Driver) -> R<()> {
     let again = format!("const d = document.getElementById('winner'); const n = document.getElementById('winner-name').textContent; return d.open && n !== {} && n", json!(first));
     let winner = until(&c, "the re-spin", &again).await?.as_str().ok_or("name")?.to_string();
     assert_eq!(under_pointer(&c).await?, json!(winner), "the pointer stopped on another sector than the winner of the re-spin");
-    let live = js(&c, "return document.querySelector('[data-testid=live]').textContent").await?;
-    assert!(live.as_str().unwrap_or("").contains(&winner), "not announced: {live}");
+    // The live region is cleared, then filled a moment later (so a repeated text is announced again).
+    let announced = format!("return document.querySelector('[data-testid=live]').textContent.includes({})", json!(winner));
+    until(&c, "the aria-live announcement of the winner", &announced).await?;
     shot(&c, "wheel-winner").await?;
     wait_css(&c, "[data-testid=winner-present]").await?.click().await?;
     let title = wait_css(&c, "[data-testid=team-title]").await?.text().await?;
