@@ -8,13 +8,7 @@ use serde_json::Value;
 
 fn flywheel(args: &[&str]) -> Output {
     // Journals of these runs stay under target/, never in the user's data folder.
-    let data = Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-data");
-    Command::new(env!("CARGO_BIN_EXE_flywheel"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("FLYWHEEL_DATA_DIR", data)
-        .output()
-        .expect("run flywheel")
+    flywheel_with_data(&Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-data"), args)
 }
 
 fn stdout(o: &Output) -> String {

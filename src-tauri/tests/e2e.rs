@@ -105,6 +105,15 @@ impl Driver {
             }
         }
     }
+
+    /// The app opened on the sample workspace at 1280×800, once its ranked overview is on screen.
+    async fn sample(&self) -> R<Client> {
+        let sample = repo().join("data");
+        let c = self.app(&[sample.to_str().ok_or("path")?]).await?;
+        c.set_window_size(1280, 800).await?;
+        wait_css(&c, "[data-testid=finding]").await?;
+        Ok(c)
+    }
 }
 
 impl Drop for Driver {
@@ -216,10 +225,7 @@ async fn the_app_end_to_end() -> R<()> {
 /// With a dark desktop theme the app is dark (and still readable: the screenshot is saved).
 async fn dark_mode() -> R<()> {
     let d = Driver::start_with(&[("GTK_THEME", "Adwaita:dark")]);
-    let sample = repo().join("data");
-    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
-    c.set_window_size(1280, 800).await?;
-    wait_css(&c, "[data-testid=finding]").await?;
+    let c = d.sample().await?;
     let dark =
         js(&c, "return [matchMedia('(prefers-color-scheme: dark)').matches, getComputedStyle(document.body).backgroundColor]").await?;
     assert_eq!(dark[0], json!(true), "{dark}");
@@ -231,10 +237,7 @@ async fn dark_mode() -> R<()> {
 
 /// Opened on the sample at launch: the ranked overview, keyboard, metric detail, sensitivity, a team.
 async fn sample_review(d: &Driver) -> R<()> {
-    let sample = repo().join("data");
-    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
-    c.set_window_size(1280, 800).await?;
-    wait_css(&c, "[data-testid=finding]").await?;
+    let c = d.sample().await?;
     let ready = until(&c, "the launch time", "return document.body.dataset.readyMs").await?;
     let (app, webkit) = app_memory_mib();
     println!("launch → ranked overview: {ready} ms; resident memory: app {app:.0} MiB + WebKit processes {webkit:.0} MiB");
@@ -357,10 +360,7 @@ async fn broken_workspace(d: &Driver) -> R<()> {
 /// Space spins; the sector under the pointer is the winner in the dialog and in the history; Present
 /// opens the team's dashboard.
 async fn wheel(d: &Driver) -> R<()> {
-    let sample = repo().join("data");
-    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
-    c.set_window_size(1280, 800).await?;
-    wait_css(&c, "[data-testid=finding]").await?;
+    let c = d.sample().await?;
     wait_css(&c, "[data-testid=nav-wheel]").await?.click().await?;
     wait_css(&c, "[data-testid=sector]").await?;
     js(&c, "const s = document.querySelector('[data-testid=spin-seconds]'); s.value = '2'; s.dispatchEvent(new Event('change')); s.blur(); return true").await?;
@@ -405,11 +405,9 @@ async fn wheel(d: &Driver) -> R<()> {
 /// An action item raised on a finding is at the top of the overview after a restart; its text (with
 /// markup in it) stays text.
 async fn action_item_comes_back(d: &Driver) -> R<()> {
-    let sample = repo().join("data");
     let title = "Lower the p99 alarm line <img src=x onerror=\"window.__pwned=1\">";
-    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
-    c.set_window_size(1280, 800).await?;
-    wait_css(&c, "[data-testid=finding]").await?.click().await?;
+    let c = d.sample().await?;
+    c.find(Locator::Css("[data-testid=finding]")).await?.click().await?;
     wait_css(&c, "[data-testid=raise-action]").await?.click().await?;
     let t = wait_css(&c, "[data-testid=action-form-title]").await?;
     t.clear().await?;
@@ -422,9 +420,7 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     c.close().await?;
 
     // Restart: the overview opens with it.
-    let c = d.app(&[sample.to_str().ok_or("path")?]).await?;
-    c.set_window_size(1280, 800).await?;
-    wait_css(&c, "[data-testid=finding]").await?;
+    let c = d.sample().await?;
     let first = wait_css(&c, "[data-testid=previous-actions] [data-testid=action-item] [data-testid=action-title]").await?.text().await?;
     assert_eq!(first, title, "the action item is the first thing of the next review");
     let injected = js(&c, "return [document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-title] img').length, window.__pwned === undefined]").await?;
