@@ -118,8 +118,7 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     let hours = |t: i64| (t - t0) as f64 / 3600.0;
     let xs: Vec<f64> = (0..ctx.review_len()).map(|j| hours(ctx.rtime(j))).collect();
     let odd_instances: Vec<&str> = episodes.iter().filter(|e| e.kind == Kind::OddOneOut).filter_map(|e| e.instance.as_deref()).collect();
-    let upper: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e + k * sd).collect();
-    let lower: Vec<f64> = f.expected.iter().zip(&f.sigma).map(|(e, sd)| e - k * sd).collect();
+    let (lower, upper) = f.band(k);
 
     let earlier: Vec<Vec<f64>> =
         (2..2 + opts.earlier_weeks as usize).map(|k| week_back(review, s, k)).filter(|v| v.iter().any(|x| x.is_finite())).collect();

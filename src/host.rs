@@ -70,6 +70,11 @@ impl Host {
         Ok(Host { journal, wheel, dashboards })
     }
 
+    /// Where the wheel's journal is.
+    pub fn journal_path(&self) -> &std::path::Path {
+        &self.journal.path
+    }
+
     /// Everyone's weight and odds with `absent` left out, the latest spins, and whether undo is possible.
     pub fn view(&self, absent: &[String]) -> Result<HostView, HostError> {
         let refs: Vec<&str> = absent.iter().map(String::as_str).collect();

@@ -263,7 +263,7 @@ fn default_workspace() -> PathBuf {
     if here.join("flywheel.toml").is_file() {
         here
     } else {
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+        flywheel::sample::bundled()
     }
 }
 
@@ -367,20 +367,15 @@ fn write_file(path: &Path, text: &str) -> Result<()> {
 }
 
 fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<u64>) -> Result<ExitCode> {
-    use flywheel::journal::{spins::Outcome, Journal};
-    use flywheel::wheel::Wheel;
+    use flywheel::host::{Decision, Host};
     use rand::SeedableRng;
     let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
-    let names: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
-    let mut journal = Journal::for_workspace(&ws.origin)?;
-    let mut wheel = journal.wheel()?.unwrap_or_else(|| Wheel::new(&names));
-    wheel.sync(&names);
-    let absent_refs: Vec<&str> = absent.iter().map(String::as_str).collect();
+    let mut host = Host::open(&ws)?;
     let pick = match seed {
-        Some(s) => wheel.suggest(&absent_refs, &mut rand::rngs::StdRng::seed_from_u64(s)),
-        None => wheel.suggest(&absent_refs, &mut rand::rng()),
+        Some(s) => host.spin(&absent, &mut rand::rngs::StdRng::seed_from_u64(s)),
+        None => host.spin(&absent, &mut rand::rng()),
     }?;
-    let now = unix_now();
+    let now = flywheel::time::now();
     println!("Odds this week ({} team{}):", pick.odds.len(), if pick.odds.len() == 1 { "" } else { "s" });
     for (team, p) in &pick.odds {
         let mark = if *team == pick.winner {
@@ -392,13 +387,8 @@ fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<
         };
         println!("  {:>5.1}%  {team}{mark}", p * 100.0);
     }
-    let outcome = if confirm {
-        wheel.confirm(&pick.winner)?;
-        Outcome::Presented
-    } else {
-        Outcome::Suggested
-    };
-    journal.record_spin(now, &pick.winner, outcome, &pick.odds, &absent, confirm.then_some(&wheel))?;
+    // Without --confirm the spin is recorded as a suggestion and no weight moves.
+    host.decide(&pick, if confirm { Decision::Present } else { Decision::Cancel }, &absent, now)?;
     println!("\n{} presents this week.", pick.winner);
     if let Some(url) = ws.team(&pick.winner).and_then(|t| t.dashboard.as_deref()) {
         println!("Dashboard: {url}");
@@ -410,7 +400,7 @@ fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<
         } else {
             "Suggested only (add --confirm when the team presents); recorded"
         },
-        journal.path.display()
+        host.journal_path().display()
     );
     Ok(ExitCode::SUCCESS)
 }
@@ -439,7 +429,7 @@ fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
         println!("The wheel of {} has not been spun yet: nothing to change.", ws.name);
         return Ok(ExitCode::SUCCESS);
     };
-    let now = unix_now();
+    let now = flywheel::time::now();
     if undo {
         wheel.undo()?;
         let last = journal.spins(1000)?.into_iter().find(|s| s.outcome == Outcome::Presented);
@@ -452,11 +442,6 @@ fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
         println!("Every team's weight is back to 1 (undo with `flywheel wheel undo`).");
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Now, in Unix seconds (0 if the clock is before 1970).
-fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
 }
 
 fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
@@ -482,7 +467,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
                 let due =
                     i.due.as_deref().map(|d| format!(" due {d}{}", if i.overdue(&today) { " (OVERDUE)" } else { "" })).unwrap_or_default();
                 let owner = if i.owner.is_empty() { "unassigned".to_string() } else { i.owner.clone() };
-                let about = [i.team.as_str(), i.metric.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" · ");
+                let about = i.about();
                 println!(
                     "#{:<4} [{}] {} — {owner}{due}{}",
                     i.id,
@@ -494,7 +479,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
         }
         ActionsCmd::Add { path, title, owner, due, details, team, metric, finding, week } => {
             let (ws, mut j) = open(path)?;
-            let now = unix_now();
+            let now = flywheel::time::now();
             let at = match week {
                 Some(w) => flywheel::time::parse_user_time(&w, &ws.tz).context("--week")?,
                 None => now,
@@ -506,12 +491,12 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
         }
         ActionsCmd::Done { id, path } => {
             let (_, mut j) = open(path)?;
-            let item = j.set_action_status(id, Status::Done, unix_now())?;
+            let item = j.set_action_status(id, Status::Done, flywheel::time::now())?;
             println!("#{} is done: {}", item.id, item.title);
         }
         ActionsCmd::Status { id, status, path } => {
             let (_, mut j) = open(path)?;
-            let item = j.set_action_status(id, parse_status(&status)?, unix_now())?;
+            let item = j.set_action_status(id, parse_status(&status)?, flywheel::time::now())?;
             println!("#{} is {}: {}", item.id, item.status.key(), item.title);
         }
         ActionsCmd::Export { path, csv } => {

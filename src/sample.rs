@@ -426,6 +426,11 @@ fn at(day: i64, hour: i64, minute: i64) -> usize {
 
 /// Generate the sample workspace into `dir` (writes `flywheel.toml`, `metrics.parquet` and
 /// `SITUATIONS.md`).
+/// The sample workspace in this source tree (`data/`), for the CLI's and the app's defaults.
+pub fn bundled() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+}
+
 pub fn generate(dir: &Path) -> Result<(), SourceError> {
     std::fs::create_dir_all(dir).map_err(|e| SourceError::file(dir, e.to_string()))?;
     let tz: Tz = TIMEZONE.parse().map_err(|_| SourceError::file(dir, "bad zone".into()))?;

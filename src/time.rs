@@ -186,6 +186,11 @@ pub fn local_date(tz: &Tz, t: i64) -> NaiveDate {
     utc(t).with_timezone(tz).date_naive()
 }
 
+/// Now, in Unix seconds (0 if the clock is before 1970).
+pub fn now() -> i64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+}
+
 pub fn utc(t: i64) -> DateTime<Utc> {
     DateTime::<Utc>::from_timestamp(t, 0).unwrap_or(DateTime::<Utc>::UNIX_EPOCH)
 }

@@ -93,7 +93,6 @@ pub fn team(r: &Review, name: &str, width: u32) -> Result<TeamView, ViewError> {
     if !known {
         return Err(ViewError::UnknownTeam(name.to_string()));
     }
-    let ranks = |id: &str| r.findings.iter().enumerate().filter(|(_, f)| f.metric == id).map(|(i, _)| i + 1).collect::<Vec<_>>();
     let mut widgets = Vec::new();
     for m in r.workspace.metrics.iter().filter(|m| m.team == name) {
         let (chart, error) = if let Some(s) = r.series_of(&m.id) {
@@ -110,10 +109,15 @@ pub fn team(r: &Review, name: &str, width: u32) -> Result<TeamView, ViewError> {
             investigation: m.investigation,
             chart,
             error,
-            findings: ranks(&m.id),
+            findings: ranks(r, &m.id),
         });
     }
     Ok(TeamView { team: name.to_string(), dashboard: r.workspace.team(name).and_then(|t| t.dashboard.clone()), widgets })
+}
+
+/// Ranks (1-based, as in the overview) of a metric's findings.
+fn ranks(r: &Review, metric: &str) -> Vec<usize> {
+    r.findings.iter().enumerate().filter(|(_, f)| f.metric == metric).map(|(i, _)| i + 1).collect()
 }
 
 /// A metric's detail: a large chart and, per review point, what the hover read-out shows.
@@ -146,9 +150,9 @@ pub struct Detail {
 pub fn detail(r: &Review, metric: &str, opts: ChartOptions) -> Result<Detail, ViewError> {
     let s: &SeriesFit = r.series_of(metric).ok_or_else(|| ViewError::UnknownMetric(metric.to_string()))?;
     let chart = chart::render(r, s, opts)?;
-    let k = r.params.anomaly_z();
     let fin = |v: f64| v.is_finite().then_some(v);
     let f = &s.fit;
+    let (lower, upper) = f.band(r.params.anomaly_z());
     let m = &s.metric;
     Ok(Detail {
         metric: m.id.clone(),
@@ -163,12 +167,12 @@ pub fn detail(r: &Review, metric: &str, opts: ChartOptions) -> Result<Detail, Vi
         step: r.ctx.grid.step,
         values: s.values[r.ctx.review.clone()].iter().map(|v| fin(*v)).collect(),
         expected: f.expected.iter().map(|v| fin(*v)).collect(),
-        lower: f.expected.iter().zip(&f.sigma).map(|(e, sd)| fin(e - k * sd)).collect(),
-        upper: f.expected.iter().zip(&f.sigma).map(|(e, sd)| fin(e + k * sd)).collect(),
+        lower: lower.into_iter().map(fin).collect(),
+        upper: upper.into_iter().map(fin).collect(),
         last_week: f.last_week.iter().map(|v| fin(*v)).collect(),
         history_weeks: r.ctx.history_weeks,
         baseline: f.reason.clone(),
-        findings: r.findings.iter().enumerate().filter(|(_, x)| x.metric == m.id).map(|(i, _)| i + 1).collect(),
+        findings: ranks(r, &m.id),
     })
 }
 

@@ -18,7 +18,7 @@ use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::error::{journal_error, Error, Result};
+use crate::error::{Error, Result};
 use crate::state::{lock, with_review, AppState, ChannelProgress, Step};
 
 #[derive(Serialize)]
@@ -43,8 +43,8 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
 /// The sample workspace: next to the executable's sources in a checkout, or `$FLYWHEEL_SAMPLE`.
 #[tauri::command]
 pub fn sample_path() -> String {
-    let p = std::env::var("FLYWHEEL_SAMPLE").unwrap_or_else(|_| concat!(env!("CARGO_MANIFEST_DIR"), "/../data").to_string());
-    std::fs::canonicalize(&p).map(|c| c.display().to_string()).unwrap_or(p)
+    let p = std::env::var_os("FLYWHEEL_SAMPLE").map(PathBuf::from).unwrap_or_else(flywheel::sample::bundled);
+    std::fs::canonicalize(&p).unwrap_or(p).display().to_string()
 }
 
 #[tauri::command]
@@ -134,7 +134,7 @@ pub fn wheel_spin(state: State<'_, AppState>, absent: Vec<String>) -> Result<Pic
 pub fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<HostView> {
     let (pick, absent) = lock(&state.pending).take().ok_or_else(|| Error::new("no_spin", "spin the wheel first"))?;
     state.with_host(|h| {
-        h.decide(&pick, decision, &absent, crate::unix_now())?;
+        h.decide(&pick, decision, &absent, flywheel::time::now())?;
         Ok(h.view(&absent)?)
     })
 }
@@ -142,16 +142,16 @@ pub fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<Ho
 /// The open workspace's action items still to do (overdue first), from its journal.
 #[tauri::command]
 pub fn action_items(state: State<'_, AppState>) -> Result<Vec<ActionItem>> {
-    state.journal()?.actions(&Filter { live: true, ..Filter::default() }).map_err(journal_error)
+    Ok(state.journal()?.actions(&Filter { live: true, ..Filter::default() })?)
 }
 
 /// Add an action item (from a finding: prefilled by the UI) to the open workspace's journal.
 #[tauri::command]
 pub fn add_action(state: State<'_, AppState>, draft: Draft) -> Result<ActionItem> {
-    state.journal()?.add_action(&draft, crate::unix_now()).map_err(journal_error)
+    Ok(state.journal()?.add_action(&draft, flywheel::time::now())?)
 }
 
 #[tauri::command]
 pub fn set_action_status(state: State<'_, AppState>, id: i64, status: Status) -> Result<ActionItem> {
-    state.journal()?.set_action_status(id, status, crate::unix_now()).map_err(journal_error)
+    Ok(state.journal()?.set_action_status(id, status, flywheel::time::now())?)
 }

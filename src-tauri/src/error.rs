@@ -71,13 +71,15 @@ impl From<HostError> for Error {
 }
 
 /// A journal error: `invalid` for what the user typed (nothing was written), `journal` otherwise.
-pub fn journal_error(e: JournalError) -> Error {
-    let code = match e {
-        JournalError::Invalid(_) => "invalid",
-        JournalError::TooNew { .. } => "journal_too_new",
-        _ => "journal",
-    };
-    Error::new(code, e.to_string())
+impl From<JournalError> for Error {
+    fn from(e: JournalError) -> Error {
+        let code = match e {
+            JournalError::Invalid(_) => "invalid",
+            JournalError::TooNew { .. } => "journal_too_new",
+            _ => "journal",
+        };
+        Error::new(code, e.to_string())
+    }
 }
 
 impl From<tauri::Error> for Error {

@@ -13,11 +13,6 @@ mod state;
 
 use std::path::PathBuf;
 
-/// Now, in Unix seconds (0 if the clock is before 1970).
-pub fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
-}
-
 fn main() {
     let open_at_start = std::env::args_os().nth(1).map(PathBuf::from);
     let app = tauri::Builder::default()

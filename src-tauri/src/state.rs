@@ -52,7 +52,7 @@ impl AppState {
         let overview = view::overview(&review);
         if let Some(file) = flywheel::recent::default_file() {
             // The recent list is a convenience: failing to save it must not fail the open.
-            let _ = flywheel::recent::add(&file, &review.workspace.origin, &review.workspace.name, crate::unix_now());
+            let _ = flywheel::recent::add(&file, &review.workspace.origin, &review.workspace.name, flywheel::time::now());
         }
         *lock(&self.host) = None;
         *lock(&self.pending) = None;
@@ -63,7 +63,7 @@ impl AppState {
     /// The open workspace's journal (opened per call: cheap, and the CLI may write it meanwhile).
     pub fn journal(&self) -> Result<Journal> {
         let origin = with_review(self, |r| Ok(r.workspace.origin.clone()))?;
-        Journal::for_workspace(&origin).map_err(crate::error::journal_error)
+        Ok(Journal::for_workspace(&origin)?)
     }
 
     /// The wheel of the open workspace (opened from its journal on first use).

@@ -73,6 +73,11 @@ pub struct Fit {
 }
 
 impl Fit {
+    /// The seasonal band at `k` sigmas: (lower, upper) per review point, NaN where there is no baseline.
+    pub fn band(&self, k: f64) -> (Vec<f64>, Vec<f64>) {
+        self.expected.iter().zip(&self.sigma).map(|(e, sd)| (e - k * sd, e + k * sd)).unzip()
+    }
+
     pub fn review_week(&self) -> Option<&WeekStat> {
         self.weeks.last().filter(|w| w.week == 0)
     }

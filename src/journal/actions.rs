@@ -5,7 +5,7 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::{Journal, JournalError};
+use super::{corrupt_error, sqlite_error, Journal, JournalError};
 
 pub const MIGRATION_2: &str = "
 CREATE TABLE action_items (
@@ -84,6 +84,11 @@ impl ActionItem {
     pub fn overdue(&self, today: &str) -> bool {
         self.status.is_live() && self.due.as_deref().is_some_and(|d| d < today)
     }
+
+    /// What it is about: `team · metric` (either may be missing; empty when both are).
+    pub fn about(&self) -> String {
+        [self.team.as_str(), self.metric.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(" · ")
+    }
 }
 
 /// A new action item (or the fields of an edit).
@@ -140,7 +145,7 @@ impl Journal {
     pub fn add_action(&mut self, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
         check(d).map_err(JournalError::Invalid)?;
         let status = d.status.unwrap_or(Status::Open);
-        let tx = self.conn.transaction().map_err(|e| sqlite(&self.path, e))?;
+        let tx = self.conn.transaction().map_err(|e| sqlite_error(&self.path, e))?;
         tx.execute(
             "INSERT INTO action_items (title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
@@ -159,9 +164,9 @@ impl Journal {
                 now
             ],
         )
-        .map_err(|e| sqlite(&self.path, e))?;
+        .map_err(|e| sqlite_error(&self.path, e))?;
         let id = tx.last_insert_rowid();
-        tx.commit().map_err(|e| sqlite(&self.path, e))?;
+        tx.commit().map_err(|e| sqlite_error(&self.path, e))?;
         self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("action item {id} vanished after it was written")))
     }
 
@@ -176,7 +181,7 @@ impl Journal {
                 "UPDATE action_items SET title = ?2, details = ?3, owner = ?4, due = ?5, status = ?6, updated_at = ?7 WHERE id = ?1",
                 params![id, d.title.trim(), d.details, d.owner.trim(), d.due, status.key(), now],
             )
-            .map_err(|e| sqlite(&self.path, e))?;
+            .map_err(|e| sqlite_error(&self.path, e))?;
         if n == 0 {
             return Err(JournalError::Invalid(format!("there is no action item {id}")));
         }
@@ -188,7 +193,7 @@ impl Journal {
         let n = self
             .conn
             .execute("UPDATE action_items SET status = ?2, updated_at = ?3 WHERE id = ?1", params![id, status.key(), now])
-            .map_err(|e| sqlite(&self.path, e))?;
+            .map_err(|e| sqlite_error(&self.path, e))?;
         if n == 0 {
             return Err(JournalError::Invalid(format!("there is no action item {id}")));
         }
@@ -199,19 +204,20 @@ impl Journal {
         self.conn
             .query_row(&format!("SELECT {COLUMNS} FROM action_items WHERE id = ?1"), params![id], row)
             .optional()
-            .map_err(|e| sqlite(&self.path, e))?
+            .map_err(|e| sqlite_error(&self.path, e))?
             .transpose()
-            .map_err(|m| corrupt(&self.path, m))
+            .map_err(|m| corrupt_error(&self.path, m))
     }
 
     /// Action items matching `f`: live ones first, then overdue first, then by due date (none last), then
     /// oldest first.
     pub fn actions(&self, f: &Filter) -> Result<Vec<ActionItem>, JournalError> {
-        let mut st = self.conn.prepare(&format!("SELECT {COLUMNS} FROM action_items ORDER BY id")).map_err(|e| sqlite(&self.path, e))?;
-        let rows = st.query_map([], row).map_err(|e| sqlite(&self.path, e))?;
+        let mut st =
+            self.conn.prepare(&format!("SELECT {COLUMNS} FROM action_items ORDER BY id")).map_err(|e| sqlite_error(&self.path, e))?;
+        let rows = st.query_map([], row).map_err(|e| sqlite_error(&self.path, e))?;
         let mut out = Vec::new();
         for r in rows {
-            let item = r.map_err(|e| sqlite(&self.path, e))?.map_err(|m| corrupt(&self.path, m))?;
+            let item = r.map_err(|e| sqlite_error(&self.path, e))?.map_err(|m| corrupt_error(&self.path, m))?;
             let keep = f.status.is_none_or(|s| item.status == s)
                 && (!f.live || item.status.is_live())
                 && f.owner.as_deref().is_none_or(|o| item.owner.eq_ignore_ascii_case(o))
@@ -244,30 +250,23 @@ type RowResult = Result<ActionItem, String>;
 
 fn row(r: &Row<'_>) -> rusqlite::Result<RowResult> {
     let status: String = r.get(5)?;
+    let Some(status) = Status::parse(&status) else { return Ok(Err(format!("unknown status `{status}`"))) };
     let (a, b): (Option<i64>, Option<i64>) = (r.get(10)?, r.get(11)?);
-    Ok(Status::parse(&status).ok_or_else(|| format!("unknown status `{status}`")).map(|status| ActionItem {
-        id: r.get(0).unwrap_or_default(),
-        title: r.get(1).unwrap_or_default(),
-        details: r.get(2).unwrap_or_default(),
-        owner: r.get(3).unwrap_or_default(),
-        due: r.get(4).unwrap_or_default(),
+    Ok(Ok(ActionItem {
+        id: r.get(0)?,
+        title: r.get(1)?,
+        details: r.get(2)?,
+        owner: r.get(3)?,
+        due: r.get(4)?,
         status,
-        week: r.get(6).unwrap_or_default(),
-        team: r.get(7).unwrap_or_default(),
-        metric: r.get(8).unwrap_or_default(),
-        finding: r.get(9).unwrap_or_default(),
+        week: r.get(6)?,
+        team: r.get(7)?,
+        metric: r.get(8)?,
+        finding: r.get(9)?,
         range: a.zip(b),
-        created_at: r.get(12).unwrap_or_default(),
-        updated_at: r.get(13).unwrap_or_default(),
+        created_at: r.get(12)?,
+        updated_at: r.get(13)?,
     }))
-}
-
-fn sqlite(path: &std::path::Path, e: rusqlite::Error) -> JournalError {
-    JournalError::Sqlite { path: path.display().to_string(), message: e.to_string() }
-}
-
-fn corrupt(path: &std::path::Path, m: String) -> JournalError {
-    JournalError::Corrupt { path: path.display().to_string(), message: m }
 }
 
 /// Action items as CSV (RFC 4180: quoted where needed; a leading `=`, `+`, `-` or `@` is prefixed with

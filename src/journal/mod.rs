@@ -84,8 +84,19 @@ impl Journal {
     }
 
     pub(crate) fn sqlite_err(&self, e: rusqlite::Error) -> JournalError {
-        JournalError::Sqlite { path: self.path.display().to_string(), message: e.to_string() }
+        sqlite_error(&self.path, e)
     }
+}
+
+/// A SQLite failure on the journal at `path` (a free function for use while a transaction borrows the
+/// connection).
+pub(crate) fn sqlite_error(path: &Path, e: rusqlite::Error) -> JournalError {
+    JournalError::Sqlite { path: path.display().to_string(), message: e.to_string() }
+}
+
+/// Stored data of the journal at `path` that cannot be read back.
+pub(crate) fn corrupt_error(path: &Path, message: impl ToString) -> JournalError {
+    JournalError::Corrupt { path: path.display().to_string(), message: message.to_string() }
 }
 
 /// Flywheel's folder in the user's data folder (`~/.local/share/flywheel` on Linux), or

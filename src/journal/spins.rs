@@ -4,7 +4,7 @@
 use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::{Journal, JournalError};
+use super::{corrupt_error, sqlite_error, Journal, JournalError};
 use crate::wheel::Wheel;
 
 pub const MIGRATION_1: &str = "
@@ -77,12 +77,7 @@ impl Journal {
             .query_row("SELECT state FROM wheel_state WHERE id = 1", [], |r| r.get(0))
             .optional()
             .map_err(|e| self.sqlite_err(e))?;
-        state
-            .map(|s| {
-                serde_json::from_str(&s)
-                    .map_err(|e| JournalError::Corrupt { path: self.path.display().to_string(), message: e.to_string() })
-            })
-            .transpose()
+        state.map(|s| serde_json::from_str(&s).map_err(|e| corrupt_error(&self.path, e))).transpose()
     }
 
     /// Record a spin and, when given, the wheel state after it — both or neither.
@@ -95,8 +90,8 @@ impl Journal {
         absent: &[String],
         wheel: Option<&Wheel>,
     ) -> Result<i64, JournalError> {
-        let path = self.path.display().to_string();
-        let err = |e: rusqlite::Error| JournalError::Sqlite { path: path.clone(), message: e.to_string() };
+        let path = self.path.clone();
+        let err = |e: rusqlite::Error| sqlite_error(&path, e);
         let tx = self.conn.transaction().map_err(err)?;
         tx.execute(
             "INSERT INTO spins (at, winner, outcome, odds, absent) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -134,7 +129,7 @@ impl Journal {
                 ))
             })
             .map_err(|e| self.sqlite_err(e))?;
-        let corrupt = |m: String| JournalError::Corrupt { path: self.path.display().to_string(), message: m };
+        let corrupt = |m: String| corrupt_error(&self.path, m);
         let mut out = Vec::new();
         for row in rows {
             let (id, at, winner, outcome, odds, absent) = row.map_err(|e| self.sqlite_err(e))?;

@@ -197,7 +197,7 @@ pub fn markdown_with(r: &Review, notes: &Notes) -> String {
         let _ = writeln!(out, "## Previous action items\n\n| # | Status | Title | Owner | Due | About |\n|---|---|---|---|---|---|");
         for a in &notes.actions {
             let due = a.due.clone().unwrap_or_default() + if a.overdue(&notes.today) { " **overdue**" } else { "" };
-            let about = [a.team.as_str(), a.metric.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" · ");
+            let about = a.about();
             let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |", a.id, a.status.key(), md(&a.title), md(&a.owner), due, md(&about));
         }
         out.push('\n');
@@ -298,7 +298,7 @@ pub fn html_with(r: &Review, notes: &Notes) -> String {
         let _ = writeln!(out, "<section><h2>Previous action items</h2><table><thead><tr><th>#</th><th>Status</th><th>Title</th><th>Owner</th><th>Due</th><th>About</th></tr></thead><tbody>");
         for a in &notes.actions {
             let overdue = if a.overdue(&notes.today) { " <b class=\"sev hi\">overdue</b>" } else { "" };
-            let about = [a.team.as_str(), a.metric.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(" · ");
+            let about = a.about();
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}{overdue}</td><td>{}</td></tr>",
