@@ -19,6 +19,8 @@ const COMMANDS: &[&str] = &[
     "action_items",
     "add_action",
     "set_action_status",
+    "edit_action",
+    "add_annotation",
 ];
 
 fn main() {

@@ -81,6 +81,17 @@ pub struct Note {
     pub label: String,
 }
 
+impl From<&crate::journal::annotations::Annotation> for Note {
+    fn from(a: &crate::journal::annotations::Annotation) -> Note {
+        Note { start: a.start, end: a.end, label: a.note.clone() }
+    }
+}
+
+/// The notes of `metric` among `annotations`, ready to draw.
+pub fn notes_of(annotations: &[crate::journal::annotations::Annotation], metric: &str) -> Vec<Note> {
+    annotations.iter().filter(|a| a.metric == metric).map(Note::from).collect()
+}
+
 /// Render the chart of one metric of a review, with its findings' episodes shaded.
 pub fn render(review: &Review, s: &SeriesFit, opts: ChartOptions) -> Result<Chart, ChartError> {
     render_with(review, s, opts, &[])
@@ -384,5 +395,28 @@ mod tests {
         let n = f64::NAN;
         assert_eq!(segments(&[1.0, 2.0, n, n, 3.0, n, 4.0, 5.0]), vec![0..2, 4..5, 6..8]);
         assert!(segments(&[n, n]).is_empty());
+    }
+
+    #[test]
+    fn a_metric_gets_only_its_own_notes() {
+        use crate::journal::annotations::Annotation;
+        let a = |metric: &str, start: i64, note: &str| Annotation {
+            id: 0,
+            metric: metric.into(),
+            start,
+            end: start + 600,
+            note: note.into(),
+            finding: String::new(),
+            author: String::new(),
+            created_at: 0,
+        };
+        let all = [a("api.p99", 100, "deploy"), a("db.cpu", 200, "vacuum"), a("api.p99", 900, "rollback")];
+        let cases: &[(&str, &[(i64, &str)])] =
+            &[("api.p99", &[(100, "deploy"), (900, "rollback")]), ("db.cpu", &[(200, "vacuum")]), ("none", &[])];
+        for (metric, want) in cases {
+            let got: Vec<(i64, String)> = notes_of(&all, metric).into_iter().map(|n| (n.start, n.label)).collect();
+            let want: Vec<(i64, String)> = want.iter().map(|(t, l)| (*t, l.to_string())).collect();
+            assert_eq!(got, want, "{metric}");
+        }
     }
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::chart::{self, Chart, ChartError, ChartOptions};
+use crate::journal::annotations::Annotation;
 use crate::report::{self, json};
 use crate::review::{Review, SeriesFit};
 
@@ -88,7 +89,8 @@ pub struct TeamView {
 }
 
 /// Every metric of `team` as a widget, in workspace order (flagged or not).
-pub fn team(r: &Review, name: &str, width: u32) -> Result<TeamView, ViewError> {
+/// `annotations` (from the journal) are drawn on their metrics' charts.
+pub fn team(r: &Review, name: &str, width: u32, annotations: &[Annotation]) -> Result<TeamView, ViewError> {
     let known = r.workspace.teams.iter().any(|t| t.name == name) || r.workspace.metrics.iter().any(|m| m.team == name);
     if !known {
         return Err(ViewError::UnknownTeam(name.to_string()));
@@ -96,7 +98,8 @@ pub fn team(r: &Review, name: &str, width: u32) -> Result<TeamView, ViewError> {
     let mut widgets = Vec::new();
     for m in r.workspace.metrics.iter().filter(|m| m.team == name) {
         let (chart, error) = if let Some(s) = r.series_of(&m.id) {
-            (Some(chart::render(r, s, ChartOptions { width, height: 240, last_week: true, earlier_weeks: 0 })?), None)
+            let opts = ChartOptions { width, height: 240, last_week: true, earlier_weeks: 0 };
+            (Some(chart::render_with(r, s, opts, &chart::notes_of(annotations, &m.id))?), None)
         } else {
             (None, r.errors.iter().find(|(e, _)| e.id == m.id).map(|(_, e)| e.to_string()))
         };
@@ -144,12 +147,14 @@ pub struct Detail {
     pub history_weeks: usize,
     pub baseline: String,
     pub findings: Vec<usize>,
+    /// Reviewers' notes on this metric in the review range (drawn on the chart).
+    pub annotations: Vec<Annotation>,
 }
 
-/// The detail of one metric, with `opts` choosing the overlays.
-pub fn detail(r: &Review, metric: &str, opts: ChartOptions) -> Result<Detail, ViewError> {
+/// The detail of one metric, with `opts` choosing the overlays and `annotations` drawn on the chart.
+pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annotation]) -> Result<Detail, ViewError> {
     let s: &SeriesFit = r.series_of(metric).ok_or_else(|| ViewError::UnknownMetric(metric.to_string()))?;
-    let chart = chart::render(r, s, opts)?;
+    let chart = chart::render_with(r, s, opts, &chart::notes_of(annotations, metric))?;
     let fin = |v: f64| v.is_finite().then_some(v);
     let f = &s.fit;
     let (lower, upper) = f.band(r.params.anomaly_z());
@@ -173,6 +178,7 @@ pub fn detail(r: &Review, metric: &str, opts: ChartOptions) -> Result<Detail, Vi
         history_weeks: r.ctx.history_weeks,
         baseline: f.reason.clone(),
         findings: ranks(r, &m.id),
+        annotations: annotations.iter().filter(|a| a.metric == m.id).cloned().collect(),
     })
 }
 

@@ -143,7 +143,10 @@ function setOverview(ov, fresh) {
   $('sens').value = String(r.sensitivity);
   $('sens-value').textContent = `${r.sensitivity}×`;
   $('sens-note').textContent = fresh || before === null ? '' : `${r.counts.findings} findings (was ${before})`;
-  if (fresh) app.filters = { team: '', kind: '', severity: 0, text: '' };
+  if (fresh) {
+    app.filters = { team: '', kind: '', severity: 0, text: '' };
+    Object.assign(actionFilter, { status: 'live', owner: '', team: '', overdue: false });
+  }
   app.selected = 0;
 }
 
@@ -316,20 +319,58 @@ function today() {
   return new Date().toISOString().slice(0, 10);
 }
 
+// Which action items the overview lists: by default the ones still to do (open, in progress).
+const actionFilter = { status: 'live', owner: '', team: '', overdue: false };
+const FILTER_STATUSES = [['live', 'still to do'], ...STATUSES, ['all', 'any status']];
+
+function filterArg() {
+  const f = actionFilter;
+  return {
+    live: f.status === 'live',
+    status: STATUSES.some(([v]) => v === f.status) ? f.status : null,
+    owner: f.owner.trim() || null,
+    team: f.team || null,
+    overdue_on: f.overdue ? today() : null,
+  };
+}
+
+function filterIsDefault() {
+  return actionFilter.status === 'live' && !actionFilter.owner.trim() && !actionFilter.team && !actionFilter.overdue;
+}
+
+function actionFilterBar() {
+  const refresh = (key, value) => {
+    actionFilter[key] = value;
+    showPreviousActions();
+  };
+  const status = h('select', { 'aria-label': 'Status filter', 'data-testid': 'action-filter-status' }, FILTER_STATUSES.map(([v, t]) => h('option', { value: v, selected: v === actionFilter.status }, t)));
+  status.addEventListener('change', () => refresh('status', status.value));
+  const owner = h('input', { type: 'search', placeholder: 'owner', value: actionFilter.owner, 'aria-label': 'Owner filter', 'data-testid': 'action-filter-owner' });
+  owner.addEventListener('change', () => refresh('owner', owner.value));
+  const teams = app.overview.review.workspace.teams.map((t) => t.name);
+  const team = h('select', { 'aria-label': 'Team filter', 'data-testid': 'action-filter-team' }, [h('option', { value: '' }, 'every team'), ...teams.map((t) => h('option', { value: t, selected: t === actionFilter.team }, t))]);
+  team.addEventListener('change', () => refresh('team', team.value));
+  const overdue = h('input', { type: 'checkbox', checked: actionFilter.overdue, 'data-testid': 'action-filter-overdue' });
+  overdue.addEventListener('change', () => refresh('overdue', overdue.checked));
+  return h('div', { class: 'filters action-filters' }, status, owner, team, h('label', { class: 'toggle' }, overdue, ' overdue only'));
+}
+
 // The action items still to do, overdue first, each with the chart it was raised on.
 async function showPreviousActions() {
   const box = $('previous-actions');
   if (!box) return;
   let items;
   try {
-    items = await backend.actionItems();
+    items = await backend.actionItems(filterArg());
   } catch (e) {
     box.hidden = false;
     clear(box).append(h('p', { class: 'muted' }, 'Action items are unavailable: ' + e.message));
     return;
   }
-  box.hidden = !items.length;
-  clear(box).append(h('h2', {}, `Previous action items (${items.length})`));
+  box.hidden = !items.length && filterIsDefault();
+  const heading = actionFilter.status === 'live' ? 'Previous action items' : 'Action items';
+  clear(box).append(h('div', { class: 'actions-head' }, h('h2', {}, `${heading} (`, h('span', { 'data-testid': 'action-count' }, String(items.length)), ')'), actionFilterBar()));
+  if (!items.length) box.append(h('p', { class: 'muted' }, 'No action item matches these filters.'));
   const grid = h('div', { class: 'action-grid' });
   box.append(grid);
   for (const a of items) grid.append(actionCard(a, true));
@@ -341,6 +382,7 @@ function actionCard(a, withChart) {
   status.addEventListener('change', async () => {
     try {
       await backend.setActionStatus(a.id, status.value);
+      a.status = status.value;
       announce(`${a.title}: ${status.value.replace('_', ' ')}`);
     } catch (e) {
       announce(e.message);
@@ -348,13 +390,24 @@ function actionCard(a, withChart) {
     }
   });
   const about = [a.team, a.metric].filter(Boolean).join(' · ');
+  const edit = h('button', { type: 'button', class: 'link', 'data-testid': 'action-edit', 'aria-label': 'Edit ' + a.title }, 'Edit');
   const card = h(
     'article',
     { class: 'card action' + (overdue ? ' overdue' : ''), 'data-testid': 'action-item', dataset: { id: a.id } },
     h('header', {}, h('strong', { 'data-testid': 'action-title' }, a.title), status),
-    h('p', { class: 'muted' }, `${a.owner || 'unassigned'}${a.due ? ' · due ' + a.due : ''}`, overdue ? h('b', { class: 'overdue-tag' }, ' overdue') : null, about ? ' · ' + about : '', ` · raised in the week of ${a.week}`),
+    h('p', { class: 'muted' }, h('span', { 'data-testid': 'action-owner' }, a.owner || 'unassigned'), a.due ? ' · due ' + a.due : '', overdue ? h('b', { class: 'overdue-tag' }, ' overdue') : null, about ? ' · ' + about : '', ` · raised in the week of ${a.week} · `, edit),
     a.details ? h('p', {}, a.details) : null,
   );
+  edit.addEventListener('click', () => {
+    const form = actionForm(
+      { ...a, range: a.range || null },
+      (saved) => form.replaceWith(actionCard(saved, withChart)),
+      a.id,
+      () => form.replaceWith(card),
+    );
+    card.replaceWith(form);
+    form.querySelector('input').focus();
+  });
   if (withChart && a.metric && app.overview.review.metrics.some((m) => m.id === a.metric && m.status === 'ok')) {
     const slot = h('div', { class: 'action-chart' });
     card.append(slot);
@@ -366,37 +419,43 @@ function actionCard(a, withChart) {
   return card;
 }
 
-// The form that raises an action item, prefilled from a finding.
-function actionForm(f, onSaved) {
-  const r = app.overview.review;
-  const title = h('input', { type: 'text', value: `${f.kind_label}: ${f.service} ${f.metric_name}`, 'aria-label': 'Title', 'data-testid': 'action-form-title' });
-  const owner = h('input', { type: 'text', placeholder: 'owner', 'aria-label': 'Owner', 'data-testid': 'action-form-owner' });
-  const due = h('input', { type: 'date', 'aria-label': 'Due date', 'data-testid': 'action-form-due' });
-  const details = h('textarea', { rows: 2, placeholder: 'details', 'aria-label': 'Details' }, f.sentence);
+function reviewWeek() {
+  return app.overview.review.range.start.slice(0, 10);
+}
+
+// A new action item's starting point, from a finding: one click, everything prefilled.
+function findingDraft(f) {
+  return { title: `${f.kind_label}: ${f.service} ${f.metric_name}`, owner: '', due: null, details: f.sentence, week: reviewWeek(), team: f.team, metric: f.metric, finding: f.id, range: [f.start_unix, f.end_unix] };
+}
+
+// The form that raises an action item from `base` (a finding's or a chart range's draft), or edits item
+// `id`. `onCancel` (optional) puts back what the form replaced.
+function actionForm(base, onSaved, id = null, onCancel = null) {
+  const title = h('input', { type: 'text', value: base.title, 'aria-label': 'Title', 'data-testid': 'action-form-title' });
+  const owner = h('input', { type: 'text', placeholder: 'owner', value: base.owner || '', 'aria-label': 'Owner', 'data-testid': 'action-form-owner' });
+  const due = h('input', { type: 'date', value: base.due || '', 'aria-label': 'Due date', 'data-testid': 'action-form-due' });
+  const details = h('textarea', { rows: 2, placeholder: 'details', 'aria-label': 'Details' }, base.details || '');
   const msg = h('p', { class: 'muted', role: 'status' });
+  const cancel = onCancel ? h('button', { type: 'button', onclick: onCancel }, 'Cancel') : null;
   const form = h(
     'form',
     { class: 'action-form', 'data-testid': 'action-form' },
     title,
     h('div', { class: 'row' }, owner, due),
     details,
-    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'action-form-save' }, 'Save action item'), msg),
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'action-form-save' }, id ? 'Save changes' : 'Save action item'), cancel, msg),
   );
+  form.addEventListener('keydown', (ev) => {
+    if (ev.key === 'Escape' && onCancel) {
+      ev.stopPropagation();
+      onCancel();
+    }
+  });
   form.addEventListener('submit', async (ev) => {
     ev.preventDefault();
-    const draft = {
-      title: title.value,
-      owner: owner.value,
-      due: due.value || null,
-      details: details.value,
-      week: r.range.start.slice(0, 10),
-      team: f.team,
-      metric: f.metric,
-      finding: f.id,
-      range: [f.start_unix, f.end_unix],
-    };
+    const draft = { ...base, title: title.value, owner: owner.value, due: due.value || null, details: details.value };
     try {
-      const saved = await backend.addAction(draft);
+      const saved = id ? await backend.editAction(id, draft) : await backend.addAction(draft);
       announce(`Action item saved: ${saved.title}`);
       onSaved(saved);
     } catch (e) {
@@ -527,9 +586,21 @@ async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 })
   const stage = box.firstChild;
   stage.addEventListener('mousemove', (ev) => hover(ev, stage, d, cross, dot, readout));
   stage.addEventListener('mouseleave', () => [cross, dot, readout].forEach((x) => (x.hidden = true)));
+  const pickSlot = h('div', { class: 'range-pick', 'data-testid': 'range-pick' });
+  dragToSelect(stage, d, (t0, t1) => showRangePick(pickSlot, d, t0, t1, () => again({})));
 
   const findings = app.overview.review.findings.filter((f) => f.metric === metric);
-  side.append(h('p', { class: 'muted' }, 'Baseline: ', d.baseline));
+  side.append(h('p', { class: 'muted' }, 'Baseline: ', d.baseline, h('br'), 'Drag across the chart to annotate a range or raise an action item on it.'), pickSlot);
+  if (d.annotations.length) {
+    side.append(
+      h(
+        'section',
+        { class: 'notes', 'data-testid': 'annotations' },
+        h('h2', {}, 'Notes'),
+        h('ul', {}, d.annotations.map((a) => h('li', { 'data-testid': 'annotation' }, h('span', { class: 'muted' }, `${timeLabel(a.start)} – ${timeLabel(a.end)} `), h('span', { 'data-testid': 'annotation-note' }, a.note)))),
+      ),
+    );
+  }
   for (const f of findings) {
     side.append(
       h(
@@ -544,7 +615,7 @@ async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 })
           onclick: (ev) => {
             const card = ev.target.closest('article');
             ev.target.remove();
-            const form = actionForm(f, (saved) => form.replaceWith(actionCard(saved, false)));
+            const form = actionForm(findingDraft(f), (saved) => form.replaceWith(actionCard(saved, false)));
             card.append(form);
             form.querySelector('input').focus();
           },
@@ -554,6 +625,88 @@ async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 })
     );
   }
   if (!findings.length) side.append(h('p', { class: 'muted' }, 'No findings on this metric this week.'));
+}
+
+// Time (Unix seconds, snapped to the review grid) under a client x on the chart, or null off the plot.
+function chartTime(clientX, stage, d) {
+  const g = d.chart.geometry;
+  const rect = stage.querySelector('img').getBoundingClientRect();
+  const x = (clientX - rect.left) * (g.width / rect.width);
+  if (x < g.left || x > g.right) return null;
+  const t = g.t_start + ((x - g.left) / (g.right - g.left)) * (g.t_end - g.t_start);
+  return d.start + Math.round((t - d.start) / d.step) * d.step;
+}
+
+// Press, drag across the chart and let go: `onPick(t0, t1)` gets the range (at least one step).
+function dragToSelect(stage, d, onPick) {
+  const band = h('div', { class: 'selection', hidden: true, 'data-testid': 'selection' });
+  stage.append(band);
+  let from = null;
+  const xOf = (clientX) => clientX - stage.getBoundingClientRect().left;
+  stage.addEventListener('mousedown', (ev) => {
+    if (ev.button !== 0 || chartTime(ev.clientX, stage, d) === null) return;
+    ev.preventDefault();
+    from = ev.clientX;
+    band.hidden = true;
+  });
+  window.addEventListener('mousemove', (ev) => {
+    if (from === null) return;
+    const a = Math.min(from, ev.clientX);
+    const b = Math.max(from, ev.clientX);
+    band.hidden = b - a < 3;
+    band.style.left = xOf(a) + 'px';
+    band.style.width = b - a + 'px';
+  });
+  window.addEventListener('mouseup', (ev) => {
+    if (from === null) return;
+    const start = from;
+    from = null;
+    if (Math.abs(ev.clientX - start) < 4) return (band.hidden = true);
+    const g = d.chart.geometry;
+    const rect = stage.querySelector('img').getBoundingClientRect();
+    const clamp = (x) => Math.min(rect.left + (g.right * rect.width) / g.width, Math.max(rect.left + (g.left * rect.width) / g.width, x));
+    let t0 = chartTime(clamp(Math.min(start, ev.clientX)), stage, d);
+    let t1 = chartTime(clamp(Math.max(start, ev.clientX)), stage, d);
+    if (t0 === null || t1 === null) return (band.hidden = true);
+    if (t1 <= t0) t1 = t0 + d.step;
+    onPick(t0, t1);
+  });
+}
+
+// What to do with a range dragged across a metric's chart: annotate it or raise an action item on it.
+function showRangePick(slot, d, t0, t1, redraw) {
+  const label = `${timeLabel(t0)} – ${timeLabel(t1)}`;
+  const note = h('textarea', { rows: 2, placeholder: 'What happened here?', 'aria-label': 'Note', 'data-testid': 'annotation-note-input' });
+  const msg = h('p', { class: 'muted', role: 'status' });
+  const annotate = h(
+    'form',
+    { class: 'action-form', 'data-testid': 'annotation-form' },
+    note,
+    h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'annotation-save' }, 'Save note'), msg),
+  );
+  annotate.addEventListener('submit', async (ev) => {
+    ev.preventDefault();
+    try {
+      await backend.addAnnotation({ metric: d.metric, start: t0, end: t1, note: note.value });
+      announce(`Note saved on ${d.name}, ${label}`);
+      redraw();
+    } catch (e) {
+      msg.textContent = e.message;
+    }
+  });
+  const raise = h('button', {
+    type: 'button',
+    class: 'link',
+    'data-testid': 'range-action',
+    onclick: () => {
+      const draft = { title: `${d.service} ${d.name}: `, owner: '', due: null, details: `Raised on the chart, ${label}.`, week: reviewWeek(), team: d.team, metric: d.metric, finding: '', range: [t0, t1] };
+      const form = actionForm(draft, (saved) => form.replaceWith(actionCard(saved, false)), null, () => clear(slot));
+      clear(slot).append(h('h2', {}, 'Action item on ' + label), form);
+      form.querySelector('input').focus();
+    },
+  }, '+ Action item on this range');
+  clear(slot).append(h('article', { class: 'card' }, h('header', {}, h('strong', { 'data-testid': 'range-label' }, label), h('button', { type: 'button', class: 'link', onclick: () => clear(slot) }, 'Clear')), annotate, raise));
+  note.focus();
 }
 
 function hover(ev, stage, d, cross, dot, readout) {

@@ -34,7 +34,10 @@ const real = {
   wheelState: (absent) => call('wheel_state', { absent }),
   wheelSpin: (absent) => call('wheel_spin', { absent }),
   wheelDecide: (decision) => call('wheel_decide', { decision }),
-  actionItems: () => call('action_items'),
+  // filter: {live, status, owner, team, overdue_on}; the overview asks for {live: true}.
+  actionItems: (filter = { live: true }) => call('action_items', { filter }),
+  editAction: (id, draft) => call('edit_action', { id, draft }),
+  addAnnotation: (draft) => call('add_annotation', { draft }),
   addAction: (draft) => call('add_action', { draft }),
   setActionStatus: (id, status) => call('set_action_status', { id, status }),
 };

@@ -9,6 +9,7 @@ use flywheel::analysis::Params;
 use flywheel::chart::ChartOptions;
 use flywheel::host::{Decision, HostView};
 use flywheel::journal::actions::{ActionItem, Draft, Filter, Status};
+use flywheel::journal::annotations::Annotation;
 use flywheel::review::Review;
 use flywheel::view::{self, Detail, Overview, TeamView};
 use flywheel::wheel::Pick;
@@ -93,7 +94,8 @@ pub fn set_sensitivity(state: State<'_, AppState>, sensitivity: f64) -> Result<O
 
 #[tauri::command]
 pub fn team_view(state: State<'_, AppState>, team: String, width: u32) -> Result<TeamView> {
-    with_review(&state, |r| Ok(view::team(r, &team, width.clamp(320, 2400))?))
+    let notes = state.annotations();
+    with_review(&state, |r| Ok(view::team(r, &team, width.clamp(320, 2400), &notes)?))
 }
 
 #[tauri::command]
@@ -107,7 +109,8 @@ pub fn metric_detail(
 ) -> Result<Detail> {
     let opts =
         ChartOptions { width: width.clamp(320, 3000), height: height.clamp(160, 1600), last_week, earlier_weeks: earlier_weeks.min(12) };
-    with_review(&state, |r| Ok(view::detail(r, &metric, opts)?))
+    let notes = state.annotations();
+    with_review(&state, |r| Ok(view::detail(r, &metric, opts, &notes)?))
 }
 
 /// Open a team's dashboard in the browser: only http(s) addresses are ever opened.
@@ -139,16 +142,31 @@ pub fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<Ho
     })
 }
 
-/// The open workspace's action items still to do (overdue first), from its journal.
+/// The open workspace's action items matching `filter` (the overview asks for the live ones: open and
+/// in progress, overdue first), from its journal.
 #[tauri::command]
-pub fn action_items(state: State<'_, AppState>) -> Result<Vec<ActionItem>> {
-    Ok(state.journal()?.actions(&Filter { live: true, ..Filter::default() })?)
+pub fn action_items(state: State<'_, AppState>, filter: Filter) -> Result<Vec<ActionItem>> {
+    Ok(state.journal()?.actions(&filter)?)
 }
 
 /// Add an action item (from a finding: prefilled by the UI) to the open workspace's journal.
 #[tauri::command]
 pub fn add_action(state: State<'_, AppState>, draft: Draft) -> Result<ActionItem> {
     Ok(state.journal()?.add_action(&draft, flywheel::time::now())?)
+}
+
+/// Edit an action item's title, details, owner, due date (and status).
+#[tauri::command]
+pub fn edit_action(state: State<'_, AppState>, id: i64, draft: Draft) -> Result<ActionItem> {
+    Ok(state.journal()?.edit_action(id, &draft, flywheel::time::now())?)
+}
+
+/// Annotate a metric over a range (dragged across its chart); returns the annotation as stored.
+#[tauri::command]
+pub fn add_annotation(state: State<'_, AppState>, draft: Annotation) -> Result<Annotation> {
+    let mut j = state.journal()?;
+    let id = j.add_annotation(&draft, flywheel::time::now())?;
+    Ok(Annotation { id, ..draft })
 }
 
 #[tauri::command]

@@ -36,6 +36,8 @@ fn main() {
             commands::action_items,
             commands::add_action,
             commands::set_action_status,
+            commands::edit_action,
+            commands::add_annotation,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = app {

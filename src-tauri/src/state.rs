@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Instant;
 
 use flywheel::host::Host;
+use flywheel::journal::annotations::Annotation;
 use flywheel::journal::Journal;
 use flywheel::review::Review;
 use flywheel::source::Progress;
@@ -64,6 +65,19 @@ impl AppState {
     pub fn journal(&self) -> Result<Journal> {
         let origin = with_review(self, |r| Ok(r.workspace.origin.clone()))?;
         Ok(Journal::for_workspace(&origin)?)
+    }
+
+    /// The annotations of the open review's range. A journal that cannot be read costs only the
+    /// annotations (said on stderr): charts are still drawn.
+    pub fn annotations(&self) -> Vec<Annotation> {
+        let read = || -> Result<Vec<Annotation>> {
+            let (from, to) = with_review(self, |r| Ok((r.ctx.review_start(), r.ctx.review_end())))?;
+            Ok(self.journal()?.annotations(from, to)?)
+        };
+        read().unwrap_or_else(|e| {
+            eprintln!("flywheel-app: annotations unavailable: {}", e.message);
+            Vec::new()
+        })
     }
 
     /// The wheel of the open workspace (opened from its journal on first use).

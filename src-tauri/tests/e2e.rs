@@ -427,6 +427,73 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     assert_eq!(injected, json!([0, true]), "markup in a title must stay text");
     wait_css(&c, "[data-testid=previous-actions] .action-chart img").await?;
     shot(&c, "overview-previous-actions").await?;
+
+    // Edit it: a new owner and due date, and the card says so.
+    wait_css(&c, "[data-testid=previous-actions] [data-testid=action-edit]").await?.click().await?;
+    let owner = wait_css(&c, "[data-testid=previous-actions] [data-testid=action-form-owner]").await?;
+    owner.clear().await?;
+    owner.send_keys("bo").await?;
+    js(&c, "const d = document.querySelector('[data-testid=previous-actions] [data-testid=action-form-due]'); d.value = '2020-01-06'; return true").await?;
+    wait_css(&c, "[data-testid=previous-actions] [data-testid=action-form-save]").await?.click().await?;
+    let edited = until(&c, "the edited card", "const o = document.querySelector('[data-testid=previous-actions] [data-testid=action-owner]'); return o && o.textContent === 'bo' && o.closest('article').textContent").await?;
+    assert!(edited.as_str().unwrap_or("").contains("overdue"), "due in 2020 is overdue: {edited}");
+
+    // Filters: by owner, by status, overdue only.
+    let set = |sel: &'static str, value: &'static str| {
+        format!("const e = document.querySelector('{sel}'); e.value = {value:?}; e.dispatchEvent(new Event('change')); return true")
+    };
+    js(&c, &set("[data-testid=action-filter-owner]", "nobody")).await?;
+    until(&c, "no item for nobody", "return document.querySelector('[data-testid=action-count]').textContent === '0'").await?;
+    js(&c, &set("[data-testid=action-filter-owner]", "bo")).await?;
+    until(&c, "bo's item", "return document.querySelector('[data-testid=action-count]').textContent === '1'").await?;
+    js(&c, &set("[data-testid=action-filter-status]", "done")).await?;
+    until(&c, "no done item", "return document.querySelector('[data-testid=action-count]').textContent === '0'").await?;
+    js(&c, &set("[data-testid=action-filter-status]", "live")).await?;
+    js(&c, "const e = document.querySelector('[data-testid=action-filter-overdue]'); e.checked = true; e.dispatchEvent(new Event('change')); return true").await?;
+    until(&c, "the overdue item", "return document.querySelector('[data-testid=action-count]').textContent === '1'").await?;
+    shot(&c, "overview-action-filters").await?;
+
+    // Drag across a chart: annotate the range; the note is drawn on the chart and listed beside it.
+    let note = "Deploy 4711 <b>rolled back</b>";
+    c.find(Locator::Css("[data-testid=finding]")).await?.click().await?;
+    let stage = wait_css(&c, ".chart-stage").await?;
+    drag(&c, &stage, -220.0, -60.0).await?;
+    wait_css(&c, "[data-testid=annotation-note-input]").await?.send_keys(note).await?;
+    wait_css(&c, "[data-testid=annotation-save]").await?.click().await?;
+    let listed = until(
+        &c,
+        "the note beside the chart",
+        "const n = document.querySelector('[data-testid=annotation-note]'); return n && n.textContent",
+    )
+    .await?;
+    assert_eq!(listed, json!(note), "the note is listed as text");
+    let svg = js(&c, "return decodeURIComponent(document.querySelector('[data-testid=detail-chart] img').src.split(',')[1])").await?;
+    let svg = svg.as_str().unwrap_or("");
+    assert!(svg_texts(svg).iter().any(|t| t.contains("Deploy 4711")), "the chart draws the note's label");
+    assert!(!svg.contains("<b>rolled"), "markup in a note is escaped in the chart");
+
+    // Drag again and raise an action item on that range.
+    let stage = wait_css(&c, ".chart-stage").await?;
+    drag(&c, &stage, 40.0, 160.0).await?;
+    wait_css(&c, "[data-testid=range-action]").await?.click().await?;
+    wait_css(&c, "[data-testid=range-pick] [data-testid=action-form-title]").await?.send_keys("check the retry storm").await?;
+    wait_css(&c, "[data-testid=range-pick] [data-testid=action-form-save]").await?.click().await?;
+    let saved = wait_css(&c, "[data-testid=range-pick] [data-testid=action-title]").await?.text().await?;
+    assert!(saved.ends_with("check the retry storm"), "{saved}");
+    shot(&c, "metric-annotated").await?;
     c.close().await?;
+    Ok(())
+}
+
+/// Press at `from` px (from the element's centre), move to `to`, release.
+async fn drag(c: &Client, el: &Element, from: f64, to: f64) -> R<()> {
+    use fantoccini::actions::{MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
+    let m = MouseActions::new("drag".into())
+        .then(PointerAction::MoveToElement { element: el.clone(), duration: None, x: from, y: 0.0 })
+        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+        .then(PointerAction::MoveToElement { element: el.clone(), duration: Some(std::time::Duration::from_millis(200)), x: to, y: 0.0 })
+        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+    c.perform_actions(m).await?;
+    c.release_actions().await?;
     Ok(())
 }

@@ -174,11 +174,7 @@ pub struct Notes {
 
 impl Notes {
     fn chart_notes(&self, metric: &str) -> Vec<chart::Note> {
-        self.annotations
-            .iter()
-            .filter(|a| a.metric == metric)
-            .map(|a| chart::Note { start: a.start, end: a.end, label: a.note.clone() })
-            .collect()
+        chart::notes_of(&self.annotations, metric)
     }
 }
 
