@@ -150,6 +150,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
         teams: (0..8).map(|i| Team { name: format!("Team {i}"), members: vec![], dashboard: None }).collect(),
         services: vec![],
         metrics,
+        prometheus: None,
         bare_file: None,
     }
 }

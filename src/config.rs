@@ -100,6 +100,41 @@ pub enum Source {
     /// A CSV or Parquet file (path relative to the workspace) and the series key inside it. An empty key
     /// means the file is a bare `timestamp,value` file holding one series.
     File { path: PathBuf, series: String },
+    /// A PromQL query against the workspace's `[prometheus]` server. Several result series are the
+    /// metric's instances, named by the `instance` label (or by their whole label set).
+    Prometheus { query: String, instance: Option<String> },
+}
+
+impl Source {
+    /// Where the data comes from, for messages: the file, or the query.
+    pub fn describe(&self) -> String {
+        match self {
+            Source::File { path, .. } => path.display().to_string(),
+            Source::Prometheus { query, .. } => format!("promql `{query}`"),
+        }
+    }
+}
+
+/// The Prometheus-compatible server of a workspace (`[prometheus]`): Prometheus itself, Thanos, Mimir,
+/// Cortex or VictoriaMetrics, which share the `query_range` HTTP API.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Prometheus {
+    /// Base URL (`http://prometheus:9090`, or the API prefix of Mimir/Cortex such as `…/prometheus`).
+    pub url: String,
+    /// Name of the environment variable holding a bearer token (the token itself is never stored).
+    pub token_env: Option<String>,
+    /// Seconds one request may take before it counts as failed.
+    pub timeout: u64,
+    /// Requests in flight at once.
+    pub concurrency: usize,
+    /// Further attempts after a 5xx, a 429 or a broken connection.
+    pub retries: u32,
+}
+
+impl Prometheus {
+    pub fn new(url: &str) -> Prometheus {
+        Prometheus { url: url.trim_end_matches('/').to_string(), token_env: None, timeout: 30, concurrency: 4, retries: 3 }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -185,6 +220,8 @@ pub struct Workspace {
     pub teams: Vec<Team>,
     pub services: Vec<Service>,
     pub metrics: Vec<Metric>,
+    /// The metrics server, when metrics use `source = { promql = … }`.
+    pub prometheus: Option<Prometheus>,
     /// Set when the workspace is one data file opened on its own: its series become metrics at load.
     pub bare_file: Option<PathBuf>,
 }
@@ -208,6 +245,17 @@ struct RawFile {
     service: Vec<Spanned<RawService>>,
     #[serde(default)]
     metric: Vec<Spanned<RawMetric>>,
+    prometheus: Option<Spanned<RawPrometheus>>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawPrometheus {
+    url: Spanned<String>,
+    token_env: Option<Spanned<String>>,
+    timeout: Option<Spanned<String>>,
+    concurrency: Option<Spanned<i64>>,
+    retries: Option<Spanned<i64>>,
 }
 
 #[derive(Deserialize)]
@@ -265,6 +313,8 @@ fn default_statistic() -> String {
 struct RawSource {
     file: Option<String>,
     series: Option<String>,
+    promql: Option<String>,
+    instance: Option<String>,
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -311,6 +361,7 @@ impl Workspace {
             teams: vec![Team { name: "(file)".to_string(), members: vec![], dashboard: None }],
             services: vec![],
             metrics: vec![],
+            prometheus: None,
             bare_file: Some(path.to_path_buf()),
         }
     }
@@ -342,6 +393,7 @@ impl Workspace {
             teams: vec![],
             services: vec![],
             metrics: vec![],
+            prometheus: None,
             bare_file: None,
         };
         if let Some(w) = &raw.workspace {
@@ -381,6 +433,56 @@ impl Workspace {
                 } else {
                     issue(s.span().start, "sensitivity", format!("workspace: sensitivity must be between 0.1 and 10, not {v}"));
                 }
+            }
+        }
+
+        // [prometheus]
+        if let Some(p) = &raw.prometheus {
+            let p = p.get_ref();
+            match check_url(p.url.get_ref()) {
+                Ok(url) => {
+                    let mut server = Prometheus::new(&url);
+                    if let Some(t) = &p.token_env {
+                        let name = t.get_ref().trim();
+                        if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                            issue(
+                                t.span().start,
+                                "token_env",
+                                format!("prometheus: token_env must name an environment variable (letters, digits, _), not \"{name}\""),
+                            );
+                        } else {
+                            server.token_env = Some(name.to_string());
+                        }
+                    }
+                    if let Some(t) = &p.timeout {
+                        match time::parse_step(t.get_ref()) {
+                            Ok(v) if v <= 600 => server.timeout = v as u64,
+                            _ => issue(
+                                t.span().start,
+                                "timeout",
+                                format!("prometheus: timeout must be like \"30s\" (at most 10 minutes), not \"{}\"", t.get_ref()),
+                            ),
+                        }
+                    }
+                    if let Some(c) = &p.concurrency {
+                        match usize::try_from(*c.get_ref()) {
+                            Ok(v) if (1..=64).contains(&v) => server.concurrency = v,
+                            _ => issue(
+                                c.span().start,
+                                "concurrency",
+                                format!("prometheus: concurrency must be 1 to 64, not {}", c.get_ref()),
+                            ),
+                        }
+                    }
+                    if let Some(r) = &p.retries {
+                        match u32::try_from(*r.get_ref()) {
+                            Ok(v) if v <= 10 => server.retries = v,
+                            _ => issue(r.span().start, "retries", format!("prometheus: retries must be 0 to 10, not {}", r.get_ref())),
+                        }
+                    }
+                    ws.prometheus = Some(server);
+                }
+                Err(msg) => issue(p.url.span().start, "url", format!("prometheus: {msg}")),
             }
         }
 
@@ -504,15 +606,28 @@ impl Workspace {
             let alarm_datapoints = rule("alarm_datapoints", &m.alarm_datapoints, both);
             let investigation_datapoints = rule("investigation_datapoints", &m.investigation_datapoints, both);
             let src = m.source.get_ref();
-            let source = match &src.file {
-                Some(f) if !f.trim().is_empty() => {
-                    Source::File { path: PathBuf::from(f.trim()), series: src.series.clone().unwrap_or_else(|| id.clone()) }
+            let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
+            let source = match (nonempty(&src.file), nonempty(&src.promql)) {
+                (Some(f), None) => Source::File { path: PathBuf::from(f), series: src.series.clone().unwrap_or_else(|| id.clone()) },
+                (None, Some(q)) => {
+                    if raw.prometheus.is_none() {
+                        issue(
+                            m.source.span().start,
+                            "source",
+                            format!("metric `{id}`: a `promql` source needs a [prometheus] table with the server's url"),
+                        );
+                    }
+                    Source::Prometheus { query: q, instance: nonempty(&src.instance) }
                 }
-                _ => {
+                (Some(_), Some(_)) => {
+                    issue(m.source.span().start, "source", format!("metric `{id}`: source has both `file` and `promql`; pick one"));
+                    continue;
+                }
+                (None, None) => {
                     issue(
                         m.source.span().start,
                         "source",
-                        format!("metric `{id}`: source needs a `file` (CSV or Parquet, relative to the workspace)"),
+                        format!("metric `{id}`: source needs a `file` (CSV or Parquet, relative to the workspace) or a `promql` query"),
                     );
                     continue;
                 }

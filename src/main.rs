@@ -91,6 +91,15 @@ struct ReviewArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
+    /// Prometheus metrics: pull again what was cached while still recent (and whatever is missing).
+    #[arg(long)]
+    refresh: bool,
+    /// Prometheus metrics: do not read or write the local cache.
+    #[arg(long)]
+    no_cache: bool,
+    /// Print what pulling from Prometheus cost (requests, retries, samples, seconds) on stderr.
+    #[arg(long)]
+    pull_stats: bool,
 }
 
 #[derive(Subcommand)]
@@ -197,6 +206,15 @@ enum Dev {
         #[arg(long, default_value = "target/bench-venv/bin/python")]
         python: PathBuf,
     },
+    /// Write a workspace's series as OpenMetrics (OUT/metrics.om, for `promtool tsdb
+    /// create-blocks-from openmetrics`) and the workspace pulling them from URL (OUT/flywheel.toml).
+    Openmetrics {
+        /// Workspace folder, flywheel.toml or one data file.
+        workspace: PathBuf,
+        out: PathBuf,
+        #[arg(long, default_value = "http://127.0.0.1:9090")]
+        url: String,
+    },
     /// Crash-test helper: add and edit action items in JOURNAL in a loop, printing each acknowledged
     /// write (used by tests/journal_crash.rs, which kills it with SIGKILL).
     #[command(hide = true)]
@@ -226,6 +244,7 @@ fn main() -> ExitCode {
         Command::Wheel(WheelCmd::Reset { path }) => wheel_change(path, false),
         Command::Actions(cmd) => actions(cmd),
         Command::Dev(Dev::JournalWriter { journal }) => journal_writer(&journal),
+        Command::Dev(Dev::Openmetrics { workspace, out, url }) => openmetrics(&workspace, &out, &url),
         Command::Dev(Dev::Sample { dir }) => flywheel::sample::generate(&dir)
             .map(|_| {
                 eprintln!("wrote the sample workspace to {}", dir.display());
@@ -277,6 +296,20 @@ impl Progress for Bar {
     }
 }
 
+fn openmetrics(workspace: &Path, out: &Path, url: &str) -> Result<ExitCode> {
+    let ws = Workspace::open(workspace)?;
+    let c = flywheel::source::openmetrics::convert(&ws, out, url)?;
+    println!(
+        "{} series, {} samples ({} – {}) → {}",
+        c.series,
+        c.samples,
+        flywheel::time::utc(c.first).format("%Y-%m-%d %H:%M"),
+        flywheel::time::utc(c.last).format("%Y-%m-%d %H:%M"),
+        out.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 fn review(a: ReviewArgs) -> Result<ExitCode> {
     let path = a.path.clone().unwrap_or_else(default_workspace);
     let ws = Workspace::open(&path)?;
@@ -302,9 +335,22 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let r = Review::run(ws, range, Params { sensitivity }, &Bar(bar.clone()));
+    let cache = if a.no_cache { None } else { flywheel::source::prometheus::cache_dir(&ws.origin) };
+    let pull = flywheel::source::prometheus::PullOptions { cache, refresh: a.refresh };
+    let r = Review::run_with(ws, range, Params { sensitivity }, &pull, &Bar(bar.clone()));
     bar.finish_and_clear();
     let r = r?;
+    if a.pull_stats {
+        let p = &r.pull;
+        eprintln!(
+            "pull: {} requests ({} retries), {} samples, {} metrics from the cache, {:.2} s",
+            p.requests,
+            p.retries,
+            p.samples,
+            p.cached,
+            r.timings.load_ms / 1000.0
+        );
+    }
 
     let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
     if let Some(p) = &a.json {

@@ -407,6 +407,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 teams: vec![Team { name: "Suite".into(), members: vec![], dashboard: None }],
                 services: vec![],
                 metrics: vec![g.metric.clone()],
+                prometheus: None,
                 bare_file: None,
             };
             // A source-error case has only a broken series, so pair it with one healthy metric so the
@@ -419,7 +420,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 let v = random_shape(&mut rng).render(&ctx, &mut rng);
                 metrics.push(MetricData { metric: m, result: Ok(vec![(None, raw(&ctx, &v))]) });
             }
-            let loaded = source::Loaded { metrics, rows: 0 };
+            let loaded = source::Loaded { metrics, rows: 0, pull: Default::default() };
             let fs = match Review::from_loaded(ws, loaded, RangeSpec::WeekOf(ctx.review_start()), params, &Quiet) {
                 Ok(r) => r.findings.into_iter().filter(|f| f.metric == g.metric.id).collect(),
                 Err(_) => vec![],

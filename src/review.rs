@@ -12,6 +12,7 @@ use crate::analysis::{self, Context, Fit, Params};
 use crate::config::{ConfigError, Metric, Workspace};
 use crate::finding::{self, Finding, Kind};
 use crate::series::{self, AlignStats, Grid, RawSeries};
+use crate::source::prometheus::{PullOptions, Window};
 use crate::source::{self, Progress, SourceError};
 use crate::text;
 use crate::time;
@@ -83,6 +84,8 @@ pub struct Review {
     /// Why the range is what it is (e.g. "last complete week", or a note for short data).
     pub range_note: String,
     pub rows: usize,
+    /// What pulling from a Prometheus server cost (zero for files).
+    pub pull: source::prometheus::PullStats,
 }
 
 fn ms(t: Instant) -> f64 {
@@ -92,8 +95,24 @@ fn ms(t: Instant) -> f64 {
 impl Review {
     /// Run a review of an opened workspace.
     pub fn run(ws: Workspace, range: RangeSpec, params: Params, progress: &dyn Progress) -> Result<Review, ReviewError> {
+        let cache = source::prometheus::cache_dir(&ws.origin);
+        Review::run_with(ws, range, params, &PullOptions { cache, refresh: false }, progress)
+    }
+
+    /// [`Review::run`] with the options of pulling from a Prometheus server (cache folder, refresh).
+    /// Prometheus metrics are pulled over the review range and its history weeks; "the last complete
+    /// week" is the last complete week before now.
+    pub fn run_with(
+        ws: Workspace,
+        range: RangeSpec,
+        params: Params,
+        pull: &PullOptions,
+        progress: &dyn Progress,
+    ) -> Result<Review, ReviewError> {
         let t = Instant::now();
-        let loaded = source::load(&ws, progress);
+        let pulls = ws.metrics.iter().any(|m| matches!(m.source, crate::config::Source::Prometheus { .. }));
+        let (range, window) = if pulls { pull_window(&ws, range)? } else { (range, None) };
+        let loaded = source::load_with(&ws, window, pull, progress);
         let load_ms = ms(t);
         let mut review = Review::from_loaded(ws, loaded, range, params, progress)?;
         review.timings.load_ms = load_ms;
@@ -186,8 +205,19 @@ impl Review {
             return Err(ReviewError::Cancelled);
         }
         let warnings = series.iter().flat_map(|s| warnings_of(&s.metric, &s.stats)).collect();
-        let mut review =
-            Review { workspace: ws, ctx, series, errors, warnings, params, findings: vec![], timings, range_note: note, rows: loaded.rows };
+        let mut review = Review {
+            workspace: ws,
+            ctx,
+            series,
+            errors,
+            warnings,
+            params,
+            findings: vec![],
+            timings,
+            range_note: note,
+            rows: loaded.rows,
+            pull: loaded.pull,
+        };
         review.reflag(params);
         Ok(review)
     }
@@ -236,6 +266,30 @@ fn source_error(ctx: &Context, m: &Metric, e: &SourceError) -> Finding {
         f = f.with("series", series.as_str());
     }
     f
+}
+
+/// The range to pull from a server for `range`: the review range plus the workspace's history weeks. "The
+/// last complete week" becomes the last complete week before now, so the data decides nothing.
+fn pull_window(ws: &Workspace, range: RangeSpec) -> Result<(RangeSpec, Option<Window>), ReviewError> {
+    let tz = &ws.tz;
+    let step = ws.step.unwrap_or(300);
+    let (range, start, end) = match range {
+        RangeSpec::Explicit { from, to } => (range, from, to),
+        RangeSpec::WeekOf(t) => {
+            let w = time::week_start_of(tz, ws.week_starts, t);
+            (range, w, time::add_weeks(tz, w, 1))
+        }
+        RangeSpec::LastCompleteWeek => {
+            let this = time::week_start_of(tz, ws.week_starts, time::now());
+            let last = time::add_weeks(tz, this, -1);
+            (RangeSpec::WeekOf(last), last, this)
+        }
+    };
+    if end <= start {
+        return Err(ReviewError::Range("the review range ends before it starts".into()));
+    }
+    let from = time::add_weeks(tz, start, -(ws.history_weeks as i64));
+    Ok((range, Some(Window { start: from, end, step })))
 }
 
 /// Choose `[start, end)` and say why.
@@ -314,9 +368,7 @@ fn align_metric(m: &Metric, inst: &[(Option<String>, RawSeries)], grid: &Grid) -
 }
 
 fn warnings_of(m: &Metric, st: &AlignStats) -> Vec<Warning> {
-    let file = match &m.source {
-        crate::config::Source::File { path, .. } => path.display().to_string(),
-    };
+    let file = m.source.describe();
     let mut out = Vec::new();
     let mut say = |msg: String| out.push(Warning { metric: m.id.clone(), file: file.clone(), message: msg });
     if st.non_finite > 0 {

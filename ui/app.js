@@ -115,7 +115,7 @@ async function load(path) {
     const ov = await backend.openWorkspace(path, (p) => {
       bar.max = Math.max(1, p.total);
       bar.value = p.done;
-      label.textContent = `${p.stage === 'load' ? 'Reading files' : 'Aligning series'} ${p.done}/${p.total}`;
+      label.textContent = `${{ load: 'Reading files', pull: 'Pulling from Prometheus' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
     });
     app.loading = false;
     app.stack = [];

@@ -114,11 +114,19 @@ pub fn data_dir() -> Result<PathBuf, JournalError> {
 /// (`~/.local/share/flywheel` on Linux), then `journals/<name>-<hash of the workspace path>.sqlite`, so
 /// every tool opening the same workspace finds the same file.
 pub fn journal_path(origin: &Path) -> Result<PathBuf, JournalError> {
-    let base = data_dir()?;
+    Ok(data_dir()?.join("journals").join(format!("{}.sqlite", workspace_key(origin))))
+}
+
+/// FNV-1a of `s`: stable across builds and platforms (std's hasher is not), for names of files.
+pub fn stable_hash(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
+}
+
+/// A workspace's name in Flywheel's own folders: `<folder name>-<hash of the canonical path>`, the same for
+/// every tool that opens the same workspace.
+pub fn workspace_key(origin: &Path) -> String {
     let canonical = std::fs::canonicalize(origin).unwrap_or_else(|_| origin.to_path_buf());
-    let key = canonical.display().to_string();
-    // FNV-1a: stable across builds and platforms (std's hasher is not).
-    let hash = key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3));
+    let hash = stable_hash(&canonical.display().to_string());
     let stem: String = canonical
         .components()
         .rev()
@@ -130,7 +138,7 @@ pub fn journal_path(origin: &Path) -> Result<PathBuf, JournalError> {
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
         .collect();
-    Ok(base.join("journals").join(format!("{stem}-{hash:016x}.sqlite")))
+    format!("{stem}-{hash:016x}")
 }
 
 #[cfg(test)]

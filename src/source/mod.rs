@@ -1,10 +1,12 @@
 //! Sources: where metric data comes from. Every source yields raw series per metric, or a per-metric
 //! [`SourceError`] that becomes a source-error finding while the rest of the review goes on.
 //!
-//! Today the only source is files ([`file`]); the seam is [`load`], which returns one [`MetricData`] per
-//! workspace metric whatever the source was.
+//! Two sources: files ([`file`]) and Prometheus-compatible servers ([`prometheus`]); the seam is
+//! [`load_with`], which returns one [`MetricData`] per workspace metric whatever the source was.
 
 pub mod file;
+pub mod openmetrics;
+pub mod prometheus;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -63,19 +65,29 @@ pub struct MetricData {
 pub struct Loaded {
     pub metrics: Vec<MetricData>,
     pub rows: usize,
+    /// What pulling from the Prometheus server cost (zero when no metric uses one).
+    pub pull: prometheus::PullStats,
 }
 
-/// Load every metric of the workspace. Each file is read once (in parallel) however many metrics use
-/// it. A failure affects only the metrics that use that file or series.
+/// Load every metric of a workspace whose metrics all come from files.
 pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
+    load_with(ws, None, &prometheus::PullOptions::default(), progress)
+}
+
+/// Load every metric of the workspace; Prometheus metrics are pulled over `window`. Each file is read
+/// once (in parallel) however many metrics use it. A failure affects only the metrics that use that file,
+/// series or query.
+pub fn load_with(ws: &Workspace, window: Option<prometheus::Window>, opts: &prometheus::PullOptions, progress: &dyn Progress) -> Loaded {
     if let Some(path) = &ws.bare_file {
         return load_bare(ws, path, progress);
     }
+    let (mut pulled, pull) = pull_metrics(ws, window, opts, progress);
     let mut files: Vec<PathBuf> = ws
         .metrics
         .iter()
-        .map(|m| match &m.source {
-            Source::File { path, .. } => file::resolve(&ws.root, path),
+        .filter_map(|m| match &m.source {
+            Source::File { path, .. } => Some(file::resolve(&ws.root, path)),
+            Source::Prometheus { .. } => None,
         })
         .collect();
     files.sort();
@@ -111,14 +123,21 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
     // Series are moved out of the file data (not copied) at their last use: 12 M points stay 12 M.
     let mut uses: HashMap<(PathBuf, String), usize> = HashMap::new();
     for m in &ws.metrics {
-        let Source::File { path, series } = &m.source;
-        *uses.entry((file::resolve(&ws.root, path), series.clone())).or_default() += 1;
+        if let Source::File { path, series } = &m.source {
+            *uses.entry((file::resolve(&ws.root, path), series.clone())).or_default() += 1;
+        }
     }
     let metrics = ws
         .metrics
         .iter()
         .map(|m| {
-            let Source::File { path, series } = &m.source;
+            let (path, series) = match &m.source {
+                Source::File { path, series } => (path, series),
+                Source::Prometheus { .. } => {
+                    let result = pulled.remove(&m.id).unwrap_or_else(|| Err(SourceError::file(&ws.origin, "was not pulled".into())));
+                    return MetricData { metric: m.clone(), result };
+                }
+            };
             let full = file::resolve(&ws.root, path);
             let left = uses.get_mut(&(full.clone(), series.clone())).map(|n| {
                 *n -= 1;
@@ -132,7 +151,26 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
             MetricData { metric: m.clone(), result }
         })
         .collect();
-    Loaded { metrics, rows }
+    Loaded { metrics, rows, pull }
+}
+
+/// Pull the workspace's Prometheus metrics over `window`: results by metric id.
+fn pull_metrics(
+    ws: &Workspace,
+    window: Option<prometheus::Window>,
+    opts: &prometheus::PullOptions,
+    progress: &dyn Progress,
+) -> (HashMap<String, Result<Instances, SourceError>>, prometheus::PullStats) {
+    let wanted: Vec<&Metric> = ws.metrics.iter().filter(|m| matches!(m.source, Source::Prometheus { .. })).collect();
+    if wanted.is_empty() {
+        return (HashMap::new(), prometheus::PullStats::default());
+    }
+    let fail = |msg: &str| wanted.iter().map(|m| (m.id.clone(), Err(SourceError::file(&ws.origin, msg.to_string())))).collect();
+    let (Some(server), Some(w)) = (&ws.prometheus, window) else {
+        return (fail("a promql source needs a [prometheus] server and a review range"), prometheus::PullStats::default());
+    };
+    let (results, stats) = prometheus::pull(server, &wanted, w, opts, progress);
+    (wanted.iter().map(|m| m.id.clone()).zip(results).collect(), stats)
 }
 
 /// Take the instances of `key` out of a read file (a bare file serves any key).
@@ -167,7 +205,11 @@ fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
     match r {
         Err(e) => {
             let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            Loaded { metrics: vec![MetricData { metric: Metric::bare(&stem, path, ""), result: Err(e) }], rows: 0 }
+            Loaded {
+                metrics: vec![MetricData { metric: Metric::bare(&stem, path, ""), result: Err(e) }],
+                rows: 0,
+                pull: Default::default(),
+            }
         }
         Ok(mut d) => {
             let rows = d.rows;
@@ -182,7 +224,7 @@ fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
                     metrics.push(MetricData { metric: Metric::bare(&key, path, &key), result });
                 }
             }
-            Loaded { metrics, rows }
+            Loaded { metrics, rows, pull: Default::default() }
         }
     }
 }
