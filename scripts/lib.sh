@@ -54,3 +54,11 @@ e2e_deps() {
     cargo install --quiet --locked tauri-driver
   fi
 }
+
+# What the Prometheus source's tests and benchmark need: a real Prometheus server and promtool (Debian's
+# package `prometheus` has both). Tests start their own server on a free loopback port and stop it after.
+prometheus_deps() {
+  apt_ensure prometheus
+  command -v promtool >/dev/null && command -v prometheus >/dev/null || {
+    echo "the package prometheus did not install prometheus and promtool" >&2; exit 1; }
+}

@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use super::{file, SourceError};
-use crate::config::{Source, Workspace, Worse};
+use crate::config::{Metric, Source, Workspace, Worse};
 use crate::time;
 
 /// The metric family every series is written under; the series key is its `series` label.
@@ -99,12 +99,17 @@ pub fn convert(ws: &Workspace, out: &Path, url: &str) -> Result<Converted, Sourc
     let om = out.join("metrics.om");
     std::fs::write(&om, text).map_err(|e| SourceError::file(&om, format!("cannot write: {e}")))?;
     let toml = out.join("flywheel.toml");
-    std::fs::write(&toml, workspace_toml(ws, url)).map_err(|e| SourceError::file(&toml, format!("cannot write: {e}")))?;
+    // A data file opened on its own has its metrics made up at load: one per series key.
+    let metrics: Vec<Metric> = match &ws.bare_file {
+        Some(p) => files.values().flat_map(|d| d.keys()).map(|k| Metric::bare(if k.is_empty() { "series" } else { &k }, p, &k)).collect(),
+        None => ws.metrics.clone(),
+    };
+    std::fs::write(&toml, workspace_toml(ws, &metrics, url)).map_err(|e| SourceError::file(&toml, format!("cannot write: {e}")))?;
     Ok(c)
 }
 
 /// `ws` as a `flywheel.toml` whose metrics are pulled from `url`.
-fn workspace_toml(ws: &Workspace, url: &str) -> String {
+fn workspace_toml(ws: &Workspace, metrics: &[Metric], url: &str) -> String {
     let mut t = String::new();
     let _ = writeln!(t, "# Made by `flywheel dev openmetrics` from {}", ws.origin.display());
     let _ = writeln!(t, "[workspace]\nname = {}\ntimezone = {}", quoted(&ws.name), quoted(ws.tz.name()));
@@ -113,7 +118,7 @@ fn workspace_toml(ws: &Workspace, url: &str) -> String {
     let _ = writeln!(t, "history_weeks = {}\nsensitivity = {:?}\n", ws.history_weeks, ws.sensitivity);
     let _ = writeln!(t, "[prometheus]\nurl = {}\n", quoted(url));
     let mut teams: Vec<String> = ws.teams.iter().map(|x| x.name.clone()).collect();
-    for m in &ws.metrics {
+    for m in metrics {
         if !teams.contains(&m.team) {
             teams.push(m.team.clone());
         }
@@ -126,7 +131,7 @@ fn workspace_toml(ws: &Workspace, url: &str) -> String {
         t.push('\n');
     }
     let mut services: Vec<(String, String)> = ws.services.iter().map(|s| (s.name.clone(), s.team.clone())).collect();
-    for m in &ws.metrics {
+    for m in metrics {
         if !services.iter().any(|(n, _)| n == &m.service) {
             services.push((m.service.clone(), m.team.clone()));
         }
@@ -134,7 +139,7 @@ fn workspace_toml(ws: &Workspace, url: &str) -> String {
     for (name, team) in &services {
         let _ = writeln!(t, "[[service]]\nname = {}\nteam = {}\n", quoted(name), quoted(team));
     }
-    for m in &ws.metrics {
+    for m in metrics {
         let key = match &m.source {
             Source::File { series, .. } => series.clone(),
             Source::Prometheus { .. } => continue,
