@@ -120,11 +120,13 @@ impl Review {
     }
 
     /// Open a workspace (folder, `flywheel.toml` or one data file) and review its last complete week
-    /// at the workspace's sensitivity — what the app does when a workspace is opened.
-    pub fn open(path: &std::path::Path, progress: &dyn Progress) -> Result<Review, ReviewError> {
+    /// at the workspace's sensitivity — what the app does when a workspace is opened. `refresh` pulls
+    /// again what the Prometheus cache holds from while it was still recent.
+    pub fn open(path: &std::path::Path, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
         let ws = Workspace::open(path)?;
         let params = Params { sensitivity: ws.sensitivity };
-        Review::run(ws, RangeSpec::LastCompleteWeek, params, progress)
+        let cache = source::prometheus::cache_dir(&ws.origin);
+        Review::run_with(ws, RangeSpec::LastCompleteWeek, params, &PullOptions { cache, refresh }, progress)
     }
 
     /// Review already-loaded data (used by [`Review::run`], the quality suite and the benchmark).

@@ -38,6 +38,10 @@ pub struct Overview {
     /// Per metric id: its review-range values in [`SPARK_POINTS`] buckets (bucket means; `None` where
     /// the bucket has no data).
     pub sparklines: BTreeMap<String, Vec<Option<f64>>>,
+    /// The Prometheus-compatible server the workspace pulls from, if any (the app offers "Refresh").
+    pub server: Option<String>,
+    /// What the last pull cost.
+    pub pull: crate::source::prometheus::PullStats,
 }
 
 /// Build the overview.
@@ -49,7 +53,13 @@ pub fn overview(r: &Review) -> Overview {
         .filter(|s| flagged.contains(s.metric.id.as_str()))
         .map(|s| (s.metric.id.clone(), sparkline(&s.values[r.ctx.review.clone()], SPARK_POINTS)))
         .collect();
-    Overview { review: json::document(r), when: r.findings.iter().map(|f| report::when(r, f)).collect(), sparklines }
+    Overview {
+        review: json::document(r),
+        when: r.findings.iter().map(|f| report::when(r, f)).collect(),
+        sparklines,
+        server: r.workspace.prometheus.as_ref().map(|p| p.url.clone()),
+        pull: r.pull,
+    }
 }
 
 /// Bucket means of `values` (NaN = missing) into `n` buckets (fewer when there are fewer values).

@@ -102,7 +102,7 @@ async function pick(folder) {
   if (p) load(p);
 }
 
-async function load(path) {
+async function load(path, refresh = false) {
   if (app.loading) return;
   app.loading = true;
   if (app.view !== 'open') go('open');
@@ -112,12 +112,17 @@ async function load(path) {
   clear(status).append(h('div', { class: 'loading' }, label, bar, h('button', { type: 'button', 'data-testid': 'cancel-load', onclick: () => backend.cancelLoad() }, 'Cancel')));
   const t0 = performance.now();
   try {
-    const ov = await backend.openWorkspace(path, (p) => {
+    const ov = await backend.openWorkspace(
+      path,
+      (p) => {
       bar.max = Math.max(1, p.total);
       bar.value = p.done;
-      label.textContent = `${{ load: 'Reading files', pull: 'Pulling from Prometheus' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
-    });
+        label.textContent = `${{ load: 'Reading files', pull: 'Pulling from Prometheus' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
+      },
+      refresh,
+    );
     app.loading = false;
+    app.path = path;
     app.stack = [];
     setOverview(ov, true);
     go('overview', {}, false);
@@ -140,6 +145,11 @@ function setOverview(ov, fresh) {
   const r = ov.review;
   $('ws-name').textContent = `${r.workspace.name} · week of ${dayLabel(r.range.start_unix)}`;
   $('sensitivity').hidden = false;
+  // A workspace pulled from a metrics server can be pulled again; the title says what the last pull cost.
+  const refresh = $('refresh');
+  refresh.hidden = !ov.server;
+  refresh.onclick = () => app.path && load(app.path, true);
+  refresh.title = ov.server ? `Pull again from ${ov.server} (last time: ${ov.pull.requests} requests, ${ov.pull.cached} metrics from the cache)` : '';
   $('sens').value = String(r.sensitivity);
   $('sens-value').textContent = `${r.sensitivity}×`;
   $('sens-note').textContent = fresh || before === null ? '' : `${r.counts.findings} findings (was ${before})`;

@@ -20,10 +20,11 @@ const real = {
   recentWorkspaces: () => call('recent_workspaces'),
   pickPath: (folder) => call('pick_path', { folder }),
   // onProgress({stage, done, total}) is called while the workspace loads.
-  openWorkspace: (path, onProgress) => {
+  // refresh: pull again from the Prometheus server what the cache took while it was still recent.
+  openWorkspace: (path, onProgress, refresh = false) => {
     const ch = new (tauri().core.Channel)();
     ch.onmessage = onProgress;
-    return call('open_workspace', { path, onProgress: ch });
+    return call('open_workspace', { path, refresh, onProgress: ch });
   },
   cancelLoad: () => call('cancel_load'),
   setSensitivity: (sensitivity) => call('set_sensitivity', { sensitivity }),

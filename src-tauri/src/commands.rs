@@ -62,13 +62,14 @@ pub async fn pick_path(app: AppHandle, folder: bool) -> Option<String> {
 }
 
 /// Open and review a workspace off the UI thread, streaming progress; cancellable with `cancel_load`.
+/// `refresh` pulls again from the Prometheus server what the cache took while it was still recent.
 #[tauri::command]
-pub async fn open_workspace(app: AppHandle, path: String, on_progress: Channel<Step>) -> Result<Overview> {
+pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_progress: Channel<Step>) -> Result<Overview> {
     let cancel = Arc::new(AtomicBool::new(false));
     *lock(&app.state::<AppState>().loading) = Some(cancel.clone());
     let progress = ChannelProgress { channel: on_progress, cancel: cancel.clone() };
     let path = PathBuf::from(path);
-    let job = tauri::async_runtime::spawn_blocking(move || Review::open(&path, &progress));
+    let job = tauri::async_runtime::spawn_blocking(move || Review::open(&path, refresh, &progress));
     let review = job.await.map_err(|e| Error::new("internal", e.to_string()))??;
     app.state::<AppState>().install(review, &cancel)
 }

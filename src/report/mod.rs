@@ -419,7 +419,7 @@ mod tests {
 
     #[test]
     fn previous_action_items_come_first_and_notes_are_inert() {
-        let r = Review::open(std::path::Path::new("data"), &crate::source::Quiet).expect("the sample reviews");
+        let r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
         let evil = "<script>alert(1)</script>";
         let action = ActionItem {
             id: 7,
