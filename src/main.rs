@@ -335,8 +335,10 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let cache = if a.no_cache { None } else { flywheel::source::prometheus::cache_dir(&ws.origin) };
-    let pull = flywheel::source::prometheus::PullOptions { cache, refresh: a.refresh };
+    let mut pull = flywheel::source::prometheus::PullOptions::for_workspace(&ws.origin, a.refresh);
+    if a.no_cache {
+        pull.cache = None;
+    }
     let r = Review::run_with(ws, range, Params { sensitivity }, &pull, &Bar(bar.clone()));
     bar.finish_and_clear();
     let r = r?;

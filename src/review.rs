@@ -95,8 +95,8 @@ fn ms(t: Instant) -> f64 {
 impl Review {
     /// Run a review of an opened workspace.
     pub fn run(ws: Workspace, range: RangeSpec, params: Params, progress: &dyn Progress) -> Result<Review, ReviewError> {
-        let cache = source::prometheus::cache_dir(&ws.origin);
-        Review::run_with(ws, range, params, &PullOptions { cache, refresh: false }, progress)
+        let pull = PullOptions::for_workspace(&ws.origin, false);
+        Review::run_with(ws, range, params, &pull, progress)
     }
 
     /// [`Review::run`] with the options of pulling from a Prometheus server (cache folder, refresh).
@@ -125,8 +125,8 @@ impl Review {
     pub fn open(path: &std::path::Path, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
         let ws = Workspace::open(path)?;
         let params = Params { sensitivity: ws.sensitivity };
-        let cache = source::prometheus::cache_dir(&ws.origin);
-        Review::run_with(ws, RangeSpec::LastCompleteWeek, params, &PullOptions { cache, refresh }, progress)
+        let pull = PullOptions::for_workspace(&ws.origin, refresh);
+        Review::run_with(ws, RangeSpec::LastCompleteWeek, params, &pull, progress)
     }
 
     /// Review already-loaded data (used by [`Review::run`], the quality suite and the benchmark).
@@ -278,8 +278,8 @@ fn pull_window(ws: &Workspace, range: RangeSpec) -> Result<(RangeSpec, Option<Wi
     let (range, start, end) = match range {
         RangeSpec::Explicit { from, to } => (range, from, to),
         RangeSpec::WeekOf(t) => {
-            let w = time::week_start_of(tz, ws.week_starts, t);
-            (range, w, time::add_weeks(tz, w, 1))
+            let (w, next) = week_of(ws, t);
+            (range, w, next)
         }
         RangeSpec::LastCompleteWeek => {
             let this = time::week_start_of(tz, ws.week_starts, time::now());
@@ -292,6 +292,12 @@ fn pull_window(ws: &Workspace, range: RangeSpec) -> Result<(RangeSpec, Option<Wi
     }
     let from = time::add_weeks(tz, start, -(ws.history_weeks as i64));
     Ok((range, Some(Window { start: from, end, step })))
+}
+
+/// The workspace's week (in its time zone, from its first weekday) containing `t`, as `[start, end)`.
+fn week_of(ws: &Workspace, t: i64) -> (i64, i64) {
+    let w = time::week_start_of(&ws.tz, ws.week_starts, t);
+    (w, time::add_weeks(&ws.tz, w, 1))
 }
 
 /// Choose `[start, end)` and say why.
@@ -310,8 +316,8 @@ fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f6
             Ok((from, to, "the range asked for".into()))
         }
         RangeSpec::WeekOf(t) => {
-            let w = time::week_start_of(tz, ws.week_starts, t);
-            Ok((w, time::add_weeks(tz, w, 1), format!("the week of {}", time::local_date(tz, w))))
+            let (w, next) = week_of(ws, t);
+            Ok((w, next, format!("the week of {}", time::local_date(tz, w))))
         }
         RangeSpec::LastCompleteWeek => {
             let w = time::week_start_of(tz, ws.week_starts, last);

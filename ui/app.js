@@ -720,13 +720,12 @@ function showRangePick(slot, d, t0, t1, redraw) {
 }
 
 function hover(ev, stage, d, cross, dot, readout) {
+  const t = chartTime(ev.clientX, stage, d);
+  if (t === null) return [cross, dot, readout].forEach((e) => (e.hidden = true));
   const g = d.chart.geometry;
   const rect = stage.querySelector('img').getBoundingClientRect();
   const sx = g.width / rect.width;
   const sy = g.height / rect.height;
-  const x = (ev.clientX - rect.left) * sx;
-  if (x < g.left || x > g.right) return [cross, dot, readout].forEach((e) => (e.hidden = true));
-  const t = g.t_start + ((x - g.left) / (g.right - g.left)) * (g.t_end - g.t_start);
   const j = Math.max(0, Math.min(d.values.length - 1, Math.round((t - d.start) / d.step)));
   const tj = d.start + j * d.step;
   const px = (g.left + ((tj - g.t_start) / (g.t_end - g.t_start)) * (g.right - g.left)) / sx;

@@ -443,14 +443,14 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
         format!("const e = document.querySelector('{sel}'); e.value = {value:?}; e.dispatchEvent(new Event('change')); return true")
     };
     js(&c, &set("[data-testid=action-filter-owner]", "nobody")).await?;
-    until(&c, "no item for nobody", "return document.querySelector('[data-testid=action-count]').textContent === '0'").await?;
+    action_count_is(&c, 0, "no item for nobody").await?;
     js(&c, &set("[data-testid=action-filter-owner]", "bo")).await?;
-    until(&c, "bo's item", "return document.querySelector('[data-testid=action-count]').textContent === '1'").await?;
+    action_count_is(&c, 1, "bo's item").await?;
     js(&c, &set("[data-testid=action-filter-status]", "done")).await?;
-    until(&c, "no done item", "return document.querySelector('[data-testid=action-count]').textContent === '0'").await?;
+    action_count_is(&c, 0, "no done item").await?;
     js(&c, &set("[data-testid=action-filter-status]", "live")).await?;
     js(&c, "const e = document.querySelector('[data-testid=action-filter-overdue]'); e.checked = true; e.dispatchEvent(new Event('change')); return true").await?;
-    until(&c, "the overdue item", "return document.querySelector('[data-testid=action-count]').textContent === '1'").await?;
+    action_count_is(&c, 1, "the overdue item").await?;
     shot(&c, "overview-action-filters").await?;
 
     // Drag across a chart: annotate the range; the note is drawn on the chart and listed beside it.
@@ -483,6 +483,11 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     shot(&c, "metric-annotated").await?;
     c.close().await?;
     Ok(())
+}
+
+/// Wait until the overview's action-item list says `n` items.
+async fn action_count_is(c: &Client, n: usize, what: &str) -> R<Value> {
+    until(c, what, &format!("return document.querySelector('[data-testid=action-count]').textContent === '{n}'")).await
 }
 
 /// Press at `from` px (from the element's centre), move to `to`, release.

@@ -57,6 +57,13 @@ pub struct PullOptions {
     pub refresh: bool,
 }
 
+impl PullOptions {
+    /// Pull with the workspace's own cache folder ([`cache_dir`]).
+    pub fn for_workspace(origin: &Path, refresh: bool) -> PullOptions {
+        PullOptions { cache: cache_dir(origin), refresh }
+    }
+}
+
 /// One `query_range` request: metric index and the grid range `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Job {
@@ -307,7 +314,10 @@ pub fn pull(
         let stem = cache_stem(server, m, query, inst, w.step);
         let c = opts.cache.as_deref().and_then(|d| read_cache(d, &stem, w.step)).unwrap_or_default();
         let covered: Vec<(i64, i64)> = if opts.refresh {
-            c.covered.iter().map(|&(a, b)| (a, b.min(c.settled - c.settled.rem_euclid(w.step)))).collect()
+            // Settled up to the last grid point of this window's grid (not of the epoch's: a grid in a
+            // zone like +05:30 is not a multiple of an hour from 1970).
+            let settled = c.settled - (c.settled - w.start).rem_euclid(w.step);
+            c.covered.iter().map(|&(a, b)| (a, b.min(settled))).collect()
         } else {
             c.covered.clone()
         };
