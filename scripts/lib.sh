@@ -16,7 +16,11 @@ APT_UPDATED=0
 # Install Debian/Ubuntu packages that are not installed yet.
 apt_ensure() {
   local missing=()
-  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  # Installed means "install ok installed": a removed package whose configuration files remain still
+  # answers `dpkg -s` but has no files.
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q ' installed$' || missing+=("$p")
+  done
   [ ${#missing[@]} -eq 0 ] && return 0
   if ! command -v apt-get >/dev/null; then
     echo "missing system packages: ${missing[*]} (install them with your package manager)" >&2; return 1
