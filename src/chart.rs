@@ -112,6 +112,7 @@ pub fn render_with(review: &Review, s: &SeriesFit, opts: ChartOptions, notes: &[
                         | Kind::LevelShift
                         | Kind::MissingData
                         | Kind::OddOneOut
+                        | Kind::UnusualStretch
                 )
         })
         .collect();

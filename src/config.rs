@@ -160,6 +160,8 @@ pub struct Metric {
     pub unit: String,
     pub statistic: String,
     pub worse: Worse,
+    /// Whether `worse` was said (a workspace metric) or assumed (a bare file: both directions count).
+    pub worse_known: bool,
     pub alarm: Option<f64>,
     pub investigation: Option<f64>,
     pub alarm_datapoints: MofN,
@@ -180,6 +182,7 @@ impl Metric {
             unit: String::new(),
             statistic: "avg".to_string(),
             worse,
+            worse_known: true,
             alarm: None,
             investigation: None,
             alarm_datapoints: MofN::default(),
@@ -192,7 +195,7 @@ impl Metric {
     /// A metric with no lines, for series found in a file opened on its own.
     pub fn bare(id: &str, path: &Path, series: &str) -> Metric {
         let service = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-        Metric { statistic: "value".to_string(), ..Metric::new(id, "(file)", &service, Worse::Higher, path, series) }
+        Metric { statistic: "value".to_string(), worse_known: false, ..Metric::new(id, "(file)", &service, Worse::Higher, path, series) }
     }
 
     /// Does the statistic add up across instances (counts, sums) rather than average?
@@ -640,6 +643,7 @@ impl Workspace {
                 unit: m.unit.clone(),
                 statistic: m.statistic.clone(),
                 worse,
+                worse_known: true,
                 alarm,
                 investigation,
                 alarm_datapoints,

@@ -22,10 +22,11 @@ pub enum Kind {
     MissingData,
     OddOneOut,
     SourceError,
+    UnusualStretch,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::AlarmBreach,
         Kind::InvestigationBreach,
         Kind::SeasonalAnomaly,
@@ -36,6 +37,7 @@ impl Kind {
         Kind::MissingData,
         Kind::OddOneOut,
         Kind::SourceError,
+        Kind::UnusualStretch,
     ];
 
     /// Stable machine name (as in JSON).
@@ -51,6 +53,7 @@ impl Kind {
             Kind::MissingData => "missing_data",
             Kind::OddOneOut => "odd_one_out",
             Kind::SourceError => "source_error",
+            Kind::UnusualStretch => "unusual_stretch",
         }
     }
 
@@ -67,6 +70,7 @@ impl Kind {
             Kind::MissingData => "missing data",
             Kind::OddOneOut => "odd one out",
             Kind::SourceError => "source error",
+            Kind::UnusualStretch => "unusual stretch",
         }
     }
 
@@ -163,7 +167,7 @@ impl Finding {
 
 /// Deduplicate the findings of one series (same metric and instance) so one incident is told once:
 /// an investigation breach inside an alarm episode, and a seasonal anomaly inside a breach or after a
-/// level shift, are folded into the stronger finding (which gains `also_*` evidence).
+/// level shift, and an unusual stretch overlapping any of those, are folded into the stronger finding (which gains `also_*` evidence).
 pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
     fn absorbed_by(weak: Kind, strong: Kind) -> bool {
         matches!(
@@ -173,15 +177,31 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
                 | (Kind::SeasonalAnomaly, Kind::InvestigationBreach)
                 | (Kind::SeasonalAnomaly, Kind::LevelShift)
                 | (Kind::SeasonalAnomaly, Kind::GrowingVolatility)
+                | (Kind::UnusualStretch, Kind::AlarmBreach)
+                | (Kind::UnusualStretch, Kind::InvestigationBreach)
+                | (Kind::UnusualStretch, Kind::SeasonalAnomaly)
+                | (Kind::UnusualStretch, Kind::LevelShift)
+                | (Kind::UnusualStretch, Kind::GrowingVolatility)
         )
     }
+    // A few points beyond the band inside a longer stretch are part of the stretch, not a second story.
+    let inside_stretch = |weak: &Finding, strong: &Finding| {
+        weak.kind == Kind::SeasonalAnomaly
+            && strong.kind == Kind::UnusualStretch
+            && strong.start <= weak.start
+            && weak.end <= strong.end
+            && strong.end - strong.start >= 3 * (weak.end - weak.start)
+    };
     let mut keep = vec![true; fs.len()];
     for i in 0..fs.len() {
         for j in 0..fs.len() {
             if i == j || !keep[j] || fs[i].metric != fs[j].metric || fs[i].instance != fs[j].instance {
                 continue;
             }
-            if absorbed_by(fs[i].kind, fs[j].kind) && fs[i].overlaps(&fs[j]) {
+            if inside_stretch(&fs[j], &fs[i]) {
+                continue;
+            }
+            if (absorbed_by(fs[i].kind, fs[j].kind) || inside_stretch(&fs[i], &fs[j])) && fs[i].overlaps(&fs[j]) {
                 keep[i] = false;
                 let key = format!("also_{}", fs[i].kind.key());
                 let n = match fs[j].evidence.get(&key) {
@@ -236,6 +256,11 @@ mod tests {
                 vec![Kind::LevelShift, Kind::SeasonalAnomaly],
             ),
             (vec![f(Kind::MissingData, 0, 10, 60.0), f(Kind::LineTooLoose, 0, 10, 20.0)], vec![Kind::MissingData, Kind::LineTooLoose]),
+            // A short anomaly inside a much longer stretch is part of the stretch...
+            (vec![f(Kind::SeasonalAnomaly, 40, 50, 50.0), f(Kind::UnusualStretch, 0, 100, 40.0)], vec![Kind::UnusualStretch]),
+            // ...and a stretch that is mostly one anomaly is told as the anomaly.
+            (vec![f(Kind::UnusualStretch, 30, 60, 40.0), f(Kind::SeasonalAnomaly, 40, 55, 50.0)], vec![Kind::SeasonalAnomaly]),
+            (vec![f(Kind::UnusualStretch, 0, 100, 40.0), f(Kind::LevelShift, 50, 200, 45.0)], vec![Kind::LevelShift]),
         ];
         for (input, want) in cases {
             let got: Vec<Kind> = dedupe(input).iter().map(|x| x.kind).collect();

@@ -48,6 +48,8 @@ pub fn secondary(k: Kind) -> &'static [Kind] {
         // When the odd instance is not compensated by the others, the metric's average moves too.
         OddOneOut => &[LevelShift, SeasonalAnomaly, InvestigationBreach, AlarmBreach],
         SourceError => &[],
+        // A long low bump is a level change while it lasts, and its peak may cross the band.
+        UnusualStretch => &[SeasonalAnomaly, LevelShift, InvestigationBreach],
     }
 }
 
@@ -241,7 +243,10 @@ pub(crate) fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut R
                 Worse::Lower => shape.level * (1.0 - shape.daily) * (1.0 - shape.weekly) * (1.0 - 2.6 * shape.noise),
             };
             let e = ((worst - shape.level) * sign).max(0.02 * shape.level);
+            // By definition a higher-is-worse line is only too loose when it is also ≥ 3 × the worst
+            // normal value (an alarm at 2× a p99 is normal practice): draw only lines that are.
             let r = rng.range(4.5, 20.0);
+            let r = if worse == Worse::Higher { r.max(2.3 * worst / e) } else { r };
             strength = r;
             let alarm = worst + sign * r * e;
             let inv = if rng.uniform() < 0.5 { worst + sign * r * 0.7 * e } else { lines.0 };
@@ -334,6 +339,16 @@ pub(crate) fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut R
                     strength = d / shape.noise;
                     let at = when(rng, ctx, 0.5, 5.5);
                     Inject::Shift { at, factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) } }
+                }
+                Kind::UnusualStretch => {
+                    // Hours a little off the pattern (1.5–2 σ on average): hardly a point leaves the
+                    // band, so only the stretch as a whole tells.
+                    let len = 48 + rng.below(72);
+                    let d = rng.range(1.5, 2.0) * shape.noise;
+                    let up = if rng.uniform() < 0.7 { worse == Worse::Higher } else { worse == Worse::Lower };
+                    strength = d / shape.noise;
+                    span = Some(at..at + len);
+                    Inject::Bump { at, len, factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) } }
                 }
                 _ => {
                     if rng.uniform() < 0.5 {

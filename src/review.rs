@@ -181,6 +181,7 @@ impl Review {
             return Err(ReviewError::Range("the review range holds no grid point".into()));
         }
 
+        let max_history = ws.history_weeks as usize;
         let total = ok.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let aligned: Vec<(Metric, Aligned)> = ok
@@ -198,7 +199,7 @@ impl Review {
         let series: Vec<SeriesFit> = aligned
             .into_par_iter()
             .map(|(metric, (values, instances, stats))| {
-                let fit = analysis::fit(&ctx, &values);
+                let fit = analysis::fit_range(&ctx, &values, max_history);
                 SeriesFit { metric, values, instances, fit, stats }
             })
             .collect();

@@ -23,6 +23,23 @@ pub enum BaselineKind {
     Flat,
     /// No usable data at all (nothing to compare against).
     None,
+    /// Short history: each day (then week) of the range against all the data before it
+    /// ([`super::rolling`]).
+    Rolling,
+}
+
+impl BaselineKind {
+    /// Plain words for a sentence.
+    pub fn label(self) -> &'static str {
+        match self {
+            BaselineKind::TimeOfWeek => "time of week",
+            BaselineKind::LastWeek => "same time last week",
+            BaselineKind::TimeOfDay => "time of day",
+            BaselineKind::Flat => "flat",
+            BaselineKind::None => "none",
+            BaselineKind::Rolling => "rolling",
+        }
+    }
 }
 
 /// Statistics of one week (a history week or the review range).
@@ -64,6 +81,12 @@ pub struct Fit {
     pub z: Vec<f64>,
     pub last_week: Vec<f64>,
     pub usual_missing: Vec<bool>,
+    /// Per review point: the largest |z| anywhere in the history this point's baseline came from
+    /// (NaN without history) — a deviation beyond it is the biggest in all that history.
+    pub history_max_z: Vec<f64>,
+    /// What stretches of a few hours usually look like in the history, from a review offset on
+    /// (one entry, or one per part of a [`super::rolling`] fit).
+    pub stretch: Vec<(usize, super::stretch::StretchStats)>,
     /// Oldest history week first, the review range last.
     pub weeks: Vec<WeekStat>,
     /// Median of every value (history and review).
@@ -238,7 +261,17 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
                 }
             }
         }
-    } else if hist_days >= 3.0 {
+        // Slots last week did not cover (a history shorter than a week) fall back to the time of day.
+        if med.iter().any(|m| m.is_nan()) {
+            let (tm, ts) = time_of_day(ctx, values, &project);
+            for s in 0..spw {
+                if med[s].is_nan() || sig[s].is_nan() {
+                    med[s] = if med[s].is_nan() { tm[s % ctx.slots_per_day] } else { med[s] };
+                    sig[s] = if sig[s].is_nan() { ts[s % ctx.slots_per_day] } else { sig[s] };
+                }
+            }
+        }
+    } else if hist_days >= 2.0 {
         kind = BaselineKind::TimeOfDay;
         reason = format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days);
         let (tm, ts) = time_of_day(ctx, values, &Projection::none());
@@ -259,7 +292,15 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         med.fill(m);
         sig.fill(sd);
     }
-    let sig = smooth_and_floor(&sig, &med, level, ctx.slots_per_day);
+    // The time-of-day profile is built from unprojected history; its residuals are read the same way.
+    let unprojected = Projection::none();
+    let resid = history_residuals(ctx, values, &med, if kind == BaselineKind::TimeOfDay { &unprojected } else { &project });
+    let mut sig = smooth_and_floor(&sig, &med, level, ctx.slots_per_day, mean_abs_scale(&resid));
+    widen_for_shape(&mut sig, &med);
+    let (tail, max_z) = tail_factor(&resid, &sig);
+    sig.iter_mut().for_each(|v| *v *= tail);
+    let history_max_z = max_z / tail;
+    let stretch = super::stretch::StretchStats::of_history(&resid, &sig, ctx.grid.step);
 
     let n = ctx.review_len();
     let mut fit = Fit {
@@ -271,6 +312,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         z: Vec::with_capacity(n),
         last_week: Vec::with_capacity(n),
         usual_missing: Vec::with_capacity(n),
+        history_max_z: vec![history_max_z; n],
+        stretch: vec![(0, stretch)],
         weeks,
         level,
         spread_relative,
@@ -413,8 +456,8 @@ fn time_of_day(ctx: &Context, values: &[f64], project: &Projection) -> (Vec<f64>
 
 /// Smooth per-slot sigmas with a circular running mean over ±30 minutes of slots (each sigma is already
 /// a robust MAD estimate; the mean only removes slot-to-slot jitter, in O(1) per slot), then floor them
-/// so a quiet slot cannot produce a razor-thin band.
-fn smooth_and_floor(sig: &[f64], med: &[f64], level: f64, slots_per_day: usize) -> Vec<f64> {
+/// so a quiet slot cannot produce a razor-thin band (`lumpy`: [`mean_abs_scale`] of the history).
+fn smooth_and_floor(sig: &[f64], med: &[f64], level: f64, slots_per_day: usize, lumpy: f64) -> Vec<f64> {
     let n = sig.len();
     let half = (slots_per_day / 48).max(1).min(n / 2); // 30 minutes of slots each side
     let val = |i: usize| if sig[i].is_finite() { (sig[i], 1.0) } else { (0.0, 0.0) };
@@ -444,13 +487,75 @@ fn smooth_and_floor(sig: &[f64], med: &[f64], level: f64, slots_per_day: usize) 
             (level.abs() * 0.01).max(1e-9)
         }
     };
-    let floor = (0.3 * scale).max(1e-9);
+    // Half the mean-absolute scale is a floor too: a slot whose MAD is 0 (mostly-zero counts) still
+    // gets a band as wide as the series is lumpy.
+    let floor = (0.3 * scale).max(if lumpy.is_finite() { 0.5 * lumpy } else { 0.0 }).max(1e-9);
     for v in out.iter_mut() {
         if !v.is_finite() || *v < floor {
             *v = floor.max(if v.is_finite() { *v } else { scale });
         }
     }
     out
+}
+
+/// Where the usual pattern moves fast (a daily ramp, the edge of a square wave), a few minutes of
+/// timing jitter move the value by as much as the pattern moves in one slot: the band is widened by
+/// half the larger step to a neighbouring slot, so an edge arriving a slot early is not an anomaly.
+fn widen_for_shape(sig: &mut [f64], med: &[f64]) {
+    let n = med.len();
+    if n < 3 {
+        return;
+    }
+    let widened: Vec<f64> = (0..n)
+        .map(|s| {
+            let (a, m, b) = (med[(s + n - 1) % n], med[s], med[(s + 1) % n]);
+            let step = [a, b].iter().filter(|x| x.is_finite()).map(|x| (x - m).abs()).fold(0.0, f64::max);
+            if m.is_finite() {
+                sig[s].hypot(0.5 * step)
+            } else {
+                sig[s]
+            }
+        })
+        .collect();
+    sig.copy_from_slice(&widened);
+}
+
+/// The history's residuals against the profile: (grid index, slot, value − expected), in time order.
+fn history_residuals(ctx: &Context, values: &[f64], med: &[f64], project: &Projection) -> Vec<(usize, u32, f64)> {
+    values[..ctx.review.start]
+        .iter()
+        .enumerate()
+        .filter_map(|(i, &v)| {
+            let s = ctx.slot[i];
+            let m = med.get(s as usize).copied()?;
+            let v = project.apply(v, (-ctx.week[i] - 1).max(0) as usize);
+            (v.is_finite() && m.is_finite()).then_some((i, s, v - m))
+        })
+        .collect()
+}
+
+/// A scale that does not collapse where the MAD does: 1.2533 × the mean absolute residual (σ for
+/// normal noise). Counts that are mostly zero have a MAD of 0 but a mean absolute residual that says
+/// how lumpy they are. NaN with too few residuals.
+fn mean_abs_scale(resid: &[(usize, u32, f64)]) -> f64 {
+    if resid.len() < 24 {
+        return f64::NAN;
+    }
+    1.2533 * resid.iter().map(|r| r.2.abs()).sum::<f64>() / resid.len() as f64
+}
+
+/// How heavy the series' tails are: the 99th percentile of the history's |residual| in band sigmas,
+/// over what normal noise gives (2.58), at least 1 and at most 20. A spiky or lumpy series (counts
+/// near zero, bursts) whose history often sits 5 σ out gets a band that wide, so only what is unusual
+/// *for it* is flagged. Also the largest |residual| in sigmas.
+fn tail_factor(resid: &[(usize, u32, f64)], sig: &[f64]) -> (f64, f64) {
+    let mut r: Vec<f64> =
+        resid.iter().filter_map(|&(_, s, d)| sig.get(s as usize).filter(|sd| **sd > 0.0).map(|sd| d.abs() / sd)).collect();
+    let max = r.iter().copied().fold(f64::NAN, f64::max);
+    if r.len() < 200 {
+        return (1.0, max);
+    }
+    ((quantiles_mut(&mut r, [0.99])[0] / 2.576).clamp(1.0, 20.0), max)
 }
 
 /// Weekly statistics, including the deseasonalised residual spread used for growing volatility.

@@ -40,6 +40,7 @@ pub fn detect(ctx: &Context, m: &Metric, values: &[f64], fit: &Fit, p: &Params) 
     }
     out.extend(anomalies(ctx, m, x, fit, p));
     out.extend(level_shift(ctx, m, x, fit, p));
+    out.extend(super::stretch::stretches(ctx, m, x, fit, p));
     out.extend(drift(ctx, m, fit, p));
     out.extend(too_loose(ctx, m, fit, p));
     out.extend(volatility(ctx, m, fit, p));
@@ -142,8 +143,14 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
     let mut out = Vec::new();
     for dir in [1.0f64, -1.0] {
         let flag: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= k).collect();
-        for (a, b) in runs(&flag, 2) {
+        // Hysteresis: an episode is a run that stays beyond 0.6 k (gaps ≤ 2 points) around points beyond
+        // k, so noise around the threshold does not cut one incident into many.
+        let near: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= 0.6 * k).collect();
+        for (a, b) in runs(&near, 2) {
             let pts = (a..=b).filter(|&j| flag[j]).count();
+            if pts == 0 {
+                continue;
+            }
             let Some(peak_j) = (a..=b).filter(|&j| flag[j]).max_by(|&i, &j| (fit.z[i] * dir).total_cmp(&(fit.z[j] * dir))) else {
                 continue;
             };
@@ -151,9 +158,17 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
             if pts < 2 && pz < 1.5 * k {
                 continue;
             }
-            let worse_dir = dir * m.worse.sign() > 0.0;
+            // A bare file says nothing of which way is bad: both directions count in full.
+            let worse_dir = !m.worse_known || dir * m.worse.sign() > 0.0;
             let dur = (b + 1 - a) as i64 * step;
-            let mut sev = 25.0 + (5.0 * (pz - k)).min(25.0) + (15.0 * dur as f64 / 7200.0).min(15.0) + 5.0 * recency(ctx, b + 1);
+            // Severity: how far (doubling the distance adds 10), how long, whether it is the largest departure in
+            // all the history the baseline came from, how recent.
+            let novel = fit.history_max_z.get(peak_j).is_some_and(|&h| h.is_finite() && pz > h);
+            let mut sev = 25.0
+                + (10.0 * (pz / k).log2()).clamp(0.0, 30.0)
+                + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)
+                + if novel { 10.0 } else { 0.0 }
+                + 5.0 * recency(ctx, b + 1);
             if !worse_dir {
                 sev *= 0.6;
             }
@@ -179,7 +194,7 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
                 _ => String::new(),
             };
             let sentence = format!(
-                "{} {} to {} on {}, {} for that time (band {}–{}){}{}.",
+                "{} {} to {} on {}, {} for that time (band {}–{}){}{}{}.",
                 text::subject(m),
                 if dir > 0.0 { "rose" } else { "fell" },
                 text::value(peak, &m.unit),
@@ -189,6 +204,7 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
                 text::value(hi, &m.unit),
                 if dur > step { format!(", for {}", text::duration(dur)) } else { String::new() },
                 lines,
+                if novel { "; the largest departure from its pattern in all its history" } else { "" },
             );
             out.push(
                 Finding::new(Kind::SeasonalAnomaly, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
@@ -199,15 +215,19 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
                     .with("band_high", hi)
                     .with("peak_z", fit.z[peak_j])
                     .with("points", pts as f64)
-                    .with("direction", if worse_dir { "worse" } else { "better" }),
+                    .with("direction", if worse_dir { "worse" } else { "better" })
+                    .with("largest_in_history", if novel { 1.0 } else { 0.0 }),
             );
         }
     }
-    // Never a wall of alerts: keep the three strongest episodes of a series and count the rest.
+    // Never a wall of alerts: keep the three strongest episodes of a series per week of the range and
+    // count the rest.
+    let weeks = (ctx.review_len() as f64 * step as f64 / WEEK as f64).ceil().max(1.0) as usize;
+    let cap = 3 * weeks;
     out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.start.cmp(&b.start)));
-    if out.len() > 3 {
-        let more = out.len() - 3;
-        out.truncate(3);
+    if out.len() > cap {
+        let more = out.len() - cap;
+        out.truncate(cap);
         out[0] = out[0].clone().with("more_episodes", more as f64);
         out[0].sentence.pop();
         out[0].sentence.push_str(&format!(" ({more} more anomalous episodes this week)."));
@@ -258,7 +278,7 @@ fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> V
     let at = idx[best_t];
     let before = median(&x[..at]);
     let after = median(&x[at..]);
-    let worse_dir = diff * m.worse.sign() > 0.0;
+    let worse_dir = !m.worse_known || diff * m.worse.sign() > 0.0;
     let after_share = (x.len() - at) as f64 / x.len() as f64;
     let mut sev = 35.0 + (5.0 * (diff.abs() - delta)).min(25.0) + 10.0 * after_share + 5.0;
     if !worse_dir {

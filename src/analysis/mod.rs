@@ -9,7 +9,9 @@
 pub mod baseline;
 pub mod detect;
 pub mod group;
+pub mod rolling;
 pub mod stats;
+pub mod stretch;
 
 use std::ops::Range;
 
@@ -20,6 +22,7 @@ use crate::series::Grid;
 use crate::time;
 
 pub use baseline::{fit, BaselineKind, Fit, WeekStat};
+pub use rolling::fit_range;
 
 /// Knobs of the detectors. `sensitivity` scales every statistical threshold (2.0 flags more, 0.5
 /// fewer); lines are lines and are never scaled.
@@ -59,6 +62,11 @@ impl Params {
     /// A line is too loose when it sits this many "normal excursions" beyond the worst normal value.
     pub fn loose_ratio(&self) -> f64 {
         3.0 / self.sensitivity
+    }
+    /// A stretch of hours is unusual when its mean (or mean absolute) z sits this many of the history's
+    /// robust spreads from what stretches usually do.
+    pub fn stretch_z(&self) -> f64 {
+        6.0 / self.sensitivity
     }
     /// Missing-data gaps shorter than this many points are ignored.
     pub fn min_gap_points(&self) -> usize {

@@ -1,0 +1,310 @@
+//! Unusual stretches: hours that are unusual as a whole although no single point has to leave the band.
+//!
+//! A slow ramp that sits 2–3 σ high all afternoon, a dip that never reaches 4 σ, or a load balancer that
+//! spikes ten times as often as usual (each spike of a normal size) pass every point-wise test. Over a
+//! window of about two hours ([`window`]) the mean of the clipped residual z (running **high** or
+//! **low**) and the mean of |z| (**erratic**) are compared with what windows of the same length did in
+//! the history the baseline came from (robust centre and spread, [`StretchStats`]), so a series whose
+//! residuals usually wander is judged by its own wandering. A window beyond [`Params::stretch_z`]
+//! spreads flags; flagged windows closer than half a window form one episode.
+
+use super::detect::runs;
+use super::stats::{median_mut, quantile};
+use super::{Context, Fit, Params};
+use crate::config::Metric;
+use crate::finding::{Finding, Kind};
+use crate::text;
+use crate::time::{self, WEEK};
+
+/// Residuals are clipped here before averaging, so one huge spike does not make a stretch.
+const CLIP: f64 = 4.0;
+
+/// An erratic stretch needs this many times the threshold of a high or low one.
+const ERRATIC: f64 = 1.5;
+
+/// Points in a stretch window: about two hours, at least 6 and at most 48 points.
+pub fn window(step: i64) -> usize {
+    ((7200 / step.max(1)) as usize).clamp(6, 48)
+}
+
+/// How windows of `w` points behaved in the history: robust centre and spread of the mean clipped z
+/// and of the mean clipped |z|. NaN spreads when the history was too short to tell.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StretchStats {
+    pub w: usize,
+    pub mean: (f64, f64),
+    pub abs: (f64, f64),
+}
+
+impl StretchStats {
+    /// From the history's residuals (grid index, slot, value − expected) and the band sigma per slot.
+    pub fn of_history(resid: &[(usize, u32, f64)], sig: &[f64], step: i64) -> StretchStats {
+        let w = window(step);
+        let z: Vec<(usize, f64)> = resid
+            .iter()
+            .filter_map(|&(i, s, r)| sig.get(s as usize).filter(|sd| **sd > 0.0).map(|sd| (i, (r / sd).clamp(-CLIP, CLIP))))
+            .collect();
+        let (mut means, mut abss) = (Vec::new(), Vec::new());
+        let mut k = 0;
+        while k + w <= z.len() {
+            let win = &z[k..k + w];
+            // Consecutive samples only (a window may skip a few missing points, not a day).
+            if win[w - 1].0 - win[0].0 < 2 * w {
+                means.push(win.iter().map(|p| p.1).sum::<f64>() / w as f64);
+                abss.push(win.iter().map(|p| p.1.abs()).sum::<f64>() / w as f64);
+            }
+            k += (w / 4).max(1);
+        }
+        let robust = |v: &mut Vec<f64>, floor: f64| -> (f64, f64) {
+            if v.len() < 8 {
+                return (f64::NAN, f64::NAN);
+            }
+            let c = median_mut(v);
+            let mut dev: Vec<f64> = v.iter().map(|x| (x - c).abs()).collect();
+            (c, (1.4826 * median_mut(&mut dev)).max(floor))
+        };
+        // Floors: in-sample residuals run a little tight; a window's mean cannot be surer than about
+        // 0.7 of independent noise allows (1/√w for the mean, 0.6/√w for the mean of |z|).
+        let root = (w as f64).sqrt();
+        StretchStats { w, mean: robust(&mut means, 1.0 / root), abs: robust(&mut abss, 0.6 / root) }
+    }
+
+    fn usable(&self) -> bool {
+        self.mean.1.is_finite() && self.abs.1.is_finite()
+    }
+}
+
+/// The stretch statistics that apply to review offset `j`.
+fn stats_at(fit: &Fit, j: usize) -> Option<StretchStats> {
+    fit.stretch.iter().rev().find(|(o, _)| *o <= j).map(|(_, s)| *s)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Shape {
+    High,
+    Low,
+    Erratic,
+}
+
+/// Find unusual stretches in the review range.
+pub fn stretches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let n = fit.z.len();
+    let Some(w) = fit.stretch.first().map(|(_, s)| s.w) else { return vec![] };
+    if n < w || w == 0 {
+        return vec![];
+    }
+    let t = p.stretch_z();
+    // Points beyond the anomaly threshold are the anomaly detector's: a stretch is what the rest did.
+    let k = p.anomaly_z();
+    let zc: Vec<f64> = fit.z.iter().map(|z| if z.is_finite() && z.abs() < k { z.clamp(-CLIP, CLIP) } else { f64::NAN }).collect();
+    // Window means, stored at the window's last point; then standardised. The centre of |z| comes from
+    // the review range itself (the median window): in-sample history residuals run a little tighter
+    // than a new week's, which would make every new week look erratic.
+    let (mut mz, mut ma) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    let (mut s, mut sa, mut c) = (0.0, 0.0, 0usize);
+    for j in 0..n {
+        if zc[j].is_finite() {
+            s += zc[j];
+            sa += zc[j].abs();
+            c += 1;
+        }
+        if j >= w && zc[j - w].is_finite() {
+            s -= zc[j - w];
+            sa -= zc[j - w].abs();
+            c -= 1;
+        }
+        if j + 1 >= w && c * 2 >= w {
+            mz[j] = s / c as f64;
+            ma[j] = sa / c as f64;
+        }
+    }
+    let abs_centre = median_mut(&mut ma.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>());
+    let (mut u, mut a) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    for j in 0..n {
+        if let Some(st) = stats_at(fit, j).filter(StretchStats::usable) {
+            u[j] = (mz[j] - st.mean.0) / st.mean.1;
+            a[j] = (ma[j] - abs_centre.max(st.abs.0)) / st.abs.1;
+        }
+    }
+    let step = ctx.grid.step;
+    let mut out = Vec::new();
+    for shape in [Shape::High, Shape::Low, Shape::Erratic] {
+        let score = |j: usize| match shape {
+            Shape::High => u[j],
+            Shape::Low => -u[j],
+            // Erratic needs more: a window's spread is noisier to estimate than its level.
+            Shape::Erratic if u[j].abs() < t => a[j] / ERRATIC,
+            Shape::Erratic => f64::NAN,
+        };
+        let flag: Vec<bool> = (0..n).map(|j| score(j) >= t).collect();
+        for (a0, b0) in runs(&flag, w / 2) {
+            let Some(peak_j) = (a0..=b0).filter(|&j| flag[j]).max_by(|&i, &j| score(i).total_cmp(&score(j))) else { continue };
+            let peak = score(peak_j);
+            // The episode starts where the first flagged window's points began to stray.
+            let first = a0 + 1 - w.min(a0 + 1);
+            let strays = |j: usize| match shape {
+                Shape::High => zc[j] >= 1.0,
+                Shape::Low => zc[j] <= -1.0,
+                Shape::Erratic => zc[j].abs() >= 2.0,
+            };
+            let start = (first..=a0).find(|&j| strays(j)).unwrap_or(first);
+            let end = b0 + 1;
+            out.push(finding(ctx, m, x, fit, p, shape, (start, end, peak_j), peak, step));
+        }
+    }
+    // At most three per week of the range, the strongest.
+    let weeks = (n as f64 * step as f64 / WEEK as f64).ceil().max(1.0) as usize;
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.start.cmp(&b.start)));
+    out.truncate(3 * weeks);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finding(
+    ctx: &Context,
+    m: &Metric,
+    x: &[f64],
+    fit: &Fit,
+    p: &Params,
+    shape: Shape,
+    span: (usize, usize, usize),
+    peak: f64,
+    step: i64,
+) -> Finding {
+    let (start, end, peak_j) = span;
+    let t = p.stretch_z();
+    let dur = (end - start) as i64 * step;
+    let worse = match shape {
+        Shape::High => !m.worse_known || m.worse.sign() > 0.0,
+        Shape::Low => !m.worse_known || m.worse.sign() < 0.0,
+        Shape::Erratic => true,
+    };
+    let mut sev = 30.0
+        + (8.0 * (peak / t).log2()).clamp(0.0, 25.0)
+        + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)
+        + 5.0 * (end as f64 / fit.z.len().max(1) as f64);
+    if !worse {
+        sev *= 0.6;
+    }
+    let mean = |v: &[f64]| {
+        let f: Vec<f64> = v.iter().copied().filter(|v| v.is_finite()).collect();
+        if f.is_empty() {
+            f64::NAN
+        } else {
+            f.iter().sum::<f64>() / f.len() as f64
+        }
+    };
+    let (seen, usual) = (mean(&x[start..end]), mean(&fit.expected[start..end]));
+    let mean_z = mean(&fit.z[start..end]);
+    let sign = if shape == Shape::Low { -1.0 } else { 1.0 };
+    let extreme =
+        (start..end).filter(|&j| fit.z[j].is_finite()).max_by(|&i, &j| (fit.z[i] * sign).total_cmp(&(fit.z[j] * sign))).unwrap_or(start);
+    let abs_z = mean(&fit.z[start..end].iter().map(|z| z.abs()).collect::<Vec<_>>());
+    let typical_abs = stats_at(fit, peak_j).map(|s| s.abs.0).unwrap_or(f64::NAN);
+    let (t0, t1) = (ctx.rtime(start), ctx.rtime(end - 1) + step);
+    let subject = text::subject(m);
+    let sentence = match shape {
+        Shape::High | Shape::Low => format!(
+            "{subject} ran {} for {} from {}: {} on average against a usual {} for those hours ({:.1} σ {} its usual pattern for that long), furthest on {} ({} against a usual {}).",
+            if shape == Shape::High { "high" } else { "low" },
+            text::duration(dur),
+            time::short_label(&ctx.tz, t0),
+            text::value(seen, &m.unit),
+            text::value(usual, &m.unit),
+            mean_z.abs(),
+            if shape == Shape::High { "above" } else { "below" },
+            time::short_label(&ctx.tz, ctx.rtime(extreme)),
+            text::value(x[extreme], &m.unit),
+            text::value(fit.expected[extreme], &m.unit),
+        ),
+        Shape::Erratic => format!(
+            "{subject} was unusually erratic for {} from {}: its readings strayed {:.1}× as far from its usual pattern as they usually do (around a usual {}).",
+            text::duration(dur),
+            time::short_label(&ctx.tz, t0),
+            if typical_abs > 0.0 { abs_z / typical_abs } else { f64::NAN },
+            text::value(usual, &m.unit),
+        ),
+    };
+    Finding::new(Kind::UnusualStretch, m, t0, t1, sev, sentence)
+        .with(
+            "shape",
+            match shape {
+                Shape::High => "high",
+                Shape::Low => "low",
+                Shape::Erratic => "erratic",
+            },
+        )
+        .with("mean", seen)
+        .with("expected_mean", usual)
+        .with("mean_z", mean_z)
+        .with("mean_abs_z", abs_z)
+        .with("window_score", peak)
+        .with("p95_abs_z", quantile(&fit.z[start..end].iter().map(|z| z.abs()).collect::<Vec<_>>(), 0.95))
+        .with("direction", if worse { "worse" } else { "better" })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::fit;
+    use crate::config::Worse;
+    use crate::synth::{Inject, Rng, Shape as Synth};
+    use chrono::Weekday;
+
+    fn ctx() -> Context {
+        let tz: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
+        let start = time::parse_user_time("2026-11-02", &tz).expect("t");
+        Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), 5)
+    }
+
+    fn shapes_found(c: &Context, v: &[f64]) -> Vec<String> {
+        let m = Metric::new("m", "T", "svc", Worse::Higher, std::path::Path::new("x"), "m");
+        let f = fit(c, v);
+        stretches(c, &m, &v[c.review.clone()], &f, &Params::default())
+            .iter()
+            .map(|f| match f.evidence.get("shape") {
+                Some(crate::finding::Evidence::Text(s)) => s.clone(),
+                _ => String::new(),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn stretches_are_found_by_shape_and_clean_series_stay_quiet() {
+        let c = ctx();
+        let base = Synth { level: 100.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 };
+        // (name, what to do to the review week, the shape that must be found; None: nothing at all)
+        type Edit = fn(&Context, &mut Vec<f64>, &mut Rng);
+        let cases: [(&str, Edit, Option<&str>); 4] = [
+            ("clean", |_, _, _| {}, None),
+            ("six hours at +2.5 σ", |c, v, _| Inject::Bump { at: 2 * 288 + 120, len: 72, factor: 1.10 }.apply(c, v), Some("high")),
+            ("six hours at −2.5 σ", |c, v, _| Inject::Bump { at: 3 * 288 + 120, len: 72, factor: 0.90 }.apply(c, v), Some("low")),
+            (
+                "noise four times wider for eight hours",
+                |c, v, rng| {
+                    for j in 4 * 288 + 100..4 * 288 + 196 {
+                        v[c.review.start + j] *= 1.0 + 0.12 * rng.normal();
+                    }
+                },
+                Some("erratic"),
+            ),
+        ];
+        for (name, edit, want) in cases {
+            for seed in 1..=3u64 {
+                let mut rng = Rng::new(seed);
+                let mut v = base.render(&c, &mut rng);
+                edit(&c, &mut v, &mut rng);
+                let got = shapes_found(&c, &v);
+                match want {
+                    None => assert!(got.is_empty(), "{name} (seed {seed}): {got:?}"),
+                    Some(s) => assert!(got.iter().any(|g| g == s), "{name} (seed {seed}): {got:?}"),
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn the_window_is_about_two_hours() {
+        assert_eq!([window(60), window(300), window(900), window(3600)], [48, 24, 8, 6]);
+    }
+}
