@@ -166,7 +166,12 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
             }
         }
     }
-    let pad = (hi - lo).max(1e-9) * 0.08;
+    // Values near the ends of f64 make the axis arithmetic overflow (plotters then never finishes its
+    // key points): such a chart is refused, the review is not.
+    if !(hi - lo).is_finite() || lo.abs() > 1e200 || hi.abs() > 1e200 {
+        return Err(format!("its values reach {:e}, too large to draw", if hi.abs() > lo.abs() { hi } else { lo }));
+    }
+    let pad = (hi - lo).max(hi.abs().max(lo.abs()) * 1e-9).max(1e-9) * 0.08;
     let (y_min, y_max) = (if lo >= 0.0 && lo - pad < 0.0 { 0.0 } else { lo - pad }, hi + pad);
 
     // Key points at local midnights (DST-aware), labelled with the local weekday.

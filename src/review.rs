@@ -176,6 +176,7 @@ impl Review {
         let (start, end, note) = pick_range(&ws, range, step, t_min, t_max)?;
         // History weeks that hold any data (a week counts when it ends after the first sample).
         let history = (1..=ws.history_weeks as i64).take_while(|k| time::add_weeks(&ws.tz, start, 1 - k) as f64 > t_min).count();
+        check_size(&ws, start, end, history, step)?;
         let ctx = Context::new(ws.tz, ws.week_starts, step, start, end, history);
         if ctx.review_len() == 0 {
             return Err(ReviewError::Range("the review range holds no grid point".into()));
@@ -291,8 +292,36 @@ fn pull_window(ws: &Workspace, range: RangeSpec) -> Result<(RangeSpec, Option<Wi
     if end <= start {
         return Err(ReviewError::Range("the review range ends before it starts".into()));
     }
+    check_size(ws, start, end, ws.history_weeks as usize, step)?;
     let from = time::add_weeks(tz, start, -(ws.history_weeks as i64));
     Ok((range, Some(Window { start: from, end, step })))
+}
+
+/// The longest review range: a year (a weekly review reviews weeks; longer is a mistake in a date).
+pub const MAX_RANGE_DAYS: i64 = 366;
+/// The most grid points one series may have (history + range): 2 million (a year at 1 minute is 0.5 M).
+pub const MAX_GRID_POINTS: i64 = 2_000_000;
+
+/// Refuse ranges that are too long, or whose grid would be too large to hold, before anything is allocated
+/// or pulled.
+fn check_size(ws: &Workspace, start: i64, end: i64, history_weeks: usize, step: i64) -> Result<(), ReviewError> {
+    let tz = &ws.tz;
+    if end.saturating_sub(start) > MAX_RANGE_DAYS * time::DAY {
+        return Err(ReviewError::Range(format!(
+            "the range {} – {} is longer than {MAX_RANGE_DAYS} days; review a week (--week) or a shorter --from/--to",
+            time::long_label(tz, start),
+            time::long_label(tz, end)
+        )));
+    }
+    let from = time::add_weeks(tz, start, -(history_weeks as i64));
+    let points = end.saturating_sub(from) / step.max(1);
+    if points > MAX_GRID_POINTS {
+        return Err(ReviewError::Range(format!(
+            "the range with {history_weeks} history weeks is {points} points at a step of {}; at most {MAX_GRID_POINTS} fit — use a coarser step",
+            time::format_step(step)
+        )));
+    }
+    Ok(())
 }
 
 /// The workspace's week (in its time zone, from its first weekday) containing `t`, as `[start, end)`.

@@ -8,7 +8,14 @@ pub fn value(v: f64, unit: &str) -> String {
     if !v.is_finite() {
         return "—".to_string();
     }
-    let n = if v.abs() >= 10_000.0 { format!("{:.1}k", v / 1000.0).replace(".0k", "k") } else { fmt_num(round_sig(v, 3)) };
+    let n = if v.abs() >= 1e7 {
+        // Beyond millions, thousands stop helping: 3 significant digits with an exponent.
+        format!("{v:.2e}")
+    } else if v.abs() >= 10_000.0 {
+        format!("{:.1}k", v / 1000.0).replace(".0k", "k")
+    } else {
+        fmt_num(round_sig(v, 3))
+    };
     match unit.trim() {
         "" => n,
         "%" => format!("{n}%"),
@@ -105,6 +112,8 @@ mod tests {
             (12_345.0, "req/s", "12.3k req/s"),
             (f64::NAN, "ms", "—"),
             (3.0, "", "3"),
+            (1.79e308, "", "1.79e308"),
+            (-2.5e9, "ms", "-2.50e9 ms"),
         ] {
             assert_eq!(value(v, u), want);
         }

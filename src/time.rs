@@ -24,6 +24,8 @@ pub enum TimeError {
         "`{0}` is not a timestamp: use RFC 3339 / ISO 8601 (`2026-11-09T14:05:00Z`, `2026-11-09 14:05`) or epoch seconds/milliseconds"
     )]
     BadTimestamp(String),
+    #[error("`{0}` is outside the years 1900–9999 (an epoch number in the wrong unit?)")]
+    OutOfRange(String),
     #[error("`{0}` is not a date or date-time: use `2026-11-09` or `2026-11-09T14:00`")]
     BadDate(String),
 }
@@ -41,7 +43,7 @@ pub fn parse_step(s: &str) -> Result<i64, TimeError> {
         "d" => DAY,
         _ => return Err(TimeError::BadStep(s.to_string())),
     };
-    if n <= 0 || n * mult > DAY {
+    if n <= 0 || n.checked_mul(mult).is_none_or(|secs| secs > DAY) {
         return Err(TimeError::BadStep(s.to_string()));
     }
     Ok(n * mult)
@@ -133,12 +135,31 @@ impl EpochUnit {
     }
 }
 
+/// The earliest instant Flywheel accepts: 1900-01-01T00:00:00Z.
+pub const MIN_TIME: f64 = -2_208_988_800.0;
+/// The latest instant Flywheel accepts: 9999-12-31T23:59:59Z.
+pub const MAX_TIME: f64 = 253_402_300_799.0;
+
+/// Unix seconds, if they fall in years 1900–9999: anything outside is a broken timestamp (an epoch number
+/// in the wrong unit, a corrupted cell), never a point to put on a grid.
+pub fn in_range(secs: f64) -> Result<f64, String> {
+    if (MIN_TIME..=MAX_TIME).contains(&secs) {
+        Ok(secs)
+    } else {
+        Err(format!("the timestamp {secs:e} s is outside the years 1900–9999"))
+    }
+}
+
 /// Parse one textual timestamp into Unix seconds (fractional seconds kept as f64).
 ///
 /// Accepts RFC 3339 (`2026-11-09T14:05:00Z`, `…+01:00`), ISO 8601 with a space instead of `T`, with or
 /// without seconds and fractions, with or without an offset (naive times are read in `tz`), a bare date
 /// (local midnight), and epoch numbers (unit from magnitude).
 pub fn parse_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
+    parse_any_timestamp(s, tz).and_then(|v| in_range(v).map_err(|_| TimeError::OutOfRange(s.to_string())))
+}
+
+fn parse_any_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(TimeError::BadTimestamp(s.to_string()));
@@ -173,7 +194,10 @@ pub fn parse_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
 
 /// Parse a user-given date or date-time (CLI `--week`, `--from`, `--to`) in `tz`.
 pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
-    parse_timestamp(s, tz).map(|v| v.floor() as i64).map_err(|_| TimeError::BadDate(s.to_string()))
+    parse_timestamp(s, tz).map(|v| v.floor() as i64).map_err(|e| match e {
+        TimeError::OutOfRange(_) => e,
+        _ => TimeError::BadDate(s.to_string()),
+    })
 }
 
 /// The UTC instant of local midnight starting `date` in `tz`.
@@ -199,14 +223,18 @@ pub fn utc(t: i64) -> DateTime<Utc> {
 pub fn week_start_of(tz: &Tz, week_starts: Weekday, t: i64) -> i64 {
     let d = local_date(tz, t);
     let back = (d.weekday().num_days_from_monday() as i64 - week_starts.num_days_from_monday() as i64).rem_euclid(7);
-    local_midnight(tz, d - Duration::days(back))
+    local_midnight(tz, d.checked_sub_signed(Duration::days(back)).unwrap_or(d))
 }
 
 /// The start of the local week `weeks` weeks after the week starting at `start` (negative goes back).
 /// Works on local dates, so a week that contains a DST change is 167 or 169 hours long.
 pub fn add_weeks(tz: &Tz, start: i64, weeks: i64) -> i64 {
     let d = local_date(tz, start);
-    local_midnight(tz, d + Duration::days(7 * weeks))
+    match weeks.checked_mul(7).and_then(Duration::try_days).and_then(|days| d.checked_add_signed(days)) {
+        Some(d) => local_midnight(tz, d),
+        // Beyond the calendar (only reachable with instants already refused elsewhere): saturate.
+        None => start.saturating_add(weeks.saturating_mul(WEEK)),
+    }
 }
 
 /// Local time-of-week in seconds since the start of the local week (0 ..< 7 days).
@@ -250,6 +278,10 @@ mod tests {
             ("5x", None),
             ("", None),
             ("2d", None),
+            // Regression (crash issue): products that overflow i64 are refused, not wrapped.
+            ("144115188075855871d", None),
+            ("4611686018427387903m", None),
+            ("99999999999999999999s", None),
         ];
         for (s, want) in cases {
             assert_eq!(parse_step(s).ok(), want, "{s}");
@@ -284,6 +316,23 @@ mod tests {
         for bad in ["", "yesterday", "2025-13-01T00:00:00", "12:00", "NaN", "inf"] {
             assert!(parse_timestamp(bad, &tz).is_err(), "{bad} should fail");
         }
+    }
+
+    #[test]
+    fn timestamps_outside_1900_to_9999_are_refused_not_followed() {
+        let tz = berlin();
+        for bad in ["1e308", "-1e300", "8210266800000000000000", "1899-12-31T23:59:59Z", "+10000-01-01T00:00:00Z"] {
+            let e = parse_timestamp(bad, &tz).expect_err(bad);
+            assert!(matches!(e, TimeError::OutOfRange(_) | TimeError::BadTimestamp(_)), "{bad}: {e}");
+        }
+        assert!(matches!(parse_timestamp("1e308", &tz), Err(TimeError::OutOfRange(_))));
+        assert!(parse_timestamp("9999-12-31T23:59:59Z", &tz).is_ok());
+        assert!(parse_timestamp("1900-01-01T00:00:00Z", &tz).is_ok());
+        // Week arithmetic at the ends of the calendar saturates instead of panicking.
+        let end = parse_user_time("9999-12-27", &tz).unwrap_or(0);
+        assert!(add_weeks(&tz, end, 1) > end);
+        assert!(add_weeks(&tz, end, i64::MAX / 2) > end);
+        assert!(add_weeks(&tz, 0, i64::MIN / 2) < 0);
     }
 
     #[test]

@@ -4,8 +4,8 @@
 //!
 //! A file has rows (timestamps) and labelled windows (row ranges). A detector yields detections (row,
 //! score). At a threshold, the detections at or above it count: inside a window the earliest one earns
-//! the scaled sigmoid of its relative position (≈ +A_TP at the window's first row, ≈ 0 at its last); a
-//! window with none costs A_FN; a detection outside every window costs A_FP × the scaled sigmoid of its
+//! the scaled sigmoid of its relative position (+A_TP at the window's first row, falling toward 0 at
+//! its last); a window with none costs A_FN; a detection outside every window costs A_FP × the scaled sigmoid of its
 //! distance past the previous window (−A_FP when no window came before). The first 15 % of each file
 //! (at most 750 rows) is probation and not scored. One threshold serves the whole corpus, chosen to
 //! maximise the total, which is normalised as 100 × (S − S_null) / (S_perfect − S_null): a detector
@@ -209,7 +209,7 @@ mod tests {
         let p = PROFILES[0];
         let cases = [
             (40, 1.0, Some(0)),        // first row of a window: the whole A_TP
-            (49, 0.0, Some(0)),        // last row: about nothing
+            (49, 0.248, Some(0)),      // last row of a 10-row window: about a quarter
             (20, -0.11, None),         // before any window: −A_FP
             (99, -0.11, None),         // far past the last window: about −A_FP
             (50, -0.11 * 0.277, None), // one row past a window of 10: a small cost

@@ -16,6 +16,9 @@ use fantoccini::key::Key;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde_json::{json, Value};
 
+#[path = "common/resend.rs"]
+mod resend;
+
 type R<T> = Result<T, Box<dyn std::error::Error>>;
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -82,7 +85,9 @@ impl Driver {
             assert!(t.elapsed() < WAIT, "tauri-driver did not listen on 127.0.0.1:{port}");
             std::thread::sleep(Duration::from_millis(100));
         }
-        Driver { child, port, _data: data }
+        // The test talks to tauri-driver through a proxy that sends a request again when tauri-driver's
+        // pooled connection to WebKitWebDriver was reset under it (the request never reached the app).
+        Driver { child, port: resend::start(port), _data: data }
     }
 
     async fn app(&self, args: &[&str]) -> R<Client> {
@@ -330,6 +335,21 @@ async fn sample_review(d: &Driver) -> R<()> {
     wait_css(&c, "[data-testid=team-finding][data-metric='payments.api.p99']").await?.click().await?;
     until(&c, "the highlighted chart", "return document.querySelector('.widget.highlight')?.dataset.metric").await?;
     shot(&c, "team-1920x1080").await?;
+    // At the default size and the minimum, the findings column wraps its sentences: nothing is cut at
+    // the right edge and no horizontal scrollbar appears (regression: cut at 1280×800).
+    for (w, h) in [(1280, 800), (960, 600)] {
+        c.set_window_size(w, h).await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let overflow = js(
+            &c,
+            "const side = document.querySelector('.team-findings'); \
+             const cut = [...document.querySelectorAll('[data-testid=team-finding]')].filter(b => b.scrollWidth > b.clientWidth + 1 || b.getBoundingClientRect().right > side.getBoundingClientRect().right + 1).length; \
+             return [side.scrollWidth - side.clientWidth, document.documentElement.scrollWidth - window.innerWidth, cut];",
+        )
+        .await?;
+        assert_eq!(overflow, json!([0, 0, 0]), "{w}×{h}: horizontal overflow of the findings column, the page, and cut findings");
+        shot(&c, &format!("team-{w}x{h}")).await?;
+    }
     c.close().await?;
     Ok(())
 }

@@ -325,7 +325,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         let x = values[i];
         fit.expected.push(e);
         fit.sigma.push(sd);
-        fit.z.push(if x.is_finite() && e.is_finite() && sd > 0.0 { (x - e) / sd } else { f64::NAN });
+        // A value near the ends of f64 gives an infinite z: keep it as a (huge) finite one so it is reported.
+        fit.z.push(if x.is_finite() && e.is_finite() && sd > 0.0 { ((x - e) / sd).clamp(-1e9, 1e9) } else { f64::NAN });
         let lw = if h >= 1 { ctx.by_week_slot[0][s] } else { NONE };
         fit.last_week.push(if lw == NONE { f64::NAN } else { values[lw as usize] });
         let missing_weeks = ctx.by_week_slot.iter().filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite()).count();
@@ -541,7 +542,10 @@ fn mean_abs_scale(resid: &[(usize, u32, f64)]) -> f64 {
     if resid.len() < 24 {
         return f64::NAN;
     }
-    1.2533 * resid.iter().map(|r| r.2.abs()).sum::<f64>() / resid.len() as f64
+    // Winsorised at the 95th percentile: a few absurd values (1e308) must not make every band infinite.
+    let mut abs: Vec<f64> = resid.iter().map(|r| r.2.abs()).collect();
+    let cap = quantiles_mut(&mut abs, [0.95])[0];
+    1.2533 * abs.iter().map(|r| r.min(cap)).sum::<f64>() / abs.len() as f64
 }
 
 /// How heavy the series' tails are: the 99th percentile of the history's |residual| in band sigmas,

@@ -175,7 +175,7 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
             let (peak, usual) = (x[peak_j], fit.expected[peak_j]);
             let (lo, hi) = (usual - k * fit.sigma[peak_j], usual + k * fit.sigma[peak_j]);
             let ratio = if usual.abs() > 1e-12 { peak / usual } else { f64::NAN };
-            let how = if ratio.is_finite() && ratio > 0.0 && !(0.67..=1.5).contains(&ratio) {
+            let how = if ratio.is_finite() && ratio > 0.0 && ratio < 1e4 && !(0.67..=1.5).contains(&ratio) {
                 if ratio >= 1.0 {
                     format!("{:.1}× its usual {}", ratio, text::value(usual, &m.unit))
                 } else {

@@ -71,15 +71,36 @@ pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
     }
     let (df, first_line) = match format_of(path)? {
         Format::Csv => read_csv(path)?,
-        Format::Parquet => {
-            let f = std::fs::File::open(path).map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
-            let df = ParquetReader::new(f)
-                .finish()
-                .map_err(|e| SourceError::file(path, format!("not a readable Parquet file: {}", polars_msg(&e))))?;
-            (df, None)
-        }
+        Format::Parquet => (read_parquet(path)?, None),
     };
     frame_to_series(path, &df, first_line, tz)
+}
+
+/// Read a Parquet file after checking its schema: only text, numbers, booleans, dates and date-times
+/// are read (other types — decimals, lists, structs — are refused by name before polars decodes them),
+/// and a file polars cannot decode (a corrupted footer or page) is an error, never a crash.
+fn read_parquet(path: &Path) -> Result<DataFrame, SourceError> {
+    let bad = |m: String| SourceError::file(path, format!("not a readable Parquet file: {m}"));
+    let open = || std::fs::File::open(path).map_err(|e| SourceError::file(path, format!("cannot open: {e}")));
+    let decode = || -> Result<DataFrame, SourceError> {
+        let mut reader = ParquetReader::new(open()?);
+        let schema = reader.schema().map_err(|e| bad(polars_msg(&e)))?;
+        for (name, field) in schema.iter() {
+            let dtype = field.dtype();
+            let ok = matches!(dtype, ArrowDataType::Utf8 | ArrowDataType::LargeUtf8 | ArrowDataType::Utf8View | ArrowDataType::Boolean)
+                || matches!(dtype, ArrowDataType::Date32 | ArrowDataType::Date64 | ArrowDataType::Timestamp(_, _))
+                || dtype.is_numeric() && !matches!(dtype, ArrowDataType::Decimal(_, _) | ArrowDataType::Decimal256(_, _));
+            if !ok {
+                return Err(SourceError::file(
+                    path,
+                    format!("column `{name}` has Parquet type {dtype:?}, which Flywheel does not read; use numbers, text or date-times"),
+                ));
+            }
+        }
+        ParquetReader::new(open()?).finish().map_err(|e| bad(polars_msg(&e)))
+    };
+    // polars panics on some corrupted files instead of returning an error: keep that inside this file.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_else(|_| Err(bad("the file is corrupted".into())))
 }
 
 /// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame and the
@@ -93,7 +114,10 @@ fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>), SourceError> {
             .with_parse_options(CsvParseOptions::default().with_separator(sep))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish())
-            .map_err(|e| SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e))))
+            .map_err(|e| match csv_shape_error(path, sep) {
+                Some((line, message)) => SourceError { line: Some(line), ..SourceError::file(path, message) },
+                None => SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e))),
+            })
     };
     let df = read(true)?;
     let first_name = df.get_column_names().first().map(|s| s.to_string()).unwrap_or_default();
@@ -101,6 +125,59 @@ fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>), SourceError> {
         return Ok((read(false)?, Some(1)));
     }
     Ok((df, Some(2)))
+}
+
+/// When polars refuses a CSV file, find the first line that is wrong and say what was expected: a
+/// line that is not UTF-8, a row with more or fewer fields than the header, or a quote never closed.
+fn csv_shape_error(path: &Path, sep: u8) -> Option<(usize, String)> {
+    let bytes = std::fs::read(path).ok()?;
+    let mut expected: Option<(usize, String)> = None;
+    let mut open_quote_at = None;
+    let (mut line_no, mut fields, mut in_quotes, mut start) = (1usize, 1usize, false, 0usize);
+    for (i, &b) in bytes.iter().enumerate() {
+        match b {
+            b'"' => {
+                in_quotes = !in_quotes;
+                if in_quotes {
+                    open_quote_at.get_or_insert(line_no);
+                } else {
+                    open_quote_at = None;
+                }
+            }
+            _ if b == sep && !in_quotes => fields += 1,
+            b'\n' if !in_quotes => {
+                let text = std::str::from_utf8(&bytes[start..i]);
+                let Ok(text) = text else { return Some((line_no, "the line is not valid UTF-8 text".into())) };
+                let blank = text.trim().is_empty();
+                match &expected {
+                    None if !blank => expected = Some((fields, text.trim_end_matches('\r').chars().take(80).collect())),
+                    Some((n, header)) if !blank && fields != *n => {
+                        return Some((
+                            line_no,
+                            format!("{} field{} where the first line `{header}` has {n}", fields, if fields == 1 { "" } else { "s" }),
+                        ))
+                    }
+                    _ => {}
+                }
+                line_no += 1;
+                fields = 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if let Some(l) = open_quote_at.filter(|_| in_quotes) {
+        return Some((l, "a quoted field opened here is never closed".into()));
+    }
+    if std::str::from_utf8(&bytes[start..]).is_err() {
+        return Some((line_no, "the line is not valid UTF-8 text".into()));
+    }
+    match expected {
+        Some((n, header)) if start < bytes.len() && !bytes[start..].iter().all(u8::is_ascii_whitespace) && fields != n => {
+            Some((line_no, format!("{fields} fields where the first line `{header}` has {n}")))
+        }
+        _ => None,
+    }
 }
 
 fn polars_msg(e: &PolarsError) -> String {
@@ -251,12 +328,12 @@ impl TimeCol {
                 None => Err("the timestamp is empty".to_string()),
             })),
             TimeCol::Float(ca, unit) => Box::new(ca.iter().map(move |v| match v {
-                Some(v) if v.is_finite() => Ok(unit.to_secs(v)),
+                Some(v) if v.is_finite() => time::in_range(unit.to_secs(v)),
                 _ => Err("the timestamp is empty or not finite".to_string()),
             })),
             TimeCol::Int(ca, per_sec, naive) => Box::new(ca.iter().map(move |v| match v {
-                Some(v) if *naive => Ok(naive_secs_to_utc(v as f64 / per_sec, tz)),
-                Some(v) => Ok(v as f64 / per_sec),
+                Some(v) if *naive => time::in_range(v as f64 / per_sec).map(|s| naive_secs_to_utc(s, tz)),
+                Some(v) => time::in_range(v as f64 / per_sec),
                 None => Err("the timestamp is empty".to_string()),
             })),
             TimeCol::Date(ca) => Box::new(ca.iter().map(move |v| {
@@ -433,7 +510,11 @@ mod tests {
             ),
             ("one.csv", "timestamp\n2026-11-09T00:00:00Z\n", "one.csv: needs at least two columns"),
             ("three.csv", "a,b,c\n1,2,3\n", "three.csv: no `value` column (columns are: a, b, c)"),
-            ("ragged.csv", "timestamp,value\n2026-11-09T00:00:00Z,1,7,8\n", "ragged.csv: not a readable CSV file"),
+            (
+                "ragged.csv",
+                "timestamp,value\n2026-11-09T00:00:00Z,1,7,8\n",
+                "ragged.csv:2: 4 fields where the first line `timestamp,value` has 2",
+            ),
             ("x.json", "{}", "x.json: unknown file type `.json`"),
             ("bad.parquet", "PAR1 not really", "bad.parquet: not a readable Parquet file"),
         ];
