@@ -4,9 +4,12 @@
 //! Definitions (the numbers are the defaults at sensitivity 1; see [`Params`]):
 //! - **alarm / investigation breach**: M of the last N datapoints beyond the line (default 3 of 5);
 //!   one episode per contiguous run of the breaching state (runs closer than N points merge).
-//! - **seasonal anomaly**: |z| ≥ 4 against the seasonal band; runs of flagged points with gaps ≤ 2
-//!   points form an episode; an episode needs 2 points, or one point at |z| ≥ 6. Both directions are
-//!   flagged; the better direction at 60 % severity. At most 3 per series (the rest are counted).
+//! - **seasonal anomaly**: |z| ≥ 4 against the seasonal band; an episode is a run beyond 0.6 × 4 (gaps
+//!   ≤ 2 points) around points beyond 4, and needs 2 such points, or one at |z| ≥ 6. Both directions are
+//!   flagged; the better direction at 60 % severity (a bare file has none). At most 3 per series per week
+//!   of the range (the rest are counted). Severity grows 10 per doubling of |z|/4, with the episode's
+//!   length, and by 10 when it is beyond everything in the history the baseline came from.
+//! - **unusual stretch**: see [`super::stretch`].
 //! - **level shift**: the best single change point of the clipped residual (max of the two-sample
 //!   statistic), confirmed with medians: the level after moves ≥ 2.5 σ, the level before is normal
 //!   (|median z| ≤ 1.2), ≥ 70 % of the points after stay shifted, ≥ 3 h before and ≥ 6 h after.
