@@ -669,11 +669,30 @@ impl Workspace {
 }
 
 /// Accept only http(s) URLs for external links; anything else (`javascript:`, `file:`, …) is refused.
+/// The address without any `user:password@` part, for messages.
+pub fn without_userinfo(u: &str) -> String {
+    match u.find("://") {
+        Some(i) => {
+            let (scheme, rest) = u.split_at(i + 3);
+            let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+            match rest[..end].rfind('@') {
+                Some(at) => format!("{scheme}{}", &rest[at + 1..]),
+                None => u.to_string(),
+            }
+        }
+        None => u.to_string(),
+    }
+}
+
 pub fn check_url(u: &str) -> Result<String, String> {
     let t = u.trim();
     let lower = t.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     match rest {
+        // A user name or password in the address would be echoed wherever the address is shown.
+        Some(r) if r.split(['/', '?', '#']).next().is_some_and(|authority| authority.contains('@')) => {
+            Err(format!("URL `{}` carries a user name or password: remove it (a Prometheus token goes in token_env)", without_userinfo(t)))
+        }
         Some(r)
             if !r.is_empty()
                 && !r.starts_with('/')
@@ -807,9 +826,15 @@ source = { file = "metrics.parquet" }
             "https://a b",
             "data:text/html,<b>",
             "https://x\"onmouseover=\"alert(1)",
+            "https://user:pass@prom.example/x",
+            "http://user@10.0.0.1:9090",
         ] {
             assert!(check_url(bad).is_err(), "{bad}");
         }
+        // The message never repeats the password.
+        let e = check_url("https://user:hunter2@prom.example/x").expect_err("credentials");
+        assert!(!e.contains("hunter2") && e.contains("https://prom.example/x"), "{e}");
+        assert_eq!(without_userinfo("http://a:b@h:1/p?q=@x"), "http://h:1/p?q=@x");
     }
 
     #[test]

@@ -43,6 +43,7 @@ pub const SITUATIONS: &[Situation] = &[
     Situation { kind: Kind::MissingData, metric: "identity.canary.success", instance: None, what: "The login canary stops reporting on Saturday 18:00 — silence, not health." },
     Situation { kind: Kind::MissingData, metric: "fulfilment.shipping.p99", instance: None, what: "Shipping API p99 latency has scrape gaps on Tuesday night (90 min) and Thursday (20 min)." },
     Situation { kind: Kind::OddOneOut, metric: "platform.gateway.cpu", instance: Some("gw-3"), what: "Gateway instance gw-3 takes ~2.7× the load of each of its three siblings from Tuesday 09:00 (a load-balancer weight mistake; the average is unchanged)." },
+    Situation { kind: Kind::UnusualStretch, metric: "platform.kafka.lag", instance: None, what: "Kafka consumer lag runs ~17 % high for six hours on Thursday afternoon (13:00–19:00): hardly a point leaves the band, the afternoon as a whole does." },
     Situation { kind: Kind::SourceError, metric: "payments.billing.export_lag", instance: None, what: "Billing export lag points at a series the exporter no longer writes: a source error, while the rest of the review completes." },
 ];
 
@@ -504,6 +505,7 @@ fn injections(id: &str, instance: Option<&str>) -> Vec<Inject> {
         ("checkout.cart.errors", _) => vec![Inject::Bump { at: at(2, 3, 0), len: 8, factor: 3.0 }],
         ("checkout.web.requests", _) => vec![Inject::Bump { at: at(4, 11, 0), len: 12, factor: 0.55 }],
         ("fulfilment.inventory.errors", _) => vec![Inject::Shift { at: at(2, 9, 0), factor: 3.0 }],
+        ("platform.kafka.lag", _) => vec![Inject::Bump { at: at(3, 13, 0), len: 72, factor: 1.17 }],
         ("identity.canary.success", _) => vec![Inject::Stop { at: at(5, 18, 0) }],
         ("fulfilment.shipping.p99", _) => vec![Inject::Gap { at: at(1, 1, 30), len: 18 }, Inject::Gap { at: at(3, 13, 0), len: 4 }],
         ("platform.gateway.cpu", Some("gw-3")) => vec![Inject::Shift { at: at(1, 9, 0), factor: 1.9 }],

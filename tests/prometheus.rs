@@ -378,6 +378,19 @@ fn the_bearer_token_is_sent_and_never_shown() {
     assert!(head.contains(&format!("authorization: bearer {secret}")), "{head}");
     assert!(!e.to_string().contains(secret) && !format!("{e:?}").contains(secret), "the token leaks into the error: {e}");
 
+    // A server that echoes the request's headers in its errors: nothing of the token comes through.
+    for (status, body) in [
+        (500, format!("upstream failed; you sent Authorization: Bearer {secret}")),
+        (401, format!(r#"{{"status":"error","errorType":"auth","error":"bad token {secret}"}}"#)),
+        (400, format!(r#"{{"status":"error","errorType":"bad_data","error":"headers: {{\"Authorization\":\"Bearer {secret}\"}}"}}"#)),
+    ] {
+        let f = fake(vec![Reply::Http(status, "", body)]);
+        let s = Prometheus { token_env: Some("FLYWHEEL_TEST_PROM_TOKEN".into()), ..server(&f.url, 5, 0) };
+        let e = pull_one(&s, &Quiet).0.expect_err("the server fails");
+        assert!(!e.to_string().contains(secret) && !format!("{e:?}").contains(secret), "HTTP {status}: the token leaks: {e}");
+        assert!(e.to_string().contains(&format!("{status}")) || status == 400, "{e}");
+    }
+
     let missing = Prometheus { token_env: Some("FLYWHEEL_TEST_NO_SUCH_TOKEN".into()), ..server(&f.url, 5, 0) };
     let (r, stats, _) = pull_one(&missing, &Quiet);
     assert!(r.expect_err("no token").message.contains("FLYWHEEL_TEST_NO_SUCH_TOKEN"));

@@ -148,7 +148,8 @@ pub fn stretches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) ->
                 Shape::Erratic => zc[j].abs() >= 2.0,
             };
             let start = (first..=a0).find(|&j| strays(j)).unwrap_or(first);
-            let end = b0 + 1;
+            // ...and ends with the last point of the last flagged window that still strayed.
+            let end = (start..=b0).rev().find(|&j| strays(j)).map_or(b0 + 1, |j| j + 1);
             out.push(finding(ctx, m, x, fit, p, shape, (start, end, peak_j), peak, step));
         }
     }

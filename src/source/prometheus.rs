@@ -342,8 +342,11 @@ pub fn pull(
             let client = &client;
             let (query, _) = query_of(metrics[job.metric]);
             let (requests, retries, done) = (&requests, &retries, &done);
+            let secret = token.as_deref();
             async move {
-                let r = fetch(client, server, query, job, w.step, requests, retries).await;
+                // Whatever came back is shown and cached only with the token (and any echoed
+                // credentials) masked.
+                let r = fetch(client, server, query, job, w.step, requests, retries).await.map_err(|e| redact(&e, secret));
                 progress.update("pull", done.fetch_add(1, Ordering::Relaxed) + 1, total);
                 (job, r)
             }
@@ -459,11 +462,58 @@ fn client(server: &Prometheus, token: Option<&str>) -> Result<reqwest::Client, S
         .default_headers(headers)
         .timeout(timeout)
         .connect_timeout(timeout.min(Duration::from_secs(10)))
-        .user_agent(concat!("flywheel/", env!("CARGO_PKG_VERSION")));
+        .user_agent(concat!("flywheel/", env!("CARGO_PKG_VERSION")))
+        .redirect(reqwest::redirect::Policy::custom(|attempt| {
+            let downgrade = attempt.previous().last().is_some_and(|prev| !redirect_allowed(prev, attempt.url()));
+            if downgrade {
+                attempt.error("the server redirected from https to plain http; refused so the token is never sent in the clear")
+            } else if attempt.previous().len() >= 5 {
+                attempt.error("more than 5 redirects")
+            } else {
+                attempt.follow()
+            }
+        }));
     if is_loopback(&server.url) {
         b = b.no_proxy();
     }
     b.build().map_err(|e| format!("cannot set up the HTTP client: {e}"))
+}
+
+/// Mask what must never be shown: the token itself, and whatever follows `Bearer `, `Authorization:`,
+/// `Cookie:` or `Set-Cookie:` in text a server sent back (some servers echo request headers in errors);
+/// and keep at most 300 characters of it.
+pub fn redact(text: &str, token: Option<&str>) -> String {
+    let mut out = match token.filter(|t| !t.is_empty()) {
+        Some(t) => text.replace(t, "[redacted]"),
+        None => text.to_string(),
+    };
+    for key in ["bearer ", "authorization:", "cookie:", "basic "] {
+        let mut from = 0;
+        while let Some(p) = out[from..].to_ascii_lowercase().find(key).map(|p| p + from) {
+            let start = p + key.len();
+            let rest = &out[start..];
+            let skip = rest.len() - rest.trim_start().len();
+            let value_len = rest
+                .trim_start()
+                .find(|c: char| c == '"' || c == '\n' || c == '\r' || c == ',' || c == '}')
+                .unwrap_or(rest.trim_start().len());
+            if value_len > 0 && !rest.trim_start().starts_with("[redacted]") {
+                out.replace_range(start + skip..start + skip + value_len, "[redacted]");
+            }
+            from = (start + skip + "[redacted]".len()).min(out.len());
+        }
+    }
+    if out.chars().count() > 300 {
+        out = out.chars().take(300).collect::<String>() + "…";
+    }
+    out
+}
+
+/// A redirect is followed only to the same scheme or from http to https: an https server that sends
+/// the client to plain http would carry the `Authorization` header in the clear (reqwest keeps it when
+/// host and port stay the same).
+pub fn redirect_allowed(from: &reqwest::Url, to: &reqwest::Url) -> bool {
+    !(from.scheme() == "https" && to.scheme() != "https")
 }
 
 fn is_loopback(url: &str) -> bool {
@@ -595,6 +645,37 @@ pub fn cache_dir(origin: &Path) -> Option<PathBuf> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn echoed_credentials_are_masked_and_long_bodies_cut() {
+        let t = Some("s3cret-4711");
+        let cases = [
+            ("bad request: s3cret-4711", "bad request: [redacted]"),
+            ("{\"headers\":{\"Authorization\":\"Bearer abc.def\"}}", "{\"headers\":{\"Authorization\":\"Bearer [redacted]\"}}"),
+            ("you sent Authorization: Basic dXNlcjpwYXNz\nbye", "you sent Authorization: [redacted]\nbye"),
+            ("Cookie: session=42, x", "Cookie: [redacted], x"),
+            ("nothing secret here", "nothing secret here"),
+        ];
+        for (text, want) in cases {
+            assert_eq!(redact(text, t), want, "{text}");
+        }
+        assert!(redact(&"x".repeat(1000), None).chars().count() <= 301);
+    }
+
+    #[test]
+    fn redirects_never_downgrade_to_plain_http() {
+        let u = |s: &str| reqwest::Url::parse(s).expect("url");
+        let cases = [
+            ("https://prom.example/a", "https://prom.example/b", true),
+            ("http://prom.example/a", "https://prom.example/b", true),
+            ("http://prom.example/a", "http://prom.example/b", true),
+            ("https://prom.example:9090/a", "http://prom.example:9090/b", false),
+            ("https://prom.example/a", "http://other.example/b", false),
+        ];
+        for (from, to, ok) in cases {
+            assert_eq!(redirect_allowed(&u(from), &u(to)), ok, "{from} → {to}");
+        }
+    }
 
     #[test]
     fn long_ranges_split_under_the_point_limit() {
