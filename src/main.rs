@@ -2,7 +2,8 @@
 //! and exit codes; no analysis here).
 //!
 //! Exit codes: 0 the review ran (source errors are findings in it); 1 nothing could be reviewed (bad
-//! workspace, unreadable file, no data, bad arguments); 2 with `--strict` when any source failed.
+//! workspace, unreadable file, no data, a bad date or range); 2 the command line itself is wrong (an
+//! unknown flag, a missing value: clap's usage errors); 3 with `--strict` when any source failed.
 
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -234,6 +235,15 @@ enum Dev {
     },
 }
 
+/// Print a line holding user text (names, titles, owners): control characters are made inert, so a
+/// title with escape sequences cannot rewrite the screen. The journal keeps the text as written.
+fn say(line: String) {
+    println!("{}", flywheel::text::terminal_safe(&line, false));
+}
+
+/// `--strict` and a source failed: not 2, which is clap's code for a usage error.
+const STRICT_SOURCE_FAILED: u8 = 3;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
@@ -382,7 +392,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
         }
     }
     if a.strict && !r.errors.is_empty() {
-        return Ok(ExitCode::from(2));
+        return Ok(ExitCode::from(STRICT_SOURCE_FAILED));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -433,13 +443,13 @@ fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<
         } else {
             ""
         };
-        println!("  {:>5.1}%  {team}{mark}", p * 100.0);
+        say(format!("  {:>5.1}%  {team}{mark}", p * 100.0));
     }
     // Without --confirm the spin is recorded as a suggestion and no weight moves.
     host.decide(&pick, if confirm { Decision::Present } else { Decision::Cancel }, &absent, now)?;
-    println!("\n{} presents this week.", pick.winner);
+    say(format!("\n{} presents this week.", pick.winner));
     if let Some(url) = ws.team(&pick.winner).and_then(|t| t.dashboard.as_deref()) {
-        println!("Dashboard: {url}");
+        say(format!("Dashboard: {url}"));
     }
     eprintln!(
         "{} in {}",
@@ -458,12 +468,18 @@ fn history(path: Option<PathBuf>, limit: usize) -> Result<ExitCode> {
     let journal = flywheel::journal::Journal::for_workspace(&ws.origin)?;
     let spins = journal.spins(limit)?;
     if spins.is_empty() {
-        println!("No spins recorded yet for {}.", ws.name);
+        say(format!("No spins recorded yet for {}.", ws.name));
     }
     for s in spins {
         let odds = s.odds.iter().find(|(t, _)| *t == s.winner).map(|(_, p)| *p).unwrap_or(0.0);
         let absent = if s.absent.is_empty() { String::new() } else { format!("  absent: {}", s.absent.join(", ")) };
-        println!("{}  {:<10} {} (odds {:.1}%){absent}", flywheel::time::long_label(&ws.tz, s.at), s.outcome.key(), s.winner, odds * 100.0);
+        say(format!(
+            "{}  {:<10} {} (odds {:.1}%){absent}",
+            flywheel::time::long_label(&ws.tz, s.at),
+            s.outcome.key(),
+            s.winner,
+            odds * 100.0
+        ));
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -509,20 +525,20 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             let filter = Filter { live: !all && status.is_none(), status, owner, team, overdue_on: overdue.then(|| today.clone()) };
             let items = j.actions(&filter)?;
             if items.is_empty() {
-                println!("No action items{} for {}.", if all { "" } else { " to do" }, ws.name);
+                say(format!("No action items{} for {}.", if all { "" } else { " to do" }, ws.name));
             }
             for i in items {
                 let due =
                     i.due.as_deref().map(|d| format!(" due {d}{}", if i.overdue(&today) { " (OVERDUE)" } else { "" })).unwrap_or_default();
                 let owner = if i.owner.is_empty() { "unassigned".to_string() } else { i.owner.clone() };
                 let about = i.about();
-                println!(
+                say(format!(
                     "#{:<4} [{}] {} — {owner}{due}{}",
                     i.id,
                     i.status.key(),
                     i.title,
                     if about.is_empty() { String::new() } else { format!("  ({about})") }
-                );
+                ));
             }
         }
         ActionsCmd::Add { path, title, owner, due, details, team, metric, finding, week } => {
@@ -535,17 +551,17 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             let start = flywheel::time::week_start_of(&ws.tz, ws.week_starts, at);
             let week = flywheel::time::local_date(&ws.tz, start).format("%Y-%m-%d").to_string();
             let item = j.add_action(&Draft { title, details, owner, due, status: None, week, team, metric, finding, range: None }, now)?;
-            println!("Added action item #{}: {}", item.id, item.title);
+            say(format!("Added action item #{}: {}", item.id, item.title));
         }
         ActionsCmd::Done { id, path } => {
             let (_, mut j) = open(path)?;
             let item = j.set_action_status(id, Status::Done, flywheel::time::now())?;
-            println!("#{} is done: {}", item.id, item.title);
+            say(format!("#{} is done: {}", item.id, item.title));
         }
         ActionsCmd::Status { id, status, path } => {
             let (_, mut j) = open(path)?;
             let item = j.set_action_status(id, parse_status(&status)?, flywheel::time::now())?;
-            println!("#{} is {}: {}", item.id, item.status.key(), item.title);
+            say(format!("#{} is {}: {}", item.id, item.status.key(), item.title));
         }
         ActionsCmd::Export { path, csv } => {
             let (_, j) = open(path)?;

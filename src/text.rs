@@ -23,6 +23,21 @@ pub fn value(v: f64, unit: &str) -> String {
     }
 }
 
+/// User text made safe for a terminal: control characters (escape sequences that could rewrite the
+/// screen, C1 controls, DEL) and bidirectional overrides become `�`; tabs and line breaks become spaces
+/// when `one_line`. Only for what is printed: the stored text is never changed.
+pub fn terminal_safe(s: &str, one_line: bool) -> String {
+    s.chars()
+        .map(|c| match c {
+            '\n' | '\t' | '\r' if one_line => ' ',
+            '\n' => c,
+            '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' => '\u{FFFD}',
+            c if c.is_control() => '\u{FFFD}',
+            c => c,
+        })
+        .collect()
+}
+
 /// Round to `digits` significant digits (for display only).
 pub fn round_sig(v: f64, digits: i32) -> f64 {
     if v == 0.0 || !v.is_finite() {
@@ -119,6 +134,22 @@ mod tests {
         }
         for (s, want) in [(40 * 60, "40 min"), (200 * 60, "3 h 20 min"), (3 * 3600, "3 h"), (52 * 3600, "2 d 4 h"), (0, "0 min")] {
             assert_eq!(duration(s), want);
+        }
+    }
+
+    #[test]
+    fn terminal_text_cannot_rewrite_the_screen() {
+        let cases = [
+            ("plain", true, "plain"),
+            ("\x1b[2J\x1b[Hpwned", true, "\u{FFFD}[2J\u{FFFD}[Hpwned"),
+            ("a\nb\tc", true, "a b c"),
+            ("a\nb", false, "a\nb"),
+            ("\u{9b}31m", true, "\u{FFFD}31m"),
+            ("abc\u{202E}fdp.exe", true, "abc\u{FFFD}fdp.exe"),
+            ("\x07bell\x7f", true, "\u{FFFD}bell\u{FFFD}"),
+        ];
+        for (input, one_line, want) in cases {
+            assert_eq!(terminal_safe(input, one_line), want, "{input:?}");
         }
     }
 

@@ -212,10 +212,12 @@ fn one_bad_source_becomes_a_finding_and_the_rest_of_the_review_completes() {
     assert!(text.iter().any(|t| t.contains("good.csv (series `nope`): no series `nope` in this file (it has: lat)")), "{text:?}");
     assert!(text.iter().any(|t| t.contains("broken.csv:3: value `abc` is not a number")), "{text:?}");
     assert_eq!(doc["metrics"].as_array().expect("m").iter().filter(|m| m["status"] == "ok").count(), 1);
-    // --strict turns a partial failure into exit code 2, still printing the review.
+    // --strict turns a partial failure into exit code 3, still printing the review; 2 is a usage error.
     let o = flywheel(&["review", ws.path(), "--strict"]);
-    assert_eq!(o.status.code(), Some(2));
+    assert_eq!(o.status.code(), Some(3));
     assert!(stdout(&o).contains("source error"));
+    let o = flywheel(&["review", ws.path(), "--no-such-flag"]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
 }
 
 #[test]
@@ -437,4 +439,23 @@ fn an_unusable_journal_costs_only_the_action_items_not_the_review() {
     let o = flywheel_with_data(&not_a_dir, &["actions", "list", s.to_str().expect("p")]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("cannot create the journal folder"), "{}", stderr(&o));
+}
+
+#[test]
+fn terminal_escape_sequences_in_user_text_are_printed_inert() {
+    let data = tempfile::tempdir().expect("tmp");
+    let s = sample();
+    let s = s.to_str().expect("p");
+    let title = "fix it\u{1b}[2J\u{1b}[31mnow\u{7}";
+    let o = flywheel_with_data(data.path(), &["actions", "add", s, "--title", title, "--owner", "e\u{1b}]0;pwned\u{7}ve"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for args in [vec!["actions", "add", s, "--title", "second"], vec!["actions", "list", s]] {
+        let out = stdout(&flywheel_with_data(data.path(), &args));
+        assert!(!out.contains('\u{1b}') && !out.contains('\u{7}'), "{out:?}");
+    }
+    let list = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
+    assert!(list.contains("fix it\u{FFFD}[2J\u{FFFD}[31mnow\u{FFFD}"), "{list:?}");
+    // The journal keeps what was written: the CSV export has the title as typed.
+    let csv = stdout(&flywheel_with_data(data.path(), &["actions", "export", s]));
+    assert!(csv.contains(title), "{csv:?}");
 }

@@ -293,8 +293,14 @@ pub fn csv(items: &[ActionItem]) -> String {
     out
 }
 
+/// One CSV cell, quoted per RFC 4180 and neutralised per the OWASP CSV-injection guidance: a cell that
+/// starts — after any leading white space — with `=`, `+`, `-`, `@`, a tab or a carriage return, or their
+/// full-width forms that some spreadsheets fold to them, gets a leading `'` so it is shown, never run.
 fn csv_cell(c: &str) -> String {
-    let c = if c.starts_with(['=', '+', '-', '@']) { format!("'{c}") } else { c.to_string() };
+    const TRIGGERS: [char; 10] = ['=', '+', '-', '@', '\t', '\r', '＝', '＋', '－', '＠'];
+    let first = c.chars().next();
+    let risky = first.is_some_and(|ch| TRIGGERS.contains(&ch)) || c.trim_start().starts_with(TRIGGERS);
+    let c = if risky { format!("'{c}") } else { c.to_string() };
     if c.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", c.replace('"', "\"\""))
     } else {
@@ -305,6 +311,28 @@ fn csv_cell(c: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn csv_cells_never_run_as_formulas() {
+        let cases = [
+            ("=1+1", "'=1+1"),
+            ("+1", "'+1"),
+            ("-2", "'-2"),
+            ("@SUM(A1)", "'@SUM(A1)"),
+            ("\t=1", "'\t=1"),
+            ("\r=1", "\"'\r=1\""),
+            ("   =cmd|' /C calc'!A0", "'   =cmd|' /C calc'!A0"),
+            ("＝1+1", "'＝1+1"),
+            ("＠x", "'＠x"),
+            ("plain, text", "\"plain, text\""),
+            ("say \"hi\"", "\"say \"\"hi\"\"\""),
+            ("a=b", "a=b"),
+            ("", ""),
+        ];
+        for (cell, want) in cases {
+            assert_eq!(csv_cell(cell), want, "{cell:?}");
+        }
+    }
 
     fn draft(title: &str, owner: &str, due: Option<&str>) -> Draft {
         Draft {

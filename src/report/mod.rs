@@ -86,6 +86,8 @@ fn summary_line(r: &Review) -> String {
 
 /// Terminal summary: ranked findings, one block each, then per-team counts and input warnings.
 pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
+    // Every piece of user text (names, sentences, file names) is made inert for the terminal.
+    let t = |s: &str| text::terminal_safe(s, true);
     let paint = |code: &str, s: &str| {
         if color {
             format!("\x1b[{code}m{s}\x1b[0m")
@@ -94,8 +96,8 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
         }
     };
     let mut out = String::new();
-    let _ = writeln!(out, "{}", paint("1", &format!("Flywheel review — {}", title(r))));
-    let _ = writeln!(out, "{}", summary_line(r));
+    let _ = writeln!(out, "{}", paint("1", &format!("Flywheel review — {}", t(&title(r)))));
+    let _ = writeln!(out, "{}", t(&summary_line(r)));
     let _ = writeln!(out, "Range: {}.", r.range_note);
     let _ = writeln!(out);
     if r.findings.is_empty() {
@@ -114,12 +116,12 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
             i + 1,
             sev,
             f.kind.label(),
-            truncate(&f.team, 14),
-            f.metric,
-            f.instance.as_ref().map(|i| format!(" [{i}]")).unwrap_or_default(),
+            truncate(&t(&f.team), 14),
+            t(&f.metric),
+            f.instance.as_ref().map(|i| format!(" [{}]", t(i))).unwrap_or_default(),
             paint("2", &when(r, f))
         );
-        let _ = writeln!(out, "          {}", f.sentence);
+        let _ = writeln!(out, "          {}", t(&f.sentence));
     }
     if r.findings.len() > limit {
         let _ = writeln!(out, "     … and {} more (use --limit or --json).", r.findings.len() - limit);
@@ -127,7 +129,7 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", paint("1", "Per team"));
     for (team, n, top) in team_counts(r) {
-        let _ = writeln!(out, "  {:<24} {:>3} finding{}  (top severity {})", team, n, if n == 1 { " " } else { "s" }, top);
+        let _ = writeln!(out, "  {:<24} {:>3} finding{}  (top severity {})", t(&team), n, if n == 1 { " " } else { "s" }, top);
     }
     // Say which metrics could not use the full seasonal baseline, and why.
     let mut degraded: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
@@ -140,13 +142,13 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
         let _ = writeln!(out, "\n{}", paint("1", "Baselines"));
         for (reason, ids) in &degraded {
             let more = if ids.len() > 4 { format!(" and {} more", ids.len() - 4) } else { String::new() };
-            let _ = writeln!(out, "  {}{}: {}", ids.iter().take(4).copied().collect::<Vec<_>>().join(", "), more, reason);
+            let _ = writeln!(out, "  {}{}: {}", t(&ids.iter().take(4).copied().collect::<Vec<_>>().join(", ")), more, reason);
         }
     }
     if !r.warnings.is_empty() {
         let _ = writeln!(out, "\n{}", paint("1", "Input notes"));
         for w in &r.warnings {
-            let _ = writeln!(out, "  {} ({}): {}", w.metric, w.file, w.message);
+            let _ = writeln!(out, "  {} ({}): {}", t(&w.metric), t(&w.file), t(&w.message));
         }
     }
     out

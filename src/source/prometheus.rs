@@ -493,10 +493,7 @@ pub fn redact(text: &str, token: Option<&str>) -> String {
             let start = p + key.len();
             let rest = &out[start..];
             let skip = rest.len() - rest.trim_start().len();
-            let value_len = rest
-                .trim_start()
-                .find(|c: char| c == '"' || c == '\n' || c == '\r' || c == ',' || c == '}')
-                .unwrap_or(rest.trim_start().len());
+            let value_len = rest.trim_start().find(['"', '\n', '\r', ',', '}']).unwrap_or(rest.trim_start().len());
             if value_len > 0 && !rest.trim_start().starts_with("[redacted]") {
                 out.replace_range(start + skip..start + skip + value_len, "[redacted]");
             }
