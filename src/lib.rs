@@ -4,6 +4,7 @@
 //! [`review::Review`] runs it; [`config::Workspace`] says what to review.
 
 pub mod analysis;
+pub mod atomic;
 pub mod bench;
 pub mod chart;
 pub mod compare;

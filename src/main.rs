@@ -365,6 +365,8 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     }
 
     let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
+    // Every requested report is made first and written as a set: all of them, or (on an error) none.
+    let mut files: Vec<(&Path, String)> = Vec::new();
     if let Some(p) = &a.json {
         let doc = serde_json::to_string_pretty(&report::json::document(&r))?;
         if to_stdout_json {
@@ -372,16 +374,18 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             out.write_all(doc.as_bytes())?;
             out.write_all(b"\n")?;
         } else {
-            write_file(p, &doc)?;
+            files.push((p, doc));
         }
     }
     let notes = if a.html.is_some() || a.md.is_some() { review_notes(&r) } else { report::Notes::default() };
     if let Some(p) = &a.html {
-        write_file(p, &report::html_with(&r, &notes))?;
+        files.push((p, report::html_with(&r, &notes)));
     }
     if let Some(p) = &a.md {
-        write_file(p, &report::markdown_with(&r, &notes))?;
+        files.push((p, report::markdown_with(&r, &notes)));
     }
+    let set: Vec<(&Path, &[u8])> = files.iter().map(|(p, t)| (*p, t.as_bytes())).collect();
+    flywheel::atomic::write_all(&set).map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e} (no report was written)", p.display()))?;
     if !to_stdout_json {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", report::terminal(&r, color, a.limit));
@@ -413,15 +417,6 @@ fn review_notes(r: &Review) -> report::Notes {
         eprintln!("flywheel: {e}; the report has no action items or annotations");
         report::Notes::default()
     })
-}
-
-/// Write a file atomically (temporary file, then rename) so a crash never leaves half a report.
-fn write_file(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let tmp = dir.join(format!(".{}.tmp", path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()));
-    std::fs::write(&tmp, text).with_context(|| format!("cannot write {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(())
 }
 
 fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<u64>) -> Result<ExitCode> {
@@ -568,7 +563,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             let text = actions::csv(&j.actions(&Filter::default())?);
             match csv {
                 Some(p) if p != Path::new("-") => {
-                    write_file(&p, &text)?;
+                    flywheel::atomic::write(&p, text.as_bytes()).with_context(|| format!("cannot write {}", p.display()))?;
                     eprintln!("CSV written to {}", p.display());
                 }
                 _ => print!("{text}"),

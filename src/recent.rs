@@ -31,9 +31,7 @@ pub fn add(file: &Path, path: &Path, name: &str, now: i64) -> std::io::Result<Ve
     if let Some(dir) = file.parent() {
         std::fs::create_dir_all(dir)?;
     }
-    let tmp = file.with_extension("json.tmp");
-    std::fs::write(&tmp, serde_json::to_vec_pretty(&list).map_err(std::io::Error::other)?)?;
-    std::fs::rename(&tmp, file)?;
+    crate::atomic::write(file, &serde_json::to_vec_pretty(&list).map_err(std::io::Error::other)?)?;
     Ok(list)
 }
 

@@ -459,3 +459,17 @@ fn terminal_escape_sequences_in_user_text_are_printed_inert() {
     let csv = stdout(&flywheel_with_data(data.path(), &["actions", "export", s]));
     assert!(csv.contains(title), "{csv:?}");
 }
+
+#[test]
+fn reports_are_written_as_a_set_or_not_at_all() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let json = dir.path().join("review.json");
+    let html = dir.path().join("missing-folder").join("review.html");
+    let s = sample();
+    let o = flywheel(&["review", s.to_str().expect("p"), "--json", json.to_str().expect("p"), "--html", html.to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no report was written"), "{}", stderr(&o));
+    assert!(!json.exists(), "the JSON was written although the HTML could not be");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name()).collect();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -1,0 +1,122 @@
+//! Files written whole or not at all: a report, a cache entry or a list is never seen half written, even
+//! if the process dies mid-write, and a set of reports is written only when every one of them could be.
+//!
+//! Each file goes to a temporary file of its own in the target folder (a unique name, created exclusively
+//! so it never follows a planted symlink), is flushed to disk, then renamed over the target; a temporary
+//! file is removed when anything fails.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A temporary file beside `path`, written and synced, not yet renamed.
+struct Staged {
+    tmp: PathBuf,
+    target: PathBuf,
+}
+
+impl Staged {
+    fn discard(self) {
+        let _ = std::fs::remove_file(&self.tmp);
+    }
+}
+
+fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    for attempt in 0..16 {
+        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+        let tmp = dir.join(format!(".{name}.{}-{nanos}-{n}-{attempt}.tmp", std::process::id()));
+        // create_new: O_CREAT | O_EXCL, which never follows a symlink at the path.
+        let mut f = match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => f,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        };
+        let written = f.write_all(bytes).and_then(|_| f.sync_all());
+        drop(f);
+        return match written {
+            Ok(()) => Ok(Staged { tmp, target: path.to_path_buf() }),
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                Err(e)
+            }
+        };
+    }
+    Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("no free temporary name in {}", dir.display())))
+}
+
+/// Write one file atomically.
+pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    write_all(&[(path, bytes)]).map_err(|(_, e)| e)
+}
+
+/// Write every file, or none: all are staged first; only when every one is on disk are they renamed into
+/// place. On failure, the path that failed and why.
+pub fn write_all(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+    let mut staged = Vec::with_capacity(files.len());
+    for (path, bytes) in files {
+        match stage(path, bytes) {
+            Ok(s) => staged.push(s),
+            Err(e) => {
+                staged.into_iter().for_each(Staged::discard);
+                return Err((path.to_path_buf(), e));
+            }
+        }
+    }
+    let mut staged = staged.into_iter();
+    while let Some(s) = staged.next() {
+        if let Err(e) = std::fs::rename(&s.tmp, &s.target) {
+            let target = s.target.clone();
+            s.discard();
+            staged.for_each(Staged::discard);
+            return Err((target, e));
+        }
+        if let Some(dir) = s.target.parent().filter(|p| !p.as_os_str().is_empty()) {
+            // The rename itself is on disk once the folder is synced (best effort: not every file system allows it).
+            let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn leftovers(dir: &Path) -> Vec<String> {
+        std::fs::read_dir(dir)
+            .map(|r| r.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".tmp")).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_set_is_written_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.html"));
+        write_all(&[(&a, b"one"), (&b, b"two")]).expect("both");
+        assert_eq!(std::fs::read(&a).expect("a"), b"one");
+        assert_eq!(std::fs::read(&b).expect("b"), b"two");
+        // The second target's folder does not exist: neither file changes, nothing is left behind.
+        let missing = dir.path().join("no-such-folder").join("c.md");
+        let err = write_all(&[(&a, b"new"), (&missing, b"x")]).expect_err("a missing folder");
+        assert_eq!(err.0, missing);
+        assert_eq!(std::fs::read(&a).expect("a"), b"one", "the first file was replaced although the set failed");
+        assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+    }
+
+    #[test]
+    fn a_planted_symlink_at_a_temporary_name_is_never_followed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let victim = dir.path().join("victim");
+        std::fs::write(&victim, "keep").expect("victim");
+        // Old code wrote to `.report.html.tmp`: a symlink there pointed the write elsewhere.
+        std::os::unix::fs::symlink(&victim, dir.path().join(".report.html.tmp")).expect("symlink");
+        let target = dir.path().join("report.html");
+        write(&target, b"report").expect("write");
+        assert_eq!(std::fs::read(&victim).expect("victim"), b"keep");
+        assert_eq!(std::fs::read(&target).expect("target"), b"report");
+    }
+}
