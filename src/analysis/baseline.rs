@@ -93,6 +93,9 @@ pub struct Fit {
     pub level: f64,
     /// Whether [`WeekStat::spread`] is relative to the level (a positive series) or absolute.
     pub spread_relative: bool,
+    /// How long the history's own gaps usually are (points; the 95th percentile of its gap lengths, 0
+    /// when it has fewer than 3): a series sampled irregularly is not "missing data" for gaps that long.
+    pub usual_gap: usize,
 }
 
 impl Fit {
@@ -317,6 +320,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         weeks,
         level,
         spread_relative,
+        usual_gap: usual_gap(&values[..ctx.review.start]),
     };
     for i in ctx.review.clone() {
         let s = ctx.slot[i] as usize;
@@ -333,6 +337,30 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         fit.usual_missing.push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
     }
     fit
+}
+
+/// The 95th percentile of the lengths of the gaps (runs of missing points between values) in `history`;
+/// 0 with fewer than 3 gaps.
+fn usual_gap(history: &[f64]) -> usize {
+    let mut gaps = Vec::new();
+    let mut run = 0usize;
+    let mut seen = false;
+    for v in history {
+        if v.is_finite() {
+            if seen && run > 0 {
+                gaps.push(run);
+            }
+            seen = true;
+            run = 0;
+        } else {
+            run += 1;
+        }
+    }
+    if gaps.len() < 3 {
+        return 0;
+    }
+    gaps.sort_unstable();
+    gaps[(gaps.len() - 1) * 95 / 100]
 }
 
 /// How a history value of week `-(k+1)` is carried to the review week.

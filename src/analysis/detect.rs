@@ -514,9 +514,14 @@ fn volatility(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> 
 }
 
 fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
-    let silent: Vec<bool> = x.iter().zip(&fit.usual_missing).map(|(v, usual)| !v.is_finite() && !usual).collect();
     let step = ctx.grid.step;
-    let gaps: Vec<(usize, usize)> = runs(&silent, 0).into_iter().filter(|(a, b)| b + 1 - a >= p.min_gap_points()).collect();
+    // A series that is sampled irregularly has gaps of its usual length all the time: only a gap well
+    // beyond them (twice the usual, plus one) is news. A gap counts by its points that are not usually
+    // silent at that time of week (a nightly pause inside a longer gap does not split it).
+    let min_gap = p.min_gap_points().max(2 * fit.usual_gap + 1);
+    let missing: Vec<bool> = x.iter().map(|v| !v.is_finite()).collect();
+    let unusual = |a: usize, b: usize| (a..=b).filter(|&j| !fit.usual_missing[j]).count();
+    let gaps: Vec<(usize, usize)> = runs(&missing, 0).into_iter().filter(|&(a, b)| unusual(a, b) >= min_gap).collect();
     if gaps.is_empty() {
         return vec![];
     }
@@ -582,12 +587,9 @@ mod tests {
     use super::*;
     use crate::analysis::fit;
     use crate::synth::{Inject, Rng, Shape};
-    use chrono::Weekday;
 
     fn ctx() -> Context {
-        let tz: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
-        let start = time::parse_user_time("2026-11-02", &tz).expect("t");
-        Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), 5)
+        crate::analysis::test_week()
     }
 
     fn metric(worse: Worse, lines: (f64, f64)) -> Metric {
@@ -737,6 +739,25 @@ mod tests {
             count(1.0),
             count(2.0)
         );
+    }
+
+    #[test]
+    fn an_irregularly_sampled_series_is_not_missing_data_for_its_usual_gaps() {
+        let c = ctx();
+        let m = metric(Worse::Higher, HIGHER);
+        // Samples every 5 to 15 minutes: on the 5-minute grid, gaps of 1–2 points everywhere.
+        let mut v = SHAPE.render(&c, &mut Rng::new(4));
+        let mut rng = Rng::new(5);
+        for x in v.iter_mut() {
+            if rng.uniform() < 0.3 {
+                *x = f64::NAN;
+            }
+        }
+        let kinds = |v: &[f64]| detect(&c, &m, v, &fit(&c, v), &Params::default()).into_iter().map(|f| f.kind).collect::<Vec<_>>();
+        assert!(!kinds(&v).contains(&Kind::MissingData), "{:?}", kinds(&v));
+        // Two hours of silence are still news.
+        Inject::Gap { at: at(2, 10), len: 24 }.apply(&c, &mut v);
+        assert!(kinds(&v).contains(&Kind::MissingData), "{:?}", kinds(&v));
     }
 
     #[test]

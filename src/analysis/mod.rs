@@ -171,6 +171,15 @@ impl Context {
     }
 }
 
+/// The review week the detector tests share: Monday 2 November 2026 in Berlin, 5-minute steps, five
+/// history weeks.
+#[cfg(test)]
+pub(crate) fn test_week() -> Context {
+    let tz: Tz = "Europe/Berlin".parse().expect("tz");
+    let start = time::parse_user_time("2026-11-02", &tz).expect("t");
+    Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), 5)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -250,12 +250,9 @@ mod tests {
     use crate::analysis::fit;
     use crate::config::Worse;
     use crate::synth::{Inject, Rng, Shape as Synth};
-    use chrono::Weekday;
 
     fn ctx() -> Context {
-        let tz: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
-        let start = time::parse_user_time("2026-11-02", &tz).expect("t");
-        Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), 5)
+        crate::analysis::test_week()
     }
 
     fn shapes_found(c: &Context, v: &[f64]) -> Vec<String> {
