@@ -154,7 +154,27 @@ impl Review {
             ws.metrics = ok.iter().map(|(m, _)| m.clone()).chain(errors.iter().map(|(m, _)| m.clone())).collect();
         }
         let all_raw = || ok.iter().flat_map(|(_, i)| i.iter().map(|(_, r)| r));
-        let t_max = all_raw().filter_map(RawSeries::last_time).reduce(f64::max);
+        // The default week follows where the data is: a few rows far beyond the rest of their series (a
+        // stray 9999-12-31) are reported, not followed.
+        let mut outlier_notes = Vec::new();
+        let mut t_max: Option<f64> = None;
+        for (m, inst) in &ok {
+            for (_, raw) in inst {
+                let Some((end, far)) = robust_end(raw) else { continue };
+                t_max = Some(t_max.map_or(end, |t| t.max(end)));
+                if far > 0 {
+                    outlier_notes.push(Warning {
+                        metric: m.id.clone(),
+                        file: m.source.describe(),
+                        message: format!(
+                            "{far} row{} dated far beyond the rest of the series (after {}) left out of the choice of the review week",
+                            if far == 1 { "" } else { "s" },
+                            time::long_label(&ws.tz, end as i64)
+                        ),
+                    });
+                }
+            }
+        }
         let t_min = all_raw().filter_map(RawSeries::first_time).reduce(f64::min);
         let (Some(t_max), Some(t_min)) = (t_max, t_min) else {
             let why = match errors.first() {
@@ -208,7 +228,7 @@ impl Review {
         if progress.cancelled() {
             return Err(ReviewError::Cancelled);
         }
-        let warnings = series.iter().flat_map(|s| warnings_of(&s.metric, &s.stats)).collect();
+        let warnings = outlier_notes.into_iter().chain(series.iter().flat_map(|s| warnings_of(&s.metric, &s.stats))).collect();
         let mut review = Review {
             workspace: ws,
             ctx,
@@ -362,6 +382,26 @@ fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f6
             Ok((s, e, format!("the last complete week ({} – {})", time::local_date(tz, s), time::local_date(tz, e - 1))))
         }
     }
+}
+
+/// Where a series really ends, and how many of its samples lie far beyond that: samples more than four
+/// weeks after the series' 99.9th-percentile time are outliers (a corrupted or mistyped row), not the end
+/// of the data. `None` for a series with no finite value.
+fn robust_end(raw: &RawSeries) -> Option<(f64, usize)> {
+    let mut t: Vec<f64> = raw.times.iter().zip(&raw.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t).collect();
+    let max = t.iter().copied().reduce(f64::max)?;
+    if t.len() < 20 {
+        return Some((max, 0));
+    }
+    let k = ((t.len() - 1) as f64 * 0.999).floor() as usize;
+    let (_, q, _) = t.select_nth_unstable_by(k, f64::total_cmp);
+    let limit = *q + (4 * time::WEEK) as f64;
+    if max <= limit {
+        return Some((max, 0));
+    }
+    let far = t.iter().filter(|&&x| x > limit).count();
+    let end = t.iter().copied().filter(|&x| x <= limit).fold(f64::MIN, f64::max);
+    Some((end, far))
 }
 
 /// Align a metric's instances on the grid and aggregate them into the metric's series.

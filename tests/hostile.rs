@@ -218,3 +218,21 @@ fn csv_refusals_name_the_line_and_what_was_expected() {
         assert!(e.to_string().contains(want), "{name}: {e}");
     }
 }
+
+#[test]
+fn a_stray_far_future_row_does_not_move_the_review_week() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("stray.csv");
+    // Two weeks from Monday 2025-11-03 (UTC), then one row dated 9999-12-31.
+    let mut text = String::from("timestamp,value\n");
+    for i in 0..(14 * 288) {
+        text.push_str(&format!("{},{}\n", 1_762_128_000 + i * 300, 100 + i % 7));
+    }
+    text.push_str("9999-12-31T00:00:00Z,5\n");
+    std::fs::write(&path, text).expect("write");
+    let ws = Workspace::bare(&path);
+    let loaded = source::load(&ws, &Quiet);
+    let r = Review::from_loaded(ws, loaded, RangeSpec::LastCompleteWeek, Params::default(), &Quiet).expect("a review");
+    assert_eq!(r.ctx.review_start(), 1_762_128_000 + 7 * 86_400, "{}", r.range_note);
+    assert!(r.warnings.iter().any(|w| w.message.contains("1 row dated far beyond the rest")), "{:?}", r.warnings);
+}
