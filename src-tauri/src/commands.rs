@@ -1,5 +1,7 @@
 //! The commands the UI calls (through `ui/backend.js`): each takes state, makes one core call and maps
-//! the error to `{code, message, details}`. Long work runs off the UI thread.
+//! the error to `{code, message, details}`. Every command that touches the review, the charts or the
+//! journal is `async`, so it runs on Tauri's async runtime and never on the window's main thread: a slow
+//! chart or a journal waiting on a lock cannot freeze the window. Loading runs in `spawn_blocking`.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -83,7 +85,7 @@ pub fn cancel_load(state: State<'_, AppState>) {
 
 /// Re-flag the open review at a new sensitivity (no refit) and return the new overview.
 #[tauri::command]
-pub fn set_sensitivity(state: State<'_, AppState>, sensitivity: f64) -> Result<Overview> {
+pub async fn set_sensitivity(state: State<'_, AppState>, sensitivity: f64) -> Result<Overview> {
     if !(sensitivity.is_finite() && (0.1..=10.0).contains(&sensitivity)) {
         return Err(Error::new("bad_sensitivity", format!("sensitivity must be between 0.1 and 10, not {sensitivity}")));
     }
@@ -94,13 +96,13 @@ pub fn set_sensitivity(state: State<'_, AppState>, sensitivity: f64) -> Result<O
 }
 
 #[tauri::command]
-pub fn team_view(state: State<'_, AppState>, team: String, width: u32) -> Result<TeamView> {
+pub async fn team_view(state: State<'_, AppState>, team: String, width: u32) -> Result<TeamView> {
     let notes = state.annotations();
     with_review(&state, |r| Ok(view::team(r, &team, width.clamp(320, 2400), &notes)?))
 }
 
 #[tauri::command]
-pub fn metric_detail(
+pub async fn metric_detail(
     state: State<'_, AppState>,
     metric: String,
     width: u32,
@@ -122,20 +124,20 @@ pub fn open_link(app: AppHandle, url: String) -> Result<()> {
 }
 
 #[tauri::command]
-pub fn wheel_state(state: State<'_, AppState>, absent: Vec<String>) -> Result<HostView> {
+pub async fn wheel_state(state: State<'_, AppState>, absent: Vec<String>) -> Result<HostView> {
     state.with_host(|h| Ok(h.view(&absent)?))
 }
 
 /// Draw the winner in Rust; the UI animates to `pick.at` and asks the host to decide.
 #[tauri::command]
-pub fn wheel_spin(state: State<'_, AppState>, absent: Vec<String>) -> Result<Pick> {
+pub async fn wheel_spin(state: State<'_, AppState>, absent: Vec<String>) -> Result<Pick> {
     let pick = state.with_host(|h| Ok(h.spin(&absent, &mut rand::rng())?))?;
     *lock(&state.pending) = Some((pick.clone(), absent));
     Ok(pick)
 }
 
 #[tauri::command]
-pub fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<HostView> {
+pub async fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<HostView> {
     let (pick, absent) = lock(&state.pending).take().ok_or_else(|| Error::new("no_spin", "spin the wheel first"))?;
     state.with_host(|h| {
         h.decide(&pick, decision, &absent, flywheel::time::now())?;
@@ -146,31 +148,31 @@ pub fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<Ho
 /// The open workspace's action items matching `filter` (the overview asks for the live ones: open and
 /// in progress, overdue first), from its journal.
 #[tauri::command]
-pub fn action_items(state: State<'_, AppState>, filter: Filter) -> Result<Vec<ActionItem>> {
+pub async fn action_items(state: State<'_, AppState>, filter: Filter) -> Result<Vec<ActionItem>> {
     Ok(state.journal()?.actions(&filter)?)
 }
 
 /// Add an action item (from a finding: prefilled by the UI) to the open workspace's journal.
 #[tauri::command]
-pub fn add_action(state: State<'_, AppState>, draft: Draft) -> Result<ActionItem> {
+pub async fn add_action(state: State<'_, AppState>, draft: Draft) -> Result<ActionItem> {
     Ok(state.journal()?.add_action(&draft, flywheel::time::now())?)
 }
 
 /// Edit an action item's title, details, owner, due date (and status).
 #[tauri::command]
-pub fn edit_action(state: State<'_, AppState>, id: i64, draft: Draft) -> Result<ActionItem> {
+pub async fn edit_action(state: State<'_, AppState>, id: i64, draft: Draft) -> Result<ActionItem> {
     Ok(state.journal()?.edit_action(id, &draft, flywheel::time::now())?)
 }
 
 /// Annotate a metric over a range (dragged across its chart); returns the annotation as stored.
 #[tauri::command]
-pub fn add_annotation(state: State<'_, AppState>, draft: Annotation) -> Result<Annotation> {
+pub async fn add_annotation(state: State<'_, AppState>, draft: Annotation) -> Result<Annotation> {
     let mut j = state.journal()?;
     let id = j.add_annotation(&draft, flywheel::time::now())?;
     Ok(Annotation { id, ..draft })
 }
 
 #[tauri::command]
-pub fn set_action_status(state: State<'_, AppState>, id: i64, status: Status) -> Result<ActionItem> {
+pub async fn set_action_status(state: State<'_, AppState>, id: i64, status: Status) -> Result<ActionItem> {
     Ok(state.journal()?.set_action_status(id, status, flywheel::time::now())?)
 }
