@@ -332,6 +332,9 @@ impl Lines {
     }
 }
 
+/// The largest `flywheel.toml` read (4 MiB: thousands of metrics fit in a fraction of it).
+pub const MAX_WORKSPACE_BYTES: u64 = 4 << 20;
+
 impl Workspace {
     /// Open a workspace: a folder with `flywheel.toml`, the `flywheel.toml` itself, or one CSV/Parquet
     /// file reviewed on its own (UTC, weeks starting Monday, step inferred from the data).
@@ -344,8 +347,16 @@ impl Workspace {
         if !path.exists() {
             return Err(ConfigError::NotFound(path.display().to_string()));
         }
-        let text =
-            std::fs::read_to_string(&file).map_err(|e| ConfigError::Io { path: file.display().to_string(), message: e.to_string() })?;
+        let io = |message: String| ConfigError::Io { path: file.display().to_string(), message };
+        // Only a regular file of sensible size is read: a device (/dev/zero) or a FIFO would read forever.
+        let meta = std::fs::metadata(&file).map_err(|e| io(e.to_string()))?;
+        if !meta.is_file() {
+            return Err(io("not a regular file (a device, a FIFO or a socket cannot be a workspace)".into()));
+        }
+        if meta.len() > MAX_WORKSPACE_BYTES {
+            return Err(io(format!("{} bytes; a flywheel.toml is at most {MAX_WORKSPACE_BYTES} bytes", meta.len())));
+        }
+        let text = std::fs::read_to_string(&file).map_err(|e| io(e.to_string()))?;
         let root = file.parent().map(Path::to_path_buf).unwrap_or_default();
         Workspace::from_toml(&text, &file, &root)
     }
@@ -611,7 +622,19 @@ impl Workspace {
             let src = m.source.get_ref();
             let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
             let source = match (nonempty(&src.file), nonempty(&src.promql)) {
-                (Some(f), None) => Source::File { path: PathBuf::from(f), series: src.series.clone().unwrap_or_else(|| id.clone()) },
+                (Some(f), None) => {
+                    // Data files live in the workspace folder: an absolute path or `..` could make a shared
+                    // workspace read any file of whoever opens it.
+                    let p = PathBuf::from(&f);
+                    if p.is_absolute() || p.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+                        issue(
+                            m.source.span().start,
+                            "source",
+                            format!("metric `{id}`: file `{f}` must be inside the workspace folder (a relative path without `..`)"),
+                        );
+                    }
+                    Source::File { path: p, series: src.series.clone().unwrap_or_else(|| id.clone()) }
+                }
                 (None, Some(q)) => {
                     if raw.prometheus.is_none() {
                         issue(
@@ -793,6 +816,16 @@ source = { file = "metrics.parquet" }
             ("history_weeks = 4", "history_weeks = -1", "ws/flywheel.toml:6: workspace: history_weeks must be 0 to 52"),
             ("alarm = 800", "alarm = nan", "ws/flywheel.toml:22: metric `checkout.p99`: the alarm line must be a finite number"),
             ("source = { file = \"metrics.parquet\" }", "source = { series = \"x\" }", "ws/flywheel.toml:25: metric `checkout.p99`: source needs a `file`"),
+            (
+                "source = { file = \"metrics.parquet\" }",
+                "source = { file = \"../../etc/passwd\" }",
+                "ws/flywheel.toml:25: metric `checkout.p99`: file `../../etc/passwd` must be inside the workspace folder",
+            ),
+            (
+                "source = { file = \"metrics.parquet\" }",
+                "source = { file = \"/etc/passwd\" }",
+                "ws/flywheel.toml:25: metric `checkout.p99`: file `/etc/passwd` must be inside the workspace folder",
+            ),
             ("unit = \"ms\"", "unit = \"ms\"\ncolour = \"red\"", "ws/flywheel.toml:20: unknown field `colour`"),
             ("[workspace]", "[workspace", "ws/flywheel.toml:2:"),
         ];

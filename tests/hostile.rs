@@ -236,3 +236,23 @@ fn a_stray_far_future_row_does_not_move_the_review_week() {
     assert_eq!(r.ctx.review_start(), 1_762_128_000 + 7 * 86_400, "{}", r.range_note);
     assert!(r.warnings.iter().any(|w| w.message.contains("1 row dated far beyond the rest")), "{:?}", r.warnings);
 }
+
+#[test]
+fn devices_and_fifos_are_refused_not_read() {
+    let e = Workspace::open(Path::new("/dev/zero")).expect_err("a device");
+    assert!(e.to_string().contains("not a regular file"), "{e}");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let fifo = dir.path().join("metrics.csv");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status().map(|s| s.success()).unwrap_or(false);
+    assert!(made, "mkfifo");
+    let toml = "[workspace]\nname = \"x\"\ntimezone = \"UTC\"\nstep = \"5m\"\n\n[[team]]\nname = \"T\"\n\n[[service]]\nname = \"s\"\nteam = \"T\"\n\n[[metric]]\nid = \"m\"\nservice = \"s\"\nworse = \"higher\"\nsource = { file = \"metrics.csv\" }\n";
+    let ws = Workspace::from_toml(toml, &dir.path().join("flywheel.toml"), dir.path()).expect("workspace");
+    // Reading a FIFO would block forever; it is a source error at once.
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let loaded = source::load(&ws, &Quiet);
+        let _ = tx.send(loaded.metrics.into_iter().map(|m| m.result.err().map(|e| e.to_string())).collect::<Vec<_>>());
+    });
+    let errors = rx.recv_timeout(Duration::from_secs(10)).expect("answered without blocking");
+    assert!(errors.iter().flatten().any(|e| e.contains("not a regular file")), "{errors:?}");
+}

@@ -66,6 +66,9 @@ pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
     if meta.is_dir() {
         return Err(SourceError::file(path, "is a folder, not a data file".into()));
     }
+    if !meta.is_file() {
+        return Err(SourceError::file(path, "is not a regular file (a device, a FIFO or a socket is never read)".into()));
+    }
     if meta.len() == 0 {
         return Err(SourceError::file(path, "the file is empty".into()));
     }
