@@ -123,9 +123,29 @@ pub struct Filter {
 const COLUMNS: &str = "id, title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at";
 
 /// Check a draft: a title, a real date, a sane range.
+/// The longest texts the journal stores (characters): a title, an owner / team / metric / finding
+/// reference, and details. Longer text is refused with the limit, never cut silently.
+pub const MAX_TITLE: usize = 300;
+pub const MAX_NAME: usize = 200;
+pub const MAX_DETAILS: usize = 20_000;
+
+/// Refuse a text longer than `max` characters, naming the field.
+pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), String> {
+    let n = text.chars().count();
+    if n > max {
+        return Err(format!("the {field} is {n} characters long; at most {max} are kept"));
+    }
+    Ok(())
+}
+
 pub fn check(d: &Draft) -> Result<(), String> {
     if d.title.trim().is_empty() {
         return Err("an action item needs a title".into());
+    }
+    check_len("title", &d.title, MAX_TITLE)?;
+    check_len("details", &d.details, MAX_DETAILS)?;
+    for (field, text) in [("owner", &d.owner), ("team", &d.team), ("metric", &d.metric), ("finding", &d.finding), ("week", &d.week)] {
+        check_len(field, text, MAX_NAME)?;
     }
     if let Some(due) = &d.due {
         if chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").is_err() || due.len() != 10 {
@@ -311,6 +331,23 @@ fn csv_cell(c: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn texts_longer_than_the_documented_limits_are_refused_by_name() {
+        let ok = draft("t", "ana", None);
+        assert!(check(&ok).is_ok());
+        let cases: [(Draft, &str); 3] = [
+            (Draft { title: "x".repeat(MAX_TITLE + 1), ..ok.clone() }, "the title is 301 characters long; at most 300"),
+            (Draft { details: "é".repeat(MAX_DETAILS + 1), ..ok.clone() }, "the details is 20001 characters long"),
+            (Draft { owner: "o".repeat(MAX_NAME + 1), ..ok.clone() }, "the owner is 201 characters long"),
+        ];
+        for (d, want) in cases {
+            let e = check(&d).expect_err(want);
+            assert!(e.contains(want), "{e}");
+        }
+        // At the limit is fine (counted in characters, not bytes).
+        assert!(check(&Draft { title: "é".repeat(MAX_TITLE), ..ok }).is_ok());
+    }
 
     #[test]
     fn csv_cells_never_run_as_formulas() {

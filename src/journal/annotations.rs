@@ -43,6 +43,11 @@ impl Journal {
         if a.note.trim().is_empty() {
             return Err(JournalError::Invalid("an annotation needs a note".into()));
         }
+        use super::actions::{check_len, MAX_DETAILS, MAX_NAME};
+        check_len("note", &a.note, MAX_DETAILS).map_err(JournalError::Invalid)?;
+        for (field, text) in [("metric", &a.metric), ("finding", &a.finding), ("author", &a.author)] {
+            check_len(field, text, MAX_NAME).map_err(JournalError::Invalid)?;
+        }
         if a.end <= a.start {
             return Err(JournalError::Invalid("the annotated range ends before it starts".into()));
         }
