@@ -107,9 +107,14 @@ pub fn team(r: &Review, name: &str, width: u32, annotations: &[Annotation]) -> R
     }
     let mut widgets = Vec::new();
     for m in r.workspace.metrics.iter().filter(|m| m.team == name) {
+        // A chart that cannot be drawn (values near the ends of f64) is that widget's error card; the rest
+        // of the dashboard still shows.
         let (chart, error) = if let Some(s) = r.series_of(&m.id) {
             let opts = ChartOptions { width, height: 240, last_week: true, earlier_weeks: 0 };
-            (Some(chart::render_with(r, s, opts, &chart::notes_of(annotations, &m.id))?), None)
+            match chart::render_with(r, s, opts, &chart::notes_of(annotations, &m.id)) {
+                Ok(c) => (Some(c), None),
+                Err(e) => (None, Some(e.to_string())),
+            }
         } else {
             (None, r.errors.iter().find(|(e, _)| e.id == m.id).map(|(_, e)| e.to_string()))
         };
