@@ -388,12 +388,20 @@ fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f6
 /// weeks after the series' 99.9th-percentile time are outliers (a corrupted or mistyped row), not the end
 /// of the data. `None` for a series with no finite value.
 fn robust_end(raw: &RawSeries) -> Option<(f64, usize)> {
-    let mut t: Vec<f64> = raw.times.iter().zip(&raw.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t).collect();
-    let max = t.iter().copied().reduce(f64::max)?;
-    if t.len() < 20 {
+    let finite = || raw.times.iter().zip(&raw.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t);
+    let max = finite().reduce(f64::max)?;
+    let n = finite().count();
+    if n < 20 {
         return Some((max, 0));
     }
-    let k = ((t.len() - 1) as f64 * 0.999).floor() as usize;
+    let k = ((n - 1) as f64 * 0.999).floor() as usize;
+    // The usual case, without sorting or copying: when more than n − 1 − k samples lie within four weeks of
+    // the last one, the 99.9th-percentile time is in that window too, so nothing is far beyond it.
+    let limit_of_max = max - (4 * time::WEEK) as f64;
+    if finite().filter(|&x| x >= limit_of_max).count() > n - 1 - k {
+        return Some((max, 0));
+    }
+    let mut t: Vec<f64> = finite().collect();
     let (_, q, _) = t.select_nth_unstable_by(k, f64::total_cmp);
     let limit = *q + (4 * time::WEEK) as f64;
     if max <= limit {

@@ -81,12 +81,9 @@ pub struct Fit {
     pub z: Vec<f64>,
     pub last_week: Vec<f64>,
     pub usual_missing: Vec<bool>,
-    /// Per review point: the largest |z| anywhere in the history this point's baseline came from
-    /// (NaN without history) — a deviation beyond it is the biggest in all that history.
-    pub history_max_z: Vec<f64>,
-    /// What stretches of a few hours usually look like in the history, from a review offset on
-    /// (one entry, or one per part of a [`super::rolling`] fit).
-    pub stretch: Vec<(usize, super::stretch::StretchStats)>,
+    /// What the history behind each part of the review range was like: one part, or one per day or
+    /// week of a [`super::rolling`] fit, in order of their first review offset.
+    pub parts: Vec<Part>,
     /// Oldest history week first, the review range last.
     pub weeks: Vec<WeekStat>,
     /// Median of every value (history and review).
@@ -98,7 +95,24 @@ pub struct Fit {
     pub usual_gap: usize,
 }
 
+/// What the history behind one part of the review range was like.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Part {
+    /// First review offset this part covers.
+    pub from: usize,
+    /// The largest |z| anywhere in the history (NaN without history): a departure beyond it is the
+    /// biggest in all that history.
+    pub history_max_z: f64,
+    /// What stretches of a few hours usually look like in that history.
+    pub stretch: super::stretch::StretchStats,
+}
+
 impl Fit {
+    /// The part that review offset `j` belongs to.
+    pub fn part_at(&self, j: usize) -> Option<&Part> {
+        self.parts.iter().rev().find(|p| p.from <= j)
+    }
+
     /// The seasonal band at `k` sigmas: (lower, upper) per review point, NaN where there is no baseline.
     pub fn band(&self, k: f64) -> (Vec<f64>, Vec<f64>) {
         self.expected.iter().zip(&self.sigma).map(|(e, sd)| (e - k * sd, e + k * sd)).unzip()
@@ -201,16 +215,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         // is standard normal on clean data (measured: sd(z) 1.11 → 1.00 at h = 5).
         let widen = (1.0 + std::f64::consts::PI / (6.0 * h as f64)).sqrt() * 1.06;
         sig.iter_mut().for_each(|v| *v *= widen);
-        // Slots with too little history fall back to the time-of-day profile below.
-        if med.iter().any(|m| m.is_nan()) {
-            let (tm, ts) = time_of_day(ctx, values, &project);
-            for s in 0..spw {
-                if med[s].is_nan() {
-                    med[s] = tm[s % ctx.slots_per_day];
-                    sig[s] = ts[s % ctx.slots_per_day];
-                }
-            }
-        }
+        // Slots with too little history fall back to the time-of-day profile.
+        fill_from_time_of_day(ctx, values, &project, &mut med, &mut sig, false);
     } else if good_weeks == 1 {
         // One week of history: the same local time last week, smoothed over ±10 minutes, keeps the
         // weekly pattern (weekends!) that a time-of-day profile would lose. The band comes from how
@@ -264,16 +270,9 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
                 }
             }
         }
-        // Slots last week did not cover (a history shorter than a week) fall back to the time of day.
-        if med.iter().any(|m| m.is_nan()) {
-            let (tm, ts) = time_of_day(ctx, values, &project);
-            for s in 0..spw {
-                if med[s].is_nan() || sig[s].is_nan() {
-                    med[s] = if med[s].is_nan() { tm[s % ctx.slots_per_day] } else { med[s] };
-                    sig[s] = if sig[s].is_nan() { ts[s % ctx.slots_per_day] } else { sig[s] };
-                }
-            }
-        }
+        // Slots last week did not cover (a history shorter than a week) fall back to the time of day, and
+        // so do bands last week could not estimate.
+        fill_from_time_of_day(ctx, values, &project, &mut med, &mut sig, true);
     } else if hist_days >= 2.0 {
         kind = BaselineKind::TimeOfDay;
         reason = format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days);
@@ -302,8 +301,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     widen_for_shape(&mut sig, &med);
     let (tail, max_z) = tail_factor(&resid, &sig);
     sig.iter_mut().for_each(|v| *v *= tail);
-    let history_max_z = max_z / tail;
-    let stretch = super::stretch::StretchStats::of_history(&resid, &sig, ctx.grid.step);
+    let part =
+        Part { from: 0, history_max_z: max_z / tail, stretch: super::stretch::StretchStats::of_history(&resid, &sig, ctx.grid.step) };
 
     let n = ctx.review_len();
     let mut fit = Fit {
@@ -315,8 +314,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         z: Vec::with_capacity(n),
         last_week: Vec::with_capacity(n),
         usual_missing: Vec::with_capacity(n),
-        history_max_z: vec![history_max_z; n],
-        stretch: vec![(0, stretch)],
+        parts: vec![part],
         weeks,
         level,
         spread_relative,
@@ -361,6 +359,30 @@ fn usual_gap(history: &[f64]) -> usize {
     }
     gaps.sort_unstable();
     gaps[(gaps.len() - 1) * 95 / 100]
+}
+
+/// Fill the slots of a weekly profile that have no expected value from the time-of-day profile: both
+/// value and band are replaced there, or — `each_missing` — only whichever of the two is missing (in any
+/// slot). Nothing is computed when no expected value is missing.
+fn fill_from_time_of_day(ctx: &Context, values: &[f64], project: &Projection, med: &mut [f64], sig: &mut [f64], each_missing: bool) {
+    if !med.iter().any(|m| m.is_nan()) {
+        return;
+    }
+    let (tm, ts) = time_of_day(ctx, values, project);
+    let spd = ctx.slots_per_day;
+    for s in 0..med.len() {
+        if each_missing {
+            if med[s].is_nan() {
+                med[s] = tm[s % spd];
+            }
+            if sig[s].is_nan() {
+                sig[s] = ts[s % spd];
+            }
+        } else if med[s].is_nan() {
+            med[s] = tm[s % spd];
+            sig[s] = ts[s % spd];
+        }
+    }
 }
 
 /// How a history value of week `-(k+1)` is carried to the review week.

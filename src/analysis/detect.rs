@@ -166,7 +166,7 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
             let dur = (b + 1 - a) as i64 * step;
             // Severity: how far (doubling the distance adds 10), how long, whether it is the largest departure in
             // all the history the baseline came from, how recent.
-            let novel = fit.history_max_z.get(peak_j).is_some_and(|&h| h.is_finite() && pz > h);
+            let novel = fit.part_at(peak_j).is_some_and(|p| p.history_max_z.is_finite() && pz > p.history_max_z);
             let mut sev = 25.0
                 + (10.0 * (pz / k).log2()).clamp(0.0, 30.0)
                 + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)

@@ -10,7 +10,7 @@
 //! still judged only against data before it, so a level shift is flagged where it starts rather than
 //! turning the days before it into anomalies.
 
-use super::baseline::{fit, Fit};
+use super::baseline::{fit, Fit, Part};
 use super::Context;
 use crate::time::{DAY, WEEK};
 
@@ -37,10 +37,9 @@ pub fn fit_range(ctx: &Context, values: &[f64], max_history_weeks: usize) -> Fit
         parts.push((i, j));
         i = j;
     }
-    let (mut expected, mut sigma, mut z, mut last_week, mut history_max_z, mut usual_missing) =
-        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    let (mut expected, mut sigma, mut z, mut last_week, mut usual_missing) = (vec![], vec![], vec![], vec![], vec![]);
     let mut kinds = Vec::new();
-    let mut stretch = Vec::new();
+    let mut fitted_parts = Vec::new();
     for &(a, b) in &parts {
         let (c0, c1) = (grid.time(a), grid.time(b));
         let history = (1..=max_history_weeks as i64).take_while(|&k| crate::time::add_weeks(&ctx.tz, c0, 1 - k) > first).count();
@@ -58,15 +57,9 @@ pub fn fit_range(ctx: &Context, values: &[f64], max_history_weeks: usize) -> Fit
             .collect();
         let f = fit(&sub, &sub_values);
         kinds.push(f.kind);
-        stretch.extend(f.stretch.iter().map(|&(o, st)| (o + a - ctx.review.start, st)));
+        fitted_parts.extend(f.parts.iter().map(|p| Part { from: p.from + a - ctx.review.start, ..*p }));
         let target = expected.len() + (b - a);
-        for (out, part) in [
-            (&mut expected, &f.expected),
-            (&mut sigma, &f.sigma),
-            (&mut z, &f.z),
-            (&mut last_week, &f.last_week),
-            (&mut history_max_z, &f.history_max_z),
-        ] {
+        for (out, part) in [(&mut expected, &f.expected), (&mut sigma, &f.sigma), (&mut z, &f.z), (&mut last_week, &f.last_week)] {
             out.extend(part.iter().take(b - a));
             out.resize(target, f64::NAN);
         }
@@ -86,8 +79,7 @@ pub fn fit_range(ctx: &Context, values: &[f64], max_history_weeks: usize) -> Fit
     whole.z = z;
     whole.last_week = last_week;
     whole.usual_missing = usual_missing;
-    whole.history_max_z = history_max_z;
-    whole.stretch = stretch;
+    whole.parts = fitted_parts;
     whole
 }
 

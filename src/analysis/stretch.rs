@@ -76,7 +76,7 @@ impl StretchStats {
 
 /// The stretch statistics that apply to review offset `j`.
 fn stats_at(fit: &Fit, j: usize) -> Option<StretchStats> {
-    fit.stretch.iter().rev().find(|(o, _)| *o <= j).map(|(_, s)| *s)
+    fit.part_at(j).map(|p| p.stretch)
 }
 
 #[derive(Clone, Copy, PartialEq)]
@@ -89,7 +89,7 @@ enum Shape {
 /// Find unusual stretches in the review range.
 pub fn stretches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let n = fit.z.len();
-    let Some(w) = fit.stretch.first().map(|(_, s)| s.w) else { return vec![] };
+    let Some(w) = fit.parts.first().map(|p| p.stretch.w) else { return vec![] };
     if n < w || w == 0 {
         return vec![];
     }
