@@ -8,7 +8,8 @@
 //!   ≤ 2 points) around points beyond 4, and needs 2 such points, or one at |z| ≥ 6. Both directions are
 //!   flagged; the better direction at 60 % severity (a bare file has none). At most 3 per series per week
 //!   of the range (the rest are counted). Severity grows 10 per doubling of |z|/4, with the episode's
-//!   length, and by 10 when it is beyond everything in the history the baseline came from.
+//!   length, and with how the peak compares with the largest |z| in the history the baseline came from
+//!   (+10 at that size, ±10 per doubling, between −5 and +15).
 //! - **unusual stretch**: see [`super::stretch`].
 //! - **level shift**: the best single change point of the clipped residual (max of the two-sample
 //!   statistic), confirmed with medians: the level after moves ≥ 2.5 σ, the level before is normal
@@ -49,6 +50,16 @@ pub fn detect(ctx: &Context, m: &Metric, values: &[f64], fit: &Fit, p: &Params) 
     out.extend(volatility(ctx, m, fit, p));
     out.extend(missing(ctx, m, x, fit, p));
     out
+}
+
+/// Severity points for how an episode's peak compares with the largest |z| in the history its baseline came
+/// from: +10 at that size, 10 more or less per doubling, from −5 (well inside what the series often does) to
+/// +15 (far beyond anything it has done). Nothing either way without a history.
+fn novelty_bonus(pz: f64, history_max_z: f64) -> f64 {
+    if !history_max_z.is_finite() || history_max_z <= 0.0 || !pz.is_finite() {
+        return 0.0;
+    }
+    (10.0 + 10.0 * (pz / history_max_z).log2()).clamp(-5.0, 15.0)
 }
 
 /// How late in the review range an episode ended, 0..=1 (recent findings rank a little higher).
@@ -170,7 +181,7 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
             let mut sev = 25.0
                 + (10.0 * (pz / k).log2()).clamp(0.0, 30.0)
                 + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)
-                + if novel { 10.0 } else { 0.0 }
+                + novelty_bonus(pz, fit.part_at(peak_j).map_or(f64::NAN, |p| p.history_max_z))
                 + 5.0 * recency(ctx, b + 1);
             if !worse_dir {
                 sev *= 0.6;
@@ -758,6 +769,22 @@ mod tests {
         // Two hours of silence are still news.
         Inject::Gap { at: at(2, 10), len: 24 }.apply(&c, &mut v);
         assert!(kinds(&v).contains(&Kind::MissingData), "{:?}", kinds(&v));
+    }
+
+    #[test]
+    fn novelty_is_graded_by_the_historys_largest_departure() {
+        for (pz, hmax, want) in [
+            (8.0, 8.0, 10.0),     // as large as anything in the history
+            (16.0, 8.0, 15.0),    // twice as large: capped at +15
+            (11.3, 8.0, 15.0),    // just under twice: 10 + 10·log2(1.41) ≈ 15
+            (4.0, 8.0, 0.0),      // half the history's largest: nothing
+            (1.0, 8.0, -5.0),     // routine for this series: −5 at most
+            (8.0, f64::NAN, 0.0), // no history: nothing either way
+            (f64::INFINITY, 8.0, 0.0),
+        ] {
+            let got = novelty_bonus(pz, hmax);
+            assert!((got - want).abs() < 0.1, "pz {pz} hmax {hmax}: {got} != {want}");
+        }
     }
 
     #[test]
