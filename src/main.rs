@@ -86,7 +86,7 @@ struct ReviewArgs {
     /// How many findings the terminal summary lists.
     #[arg(long, default_value_t = 40)]
     limit: usize,
-    /// Exit with code 2 when any metric could not be loaded.
+    /// Exit with code 3 when any metric could not be loaded (2 is a usage error).
     #[arg(long)]
     strict: bool,
     /// No progress bar.

@@ -2,7 +2,7 @@
 // and the sensitivity control. Everything reaches Rust through ./backend.js; all user text is set as
 // text (./dom.js), never as markup.
 
-import { backend } from './backend.js';
+import { backend, onBusy } from './backend.js';
 import { h, s, clear, svgImage, fmt } from './dom.js';
 import { wheelView } from './wheel.js';
 
@@ -14,6 +14,7 @@ const app = {
   filters: { team: '', kind: '', severity: 0, text: '' },
   loading: false,
   readyMs: null,
+  rendered: 0, // bumped by every navigation: a slow answer for a view the user has left is dropped
 };
 
 const $ = (id) => document.getElementById(id);
@@ -37,6 +38,7 @@ function go(view, args = {}, push = true) {
     if (b.dataset.nav !== 'open') b.disabled = !app.overview;
   }
   document.body.dataset.view = view;
+  app.rendered++;
   const render = { open: renderOpen, overview: renderOverview, team: renderTeam, metric: renderMetric, wheel: renderWheel }[view];
   render(args);
 }
@@ -503,13 +505,6 @@ async function renderTeam({ team, focus }) {
   const grid = h('div', { class: 'widgets', 'data-testid': 'widgets' });
   const side = h('aside', { class: 'team-findings', 'aria-label': 'Findings of ' + team });
   root.append(h('section', { class: 'team' }, head, h('div', { class: 'team-body' }, grid, side)));
-  let tv;
-  try {
-    tv = await backend.teamView(team, Math.max(480, grid.clientWidth - 24));
-  } catch (e) {
-    grid.append(errorPanel(e, 'Could not show this team'));
-    return;
-  }
   const findings = r.findings.filter((f) => f.team === team);
   side.append(h('h2', {}, `${findings.length} finding${findings.length === 1 ? '' : 's'}`));
   for (const f of findings) {
@@ -528,6 +523,19 @@ async function renderTeam({ team, focus }) {
       ),
     );
   }
+  const waiting = h('p', { class: 'muted', 'data-testid': 'widgets-waiting' }, 'Drawing the charts…');
+  grid.append(waiting);
+  const mine = app.rendered;
+  let tv;
+  try {
+    tv = await backend.teamView(team, Math.max(480, grid.clientWidth - 24));
+  } catch (e) {
+    waiting.remove();
+    grid.append(errorPanel(e, 'Could not show this team'));
+    return;
+  }
+  if (mine !== app.rendered) return;
+  waiting.remove();
   for (const w of tv.widgets) {
     const card = h(
       'article',
@@ -564,6 +572,7 @@ async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 })
   root.append(h('section', { class: 'metric' }, h('div', { class: 'view-head', id: 'detail-head' }, h('button', { type: 'button', class: 'back', onclick: back, 'aria-label': 'Back' }, '←')), box, side));
   const width = Math.max(640, box.clientWidth);
   const height = Math.max(320, Math.min(520, window.innerHeight - 330));
+  const mine = app.rendered;
   let d;
   try {
     d = await backend.metricDetail(metric, { width, height, lastWeek, earlierWeeks });
@@ -571,6 +580,7 @@ async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 })
     box.append(errorPanel(e, 'Could not show this metric'));
     return;
   }
+  if (mine !== app.rendered) return;
   const head = $('detail-head');
   const again = (o) => go('metric', { metric, rank, lastWeek, earlierWeeks, ...o }, false);
   const lw = h('input', { type: 'checkbox', checked: lastWeek, 'data-testid': 'toggle-last-week' });
@@ -822,6 +832,13 @@ async function start() {
     b.addEventListener('click', () => b.dataset.nav === 'open' ? go('open') : app.overview && go(b.dataset.nav));
   }
   document.addEventListener('keydown', onKey);
+  // Anything that takes longer than 200 ms says so; the window keeps answering meanwhile.
+  onBusy((labels) => {
+    const el = $('busy');
+    el.hidden = !labels.length;
+    el.textContent = labels.length ? labels[labels.length - 1] + '…' : '';
+    document.body.toggleAttribute('aria-busy', labels.length > 0);
+  });
   setupSensitivity();
   go('open', {}, false);
   try {

@@ -43,4 +43,50 @@ const real = {
   setActionStatus: (id, status) => call('set_action_status', { id, status }),
 };
 
-export const backend = window.__FLYWHEEL_MOCK__ || real;
+// What each call is doing, for the "busy" indicator (calls not listed are quick or show their own
+// progress: opening a workspace streams its stages, a file dialog is the user's own time).
+const doing = {
+  setSensitivity: 'Re-flagging at the new sensitivity',
+  teamView: "Drawing the team's charts",
+  metricDetail: 'Drawing the chart',
+  wheelState: 'Reading the wheel',
+  wheelSpin: 'Spinning',
+  wheelDecide: 'Saving the decision',
+  actionItems: 'Reading action items',
+  editAction: 'Saving the action item',
+  addAnnotation: 'Saving the annotation',
+  addAction: 'Saving the action item',
+  setActionStatus: 'Saving the status',
+};
+
+// Calls running for longer than BUSY_MS, newest last; listeners hear every change.
+const BUSY_MS = 200;
+const running = new Map();
+const listeners = [];
+let seq = 0;
+const notify = () => listeners.forEach((f) => f([...running.values()]));
+
+// onBusy(f): f(labels) whenever the list of calls running longer than 200 ms changes ([] when none).
+export function onBusy(f) {
+  listeners.push(f);
+}
+
+function tracked(name, fn) {
+  return (...args) => {
+    const id = ++seq;
+    const timer = setTimeout(() => {
+      running.set(id, doing[name]);
+      notify();
+    }, BUSY_MS);
+    const done = () => {
+      clearTimeout(timer);
+      if (running.delete(id)) notify();
+    };
+    const p = Promise.resolve().then(() => fn(...args));
+    p.then(done, done);
+    return p;
+  };
+}
+
+const chosen = window.__FLYWHEEL_MOCK__ || real;
+export const backend = Object.fromEntries(Object.entries(chosen).map(([k, f]) => [k, doing[k] ? tracked(k, f) : f]));

@@ -1,7 +1,8 @@
 //! The commands the UI calls (through `ui/backend.js`): each takes state, makes one core call and maps
 //! the error to `{code, message, details}`. Every command that touches the review, the charts or the
-//! journal is `async`, so it runs on Tauri's async runtime and never on the window's main thread: a slow
-//! chart or a journal waiting on a lock cannot freeze the window. Loading runs in `spawn_blocking`.
+//! journal is `async` and does its work in `spawn_blocking` ([`blocking`]), never on the window's main
+//! thread: a slow chart or a journal waiting on a lock cannot freeze the window, and views read the open
+//! review side by side (a read lock), so one slow chart does not hold up the journal or another view.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -22,7 +23,7 @@ use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{Error, Result};
-use crate::state::{lock, with_review, AppState, ChannelProgress, Step};
+use crate::state::{lock, with_review, with_review_mut, AppState, ChannelProgress, Step};
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -85,35 +86,57 @@ pub fn cancel_load(state: State<'_, AppState>) {
 
 /// Re-flag the open review at a new sensitivity (no refit) and return the new overview.
 #[tauri::command]
-pub async fn set_sensitivity(state: State<'_, AppState>, sensitivity: f64) -> Result<Overview> {
+pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overview> {
     if !(sensitivity.is_finite() && (0.1..=10.0).contains(&sensitivity)) {
         return Err(Error::new("bad_sensitivity", format!("sensitivity must be between 0.1 and 10, not {sensitivity}")));
     }
-    with_review(&state, |r| {
-        r.reflag(Params { sensitivity });
-        Ok(view::overview(r))
+    blocking(app, move |state| {
+        with_review_mut(state, |r| {
+            r.reflag(Params { sensitivity });
+            Ok(view::overview(r))
+        })
     })
+    .await
+}
+
+/// Run `f` on a blocking worker thread (never the window's thread nor one of the async runtime's few
+/// workers), so a slow chart or a journal waiting on a lock holds up only its own call.
+async fn blocking<T: Send + 'static>(app: AppHandle, f: impl FnOnce(&AppState) -> Result<T> + Send + 'static) -> Result<T> {
+    let job = tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()));
+    job.await.map_err(|e| Error::new("internal", e.to_string()))?
+}
+
+/// Debug builds only: `FLYWHEEL_TEST_SLOW_VIEW_MS` makes drawing a team's dashboard take that long, so
+/// the end-to-end test can check the window stays responsive while a chart is slow. Release builds
+/// ignore it.
+fn test_delay() {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("FLYWHEEL_TEST_SLOW_VIEW_MS").ok().and_then(|v| v.parse::<u64>().ok()) {
+        std::thread::sleep(std::time::Duration::from_millis(ms.min(60_000)));
+    }
 }
 
 #[tauri::command]
-pub async fn team_view(state: State<'_, AppState>, team: String, width: u32) -> Result<TeamView> {
-    let notes = state.annotations();
-    with_review(&state, |r| Ok(view::team(r, &team, width.clamp(320, 2400), &notes)?))
+pub async fn team_view(app: AppHandle, team: String, width: u32) -> Result<TeamView> {
+    blocking(app, move |state| {
+        let notes = state.annotations();
+        with_review(state, |r| {
+            test_delay();
+            Ok(view::team(r, &team, width.clamp(320, 2400), &notes)?)
+        })
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn metric_detail(
-    state: State<'_, AppState>,
-    metric: String,
-    width: u32,
-    height: u32,
-    last_week: bool,
-    earlier_weeks: u8,
-) -> Result<Detail> {
+pub async fn metric_detail(app: AppHandle, metric: String, width: u32, height: u32, last_week: bool, earlier_weeks: u8) -> Result<Detail> {
     let opts =
         ChartOptions { width: width.clamp(320, 3000), height: height.clamp(160, 1600), last_week, earlier_weeks: earlier_weeks.min(12) };
-    let notes = state.annotations();
-    with_review(&state, |r| Ok(view::detail(r, &metric, opts, &notes)?))
+    blocking(app, move |state| {
+        let notes = state.annotations();
+        with_review(state, |r| Ok(view::detail(r, &metric, opts, &notes)?))
+    })
+    .await
 }
 
 /// Open a team's dashboard in the browser: only http(s) addresses are ever opened.
@@ -124,55 +147,64 @@ pub fn open_link(app: AppHandle, url: String) -> Result<()> {
 }
 
 #[tauri::command]
-pub async fn wheel_state(state: State<'_, AppState>, absent: Vec<String>) -> Result<HostView> {
-    state.with_host(|h| Ok(h.view(&absent)?))
+pub async fn wheel_state(app: AppHandle, absent: Vec<String>) -> Result<HostView> {
+    blocking(app, move |state| state.with_host(|h| Ok(h.view(&absent)?))).await
 }
 
 /// Draw the winner in Rust; the UI animates to `pick.at` and asks the host to decide.
 #[tauri::command]
-pub async fn wheel_spin(state: State<'_, AppState>, absent: Vec<String>) -> Result<Pick> {
-    let pick = state.with_host(|h| Ok(h.spin(&absent, &mut rand::rng())?))?;
-    *lock(&state.pending) = Some((pick.clone(), absent));
-    Ok(pick)
+pub async fn wheel_spin(app: AppHandle, absent: Vec<String>) -> Result<Pick> {
+    blocking(app, move |state| {
+        let pick = state.with_host(|h| Ok(h.spin(&absent, &mut rand::rng())?))?;
+        *lock(&state.pending) = Some((pick.clone(), absent));
+        Ok(pick)
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn wheel_decide(state: State<'_, AppState>, decision: Decision) -> Result<HostView> {
-    let (pick, absent) = lock(&state.pending).take().ok_or_else(|| Error::new("no_spin", "spin the wheel first"))?;
-    state.with_host(|h| {
-        h.decide(&pick, decision, &absent, flywheel::time::now())?;
-        Ok(h.view(&absent)?)
+pub async fn wheel_decide(app: AppHandle, decision: Decision) -> Result<HostView> {
+    blocking(app, move |state| {
+        let (pick, absent) = lock(&state.pending).take().ok_or_else(|| Error::new("no_spin", "spin the wheel first"))?;
+        state.with_host(|h| {
+            h.decide(&pick, decision, &absent, flywheel::time::now())?;
+            Ok(h.view(&absent)?)
+        })
     })
+    .await
 }
 
 /// The open workspace's action items matching `filter` (the overview asks for the live ones: open and
 /// in progress, overdue first), from its journal.
 #[tauri::command]
-pub async fn action_items(state: State<'_, AppState>, filter: Filter) -> Result<Vec<ActionItem>> {
-    Ok(state.journal()?.actions(&filter)?)
+pub async fn action_items(app: AppHandle, filter: Filter) -> Result<Vec<ActionItem>> {
+    blocking(app, move |state| Ok(state.journal()?.actions(&filter)?)).await
 }
 
 /// Add an action item (from a finding: prefilled by the UI) to the open workspace's journal.
 #[tauri::command]
-pub async fn add_action(state: State<'_, AppState>, draft: Draft) -> Result<ActionItem> {
-    Ok(state.journal()?.add_action(&draft, flywheel::time::now())?)
+pub async fn add_action(app: AppHandle, draft: Draft) -> Result<ActionItem> {
+    blocking(app, move |state| Ok(state.journal()?.add_action(&draft, flywheel::time::now())?)).await
 }
 
 /// Edit an action item's title, details, owner, due date (and status).
 #[tauri::command]
-pub async fn edit_action(state: State<'_, AppState>, id: i64, draft: Draft) -> Result<ActionItem> {
-    Ok(state.journal()?.edit_action(id, &draft, flywheel::time::now())?)
+pub async fn edit_action(app: AppHandle, id: i64, draft: Draft) -> Result<ActionItem> {
+    blocking(app, move |state| Ok(state.journal()?.edit_action(id, &draft, flywheel::time::now())?)).await
 }
 
 /// Annotate a metric over a range (dragged across its chart); returns the annotation as stored.
 #[tauri::command]
-pub async fn add_annotation(state: State<'_, AppState>, draft: Annotation) -> Result<Annotation> {
-    let mut j = state.journal()?;
-    let id = j.add_annotation(&draft, flywheel::time::now())?;
-    Ok(Annotation { id, ..draft })
+pub async fn add_annotation(app: AppHandle, draft: Annotation) -> Result<Annotation> {
+    blocking(app, move |state| {
+        let mut j = state.journal()?;
+        let id = j.add_annotation(&draft, flywheel::time::now())?;
+        Ok(Annotation { id, ..draft })
+    })
+    .await
 }
 
 #[tauri::command]
-pub async fn set_action_status(state: State<'_, AppState>, id: i64, status: Status) -> Result<ActionItem> {
-    Ok(state.journal()?.set_action_status(id, status, flywheel::time::now())?)
+pub async fn set_action_status(app: AppHandle, id: i64, status: Status) -> Result<ActionItem> {
+    blocking(app, move |state| Ok(state.journal()?.set_action_status(id, status, flywheel::time::now())?)).await
 }

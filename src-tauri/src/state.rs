@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::Instant;
 
 use flywheel::host::Host;
@@ -22,7 +22,9 @@ pub struct AppState {
     pub launched: Instant,
     /// A path given on the command line, opened at start.
     pub open_at_start: Option<PathBuf>,
-    pub review: Mutex<Option<Review>>,
+    /// Read by every view at once (a slow chart never holds up the journal or another view); written
+    /// only by a new load and by re-flagging.
+    pub review: RwLock<Option<Review>>,
     pub host: Mutex<Option<Host>>,
     /// The last spin, with who was absent, until the host decides.
     pub pending: Mutex<Option<(Pick, Vec<String>)>>,
@@ -36,7 +38,7 @@ impl AppState {
         AppState {
             launched: Instant::now(),
             open_at_start,
-            review: Mutex::default(),
+            review: RwLock::default(),
             host: Mutex::default(),
             pending: Mutex::default(),
             loading: Mutex::default(),
@@ -57,7 +59,7 @@ impl AppState {
         }
         *lock(&self.host) = None;
         *lock(&self.pending) = None;
-        *lock(&self.review) = Some(review);
+        *self.review.write().unwrap_or_else(|p| p.into_inner()) = Some(review);
         Ok(overview)
     }
 
@@ -100,9 +102,16 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// The open review, or a clear error when none is open.
-pub fn with_review<T>(state: &AppState, f: impl FnOnce(&mut Review) -> Result<T>) -> Result<T> {
-    let mut g = lock(&state.review);
+/// The open review, or a clear error when none is open. Readers share it.
+pub fn with_review<T>(state: &AppState, f: impl FnOnce(&Review) -> Result<T>) -> Result<T> {
+    let g = state.review.read().unwrap_or_else(|p| p.into_inner());
+    let r = g.as_ref().ok_or_else(|| Error::new("no_review", "open a workspace first"))?;
+    f(r)
+}
+
+/// The open review to change (re-flagging), once every reader is done with it.
+pub fn with_review_mut<T>(state: &AppState, f: impl FnOnce(&mut Review) -> Result<T>) -> Result<T> {
+    let mut g = state.review.write().unwrap_or_else(|p| p.into_inner());
     let r = g.as_mut().ok_or_else(|| Error::new("no_review", "open a workspace first"))?;
     f(r)
 }

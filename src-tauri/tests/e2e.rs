@@ -224,6 +224,52 @@ async fn the_app_end_to_end() -> R<()> {
     wheel(&driver).await?;
     drop(driver);
     dark_mode().await?;
+    slow_chart().await?;
+    Ok(())
+}
+
+/// A team whose dashboard takes 4 s to draw (debug builds honour `FLYWHEEL_TEST_SLOW_VIEW_MS`): the
+/// busy indicator says what is running, the window keeps answering (scripts run, the journal answers
+/// a call made meanwhile, Esc goes back), and the late answer does not pull the user back to the team.
+async fn slow_chart() -> R<()> {
+    let d = Driver::start_with(&[("FLYWHEEL_TEST_SLOW_VIEW_MS", "4000")]);
+    let c = d.sample().await?;
+    let opened = Instant::now();
+    wait_css(&c, "[data-testid=team-chip][data-team='Payments']").await?.click().await?;
+    let busy = until(&c, "the busy indicator", "const b = document.querySelector('[data-testid=busy]'); return !b.hidden && b.textContent")
+        .await?;
+    assert!(busy.as_str().unwrap_or("").contains("Drawing the team"), "{busy}");
+    shot(&c, "slow-chart-busy").await?;
+
+    // The journal answers while the chart is still being drawn.
+    let t = Instant::now();
+    let items = c
+        .execute_async(
+            "const done = arguments[arguments.length - 1]; \
+             window.__TAURI__.core.invoke('action_items', { filter: { live: true } }).then(a => done(a.length), e => done('error: ' + JSON.stringify(e)))",
+            vec![],
+        )
+        .await?;
+    let answered = t.elapsed();
+    assert!(items.is_number(), "action items: {items}");
+    let still_busy = js(&c, "return !document.querySelector('[data-testid=busy]').hidden").await?;
+    assert_eq!(still_busy, json!(true), "the slow chart should still be running");
+    assert!(answered < Duration::from_millis(1500), "the journal took {answered:?} while a chart was slow");
+
+    // Esc goes back at once; the team's late answer is dropped.
+    c.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
+    wait_css(&c, "[data-testid=findings]").await?;
+    assert!(opened.elapsed() < Duration::from_millis(3500), "back to the overview only after {:?}", opened.elapsed());
+    until(&c, "the slow call to end", "return document.querySelector('[data-testid=busy]').hidden").await?;
+    let view = js(&c, "return [document.body.dataset.view, document.querySelectorAll('[data-testid=widget]').length]").await?;
+    assert_eq!(view, json!(["overview", 0]), "the late team view must not replace the overview");
+
+    // Waiting it out shows the dashboard, and the indicator goes away.
+    wait_css(&c, "[data-testid=team-chip][data-team='Payments']").await?.click().await?;
+    wait_css(&c, "[data-testid=widget-chart]").await?;
+    let hidden = js(&c, "return document.querySelector('[data-testid=busy]').hidden").await?;
+    assert_eq!(hidden, json!(true));
+    c.close().await?;
     Ok(())
 }
 
