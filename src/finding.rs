@@ -8,7 +8,29 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-/// The kinds of finding, in the order of DESIGN.md §3.
+/// How a severity reads at a glance: the one rule behind the colours of the app and the reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Band {
+    /// 70 and up.
+    High,
+    /// 45–69.
+    Mid,
+    /// Below 45.
+    Low,
+}
+
+impl Band {
+    pub fn of(severity: u8) -> Band {
+        match severity {
+            70.. => Band::High,
+            45..=69 => Band::Mid,
+            _ => Band::Low,
+        }
+    }
+}
+
+/// The kinds of finding, in the order the design lists them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Kind {
@@ -234,6 +256,13 @@ pub fn rank(fs: &mut [Finding]) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn severity_bands() {
+        for (sev, band) in [(0, Band::Low), (44, Band::Low), (45, Band::Mid), (69, Band::Mid), (70, Band::High), (100, Band::High)] {
+            assert_eq!(Band::of(sev), band, "severity {sev}");
+        }
+    }
     use crate::config::Metric;
 
     fn f(kind: Kind, start: i64, end: i64, sev: f64) -> Finding {

@@ -12,7 +12,8 @@ pub fn value(v: f64, unit: &str) -> String {
         // Beyond millions, thousands stop helping: 3 significant digits with an exponent.
         format!("{v:.2e}")
     } else if v.abs() >= 10_000.0 {
-        format!("{:.1}k", v / 1000.0).replace(".0k", "k")
+        // Tenths of thousands, halves away from zero (as everywhere else here, not the formatter's ties to even).
+        format!("{:.1}k", (v / 100.0).round() / 10.0).replace(".0k", "k")
     } else {
         fmt_num(round_sig(v, 3))
     };
@@ -125,6 +126,8 @@ mod tests {
             (0.6234, "%", "0.623%"),
             (78.0, "%", "78%"),
             (12_345.0, "req/s", "12.3k req/s"),
+            (12_250.0, "", "12.3k"),
+            (-12_250.0, "", "-12.3k"),
             (f64::NAN, "ms", "—"),
             (3.0, "", "3"),
             (1.79e308, "", "1.79e308"),

@@ -2,8 +2,8 @@
 //! sparkline and a "when"), a team's dashboard (one chart per metric, the team's findings beside it) and
 //! a metric's detail (a large chart plus the per-point numbers behind the hover read-out).
 //!
-//! Plain serialisable data with no knowledge of any UI toolkit: the Tauri shell passes it through, and
-//! tests check it here.
+//! Plain serialisable data with no knowledge of any UI toolkit: the Tauri shell passes it through. Rules
+//! the UI needs (severity bands, "overdue") are decided here, so the UI only shows them.
 
 use std::collections::BTreeMap;
 
@@ -11,6 +11,8 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::chart::{self, Chart, ChartError, ChartOptions};
+use crate::finding::Band;
+use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
 use crate::report::{self, json};
 use crate::review::{Review, SeriesFit};
@@ -35,6 +37,10 @@ pub struct Overview {
     pub review: json::Document,
     /// Per finding, in rank order: when it happened, in words (`Tue 14:05–14:45`).
     pub when: Vec<String>,
+    /// Per finding, in rank order: its severity band (the colour it is shown in).
+    pub bands: Vec<Band>,
+    /// Per team name: the band of its worst finding (teams without findings are absent).
+    pub team_bands: BTreeMap<String, Band>,
     /// Per metric id: its review-range values in [`SPARK_POINTS`] buckets (bucket means; `None` where
     /// the bucket has no data).
     pub sparklines: BTreeMap<String, Vec<Option<f64>>>,
@@ -53,13 +59,30 @@ pub fn overview(r: &Review) -> Overview {
         .filter(|s| flagged.contains(s.metric.id.as_str()))
         .map(|s| (s.metric.id.clone(), sparkline(&s.values[r.ctx.review.clone()], SPARK_POINTS)))
         .collect();
+    let review = json::document(r);
+    let team_bands = review.workspace.teams.iter().filter(|t| t.findings > 0).map(|t| (t.name.clone(), Band::of(t.top_severity))).collect();
     Overview {
-        review: json::document(r),
+        review,
         when: r.findings.iter().map(|f| report::when(r, f)).collect(),
+        bands: r.findings.iter().map(|f| Band::of(f.severity)).collect(),
+        team_bands,
         sparklines,
         server: r.workspace.prometheus.as_ref().map(|p| p.url.clone()),
         pull: r.pull,
     }
+}
+
+/// An action item as the app lists it: the stored item and whether it is overdue today.
+#[derive(Debug, Serialize)]
+pub struct ActionRow {
+    #[serde(flatten)]
+    pub item: ActionItem,
+    pub overdue: bool,
+}
+
+/// Action items as the app lists them, "overdue" judged on `today` (`YYYY-MM-DD`).
+pub fn action_rows(items: Vec<ActionItem>, today: &str) -> Vec<ActionRow> {
+    items.into_iter().map(|item| ActionRow { overdue: item.overdue(today), item }).collect()
 }
 
 /// Bucket means of `values` (NaN = missing) into `n` buckets (fewer when there are fewer values).

@@ -190,8 +190,12 @@ function visibleFindings() {
   );
 }
 
-function sevClass(v) {
-  return v >= 70 ? 'sev-high' : v >= 40 ? 'sev-mid' : 'sev-low';
+// The colour of a finding (by its rank) and of a team: the core decides the bands.
+function sevClass(f) {
+  return 'sev-' + (app.overview.bands[f.rank - 1] || 'low');
+}
+function teamClass(name) {
+  return 'sev-' + (app.overview.team_bands[name] || 'low');
 }
 
 function sparkline(values, width = 120, height = 30) {
@@ -229,7 +233,7 @@ function findingRow(f, i, selected) {
         openFinding(f);
       },
     },
-    h('span', { class: 'sev ' + sevClass(f.severity), title: 'severity ' + f.severity + ' of 100' }, String(f.severity)),
+    h('span', { class: 'sev ' + sevClass(f), title: 'severity ' + f.severity + ' of 100' }, String(f.severity)),
     h(
       'div',
       { class: 'finding-main' },
@@ -300,7 +304,7 @@ function renderOverview() {
         teams.map((t) =>
           h(
             'button',
-            { type: 'button', role: 'listitem', class: 'team-chip ' + (t.findings ? 'chip-' + sevClass(t.top_severity) : 'quiet'), 'data-testid': 'team-chip', dataset: { team: t.name }, onclick: () => go('team', { team: t.name }) },
+            { type: 'button', role: 'listitem', class: 'team-chip ' + (t.findings ? 'chip-' + teamClass(t.name) : 'quiet'), 'data-testid': 'team-chip', dataset: { team: t.name }, onclick: () => go('team', { team: t.name }) },
             h('span', { class: 'team-name' }, t.name),
             h('span', { class: 'team-count' }, String(t.findings)),
           ),
@@ -327,10 +331,6 @@ function renderOverview() {
 
 const STATUSES = [['open', 'open'], ['in_progress', 'in progress'], ['done', 'done'], ['dropped', 'dropped']];
 
-function today() {
-  return new Date().toISOString().slice(0, 10);
-}
-
 // Which action items the overview lists: by default the ones still to do (open, in progress).
 const actionFilter = { status: 'live', owner: '', team: '', overdue: false };
 const FILTER_STATUSES = [['live', 'still to do'], ...STATUSES, ['all', 'any status']];
@@ -342,7 +342,7 @@ function filterArg() {
     status: STATUSES.some(([v]) => v === f.status) ? f.status : null,
     owner: f.owner.trim() || null,
     team: f.team || null,
-    overdue_on: f.overdue ? today() : null,
+    overdue: f.overdue,
   };
 }
 
@@ -389,7 +389,7 @@ async function showPreviousActions() {
 }
 
 function actionCard(a, withChart) {
-  const overdue = a.due && a.due < today() && (a.status === 'open' || a.status === 'in_progress');
+  const overdue = a.overdue; // decided by the core
   const status = h('select', { 'aria-label': 'Status of ' + a.title, 'data-testid': 'action-status' }, STATUSES.map(([v, t]) => h('option', { value: v, selected: v === a.status }, t)));
   status.addEventListener('change', async () => {
     try {
@@ -518,7 +518,7 @@ async function renderTeam({ team, focus }) {
           dataset: { metric: f.metric },
           onclick: () => highlight(f.metric),
         },
-        h('span', { class: 'sev ' + sevClass(f.severity) }, String(f.severity)),
+        h('span', { class: 'sev ' + sevClass(f) }, String(f.severity)),
         h('span', {}, h('strong', {}, f.kind_label), ' · ', f.metric_name, h('br'), h('span', { class: 'muted' }, f.sentence)),
       ),
     );
@@ -626,7 +626,7 @@ async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 })
       h(
         'article',
         { class: 'card evidence' + (f.rank === rank ? ' highlight' : ''), 'data-testid': 'evidence' },
-        h('header', {}, h('span', { class: 'sev ' + sevClass(f.severity) }, String(f.severity)), h('strong', {}, f.kind_label), h('span', { class: 'muted' }, ' · ' + (app.overview.when[f.rank - 1] || ''))),
+        h('header', {}, h('span', { class: 'sev ' + sevClass(f) }, String(f.severity)), h('strong', {}, f.kind_label), h('span', { class: 'muted' }, ' · ' + (app.overview.when[f.rank - 1] || ''))),
         h('p', {}, f.sentence),
         h('button', {
           type: 'button',

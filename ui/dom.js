@@ -38,14 +38,34 @@ export function svgImage(svg, alt) {
   return h('img', { src: 'data:image/svg+xml;charset=utf-8,' + encodeURIComponent(svg), alt, class: 'chart-img', draggable: 'false' });
 }
 
-// A number with its unit, like the core's reports (4 significant digits).
+// A number with its unit, by the core's rule (`text::value` in src/text.rs; the end-to-end test checks
+// that both give the same text): 3 significant digits, thousands as `k` from 10,000, an exponent from
+// 10 million.
 export function fmt(v, unit) {
   if (v === null || v === undefined || !Number.isFinite(v)) return '—';
   const a = Math.abs(v);
   let t;
-  if (a !== 0 && (a >= 1e6 || a < 1e-3)) t = v.toExponential(2);
-  else t = Number(v.toPrecision(4)).toLocaleString('en-US', { maximumFractionDigits: 3 });
-  if (!unit) return t;
-  if (unit === '%') return t + '%';
-  return t + ' ' + unit;
+  if (a >= 1e7) t = v.toExponential(2).replace('e+', 'e');
+  else if (a >= 10000) t = ((round(v / 100) / 10).toFixed(1) + 'k').replace('.0k', 'k');
+  else t = plain(roundSig(v, 3));
+  if (!unit || !unit.trim()) return t;
+  if (unit.trim() === '%') return t + '%';
+  return t + ' ' + unit.trim();
+}
+
+// Rust's f64::round: halves away from zero.
+const round = (x) => Math.sign(x) * Math.round(Math.abs(x));
+
+function roundSig(v, digits) {
+  if (v === 0) return v;
+  const mag = Math.pow(10, digits - 1 - Math.floor(Math.log10(Math.abs(v))));
+  return round(v * mag) / mag;
+}
+
+// `config::fmt_num`: integers as integers, otherwise 1–6 decimals by size, trailing zeros dropped.
+function plain(v) {
+  if (v === Math.trunc(v) && Math.abs(v) < 1e15) return String(Math.trunc(v) || 0);
+  const a = Math.abs(v);
+  const decimals = a >= 100 ? 1 : a >= 1 ? 2 : a >= 0.01 ? 4 : 6;
+  return v.toFixed(decimals).replace(/0+$/, '').replace(/\.$/, '');
 }

@@ -11,10 +11,10 @@ use std::sync::Arc;
 use flywheel::analysis::Params;
 use flywheel::chart::ChartOptions;
 use flywheel::host::{Decision, HostView};
-use flywheel::journal::actions::{ActionItem, Draft, Filter, Status};
+use flywheel::journal::actions::{self, Draft, Filter, Status};
 use flywheel::journal::annotations::Annotation;
 use flywheel::review::Review;
-use flywheel::view::{self, Detail, Overview, TeamView};
+use flywheel::view::{self, ActionRow, Detail, Overview, TeamView};
 use flywheel::wheel::Pick;
 use serde::Serialize;
 use tauri::ipc::Channel;
@@ -177,20 +177,20 @@ pub async fn wheel_decide(app: AppHandle, decision: Decision) -> Result<HostView
 /// The open workspace's action items matching `filter` (the overview asks for the live ones: open and
 /// in progress, overdue first), from its journal.
 #[tauri::command]
-pub async fn action_items(app: AppHandle, filter: Filter) -> Result<Vec<ActionItem>> {
-    blocking(app, move |state| Ok(state.journal()?.actions(&filter)?)).await
+pub async fn action_items(app: AppHandle, filter: Filter) -> Result<Vec<ActionRow>> {
+    blocking(app, move |state| Ok(view::action_rows(state.journal()?.actions(&filter)?, &actions::today()))).await
 }
 
 /// Add an action item (from a finding: prefilled by the UI) to the open workspace's journal.
 #[tauri::command]
-pub async fn add_action(app: AppHandle, draft: Draft) -> Result<ActionItem> {
-    blocking(app, move |state| Ok(state.journal()?.add_action(&draft, flywheel::time::now())?)).await
+pub async fn add_action(app: AppHandle, draft: Draft) -> Result<ActionRow> {
+    blocking(app, move |state| row(state.journal()?.add_action(&draft, flywheel::time::now())?)).await
 }
 
 /// Edit an action item's title, details, owner, due date (and status).
 #[tauri::command]
-pub async fn edit_action(app: AppHandle, id: i64, draft: Draft) -> Result<ActionItem> {
-    blocking(app, move |state| Ok(state.journal()?.edit_action(id, &draft, flywheel::time::now())?)).await
+pub async fn edit_action(app: AppHandle, id: i64, draft: Draft) -> Result<ActionRow> {
+    blocking(app, move |state| row(state.journal()?.edit_action(id, &draft, flywheel::time::now())?)).await
 }
 
 /// Annotate a metric over a range (dragged across its chart); returns the annotation as stored.
@@ -205,6 +205,11 @@ pub async fn add_annotation(app: AppHandle, draft: Annotation) -> Result<Annotat
 }
 
 #[tauri::command]
-pub async fn set_action_status(app: AppHandle, id: i64, status: Status) -> Result<ActionItem> {
-    blocking(app, move |state| Ok(state.journal()?.set_action_status(id, status, flywheel::time::now())?)).await
+pub async fn set_action_status(app: AppHandle, id: i64, status: Status) -> Result<ActionRow> {
+    blocking(app, move |state| row(state.journal()?.set_action_status(id, status, flywheel::time::now())?)).await
+}
+
+/// One action item as the app shows it (with "overdue" decided by the core).
+fn row(item: actions::ActionItem) -> Result<ActionRow> {
+    Ok(ActionRow { overdue: item.overdue(&actions::today()), item })
 }

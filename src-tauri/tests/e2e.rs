@@ -311,6 +311,22 @@ async fn sample_review(d: &Driver) -> R<()> {
     assert!(cards.iter().any(|t| t.contains("metrics.parquet")), "source error card names the file: {cards:?}");
     shot(&c, "overview-1280x800").await?;
 
+    // The UI formats numbers (the hover read-out) by the core's rule: the same text for every value.
+    let values = [
+        0.0, 1.0, -1.0, 0.5, 2.345, 123.456, 999.9, 1234.5, 9999.0, 10_000.0, 12_345.0, 12_250.0, -12_345.0, 999_999.0, 1e7, 1.23456e9,
+        -3.3e8, 0.001234, 0.0000123, 45.678, 100.04, -2.5, 0.125, 99.95,
+    ];
+    for unit in ["", "%", "ms"] {
+        let ui = c
+            .execute_async(
+                "const [vs, unit, done] = arguments; import('./dom.js').then(m => done(vs.map(v => m.fmt(v, unit))), e => done(String(e)))",
+                vec![json!(values), json!(unit)],
+            )
+            .await?;
+        let core: Vec<String> = values.iter().map(|&v| flywheel::text::value(v, unit)).collect();
+        assert_eq!(ui, json!(core), "ui/dom.js fmt and text::value disagree (unit `{unit}`)");
+    }
+
     // Keyboard: j moves down, Enter opens the metric, the hover read-out works, Esc goes back.
     let body = c.find(Locator::Css("body")).await?;
     body.send_keys("j").await?;

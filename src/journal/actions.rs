@@ -118,6 +118,8 @@ pub struct Filter {
     pub team: Option<String>,
     /// Only items due before this date (`YYYY-MM-DD`) and not finished.
     pub overdue_on: Option<String>,
+    /// Only items overdue today (as `overdue_on` with today's date).
+    pub overdue: bool,
 }
 
 const COLUMNS: &str = "id, title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at";
@@ -235,6 +237,7 @@ impl Journal {
         let mut st =
             self.conn.prepare(&format!("SELECT {COLUMNS} FROM action_items ORDER BY id")).map_err(|e| sqlite_error(&self.path, e))?;
         let rows = st.query_map([], row).map_err(|e| sqlite_error(&self.path, e))?;
+        let overdue_on = f.overdue_on.clone().or_else(|| f.overdue.then(today));
         let mut out = Vec::new();
         for r in rows {
             let item = r.map_err(|e| sqlite_error(&self.path, e))?.map_err(|m| corrupt_error(&self.path, m))?;
@@ -242,12 +245,12 @@ impl Journal {
                 && (!f.live || item.status.is_live())
                 && f.owner.as_deref().is_none_or(|o| item.owner.eq_ignore_ascii_case(o))
                 && f.team.as_deref().is_none_or(|t| item.team == t)
-                && f.overdue_on.as_deref().is_none_or(|d| item.overdue(d));
+                && overdue_on.as_deref().is_none_or(|d| item.overdue(d));
             if keep {
                 out.push(item);
             }
         }
-        let today = f.overdue_on.clone().unwrap_or_else(today);
+        let today = overdue_on.unwrap_or_else(today);
         out.sort_by(|a, b| {
             (!a.status.is_live(), !a.overdue(&today), a.due.is_none(), a.due.clone(), a.id).cmp(&(
                 !b.status.is_live(),

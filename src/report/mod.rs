@@ -264,10 +264,10 @@ figcaption { font-weight: 600; margin-bottom: 6px; } figure ul { margin: 8px 0 0
 "#;
 
 fn sev_class(s: u8) -> &'static str {
-    match s {
-        70.. => "hi",
-        45..=69 => "mid",
-        _ => "lo",
+    match crate::finding::Band::of(s) {
+        crate::finding::Band::High => "hi",
+        crate::finding::Band::Mid => "mid",
+        crate::finding::Band::Low => "lo",
     }
 }
 
