@@ -517,7 +517,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             let (ws, j) = open(path)?;
             let status = status.as_deref().map(parse_status).transpose()?;
             let today = actions::today();
-            let filter = Filter { live: !all && status.is_none(), status, owner, team, overdue_on: overdue.then(|| today.clone()) };
+            let filter = Filter { live: !all && status.is_none(), status, owner, team, overdue_on: overdue.then(|| today.clone()), overdue: false };
             let items = j.actions(&filter)?;
             if items.is_empty() {
                 say(format!("No action items{} for {}.", if all { "" } else { " to do" }, ws.name));
