@@ -442,10 +442,9 @@ impl Workspace {
             }
             if let Some(s) = &w.sensitivity {
                 let v = *s.get_ref();
-                if v.is_finite() && (0.1..=10.0).contains(&v) {
-                    ws.sensitivity = v;
-                } else {
-                    issue(s.span().start, "sensitivity", format!("workspace: sensitivity must be between 0.1 and 10, not {v}"));
+                match crate::analysis::Params::new(v) {
+                    Ok(_) => ws.sensitivity = v,
+                    Err(e) => issue(s.span().start, "sensitivity", format!("workspace: {e}")),
                 }
             }
         }

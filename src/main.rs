@@ -9,7 +9,7 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{bail, Context as _, Result};
+use anyhow::{Context as _, Result};
 use clap::{Parser, Subcommand};
 use flywheel::analysis::Params;
 use flywheel::config::Workspace;
@@ -335,9 +335,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
         RangeSpec::LastCompleteWeek
     };
     let sensitivity = a.sensitivity.unwrap_or(ws.sensitivity);
-    if !(sensitivity.is_finite() && (0.1..=10.0).contains(&sensitivity)) {
-        bail!("--sensitivity must be between 0.1 and 10, not {sensitivity}");
-    }
+    let params = Params::new(sensitivity).map_err(|e| anyhow::anyhow!("--{e}"))?;
     let bar = if a.quiet || !std::io::stderr().is_terminal() { ProgressBar::hidden() } else { ProgressBar::new(0) };
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar.set_style(
@@ -349,7 +347,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     if a.no_cache {
         pull.cache = None;
     }
-    let r = Review::run_with(ws, range, Params { sensitivity }, &pull, &Bar(bar.clone()));
+    let r = Review::run_with(ws, range, params, &pull, &Bar(bar.clone()));
     bar.finish_and_clear();
     let r = r?;
     if a.pull_stats {
@@ -517,7 +515,8 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             let (ws, j) = open(path)?;
             let status = status.as_deref().map(parse_status).transpose()?;
             let today = actions::today();
-            let filter = Filter { live: !all && status.is_none(), status, owner, team, overdue_on: overdue.then(|| today.clone()), overdue: false };
+            let filter =
+                Filter { live: !all && status.is_none(), status, owner, team, overdue_on: overdue.then(|| today.clone()), overdue: false };
             let items = j.actions(&filter)?;
             if items.is_empty() {
                 say(format!("No action items{} for {}.", if all { "" } else { " to do" }, ws.name));

@@ -22,7 +22,7 @@ use tauri::{AppHandle, Manager, State};
 use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::state::{lock, with_review, with_review_mut, AppState, ChannelProgress, Step};
 
 #[derive(Serialize)]
@@ -73,7 +73,7 @@ pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_prog
     let progress = ChannelProgress { channel: on_progress, cancel: cancel.clone() };
     let path = PathBuf::from(path);
     let job = tauri::async_runtime::spawn_blocking(move || Review::open(&path, refresh, &progress));
-    let review = job.await.map_err(|e| Error::new("internal", e.to_string()))??;
+    let review = job.await.map_err(|e| Error::new(Code::Internal, e.to_string()))??;
     app.state::<AppState>().install(review, &cancel)
 }
 
@@ -87,12 +87,10 @@ pub fn cancel_load(state: State<'_, AppState>) {
 /// Re-flag the open review at a new sensitivity (no refit) and return the new overview.
 #[tauri::command]
 pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overview> {
-    if !(sensitivity.is_finite() && (0.1..=10.0).contains(&sensitivity)) {
-        return Err(Error::new("bad_sensitivity", format!("sensitivity must be between 0.1 and 10, not {sensitivity}")));
-    }
+    let params = Params::new(sensitivity).map_err(|e| Error::new(Code::BadSensitivity, e.to_string()))?;
     blocking(app, move |state| {
         with_review_mut(state, |r| {
-            r.reflag(Params { sensitivity });
+            r.reflag(params);
             Ok(view::overview(r))
         })
     })
@@ -103,7 +101,7 @@ pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overvie
 /// workers), so a slow chart or a journal waiting on a lock holds up only its own call.
 async fn blocking<T: Send + 'static>(app: AppHandle, f: impl FnOnce(&AppState) -> Result<T> + Send + 'static) -> Result<T> {
     let job = tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()));
-    job.await.map_err(|e| Error::new("internal", e.to_string()))?
+    job.await.map_err(|e| Error::new(Code::Internal, e.to_string()))?
 }
 
 /// Debug builds only: `FLYWHEEL_TEST_SLOW_VIEW_MS` makes drawing a team's dashboard take that long, so
@@ -142,8 +140,8 @@ pub async fn metric_detail(app: AppHandle, metric: String, width: u32, height: u
 /// Open a team's dashboard in the browser: only http(s) addresses are ever opened.
 #[tauri::command]
 pub fn open_link(app: AppHandle, url: String) -> Result<()> {
-    let url = flywheel::config::check_url(&url).map_err(|m| Error::new("bad_url", m))?;
-    app.opener().open_url(url, None::<&str>).map_err(|e| Error::new("open_failed", e.to_string()))
+    let url = flywheel::config::check_url(&url).map_err(|m| Error::new(Code::BadUrl, m))?;
+    app.opener().open_url(url, None::<&str>).map_err(|e| Error::new(Code::OpenFailed, e.to_string()))
 }
 
 #[tauri::command]
@@ -165,7 +163,7 @@ pub async fn wheel_spin(app: AppHandle, absent: Vec<String>) -> Result<Pick> {
 #[tauri::command]
 pub async fn wheel_decide(app: AppHandle, decision: Decision) -> Result<HostView> {
     blocking(app, move |state| {
-        let (pick, absent) = lock(&state.pending).take().ok_or_else(|| Error::new("no_spin", "spin the wheel first"))?;
+        let (pick, absent) = lock(&state.pending).take().ok_or_else(|| Error::new(Code::NoSpin, "spin the wheel first"))?;
         state.with_host(|h| {
             h.decide(&pick, decision, &absent, flywheel::time::now())?;
             Ok(h.view(&absent)?)

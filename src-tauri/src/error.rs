@@ -8,15 +8,70 @@ use flywheel::review::ReviewError;
 use flywheel::view::ViewError;
 use serde::Serialize;
 
+/// Every code the UI can receive (as `snake_case` text). The UI branches on `superseded` and `cancelled`;
+/// every code is shown on the error panel as `data-code`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Code {
+    /// A workspace, team or metric that is not there.
+    NotFound,
+    /// A workspace file that cannot be read.
+    Unreadable,
+    /// A workspace with configuration problems (each in `details`, with file and line).
+    InvalidWorkspace,
+    NoData,
+    BadRange,
+    /// The load was cancelled by the user.
+    Cancelled,
+    /// Another workspace was opened while this one loaded.
+    Superseded,
+    NoReview,
+    BadSensitivity,
+    BadUrl,
+    OpenFailed,
+    Chart,
+    Journal,
+    JournalTooNew,
+    Wheel,
+    NoSpin,
+    /// What the user typed was refused (nothing was written).
+    Invalid,
+    Internal,
+}
+
+#[cfg(test)]
+impl Code {
+    pub const ALL: [Code; 18] = [
+        Code::NotFound,
+        Code::Unreadable,
+        Code::InvalidWorkspace,
+        Code::NoData,
+        Code::BadRange,
+        Code::Cancelled,
+        Code::Superseded,
+        Code::NoReview,
+        Code::BadSensitivity,
+        Code::BadUrl,
+        Code::OpenFailed,
+        Code::Chart,
+        Code::Journal,
+        Code::JournalTooNew,
+        Code::Wheel,
+        Code::NoSpin,
+        Code::Invalid,
+        Code::Internal,
+    ];
+}
+
 #[derive(Debug, Serialize)]
 pub struct Error {
-    pub code: &'static str,
+    pub code: Code,
     pub message: String,
     pub details: Vec<String>,
 }
 
 impl Error {
-    pub fn new(code: &'static str, message: impl Into<String>) -> Error {
+    pub fn new(code: Code, message: impl Into<String>) -> Error {
         Error { code, message: message.into(), details: vec![] }
     }
 }
@@ -24,9 +79,9 @@ impl Error {
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Error {
         let code = match &e {
-            ConfigError::NotFound(_) => "not_found",
-            ConfigError::Io { .. } => "unreadable",
-            ConfigError::Syntax { .. } | ConfigError::Invalid { .. } => "invalid_workspace",
+            ConfigError::NotFound(_) => Code::NotFound,
+            ConfigError::Io { .. } => Code::Unreadable,
+            ConfigError::Syntax { .. } | ConfigError::Invalid { .. } => Code::InvalidWorkspace,
         };
         let details: Vec<String> = e.to_string().lines().map(str::to_string).collect();
         let message = match &e {
@@ -43,9 +98,9 @@ impl From<ReviewError> for Error {
     fn from(e: ReviewError) -> Error {
         match e {
             ReviewError::Config(c) => c.into(),
-            ReviewError::NoData(_) => Error::new("no_data", e.to_string()),
-            ReviewError::Range(_) => Error::new("bad_range", e.to_string()),
-            ReviewError::Cancelled => Error::new("cancelled", e.to_string()),
+            ReviewError::NoData(_) => Error::new(Code::NoData, e.to_string()),
+            ReviewError::Range(_) => Error::new(Code::BadRange, e.to_string()),
+            ReviewError::Cancelled => Error::new(Code::Cancelled, e.to_string()),
         }
     }
 }
@@ -53,8 +108,8 @@ impl From<ReviewError> for Error {
 impl From<ViewError> for Error {
     fn from(e: ViewError) -> Error {
         let code = match e {
-            ViewError::UnknownTeam(_) | ViewError::UnknownMetric(_) => "not_found",
-            ViewError::Chart(_) => "chart",
+            ViewError::UnknownTeam(_) | ViewError::UnknownMetric(_) => Code::NotFound,
+            ViewError::Chart(_) => Code::Chart,
         };
         Error::new(code, e.to_string())
     }
@@ -63,8 +118,8 @@ impl From<ViewError> for Error {
 impl From<HostError> for Error {
     fn from(e: HostError) -> Error {
         let code = match e {
-            HostError::Journal(_) => "journal",
-            HostError::Wheel(_) => "wheel",
+            HostError::Journal(_) => Code::Journal,
+            HostError::Wheel(_) => Code::Wheel,
         };
         Error::new(code, e.to_string())
     }
@@ -74,9 +129,9 @@ impl From<HostError> for Error {
 impl From<JournalError> for Error {
     fn from(e: JournalError) -> Error {
         let code = match e {
-            JournalError::Invalid(_) => "invalid",
-            JournalError::TooNew { .. } => "journal_too_new",
-            _ => "journal",
+            JournalError::Invalid(_) => Code::Invalid,
+            JournalError::TooNew { .. } => Code::JournalTooNew,
+            _ => Code::Journal,
         };
         Error::new(code, e.to_string())
     }
@@ -84,7 +139,7 @@ impl From<JournalError> for Error {
 
 impl From<tauri::Error> for Error {
     fn from(e: tauri::Error) -> Error {
-        Error::new("internal", e.to_string())
+        Error::new(Code::Internal, e.to_string())
     }
 }
 

@@ -16,7 +16,7 @@ use flywheel::wheel::Pick;
 use serde::Serialize;
 use tauri::ipc::Channel;
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 pub struct AppState {
     pub launched: Instant,
@@ -50,7 +50,7 @@ impl AppState {
     pub fn install(&self, review: Review, flag: &Arc<AtomicBool>) -> Result<Overview> {
         let current = lock(&self.loading).as_ref().is_some_and(|f| Arc::ptr_eq(f, flag));
         if !current {
-            return Err(Error::new("superseded", "another workspace was opened meanwhile"));
+            return Err(Error::new(Code::Superseded, "another workspace was opened meanwhile"));
         }
         let overview = view::overview(&review);
         if let Some(file) = flywheel::recent::default_file() {
@@ -91,7 +91,7 @@ impl AppState {
         }
         match g.as_mut() {
             Some(h) => f(h),
-            None => Err(Error::new("internal", "the wheel could not be opened")),
+            None => Err(Error::new(Code::Internal, "the wheel could not be opened")),
         }
     }
 }
@@ -105,14 +105,14 @@ pub fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 /// The open review, or a clear error when none is open. Readers share it.
 pub fn with_review<T>(state: &AppState, f: impl FnOnce(&Review) -> Result<T>) -> Result<T> {
     let g = state.review.read().unwrap_or_else(|p| p.into_inner());
-    let r = g.as_ref().ok_or_else(|| Error::new("no_review", "open a workspace first"))?;
+    let r = g.as_ref().ok_or_else(|| Error::new(Code::NoReview, "open a workspace first"))?;
     f(r)
 }
 
 /// The open review to change (re-flagging), once every reader is done with it.
 pub fn with_review_mut<T>(state: &AppState, f: impl FnOnce(&mut Review) -> Result<T>) -> Result<T> {
     let mut g = state.review.write().unwrap_or_else(|p| p.into_inner());
-    let r = g.as_mut().ok_or_else(|| Error::new("no_review", "open a workspace first"))?;
+    let r = g.as_mut().ok_or_else(|| Error::new(Code::NoReview, "open a workspace first"))?;
     f(r)
 }
 

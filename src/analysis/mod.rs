@@ -37,7 +37,24 @@ impl Default for Params {
     }
 }
 
+/// The range a sensitivity must lie in (the CLI, the workspace file and the app all check it here).
+pub const SENSITIVITY_RANGE: std::ops::RangeInclusive<f64> = 0.1..=10.0;
+
+/// A sensitivity outside [`SENSITIVITY_RANGE`].
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("sensitivity must be between 0.1 and 10, not {0}")]
+pub struct BadSensitivity(pub f64);
+
 impl Params {
+    /// Parameters at `sensitivity`, refused outside 0.1–10 (and NaN or infinite).
+    pub fn new(sensitivity: f64) -> Result<Params, BadSensitivity> {
+        if sensitivity.is_finite() && SENSITIVITY_RANGE.contains(&sensitivity) {
+            Ok(Params { sensitivity })
+        } else {
+            Err(BadSensitivity(sensitivity))
+        }
+    }
+
     /// Points beyond this many band-sigmas from the expected value are anomalous.
     pub fn anomaly_z(&self) -> f64 {
         4.0 / self.sensitivity
@@ -182,6 +199,16 @@ pub(crate) fn test_week() -> Context {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn sensitivity_is_checked_in_one_place() {
+        for (v, ok) in
+            [(1.0, true), (0.1, true), (10.0, true), (0.09, false), (10.5, false), (f64::NAN, false), (f64::INFINITY, false), (-1.0, false)]
+        {
+            assert_eq!(super::Params::new(v).is_ok(), ok, "{v}");
+        }
+        assert_eq!(super::Params::new(0.0).unwrap_err().to_string(), "sensitivity must be between 0.1 and 10, not 0");
+    }
+
     use super::*;
 
     #[test]

@@ -122,8 +122,8 @@ pub fn mann_kendall(y: &[f64]) -> f64 {
     s as f64 / pairs as f64
 }
 
-/// Round to two significant digits, away from `toward_zero == false` direction: used for proposed lines
-/// so a proposal reads like something a person would type (`260`, `0.98`, `1.2`).
+/// Round to two significant digits, up (toward +∞) when `up`, else down: used for proposed lines so a
+/// proposal reads like something a person would type (`260`, `0.98`, `1.2`).
 pub fn round_nice(v: f64, up: bool) -> f64 {
     if v == 0.0 || !v.is_finite() {
         return v;

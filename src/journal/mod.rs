@@ -1,5 +1,5 @@
-//! The journal: what people write during the review (spins today; action items and annotations
-//! next), in one SQLite file per workspace that the CLI and the app share.
+//! The journal: what people write during the review (wheel spins, action items, annotations), in one
+//! SQLite file per workspace that the CLI and the app share.
 //!
 //! SQLite through rusqlite (bundled), WAL, `synchronous = FULL` so a write that returned is on disk,
 //! a busy timeout so two processes wait for each other instead of failing, and schema migrations: one
