@@ -21,7 +21,8 @@ impl Staged {
     }
 }
 
-fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
+/// A new, empty temporary file of our own beside `path` (created exclusively).
+fn create_temp(path: &Path) -> std::io::Result<(PathBuf, std::fs::File)> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
@@ -30,22 +31,41 @@ fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
         let n = COUNTER.fetch_add(1, Ordering::Relaxed);
         let tmp = dir.join(format!(".{name}.{}-{nanos}-{n}-{attempt}.tmp", std::process::id()));
         // create_new: O_CREAT | O_EXCL, which never follows a symlink at the path.
-        let mut f = match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
-            Ok(f) => f,
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp) {
+            Ok(f) => return Ok((tmp, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),
-        };
-        let written = f.write_all(bytes).and_then(|_| f.sync_all());
-        drop(f);
-        return match written {
-            Ok(()) => Ok(Staged { tmp, target: path.to_path_buf() }),
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                Err(e)
-            }
-        };
+        }
     }
     Err(std::io::Error::new(std::io::ErrorKind::AlreadyExists, format!("no free temporary name in {}", dir.display())))
+}
+
+fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
+    let (tmp, mut f) = create_temp(path)?;
+    let written = f.write_all(bytes).and_then(|_| f.sync_all());
+    drop(f);
+    match written {
+        Ok(()) => Ok(Staged { tmp, target: path.to_path_buf() }),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Write one file atomically that another writer fills by path (a Parquet writer, say): `fill` gets the
+/// temporary file's path and writes it whole; the file is then synced and renamed over `path`. When
+/// `fill` fails, nothing changes and the temporary file is removed.
+pub fn write_with(path: &Path, fill: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
+    let (tmp, f) = create_temp(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    drop(f);
+    let filled = fill(&tmp)
+        .and_then(|_| std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display())));
+    if let Err(e) = filled {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(e);
+    }
+    commit(vec![Staged { tmp, target: path.to_path_buf() }]).map_err(|(p, e)| format!("cannot write {}: {e}", p.display()))
 }
 
 /// Write one file atomically.
@@ -66,6 +86,11 @@ pub fn write_all(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Erro
             }
         }
     }
+    commit(staged)
+}
+
+/// Rename every staged file into place (and sync its folder); on failure, discard the rest.
+fn commit(staged: Vec<Staged>) -> Result<(), (PathBuf, std::io::Error)> {
     let mut staged = staged.into_iter();
     while let Some(s) = staged.next() {
         if let Err(e) = std::fs::rename(&s.tmp, &s.target) {
@@ -90,6 +115,23 @@ mod tests {
         std::fs::read_dir(dir)
             .map(|r| r.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".tmp")).collect())
             .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_file_filled_by_path_replaces_the_target_only_when_complete() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let target = dir.path().join("cache.parquet");
+        std::fs::write(&target, b"old").expect("old");
+        let err = write_with(&target, |tmp| {
+            std::fs::write(tmp, b"half").map_err(|e| e.to_string())?;
+            Err("the writer failed".to_string())
+        });
+        assert_eq!(err, Err("the writer failed".to_string()));
+        assert_eq!(std::fs::read(&target).expect("target"), b"old", "a failed fill must leave the old file");
+        assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
+        write_with(&target, |tmp| std::fs::write(tmp, b"new").map_err(|e| e.to_string())).expect("write");
+        assert_eq!(std::fs::read(&target).expect("target"), b"new");
+        assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
     }
 
     #[test]

@@ -663,25 +663,20 @@ function dragToSelect(stage, d, onPick) {
   stage.append(band);
   let from = null;
   const xOf = (clientX) => clientX - stage.getBoundingClientRect().left;
-  stage.addEventListener('mousedown', (ev) => {
-    if (ev.button !== 0 || chartTime(ev.clientX, stage, d) === null) return;
-    ev.preventDefault();
-    from = ev.clientX;
-    band.hidden = true;
-  });
-  window.addEventListener('mousemove', (ev) => {
-    if (from === null) return;
+  // The window listens only while a drag is under way, so re-drawing the chart never piles up listeners.
+  const move = (ev) => {
     const a = Math.min(from, ev.clientX);
     const b = Math.max(from, ev.clientX);
     band.hidden = b - a < 3;
     band.style.left = xOf(a) + 'px';
     band.style.width = b - a + 'px';
-  });
-  window.addEventListener('mouseup', (ev) => {
-    if (from === null) return;
+  };
+  const up = (ev) => {
+    window.removeEventListener('mousemove', move);
+    window.removeEventListener('mouseup', up);
     const start = from;
     from = null;
-    if (Math.abs(ev.clientX - start) < 4) return (band.hidden = true);
+    if (Math.abs(ev.clientX - start) < 4 || !stage.isConnected) return (band.hidden = true);
     const g = d.chart.geometry;
     const rect = stage.querySelector('img').getBoundingClientRect();
     const clamp = (x) => Math.min(rect.left + (g.right * rect.width) / g.width, Math.max(rect.left + (g.left * rect.width) / g.width, x));
@@ -690,6 +685,14 @@ function dragToSelect(stage, d, onPick) {
     if (t0 === null || t1 === null) return (band.hidden = true);
     if (t1 <= t0) t1 = t0 + d.step;
     onPick(t0, t1);
+  };
+  stage.addEventListener('mousedown', (ev) => {
+    if (ev.button !== 0 || chartTime(ev.clientX, stage, d) === null) return;
+    ev.preventDefault();
+    from = ev.clientX;
+    band.hidden = true;
+    window.addEventListener('mousemove', move);
+    window.addEventListener('mouseup', up);
   });
 }
 

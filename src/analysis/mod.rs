@@ -206,7 +206,7 @@ mod tests {
         {
             assert_eq!(super::Params::new(v).is_ok(), ok, "{v}");
         }
-        assert_eq!(super::Params::new(0.0).unwrap_err().to_string(), "sensitivity must be between 0.1 and 10, not 0");
+        assert_eq!(super::Params::new(0.0).expect_err("0 is out of range").to_string(), "sensitivity must be between 0.1 and 10, not 0");
     }
 
     use super::*;

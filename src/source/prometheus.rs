@@ -233,8 +233,8 @@ fn read_cache(dir: &Path, stem: &str, step: i64) -> Option<Cached> {
     Some(Cached { covered: meta.covered, settled: meta.settled, series })
 }
 
-/// Write a metric's cache: the data first, then the list of covered ranges (each file written to a
-/// temporary name and renamed, so a crash leaves the old cache or the new one, never half of one).
+/// Write a metric's cache: the data first, then the list of covered ranges (each file written whole or
+/// not at all by [`crate::atomic`], so a crash leaves the old cache or the new one, never half of one).
 fn write_cache(dir: &Path, stem: &str, server: &Prometheus, query: &str, step: i64, c: &Cached) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut rows = file::LongRows::default();
@@ -247,15 +247,11 @@ fn write_cache(dir: &Path, stem: &str, server: &Prometheus, query: &str, step: i
         rows.push(c.covered.first().map(|r| r.0).unwrap_or(0), "cache", None, f64::NAN);
     }
     let data = dir.join(format!("{stem}.parquet"));
-    let tmp = dir.join(format!("{stem}.parquet.tmp"));
-    file::write_long_parquet(&tmp, rows).map_err(|e| e.to_string())?;
-    std::fs::rename(&tmp, &data).map_err(|e| format!("cannot write {}: {e}", data.display()))?;
+    crate::atomic::write_with(&data, |tmp| file::write_long_parquet(tmp, rows).map_err(|e| e.to_string()))?;
     let meta = CacheMeta { url: server.url.clone(), query: query.to_string(), step, covered: c.covered.clone(), settled: c.settled };
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
     let json = dir.join(format!("{stem}.json"));
-    let tmp = dir.join(format!("{stem}.json.tmp"));
-    std::fs::write(&tmp, text).map_err(|e| format!("cannot write {}: {e}", tmp.display()))?;
-    std::fs::rename(&tmp, &json).map_err(|e| format!("cannot write {}: {e}", json.display()))
+    crate::atomic::write(&json, &text).map_err(|e| format!("cannot write {}: {e}", json.display()))
 }
 
 /// Name of a result series as an instance: the configured label's value, else (when the query returns
