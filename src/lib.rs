@@ -5,14 +5,11 @@
 
 pub mod analysis;
 pub mod atomic;
-pub mod bench;
 pub mod chart;
-pub mod compare;
 pub mod config;
 pub mod finding;
 pub mod host;
 pub mod journal;
-pub mod quality;
 pub mod recent;
 pub mod report;
 pub mod review;

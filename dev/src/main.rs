@@ -1,15 +1,16 @@
 //! `flywheel-dev`: developer tools kept out of the product. `score DIR` reviews every file of a labelled
-//! corpus in NAB's layout with the real pipeline and scores the findings with NAB's method.
+//! corpus in NAB's layout with the real pipeline and scores the findings with NAB's method; `quality`,
+//! `bench`, `compare`, `sample`, `openmetrics` and the crash-test helper `journal-writer` are the other
+//! tools (see the library's modules).
 
-mod corpus;
-mod nab;
-mod run;
-
-use std::path::PathBuf;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
 
 use anyhow::Result;
 use clap::{Parser, Subcommand, ValueEnum};
 use flywheel::analysis::Params;
+use flywheel::config::Workspace;
+use flywheel_dev::{bench, compare, corpus, nab, openmetrics, quality, run, sample};
 use rayon::prelude::*;
 
 use run::Mode;
@@ -40,6 +41,64 @@ enum Command {
         #[arg(long)]
         detections: bool,
     },
+    /// Regenerate the sample workspace (deterministic) into DIR.
+    Sample {
+        #[arg(default_value = "data")]
+        dir: PathBuf,
+    },
+    /// Labelled detection-quality suite: precision and recall per finding kind.
+    Quality {
+        /// Number of series (at least half clean).
+        #[arg(long, default_value_t = 240)]
+        series: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+        #[arg(long, default_value_t = 1.0)]
+        sensitivity: f64,
+        /// Print each missed or false finding.
+        #[arg(long)]
+        verbose: bool,
+    },
+    /// Side by side with the notebook peer (pandas + MSTL) on the same labelled data (see bench/run).
+    Compare {
+        #[arg(long, default_value_t = 200)]
+        series: usize,
+        #[arg(long, default_value_t = 6)]
+        weeks: usize,
+        /// How many series the (slow) peer reviews: half clean, half with comparable labels.
+        #[arg(long, default_value_t = 16)]
+        peer_series: usize,
+        #[arg(long, default_value = "target/bench-data")]
+        dir: PathBuf,
+        /// The Python with pandas and statsmodels (bench/run makes a virtual environment).
+        #[arg(long, default_value = "target/bench-venv/bin/python")]
+        python: PathBuf,
+    },
+    /// Write a workspace's series as OpenMetrics (OUT/metrics.om, for `promtool tsdb
+    /// create-blocks-from openmetrics`) and the workspace pulling them from URL (OUT/flywheel.toml).
+    Openmetrics {
+        /// Workspace folder, flywheel.toml or one data file.
+        workspace: PathBuf,
+        out: PathBuf,
+        #[arg(long, default_value = "http://127.0.0.1:9090")]
+        url: String,
+    },
+    /// Crash-test helper: add and edit action items in JOURNAL in a loop, printing each acknowledged
+    /// write (used by dev/tests/journal_crash.rs, which kills it with SIGKILL).
+    JournalWriter { journal: PathBuf },
+    /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
+    Bench {
+        #[arg(long, default_value_t = 1000)]
+        series: usize,
+        #[arg(long, default_value_t = 6)]
+        weeks: usize,
+        /// Where the generated Parquet file is kept between runs.
+        #[arg(long, default_value = "target/bench-data")]
+        dir: PathBuf,
+        /// Skip rendering a chart for every flagged metric.
+        #[arg(long)]
+        no_charts: bool,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -59,11 +118,75 @@ fn main() -> Result<()> {
                 ModeArg::WeekByWeek => vec![Mode::WeekByWeek],
             };
             for m in modes {
-                score(&entries, m, Params { sensitivity }, files, detections)?;
+                score(&entries, m, Params::new(sensitivity)?, files, detections)?;
             }
             Ok(())
         }
+        Command::Sample { dir } => {
+            sample::generate(&dir)?;
+            eprintln!("wrote the sample workspace to {}", dir.display());
+            Ok(())
+        }
+        Command::Quality { series, seed, sensitivity, verbose } => {
+            let rep = quality::run(series, seed, Params::new(sensitivity)?);
+            print!("{}", rep.table(verbose));
+            Ok(())
+        }
+        Command::Compare { series, weeks, peer_series, dir, python } => {
+            print!("{}", compare::run(series, weeks, peer_series, &dir, &python)?);
+            Ok(())
+        }
+        Command::Openmetrics { workspace, out, url } => to_openmetrics(&workspace, &out, &url),
+        Command::JournalWriter { journal } => journal_writer(&journal),
+        Command::Bench { series, weeks, dir, no_charts } => {
+            print!("{}", bench::run(series, weeks, &dir, !no_charts)?);
+            Ok(())
+        }
     }
+}
+
+fn to_openmetrics(workspace: &Path, out: &Path, url: &str) -> Result<()> {
+    let ws = Workspace::open(workspace)?;
+    let c = openmetrics::convert(&ws, out, url)?;
+    println!(
+        "{} series, {} samples ({} – {}) → {}",
+        c.series,
+        c.samples,
+        flywheel::time::utc(c.first).format("%Y-%m-%d %H:%M"),
+        flywheel::time::utc(c.last).format("%Y-%m-%d %H:%M"),
+        out.display()
+    );
+    Ok(())
+}
+
+/// Add and edit action items in a loop, printing each write once the journal acknowledged it.
+fn journal_writer(path: &Path) -> Result<()> {
+    use flywheel::journal::actions::{Draft, Status};
+    let mut j = flywheel::journal::Journal::open(path)?;
+    let mut out = std::io::stdout().lock();
+    let mut ids: Vec<i64> = Vec::new();
+    for n in 0u64.. {
+        if n % 3 == 2 && !ids.is_empty() {
+            let id = ids[(n as usize * 7) % ids.len()];
+            let next = match j.action(id)?.map(|i| i.status) {
+                Some(Status::Open) => Status::InProgress,
+                Some(Status::InProgress) => Status::Done,
+                _ => continue,
+            };
+            j.set_action_status(id, next, n as i64)?;
+            writeln!(out, "status {id} {}", next.key())?;
+        } else {
+            let title = format!("item {} {n}", std::process::id());
+            let item = j.add_action(
+                &Draft { title: title.clone(), week: "2026-11-09".into(), details: "x".repeat(200), ..Draft::default() },
+                n as i64,
+            )?;
+            ids.push(item.id);
+            writeln!(out, "added {} {title}", item.id)?;
+        }
+        out.flush()?;
+    }
+    Ok(())
 }
 
 fn score(entries: &[corpus::Entry], mode: Mode, params: Params, per_file: bool, detections: bool) -> Result<()> {

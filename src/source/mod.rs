@@ -5,7 +5,6 @@
 //! [`load_with`], which returns one [`MetricData`] per workspace metric whatever the source was.
 
 pub mod file;
-pub mod openmetrics;
 pub mod prometheus;
 
 use std::collections::HashMap;

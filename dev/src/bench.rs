@@ -1,4 +1,4 @@
-//! The speed benchmark (`flywheel dev bench`, run on a release build): load + review of N series ×
+//! The speed benchmark (`flywheel-dev bench`, run on a release build): load + review of N series ×
 //! W weeks at 5 minutes from one Parquet file, timed per stage, with the process's peak memory.
 //!
 //! The data is generated once into a cache folder by a separate process run, so the generator's memory
@@ -11,15 +11,15 @@ use std::time::Instant;
 use chrono::Weekday;
 use chrono_tz::Tz;
 
-use crate::analysis::{Context, Params};
-use crate::chart::{self, ChartOptions};
-use crate::config::{Metric, Team, Workspace, Worse};
-use crate::review::{RangeSpec, Review};
-use crate::sample;
-use crate::source::file::{write_long_parquet_batches, LongRows};
-use crate::source::{Quiet, SourceError};
-use crate::synth::{Inject, Rng, Shape};
-use crate::time;
+use flywheel::analysis::{Context, Params};
+use flywheel::chart::{self, ChartOptions};
+use flywheel::config::{Metric, Team, Workspace, Worse};
+use flywheel::review::{RangeSpec, Review};
+use flywheel::sample;
+use flywheel::source::file::{write_long_parquet_batches, LongRows};
+use flywheel::source::{Quiet, SourceError};
+use flywheel::synth::{Inject, Rng, Shape};
+use flywheel::time;
 
 /// What one benchmark run measured.
 #[derive(Debug, Clone)]
@@ -71,7 +71,7 @@ impl fmt::Display for BenchReport {
             self.findings, self.charts, self.peak_rss_mb
         )?;
         if cfg!(debug_assertions) {
-            writeln!(f, "  note: this is a debug build; run `cargo run --release -- dev bench` for real numbers")?;
+            writeln!(f, "  note: this is a debug build; run `cargo run --release -p flywheel-dev -- bench` for real numbers")?;
         }
         Ok(())
     }
@@ -117,7 +117,7 @@ pub fn generate(path: &Path, n: usize, weeks: usize) -> Result<(), SourceError> 
             }
             let key = format!("bench.{i:05}");
             for (j, x) in v.iter().enumerate() {
-                rows.push(ctx.grid.time(j), &key, None, crate::text::round_sig(*x, 4));
+                rows.push(ctx.grid.time(j), &key, None, flywheel::text::round_sig(*x, 4));
             }
         }
         Ok(rows)
@@ -161,7 +161,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
     let file = dir.join(format!("bench-{n}x{weeks}w.parquet"));
     if !file.exists() {
         if std::env::var_os("FLYWHEEL_BENCH_GENERATE").is_some() {
-            crate::atomic::write_with(&file, |tmp| generate(tmp, n, weeks).map_err(|e| e.to_string())).map_err(anyhow::Error::msg)?;
+            flywheel::atomic::write_with(&file, |tmp| generate(tmp, n, weeks).map_err(|e| e.to_string())).map_err(anyhow::Error::msg)?;
             return Ok(BenchReport {
                 series: n,
                 weeks,
@@ -183,7 +183,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
         }
         eprintln!("generating {} ({} series × {} weeks)…", file.display(), n, weeks);
         let status = std::process::Command::new(std::env::current_exe()?)
-            .args(["dev", "bench", "--series", &n.to_string(), "--weeks", &weeks.to_string(), "--dir"])
+            .args(["bench", "--series", &n.to_string(), "--weeks", &weeks.to_string(), "--dir"])
             .arg(dir)
             .env("FLYWHEEL_BENCH_GENERATE", "1")
             .stdout(std::process::Stdio::null())

@@ -15,7 +15,8 @@ use flywheel::config::{Metric, Prometheus, Source, Workspace, Worse};
 use flywheel::finding::Finding;
 use flywheel::review::{RangeSpec, Review, ReviewError};
 use flywheel::source::prometheus::{pull, PullOptions, PullStats, Window};
-use flywheel::source::{openmetrics, Instances, Progress, Quiet, SourceError};
+use flywheel::source::{Instances, Progress, Quiet, SourceError};
+use flywheel_dev::openmetrics;
 
 fn tmp(name: &str) -> PathBuf {
     let d = Path::new(env!("CARGO_TARGET_TMPDIR")).join("prometheus").join(name);
@@ -123,7 +124,7 @@ impl Progress for KillAfter {
 #[test]
 fn a_review_pulled_from_a_real_prometheus_matches_the_review_of_the_files() {
     let dir = tmp("real");
-    let sample = Workspace::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("data")).expect("sample");
+    let sample = Workspace::open(&Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")).expect("sample");
     let port = free_port();
     let url = format!("http://127.0.0.1:{port}");
     let ws_dir = dir.join("workspace");

@@ -19,7 +19,7 @@ fn stderr(o: &Output) -> String {
 }
 
 fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
 }
 
 fn review_json(args: &[&str]) -> Value {
@@ -59,7 +59,7 @@ fn the_sample_review_finds_every_documented_situation() {
 #[test]
 fn the_json_document_validates_against_the_documented_schema() {
     let schema: Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/review.schema.json")).expect("schema"),
+        &std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../docs/review.schema.json")).expect("schema"),
     )
     .expect("schema is JSON");
     let validator = jsonschema::validator_for(&schema).expect("valid schema");

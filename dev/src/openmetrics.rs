@@ -7,9 +7,9 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::{file, SourceError};
-use crate::config::{Metric, Source, Workspace, Worse};
-use crate::time;
+use flywheel::config::{Metric, Source, Workspace, Worse};
+use flywheel::source::{file, SourceError};
+use flywheel::time;
 
 /// The metric family every series is written under; the series key is its `series` label.
 pub const FAMILY: &str = "flywheel_series";
@@ -111,7 +111,7 @@ pub fn convert(ws: &Workspace, out: &Path, url: &str) -> Result<Converted, Sourc
 /// `ws` as a `flywheel.toml` whose metrics are pulled from `url`.
 fn workspace_toml(ws: &Workspace, metrics: &[Metric], url: &str) -> String {
     let mut t = String::new();
-    let _ = writeln!(t, "# Made by `flywheel dev openmetrics` from {}", ws.origin.display());
+    let _ = writeln!(t, "# Made by `flywheel-dev openmetrics` from {}", ws.origin.display());
     let _ = writeln!(t, "[workspace]\nname = {}\ntimezone = {}", quoted(&ws.name), quoted(ws.tz.name()));
     let _ = writeln!(t, "week_starts = {}", quoted(&ws.week_starts.to_string().to_ascii_lowercase()));
     let _ = writeln!(t, "step = {}", quoted(&time::format_step(ws.step.unwrap_or(300))));

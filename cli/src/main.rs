@@ -53,9 +53,6 @@ enum Command {
     /// Action items of a workspace: list, add, mark done, export (shared with the app).
     #[command(subcommand)]
     Actions(ActionsCmd),
-    /// Developer tools: regenerate the sample, measure detection quality, benchmark.
-    #[command(subcommand)]
-    Dev(Dev),
 }
 
 #[derive(clap::Args)]
@@ -172,69 +169,6 @@ enum ActionsCmd {
     },
 }
 
-#[derive(Subcommand)]
-enum Dev {
-    /// Regenerate the sample workspace (deterministic) into DIR.
-    Sample {
-        #[arg(default_value = "data")]
-        dir: PathBuf,
-    },
-    /// Labelled detection-quality suite: precision and recall per finding kind.
-    Quality {
-        /// Number of series (at least half clean).
-        #[arg(long, default_value_t = 240)]
-        series: usize,
-        #[arg(long, default_value_t = 7)]
-        seed: u64,
-        #[arg(long, default_value_t = 1.0)]
-        sensitivity: f64,
-        /// Print each missed or false finding.
-        #[arg(long)]
-        verbose: bool,
-    },
-    /// Side by side with the notebook peer (pandas + MSTL) on the same labelled data (see bench/run).
-    Compare {
-        #[arg(long, default_value_t = 200)]
-        series: usize,
-        #[arg(long, default_value_t = 6)]
-        weeks: usize,
-        /// How many series the (slow) peer reviews: half clean, half with comparable labels.
-        #[arg(long, default_value_t = 16)]
-        peer_series: usize,
-        #[arg(long, default_value = "target/bench-data")]
-        dir: PathBuf,
-        /// The Python with pandas and statsmodels (bench/run makes a virtual environment).
-        #[arg(long, default_value = "target/bench-venv/bin/python")]
-        python: PathBuf,
-    },
-    /// Write a workspace's series as OpenMetrics (OUT/metrics.om, for `promtool tsdb
-    /// create-blocks-from openmetrics`) and the workspace pulling them from URL (OUT/flywheel.toml).
-    Openmetrics {
-        /// Workspace folder, flywheel.toml or one data file.
-        workspace: PathBuf,
-        out: PathBuf,
-        #[arg(long, default_value = "http://127.0.0.1:9090")]
-        url: String,
-    },
-    /// Crash-test helper: add and edit action items in JOURNAL in a loop, printing each acknowledged
-    /// write (used by tests/journal_crash.rs, which kills it with SIGKILL).
-    #[command(hide = true)]
-    JournalWriter { journal: PathBuf },
-    /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
-    Bench {
-        #[arg(long, default_value_t = 1000)]
-        series: usize,
-        #[arg(long, default_value_t = 6)]
-        weeks: usize,
-        /// Where the generated Parquet file is kept between runs.
-        #[arg(long, default_value = "target/bench-data")]
-        dir: PathBuf,
-        /// Skip rendering a chart for every flagged metric.
-        #[arg(long)]
-        no_charts: bool,
-    },
-}
-
 /// Print a line holding user text (names, titles, owners): control characters are made inert, so a
 /// title with escape sequences cannot rewrite the screen. The journal keeps the text as written.
 fn say(line: String) {
@@ -253,29 +187,6 @@ fn main() -> ExitCode {
         Command::Wheel(WheelCmd::Undo { path }) => wheel_change(path, true),
         Command::Wheel(WheelCmd::Reset { path }) => wheel_change(path, false),
         Command::Actions(cmd) => actions(cmd),
-        Command::Dev(Dev::JournalWriter { journal }) => journal_writer(&journal),
-        Command::Dev(Dev::Openmetrics { workspace, out, url }) => openmetrics(&workspace, &out, &url),
-        Command::Dev(Dev::Sample { dir }) => flywheel::sample::generate(&dir)
-            .map(|_| {
-                eprintln!("wrote the sample workspace to {}", dir.display());
-                ExitCode::SUCCESS
-            })
-            .map_err(Into::into),
-        Command::Dev(Dev::Quality { series, seed, sensitivity, verbose }) => {
-            let rep = flywheel::quality::run(series, seed, Params { sensitivity });
-            print!("{}", rep.table(verbose));
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Dev(Dev::Compare { series, weeks, peer_series, dir, python }) => {
-            flywheel::compare::run(series, weeks, peer_series, &dir, &python).map(|r| {
-                print!("{r}");
-                ExitCode::SUCCESS
-            })
-        }
-        Command::Dev(Dev::Bench { series, weeks, dir, no_charts }) => flywheel::bench::run(series, weeks, &dir, !no_charts).map(|r| {
-            print!("{r}");
-            ExitCode::SUCCESS
-        }),
     };
     match result {
         Ok(code) => code,
@@ -304,20 +215,6 @@ impl Progress for Bar {
         self.0.set_position(done as u64);
         self.0.set_message(stage.to_string());
     }
-}
-
-fn openmetrics(workspace: &Path, out: &Path, url: &str) -> Result<ExitCode> {
-    let ws = Workspace::open(workspace)?;
-    let c = flywheel::source::openmetrics::convert(&ws, out, url)?;
-    println!(
-        "{} series, {} samples ({} – {}) → {}",
-        c.series,
-        c.samples,
-        flywheel::time::utc(c.first).format("%Y-%m-%d %H:%M"),
-        flywheel::time::utc(c.last).format("%Y-%m-%d %H:%M"),
-        out.display()
-    );
-    Ok(ExitCode::SUCCESS)
 }
 
 fn review(a: ReviewArgs) -> Result<ExitCode> {
@@ -574,35 +471,6 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
 
 /// Add and edit action items forever, printing `added ID TITLE` / `status ID STATUS` after each write
 /// returned (the crash test trusts exactly those lines).
-fn journal_writer(path: &Path) -> Result<ExitCode> {
-    use flywheel::journal::actions::{Draft, Status};
-    let mut j = flywheel::journal::Journal::open(path)?;
-    let mut out = std::io::stdout().lock();
-    let mut ids: Vec<i64> = Vec::new();
-    for n in 0u64.. {
-        if n % 3 == 2 && !ids.is_empty() {
-            let id = ids[(n as usize * 7) % ids.len()];
-            let next = match j.action(id)?.map(|i| i.status) {
-                Some(Status::Open) => Status::InProgress,
-                Some(Status::InProgress) => Status::Done,
-                _ => continue,
-            };
-            j.set_action_status(id, next, n as i64)?;
-            writeln!(out, "status {id} {}", next.key())?;
-        } else {
-            let title = format!("item {} {n}", std::process::id());
-            let item = j.add_action(
-                &Draft { title: title.clone(), week: "2026-11-09".into(), details: "x".repeat(200), ..Draft::default() },
-                n as i64,
-            )?;
-            ids.push(item.id);
-            writeln!(out, "added {} {title}", item.id)?;
-        }
-        out.flush()?;
-    }
-    Ok(ExitCode::SUCCESS)
-}
-
 #[cfg(test)]
 mod tests {
     #[test]

@@ -1,7 +1,7 @@
 //! Detection quality on a labelled suite: generated series where the truth is known, at least half of
 //! them clean, every finding kind injected at varied strength, in several time zones and DST weeks.
 //! Prints precision and recall per kind and false findings per clean series-week
-//! (`flywheel dev quality`; targets: recall ≥ 0.9 per kind at ≤ 0.2 false findings per clean
+//! (`flywheel-dev quality`; targets: recall ≥ 0.9 per kind at ≤ 0.2 false findings per clean
 //! series-week).
 //!
 //! Each series goes through the real pipeline ([`Review::from_loaded`]: alignment, range choice,
@@ -18,14 +18,14 @@ use std::path::PathBuf;
 use chrono::Weekday;
 use chrono_tz::Tz;
 
-use crate::analysis::{Context, Params};
-use crate::config::{Metric, Team, Workspace, Worse};
-use crate::finding::{Finding, Kind};
-use crate::review::{RangeSpec, Review};
-use crate::series::RawSeries;
-use crate::source::{self, MetricData, Quiet};
-use crate::synth::{Inject, Rng, Shape};
-use crate::time;
+use flywheel::analysis::{Context, Params};
+use flywheel::config::{Metric, Team, Workspace, Worse};
+use flywheel::finding::{Finding, Kind};
+use flywheel::review::{RangeSpec, Review};
+use flywheel::series::RawSeries;
+use flywheel::source::{self, MetricData, Quiet};
+use flywheel::synth::{Inject, Rng, Shape};
+use flywheel::time;
 
 const ZONES: [&str; 6] = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "America/Sao_Paulo"];
 /// Review weeks (Mondays), several right after or around DST changes.
@@ -225,7 +225,7 @@ pub(crate) fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut R
             let v = shape.render(ctx, rng);
             let q = |w: i32| {
                 let xs: Vec<f64> = v.iter().zip(&ctx.week).filter(|(_, k)| **k == w).map(|(x, _)| *x).collect();
-                crate::analysis::stats::quantile(&xs, if worse == Worse::Higher { 0.95 } else { 0.05 })
+                flywheel::analysis::stats::quantile(&xs, if worse == Worse::Higher { 0.95 } else { 0.05 })
             };
             let (q0, q5) = (q(0), q(-(ctx.history_weeks as i32)));
             let slope = (q0 - q5) / ctx.history_weeks as f64;

@@ -31,8 +31,8 @@ fn every_acknowledged_write_survives_sigkill() {
     let mut acked: HashMap<i64, (String, Status)> = HashMap::new();
     let mut writes = 0usize;
     for round in 0..KILLS {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_flywheel"))
-            .args(["dev", "journal-writer"])
+        let mut child = Command::new(env!("CARGO_BIN_EXE_flywheel-dev"))
+            .arg("journal-writer")
             .arg(&path)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -82,8 +82,8 @@ fn two_processes_writing_at_once_lose_nothing() {
     Journal::open(&path).expect("create");
     let mut children: Vec<_> = (0..2)
         .map(|_| {
-            Command::new(env!("CARGO_BIN_EXE_flywheel"))
-                .args(["dev", "journal-writer"])
+            Command::new(env!("CARGO_BIN_EXE_flywheel-dev"))
+                .arg("journal-writer")
                 .arg(&path)
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())

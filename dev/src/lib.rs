@@ -1,0 +1,14 @@
+//! Flywheel's developer tools, kept out of the product library: the NAB detection scorer (`nab`, `corpus`,
+//! `run`), the labelled detection-quality suite (`quality`), the speed benchmark (`bench`), the
+//! side-by-side with the notebook peer (`compare`), the sample workspace's generator (`sample`) and the
+//! OpenMetrics writer the Prometheus tests backfill a real server with (`openmetrics`). The
+//! `flywheel-dev` binary runs them.
+
+pub mod bench;
+pub mod compare;
+pub mod corpus;
+pub mod nab;
+pub mod openmetrics;
+pub mod quality;
+pub mod run;
+pub mod sample;
