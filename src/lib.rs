@@ -10,6 +10,7 @@ pub mod config;
 pub mod finding;
 pub mod host;
 pub mod journal;
+pub mod paths;
 pub mod recent;
 pub mod report;
 pub mod review;

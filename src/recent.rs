@@ -37,7 +37,7 @@ pub fn add(file: &Path, path: &Path, name: &str, now: i64) -> std::io::Result<Ve
 
 /// The list's file in Flywheel's data folder.
 pub fn default_file() -> Option<PathBuf> {
-    crate::journal::data_dir().ok().map(|d| d.join("recent.json"))
+    crate::paths::data_dir().map(|d| d.join("recent.json"))
 }
 
 #[cfg(test)]

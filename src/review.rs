@@ -12,8 +12,8 @@ use crate::analysis::{self, Context, Fit, Params};
 use crate::config::{ConfigError, Metric, Workspace};
 use crate::finding::{self, Finding, Kind};
 use crate::series::{self, AlignStats, Grid, RawSeries};
-use crate::source::prometheus::{PullOptions, Window};
 use crate::source::{self, Progress, SourceError};
+use crate::source::{LoadOptions, Window};
 use crate::text;
 use crate::time;
 
@@ -85,7 +85,7 @@ pub struct Review {
     pub range_note: String,
     pub rows: usize,
     /// What pulling from a Prometheus server cost (zero for files).
-    pub pull: source::prometheus::PullStats,
+    pub pull: source::LoadStats,
 }
 
 fn ms(t: Instant) -> f64 {
@@ -95,7 +95,7 @@ fn ms(t: Instant) -> f64 {
 impl Review {
     /// Run a review of an opened workspace.
     pub fn run(ws: Workspace, range: RangeSpec, params: Params, progress: &dyn Progress) -> Result<Review, ReviewError> {
-        let pull = PullOptions::for_workspace(&ws.origin, false);
+        let pull = LoadOptions::for_workspace(&ws.origin, false);
         Review::run_with(ws, range, params, &pull, progress)
     }
 
@@ -106,7 +106,7 @@ impl Review {
         ws: Workspace,
         range: RangeSpec,
         params: Params,
-        pull: &PullOptions,
+        pull: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
         let t = Instant::now();
@@ -125,7 +125,7 @@ impl Review {
     pub fn open(path: &std::path::Path, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
         let ws = Workspace::open(path)?;
         let params = Params { sensitivity: ws.sensitivity };
-        let pull = PullOptions::for_workspace(&ws.origin, refresh);
+        let pull = LoadOptions::for_workspace(&ws.origin, refresh);
         Review::run_with(ws, RangeSpec::LastCompleteWeek, params, &pull, progress)
     }
 

@@ -47,7 +47,7 @@ pub struct Overview {
     /// The Prometheus-compatible server the workspace pulls from, if any (the app offers "Refresh").
     pub server: Option<String>,
     /// What the last pull cost.
-    pub pull: crate::source::prometheus::PullStats,
+    pub pull: crate::source::LoadStats,
 }
 
 /// Build the overview.

@@ -240,7 +240,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
     );
-    let mut pull = flywheel::source::prometheus::PullOptions::for_workspace(&ws.origin, a.refresh);
+    let mut pull = flywheel::source::LoadOptions::for_workspace(&ws.origin, a.refresh);
     if a.no_cache {
         pull.cache = None;
     }

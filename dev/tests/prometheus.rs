@@ -14,8 +14,9 @@ use flywheel::analysis::Params;
 use flywheel::config::{Metric, Prometheus, Source, Workspace, Worse};
 use flywheel::finding::Finding;
 use flywheel::review::{RangeSpec, Review, ReviewError};
-use flywheel::source::prometheus::{pull, PullOptions, PullStats, Window};
+use flywheel::source::prometheus::pull;
 use flywheel::source::{Instances, Progress, Quiet, SourceError};
+use flywheel::source::{LoadOptions, LoadStats, Window};
 use flywheel_dev::openmetrics;
 
 fn tmp(name: &str) -> PathBuf {
@@ -91,7 +92,7 @@ fn week(ws: &Workspace) -> RangeSpec {
 
 fn review(ws: &Workspace, cache: Option<PathBuf>, progress: &dyn Progress) -> Result<Review, ReviewError> {
     let params = Params { sensitivity: ws.sensitivity };
-    Review::run_with(ws.clone(), week(ws), params, &PullOptions { cache, refresh: false }, progress)
+    Review::run_with(ws.clone(), week(ws), params, &LoadOptions { cache, refresh: false }, progress)
 }
 
 /// What two reviews must agree on: kind, metric, instance and when.
@@ -278,11 +279,11 @@ fn metric(query: &str) -> Metric {
     m
 }
 
-fn pull_one(server: &Prometheus, progress: &dyn Progress) -> (Result<Instances, SourceError>, PullStats, Duration) {
+fn pull_one(server: &Prometheus, progress: &dyn Progress) -> (Result<Instances, SourceError>, LoadStats, Duration) {
     let m = metric("api_latency_seconds{job=\"api\"}");
     let t = Instant::now();
     let (mut r, stats) =
-        pull(server, &[&m], Window { start: START, end: START + POINTS * STEP, step: STEP }, &PullOptions::default(), progress);
+        pull(server, &[&m], Window { start: START, end: START + POINTS * STEP, step: STEP }, &LoadOptions::default(), progress);
     (r.remove(0), stats, t.elapsed())
 }
 

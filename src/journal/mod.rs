@@ -12,6 +12,7 @@ pub mod spins;
 
 use std::path::{Path, PathBuf};
 
+use crate::paths;
 use rusqlite::Connection;
 use thiserror::Error;
 
@@ -99,46 +100,12 @@ pub(crate) fn corrupt_error(path: &Path, message: impl ToString) -> JournalError
     JournalError::Corrupt { path: path.display().to_string(), message: message.to_string() }
 }
 
-/// Flywheel's folder in the user's data folder (`~/.local/share/flywheel` on Linux), or
-/// `$FLYWHEEL_DATA_DIR` when set (tests, portable installs).
-pub fn data_dir() -> Result<PathBuf, JournalError> {
-    match std::env::var_os("FLYWHEEL_DATA_DIR") {
-        Some(d) => Ok(PathBuf::from(d)),
-        None => directories::ProjectDirs::from("", "", "flywheel")
-            .map(|d| d.data_dir().to_path_buf())
-            .ok_or_else(|| JournalError::Folder { path: "~".into(), message: "no home folder to keep the journal in".into() }),
-    }
-}
-
-/// Where a workspace's journal lives: `$FLYWHEEL_DATA_DIR` if set, else the user's data folder
-/// (`~/.local/share/flywheel` on Linux), then `journals/<name>-<hash of the workspace path>.sqlite`, so
-/// every tool opening the same workspace finds the same file.
+/// Where a workspace's journal lives: [`paths::data_dir`], then `journals/<workspace key>.sqlite`, so every
+/// tool opening the same workspace finds the same file.
 pub fn journal_path(origin: &Path) -> Result<PathBuf, JournalError> {
-    Ok(data_dir()?.join("journals").join(format!("{}.sqlite", workspace_key(origin))))
-}
-
-/// FNV-1a of `s`: stable across builds and platforms (std's hasher is not), for names of files.
-pub fn stable_hash(s: &str) -> u64 {
-    s.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3))
-}
-
-/// A workspace's name in Flywheel's own folders: `<folder name>-<hash of the canonical path>`, the same for
-/// every tool that opens the same workspace.
-pub fn workspace_key(origin: &Path) -> String {
-    let canonical = std::fs::canonicalize(origin).unwrap_or_else(|_| origin.to_path_buf());
-    let hash = stable_hash(&canonical.display().to_string());
-    let stem: String = canonical
-        .components()
-        .rev()
-        .find_map(|c| {
-            let s = c.as_os_str().to_string_lossy();
-            (s != "flywheel.toml" && !s.is_empty()).then(|| s.into_owned())
-        })
-        .unwrap_or_else(|| "workspace".into())
-        .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
-        .collect();
-    format!("{stem}-{hash:016x}")
+    let dir = paths::data_dir()
+        .ok_or_else(|| JournalError::Folder { path: "~".into(), message: "no home folder to keep the journal in".into() })?;
+    Ok(dir.join("journals").join(format!("{}.sqlite", paths::workspace_key(origin))))
 }
 
 #[cfg(test)]

@@ -2,7 +2,9 @@
 //! [`SourceError`] that becomes a source-error finding while the rest of the review goes on.
 //!
 //! Two sources: files ([`file`]) and Prometheus-compatible servers ([`prometheus`]); the seam is
-//! [`load_with`], which returns one [`MetricData`] per workspace metric whatever the source was.
+//! [`load_with`], which returns one [`MetricData`] per workspace metric whatever the source was. Server
+//! sources share one vocabulary: the [`Window`] to pull, the [`LoadOptions`] (cache, refresh) and the
+//! [`LoadStats`] they report; a new server source (CloudWatch) plugs in beside Prometheus with these.
 
 pub mod file;
 pub mod prometheus;
@@ -48,6 +50,43 @@ impl Progress for Quiet {
     fn update(&self, _: &str, _: usize, _: usize) {}
 }
 
+/// The grid range a server source pulls: `[start, end)` at `step` seconds (Unix seconds).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Window {
+    pub start: i64,
+    pub end: i64,
+    pub step: i64,
+}
+
+/// How server sources load: where the workspace's cache is (none: no cache) and whether to pull again
+/// what was cached while it was still recent.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    /// This workspace's cache folder ([`crate::paths::cache_dir`]); each source keeps a subfolder.
+    pub cache: Option<PathBuf>,
+    pub refresh: bool,
+}
+
+impl LoadOptions {
+    /// Load with the workspace's own cache folder.
+    pub fn for_workspace(origin: &Path, refresh: bool) -> LoadOptions {
+        LoadOptions { cache: crate::paths::cache_dir(origin), refresh }
+    }
+}
+
+/// What loading from servers cost, summed over every server source.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct LoadStats {
+    /// Requests sent, retries included.
+    pub requests: usize,
+    /// Of those, repeats after a 5xx, 429 or broken connection.
+    pub retries: usize,
+    /// Metrics answered entirely from the cache.
+    pub cached: usize,
+    /// Samples received.
+    pub samples: usize,
+}
+
 /// A metric's raw series: one per instance (a single unnamed one for a plain series).
 pub type Instances = Vec<(Option<String>, RawSeries)>;
 
@@ -65,18 +104,18 @@ pub struct Loaded {
     pub metrics: Vec<MetricData>,
     pub rows: usize,
     /// What pulling from the Prometheus server cost (zero when no metric uses one).
-    pub pull: prometheus::PullStats,
+    pub pull: LoadStats,
 }
 
 /// Load every metric of a workspace whose metrics all come from files.
 pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
-    load_with(ws, None, &prometheus::PullOptions::default(), progress)
+    load_with(ws, None, &LoadOptions::default(), progress)
 }
 
 /// Load every metric of the workspace; Prometheus metrics are pulled over `window`. Each file is read
 /// once (in parallel) however many metrics use it. A failure affects only the metrics that use that file,
 /// series or query.
-pub fn load_with(ws: &Workspace, window: Option<prometheus::Window>, opts: &prometheus::PullOptions, progress: &dyn Progress) -> Loaded {
+pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, progress: &dyn Progress) -> Loaded {
     if let Some(path) = &ws.bare_file {
         return load_bare(ws, path, progress);
     }
@@ -156,17 +195,17 @@ pub fn load_with(ws: &Workspace, window: Option<prometheus::Window>, opts: &prom
 /// Pull the workspace's Prometheus metrics over `window`: results by metric id.
 fn pull_metrics(
     ws: &Workspace,
-    window: Option<prometheus::Window>,
-    opts: &prometheus::PullOptions,
+    window: Option<Window>,
+    opts: &LoadOptions,
     progress: &dyn Progress,
-) -> (HashMap<String, Result<Instances, SourceError>>, prometheus::PullStats) {
+) -> (HashMap<String, Result<Instances, SourceError>>, LoadStats) {
     let wanted: Vec<&Metric> = ws.metrics.iter().filter(|m| matches!(m.source, Source::Prometheus { .. })).collect();
     if wanted.is_empty() {
-        return (HashMap::new(), prometheus::PullStats::default());
+        return (HashMap::new(), LoadStats::default());
     }
     let fail = |msg: &str| wanted.iter().map(|m| (m.id.clone(), Err(SourceError::file(&ws.origin, msg.to_string())))).collect();
     let (Some(server), Some(w)) = (&ws.prometheus, window) else {
-        return (fail("a promql source needs a [prometheus] server and a review range"), prometheus::PullStats::default());
+        return (fail("a promql source needs a [prometheus] server and a review range"), LoadStats::default());
     };
     let (results, stats) = prometheus::pull(server, &wanted, w, opts, progress);
     (wanted.iter().map(|m| m.id.clone()).zip(results).collect(), stats)

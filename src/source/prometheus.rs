@@ -17,6 +17,7 @@ use rand::Rng;
 use serde::Deserialize;
 
 use super::{file, Instances, Progress, SourceError};
+use super::{LoadOptions, LoadStats, Window};
 use crate::config::{Metric, Prometheus, Source};
 use crate::series::RawSeries;
 
@@ -26,43 +27,6 @@ pub const MAX_POINTS: i64 = 10_000;
 const SETTLE_SECS: i64 = 15 * 60;
 /// Longest wait a `Retry-After` may ask for before the request counts as failed.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
-
-/// What to pull: the grid `[start, end)` every `step` seconds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Window {
-    pub start: i64,
-    pub end: i64,
-    pub step: i64,
-}
-
-/// How a pull went, for progress lines and the benchmark.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
-pub struct PullStats {
-    /// HTTP requests sent, retries included.
-    pub requests: usize,
-    /// Of those, repeats after a 5xx, 429 or broken connection.
-    pub retries: usize,
-    /// Metrics answered entirely from the cache.
-    pub cached: usize,
-    /// Samples received from the server.
-    pub samples: usize,
-}
-
-/// Options of a pull.
-#[derive(Debug, Clone, Default)]
-pub struct PullOptions {
-    /// Folder of this workspace's cache (none: no cache).
-    pub cache: Option<PathBuf>,
-    /// Pull again what was pulled while it was still recent (and everything missing).
-    pub refresh: bool,
-}
-
-impl PullOptions {
-    /// Pull with the workspace's own cache folder ([`cache_dir`]).
-    pub fn for_workspace(origin: &Path, refresh: bool) -> PullOptions {
-        PullOptions { cache: cache_dir(origin), refresh }
-    }
-}
 
 /// One `query_range` request: metric index and the grid range `[from, to)`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -212,7 +176,7 @@ struct CacheMeta {
 /// Cache file stem of a metric: its id (readable) and a hash of what decides its data.
 fn cache_stem(server: &Prometheus, m: &Metric, query: &str, instance: Option<&str>, step: i64) -> String {
     let key = format!("{}\n{query}\n{}\n{step}", server.url, instance.unwrap_or(""));
-    let hash = crate::journal::stable_hash(&key);
+    let hash = crate::paths::stable_hash(&key);
     let id: String = m.id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
     format!("{id}-{hash:016x}")
 }
@@ -279,27 +243,28 @@ pub fn pull(
     server: &Prometheus,
     metrics: &[&Metric],
     w: Window,
-    opts: &PullOptions,
+    opts: &LoadOptions,
     progress: &dyn Progress,
-) -> (Vec<Result<Instances, SourceError>>, PullStats) {
+) -> (Vec<Result<Instances, SourceError>>, LoadStats) {
     let err_all = |msg: String| metrics.iter().map(|m| Err(error(server, m, msg.clone()))).collect::<Vec<_>>();
     let token = match &server.token_env {
         None => None,
         Some(var) => match std::env::var(var) {
             Ok(t) if !t.trim().is_empty() => Some(t.trim().to_string()),
-            _ => return (err_all(format!("the environment variable `{var}` (token_env) holds no token")), PullStats::default()),
+            _ => return (err_all(format!("the environment variable `{var}` (token_env) holds no token")), LoadStats::default()),
         },
     };
     let client = match client(server, token.as_deref()) {
         Ok(c) => c,
-        Err(e) => return (err_all(e), PullStats::default()),
+        Err(e) => return (err_all(e), LoadStats::default()),
     };
     let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(r) => r,
-        Err(e) => return (err_all(format!("cannot start the network runtime: {e}")), PullStats::default()),
+        Err(e) => return (err_all(format!("cannot start the network runtime: {e}")), LoadStats::default()),
     };
     let now = crate::time::now();
-    let mut stats = PullStats::default();
+    let mut stats = LoadStats::default();
+    let cache = opts.cache.as_ref().map(|d| d.join(CACHE_SUBFOLDER));
 
     // What each metric already has, and what it still needs.
     let mut cached: Vec<Cached> = Vec::with_capacity(metrics.len());
@@ -308,7 +273,7 @@ pub fn pull(
     for (i, m) in metrics.iter().enumerate() {
         let (query, inst) = query_of(m);
         let stem = cache_stem(server, m, query, inst, w.step);
-        let c = opts.cache.as_deref().and_then(|d| read_cache(d, &stem, w.step)).unwrap_or_default();
+        let c = cache.as_deref().and_then(|d| read_cache(d, &stem, w.step)).unwrap_or_default();
         let covered: Vec<(i64, i64)> = if opts.refresh {
             // Settled up to the last grid point of this window's grid (not of the epoch's: a grid in a
             // zone like +05:30 is not a multiple of an hour from 1970).
@@ -399,7 +364,7 @@ pub fn pull(
             if !got.is_empty() {
                 c.covered = union(std::mem::take(&mut c.covered));
                 c.settled = now - SETTLE_SECS;
-                if let Some(dir) = &opts.cache {
+                if let Some(dir) = &cache {
                     if let Err(e) = write_cache(dir, &stem, server, query, w.step, &c) {
                         eprintln!("flywheel: the Prometheus cache was not written: {e}");
                     }
@@ -625,15 +590,8 @@ fn transport(e: &reqwest::Error, timeout: u64) -> Failure {
     Failure::Retry(format!("cannot reach the server: {msg}"), None)
 }
 
-/// The folder where pulled series are cached for a workspace: `$FLYWHEEL_CACHE_DIR` if set, else the user's
-/// cache folder (`~/.cache/flywheel` on Linux), then `workspaces/<workspace key>/prometheus`.
-pub fn cache_dir(origin: &Path) -> Option<PathBuf> {
-    let base = match std::env::var_os("FLYWHEEL_CACHE_DIR") {
-        Some(d) => PathBuf::from(d),
-        None => directories::ProjectDirs::from("", "", "flywheel")?.cache_dir().to_path_buf(),
-    };
-    Some(base.join("workspaces").join(crate::journal::workspace_key(origin)).join("prometheus"))
-}
+/// This source's subfolder of a workspace's cache folder.
+pub const CACHE_SUBFOLDER: &str = "prometheus";
 
 #[cfg(test)]
 mod tests {
