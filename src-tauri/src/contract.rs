@@ -4,7 +4,7 @@
 //! any of them disagree.
 
 use std::collections::BTreeSet;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use crate::error::Code;
 
@@ -43,9 +43,15 @@ fn the_error_codes_the_ui_names_exist() {
         Code::ALL.iter().map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default()).collect();
     assert_eq!(codes.len(), Code::ALL.len(), "codes are distinct: {codes:?}");
     let mut named = BTreeSet::new();
-    for file in ["../ui/app.js", "../ui/wheel.js", "../ui/backend.js"] {
-        named.extend(after(&read(file), "code === '"));
-        named.extend(after(&read(file), "code: '"));
+    let ui = Path::new(env!("CARGO_MANIFEST_DIR")).join("../ui");
+    let scripts: Vec<PathBuf> = std::fs::read_dir(&ui)
+        .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "js")).collect())
+        .unwrap_or_default();
+    assert!(scripts.len() >= 5, "the UI's scripts in {}: {scripts:?}", ui.display());
+    for file in &scripts {
+        let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        named.extend(after(&text, "code === '"));
+        named.extend(after(&text, "code: '"));
     }
     named.remove("no_backend"); // made up by backend.js itself when the app runs without Rust (a mock UI)
     assert!(named.contains("superseded") && named.contains("cancelled"), "{named:?}");

@@ -1,0 +1,108 @@
+// The Open view: the sample, a folder or a file, the recent workspaces, and loading with progress.
+
+import { actionFilter } from './actions.js';
+import { backend } from './backend.js';
+import { clear, h } from './dom.js';
+import { $, app, dayLabel, errorPanel, go, viewEl } from './shell.js';
+
+// ---------- Open ----------
+
+export async function renderOpen(args = {}) {
+  const root = clear(viewEl());
+  const pathInput = h('input', { type: 'text', id: 'path', placeholder: '/path/to/workspace or file.csv', 'data-testid': 'path-input', spellcheck: 'false', 'aria-label': 'Workspace path' });
+  const openPath = () => pathInput.value.trim() && load(pathInput.value.trim());
+  pathInput.addEventListener('keydown', (e) => e.key === 'Enter' && openPath());
+  const recent = h('ul', { class: 'recent', 'data-testid': 'recent' });
+  root.append(
+    h(
+      'section',
+      { class: 'open' },
+      h('h1', {}, 'Open a review'),
+      h('p', { class: 'muted' }, 'A workspace folder (with flywheel.toml) or a single CSV/Parquet file. The last complete week is reviewed against its seasonal history.'),
+      h(
+        'div',
+        { class: 'open-actions' },
+        h('button', { type: 'button', class: 'primary', 'data-testid': 'open-sample', onclick: async () => load(await backend.samplePath()) }, 'Open the sample workspace'),
+        h('button', { type: 'button', 'data-testid': 'open-folder', onclick: () => pick(true) }, 'Open a folder…'),
+        h('button', { type: 'button', 'data-testid': 'open-file', onclick: () => pick(false) }, 'Open a CSV/Parquet file…'),
+      ),
+      h('div', { class: 'path-row' }, pathInput, h('button', { type: 'button', 'data-testid': 'open-path', onclick: openPath }, 'Open')),
+      h('div', { id: 'load-status' }),
+      args.error ? errorPanel(args.error) : null,
+      h('h2', {}, 'Recent'),
+      recent,
+    ),
+  );
+  try {
+    const list = await backend.recentWorkspaces();
+    if (!list.length) recent.append(h('li', { class: 'muted' }, 'Nothing opened yet.'));
+    for (const r of list) {
+      recent.append(h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => load(r.path) }, r.name), ' ', h('span', { class: 'muted path' }, r.path)));
+    }
+  } catch (e) {
+    recent.append(h('li', { class: 'muted' }, 'The recent list is unavailable: ' + e.message));
+  }
+}
+
+export async function pick(folder) {
+  const p = await backend.pickPath(folder).catch(() => null);
+  if (p) load(p);
+}
+
+export async function load(path, refresh = false) {
+  if (app.loading) return;
+  app.loading = true;
+  if (app.view !== 'open') go('open');
+  const status = $('load-status');
+  const bar = h('progress', { max: 1, value: 0, 'data-testid': 'progress' });
+  const label = h('span', { class: 'muted' }, 'Opening ' + path + '…');
+  clear(status).append(h('div', { class: 'loading' }, label, bar, h('button', { type: 'button', 'data-testid': 'cancel-load', onclick: () => backend.cancelLoad() }, 'Cancel')));
+  const t0 = performance.now();
+  try {
+    const ov = await backend.openWorkspace(
+      path,
+      (p) => {
+      bar.max = Math.max(1, p.total);
+      bar.value = p.done;
+        label.textContent = `${{ load: 'Reading files', pull: 'Pulling from Prometheus' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
+      },
+      refresh,
+    );
+    app.loading = false;
+    app.path = path;
+    app.stack = [];
+    setOverview(ov, true);
+    go('overview', {}, false);
+    const info = await backend.appInfo();
+    app.readyMs = info.uptime_ms;
+    document.body.dataset.readyMs = String(Math.round(info.uptime_ms));
+    document.body.dataset.openMs = String(Math.round(performance.now() - t0));
+  } catch (e) {
+    app.loading = false;
+    if (e.code === 'superseded') return;
+    clear(status);
+    if (e.code === 'cancelled') status.append(h('p', { class: 'muted', 'data-testid': 'cancelled' }, 'Cancelled.'));
+    else renderOpen({ error: e });
+  }
+}
+
+export function setOverview(ov, fresh) {
+  const before = app.overview ? app.overview.review.counts.findings : null;
+  app.overview = ov;
+  const r = ov.review;
+  $('ws-name').textContent = `${r.workspace.name} · week of ${dayLabel(r.range.start_unix)}`;
+  $('sensitivity').hidden = false;
+  // A workspace pulled from a metrics server can be pulled again; the title says what the last pull cost.
+  const refresh = $('refresh');
+  refresh.hidden = !ov.server;
+  refresh.onclick = () => app.path && load(app.path, true);
+  refresh.title = ov.server ? `Pull again from ${ov.server} (last time: ${ov.pull.requests} requests, ${ov.pull.cached} metrics from the cache)` : '';
+  $('sens').value = String(r.sensitivity);
+  $('sens-value').textContent = `${r.sensitivity}×`;
+  $('sens-note').textContent = fresh || before === null ? '' : `${r.counts.findings} findings (was ${before})`;
+  if (fresh) {
+    app.filters = { team: '', kind: '', severity: 0, text: '' };
+    Object.assign(actionFilter, { status: 'live', owner: '', team: '', overdue: false });
+  }
+  app.selected = 0;
+}
