@@ -8,6 +8,8 @@ pub mod atomic;
 pub mod chart;
 pub mod config;
 pub mod finding;
+#[cfg(test)]
+pub(crate) mod fixture;
 pub mod host;
 pub mod journal;
 pub mod paths;

@@ -472,3 +472,99 @@ fn warnings_of(m: &Metric, st: &AlignStats) -> Vec<Warning> {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{self, WEEK};
+    use crate::source::Quiet;
+
+    const H: i64 = 3600;
+
+    #[test]
+    fn the_range_is_chosen_from_where_the_data_ends() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = fixture::workspace(dir.path());
+        let next = WEEK + time::WEEK;
+        // (what was asked, where the data starts and ends, the range, words in the reason)
+        type Case = (RangeSpec, i64, i64, (i64, i64), &'static str);
+        let cases: [Case; 6] = [
+            (RangeSpec::LastCompleteWeek, WEEK - 2 * time::WEEK, next - H, (WEEK, next), "last complete week"),
+            // Data ending mid-week: that week is not complete yet, the one before is reviewed.
+            (RangeSpec::LastCompleteWeek, WEEK - 2 * time::WEEK, WEEK + 3 * time::DAY, (WEEK - time::WEEK, WEEK), "last complete week"),
+            // Less than a complete week of data: the last seven days, or all of it.
+            (
+                RangeSpec::LastCompleteWeek,
+                WEEK + time::DAY,
+                WEEK + 3 * time::DAY,
+                (WEEK + time::DAY, WEEK + 3 * time::DAY + H),
+                "no complete week",
+            ),
+            (RangeSpec::WeekOf(WEEK + 3 * time::DAY + 5 * H), 0, 0, (WEEK, next), "the week of"),
+            (RangeSpec::Explicit { from: WEEK + H, to: WEEK + 5 * H }, 0, 0, (WEEK + H, WEEK + 5 * H), "asked for"),
+            (RangeSpec::Explicit { from: WEEK, to: next }, 0, 0, (WEEK, next), "asked for"),
+        ];
+        for (spec, t_min, t_max, want, why) in cases {
+            let (s, e, reason) = pick_range(&ws, spec, H, t_min as f64, t_max as f64).expect("a range");
+            assert_eq!((s, e), want, "{spec:?}");
+            assert!(reason.contains(why), "{spec:?}: {reason}");
+        }
+        let backwards = pick_range(&ws, RangeSpec::Explicit { from: next, to: WEEK }, H, 0.0, 0.0);
+        assert!(matches!(backwards, Err(ReviewError::Range(m)) if m.contains("must be after")));
+    }
+
+    #[test]
+    fn ranges_too_long_or_grids_too_large_are_refused_before_anything_is_read() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = fixture::workspace(dir.path());
+        for (start, end, history, step, ok) in [
+            (WEEK, WEEK + time::WEEK, 5, 300, true),
+            (WEEK, WEEK + 366 * time::DAY, 0, 3600, true),
+            (WEEK, WEEK + 367 * time::DAY, 0, 3600, false),
+            (WEEK, WEEK + 30 * time::DAY, 52, 1, false), // 1-second step over a year: far beyond 2 M points
+            (0, i64::MAX, 0, 300, false),                // no overflow, just a refusal
+        ] {
+            assert_eq!(check_size(&ws, start, end, history, step).is_ok(), ok, "{start}..{end} step {step}");
+        }
+    }
+
+    #[test]
+    fn a_stray_far_future_row_is_not_where_the_data_ends() {
+        let series = |extra: &[f64]| {
+            let mut r = RawSeries::default();
+            for i in 0..1000 {
+                r.push((WEEK + i * 300) as f64, 1.0);
+            }
+            for &t in extra {
+                r.push(t, 1.0);
+            }
+            r
+        };
+        let last = (WEEK + 999 * 300) as f64;
+        assert_eq!(robust_end(&series(&[])), Some((last, 0)));
+        assert_eq!(robust_end(&series(&[253_402_214_400.0])), Some((last, 1)), "9999-12-31 is an outlier, not the end");
+        assert_eq!(robust_end(&series(&[last + 3600.0])), Some((last + 3600.0, 0)), "an hour later is just the end");
+        assert_eq!(robust_end(&RawSeries::default()), None);
+    }
+
+    #[test]
+    fn reflagging_changes_what_is_flagged_not_the_fit() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = fixture::workspace(dir.path());
+        let mut r = Review::run(ws, RangeSpec::WeekOf(WEEK), Params::default(), &Quiet).expect("review");
+        assert_eq!((r.ctx.review_start(), r.ctx.review_end()), (WEEK, WEEK + time::WEEK));
+        assert_eq!(r.errors.len(), 1, "the missing series is a source error, the rest is reviewed");
+        assert!(r.findings.iter().any(|f| f.kind == Kind::SeasonalAnomaly && f.metric == "api.latency"), "{:?}", r.findings);
+        let fits: Vec<_> = r.series.iter().map(|s| s.fit.expected.clone()).collect();
+        let at_one = r.findings.len();
+        r.reflag(Params::new(4.0).expect("sensitivity"));
+        assert!(r.findings.len() >= at_one, "a higher sensitivity never flags less: {} → {}", at_one, r.findings.len());
+        r.reflag(Params::new(0.25).expect("sensitivity"));
+        assert!(!r.findings.iter().any(|f| f.kind == Kind::SeasonalAnomaly && f.metric == "api.requests"));
+        let after: Vec<_> = r.series.iter().map(|s| s.fit.expected.clone()).collect();
+        assert_eq!(fits.len(), after.len());
+        for (a, b) in fits.iter().zip(&after) {
+            assert!(a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan())), "the baseline was refitted");
+        }
+    }
+}

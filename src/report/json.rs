@@ -231,3 +231,40 @@ fn metric_out(
         coverage,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::Params;
+    use crate::fixture::{self, WEEK};
+    use crate::review::RangeSpec;
+    use crate::source::Quiet;
+
+    #[test]
+    fn the_document_ranks_counts_and_names_every_metric() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let r = Review::run(fixture::workspace(dir.path()), RangeSpec::WeekOf(WEEK), Params::default(), &Quiet).expect("review");
+        let d = document(&r);
+        assert_eq!(d.schema, SCHEMA);
+        assert_eq!(d.range.start, "2026-11-02T00:00:00+00:00");
+        assert_eq!(d.workspace.step_seconds, 3600);
+        assert_eq!(d.counts.findings, d.findings.len());
+        assert!(!d.findings.is_empty());
+        // Ranks are 1..n in order, severities never rise down the list, times are the unix times in the zone.
+        for (i, f) in d.findings.iter().enumerate() {
+            assert_eq!(f.rank, i + 1);
+            assert_eq!(time::rfc3339(&r.ctx.tz, f.start_unix), f.start);
+        }
+        assert!(d.findings.windows(2).all(|w| w[0].severity >= w[1].severity));
+        assert_eq!(d.counts.by_kind.values().sum::<usize>(), d.findings.len());
+        assert_eq!(d.counts.by_kind.len(), Kind::ALL.len(), "every kind is listed, zero or not");
+        // Every metric is listed, sorted by id: the failed one with its error.
+        let ids: Vec<(&str, &str)> = d.metrics.iter().map(|m| (m.id.as_str(), m.status)).collect();
+        assert_eq!(ids, [("api.gone", "error"), ("api.latency", "ok"), ("api.requests", "ok")]);
+        assert_eq!(d.counts.metrics_failed, 1);
+        // The team's count and top severity agree with its findings.
+        let team = &d.workspace.teams[0];
+        assert_eq!(team.findings, d.findings.iter().filter(|f| f.team == team.name).count());
+        assert_eq!(Some(team.top_severity), d.findings.iter().filter(|f| f.team == team.name).map(|f| f.severity).max());
+    }
+}

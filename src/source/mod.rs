@@ -266,3 +266,49 @@ fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_metric_gets_its_data_or_its_own_error_in_workspace_order() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = crate::fixture::workspace(dir.path());
+        let loaded = load(&ws, &Quiet);
+        let ids: Vec<&str> = loaded.metrics.iter().map(|m| m.metric.id.as_str()).collect();
+        assert_eq!(ids, ["api.latency", "api.requests", "api.gone"]);
+        for (id, want_points) in [("api.latency", Some(504)), ("api.requests", Some(504)), ("api.gone", None)] {
+            let m = loaded.metrics.iter().find(|m| m.metric.id == id).expect("metric");
+            match (&m.result, want_points) {
+                (Ok(inst), Some(n)) => {
+                    assert_eq!(inst.len(), 1, "{id}: one unnamed series");
+                    assert_eq!(inst[0].1.values.len(), n, "{id}");
+                }
+                (Err(e), None) => {
+                    assert!(e.path.ends_with("metrics.csv"), "{id}: the error names the file: {e}");
+                    assert!(e.to_string().contains("api.renamed"), "{id}: the error names the series: {e}");
+                }
+                (other, _) => panic!("{id}: unexpected {other:?}"),
+            }
+        }
+        // One file, read once for all three metrics: every row counted once.
+        assert_eq!(loaded.rows, 2 * 504);
+        assert_eq!(loaded.pull, LoadStats::default(), "no server was asked");
+    }
+
+    #[test]
+    fn a_promql_metric_without_a_window_is_its_own_error() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut ws = crate::fixture::workspace(dir.path());
+        let mut m = ws.metrics[0].clone();
+        m.id = "api.prom".into();
+        m.source = crate::config::Source::Prometheus { query: "up".into(), instance: None };
+        ws.metrics.push(m);
+        let loaded = load(&ws, &Quiet);
+        let prom = loaded.metrics.iter().find(|m| m.metric.id == "api.prom").expect("metric");
+        let e = prom.result.as_ref().expect_err("no server, no window");
+        assert!(e.message.contains("[prometheus]"), "{e}");
+        assert!(loaded.metrics.iter().find(|m| m.metric.id == "api.latency").is_some_and(|m| m.result.is_ok()), "the rest still loads");
+    }
+}
