@@ -133,7 +133,7 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     let (lower, upper) = f.band(k);
 
     let earlier: Vec<Vec<f64>> =
-        (2..2 + opts.earlier_weeks as usize).map(|k| week_back(review, s, k)).filter(|v| v.iter().any(|x| x.is_finite())).collect();
+        (2..2 + opts.earlier_weeks as usize).map(|k| ctx.weeks_back(&s.values, k)).filter(|v| v.iter().any(|x| x.is_finite())).collect();
 
     // Value range: the data, the band and last week; a line only when it is near enough to show
     // without squashing the data (otherwise it is named at the edge with an arrow).
@@ -354,25 +354,6 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     Ok(Chart { metric: m.id.clone(), svg, geometry })
 }
 
-/// The metric's values `k` weeks before each review point, at the same local time of week (so a DST
-/// change between the weeks does not shift the curve); NaN where that week has no data.
-pub fn week_back(review: &Review, s: &SeriesFit, k: usize) -> Vec<f64> {
-    let ctx = &review.ctx;
-    let Some(slots) = k.checked_sub(1).and_then(|i| ctx.by_week_slot.get(i)) else {
-        return vec![f64::NAN; ctx.review_len()];
-    };
-    ctx.review
-        .clone()
-        .map(|i| {
-            let at = slots.get(ctx.slot[i] as usize).copied().unwrap_or(crate::analysis::NONE);
-            if at == crate::analysis::NONE {
-                f64::NAN
-            } else {
-                s.values.get(at as usize).copied().unwrap_or(f64::NAN)
-            }
-        })
-        .collect()
-}
 
 /// Index ranges of consecutive finite values.
 fn segments(v: &[f64]) -> Vec<std::ops::Range<usize>> {

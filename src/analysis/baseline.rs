@@ -312,7 +312,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         expected: Vec::with_capacity(n),
         sigma: Vec::with_capacity(n),
         z: Vec::with_capacity(n),
-        last_week: Vec::with_capacity(n),
+        last_week: ctx.weeks_back(values, 1),
         usual_missing: Vec::with_capacity(n),
         parts: vec![part],
         weeks,
@@ -329,8 +329,6 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         fit.sigma.push(sd);
         // A value near the ends of f64 gives an infinite z: keep it as a (huge) finite one so it is reported.
         fit.z.push(if x.is_finite() && e.is_finite() && sd > 0.0 { ((x - e) / sd).clamp(-1e9, 1e9) } else { f64::NAN });
-        let lw = if h >= 1 { ctx.by_week_slot[0][s] } else { NONE };
-        fit.last_week.push(if lw == NONE { f64::NAN } else { values[lw as usize] });
         let missing_weeks = ctx.by_week_slot.iter().filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite()).count();
         fit.usual_missing.push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
     }

@@ -120,6 +120,21 @@ pub struct Context {
 }
 
 impl Context {
+    /// For each review point, the value of `values` at the same local slot `k` weeks earlier (k ≥ 1; NaN
+    /// where that week has no such point or the history is shorter): last week's line, earlier weeks.
+    pub fn weeks_back(&self, values: &[f64], k: usize) -> Vec<f64> {
+        let Some(slots) = k.checked_sub(1).and_then(|i| self.by_week_slot.get(i)) else {
+            return vec![f64::NAN; self.review_len()];
+        };
+        self.review
+            .clone()
+            .map(|i| match slots.get(self.slot[i] as usize) {
+                Some(&at) if at != NONE => values.get(at as usize).copied().unwrap_or(f64::NAN),
+                _ => f64::NAN,
+            })
+            .collect()
+    }
+
     /// Build the context for a review range `[start, end)` with `history_weeks` weeks before it.
     pub fn new(tz: Tz, week_starts: Weekday, step: i64, start: i64, end: i64, history_weeks: usize) -> Context {
         let hist_start = time::add_weeks(&tz, start, -(history_weeks as i64));
