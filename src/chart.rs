@@ -354,7 +354,6 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     Ok(Chart { metric: m.id.clone(), svg, geometry })
 }
 
-
 /// Index ranges of consecutive finite values.
 fn segments(v: &[f64]) -> Vec<std::ops::Range<usize>> {
     let mut out = Vec::new();
