@@ -3,6 +3,7 @@
 //! flagged episodes shaded. Returns the chart geometry with the SVG so a UI can map pixels back to time
 //! and value (hover read-outs, drag-to-select) without re-rendering.
 
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use serde::Serialize;
@@ -120,43 +121,134 @@ pub fn render_with(review: &Review, s: &SeriesFit, opts: ChartOptions, notes: &[
 }
 
 fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOptions, notes: &[Note]) -> Result<Chart, String> {
-    let ctx = &review.ctx;
+    let fr = frame(review, s, opts)?;
     let m = &s.metric;
-    let k = review.params.anomaly_z();
-    let x = &s.values[ctx.review.clone()];
-    let f = &s.fit;
-    let t0 = ctx.review_start();
-    let t1 = ctx.review_end();
-    let hours = |t: i64| (t - t0) as f64 / 3600.0;
-    let xs: Vec<f64> = (0..ctx.review_len()).map(|j| hours(ctx.rtime(j))).collect();
-    let odd_instances: Vec<&str> = episodes.iter().filter(|e| e.kind == Kind::OddOneOut).filter_map(|e| e.instance.as_deref()).collect();
-    let (lower, upper) = f.band(k);
+    let mut svg = String::new();
+    let geometry;
+    {
+        let root = SVGBackend::with_string(&mut svg, (opts.width, opts.height)).into_drawing_area();
+        let mut chart = ChartBuilder::on(&root)
+            .margin(8)
+            .margin_right(16)
+            .x_label_area_size(20)
+            .y_label_area_size(64)
+            .build_cartesian_2d(0f64..fr.x_end, fr.y_min..fr.y_max)
+            .map_err(plot_error)?;
+        chart
+            .configure_mesh()
+            .light_line_style(RGBAColor(0, 0, 0, 0.0))
+            .bold_line_style(RGBAColor(128, 128, 128, 0.18))
+            .axis_style(RGBAColor(128, 128, 128, 0.5))
+            .disable_x_mesh()
+            .x_labels(0)
+            .y_labels(5)
+            .y_label_formatter(&|v: &f64| text::value(*v, &m.unit))
+            .label_style(("sans-serif", 11).into_font().color(&INK))
+            .draw()
+            .map_err(plot_error)?;
 
+        // Back to front: shaded ranges, day rules, the band and earlier weeks, instances, the values, the lines.
+        draw_ranges(&mut chart, &fr, episodes, notes)?;
+        for h in &fr.midnights {
+            chart.draw_series(LineSeries::new(vec![(*h, fr.y_min), (*h, fr.y_max)], RGBAColor(128, 128, 128, 0.25))).map_err(plot_error)?;
+        }
+        draw_band_and_weeks(&mut chart, &fr, s, opts)?;
+        draw_instances(&mut chart, &fr, s, episodes)?;
+        for seg in segments(fr.x) {
+            chart.draw_series(LineSeries::new(seg.map(|j| (fr.xs[j], fr.x[j])), VALUE.stroke_width(2))).map_err(plot_error)?;
+        }
+        draw_lines(&mut chart, &fr, m)?;
+
+        // The day's name under the axis, right of its midnight rule.
+        let (px, py) = chart.plotting_area().get_pixel_range();
+        for h in &fr.midnights {
+            let x = px.start + ((h / fr.x_end) * (px.end - px.start) as f64) as i32;
+            let label = time::utc(fr.t0 + (h * 3600.0) as i64).with_timezone(&review.ctx.tz).format("%a %d").to_string();
+            root.draw(&Text::new(label, (x + 3, py.end + 5), ("sans-serif", 11).into_font().color(&INK))).map_err(plot_error)?;
+        }
+        geometry = Geometry {
+            width: opts.width,
+            height: opts.height,
+            left: px.start,
+            right: px.end,
+            top: py.start,
+            bottom: py.end,
+            t_start: fr.t0,
+            t_end: fr.t1,
+            y_min: fr.y_min,
+            y_max: fr.y_max,
+        };
+        root.present().map_err(plot_error)?;
+    }
+    let title = format!(
+        "{} — review values (blue), seasonal band, last week (grey), alarm (red) and investigation (amber) lines",
+        text::subject(m)
+    );
+    let svg = svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", text::html(&title)), 1);
+    Ok(Chart { metric: m.id.clone(), svg, geometry })
+}
+
+/// The plot of a chart: hours since the review's start across, values up.
+type Plot<'a, 'b> = ChartContext<'a, SVGBackend<'b>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+fn plot_error(e: impl std::fmt::Display) -> String {
+    e.to_string()
+}
+
+/// What a chart shows, settled before anything is drawn: the review range's values and their x positions
+/// (hours since the review's start), the band, the earlier weeks, the value range and the lines that fit it.
+struct Frame<'a> {
+    /// The review range's indices into a series' values.
+    range: std::ops::Range<usize>,
+    x: &'a [f64],
+    xs: Vec<f64>,
+    lower: Vec<f64>,
+    upper: Vec<f64>,
+    earlier: Vec<Vec<f64>>,
+    t0: i64,
+    t1: i64,
+    x_end: f64,
+    y_min: f64,
+    y_max: f64,
+    /// Lines too far from the data to draw without squashing it: named at the edge with an arrow.
+    off_chart: Vec<(f64, &'static str)>,
+    /// Local midnights (DST-aware), in hours since the review's start.
+    midnights: Vec<f64>,
+}
+
+impl Frame<'_> {
+    fn hours(&self, t: i64) -> f64 {
+        (t - self.t0) as f64 / 3600.0
+    }
+}
+
+fn frame<'a>(review: &Review, s: &'a SeriesFit, opts: ChartOptions) -> Result<Frame<'a>, String> {
+    let ctx = &review.ctx;
+    let (t0, t1) = (ctx.review_start(), ctx.review_end());
+    let hours = |t: i64| (t - t0) as f64 / 3600.0;
+    let x = &s.values[ctx.review.clone()];
+    let (lower, upper) = s.fit.band(review.params.anomaly_z());
     let earlier: Vec<Vec<f64>> =
         (2..2 + opts.earlier_weeks as usize).map(|k| ctx.weeks_back(&s.values, k)).filter(|v| v.iter().any(|x| x.is_finite())).collect();
 
-    // Value range: the data, the band and last week; a line only when it is near enough to show
-    // without squashing the data (otherwise it is named at the edge with an arrow).
-    let finite = |v: &[f64]| v.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>();
-    let mut all = finite(x);
-    all.extend(finite(&upper));
-    all.extend(finite(&lower));
+    // Value range: the data, the band and the weeks shown; a line only when it is near enough to show
+    // without squashing the data.
+    let mut shown: Vec<&[f64]> = vec![x, &upper, &lower];
     if opts.last_week {
-        all.extend(finite(&f.last_week));
+        shown.push(&s.fit.last_week);
     }
-    for w in &earlier {
-        all.extend(finite(w));
-    }
-    for (_, v) in &s.instances {
-        all.extend(finite(&v[ctx.review.clone()]));
-    }
-    let (mut lo, mut hi) = all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(*v), b.max(*v)));
+    shown.extend(earlier.iter().map(Vec::as_slice));
+    shown.extend(s.instances.iter().map(|(_, v)| &v[ctx.review.clone()]));
+    let (mut lo, mut hi) = shown
+        .iter()
+        .flat_map(|v| v.iter().copied().filter(|v| v.is_finite()))
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| (a.min(v), b.max(v)));
     if !lo.is_finite() {
         (lo, hi) = (0.0, 1.0);
     }
     let data_span = (hi - lo).max(hi.abs() * 0.05).max(1e-9);
     let mut off_chart = Vec::new();
-    for (line, name) in [(m.alarm, "alarm"), (m.investigation, "investigation")] {
+    for (line, name) in [(s.metric.alarm, "alarm"), (s.metric.investigation, "investigation")] {
         if let Some(l) = line {
             if l <= hi + 1.5 * data_span && l >= lo - 1.5 * data_span {
                 lo = lo.min(l);
@@ -174,7 +266,6 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
     let pad = (hi - lo).max(hi.abs().max(lo.abs()) * 1e-9).max(1e-9) * 0.08;
     let (y_min, y_max) = (if lo >= 0.0 && lo - pad < 0.0 { 0.0 } else { lo - pad }, hi + pad);
 
-    // Key points at local midnights (DST-aware), labelled with the local weekday.
     let mut midnights = Vec::new();
     let mut d = time::local_date(&ctx.tz, t0);
     loop {
@@ -187,171 +278,124 @@ fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOption
         }
         d = d.succ_opt().ok_or("date overflow")?;
     }
-    let x_end = hours(t1);
-    let tz = ctx.tz;
-    let unit = m.unit.clone();
+    let xs = (0..ctx.review_len()).map(|j| hours(ctx.rtime(j))).collect();
+    Ok(Frame { range: ctx.review.clone(), x, xs, lower, upper, earlier, t0, t1, x_end: hours(t1), y_min, y_max, off_chart, midnights })
+}
 
-    let mut svg = String::new();
-    let geometry;
-    {
-        let root = SVGBackend::with_string(&mut svg, (opts.width, opts.height)).into_drawing_area();
-        let mut chart = ChartBuilder::on(&root)
-            .margin(8)
-            .margin_right(16)
-            .x_label_area_size(20)
-            .y_label_area_size(64)
-            .build_cartesian_2d(0f64..x_end, y_min..y_max)
-            .map_err(|e| e.to_string())?;
-        chart
-            .configure_mesh()
-            .light_line_style(RGBAColor(0, 0, 0, 0.0))
-            .bold_line_style(RGBAColor(128, 128, 128, 0.18))
-            .axis_style(RGBAColor(128, 128, 128, 0.5))
-            .disable_x_mesh()
-            .x_labels(0)
-            .y_labels(5)
-            .y_label_formatter(&|v: &f64| text::value(*v, &unit))
-            .label_style(("sans-serif", 11).into_font().color(&INK))
-            .draw()
-            .map_err(|e| e.to_string())?;
-
-        // Episodes first so everything else draws over them.
-        for e in episodes {
-            let (a, b) = (hours(e.start.max(t0)), hours(e.end.min(t1)));
-            if b > a {
-                let colour = if e.kind == Kind::MissingData { INK } else { EPISODE };
-                chart
-                    .draw_series(std::iter::once(Rectangle::new([(a, y_min), (b.max(a + 0.25), y_max)], colour.mix(0.13).filled())))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        // Annotations: a violet range with its note at the top (plotters escapes the text).
-        for n in notes {
-            let (a, b) = (hours(n.start.max(t0)), hours(n.end.min(t1)));
-            if b <= a {
-                continue;
-            }
+/// Shaded ranges under everything else: the findings' episodes (grey for missing data), then the
+/// reviewers' notes in violet with their text at the top (plotters escapes it).
+fn draw_ranges(chart: &mut Plot, fr: &Frame, episodes: &[&Finding], notes: &[Note]) -> Result<(), String> {
+    let span = |start: i64, end: i64| (fr.hours(start.max(fr.t0)), fr.hours(end.min(fr.t1)));
+    for e in episodes {
+        let (a, b) = span(e.start, e.end);
+        if b > a {
+            let colour = if e.kind == Kind::MissingData { INK } else { EPISODE };
             chart
-                .draw_series(std::iter::once(Rectangle::new([(a, y_min), (b.max(a + 0.25), y_max)], NOTE.mix(0.16).filled())))
-                .map_err(|e| e.to_string())?;
-            let label: String =
-                if n.label.chars().count() > 40 { n.label.chars().take(39).chain(['…']).collect() } else { n.label.clone() };
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("✎ {label}"),
-                    (a, y_max),
-                    ("sans-serif", 11).into_font().color(&NOTE).pos(Pos::new(HPos::Left, VPos::Top)),
-                )))
-                .map_err(|e| e.to_string())?;
+                .draw_series(std::iter::once(Rectangle::new([(a, fr.y_min), (b.max(a + 0.25), fr.y_max)], colour.mix(0.13).filled())))
+                .map_err(plot_error)?;
         }
-        // Local midnights (DST-aware): a faint rule; the day's name goes under the axis below.
-        for h in &midnights {
-            chart
-                .draw_series(LineSeries::new(vec![(*h, y_min), (*h, y_max)], RGBAColor(128, 128, 128, 0.25)))
-                .map_err(|e| e.to_string())?;
-        }
-        // Seasonal band, one polygon per stretch where it is defined.
-        for seg in segments(&upper) {
-            let mut poly: Vec<(f64, f64)> = seg.clone().map(|j| (xs[j], upper[j])).collect();
-            poly.extend(seg.rev().map(|j| (xs[j], lower[j].max(y_min))));
-            chart.draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.22).filled()))).map_err(|e| e.to_string())?;
-        }
-        for (i, w) in earlier.iter().enumerate().rev() {
-            let alpha = 0.32 - 0.2 * i as f64 / earlier.len().max(1) as f64;
-            for seg in segments(w) {
-                chart
-                    .draw_series(LineSeries::new(seg.map(|j| (xs[j], w[j])), LAST_WEEK.mix(alpha).stroke_width(1)))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        if opts.last_week {
-            for seg in segments(&f.last_week) {
-                chart
-                    .draw_series(LineSeries::new(seg.map(|j| (xs[j], f.last_week[j])), LAST_WEEK.mix(0.45).stroke_width(1)))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        // Instances: the siblings thin and grey, an odd one out in orange and named.
-        for (name, v) in &s.instances {
-            let odd = odd_instances.contains(&name.as_str());
-            let r = &v[ctx.review.clone()];
-            let style = if odd { ODD.stroke_width(2) } else { INK.mix(0.35).stroke_width(1) };
-            for seg in segments(r) {
-                chart.draw_series(LineSeries::new(seg.map(|j| (xs[j], r[j])), style)).map_err(|e| e.to_string())?;
-            }
-            let peak = (0..r.len()).filter(|&j| r[j].is_finite()).max_by(|&a, &b| r[a].total_cmp(&r[b]));
-            if let Some(j) = peak.filter(|_| odd) {
-                chart
-                    .draw_series(std::iter::once(Text::new(
-                        name.clone(),
-                        (xs[j], r[j]),
-                        ("sans-serif", 11).into_font().color(&ODD).pos(Pos::new(HPos::Center, VPos::Bottom)),
-                    )))
-                    .map_err(|e| e.to_string())?;
-            }
-        }
-        for seg in segments(x) {
-            chart.draw_series(LineSeries::new(seg.map(|j| (xs[j], x[j])), VALUE.stroke_width(2))).map_err(|e| e.to_string())?;
-        }
-        for (line, name, colour) in [(m.alarm, "alarm", ALARM), (m.investigation, "investigation", INVESTIGATION)] {
-            let Some(l) = line else { continue };
-            if off_chart.iter().any(|(v, _)| *v == l) {
-                continue;
-            }
-            chart
-                .draw_series(DashedLineSeries::new(vec![(0.0, l), (x_end, l)], 8, 4, colour.stroke_width(2)))
-                .map_err(|e| e.to_string())?;
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("{name} {}", text::value(l, &m.unit)),
-                    (x_end * 0.995, l),
-                    ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(HPos::Right, VPos::Bottom)),
-                )))
-                .map_err(|e| e.to_string())?;
-        }
-        for (i, (l, name)) in off_chart.iter().enumerate() {
-            let colour = if *name == "alarm" { ALARM } else { INVESTIGATION };
-            let arrow = if *l > y_max { "↑" } else { "↓" };
-            // Named at the top-left (or bottom-left) corner, one line per off-chart line.
-            let (y, pos) = if *l > y_max {
-                (y_max - (y_max - y_min) * 0.08 * i as f64, VPos::Top)
-            } else {
-                (y_min + (y_max - y_min) * 0.08 * i as f64, VPos::Bottom)
-            };
-            chart
-                .draw_series(std::iter::once(Text::new(
-                    format!("{name} line {} {arrow} (off chart)", text::value(*l, &m.unit)),
-                    (x_end * 0.005, y),
-                    ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(HPos::Left, pos)),
-                )))
-                .map_err(|e| e.to_string())?;
-        }
-        let (px, py) = chart.plotting_area().get_pixel_range();
-        for h in &midnights {
-            let x = px.start + ((h / x_end) * (px.end - px.start) as f64) as i32;
-            let label = time::utc(t0 + (h * 3600.0) as i64).with_timezone(&tz).format("%a %d").to_string();
-            root.draw(&Text::new(label, (x + 3, py.end + 5), ("sans-serif", 11).into_font().color(&INK))).map_err(|e| e.to_string())?;
-        }
-        geometry = Geometry {
-            width: opts.width,
-            height: opts.height,
-            left: px.start,
-            right: px.end,
-            top: py.start,
-            bottom: py.end,
-            t_start: t0,
-            t_end: t1,
-            y_min,
-            y_max,
-        };
-        root.present().map_err(|e| e.to_string())?;
     }
-    let title = format!(
-        "{} — review values (blue), seasonal band, last week (grey), alarm (red) and investigation (amber) lines",
-        text::subject(m)
-    );
-    let svg = svg.replacen("<svg ", &format!("<svg role=\"img\" aria-label=\"{}\" ", text::html(&title)), 1);
-    Ok(Chart { metric: m.id.clone(), svg, geometry })
+    for n in notes {
+        let (a, b) = span(n.start, n.end);
+        if b <= a {
+            continue;
+        }
+        chart
+            .draw_series(std::iter::once(Rectangle::new([(a, fr.y_min), (b.max(a + 0.25), fr.y_max)], NOTE.mix(0.16).filled())))
+            .map_err(plot_error)?;
+        let label: String = if n.label.chars().count() > 40 { n.label.chars().take(39).chain(['…']).collect() } else { n.label.clone() };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("✎ {label}"),
+                (a, fr.y_max),
+                ("sans-serif", 11).into_font().color(&NOTE).pos(Pos::new(HPos::Left, VPos::Top)),
+            )))
+            .map_err(plot_error)?;
+    }
+    Ok(())
+}
+
+/// The seasonal band (one polygon per stretch where it is defined), earlier weeks fainter with age, last week.
+fn draw_band_and_weeks(chart: &mut Plot, fr: &Frame, s: &SeriesFit, opts: ChartOptions) -> Result<(), String> {
+    for seg in segments(&fr.upper) {
+        let mut poly: Vec<(f64, f64)> = seg.clone().map(|j| (fr.xs[j], fr.upper[j])).collect();
+        poly.extend(seg.rev().map(|j| (fr.xs[j], fr.lower[j].max(fr.y_min))));
+        chart.draw_series(std::iter::once(Polygon::new(poly, BAND.mix(0.22).filled()))).map_err(plot_error)?;
+    }
+    for (i, w) in fr.earlier.iter().enumerate().rev() {
+        let alpha = 0.32 - 0.2 * i as f64 / fr.earlier.len().max(1) as f64;
+        for seg in segments(w) {
+            chart.draw_series(LineSeries::new(seg.map(|j| (fr.xs[j], w[j])), LAST_WEEK.mix(alpha).stroke_width(1))).map_err(plot_error)?;
+        }
+    }
+    if opts.last_week {
+        let w = &s.fit.last_week;
+        for seg in segments(w) {
+            chart.draw_series(LineSeries::new(seg.map(|j| (fr.xs[j], w[j])), LAST_WEEK.mix(0.45).stroke_width(1))).map_err(plot_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// Instances: the siblings thin and grey, an odd one out in orange and named at its peak.
+fn draw_instances(chart: &mut Plot, fr: &Frame, s: &SeriesFit, episodes: &[&Finding]) -> Result<(), String> {
+    let odd_instances: Vec<&str> = episodes.iter().filter(|e| e.kind == Kind::OddOneOut).filter_map(|e| e.instance.as_deref()).collect();
+    for (name, v) in &s.instances {
+        let odd = odd_instances.contains(&name.as_str());
+        let r = &v[fr.range.clone()];
+        let style = if odd { ODD.stroke_width(2) } else { INK.mix(0.35).stroke_width(1) };
+        for seg in segments(r) {
+            chart.draw_series(LineSeries::new(seg.map(|j| (fr.xs[j], r[j])), style)).map_err(plot_error)?;
+        }
+        let peak = (0..r.len()).filter(|&j| r[j].is_finite()).max_by(|&a, &b| r[a].total_cmp(&r[b]));
+        if let Some(j) = peak.filter(|_| odd) {
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    name.clone(),
+                    (fr.xs[j], r[j]),
+                    ("sans-serif", 11).into_font().color(&ODD).pos(Pos::new(HPos::Center, VPos::Bottom)),
+                )))
+                .map_err(plot_error)?;
+        }
+    }
+    Ok(())
+}
+
+/// The alarm and investigation lines, dashed and labelled; a line off the chart is named at its edge.
+fn draw_lines(chart: &mut Plot, fr: &Frame, m: &crate::config::Metric) -> Result<(), String> {
+    for (line, name, colour) in [(m.alarm, "alarm", ALARM), (m.investigation, "investigation", INVESTIGATION)] {
+        let Some(l) = line else { continue };
+        if fr.off_chart.iter().any(|(v, _)| *v == l) {
+            continue;
+        }
+        chart.draw_series(DashedLineSeries::new(vec![(0.0, l), (fr.x_end, l)], 8, 4, colour.stroke_width(2))).map_err(plot_error)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{name} {}", text::value(l, &m.unit)),
+                (fr.x_end * 0.995, l),
+                ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(HPos::Right, VPos::Bottom)),
+            )))
+            .map_err(plot_error)?;
+    }
+    let (y_min, y_max) = (fr.y_min, fr.y_max);
+    for (i, (l, name)) in fr.off_chart.iter().enumerate() {
+        let colour = if *name == "alarm" { ALARM } else { INVESTIGATION };
+        let arrow = if *l > y_max { "↑" } else { "↓" };
+        // Named at the top-left (or bottom-left) corner, one line per off-chart line.
+        let (y, pos) = if *l > y_max {
+            (y_max - (y_max - y_min) * 0.08 * i as f64, VPos::Top)
+        } else {
+            (y_min + (y_max - y_min) * 0.08 * i as f64, VPos::Bottom)
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{name} line {} {arrow} (off chart)", text::value(*l, &m.unit)),
+                (fr.x_end * 0.005, y),
+                ("sans-serif", 11).into_font().color(&colour).pos(Pos::new(HPos::Left, pos)),
+            )))
+            .map_err(plot_error)?;
+    }
+    Ok(())
 }
 
 /// Index ranges of consecutive finite values.
