@@ -125,7 +125,6 @@ impl Fit {
 
 /// Fit the baseline of one series (`values` on the context's grid, NaN = missing).
 pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
-    let spw = ctx.slots_per_week;
     let h = ctx.history_weeks;
     let (weeks, spread_relative) = week_stats(ctx, values);
     let level = median(values);
@@ -136,164 +135,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     let (wx, wy): (Vec<f64>, Vec<f64>) = weeks.iter().filter(|w| w.week < 0 && w.usable()).map(|w| (w.week as f64, w.median)).unzip();
     let (trend, icpt) = if wx.len() >= 3 { theil_sen(&wx, &wy).unwrap_or((0.0, 0.0)) } else { (0.0, 0.0) };
     let project = Projection::new(trend, icpt, spread_relative, h);
-    let good_weeks = wx.len();
-    let hist_end = ctx.review.start;
-    let hist_points = values[..hist_end].iter().filter(|v| v.is_finite()).count();
-    let hist_days = hist_points as f64 / ctx.slots_per_day as f64;
+    let Profile { kind, reason, med, sig } = profile(ctx, values, &weeks, &project, trend);
 
-    let mut med = vec![f64::NAN; spw];
-    let mut sig = vec![f64::NAN; spw];
-    let (kind, reason);
-    let mut buf: Vec<f64> = Vec::with_capacity(3 * h + 3);
-    let mut dev: Vec<f64> = Vec::with_capacity(3 * h + 3);
-    if good_weeks >= 2 {
-        kind = BaselineKind::TimeOfWeek;
-        reason = format!(
-            "seasonal: same local time of week over {good_weeks} history week{}{}",
-            if good_weeks == 1 { "" } else { "s" },
-            if trend != 0.0 { ", adjusted for the weekly trend" } else { "" }
-        );
-        // Pass 1: per slot, the median of that slot in every history week (projected onto the review
-        // week); then a 3-slot running mean of those medians, which averages out their noise while each
-        // stays robust to incident weeks. Samples are kept for pass 2.
-        let cap = h.max(1);
-        let mut samples = vec![0.0f64; spw * cap];
-        let mut count = vec![0usize; spw];
-        let mut raw_med = vec![f64::NAN; spw];
-        for s in 0..spw {
-            let out = &mut samples[s * cap..(s + 1) * cap];
-            let mut c = 0;
-            for (k, row) in ctx.by_week_slot.iter().enumerate() {
-                let idx = row[s];
-                if idx != NONE {
-                    let v = values[idx as usize];
-                    if v.is_finite() {
-                        out[c] = project.apply(v, k);
-                        c += 1;
-                    }
-                }
-            }
-            count[s] = c;
-            if c >= 2 {
-                buf.clear();
-                buf.extend_from_slice(&out[..c]);
-                insertion_sort(&mut buf);
-                raw_med[s] = sorted_median(&buf);
-            }
-        }
-        for s in 0..spw {
-            let (a, b) = (raw_med[if s == 0 { spw - 1 } else { s - 1 }], raw_med[if s + 1 == spw { 0 } else { s + 1 }]);
-            let m = raw_med[s];
-            med[s] = match (a.is_finite(), m.is_finite(), b.is_finite()) {
-                (true, true, true) => (a + m + b) / 3.0,
-                (_, true, _) => m,
-                _ => f64::NAN,
-            };
-        }
-        // Pass 2: the band's sigma per half hour of slots, from the pooled deviations of its slots'
-        // samples from the smoothed expected value (one robust estimate from ~30 values).
-        let block = (ctx.slots_per_day / 48).max(1);
-        for b0 in (0..spw).step_by(block) {
-            dev.clear();
-            for s in b0..(b0 + block).min(spw) {
-                if med[s].is_finite() {
-                    dev.extend(samples[s * cap..s * cap + count[s]].iter().map(|x| (x - med[s]).abs()));
-                }
-            }
-            if dev.len() >= 4 {
-                let d = 1.4826 * median_mut(&mut dev);
-                for s in b0..(b0 + block).min(spw) {
-                    if med[s].is_finite() {
-                        sig[s] = d;
-                    }
-                }
-            }
-        }
-        // A new point differs from the expected value by its own noise *and* the expected value's
-        // error (a median of h values averaged over 3 slots: variance ≈ π/(6h) σ²), and the pooled MAD
-        // of samples that helped make the expected value runs ~6% low. Widen the band by both, so |z|
-        // is standard normal on clean data (measured: sd(z) 1.11 → 1.00 at h = 5).
-        let widen = (1.0 + std::f64::consts::PI / (6.0 * h as f64)).sqrt() * 1.06;
-        sig.iter_mut().for_each(|v| *v *= widen);
-        // Slots with too little history fall back to the time-of-day profile.
-        fill_from_time_of_day(ctx, values, &project, &mut med, &mut sig, false);
-    } else if good_weeks == 1 {
-        // One week of history: the same local time last week, smoothed over ±10 minutes, keeps the
-        // weekly pattern (weekends!) that a time-of-day profile would lose. The band comes from how
-        // far last week strayed from its own smoothed curve at that time of day, pooled over its days.
-        kind = BaselineKind::LastWeek;
-        reason = "one week of history: the same time last week (smoothed), band from last week's own noise at that time of day".to_string();
-        let usable = weeks.iter().find(|w| w.week < 0 && w.usable()).map(|w| (-w.week - 1) as usize).unwrap_or(0);
-        let row = &ctx.by_week_slot[usable.min(h.saturating_sub(1))];
-        let half = (ctx.slots_per_day / 144).max(1); // 10 minutes of slots each side
-        let at = |s: usize| -> f64 {
-            let idx = row[s];
-            if idx == NONE {
-                f64::NAN
-            } else {
-                project.apply(values[idx as usize], usable)
-            }
-        };
-        for (s, m) in med.iter_mut().enumerate() {
-            let (mut sum, mut n) = (0.0, 0.0);
-            for d in 0..=2 * half {
-                let v = at((s + spw + d - half) % spw);
-                if v.is_finite() {
-                    sum += v;
-                    n += 1.0;
-                }
-            }
-            if n >= 2.0 {
-                *m = sum / n;
-            }
-        }
-        let spd = ctx.slots_per_day;
-        let block = (spd / 48).max(1);
-        // The slots at the same half hour of every day of the week.
-        let same_half_hour =
-            |b0: usize| (0..spw / spd).flat_map(move |day| (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd));
-        for b0 in (0..spd).step_by(block) {
-            dev.clear();
-            for s in same_half_hour(b0) {
-                let v = at(s);
-                if v.is_finite() && med[s].is_finite() {
-                    dev.push((v - med[s]).abs());
-                }
-            }
-            if dev.len() >= 4 {
-                // A point is part of the mean it is compared with (shrinks its deviation's variance by (n-1)/n),
-                // and a new point also carries the mean's own error (variance σ²/n).
-                let n = (2 * half + 1) as f64;
-                let d = 1.4826 * median_mut(&mut dev) * (n / (n - 1.0)).sqrt() * (1.0 + 1.0 / n).sqrt();
-                for s in same_half_hour(b0) {
-                    sig[s] = d;
-                }
-            }
-        }
-        // Slots last week did not cover (a history shorter than a week) fall back to the time of day, and
-        // so do bands last week could not estimate.
-        fill_from_time_of_day(ctx, values, &project, &mut med, &mut sig, true);
-    } else if hist_days >= 2.0 {
-        kind = BaselineKind::TimeOfDay;
-        reason = format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days);
-        let (tm, ts) = time_of_day(ctx, values, &Projection::none());
-        for s in 0..spw {
-            med[s] = tm[s % ctx.slots_per_day];
-            sig[s] = ts[s % ctx.slots_per_day];
-        }
-    } else {
-        let (src, why) = if hist_points >= 12 {
-            (&values[..hist_end], format!("flat: only {hist_points} history points, too few for a daily pattern"))
-        } else {
-            (&values[ctx.review.clone()], "flat: no history before the review range, so the band comes from the range itself".to_string())
-        };
-        let m = median(src);
-        let sd = 1.4826 * mad(src, m);
-        kind = if m.is_finite() { BaselineKind::Flat } else { BaselineKind::None };
-        reason = if m.is_finite() { why } else { "none: the series has no values".to_string() };
-        med.fill(m);
-        sig.fill(sd);
-    }
     // The time-of-day profile is built from unprojected history; its residuals are read the same way.
     let unprojected = Projection::none();
     let resid = history_residuals(ctx, values, &med, if kind == BaselineKind::TimeOfDay { &unprojected } else { &project });
@@ -333,6 +176,192 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         fit.usual_missing.push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
     }
     fit
+}
+
+/// The expected value and raw band sigma per slot of the week, before smoothing and calibration, and
+/// which baseline made them.
+struct Profile {
+    kind: BaselineKind,
+    reason: String,
+    med: Vec<f64>,
+    sig: Vec<f64>,
+}
+
+/// The richest baseline the history supports: time of week with two usable weeks, last week with one,
+/// time of day with two days, else flat (or none without values).
+fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project: &Projection, trend: f64) -> Profile {
+    let good_weeks = weeks.iter().filter(|w| w.week < 0 && w.usable()).count();
+    let hist_end = ctx.review.start;
+    let hist_points = values[..hist_end].iter().filter(|v| v.is_finite()).count();
+    let hist_days = hist_points as f64 / ctx.slots_per_day as f64;
+    if good_weeks >= 2 {
+        let (med, sig) = time_of_week(ctx, values, project);
+        let reason = format!(
+            "seasonal: same local time of week over {good_weeks} history week{}{}",
+            if good_weeks == 1 { "" } else { "s" },
+            if trend != 0.0 { ", adjusted for the weekly trend" } else { "" }
+        );
+        Profile { kind: BaselineKind::TimeOfWeek, reason, med, sig }
+    } else if good_weeks == 1 {
+        let usable = weeks.iter().find(|w| w.week < 0 && w.usable()).map(|w| (-w.week - 1) as usize).unwrap_or(0);
+        let (med, sig) = same_time_last_week(ctx, values, project, usable);
+        let reason = "one week of history: the same time last week (smoothed), band from last week's own noise at that time of day";
+        Profile { kind: BaselineKind::LastWeek, reason: reason.to_string(), med, sig }
+    } else if hist_days >= 2.0 {
+        let (tm, ts) = time_of_day(ctx, values, &Projection::none());
+        let spd = ctx.slots_per_day;
+        let med = (0..ctx.slots_per_week).map(|s| tm[s % spd]).collect();
+        let sig = (0..ctx.slots_per_week).map(|s| ts[s % spd]).collect();
+        let reason = format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days);
+        Profile { kind: BaselineKind::TimeOfDay, reason, med, sig }
+    } else {
+        let (src, why) = if hist_points >= 12 {
+            (&values[..hist_end], format!("flat: only {hist_points} history points, too few for a daily pattern"))
+        } else {
+            (&values[ctx.review.clone()], "flat: no history before the review range, so the band comes from the range itself".to_string())
+        };
+        let m = median(src);
+        let sd = 1.4826 * mad(src, m);
+        let (kind, reason) =
+            if m.is_finite() { (BaselineKind::Flat, why) } else { (BaselineKind::None, "none: the series has no values".to_string()) };
+        Profile { kind, reason, med: vec![m; ctx.slots_per_week], sig: vec![sd; ctx.slots_per_week] }
+    }
+}
+
+/// The time-of-week profile: per slot, the median of that slot in every history week (projected onto the
+/// review week), smoothed over 3 slots; the band's sigma per half hour from the pooled deviations.
+fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) -> (Vec<f64>, Vec<f64>) {
+    let spw = ctx.slots_per_week;
+    let h = ctx.history_weeks;
+    let mut med = vec![f64::NAN; spw];
+    let mut sig = vec![f64::NAN; spw];
+    let mut buf: Vec<f64> = Vec::with_capacity(3 * h + 3);
+    let mut dev: Vec<f64> = Vec::with_capacity(3 * h + 3);
+    // Pass 1: per slot, the median of that slot in every history week (projected onto the review
+    // week); then a 3-slot running mean of those medians, which averages out their noise while each
+    // stays robust to incident weeks. Samples are kept for pass 2.
+    let cap = h.max(1);
+    let mut samples = vec![0.0f64; spw * cap];
+    let mut count = vec![0usize; spw];
+    let mut raw_med = vec![f64::NAN; spw];
+    for s in 0..spw {
+        let out = &mut samples[s * cap..(s + 1) * cap];
+        let mut c = 0;
+        for (k, row) in ctx.by_week_slot.iter().enumerate() {
+            let idx = row[s];
+            if idx != NONE {
+                let v = values[idx as usize];
+                if v.is_finite() {
+                    out[c] = project.apply(v, k);
+                    c += 1;
+                }
+            }
+        }
+        count[s] = c;
+        if c >= 2 {
+            buf.clear();
+            buf.extend_from_slice(&out[..c]);
+            insertion_sort(&mut buf);
+            raw_med[s] = sorted_median(&buf);
+        }
+    }
+    for s in 0..spw {
+        let (a, b) = (raw_med[if s == 0 { spw - 1 } else { s - 1 }], raw_med[if s + 1 == spw { 0 } else { s + 1 }]);
+        let m = raw_med[s];
+        med[s] = match (a.is_finite(), m.is_finite(), b.is_finite()) {
+            (true, true, true) => (a + m + b) / 3.0,
+            (_, true, _) => m,
+            _ => f64::NAN,
+        };
+    }
+    // Pass 2: the band's sigma per half hour of slots, from the pooled deviations of its slots'
+    // samples from the smoothed expected value (one robust estimate from ~30 values).
+    let block = (ctx.slots_per_day / 48).max(1);
+    for b0 in (0..spw).step_by(block) {
+        dev.clear();
+        for s in b0..(b0 + block).min(spw) {
+            if med[s].is_finite() {
+                dev.extend(samples[s * cap..s * cap + count[s]].iter().map(|x| (x - med[s]).abs()));
+            }
+        }
+        if dev.len() >= 4 {
+            let d = 1.4826 * median_mut(&mut dev);
+            for s in b0..(b0 + block).min(spw) {
+                if med[s].is_finite() {
+                    sig[s] = d;
+                }
+            }
+        }
+    }
+    // A new point differs from the expected value by its own noise *and* the expected value's
+    // error (a median of h values averaged over 3 slots: variance ≈ π/(6h) σ²), and the pooled MAD
+    // of samples that helped make the expected value runs ~6% low. Widen the band by both, so |z|
+    // is standard normal on clean data (measured: sd(z) 1.11 → 1.00 at h = 5).
+    let widen = (1.0 + std::f64::consts::PI / (6.0 * h as f64)).sqrt() * 1.06;
+    sig.iter_mut().for_each(|v| *v *= widen);
+    // Slots with too little history fall back to the time-of-day profile.
+    fill_from_time_of_day(ctx, values, project, &mut med, &mut sig, false);
+    (med, sig)
+}
+
+/// One week of history (`usable` weeks back, 0 = last week): the same local time that week, smoothed over
+/// ±10 minutes, keeps the weekly pattern (weekends!) that a time-of-day profile would lose. The band comes
+/// from how far that week strayed from its own smoothed curve at that time of day, pooled over its days.
+fn same_time_last_week(ctx: &Context, values: &[f64], project: &Projection, usable: usize) -> (Vec<f64>, Vec<f64>) {
+    let spw = ctx.slots_per_week;
+    let h = ctx.history_weeks;
+    let mut med = vec![f64::NAN; spw];
+    let mut sig = vec![f64::NAN; spw];
+    let mut dev: Vec<f64> = Vec::with_capacity(3 * h + 3);
+    let row = &ctx.by_week_slot[usable.min(h.saturating_sub(1))];
+    let half = (ctx.slots_per_day / 144).max(1); // 10 minutes of slots each side
+    let at = |s: usize| -> f64 {
+        let idx = row[s];
+        if idx == NONE {
+            f64::NAN
+        } else {
+            project.apply(values[idx as usize], usable)
+        }
+    };
+    for (s, m) in med.iter_mut().enumerate() {
+        let (mut sum, mut n) = (0.0, 0.0);
+        for d in 0..=2 * half {
+            let v = at((s + spw + d - half) % spw);
+            if v.is_finite() {
+                sum += v;
+                n += 1.0;
+            }
+        }
+        if n >= 2.0 {
+            *m = sum / n;
+        }
+    }
+    let spd = ctx.slots_per_day;
+    let block = (spd / 48).max(1);
+    // The slots at the same half hour of every day of the week.
+    let same_half_hour = |b0: usize| (0..spw / spd).flat_map(move |day| (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd));
+    for b0 in (0..spd).step_by(block) {
+        dev.clear();
+        for s in same_half_hour(b0) {
+            let v = at(s);
+            if v.is_finite() && med[s].is_finite() {
+                dev.push((v - med[s]).abs());
+            }
+        }
+        if dev.len() >= 4 {
+            // A point is part of the mean it is compared with (shrinks its deviation's variance by (n-1)/n),
+            // and a new point also carries the mean's own error (variance σ²/n).
+            let n = (2 * half + 1) as f64;
+            let d = 1.4826 * median_mut(&mut dev) * (n / (n - 1.0)).sqrt() * (1.0 + 1.0 / n).sqrt();
+            for s in same_half_hour(b0) {
+                sig[s] = d;
+            }
+        }
+    }
+    // Slots that week did not cover (a history shorter than a week) fall back to the time of day, and
+    // so do bands it could not estimate.
+    fill_from_time_of_day(ctx, values, project, &mut med, &mut sig, true);
+    (med, sig)
 }
 
 /// The 95th percentile of the lengths of the gaps (runs of missing points between values) in `history`;
