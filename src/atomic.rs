@@ -53,19 +53,29 @@ fn stage(path: &Path, bytes: &[u8]) -> std::io::Result<Staged> {
     }
 }
 
+/// Why [`write_with`] wrote nothing: the file system refused, or the writer that fills the file failed.
+#[derive(Debug, thiserror::Error)]
+pub enum WriteError<E> {
+    #[error("cannot write {}: {source}", path.display())]
+    Io { path: PathBuf, source: std::io::Error },
+    /// The writer's own error, as it gave it.
+    #[error("{0}")]
+    Fill(E),
+}
+
 /// Write one file atomically that another writer fills by path (a Parquet writer, say): `fill` gets the
 /// temporary file's path and writes it whole; the file is then synced and renamed over `path`. When
 /// `fill` fails, nothing changes and the temporary file is removed.
-pub fn write_with(path: &Path, fill: impl FnOnce(&Path) -> Result<(), String>) -> Result<(), String> {
-    let (tmp, f) = create_temp(path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+pub fn write_with<E>(path: &Path, fill: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), WriteError<E>> {
+    let io = |source| WriteError::Io { path: path.to_path_buf(), source };
+    let (tmp, f) = create_temp(path).map_err(io)?;
     drop(f);
-    let filled = fill(&tmp)
-        .and_then(|_| std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| format!("cannot write {}: {e}", path.display())));
+    let filled = fill(&tmp).map_err(WriteError::Fill).and_then(|_| std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(io));
     if let Err(e) = filled {
         let _ = std::fs::remove_file(&tmp);
         return Err(e);
     }
-    commit(vec![Staged { tmp, target: path.to_path_buf() }]).map_err(|(p, e)| format!("cannot write {}: {e}", p.display()))
+    commit(vec![Staged { tmp, target: path.to_path_buf() }]).map_err(|(path, source)| WriteError::Io { path, source })
 }
 
 /// Write one file atomically.
@@ -126,7 +136,7 @@ mod tests {
             std::fs::write(tmp, b"half").map_err(|e| e.to_string())?;
             Err("the writer failed".to_string())
         });
-        assert_eq!(err, Err("the writer failed".to_string()));
+        assert!(matches!(&err, Err(WriteError::Fill(m)) if m == "the writer failed"), "{err:?}");
         assert_eq!(std::fs::read(&target).expect("target"), b"old", "a failed fill must leave the old file");
         assert!(leftovers(dir.path()).is_empty(), "{:?}", leftovers(dir.path()));
         write_with(&target, |tmp| std::fs::write(tmp, b"new").map_err(|e| e.to_string())).expect("write");

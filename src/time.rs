@@ -26,6 +26,9 @@ pub enum TimeError {
     BadTimestamp(String),
     #[error("`{0}` is outside the years 1900–9999 (an epoch number in the wrong unit?)")]
     OutOfRange(String),
+    /// An epoch number (read as seconds) outside the years 1900–9999.
+    #[error("the timestamp {0:e} s is outside the years 1900–9999 (an epoch number in the wrong unit?)")]
+    SecondsOutOfRange(f64),
     #[error("`{0}` is not a date or date-time: use `2026-11-09` or `2026-11-09T14:00`")]
     BadDate(String),
 }
@@ -142,11 +145,11 @@ pub const MAX_TIME: f64 = 253_402_300_799.0;
 
 /// Unix seconds, if they fall in years 1900–9999: anything outside is a broken timestamp (an epoch number
 /// in the wrong unit, a corrupted cell), never a point to put on a grid.
-pub fn in_range(secs: f64) -> Result<f64, String> {
+pub fn in_range(secs: f64) -> Result<f64, TimeError> {
     if (MIN_TIME..=MAX_TIME).contains(&secs) {
         Ok(secs)
     } else {
-        Err(format!("the timestamp {secs:e} s is outside the years 1900–9999"))
+        Err(TimeError::SecondsOutOfRange(secs))
     }
 }
 

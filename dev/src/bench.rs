@@ -161,7 +161,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
     let file = dir.join(format!("bench-{n}x{weeks}w.parquet"));
     if !file.exists() {
         if std::env::var_os("FLYWHEEL_BENCH_GENERATE").is_some() {
-            flywheel::atomic::write_with(&file, |tmp| generate(tmp, n, weeks).map_err(|e| e.to_string())).map_err(anyhow::Error::msg)?;
+            flywheel::atomic::write_with(&file, |tmp| generate(tmp, n, weeks)).map_err(|e| anyhow::Error::msg(e.to_string()))?;
             return Ok(BenchReport {
                 series: n,
                 weeks,

@@ -140,7 +140,7 @@ pub async fn metric_detail(app: AppHandle, metric: String, width: u32, height: u
 /// Open a team's dashboard in the browser: only http(s) addresses are ever opened.
 #[tauri::command]
 pub fn open_link(app: AppHandle, url: String) -> Result<()> {
-    let url = flywheel::config::check_url(&url).map_err(|m| Error::new(Code::BadUrl, m))?;
+    let url = flywheel::config::check_url(&url).map_err(|m| Error::new(Code::BadUrl, m.to_string()))?;
     app.opener().open_url(url, None::<&str>).map_err(|e| Error::new(Code::OpenFailed, e.to_string()))
 }
 

@@ -287,7 +287,6 @@ impl Workspace {
     }
 }
 
-/// Accept only http(s) URLs for external links; anything else (`javascript:`, `file:`, …) is refused.
 /// The address without any `user:password@` part, for messages.
 pub fn without_userinfo(u: &str) -> String {
     match u.find("://") {
@@ -303,14 +302,27 @@ pub fn without_userinfo(u: &str) -> String {
     }
 }
 
-pub fn check_url(u: &str) -> Result<String, String> {
+/// Why an address was refused.
+#[derive(Debug, Error, PartialEq)]
+pub enum UrlError {
+    /// A user name or password in the address would be echoed wherever the address is shown; the
+    /// address is kept here without them.
+    #[error("URL `{0}` carries a user name or password: remove it (a Prometheus token goes in token_env)")]
+    Credentials(String),
+    #[error("URL `{0}` must be an http:// or https:// address")]
+    NotHttp(String),
+}
+
+/// Accept only http(s) URLs without credentials (trimmed); anything else (`javascript:`, `file:`, …) is
+/// refused.
+pub fn check_url(u: &str) -> Result<String, UrlError> {
     let t = u.trim();
     let lower = t.to_ascii_lowercase();
     let rest = lower.strip_prefix("https://").or_else(|| lower.strip_prefix("http://"));
     match rest {
         // A user name or password in the address would be echoed wherever the address is shown.
         Some(r) if r.split(['/', '?', '#']).next().is_some_and(|authority| authority.contains('@')) => {
-            Err(format!("URL `{}` carries a user name or password: remove it (a Prometheus token goes in token_env)", without_userinfo(t)))
+            Err(UrlError::Credentials(without_userinfo(t)))
         }
         Some(r)
             if !r.is_empty()
@@ -319,7 +331,7 @@ pub fn check_url(u: &str) -> Result<String, String> {
         {
             Ok(t.to_string())
         }
-        _ => Err(format!("dashboard URL `{t}` must be an http:// or https:// address")),
+        _ => Err(UrlError::NotHttp(t.to_string())),
     }
 }
 
@@ -461,7 +473,7 @@ source = { file = "metrics.parquet" }
             assert!(check_url(bad).is_err(), "{bad}");
         }
         // The message never repeats the password.
-        let e = check_url("https://user:hunter2@prom.example/x").expect_err("credentials");
+        let e = check_url("https://user:hunter2@prom.example/x").expect_err("credentials").to_string();
         assert!(!e.contains("hunter2") && e.contains("https://prom.example/x"), "{e}");
         assert_eq!(without_userinfo("http://a:b@h:1/p?q=@x"), "http://h:1/p?q=@x");
     }

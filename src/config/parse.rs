@@ -272,7 +272,7 @@ fn teams(raw: &[Spanned<RawTeam>], ws: &mut Workspace, issues: &mut Issues) -> H
         let dashboard = t.dashboard.as_ref().and_then(|u| match check_url(u.get_ref()) {
             Ok(u) => Some(u),
             Err(msg) => {
-                issues.add(u.span().start, "dashboard", format!("team `{name}`: {msg}"));
+                issues.add(u.span().start, "dashboard", format!("team `{name}`: dashboard {msg}"));
                 None
             }
         });

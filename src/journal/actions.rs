@@ -5,7 +5,7 @@
 use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::{corrupt_error, sqlite_error, Journal, JournalError};
+use super::{corrupt_error, sqlite_error, Invalid, Journal, JournalError};
 
 pub const MIGRATION_2: &str = "
 CREATE TABLE action_items (
@@ -124,7 +124,6 @@ pub struct Filter {
 
 const COLUMNS: &str = "id, title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at";
 
-/// Check a draft: a title, a real date, a sane range.
 /// The longest texts the journal stores (characters): a title, an owner / team / metric / finding
 /// reference, and details. Longer text is refused with the limit, never cut silently.
 pub const MAX_TITLE: usize = 300;
@@ -132,17 +131,18 @@ pub const MAX_NAME: usize = 200;
 pub const MAX_DETAILS: usize = 20_000;
 
 /// Refuse a text longer than `max` characters, naming the field.
-pub fn check_len(field: &str, text: &str, max: usize) -> Result<(), String> {
-    let n = text.chars().count();
-    if n > max {
-        return Err(format!("the {field} is {n} characters long; at most {max} are kept"));
+pub fn check_len(field: &'static str, text: &str, max: usize) -> Result<(), Invalid> {
+    let len = text.chars().count();
+    if len > max {
+        return Err(Invalid::TooLong { field, len, max });
     }
     Ok(())
 }
 
-pub fn check(d: &Draft) -> Result<(), String> {
+/// Check a draft: a title, texts within their limits, a real due date, a range that ends after it starts.
+pub fn check(d: &Draft) -> Result<(), Invalid> {
     if d.title.trim().is_empty() {
-        return Err("an action item needs a title".into());
+        return Err(Invalid::Empty { what: "an action item", field: "title" });
     }
     check_len("title", &d.title, MAX_TITLE)?;
     check_len("details", &d.details, MAX_DETAILS)?;
@@ -151,12 +151,12 @@ pub fn check(d: &Draft) -> Result<(), String> {
     }
     if let Some(due) = &d.due {
         if chrono::NaiveDate::parse_from_str(due, "%Y-%m-%d").is_err() || due.len() != 10 {
-            return Err(format!("due date `{due}` is not a date like 2026-11-23"));
+            return Err(Invalid::BadDue(due.clone()));
         }
     }
     if let Some((a, b)) = d.range {
         if b <= a {
-            return Err("the chart range ends before it starts".into());
+            return Err(Invalid::Backwards("chart"));
         }
     }
     Ok(())
@@ -165,7 +165,7 @@ pub fn check(d: &Draft) -> Result<(), String> {
 impl Journal {
     /// Add an action item; returns it as stored.
     pub fn add_action(&mut self, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
-        check(d).map_err(JournalError::Invalid)?;
+        check(d)?;
         let status = d.status.unwrap_or(Status::Open);
         let tx = self.conn.transaction().map_err(|e| sqlite_error(&self.path, e))?;
         tx.execute(
@@ -189,13 +189,13 @@ impl Journal {
         .map_err(|e| sqlite_error(&self.path, e))?;
         let id = tx.last_insert_rowid();
         tx.commit().map_err(|e| sqlite_error(&self.path, e))?;
-        self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("action item {id} vanished after it was written")))
+        self.action(id)?.ok_or_else(|| corrupt_error(&self.path, format!("action item {id} vanished after it was written")))
     }
 
     /// Replace the editable fields of item `id` (title, details, owner, due, status).
     pub fn edit_action(&mut self, id: i64, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
-        check(d).map_err(JournalError::Invalid)?;
-        let current = self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("there is no action item {id}")))?;
+        check(d)?;
+        let current = self.action(id)?.ok_or(JournalError::Invalid(Invalid::NoSuchAction(id)))?;
         let status = d.status.unwrap_or(current.status);
         let n = self
             .conn
@@ -205,9 +205,9 @@ impl Journal {
             )
             .map_err(|e| sqlite_error(&self.path, e))?;
         if n == 0 {
-            return Err(JournalError::Invalid(format!("there is no action item {id}")));
+            return Err(JournalError::Invalid(Invalid::NoSuchAction(id)));
         }
-        self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("there is no action item {id}")))
+        self.action(id)?.ok_or(JournalError::Invalid(Invalid::NoSuchAction(id)))
     }
 
     /// Set the status of item `id`.
@@ -217,9 +217,9 @@ impl Journal {
             .execute("UPDATE action_items SET status = ?2, updated_at = ?3 WHERE id = ?1", params![id, status.key(), now])
             .map_err(|e| sqlite_error(&self.path, e))?;
         if n == 0 {
-            return Err(JournalError::Invalid(format!("there is no action item {id}")));
+            return Err(JournalError::Invalid(Invalid::NoSuchAction(id)));
         }
-        self.action(id)?.ok_or_else(|| JournalError::Invalid(format!("there is no action item {id}")))
+        self.action(id)?.ok_or(JournalError::Invalid(Invalid::NoSuchAction(id)))
     }
 
     pub fn action(&self, id: i64) -> Result<Option<ActionItem>, JournalError> {
@@ -346,7 +346,7 @@ mod tests {
         ];
         for (d, want) in cases {
             let e = check(&d).expect_err(want);
-            assert!(e.contains(want), "{e}");
+            assert!(e.to_string().contains(want), "{e}");
         }
         // At the limit is fine (counted in characters, not bytes).
         assert!(check(&Draft { title: "é".repeat(MAX_TITLE), ..ok }).is_ok());

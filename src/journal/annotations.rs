@@ -4,7 +4,7 @@
 use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
-use super::{Journal, JournalError};
+use super::{Invalid, Journal, JournalError};
 
 pub const MIGRATION_3: &str = "
 CREATE TABLE annotations (
@@ -41,15 +41,15 @@ impl Journal {
     /// Add an annotation; returns its id.
     pub fn add_annotation(&mut self, a: &Annotation, now: i64) -> Result<i64, JournalError> {
         if a.note.trim().is_empty() {
-            return Err(JournalError::Invalid("an annotation needs a note".into()));
+            return Err(Invalid::Empty { what: "an annotation", field: "note" }.into());
         }
         use super::actions::{check_len, MAX_DETAILS, MAX_NAME};
-        check_len("note", &a.note, MAX_DETAILS).map_err(JournalError::Invalid)?;
+        check_len("note", &a.note, MAX_DETAILS)?;
         for (field, text) in [("metric", &a.metric), ("finding", &a.finding), ("author", &a.author)] {
-            check_len(field, text, MAX_NAME).map_err(JournalError::Invalid)?;
+            check_len(field, text, MAX_NAME)?;
         }
         if a.end <= a.start {
-            return Err(JournalError::Invalid("the annotated range ends before it starts".into()));
+            return Err(Invalid::Backwards("annotated").into());
         }
         self.conn
             .execute(

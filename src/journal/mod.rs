@@ -28,7 +28,25 @@ pub enum JournalError {
     Corrupt { path: String, message: String },
     /// What the user asked to write is not valid (nothing was written).
     #[error("{0}")]
-    Invalid(String),
+    Invalid(#[from] Invalid),
+}
+
+/// Why a write was refused before it touched the journal: the user's text or reference is not valid.
+#[derive(Debug, Error, PartialEq)]
+pub enum Invalid {
+    /// A required text is empty (`what` needs a `field`).
+    #[error("{what} needs a {field}")]
+    Empty { what: &'static str, field: &'static str },
+    /// A text is longer than the journal keeps (counted in characters); it is refused, never cut.
+    #[error("the {field} is {len} characters long; at most {max} are kept")]
+    TooLong { field: &'static str, len: usize, max: usize },
+    #[error("due date `{0}` is not a date like 2026-11-23")]
+    BadDue(String),
+    /// A chart or annotated range whose end is not after its start.
+    #[error("the {0} range ends before it starts")]
+    Backwards(&'static str),
+    #[error("there is no action item {0}")]
+    NoSuchAction(i64),
 }
 
 /// The migrations, in order: schema version N is reached by applying the first N.

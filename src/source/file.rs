@@ -331,12 +331,12 @@ impl TimeCol {
                 None => Err("the timestamp is empty".to_string()),
             })),
             TimeCol::Float(ca, unit) => Box::new(ca.iter().map(move |v| match v {
-                Some(v) if v.is_finite() => time::in_range(unit.to_secs(v)),
+                Some(v) if v.is_finite() => time::in_range(unit.to_secs(v)).map_err(|e| e.to_string()),
                 _ => Err("the timestamp is empty or not finite".to_string()),
             })),
             TimeCol::Int(ca, per_sec, naive) => Box::new(ca.iter().map(move |v| match v {
-                Some(v) if *naive => time::in_range(v as f64 / per_sec).map(|s| naive_secs_to_utc(s, tz)),
-                Some(v) => time::in_range(v as f64 / per_sec),
+                Some(v) if *naive => time::in_range(v as f64 / per_sec).map(|s| naive_secs_to_utc(s, tz)).map_err(|e| e.to_string()),
+                Some(v) => time::in_range(v as f64 / per_sec).map_err(|e| e.to_string()),
                 None => Err("the timestamp is empty".to_string()),
             })),
             TimeCol::Date(ca) => Box::new(ca.iter().map(move |v| {

@@ -105,7 +105,7 @@ pub(super) fn write_cache(dir: &Path, stem: &str, server: &Prometheus, query: &s
         rows.push(c.covered.first().map(|r| r.0).unwrap_or(0), "cache", None, f64::NAN);
     }
     let data = dir.join(format!("{stem}.parquet"));
-    crate::atomic::write_with(&data, |tmp| file::write_long_parquet(tmp, rows).map_err(|e| e.to_string()))?;
+    crate::atomic::write_with(&data, |tmp| file::write_long_parquet(tmp, rows)).map_err(|e| e.to_string())?;
     let meta = CacheMeta { url: server.url.clone(), query: query.to_string(), step, covered: c.covered.clone(), settled: c.settled };
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
     let json = dir.join(format!("{stem}.json"));
