@@ -1,0 +1,187 @@
+//! What the Markdown and HTML reports say, decided once: the rows of each section with the rules applied
+//! (rank, when, overdue, which metrics get a chart, a team's dashboard only when it is http(s)). Each
+//! format only renders these rows, so the two reports cannot drift apart.
+
+use std::collections::BTreeMap;
+
+use super::{team_counts, when, Notes};
+use crate::finding::{Band, Finding};
+use crate::journal::actions::ActionItem;
+use crate::journal::annotations::Annotation;
+use crate::review::{Review, Warning};
+use crate::time;
+
+/// A report's sections, in the order both formats show them.
+pub(super) struct Sections<'a> {
+    /// Workspace and review week.
+    pub title: String,
+    /// Findings, teams, metrics, time zone, history and sensitivity in one line.
+    pub summary: String,
+    pub range_note: &'a str,
+    /// Last weeks' action items still to do, as the journal ordered them (overdue first).
+    pub actions: Vec<ActionRow<'a>>,
+    /// The ranked findings (the charts section is built from these: [`charts`]).
+    pub findings: Vec<FindingRow<'a>>,
+    pub teams: Vec<TeamRow>,
+    pub annotations: Vec<AnnotationRow<'a>>,
+    /// What the sources said about their input (skipped rows, resampling, …).
+    pub inputs: &'a [Warning],
+}
+
+pub(super) struct ActionRow<'a> {
+    pub item: &'a ActionItem,
+    pub overdue: bool,
+    /// What it is about: team, metric, finding, chart range.
+    pub about: String,
+}
+
+pub(super) struct FindingRow<'a> {
+    /// 1 for the first.
+    pub rank: usize,
+    pub finding: &'a Finding,
+    pub band: Band,
+    pub when: String,
+}
+
+pub(super) struct ChartEntry<'a> {
+    pub metric: &'a str,
+    /// Its findings, ranked (never empty).
+    pub findings: Vec<&'a FindingRow<'a>>,
+    pub annotations: Vec<&'a AnnotationRow<'a>>,
+}
+
+pub(super) struct TeamRow {
+    pub team: String,
+    pub findings: usize,
+    pub top: u8,
+    pub band: Band,
+    /// The team's dashboard, only when it is an http(s) address.
+    pub dashboard: Option<String>,
+}
+
+pub(super) struct AnnotationRow<'a> {
+    pub note: &'a Annotation,
+    /// Local labels of its range.
+    pub from: String,
+    pub to: String,
+}
+
+/// The rows of every section.
+pub(super) fn sections<'a>(r: &'a Review, notes: &'a Notes) -> Sections<'a> {
+    let actions = notes.actions.iter().map(|item| ActionRow { item, overdue: item.overdue(&notes.today), about: item.about() }).collect();
+    let findings = r
+        .findings
+        .iter()
+        .enumerate()
+        .map(|(i, f)| FindingRow { rank: i + 1, finding: f, band: Band::of(f.severity), when: when(r, f) })
+        .collect();
+    let teams = team_counts(r)
+        .into_iter()
+        .map(|(team, findings, top)| {
+            let dashboard = r.workspace.team(&team).and_then(|t| t.dashboard.as_deref()).and_then(|u| crate::config::check_url(u).ok());
+            TeamRow { team, findings, top, band: Band::of(top), dashboard }
+        })
+        .collect();
+    let annotations = notes
+        .annotations
+        .iter()
+        .map(|a| AnnotationRow { note: a, from: time::short_label(&r.ctx.tz, a.start), to: time::short_label(&r.ctx.tz, a.end) })
+        .collect();
+    Sections {
+        title: super::title(r),
+        summary: super::summary_line(r),
+        range_note: &r.range_note,
+        actions,
+        findings,
+        teams,
+        annotations,
+        inputs: &r.warnings,
+    }
+}
+
+/// The charts section: one entry per flagged metric, in rank order of its first finding, with its
+/// findings and annotations.
+pub(super) fn charts<'a>(findings: &'a [FindingRow<'a>], annotations: &'a [AnnotationRow<'a>]) -> Vec<ChartEntry<'a>> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_metric: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
+    for row in findings {
+        let id = row.finding.metric.as_str();
+        if !by_metric.contains_key(id) {
+            order.push(id);
+        }
+        by_metric.entry(id).or_default().push(row);
+    }
+    order
+        .into_iter()
+        .map(|metric| ChartEntry {
+            metric,
+            findings: by_metric.remove(metric).unwrap_or_default(),
+            annotations: annotations.iter().filter(|a| a.note.metric == metric).collect(),
+        })
+        .collect()
+}
+
+/// A metric with its instance, as the tables show it: `api.p99 [host-3]`.
+pub(super) fn metric_label(f: &Finding) -> String {
+    match &f.instance {
+        Some(inst) => format!("{} [{}]", f.metric, inst),
+        None => f.metric.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn charts_follow_the_rank_of_each_metrics_first_finding_and_carry_its_annotations() {
+        let mut r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
+        // The top metric gets a second, last-ranked finding: its chart must show both, and stay first.
+        let again = r.findings[0].clone();
+        r.findings.push(again);
+        let flagged = r.findings.iter().map(|f| f.metric.as_str()).collect::<std::collections::BTreeSet<_>>().len();
+        assert!(r.findings.len() > flagged, "a metric with two findings");
+        let annotated = r.findings[0].metric.clone();
+        let note = Annotation {
+            id: 1,
+            metric: annotated.clone(),
+            start: 0,
+            end: 60,
+            note: "deploy".into(),
+            finding: String::new(),
+            author: String::new(),
+            created_at: 0,
+        };
+        let notes = Notes { annotations: vec![note], ..Notes::default() };
+        let s = sections(&r, &notes);
+        let entries = charts(&s.findings, &s.annotations);
+        assert_eq!(entries.len(), flagged, "one chart per flagged metric");
+        let mut last_first_rank = 0;
+        for e in &entries {
+            let ranks: Vec<usize> = e.findings.iter().map(|row| row.rank).collect();
+            assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{}: findings ranked", e.metric);
+            assert!(ranks[0] > last_first_rank, "charts in rank order of their first finding");
+            last_first_rank = ranks[0];
+            assert!(e.findings.iter().all(|row| row.finding.metric == e.metric));
+            assert_eq!(e.annotations.len(), usize::from(e.metric == annotated), "{}", e.metric);
+        }
+        assert_eq!(entries[0].findings.iter().map(|row| row.rank).collect::<Vec<_>>(), vec![1, r.findings.len()]);
+        assert_eq!(s.findings.iter().map(|row| row.rank).collect::<Vec<_>>(), (1..=r.findings.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn a_team_dashboard_is_linked_only_when_it_is_http() {
+        let mut r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
+        r.workspace.teams[0].dashboard = Some("javascript:alert(1)".into());
+        r.workspace.teams[1].dashboard = Some("https://grafana.example/d/a|b".into());
+        let notes = Notes::default();
+        let s = sections(&r, &notes);
+        assert_eq!(s.teams[0].dashboard, None);
+        assert_eq!(s.teams[1].dashboard.as_deref(), Some("https://grafana.example/d/a|b"));
+        let md = super::super::markdown(&r);
+        assert!(!md.contains("javascript"), "{md}");
+        assert!(md.contains("<https://grafana.example/d/a%7Cb> |"), "a pipe cannot end the cell: {md}");
+        let html = super::super::html(&r);
+        assert!(!html.contains("javascript"));
+    }
+}
