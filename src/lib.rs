@@ -19,6 +19,7 @@ pub mod review;
 pub mod sample;
 pub mod series;
 pub mod source;
+#[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod text;
 pub mod time;
