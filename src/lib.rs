@@ -14,6 +14,7 @@ pub mod host;
 pub mod journal;
 pub mod paths;
 pub mod recent;
+pub mod recurring;
 pub mod report;
 pub mod review;
 pub mod sample;

@@ -259,11 +259,12 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
         );
     }
 
+    let recurring = review_history(&r);
     let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
     // Every requested report is made first and written as a set: all of them, or (on an error) none.
     let mut files: Vec<(&Path, String)> = Vec::new();
     if let Some(p) = &a.json {
-        let doc = serde_json::to_string_pretty(&report::json::document(&r))?;
+        let doc = serde_json::to_string_pretty(&report::json::document_with(&r, &recurring))?;
         if to_stdout_json {
             let mut out = std::io::stdout().lock();
             out.write_all(doc.as_bytes())?;
@@ -272,7 +273,8 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             files.push((p, doc));
         }
     }
-    let notes = if a.html.is_some() || a.md.is_some() { review_notes(&r) } else { report::Notes::default() };
+    let mut notes = if a.html.is_some() || a.md.is_some() { review_notes(&r) } else { report::Notes::default() };
+    notes.recurring = recurring.clone();
     if let Some(p) = &a.html {
         files.push((p, report::html_with(&r, &notes)));
     }
@@ -284,6 +286,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     if !to_stdout_json {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", report::terminal(&r, color, a.limit));
+        print_recurring(&r, &recurring);
         for (label, p) in [("JSON", &a.json), ("HTML", &a.html), ("Markdown", &a.md)] {
             if let Some(p) = p {
                 eprintln!("{label} written to {}", p.display());
@@ -306,12 +309,38 @@ fn review_notes(r: &Review) -> report::Notes {
             actions: j.actions(&actions::Filter { live: true, ..Default::default() })?,
             annotations: j.annotations(r.ctx.review_start(), r.ctx.review_end())?,
             today: actions::today(),
+            recurring: Default::default(),
         })
     };
     read().unwrap_or_else(|e| {
         eprintln!("flywheel: {e}; the report has no action items or annotations");
         report::Notes::default()
     })
+}
+
+/// Keep this week's findings in the journal (a whole week at the workspace's sensitivity) and find the
+/// recurring ones. A journal that cannot be written costs only the recurring marks.
+fn review_history(r: &Review) -> std::collections::BTreeMap<String, flywheel::recurring::Recurrence> {
+    use flywheel::recurring::{record_and_compare, Rule};
+    let now = chrono::Utc::now().timestamp();
+    flywheel::journal::Journal::for_workspace(&r.workspace.origin)
+        .and_then(|mut j| record_and_compare(&mut j, r, Rule::default(), now))
+        .unwrap_or_else(|e| {
+            eprintln!("flywheel: {e}; this week's findings were not kept and none is marked recurring");
+            Default::default()
+        })
+}
+
+/// The recurring findings under the summary: what keeps coming back, to raise a deeper fix.
+fn print_recurring(r: &Review, recurring: &std::collections::BTreeMap<String, flywheel::recurring::Recurrence>) {
+    let found: Vec<_> = r.findings.iter().filter_map(|f| recurring.get(&f.id()).map(|rec| (f, rec))).collect();
+    if found.is_empty() {
+        return;
+    }
+    println!("\nWhat keeps coming back ({} recurring):", found.len());
+    for (f, rec) in found {
+        say(format!("  {} · {} — {} ({})", f.metric, f.kind.label(), rec.label(), rec.weeks.join(", ")));
+    }
 }
 
 fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<u64>) -> Result<ExitCode> {

@@ -1,5 +1,6 @@
-//! The journal: what people write during the review (wheel spins, action items, annotations), in one
-//! SQLite file per workspace that the CLI and the app share.
+//! The journal: what people write during the review (wheel spins, action items, annotations) and what
+//! each reviewed week found (the findings history), in one SQLite file per workspace that the CLI and the
+//! app share.
 //!
 //! SQLite through rusqlite (bundled), WAL, `synchronous = FULL` so a write that returned is on disk,
 //! a busy timeout so two processes wait for each other instead of failing, and schema migrations: one
@@ -8,6 +9,7 @@
 
 pub mod actions;
 pub mod annotations;
+pub mod history;
 pub mod spins;
 
 use std::path::{Path, PathBuf};
@@ -50,7 +52,7 @@ pub enum Invalid {
 }
 
 /// The migrations, in order: schema version N is reached by applying the first N.
-const MIGRATIONS: &[&str] = &[spins::MIGRATION_1, actions::MIGRATION_2, annotations::MIGRATION_3];
+const MIGRATIONS: &[&str] = &[spins::MIGRATION_1, actions::MIGRATION_2, annotations::MIGRATION_3, history::MIGRATION_4];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

@@ -19,7 +19,7 @@ h1 { font-size: 22px; margin: 0 0 4px; } h2 { font-size: 18px; margin-top: 32px;
 .sev { font-weight: 700; font-variant-numeric: tabular-nums; } .sev.hi { color: var(--hi); } .sev.mid { color: var(--mid); } .sev.lo { color: var(--lo); }
 .kind { white-space: nowrap; font-size: 13px; } figure { margin: 16px 0 28px; padding: 12px; background: var(--card); border-radius: 8px; }
 figcaption { font-weight: 600; margin-bottom: 6px; } figure ul { margin: 8px 0 0; padding-left: 20px; } svg { max-width: 100%; height: auto; }
-.legend span { margin-right: 14px; font-size: 13px; } .sw { display: inline-block; width: 18px; height: 3px; vertical-align: middle; margin-right: 4px; }
+.legend span { margin-right: 14px; font-size: 13px; } .recurring { white-space: nowrap; font-size: 13px; font-weight: 600; color: var(--mid); } .sw { display: inline-block; width: 18px; height: 3px; vertical-align: middle; margin-right: 4px; }
 "#;
 
 fn sev_class(b: Band) -> &'static str {
@@ -53,6 +53,7 @@ pub fn html_with(r: &Review, notes: &Notes) -> String {
         h(s.range_note)
     );
     actions(&mut out, &s);
+    recurring(&mut out, &s);
     findings(&mut out, &s);
     charts_section(&mut out, r, notes, &s);
     teams(&mut out, &s);
@@ -92,6 +93,32 @@ fn actions(out: &mut String, s: &Sections) {
     let _ = writeln!(out, "</tbody></table></section>");
 }
 
+/// "What keeps coming back": the recurring findings, the place to raise a deeper fix.
+fn recurring(out: &mut String, s: &Sections) {
+    let h = text::html;
+    let rows: Vec<_> = s.findings.iter().filter_map(|row| row.recurring.map(|rec| (row, rec))).collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<section><h2>What keeps coming back</h2><table><thead><tr><th>#</th><th>Team</th><th>Metric</th><th>Kind</th><th>Flagged</th><th>Weeks</th></tr></thead><tbody>");
+    for (row, rec) in rows {
+        let f = row.finding;
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td><a href=\"#m-{}\">{}</a>{}</td><td class=\"kind\">{}</td><td><b>{}</b></td><td>{}</td></tr>",
+            row.rank,
+            h(&f.team),
+            h(&anchor(&f.metric)),
+            h(&f.metric),
+            f.instance.as_ref().map(|i| format!(" [{}]", h(i))).unwrap_or_default(),
+            h(f.kind.label()),
+            h(&rec.label()),
+            h(&rec.weeks.join(", "))
+        );
+    }
+    let _ = writeln!(out, "</tbody></table></section>");
+}
+
 /// The ranked findings table, each metric linked to its chart.
 fn findings(out: &mut String, s: &Sections) {
     let h = text::html;
@@ -114,7 +141,7 @@ fn findings(out: &mut String, s: &Sections) {
                 h(&f.metric),
                 f.instance.as_ref().map(|i| format!(" [{}]", h(i))).unwrap_or_default(),
                 h(&row.when),
-                h(&f.sentence)
+                h(&f.sentence) + &row.recurring.map(|rec| format!(" <span class=\"recurring\">↻ recurring: {}</span>", h(&rec.label()))).unwrap_or_default()
             );
         }
         let _ = writeln!(out, "</tbody></table>");

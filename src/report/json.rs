@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::analysis::BaselineKind;
 use crate::finding::{Evidence, Kind};
+use crate::recurring::Recurrence;
 use crate::review::{Review, Timings, Warning};
 use crate::time;
 
@@ -64,6 +65,8 @@ pub struct Counts {
     pub by_team: BTreeMap<String, usize>,
     pub metrics: usize,
     pub metrics_failed: usize,
+    /// Findings that are recurring.
+    pub recurring: usize,
 }
 
 #[derive(Debug, Serialize)]
@@ -84,6 +87,8 @@ pub struct FindingOut {
     pub severity: u8,
     pub sentence: String,
     pub evidence: BTreeMap<String, Evidence>,
+    /// Flagged for the same kind in several recent reviewed weeks (see [`crate::recurring`]).
+    pub recurring: Option<Recurrence>,
 }
 
 #[derive(Debug, Serialize)]
@@ -113,6 +118,11 @@ pub struct BaselineOut {
 
 /// Build the document of a review.
 pub fn document(r: &Review) -> Document {
+    document_with(r, &BTreeMap::new())
+}
+
+/// [`document`] with the recurring findings (by finding id) marked.
+pub fn document_with(r: &Review, recurring: &BTreeMap<String, Recurrence>) -> Document {
     let tz = &r.ctx.tz;
     let ws = &r.workspace;
     let mut by_kind: BTreeMap<&'static str, usize> = Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
@@ -130,7 +140,7 @@ pub fn document(r: &Review) -> Document {
             top_severity,
         })
         .collect();
-    let findings = r
+    let findings: Vec<FindingOut> = r
         .findings
         .iter()
         .enumerate()
@@ -151,6 +161,7 @@ pub fn document(r: &Review) -> Document {
             severity: f.severity,
             sentence: f.sentence.clone(),
             evidence: f.evidence.clone(),
+            recurring: recurring.get(&f.id()).cloned(),
         })
         .collect();
     let mut metrics: Vec<MetricOut> = r
@@ -198,6 +209,7 @@ pub fn document(r: &Review) -> Document {
             by_team,
             metrics: r.series.len() + r.errors.len(),
             metrics_failed: r.errors.len(),
+            recurring: findings.iter().filter(|f| f.recurring.is_some()).count(),
         },
         findings,
         metrics,

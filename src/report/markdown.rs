@@ -21,6 +21,7 @@ pub fn markdown_with(r: &Review, notes: &Notes) -> String {
     let _ = writeln!(out, "# Flywheel review — {}\n", md(&s.title));
     let _ = writeln!(out, "{}\n", md(&s.summary));
     actions(&mut out, &s);
+    recurring(&mut out, &s);
     findings(&mut out, &s);
     let _ = writeln!(out, "## Per team\n\n| Team | Findings | Top severity | Dashboard |\n|---|---|---|---|");
     for t in &s.teams {
@@ -63,6 +64,35 @@ fn actions(out: &mut String, s: &Sections) {
     out.push('\n');
 }
 
+/// "What keeps coming back": the recurring findings, the place to raise a deeper fix.
+fn recurring(out: &mut String, s: &Sections) {
+    let md = text::markdown;
+    let rows: Vec<_> = s.findings.iter().filter_map(|row| row.recurring.map(|rec| (row, rec))).collect();
+    if rows.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "## What keeps coming back
+
+| # | Team | Metric | Kind | Flagged | Weeks |\n|---|---|---|---|---|---|"
+    );
+    for (row, rec) in rows {
+        let f = row.finding;
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} | {} |",
+            row.rank,
+            md(&f.team),
+            md(&metric_label(f)),
+            f.kind.label(),
+            rec.label(),
+            rec.weeks.join(", ")
+        );
+    }
+    out.push('\n');
+}
+
 fn findings(out: &mut String, s: &Sections) {
     let md = text::markdown;
     let _ = writeln!(out, "## Findings\n");
@@ -82,7 +112,7 @@ fn findings(out: &mut String, s: &Sections) {
             md(&f.team),
             md(&metric_label(f)),
             md(&row.when),
-            md(&f.sentence)
+            md(&f.sentence) + &row.recurring.map(|rec| format!(" (recurring: {})", rec.label())).unwrap_or_default()
         );
     }
     out.push('\n');

@@ -17,6 +17,7 @@ use crate::chart;
 use crate::finding::Finding;
 use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
+use crate::recurring::Recurrence;
 use crate::review::Review;
 use crate::text;
 use crate::time;
@@ -178,6 +179,8 @@ pub struct Notes {
     pub annotations: Vec<Annotation>,
     /// `YYYY-MM-DD`, for "overdue".
     pub today: String,
+    /// Findings (by id) flagged for the same metric and kind in several recent reviewed weeks.
+    pub recurring: BTreeMap<String, Recurrence>,
 }
 
 impl Notes {
@@ -220,7 +223,7 @@ mod tests {
             author: String::new(),
             created_at: 0,
         };
-        let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into() };
+        let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into(), ..Notes::default() };
         let html = html_with(&r, &notes);
         assert!(!html.contains(evil), "raw markup in the HTML report");
         assert!(html.contains("&lt;script&gt;"), "the note is shown, escaped");

@@ -8,6 +8,7 @@ use super::{team_counts, when, Notes};
 use crate::finding::{Band, Finding};
 use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
+use crate::recurring::Recurrence;
 use crate::review::{Review, Warning};
 use crate::time;
 
@@ -20,7 +21,8 @@ pub(super) struct Sections<'a> {
     pub range_note: &'a str,
     /// Last weeks' action items still to do, as the journal ordered them (overdue first).
     pub actions: Vec<ActionRow<'a>>,
-    /// The ranked findings (the charts section is built from these: [`charts`]).
+    /// The ranked findings (the charts and "what keeps coming back" sections are built from these:
+    /// [`charts`], [`FindingRow::recurring`]).
     pub findings: Vec<FindingRow<'a>>,
     pub teams: Vec<TeamRow>,
     pub annotations: Vec<AnnotationRow<'a>>,
@@ -41,6 +43,7 @@ pub(super) struct FindingRow<'a> {
     pub finding: &'a Finding,
     pub band: Band,
     pub when: String,
+    pub recurring: Option<&'a Recurrence>,
 }
 
 pub(super) struct ChartEntry<'a> {
@@ -73,7 +76,13 @@ pub(super) fn sections<'a>(r: &'a Review, notes: &'a Notes) -> Sections<'a> {
         .findings
         .iter()
         .enumerate()
-        .map(|(i, f)| FindingRow { rank: i + 1, finding: f, band: Band::of(f.severity), when: when(r, f) })
+        .map(|(i, f)| FindingRow {
+            rank: i + 1,
+            finding: f,
+            band: Band::of(f.severity),
+            when: when(r, f),
+            recurring: notes.recurring.get(&f.id()),
+        })
         .collect();
     let teams = team_counts(r)
         .into_iter()

@@ -1,0 +1,119 @@
+//! What keeps coming back, as a team sees it over eight Monday reviews: each week's findings are kept in
+//! the journal and a metric flagged for the same kind in 3 of the last 6 reviewed weeks is recurring.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const MONDAY_2026_09_28: i64 = 1_790_553_600;
+const WEEK: i64 = 7 * 86_400;
+
+/// Ten weeks of hourly data from Monday 2026-09-28 UTC: a steady queue depth, and in the weeks listed
+/// (0 = the first) four hours on Wednesday above the investigation line.
+fn weeks_of_data(breached: &[i64]) -> String {
+    let mut s = String::from("timestamp,series,value\n");
+    for h in 0..(10 * 7 * 24) {
+        let t = MONDAY_2026_09_28 + h * 3600;
+        let (week, hour_of_week) = (h / (7 * 24), h % (7 * 24));
+        let wave = 10.0 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin() + (h * 7919 % 13) as f64 * 0.3;
+        let v = if breached.contains(&week) && (2 * 24 + 10..2 * 24 + 14).contains(&hour_of_week) { 400.0 } else { 100.0 + wave };
+        s.push_str(&format!("{t},depth,{v:.2}\n"));
+    }
+    s
+}
+
+const WS: &str = r#"
+[workspace]
+name = "Queues"
+timezone = "UTC"
+step = "1h"
+history_weeks = 2
+
+[[team]]
+name = "Platform"
+
+[[service]]
+name = "queue"
+team = "Platform"
+
+[[metric]]
+id = "queue.depth"
+service = "queue"
+unit = "msgs"
+worse = "higher"
+alarm = 1000
+investigation = 300
+source = { file = "depth.csv", series = "depth" }
+"#;
+
+fn review(ws: &Path, data: &Path, week: i64, extra: &[&str]) -> Output {
+    let date = chrono::DateTime::from_timestamp(MONDAY_2026_09_28 + week * WEEK + 86_400, 0).expect("date").format("%Y-%m-%d").to_string();
+    Command::new(env!("CARGO_BIN_EXE_flywheel"))
+        .args(["review", ws.to_str().expect("utf-8"), "--week", &date, "--quiet"])
+        .args(extra)
+        .env("FLYWHEEL_DATA_DIR", data)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("run flywheel")
+}
+
+/// The recurrence of the queue's investigation breach in week `week`'s JSON: (flagged, of), or None.
+fn recurrence(ws: &Path, data: &Path, week: i64) -> Option<(usize, usize)> {
+    let o = review(ws, data, week, &["--json", "-"]);
+    assert!(o.status.success(), "week {week}: {}", String::from_utf8_lossy(&o.stderr));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    let breach = doc["findings"].as_array().expect("findings").iter().find(|f| f["kind"] == "investigation_breach")?.clone();
+    let rec = &breach["recurring"];
+    if rec.is_null() {
+        return Some((1, 0));
+    }
+    assert_eq!(doc["counts"]["recurring"], 1, "week {week}");
+    Some((rec["weeks"].as_array().expect("weeks").len(), rec["of"].as_u64().expect("of") as usize))
+}
+
+#[test]
+fn a_metric_flagged_in_three_of_the_last_six_reviews_is_recurring() {
+    let ws = tempfile::tempdir().expect("tmp");
+    let data = tempfile::tempdir().expect("tmp");
+    std::fs::write(ws.path().join("flywheel.toml"), WS).expect("toml");
+    std::fs::write(ws.path().join("depth.csv"), weeks_of_data(&[3, 4, 6, 7])).expect("csv");
+    let (w, d) = (ws.path(), data.path());
+    // A sensitivity being tried out is not kept (it would count week 1 as reviewed, with findings nobody
+    // reviewed): week 6 below still looks at 5 reviews, not 6.
+    assert!(review(w, d, 1, &["--sensitivity", "5", "--json", "-"]).status.success());
+    // Eight Monday reviews, in order. (flagged weeks so far, reviews looked at) — Some((1, 0)) = flagged,
+    // not recurring; None = not flagged.
+    let want = [
+        (2, None),
+        (3, Some((1, 0))),
+        (4, Some((1, 0))), // 2 of 3: not yet
+        (5, None),
+        (6, Some((3, 5))), // weeks 6, 4, 3 of the 5 reviews so far
+        (7, Some((4, 6))), // weeks 7, 6, 4, 3 of the last 6
+        (8, None),
+        (9, None),
+    ];
+    for (week, expected) in want {
+        assert_eq!(recurrence(w, d, week), expected, "week {week}");
+    }
+    // Reviewing a week again replaces what was kept for it: nothing is counted twice.
+    assert_eq!(recurrence(w, d, 7), Some((4, 6)), "week 7 again");
+
+    // The reports say it where a team looks first.
+    let (md, html) = (w.join("r.md"), w.join("r.html"));
+    let o = review(w, d, 7, &["--md", md.to_str().expect("md"), "--html", html.to_str().expect("html")]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("What keeps coming back (1 recurring):"), "{text}");
+    assert!(
+        text.contains("queue.depth · investigation breach — 4 of the last 6 weeks (2026-11-16, 2026-11-09, 2026-10-26, 2026-10-19)"),
+        "{text}"
+    );
+    let md = std::fs::read_to_string(md).expect("md");
+    let (section, findings) = (md.find("## What keeps coming back").expect("section"), md.find("## Findings").expect("findings"));
+    assert!(section < findings, "the recurring section comes before the findings");
+    assert!(md.contains("(recurring: 4 of the last 6 weeks)"), "{md}");
+    let html = std::fs::read_to_string(html).expect("html");
+    assert!(html.contains("<h2>What keeps coming back</h2>") && html.contains("↻ recurring: 4 of the last 6 weeks"));
+}

@@ -1,0 +1,158 @@
+//! Findings history: each reviewed week's findings (id, metric, instance, kind, range, severity,
+//! sentence), so a week can be compared with the ones before it — the ground for "what keeps coming back".
+//! A week is recorded whole: reviewing it again replaces what was kept for it, in one transaction.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{corrupt_error, sqlite_error, Journal, JournalError};
+use crate::finding::{Finding, Kind};
+
+pub const MIGRATION_4: &str = "
+CREATE TABLE findings_history (
+    week TEXT NOT NULL CHECK (week GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    id TEXT NOT NULL,
+    metric TEXT NOT NULL,
+    instance TEXT,
+    kind TEXT NOT NULL,
+    range_start INTEGER NOT NULL,
+    range_end INTEGER NOT NULL,
+    severity INTEGER NOT NULL CHECK (severity BETWEEN 0 AND 100),
+    sentence TEXT NOT NULL,
+    recorded_at INTEGER NOT NULL,
+    PRIMARY KEY (week, id)
+);
+CREATE INDEX findings_history_metric ON findings_history (metric, kind, week);
+CREATE TABLE reviews (
+    week TEXT PRIMARY KEY CHECK (week GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]'),
+    findings INTEGER NOT NULL,
+    recorded_at INTEGER NOT NULL
+);
+";
+
+/// A finding as a past review kept it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Recorded {
+    /// The review week, as the local date it starts on (`2026-11-09`).
+    pub week: String,
+    pub id: String,
+    pub metric: String,
+    pub instance: Option<String>,
+    pub kind: Kind,
+    pub start: i64,
+    pub end: i64,
+    pub severity: u8,
+    pub sentence: String,
+}
+
+/// The recorded reviews before a week: which weeks were reviewed (a quiet week counts: it was
+/// reviewed and nothing stood out) and what they found.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct History {
+    /// Newest first.
+    pub weeks: Vec<String>,
+    /// The findings of those weeks, newest week first, then by severity.
+    pub findings: Vec<Recorded>,
+}
+
+impl Journal {
+    /// Keep `findings` as week `week`'s, replacing whatever an earlier review of that week kept.
+    pub fn record_week(&mut self, week: &str, findings: &[Finding], now: i64) -> Result<(), JournalError> {
+        let tx = self.conn.transaction().map_err(|e| sqlite_error(&self.path, e))?;
+        tx.execute("DELETE FROM findings_history WHERE week = ?1", params![week]).map_err(|e| sqlite_error(&self.path, e))?;
+        tx.execute(
+            "INSERT INTO reviews (week, findings, recorded_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT(week) DO UPDATE SET findings = excluded.findings, recorded_at = excluded.recorded_at",
+            params![week, findings.len() as i64, now],
+        )
+        .map_err(|e| sqlite_error(&self.path, e))?;
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT OR REPLACE INTO findings_history (week, id, metric, instance, kind, range_start, range_end, severity, sentence, recorded_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                )
+                .map_err(|e| sqlite_error(&self.path, e))?;
+            for f in findings {
+                insert
+                    .execute(params![week, f.id(), f.metric, f.instance, f.kind.key(), f.start, f.end, f.severity, f.sentence, now])
+                    .map_err(|e| sqlite_error(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| sqlite_error(&self.path, e))
+    }
+
+    /// The `n` most recent reviewed weeks before `week` and their findings.
+    pub fn weeks_before(&self, week: &str, n: usize) -> Result<History, JournalError> {
+        let mut stmt =
+            self.conn.prepare("SELECT week FROM reviews WHERE week < ?1 ORDER BY week DESC LIMIT ?2").map_err(|e| self.sqlite_err(e))?;
+        let weeks = stmt
+            .query_map(params![week, n as i64], |r| r.get::<_, String>(0))
+            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
+            .map_err(|e| self.sqlite_err(e))?;
+        let Some(oldest) = weeks.last() else { return Ok(History::default()) };
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT week, id, metric, instance, kind, range_start, range_end, severity, sentence FROM findings_history
+                 WHERE week >= ?1 AND week < ?2 ORDER BY week DESC, severity DESC, id",
+            )
+            .map_err(|e| self.sqlite_err(e))?;
+        let rows = stmt
+            .query_map(params![oldest, week], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, i64>(5)?,
+                    r.get::<_, i64>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, String>(8)?,
+                ))
+            })
+            .map_err(|e| self.sqlite_err(e))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (week, id, metric, instance, kind, start, end, severity, sentence) = row.map_err(|e| self.sqlite_err(e))?;
+            let kind =
+                Kind::from_key(&kind).ok_or_else(|| corrupt_error(&self.path, format!("finding {id} has an unknown kind `{kind}`")))?;
+            let severity =
+                u8::try_from(severity).map_err(|_| corrupt_error(&self.path, format!("finding {id} has severity {severity}")))?;
+            out.push(Recorded { week, id, metric, instance, kind, start, end, severity, sentence });
+        }
+        Ok(History { weeks, findings: out })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn finding(metric: &str, kind: Kind, start: i64, severity: u8) -> Finding {
+        let m = crate::config::Metric::new(metric, "T", "svc", crate::config::Worse::Higher, std::path::Path::new("x"), metric);
+        Finding::new(kind, &m, start, start + 600, severity as f64, format!("{metric} did something"))
+    }
+
+    #[test]
+    fn a_week_is_kept_whole_and_replaced_by_its_next_review() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = crate::journal::Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        j.record_week("2026-11-02", &[finding("a", Kind::SeasonalAnomaly, 100, 60)], 1).expect("week 1");
+        j.record_week("2026-11-09", &[finding("a", Kind::SeasonalAnomaly, 200, 50), finding("b", Kind::MissingData, 300, 80)], 2)
+            .expect("week 2");
+        // A second review of week 2 (a re-run after new data) replaces it.
+        j.record_week("2026-11-09", &[finding("b", Kind::MissingData, 300, 81)], 3).expect("week 2 again");
+        j.record_week("2026-11-16", &[], 4).expect("a quiet week");
+        let h = j.weeks_before("2026-11-23", 6).expect("history");
+        assert_eq!(h.weeks, vec!["2026-11-16", "2026-11-09", "2026-11-02"], "a quiet week is a reviewed week");
+        let got: Vec<(&str, &str, u8)> = h.findings.iter().map(|r| (r.week.as_str(), r.metric.as_str(), r.severity)).collect();
+        assert_eq!(got, vec![("2026-11-09", "b", 81), ("2026-11-02", "a", 60)]);
+        assert_eq!(h.findings[0].kind, Kind::MissingData);
+        let last_two = j.weeks_before("2026-11-23", 2).expect("two weeks");
+        assert_eq!(last_two.weeks, vec!["2026-11-16", "2026-11-09"]);
+        assert_eq!(last_two.findings.len(), 1, "only the findings of those weeks");
+        assert_eq!(j.weeks_before("2026-11-02", 6).expect("none"), History::default(), "nothing before the first week");
+    }
+}

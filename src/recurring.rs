@@ -1,0 +1,177 @@
+//! What keeps coming back: each reviewed week's findings are kept in the journal, and a metric flagged for
+//! the same kind in `k` of the last `n` reviewed weeks (3 of 6 by default) is *recurring* — the place to
+//! raise a deeper fix rather than another one-off action item.
+//!
+//! Only a review of one whole workspace week at the workspace's own sensitivity is kept (a custom range
+//! or a sensitivity being tried out would rewrite the history with findings nobody reviewed).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+use crate::finding::{Finding, Kind};
+use crate::journal::history::History;
+use crate::journal::{Journal, JournalError};
+use crate::review::Review;
+use crate::time;
+
+/// `k` of the last `n` reviewed weeks (this one included).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Rule {
+    pub k: usize,
+    pub n: usize,
+}
+
+impl Default for Rule {
+    fn default() -> Rule {
+        Rule { k: 3, n: 6 }
+    }
+}
+
+/// A finding whose metric was flagged for the same kind in several recent reviews.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Recurrence {
+    /// The weeks it was flagged in, this one first (local dates the weeks start on).
+    pub weeks: Vec<String>,
+    /// How many reviewed weeks were looked at, this one included (at most the rule's `n`).
+    pub of: usize,
+}
+
+impl Recurrence {
+    /// `4 of the last 6 weeks`.
+    pub fn label(&self) -> String {
+        format!("{} of the last {} weeks", self.weeks.len(), self.of)
+    }
+}
+
+/// The recurring findings of week `week`, by finding id: those whose metric and kind were flagged in at
+/// least `rule.k` of `week` and the weeks of `history` (the reviews before it, newest first).
+pub fn recurring(week: &str, findings: &[Finding], history: &History, rule: Rule) -> BTreeMap<String, Recurrence> {
+    let looked_at: Vec<&str> = history.weeks.iter().map(String::as_str).take(rule.n.saturating_sub(1)).collect();
+    let mut flagged: BTreeMap<(&str, Kind), BTreeSet<&str>> = BTreeMap::new();
+    for r in &history.findings {
+        if looked_at.contains(&r.week.as_str()) {
+            flagged.entry((r.metric.as_str(), r.kind)).or_default().insert(r.week.as_str());
+        }
+    }
+    let mut out = BTreeMap::new();
+    for f in findings {
+        let before = flagged.get(&(f.metric.as_str(), f.kind));
+        let mut weeks = vec![week.to_string()];
+        // Newest first, as the history lists its weeks.
+        weeks.extend(looked_at.iter().filter(|w| before.is_some_and(|b| b.contains(*w))).map(|w| w.to_string()));
+        if weeks.len() >= rule.k.max(2) {
+            out.insert(f.id(), Recurrence { weeks, of: looked_at.len() + 1 });
+        }
+    }
+    out
+}
+
+/// The week a review stands for, when it is worth keeping: one whole workspace week (`2026-11-09`, the
+/// local date it starts on) reviewed at the workspace's own sensitivity.
+pub fn week_key(r: &Review) -> Option<String> {
+    let (tz, start, end) = (&r.ctx.tz, r.ctx.review_start(), r.ctx.review_end());
+    let whole_week = time::week_start_of(tz, r.workspace.week_starts, start) == start && time::add_weeks(tz, start, 1) == end;
+    (whole_week && r.params.sensitivity == r.workspace.sensitivity).then(|| time::local_date(tz, start).format("%Y-%m-%d").to_string())
+}
+
+/// Keep the review's week in the journal (when [`week_key`] says it stands for one) and tell which of its
+/// findings are recurring. A review of a custom range is compared with the weeks before it without being
+/// kept.
+pub fn record_and_compare(journal: &mut Journal, r: &Review, rule: Rule, now: i64) -> Result<BTreeMap<String, Recurrence>, JournalError> {
+    let week = match week_key(r) {
+        Some(week) => {
+            journal.record_week(&week, &r.findings, now)?;
+            week
+        }
+        None => time::local_date(&r.ctx.tz, r.ctx.review_start()).format("%Y-%m-%d").to_string(),
+    };
+    let history = journal.weeks_before(&week, rule.n.saturating_sub(1))?;
+    Ok(recurring(&week, &r.findings, &history, rule))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::journal::history::Recorded;
+
+    fn finding(metric: &str, kind: Kind) -> Finding {
+        let m = crate::config::Metric::new(metric, "T", "svc", crate::config::Worse::Higher, std::path::Path::new("x"), metric);
+        Finding::new(kind, &m, 1_000, 1_600, 50.0, String::new())
+    }
+
+    fn recorded(week: &str, metric: &str, kind: Kind) -> Recorded {
+        Recorded {
+            week: week.into(),
+            id: format!("{metric}:{week}"),
+            metric: metric.into(),
+            instance: None,
+            kind,
+            start: 0,
+            end: 1,
+            severity: 50,
+            sentence: String::new(),
+        }
+    }
+
+    #[test]
+    fn recurrence_counts_reviewed_weeks_with_the_same_metric_and_kind() {
+        use Kind::{MissingData as Md, SeasonalAnomaly as Sa};
+        let weeks = ["w5", "w4", "w3", "w2", "w1", "w0"];
+        // (history of the metric `m` as (week, kind), this week's kind, rule, expected weeks flagged or None)
+        type Case<'a> = (&'a str, &'a [(&'a str, Kind)], Kind, Rule, Option<usize>);
+        let cases: &[Case] = &[
+            ("flagged in 3 of 6 with this one", &[("w5", Sa), ("w3", Sa)], Sa, Rule::default(), Some(3)),
+            ("twice is not yet recurring", &[("w5", Sa)], Sa, Rule::default(), None),
+            ("another kind does not count", &[("w5", Md), ("w4", Md), ("w3", Sa)], Sa, Rule::default(), None),
+            ("weeks beyond the window do not count", &[("w5", Sa), ("w0", Sa)], Sa, Rule::default(), None),
+            ("every week", &[("w5", Sa), ("w4", Sa), ("w3", Sa), ("w2", Sa), ("w1", Sa)], Sa, Rule::default(), Some(6)),
+            ("2 of 3", &[("w5", Sa)], Sa, Rule { k: 2, n: 3 }, Some(2)),
+            ("a rule of 1 still needs a second week", &[], Sa, Rule { k: 1, n: 6 }, None),
+        ];
+        for (name, past, kind, rule, want) in cases {
+            let history = History {
+                weeks: weeks.iter().map(|w| w.to_string()).collect(),
+                findings: past.iter().map(|(w, k)| recorded(w, "m", *k)).chain([recorded("w4", "other", *kind)]).collect(),
+            };
+            let f = finding("m", *kind);
+            let got = recurring("w6", std::slice::from_ref(&f), &history, *rule);
+            assert_eq!(got.get(&f.id()).map(|r| r.weeks.len()), *want, "{name}");
+            if let Some(r) = got.get(&f.id()) {
+                assert_eq!(r.weeks[0], "w6", "{name}: this week first");
+                assert_eq!(r.of, rule.n.min(weeks.len() + 1), "{name}");
+                assert!(r.weeks.windows(2).all(|w| w[0] > w[1]), "{name}: newest first: {:?}", r.weeks);
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_whole_week_at_the_workspace_sensitivity_is_kept() {
+        let r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
+        assert_eq!(week_key(&r).as_deref(), Some("2026-11-09"), "the sample's last complete week");
+        let mut tried = r.clone();
+        tried.params = crate::analysis::Params::new(2.0).expect("sensitivity");
+        assert_eq!(week_key(&tried), None, "a sensitivity being tried out");
+        let mut part = r;
+        part.ctx = crate::analysis::Context::new(
+            part.ctx.tz,
+            part.ctx.week_starts,
+            part.ctx.grid.step,
+            part.ctx.review_start(),
+            part.ctx.review_start() + 86_400,
+            2,
+        );
+        assert_eq!(week_key(&part), None, "one day");
+    }
+
+    #[test]
+    fn fewer_reviews_than_the_window_are_said_as_such() {
+        let history = History {
+            weeks: vec!["w2".into(), "w1".into()],
+            findings: vec![recorded("w2", "m", Kind::LevelShift), recorded("w1", "m", Kind::LevelShift)],
+        };
+        let f = finding("m", Kind::LevelShift);
+        let got = recurring("w3", std::slice::from_ref(&f), &history, Rule::default());
+        assert_eq!(got[&f.id()].label(), "3 of the last 3 weeks");
+    }
+}
