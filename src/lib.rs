@@ -12,6 +12,7 @@ pub mod finding;
 pub(crate) mod fixture;
 pub mod host;
 pub mod journal;
+pub mod muting;
 pub mod paths;
 pub mod recent;
 pub mod recurring;

@@ -80,6 +80,8 @@ pub struct Review {
     pub warnings: Vec<Warning>,
     pub params: Params,
     pub findings: Vec<Finding>,
+    /// Findings folded away by an "expected" verdict ([`crate::muting::fold`]), in rank order.
+    pub muted: Vec<crate::muting::MutedFinding>,
     pub timings: Timings,
     /// Why the range is what it is (e.g. "last complete week", or a note for short data).
     pub range_note: String,
@@ -239,6 +241,7 @@ impl Review {
             findings: vec![],
             timings,
             range_note: note,
+            muted: Vec::new(),
             rows: loaded.rows,
             pull: loaded.pull,
         };

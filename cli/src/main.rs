@@ -18,6 +18,8 @@ use flywheel::review::{RangeSpec, Review};
 use flywheel::source::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod findings;
+
 #[derive(Parser)]
 #[command(
     name = "flywheel",
@@ -53,6 +55,9 @@ enum Command {
     /// Action items of a workspace: list, add, mark done, export (shared with the app).
     #[command(subcommand)]
     Actions(ActionsCmd),
+    /// Verdicts on findings: needs action, expected (folded away next time), noise; and what was said.
+    #[command(subcommand)]
+    Findings(findings::FindingsCmd),
 }
 
 #[derive(clap::Args)]
@@ -98,6 +103,9 @@ struct ReviewArgs {
     /// Print what pulling from Prometheus cost (requests, retries, samples, seconds) on stderr.
     #[arg(long)]
     pull_stats: bool,
+    /// Keep findings marked expected in the ranked list instead of folding them into "Muted".
+    #[arg(long)]
+    show_muted: bool,
 }
 
 #[derive(Subcommand)]
@@ -187,6 +195,7 @@ fn main() -> ExitCode {
         Command::Wheel(WheelCmd::Undo { path }) => wheel_change(path, true),
         Command::Wheel(WheelCmd::Reset { path }) => wheel_change(path, false),
         Command::Actions(cmd) => actions(cmd),
+        Command::Findings(cmd) => findings::run(cmd, default_workspace),
     };
     match result {
         Ok(code) => code,
@@ -259,7 +268,11 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
         );
     }
 
+    let mut r = r;
     let recurring = review_history(&r);
+    if !a.show_muted {
+        fold_expected(&mut r);
+    }
     let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
     // Every requested report is made first and written as a set: all of them, or (on an error) none.
     let mut files: Vec<(&Path, String)> = Vec::new();
@@ -329,6 +342,15 @@ fn review_history(r: &Review) -> std::collections::BTreeMap<String, flywheel::re
             eprintln!("flywheel: {e}; this week's findings were not kept and none is marked recurring");
             Default::default()
         })
+}
+
+/// Fold the findings an "expected" verdict covers into the "Muted" group. A journal that cannot be read
+/// costs only the folding.
+fn fold_expected(r: &mut Review) {
+    match flywheel::journal::Journal::for_workspace(&r.workspace.origin).and_then(|j| j.verdicts(None)) {
+        Ok(verdicts) => flywheel::muting::fold(r, &verdicts),
+        Err(e) => eprintln!("flywheel: {e}; findings marked expected are shown in place"),
+    }
 }
 
 /// The recurring findings under the summary: what keeps coming back, to raise a deeper fix.

@@ -10,14 +10,18 @@ const MONDAY_2026_09_28: i64 = 1_790_553_600;
 const WEEK: i64 = 7 * 86_400;
 
 /// Ten weeks of hourly data from Monday 2026-09-28 UTC: a steady queue depth, and in the weeks listed
-/// (0 = the first) four hours on Wednesday above the investigation line.
-fn weeks_of_data(breached: &[i64]) -> String {
+/// (0 = the first) four hours on Wednesday at the value given (above the investigation line 300).
+fn weeks_of_data(breached: &[(i64, f64)]) -> String {
     let mut s = String::from("timestamp,series,value\n");
     for h in 0..(10 * 7 * 24) {
         let t = MONDAY_2026_09_28 + h * 3600;
         let (week, hour_of_week) = (h / (7 * 24), h % (7 * 24));
         let wave = 10.0 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin() + (h * 7919 % 13) as f64 * 0.3;
-        let v = if breached.contains(&week) && (2 * 24 + 10..2 * 24 + 14).contains(&hour_of_week) { 400.0 } else { 100.0 + wave };
+        let spike = breached.iter().find(|(w, _)| *w == week).map(|(_, v)| *v);
+        let v = match spike {
+            Some(v) if (2 * 24 + 10..2 * 24 + 14).contains(&hour_of_week) => v,
+            _ => 100.0 + wave,
+        };
         s.push_str(&format!("{t},depth,{v:.2}\n"));
     }
     s
@@ -77,7 +81,7 @@ fn a_metric_flagged_in_three_of_the_last_six_reviews_is_recurring() {
     let ws = tempfile::tempdir().expect("tmp");
     let data = tempfile::tempdir().expect("tmp");
     std::fs::write(ws.path().join("flywheel.toml"), WS).expect("toml");
-    std::fs::write(ws.path().join("depth.csv"), weeks_of_data(&[3, 4, 6, 7])).expect("csv");
+    std::fs::write(ws.path().join("depth.csv"), weeks_of_data(&[(3, 400.0), (4, 400.0), (6, 400.0), (7, 400.0)])).expect("csv");
     let (w, d) = (ws.path(), data.path());
     // A sensitivity being tried out is not kept (it would count week 1 as reviewed, with findings nobody
     // reviewed): week 6 below still looks at 5 reviews, not 6.
@@ -116,4 +120,75 @@ fn a_metric_flagged_in_three_of_the_last_six_reviews_is_recurring() {
     assert!(md.contains("(recurring: 4 of the last 6 weeks)"), "{md}");
     let html = std::fs::read_to_string(html).expect("html");
     assert!(html.contains("<h2>What keeps coming back</h2>") && html.contains("↻ recurring: 4 of the last 6 weeks"));
+}
+
+fn json(o: &Output) -> Value {
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    serde_json::from_slice(&o.stdout).expect("JSON")
+}
+
+fn flywheel(data: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_flywheel"))
+        .args(args)
+        .env("FLYWHEEL_DATA_DIR", data)
+        .env("USER", "ana")
+        .output()
+        .expect("run flywheel")
+}
+
+#[test]
+fn a_batch_job_marked_expected_is_folded_away_until_it_comes_back_clearly_worse() {
+    let ws = tempfile::tempdir().expect("tmp");
+    let data = tempfile::tempdir().expect("tmp");
+    std::fs::write(ws.path().join("flywheel.toml"), WS).expect("toml");
+    // The same Wednesday job every week; in week 8 it runs far higher, through the alarm line.
+    let jobs: Vec<(i64, f64)> = (2..10).map(|w| (w, if w == 8 { 1500.0 } else { 400.0 })).collect();
+    std::fs::write(ws.path().join("depth.csv"), weeks_of_data(&jobs)).expect("csv");
+    let (w, d) = (ws.path(), data.path());
+    let breach = |doc: &Value, list: &str| doc[list].as_array().expect(list).iter().find(|f| f["kind"] == "investigation_breach").cloned();
+
+    let week2 = json(&review(w, d, 2, &["--json", "-"]));
+    let id = breach(&week2, "findings").expect("week 2 flags the job")["id"].as_str().expect("id").to_string();
+    // Marking needs a reviewed finding; an unknown id is refused by name.
+    let o = flywheel(d, &["findings", "mark", "queue.depth:nope:1", w.to_str().expect("ws"), "--noise"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no reviewed week has a finding `queue.depth:nope:1`"));
+    let o = flywheel(
+        d,
+        &[
+            "findings",
+            "mark",
+            &id,
+            w.to_str().expect("ws"),
+            "--expected",
+            "batch_job",
+            "--note",
+            "weekly compaction",
+            "--scope",
+            "time-of-week",
+        ],
+    );
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(String::from_utf8_lossy(&o.stdout).contains("expected — known batch job, at this time every week: weekly compaction (ana)"));
+
+    for week in 3..8 {
+        let doc = json(&review(w, d, week, &["--json", "-"]));
+        assert!(breach(&doc, "findings").is_none(), "week {week}: folded away");
+        let muted = breach(&doc, "muted").unwrap_or_else(|| panic!("week {week}: listed under muted"));
+        assert_eq!(muted["by"], "ana");
+        assert_eq!(muted["reason"], "known batch job: weekly compaction (at this time every week)");
+        assert_eq!(doc["counts"]["muted"], 1);
+    }
+    // Folding, never dropping: --show-muted keeps it in place.
+    assert!(breach(&json(&review(w, d, 5, &["--json", "-", "--show-muted"])), "findings").is_some());
+    // Week 8: clearly worse (an alarm breach now, severity far above the one marked), so nothing is muted.
+    let doc = json(&review(w, d, 8, &["--json", "-"]));
+    let worse = doc["findings"].as_array().expect("findings").iter().find(|f| f["kind"] == "alarm_breach").expect("week 8 shows the job");
+    assert!(worse["severity"].as_u64().expect("severity") >= week2["findings"][0]["severity"].as_u64().expect("severity") + 20, "{worse}");
+    assert_eq!(doc["counts"]["muted"], 0);
+    // The terminal says what was folded, and the verdict is listed per metric.
+    let text = String::from_utf8_lossy(&review(w, d, 9, &[]).stdout).into_owned();
+    assert!(text.contains("Muted (1)") && text.contains("said by ana"), "{text}");
+    let o = flywheel(d, &["findings", "list", w.to_str().expect("ws"), "--metric", "queue.depth"]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains(&id), "{}", String::from_utf8_lossy(&o.stdout));
 }

@@ -11,6 +11,7 @@ pub mod actions;
 pub mod annotations;
 pub mod history;
 pub mod spins;
+pub mod verdicts;
 
 use std::path::{Path, PathBuf};
 
@@ -49,10 +50,16 @@ pub enum Invalid {
     Backwards(&'static str),
     #[error("there is no action item {0}")]
     NoSuchAction(i64),
+    /// A finding id that no reviewed week holds.
+    #[error("no reviewed week has a finding `{0}`: review its week first (flywheel review --week DATE)")]
+    NoSuchFinding(String),
+    #[error("the {field} is out of range: {message}")]
+    OutOfRange { field: &'static str, message: String },
 }
 
 /// The migrations, in order: schema version N is reached by applying the first N.
-const MIGRATIONS: &[&str] = &[spins::MIGRATION_1, actions::MIGRATION_2, annotations::MIGRATION_3, history::MIGRATION_4];
+const MIGRATIONS: &[&str] =
+    &[spins::MIGRATION_1, actions::MIGRATION_2, annotations::MIGRATION_3, history::MIGRATION_4, verdicts::MIGRATION_5];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

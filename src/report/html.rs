@@ -57,6 +57,7 @@ pub fn html_with(r: &Review, notes: &Notes) -> String {
     findings(&mut out, &s);
     charts_section(&mut out, r, notes, &s);
     teams(&mut out, &s);
+    muted(&mut out, r);
     if !s.inputs.is_empty() {
         let _ = writeln!(out, "<section><h2>Input notes</h2><ul>");
         for w in s.inputs {
@@ -194,6 +195,32 @@ fn charts_section(out: &mut String, r: &Review, notes: &Notes, s: &Sections) {
         let _ = writeln!(out, "</ul></figure>");
     }
     out.push_str("</section>");
+}
+
+/// The findings an "expected" verdict folded away, with why and who said so (nothing when none).
+fn muted(out: &mut String, r: &Review) {
+    let h = text::html;
+    if r.muted.is_empty() {
+        return;
+    }
+    let _ = writeln!(out, "<section><h2>Muted ({})</h2><p class=\"muted\">Expected, folded away from the ranked list.</p><table><thead><tr><th>Severity</th><th>Kind</th><th>Team</th><th>Metric</th><th>When</th><th>What</th><th>Why</th><th>Said by</th></tr></thead><tbody>", r.muted.len());
+    for m in &r.muted {
+        let f = &m.finding;
+        let _ = writeln!(
+            out,
+            "<tr><td class=\"sev lo\">{}</td><td class=\"kind\">{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            f.severity,
+            h(f.kind.label()),
+            h(&f.team),
+            h(&f.metric),
+            f.instance.as_ref().map(|i| format!(" [{}]", h(i))).unwrap_or_default(),
+            h(&super::when(r, f)),
+            h(&f.sentence),
+            h(&m.reason),
+            h(&m.by)
+        );
+    }
+    let _ = writeln!(out, "</tbody></table></section>");
 }
 
 /// Findings and top severity per team, with the team's dashboard link (http(s) only).

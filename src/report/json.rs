@@ -24,6 +24,8 @@ pub struct Document {
     pub sensitivity: f64,
     pub counts: Counts,
     pub findings: Vec<FindingOut>,
+    /// Findings folded away by an "expected" verdict, in rank order.
+    pub muted: Vec<MutedOut>,
     pub metrics: Vec<MetricOut>,
     pub warnings: Vec<Warning>,
     pub timings_ms: Timings,
@@ -67,6 +69,26 @@ pub struct Counts {
     pub metrics_failed: usize,
     /// Findings that are recurring.
     pub recurring: usize,
+    /// Findings folded away by an "expected" verdict (listed under `muted`, not in `findings`).
+    pub muted: usize,
+}
+
+/// A finding folded away by an "expected" verdict.
+#[derive(Debug, Serialize)]
+pub struct MutedOut {
+    pub id: String,
+    pub kind: Kind,
+    pub team: String,
+    pub metric: String,
+    pub instance: Option<String>,
+    pub start: String,
+    pub end: String,
+    pub severity: u8,
+    pub sentence: String,
+    pub reason: String,
+    pub by: String,
+    /// The finding the verdict was given on.
+    pub verdict_on: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -210,8 +232,27 @@ pub fn document_with(r: &Review, recurring: &BTreeMap<String, Recurrence>) -> Do
             metrics: r.series.len() + r.errors.len(),
             metrics_failed: r.errors.len(),
             recurring: findings.iter().filter(|f| f.recurring.is_some()).count(),
+            muted: r.muted.len(),
         },
         findings,
+        muted: r
+            .muted
+            .iter()
+            .map(|m| MutedOut {
+                id: m.finding.id(),
+                kind: m.finding.kind,
+                team: m.finding.team.clone(),
+                metric: m.finding.metric.clone(),
+                instance: m.finding.instance.clone(),
+                start: time::rfc3339(tz, m.finding.start),
+                end: time::rfc3339(tz, m.finding.end),
+                severity: m.finding.severity,
+                sentence: m.finding.sentence.clone(),
+                reason: m.reason.clone(),
+                by: m.by.clone(),
+                verdict_on: m.verdict_on.clone(),
+            })
+            .collect(),
         metrics,
         warnings: r.warnings.clone(),
         timings_ms: r.timings,

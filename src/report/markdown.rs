@@ -40,6 +40,24 @@ pub fn markdown_with(r: &Review, notes: &Notes) -> String {
             let _ = writeln!(out, "- {} ({}–{}): {}", md(&a.note.metric), a.from, a.to, md(&a.note.note));
         }
     }
+    if !r.muted.is_empty() {
+        let _ = writeln!(out, "\n## Muted ({})\n\nExpected, folded away from the ranked list.\n\n| Severity | Kind | Team | Metric | When | What | Why | Said by |\n|---|---|---|---|---|---|---|---|", r.muted.len());
+        for m in &r.muted {
+            let f = &m.finding;
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                f.severity,
+                f.kind.label(),
+                md(&f.team),
+                md(&metric_label(f)),
+                md(&super::when(r, f)),
+                md(&f.sentence),
+                md(&m.reason),
+                md(&m.by)
+            );
+        }
+    }
     if !s.inputs.is_empty() {
         let _ = writeln!(out, "\n## Input notes\n");
         for w in s.inputs {

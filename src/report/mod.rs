@@ -133,6 +133,17 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
     if r.findings.len() > limit {
         let _ = writeln!(out, "     … and {} more (use --limit or --json).", r.findings.len() - limit);
     }
+    if !r.muted.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint("1", &format!("Muted ({}) — expected, folded away (--show-muted shows them in place)", r.muted.len()))
+        );
+        for m in &r.muted {
+            let f = &m.finding;
+            let _ = writeln!(out, "  {:>3} {} · {} — {}, said by {}", f.severity, t(&f.metric), f.kind.label(), t(&m.reason), t(&m.by));
+        }
+    }
     let _ = writeln!(out);
     let _ = writeln!(out, "{}", paint("1", "Per team"));
     for (team, n, top) in team_counts(r) {
