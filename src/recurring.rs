@@ -75,10 +75,11 @@ pub fn week_key(r: &Review) -> Option<String> {
     (whole_week && r.params.sensitivity == r.workspace.sensitivity).then(|| time::local_date(tz, start).format("%Y-%m-%d").to_string())
 }
 
-/// Keep the review's week in the journal (when [`week_key`] says it stands for one) and tell which of its
-/// findings are recurring. A review of a custom range is compared with the weeks before it without being
-/// kept.
-pub fn record_and_compare(journal: &mut Journal, r: &Review, rule: Rule, now: i64) -> Result<BTreeMap<String, Recurrence>, JournalError> {
+/// What the room said, applied to a review: its week kept in the journal (when [`week_key`] says it
+/// stands for one), the recurring findings marked (`Review::recurring`), and, with `fold`, the findings an
+/// "expected" verdict covers folded into `Review::muted`. Call it again after a re-flag.
+pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Result<(), JournalError> {
+    let rule = Rule::default();
     let week = match week_key(r) {
         Some(week) => {
             journal.record_week(&week, &r.findings, now)?;
@@ -87,7 +88,11 @@ pub fn record_and_compare(journal: &mut Journal, r: &Review, rule: Rule, now: i6
         None => time::local_date(&r.ctx.tz, r.ctx.review_start()).format("%Y-%m-%d").to_string(),
     };
     let history = journal.weeks_before(&week, rule.n.saturating_sub(1))?;
-    Ok(recurring(&week, &r.findings, &history, rule))
+    r.recurring = recurring(&week, &r.findings, &history, rule);
+    if fold {
+        crate::muting::fold(r, &journal.verdicts(None)?);
+    }
+    Ok(())
 }
 
 #[cfg(test)]

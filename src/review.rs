@@ -82,6 +82,9 @@ pub struct Review {
     pub findings: Vec<Finding>,
     /// Findings folded away by an "expected" verdict ([`crate::muting::fold`]), in rank order.
     pub muted: Vec<crate::muting::MutedFinding>,
+    /// Findings (by id) flagged for the same metric and kind in several recent reviewed weeks
+    /// ([`crate::recurring`]).
+    pub recurring: std::collections::BTreeMap<String, crate::recurring::Recurrence>,
     pub timings: Timings,
     /// Why the range is what it is (e.g. "last complete week", or a note for short data).
     pub range_note: String,
@@ -242,6 +245,7 @@ impl Review {
             timings,
             range_note: note,
             muted: Vec::new(),
+            recurring: Default::default(),
             rows: loaded.rows,
             pull: loaded.pull,
         };
@@ -268,6 +272,9 @@ impl Review {
         let t = Instant::now();
         finding::rank(&mut fs);
         self.findings = fs;
+        // What the room said was judged on the old findings: the caller applies it again.
+        self.muted.clear();
+        self.recurring.clear();
         self.timings.rank_ms = ms(t);
     }
 

@@ -269,15 +269,12 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     }
 
     let mut r = r;
-    let recurring = review_history(&r);
-    if !a.show_muted {
-        fold_expected(&mut r);
-    }
+    apply_journal(&mut r, !a.show_muted);
     let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
     // Every requested report is made first and written as a set: all of them, or (on an error) none.
     let mut files: Vec<(&Path, String)> = Vec::new();
     if let Some(p) = &a.json {
-        let doc = serde_json::to_string_pretty(&report::json::document_with(&r, &recurring))?;
+        let doc = serde_json::to_string_pretty(&report::json::document(&r))?;
         if to_stdout_json {
             let mut out = std::io::stdout().lock();
             out.write_all(doc.as_bytes())?;
@@ -286,8 +283,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             files.push((p, doc));
         }
     }
-    let mut notes = if a.html.is_some() || a.md.is_some() { review_notes(&r) } else { report::Notes::default() };
-    notes.recurring = recurring.clone();
+    let notes = if a.html.is_some() || a.md.is_some() { review_notes(&r) } else { report::Notes::default() };
     if let Some(p) = &a.html {
         files.push((p, report::html_with(&r, &notes)));
     }
@@ -299,7 +295,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     if !to_stdout_json {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", report::terminal(&r, color, a.limit));
-        print_recurring(&r, &recurring);
+        print_recurring(&r);
         for (label, p) in [("JSON", &a.json), ("HTML", &a.html), ("Markdown", &a.md)] {
             if let Some(p) = p {
                 eprintln!("{label} written to {}", p.display());
@@ -322,7 +318,6 @@ fn review_notes(r: &Review) -> report::Notes {
             actions: j.actions(&actions::Filter { live: true, ..Default::default() })?,
             annotations: j.annotations(r.ctx.review_start(), r.ctx.review_end())?,
             today: actions::today(),
-            recurring: Default::default(),
         })
     };
     read().unwrap_or_else(|e| {
@@ -331,31 +326,21 @@ fn review_notes(r: &Review) -> report::Notes {
     })
 }
 
-/// Keep this week's findings in the journal (a whole week at the workspace's sensitivity) and find the
-/// recurring ones. A journal that cannot be written costs only the recurring marks.
-fn review_history(r: &Review) -> std::collections::BTreeMap<String, flywheel::recurring::Recurrence> {
-    use flywheel::recurring::{record_and_compare, Rule};
+/// What the room said: keep this week's findings in the journal (a whole week at the workspace's
+/// sensitivity), mark the recurring ones, and fold those marked expected (unless `fold` is off). A journal
+/// that cannot be read or written costs only these marks.
+fn apply_journal(r: &mut Review, fold: bool) {
     let now = chrono::Utc::now().timestamp();
-    flywheel::journal::Journal::for_workspace(&r.workspace.origin)
-        .and_then(|mut j| record_and_compare(&mut j, r, Rule::default(), now))
-        .unwrap_or_else(|e| {
-            eprintln!("flywheel: {e}; this week's findings were not kept and none is marked recurring");
-            Default::default()
-        })
-}
-
-/// Fold the findings an "expected" verdict covers into the "Muted" group. A journal that cannot be read
-/// costs only the folding.
-fn fold_expected(r: &mut Review) {
-    match flywheel::journal::Journal::for_workspace(&r.workspace.origin).and_then(|j| j.verdicts(None)) {
-        Ok(verdicts) => flywheel::muting::fold(r, &verdicts),
-        Err(e) => eprintln!("flywheel: {e}; findings marked expected are shown in place"),
+    let applied =
+        flywheel::journal::Journal::for_workspace(&r.workspace.origin).and_then(|mut j| flywheel::recurring::apply(&mut j, r, fold, now));
+    if let Err(e) = applied {
+        eprintln!("flywheel: {e}; this week's findings were not kept, none is marked recurring and none is folded");
     }
 }
 
 /// The recurring findings under the summary: what keeps coming back, to raise a deeper fix.
-fn print_recurring(r: &Review, recurring: &std::collections::BTreeMap<String, flywheel::recurring::Recurrence>) {
-    let found: Vec<_> = r.findings.iter().filter_map(|f| recurring.get(&f.id()).map(|rec| (f, rec))).collect();
+fn print_recurring(r: &Review) {
+    let found: Vec<_> = r.findings.iter().filter_map(|f| r.recurring.get(&f.id()).map(|rec| (f, rec))).collect();
     if found.is_empty() {
         return;
     }

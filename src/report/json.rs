@@ -140,11 +140,6 @@ pub struct BaselineOut {
 
 /// Build the document of a review.
 pub fn document(r: &Review) -> Document {
-    document_with(r, &BTreeMap::new())
-}
-
-/// [`document`] with the recurring findings (by finding id) marked.
-pub fn document_with(r: &Review, recurring: &BTreeMap<String, Recurrence>) -> Document {
     let tz = &r.ctx.tz;
     let ws = &r.workspace;
     let mut by_kind: BTreeMap<&'static str, usize> = Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
@@ -183,7 +178,7 @@ pub fn document_with(r: &Review, recurring: &BTreeMap<String, Recurrence>) -> Do
             severity: f.severity,
             sentence: f.sentence.clone(),
             evidence: f.evidence.clone(),
-            recurring: recurring.get(&f.id()).cloned(),
+            recurring: r.recurring.get(&f.id()).cloned(),
         })
         .collect();
     let mut metrics: Vec<MetricOut> = r

@@ -17,7 +17,6 @@ use crate::chart;
 use crate::finding::Finding;
 use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
-use crate::recurring::Recurrence;
 use crate::review::Review;
 use crate::text;
 use crate::time;
@@ -190,8 +189,6 @@ pub struct Notes {
     pub annotations: Vec<Annotation>,
     /// `YYYY-MM-DD`, for "overdue".
     pub today: String,
-    /// Findings (by id) flagged for the same metric and kind in several recent reviewed weeks.
-    pub recurring: BTreeMap<String, Recurrence>,
 }
 
 impl Notes {
@@ -234,7 +231,7 @@ mod tests {
             author: String::new(),
             created_at: 0,
         };
-        let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into(), ..Notes::default() };
+        let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into() };
         let html = html_with(&r, &notes);
         assert!(!html.contains(evil), "raw markup in the HTML report");
         assert!(html.contains("&lt;script&gt;"), "the note is shown, escaped");

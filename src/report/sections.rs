@@ -81,7 +81,7 @@ pub(super) fn sections<'a>(r: &'a Review, notes: &'a Notes) -> Sections<'a> {
             finding: f,
             band: Band::of(f.severity),
             when: when(r, f),
-            recurring: notes.recurring.get(&f.id()),
+            recurring: r.recurring.get(&f.id()),
         })
         .collect();
     let teams = team_counts(r)
