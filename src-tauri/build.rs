@@ -21,6 +21,7 @@ const COMMANDS: &[&str] = &[
     "set_action_status",
     "edit_action",
     "add_annotation",
+    "mark_finding",
 ];
 
 fn main() {

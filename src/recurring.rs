@@ -89,8 +89,11 @@ pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Res
     };
     let history = journal.weeks_before(&week, rule.n.saturating_sub(1))?;
     r.recurring = recurring(&week, &r.findings, &history, rule);
+    let verdicts = journal.verdicts(None)?;
+    r.verdicts =
+        verdicts.iter().filter(|v| r.findings.iter().any(|f| f.id() == v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
     if fold {
-        crate::muting::fold(r, &journal.verdicts(None)?);
+        crate::muting::fold(r, &verdicts);
     }
     Ok(())
 }

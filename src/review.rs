@@ -85,6 +85,8 @@ pub struct Review {
     /// Findings (by id) flagged for the same metric and kind in several recent reviewed weeks
     /// ([`crate::recurring`]).
     pub recurring: std::collections::BTreeMap<String, crate::recurring::Recurrence>,
+    /// What the room said about findings of this review (by finding id), muted ones included.
+    pub verdicts: std::collections::BTreeMap<String, crate::journal::verdicts::Stored>,
     pub timings: Timings,
     /// Why the range is what it is (e.g. "last complete week", or a note for short data).
     pub range_note: String,
@@ -246,6 +248,7 @@ impl Review {
             range_note: note,
             muted: Vec::new(),
             recurring: Default::default(),
+            verdicts: Default::default(),
             rows: loaded.rows,
             pull: loaded.pull,
         };
@@ -275,6 +278,7 @@ impl Review {
         // What the room said was judged on the old findings: the caller applies it again.
         self.muted.clear();
         self.recurring.clear();
+        self.verdicts.clear();
         self.timings.rank_ms = ms(t);
     }
 

@@ -5,7 +5,7 @@
 import { backend, onBusy } from './backend.js';
 import { clear } from './dom.js';
 import { load, renderOpen, setOverview } from './open.js';
-import { moveSelection, openFinding, renderOverview, visibleFindings } from './overview.js';
+import { markSelected, moveSelection, openFinding, renderOverview, visibleFindings } from './overview.js';
 import { renderMetric } from './metric.js';
 import { $, announce, app, back, go, registerViews, viewEl } from './shell.js';
 import { renderTeam } from './team.js';
@@ -64,6 +64,9 @@ function onKey(e) {
       const f = visibleFindings()[app.selected];
       if (f) openFinding(f);
     } else if (e.key === '/') $('filter-text')?.focus();
+    else if (e.key === 'e') markSelected('expected');
+    else if (e.key === 'n') markSelected('noise');
+    else if (e.key === 'x') markSelected('needs_action');
     else return;
     e.preventDefault();
   }

@@ -41,6 +41,8 @@ const real = {
   addAnnotation: (draft) => call('add_annotation', { draft }),
   addAction: (draft) => call('add_action', { draft }),
   setActionStatus: (id, status) => call('set_action_status', { id, status }),
+  // mark: {verdict: 'needs_action'|'expected'|'noise', reason?, note?, scope?: {scope, weeks?}}; returns the new overview.
+  markFinding: (id, mark) => call('mark_finding', { id, mark }),
 };
 
 // What each call is doing, for the "busy" indicator (calls not listed are quick or show their own
@@ -57,6 +59,7 @@ const doing = {
   addAnnotation: 'Saving the annotation',
   addAction: 'Saving the action item',
   setActionStatus: 'Saving the status',
+  markFinding: 'Saving the verdict',
 };
 
 // Calls running for longer than BUSY_MS, newest last; listeners hear every change.

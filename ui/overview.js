@@ -1,8 +1,10 @@
 // The Overview: the ranked findings with filters, team chips, sparklines and keyboard selection.
 
 import { showPreviousActions } from './actions.js';
+import { backend } from './backend.js';
 import { clear, h, s } from './dom.js';
-import { app, dayLabel, go, sevClass, teamClass, viewEl } from './shell.js';
+import { setOverview } from './open.js';
+import { announce, app, dayLabel, go, sevClass, teamClass, viewEl } from './shell.js';
 
 // ---------- Overview ----------
 
@@ -60,10 +62,90 @@ export function findingRow(f, i, selected) {
       { class: 'finding-main' },
       h('div', { class: 'finding-head' }, h('span', { class: 'kind kind-' + f.kind }, f.kind_label), h('span', { class: 'subject' }, `${f.team} · ${f.service} · ${f.metric_name}${f.instance ? ' · ' + f.instance : ''}`)),
       h('div', { class: 'sentence', 'data-testid': 'sentence' }, f.sentence),
+      marks(f),
     ),
     h('span', { class: 'when' }, app.overview.when[f.rank - 1] || ''),
     spark ? sparkline(spark) : h('span', { class: 'spark' }),
   );
+}
+
+// What the room said and what keeps coming back, under the sentence (nothing when neither).
+const VERDICT_LABEL = { needs_action: 'needs action', expected: 'expected', noise: 'noise' };
+function marks(f) {
+  if (!f.recurring && !f.verdict) return null;
+  return h(
+    'div',
+    { class: 'marks' },
+    f.recurring ? h('span', { class: 'recurring', 'data-testid': 'recurring', title: 'Flagged in the weeks of ' + f.recurring.weeks.join(', ') }, `↻ recurring · ${f.recurring.weeks.length} of the last ${f.recurring.of} weeks`) : null,
+    f.verdict ? h('span', { class: 'verdict verdict-' + f.verdict.verdict, 'data-testid': 'verdict' }, `${VERDICT_LABEL[f.verdict.verdict]} · ${f.verdict.by}`) : null,
+  );
+}
+
+// The findings an "expected" verdict folded away: at the end, with why and who said so.
+function mutedGroup(r) {
+  if (!r.muted.length) return null;
+  return h(
+    'details',
+    { class: 'muted-group', 'data-testid': 'muted' },
+    h('summary', {}, `Muted (${r.muted.length}) — marked expected`),
+    h(
+      'ul',
+      {},
+      r.muted.map((m) =>
+        h('li', { 'data-testid': 'muted-finding' }, h('span', { class: 'sev sev-low' }, String(m.severity)), ' ', h('span', { class: 'kind' }, m.kind.replaceAll('_', ' ')), ` ${m.team} · ${m.metric}${m.instance ? ' · ' + m.instance : ''} — ${m.reason}, said by ${m.by}`),
+      ),
+    ),
+  );
+}
+
+// Give the selected finding a verdict: 'noise', 'needs_action' (then its chart, to raise the action item)
+// or 'expected' (asks why and for how long first).
+export function markSelected(verdict) {
+  const f = visibleFindings()[app.selected];
+  if (!f || f.kind === 'source_error') return;
+  if (verdict === 'expected') return showExpectedForm(f);
+  save(f, { verdict }).then(() => verdict === 'needs_action' && openFinding(f));
+}
+
+async function save(f, mark) {
+  try {
+    const ov = await backend.markFinding(f.id, mark);
+    setOverview(ov, false);
+    announce(`${f.metric_name}: marked ${VERDICT_LABEL[mark.verdict]}`);
+    if (app.view === 'overview') renderOverview();
+  } catch (e) {
+    announce(e.message);
+    throw e;
+  }
+}
+
+function showExpectedForm(f) {
+  const slot = document.getElementById('verdict-form');
+  if (!slot) return;
+  const reason = h('select', { 'aria-label': 'Why it was expected', 'data-testid': 'verdict-reason' },
+    [['deploy', 'Deploy'], ['maintenance', 'Planned maintenance'], ['event', 'Holiday or traffic event'], ['batch_job', 'Known batch job'], ['other', 'Other (say what)']].map(([v, t]) => h('option', { value: v }, t)));
+  const note = h('input', { type: 'text', maxlength: '20000', placeholder: 'What (optional unless Other)', 'aria-label': 'Note', 'data-testid': 'verdict-note' });
+  const scope = h('select', { 'aria-label': 'For how long', 'data-testid': 'verdict-scope' },
+    [['occurrence', 'This occurrence'], ['time_of_week', 'This metric at this time every week'], ['weeks:4', 'This metric for 4 weeks']].map(([v, t]) => h('option', { value: v }, t)));
+  const error = h('p', { class: 'error', role: 'alert' });
+  const close = () => clear(slot).removeAttribute('data-open');
+  const form = h(
+    'form',
+    { class: 'card verdict-form', 'data-testid': 'verdict-form' },
+    h('strong', {}, `Expected: ${f.team} · ${f.metric_name} (${f.kind_label})`),
+    reason, note, scope,
+    h('button', { type: 'submit', 'data-testid': 'verdict-save' }, 'Save'),
+    h('button', { type: 'button', onclick: close }, 'Cancel'),
+    error,
+  );
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const sc = scope.value.startsWith('weeks:') ? { scope: 'weeks', weeks: Number(scope.value.slice(6)) } : { scope: scope.value };
+    save(f, { verdict: 'expected', reason: reason.value, note: note.value, scope: sc }).then(close, (err) => (error.textContent = err.message));
+  });
+  clear(slot).append(form);
+  slot.dataset.open = 'true';
+  reason.focus();
 }
 
 export function openFinding(f) {
@@ -139,7 +221,10 @@ export function renderOverview() {
         select('Kind', 'kind', [['', 'All kinds'], ...kinds.map(([k, n]) => [k, `${k.replaceAll('_', ' ')} (${n})`])]),
         select('Severity', 'severity', [[0, 'Any severity'], [40, '40 and up'], [70, '70 and up']]),
       ),
+      h('div', { id: 'verdict-form', 'aria-live': 'polite' }),
       list,
+      mutedGroup(r),
+      h('p', { class: 'muted hint' }, 'Keys on the selected finding: e expected · n noise · x needs action · Enter open'),
       r.warnings.length
         ? h('details', { class: 'warnings' }, h('summary', {}, `Input notes (${r.warnings.length})`), h('ul', {}, r.warnings.map((w) => h('li', {}, `${w.metric}: ${w.message} (${w.file})`))))
         : null,

@@ -65,7 +65,7 @@ pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<
             if scope.is_some() && verdict != Verdict::Expected {
                 bail!("--scope goes with --expected");
             }
-            let author = author.unwrap_or_else(os_user);
+            let author = author.unwrap_or_else(flywheel::journal::author);
             let mut j = Journal::for_workspace(&ws.origin)?;
             let now = chrono::Utc::now().timestamp();
             let v = j.mark(&id, &Mark { verdict, reason, note, scope, author }, now)?;
@@ -127,14 +127,6 @@ fn parse_scope(s: &str) -> Result<Scope> {
             _ => bail!("--scope {s}: use occurrence, time-of-week or weeks:N"),
         },
     }
-}
-
-/// The OS user name, for "who said so".
-pub fn os_user() -> String {
-    ["USER", "USERNAME", "LOGNAME"]
-        .iter()
-        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
-        .unwrap_or_else(|| "unknown".into())
 }
 
 #[cfg(test)]

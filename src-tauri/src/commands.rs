@@ -13,6 +13,7 @@ use flywheel::chart::ChartOptions;
 use flywheel::host::{Decision, HostView};
 use flywheel::journal::actions::{self, Draft, Filter, Status};
 use flywheel::journal::annotations::Annotation;
+use flywheel::journal::verdicts::{Mark, Reason, Scope, Verdict};
 use flywheel::review::Review;
 use flywheel::view::{self, ActionRow, Detail, Overview, TeamView};
 use flywheel::wheel::Pick;
@@ -72,7 +73,12 @@ pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_prog
     *lock(&app.state::<AppState>().loading) = Some(cancel.clone());
     let progress = ChannelProgress { channel: on_progress, cancel: cancel.clone() };
     let path = PathBuf::from(path);
-    let job = tauri::async_runtime::spawn_blocking(move || Review::open(&path, refresh, &progress));
+    let job = tauri::async_runtime::spawn_blocking(move || {
+        Review::open(&path, refresh, &progress).map(|mut r| {
+            apply_room(&mut r);
+            r
+        })
+    });
     let review = job.await.map_err(|e| Error::new(Code::Internal, e.to_string()))??;
     app.state::<AppState>().install(review, &cancel)
 }
@@ -91,6 +97,49 @@ pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overvie
     blocking(app, move |state| {
         with_review_mut(state, |r| {
             r.reflag(params);
+            apply_room(r);
+            Ok(view::overview(r))
+        })
+    })
+    .await
+}
+
+/// What the room said, applied to a review: its week kept in the journal, recurring findings marked,
+/// findings marked expected folded into "Muted". A journal that cannot be used costs only these marks.
+fn apply_room(r: &mut Review) {
+    let applied = flywheel::journal::Journal::for_workspace(&r.workspace.origin)
+        .and_then(|mut j| flywheel::recurring::apply(&mut j, r, true, flywheel::time::now()));
+    if let Err(e) = applied {
+        eprintln!("flywheel-app: {e}; findings are shown without verdicts, recurrence or folding");
+    }
+}
+
+/// A verdict from the UI (who says so is the OS user).
+#[derive(serde::Deserialize)]
+pub struct MarkDraft {
+    verdict: Verdict,
+    #[serde(default)]
+    reason: Option<Reason>,
+    #[serde(default)]
+    note: String,
+    #[serde(default)]
+    scope: Option<Scope>,
+}
+
+/// Give a finding of the open review a verdict (or change it), then fold and mark the review again and
+/// return its overview.
+#[tauri::command]
+pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft) -> Result<Overview> {
+    blocking(app, move |state| {
+        let mut j = state.journal()?;
+        let now = flywheel::time::now();
+        let m =
+            Mark { verdict: mark.verdict, reason: mark.reason, note: mark.note, scope: mark.scope, author: flywheel::journal::author() };
+        j.mark(&id, &m, now)?;
+        with_review_mut(state, |r| {
+            let params = r.params;
+            r.reflag(params);
+            flywheel::recurring::apply(&mut j, r, true, now)?;
             Ok(view::overview(r))
         })
     })

@@ -40,6 +40,7 @@ fn main() {
             commands::set_action_status,
             commands::edit_action,
             commands::add_annotation,
+            commands::mark_finding,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = app {

@@ -222,6 +222,7 @@ async fn the_app_end_to_end() -> R<()> {
     broken_workspace(&driver).await?;
     action_item_comes_back(&driver).await?;
     wheel(&driver).await?;
+    verdicts(&driver).await?;
     drop(driver);
     dark_mode().await?;
     slow_chart().await?;
@@ -568,6 +569,64 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
 }
 
 /// Wait until the overview's action-item list says `n` items.
+/// Keys on the selected finding: `n` marks it noise (shown on its row with who said so), `e` asks why it
+/// was expected and folds it into "Muted" at the end; both are kept for the next opening.
+async fn verdicts(d: &Driver) -> R<()> {
+    let c = d.sample().await?;
+    let count = "return Number(document.querySelector('[data-testid=finding-count]').textContent)";
+    let before = js(&c, count).await?.as_u64().ok_or("count")?;
+    let body = c.find(Locator::Css("body")).await?;
+    body.send_keys("n").await?;
+    let tag = until(
+        &c,
+        "the noise mark",
+        "const v = document.querySelector('.finding.selected [data-testid=verdict]'); return v && v.textContent",
+    )
+    .await?;
+    assert!(tag.as_str().unwrap_or("").starts_with("noise · "), "{tag}");
+    assert_eq!(js(&c, count).await?.as_u64(), Some(before), "noise is said, not folded");
+
+    c.find(Locator::Css("body")).await?.send_keys("j").await?;
+    let metric = js(&c, "return document.querySelector('.finding.selected').dataset.metric").await?;
+    c.find(Locator::Css("body")).await?.send_keys("e").await?;
+    wait_css(&c, "[data-testid=verdict-form]").await?;
+    js(&c, "document.querySelector('[data-testid=verdict-reason]').value = 'deploy'; return true").await?;
+    wait_css(&c, "[data-testid=verdict-note]").await?.send_keys("v2.3 <b>rollout</b>").await?;
+    wait_css(&c, "[data-testid=verdict-save]").await?.click().await?;
+    let summary =
+        until(&c, "the muted group", "const m = document.querySelector('[data-testid=muted] summary'); return m && m.textContent").await?;
+    assert!(summary.as_str().unwrap_or("").starts_with("Muted (1)"), "{summary}");
+    assert_eq!(js(&c, count).await?.as_u64(), Some(before - 1), "the expected finding left the ranked list");
+    let rows = js(&c, "return [...document.querySelectorAll('[data-testid=finding]')].map(e => e.dataset.metric)").await?;
+    let muted: Vec<String> = serde_json::from_value(
+        js(&c, "return [...document.querySelectorAll('[data-testid=muted-finding]')].map(e => e.textContent)").await?,
+    )?;
+    assert!(muted.len() == 1 && muted[0].contains(metric.as_str().unwrap_or("?")), "{muted:?} / {metric}");
+    assert!(muted[0].contains("deploy: v2.3 <b>rollout</b> (this occurrence), said by"), "the note stays text: {muted:?}");
+    assert!(rows.as_array().is_some_and(|r| r.len() as u64 == before - 1), "{rows}");
+    wait_css(&c, "[data-testid=muted] summary").await?.click().await?;
+    js(&c, "document.querySelector('[data-testid=muted]').scrollIntoView({ block: 'center' }); return true").await?;
+    shot(&c, "overview-verdicts").await?;
+    c.close().await?;
+
+    // Reopened: what the room said is still there.
+    let c = d.sample().await?;
+    until(
+        &c,
+        "the muted group after a restart",
+        "const m = document.querySelector('[data-testid=muted] summary'); return m && m.textContent.startsWith('Muted (1)')",
+    )
+    .await?;
+    until(
+        &c,
+        "the noise mark after a restart",
+        "const v = document.querySelector('[data-testid=verdict]'); return v && v.textContent.startsWith('noise')",
+    )
+    .await?;
+    c.close().await?;
+    Ok(())
+}
+
 async fn action_count_is(c: &Client, n: usize, what: &str) -> R<Value> {
     until(c, what, &format!("return document.querySelector('[data-testid=action-count]').textContent === '{n}'")).await
 }

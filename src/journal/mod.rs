@@ -127,6 +127,15 @@ pub(crate) fn corrupt_error(path: &Path, message: impl ToString) -> JournalError
     JournalError::Corrupt { path: path.display().to_string(), message: message.to_string() }
 }
 
+/// Who is writing, for "who said so": the OS user name (`USER`, `USERNAME` or `LOGNAME`), else
+/// `unknown`.
+pub fn author() -> String {
+    ["USER", "USERNAME", "LOGNAME"]
+        .iter()
+        .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .unwrap_or_else(|| "unknown".into())
+}
+
 /// Where a workspace's journal lives: [`paths::data_dir`], then `journals/<workspace key>.sqlite`, so every
 /// tool opening the same workspace finds the same file.
 pub fn journal_path(origin: &Path) -> Result<PathBuf, JournalError> {

@@ -9,6 +9,7 @@ use serde::Serialize;
 
 use crate::analysis::BaselineKind;
 use crate::finding::{Evidence, Kind};
+use crate::journal::verdicts::{Reason, Verdict};
 use crate::recurring::Recurrence;
 use crate::review::{Review, Timings, Warning};
 use crate::time;
@@ -111,6 +112,17 @@ pub struct FindingOut {
     pub evidence: BTreeMap<String, Evidence>,
     /// Flagged for the same kind in several recent reviewed weeks (see [`crate::recurring`]).
     pub recurring: Option<Recurrence>,
+    /// What the room said about it (`flywheel findings mark`).
+    pub verdict: Option<VerdictOut>,
+}
+
+/// A verdict on a finding, as the JSON carries it.
+#[derive(Debug, Serialize)]
+pub struct VerdictOut {
+    pub verdict: Verdict,
+    pub reason: Option<Reason>,
+    pub note: String,
+    pub by: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -179,6 +191,12 @@ pub fn document(r: &Review) -> Document {
             sentence: f.sentence.clone(),
             evidence: f.evidence.clone(),
             recurring: r.recurring.get(&f.id()).cloned(),
+            verdict: r.verdicts.get(&f.id()).map(|v| VerdictOut {
+                verdict: v.verdict,
+                reason: v.reason,
+                note: v.note.clone(),
+                by: v.author.clone(),
+            }),
         })
         .collect();
     let mut metrics: Vec<MetricOut> = r
