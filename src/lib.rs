@@ -13,6 +13,7 @@ pub(crate) mod fixture;
 pub mod host;
 pub mod journal;
 pub mod muting;
+pub mod noise;
 pub mod paths;
 pub mod recent;
 pub mod recurring;

@@ -265,6 +265,7 @@ impl Review {
             .series
             .par_iter()
             .flat_map_iter(|s| {
+                let params = params.for_metric(&s.metric);
                 let mut f = analysis::detect::detect(ctx, &s.metric, &s.values, &s.fit, &params);
                 f.extend(analysis::group::odd_one_out(ctx, &s.metric, &s.instances, &params));
                 finding::dedupe(f)

@@ -43,6 +43,15 @@ pub enum FindingsCmd {
         #[arg(long)]
         metric: Option<String>,
     },
+    /// The noise report: the share of findings marked noise or expected per team and per kind, week
+    /// over week, and a sensitivity for each metric dismissed as noise in 3 or more weeks (re-flagging
+    /// the stored weeks says what it would have removed).
+    Noise {
+        path: Option<PathBuf>,
+        /// How many recent weeks the shares show.
+        #[arg(long, default_value_t = 6)]
+        weeks: usize,
+    },
 }
 
 pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<ExitCode> {
@@ -78,6 +87,7 @@ pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<
             }
             Ok(ExitCode::SUCCESS)
         }
+        FindingsCmd::Noise { path, weeks } => noise(&path.unwrap_or_else(&default_workspace), weeks),
         FindingsCmd::List { path, metric } => {
             let ws = Workspace::open(&path.unwrap_or_else(&default_workspace))?;
             let j = Journal::for_workspace(&ws.origin)?;
@@ -98,6 +108,72 @@ pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Print the noise report (see [`FindingsCmd::Noise`]).
+fn noise(path: &std::path::Path, show: usize) -> Result<ExitCode> {
+    use flywheel::noise::{propose, shares, WeekShare};
+    let ws = Workspace::open(path)?;
+    let j = Journal::for_workspace(&ws.origin)?;
+    let history = j.weeks_before("9999-12-31", 520)?;
+    let verdicts = j.verdicts(None)?;
+    if history.weeks.is_empty() {
+        println!("No reviewed weeks yet: a review of a whole week (flywheel review) keeps its findings.");
+        return Ok(ExitCode::SUCCESS);
+    }
+    let team_of = |metric: &str| ws.metrics.iter().find(|m| m.id == metric).map(|m| m.team.clone()).unwrap_or_else(|| "(unknown)".into());
+    let s = shares(&history, &verdicts, team_of);
+    let recent = |rows: &[WeekShare]| -> String {
+        let rows = &rows[rows.len().saturating_sub(show)..];
+        let bars: String = rows
+            .iter()
+            .map(|w| {
+                if w.findings == 0 {
+                    '·'
+                } else {
+                    ['▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'][((w.dismissed() * 7.0).round() as usize).min(7)]
+                }
+            })
+            .collect();
+        let cells: Vec<String> = rows
+            .iter()
+            .map(|w| if w.findings == 0 { "–".into() } else { format!("{:.0}% of {}", 100.0 * w.dismissed(), w.findings) })
+            .collect();
+        format!("{bars}  {}", cells.join(" · "))
+    };
+    let first = &history.weeks[history.weeks.len().min(show) - 1];
+    println!("Marked noise or expected, week by week ({first} – {}):", history.weeks[0]);
+    println!("By team");
+    for (team, rows) in &s.by_team {
+        crate::say(format!("  {team:<24} {}", recent(rows)));
+    }
+    println!("By kind");
+    for (kind, rows) in &s.by_kind {
+        println!("  {:<24} {}", kind.label(), recent(rows));
+    }
+    let proposals = propose(&ws, &verdicts, &history, |week| {
+        let day = chrono::NaiveDate::parse_from_str(week, "%Y-%m-%d")?;
+        let at = flywheel::time::local_midnight(&ws.tz, day) + 12 * 3600;
+        let params = flywheel::analysis::Params::new(ws.sensitivity)?;
+        anyhow::Ok(flywheel::review::Review::run(ws.clone(), flywheel::review::RangeSpec::WeekOf(at), params, &flywheel::source::Quiet)?)
+    })?;
+    if proposals.is_empty() {
+        println!("\nNo metric was marked noise in 3 or more weeks: nothing to propose.");
+    }
+    for p in proposals {
+        let head = format!("\n{} was marked noise in {} weeks ({})", p.metric, p.weeks.len(), p.weeks.join(", "));
+        match p.sensitivity {
+            Some(s) => crate::say(format!(
+                "{head}.\n  Proposal: sensitivity = {s} in its [[metric]] of flywheel.toml: re-flagging those weeks, it removes {} of the {} findings marked noise and {} of its {} other findings.",
+                p.dismissed_removed, p.dismissed, p.others_removed, p.others
+            )),
+            None => crate::say(format!(
+                "{head}.\n  Even at sensitivity 0.2 {} of the {} findings marked noise would stay: its lines or data need a look (or mark it expected).",
+                p.dismissed - p.dismissed_removed, p.dismissed
+            )),
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `expected — known batch job: nightly export, at this time every week (ana)`.

@@ -192,3 +192,107 @@ fn a_batch_job_marked_expected_is_folded_away_until_it_comes_back_clearly_worse(
     let o = flywheel(d, &["findings", "list", w.to_str().expect("ws"), "--metric", "queue.depth"]);
     assert!(String::from_utf8_lossy(&o.stdout).contains(&id), "{}", String::from_utf8_lossy(&o.stdout));
 }
+
+const NOISY: &str = r#"
+[workspace]
+name = "Noisy"
+timezone = "UTC"
+step = "1h"
+history_weeks = 2
+sensitivity = 3
+
+[[team]]
+name = "Search"
+
+[[service]]
+name = "api"
+team = "Search"
+
+[[metric]]
+id = "api.latency"
+service = "api"
+unit = "ms"
+worse = "higher"
+source = { file = "api.csv", series = "lat" }
+
+[[metric]]
+id = "api.errors"
+service = "api"
+unit = "%"
+worse = "higher"
+alarm = 5
+investigation = 2
+source = { file = "api.csv", series = "err" }
+"#;
+
+/// Ten weeks of hourly latency with a two-hour bump of +30 % at a different time each week from week 2
+/// (flagged at the workspace's sensitivity 3, a nuisance), and an error rate that breaches its
+/// investigation line once, in week 6 (real).
+fn noisy_data() -> String {
+    let mut s = String::from("timestamp,series,value\n");
+    for h in 0..(10 * 7 * 24) {
+        let t = MONDAY_2026_09_28 + h * 3600;
+        let (week, hour_of_week) = (h / (7 * 24), h % (7 * 24));
+        let day = (week * 3) % 7;
+        let bump = if week >= 2 && (day * 24 + 15..day * 24 + 17).contains(&hour_of_week) { 30.0 } else { 0.0 };
+        let lat = 100.0 + 10.0 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin() + (h * 7919 % 13) as f64 * 0.3 + bump;
+        let err = if week == 6 && (3 * 24 + 9..3 * 24 + 13).contains(&hour_of_week) {
+            3.0
+        } else {
+            0.5 + 0.1 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin()
+        };
+        s.push_str(&format!("{t},lat,{lat:.2}\n{t},err,{err:.3}\n"));
+    }
+    s
+}
+
+#[test]
+fn a_metric_dismissed_as_noise_in_three_weeks_gets_a_sensitivity_that_removes_it() {
+    let ws = tempfile::tempdir().expect("tmp");
+    let data = tempfile::tempdir().expect("tmp");
+    std::fs::write(ws.path().join("flywheel.toml"), NOISY).expect("toml");
+    std::fs::write(ws.path().join("api.csv"), noisy_data()).expect("csv");
+    let (w, d) = (ws.path(), data.path());
+    let wp = w.to_str().expect("ws");
+    let of = |doc: &Value, metric: &str| -> Vec<String> {
+        let findings = doc["findings"].as_array().expect("findings").iter();
+        // The error rate's lines are loose (a finding of its own every week): its breach is what counts.
+        let counted = |f: &&Value| f["metric"] == metric && (metric != "api.errors" || f["kind"] == "investigation_breach");
+        findings.filter(counted).map(|f| f["id"].as_str().unwrap_or("").to_string()).collect()
+    };
+    let mut bumps = Vec::new();
+    for week in 2..8 {
+        let doc = json(&review(w, d, week, &["--json", "-"]));
+        let ids = of(&doc, "api.latency");
+        assert_eq!(ids.len(), 1, "week {week}: the bump is flagged at sensitivity 3: {doc}");
+        bumps.push(ids[0].clone());
+        assert_eq!(of(&doc, "api.errors").len(), usize::from(week == 6), "week {week}: the real breach");
+    }
+    // Nothing to propose until a metric was dismissed in 3 weeks.
+    let o = flywheel(d, &["findings", "noise", wp]);
+    assert!(String::from_utf8_lossy(&o.stdout).contains("nothing to propose"), "{}", String::from_utf8_lossy(&o.stdout));
+    for id in &bumps[..3] {
+        assert!(flywheel(d, &["findings", "mark", id, wp, "--noise"]).status.success());
+    }
+    let o = flywheel(d, &["findings", "noise", wp]);
+    let text = String::from_utf8_lossy(&o.stdout).into_owned();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("Search                   ▅▅▅▁▁▁  50% of 2 · 50% of 2 · 50% of 2 · 0% of 2 · 0% of 2 · 0% of 2"), "{text}");
+    assert!(text.contains("seasonal anomaly         ███▁▁▁  100% of 1 · 100% of 1 · 100% of 1 · 0% of 1"), "{text}");
+    let proposal = "api.latency was marked noise in 3 weeks (2026-10-12, 2026-10-19, 2026-10-26).\n  Proposal: sensitivity = ";
+    let at = text.find(proposal).unwrap_or_else(|| panic!("{text}")) + proposal.len();
+    let s: f64 = text[at..].split_whitespace().next().and_then(|v| v.parse().ok()).expect("a number");
+    assert!(text.contains("removes 3 of the 3 findings marked noise"), "{text}");
+
+    // Applied: the nuisance is gone from every week, the real breach stays.
+    let toml = NOISY.replace(
+        "source = { file = \"api.csv\", series = \"lat\" }",
+        &format!("sensitivity = {s}\nsource = {{ file = \"api.csv\", series = \"lat\" }}"),
+    );
+    std::fs::write(w.join("flywheel.toml"), toml).expect("toml");
+    for week in 2..8 {
+        let doc = json(&review(w, d, week, &["--json", "-"]));
+        assert!(of(&doc, "api.latency").is_empty(), "week {week}: {doc}");
+        assert_eq!(of(&doc, "api.errors").len(), usize::from(week == 6), "week {week}: the real breach stays");
+    }
+}

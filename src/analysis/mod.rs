@@ -55,6 +55,12 @@ impl Params {
         }
     }
 
+    /// These parameters for one metric: the review's sensitivity times the metric's own (kept in
+    /// [`SENSITIVITY_RANGE`]).
+    pub fn for_metric(&self, m: &crate::config::Metric) -> Params {
+        Params { sensitivity: (self.sensitivity * m.sensitivity).clamp(*SENSITIVITY_RANGE.start(), *SENSITIVITY_RANGE.end()) }
+    }
+
     /// Points beyond this many band-sigmas from the expected value are anomalous.
     pub fn anomaly_z(&self) -> f64 {
         4.0 / self.sensitivity

@@ -167,6 +167,9 @@ pub struct Metric {
     pub source: Source,
     /// Line of the `[[metric]]` table in `flywheel.toml` (0 for metrics made up from a bare file).
     pub line: usize,
+    /// This metric's sensitivity relative to the review's (1 = the same; 0.5 flags it half as readily).
+    /// Lines are never scaled.
+    pub sensitivity: f64,
 }
 
 impl Metric {
@@ -187,6 +190,7 @@ impl Metric {
             investigation_datapoints: MofN::default(),
             source: Source::File { path: path.to_path_buf(), series: series.to_string() },
             line: 0,
+            sensitivity: 1.0,
         }
     }
 
@@ -452,6 +456,24 @@ source = { file = "metrics.parquet" }
         assert!(parse(&ok).is_ok(), "investigation 500 above alarm 100 is right when lower is worse");
         let err = parse(&lower).expect_err("500 below 800").to_string();
         assert!(err.contains("investigation line 500 is below the alarm line 800 for a lower-is-worse metric"), "{err}");
+    }
+
+    #[test]
+    fn a_metric_may_have_its_own_sensitivity_within_the_range() {
+        let base = "[workspace]\nname = \"x\"\n[[team]]\nname = \"T\"\n[[service]]\nname = \"s\"\nteam = \"T\"\n[[metric]]\nid = \"m\"\nservice = \"s\"\nworse = \"higher\"\n";
+        for (line, want) in [
+            ("", Ok(1.0)),
+            ("sensitivity = 0.4\n", Ok(0.4)),
+            ("sensitivity = 0\n", Err("metric `m`: sensitivity")),
+            ("sensitivity = 11\n", Err("metric `m`: sensitivity")),
+        ] {
+            let toml = format!("{base}{line}source = {{ file = \"f.csv\", series = \"m\" }}\n");
+            match (parse(&toml), want) {
+                (Ok(ws), Ok(s)) => assert_eq!(ws.metrics[0].sensitivity, s, "{line}"),
+                (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{line}: {e}"),
+                (got, want) => panic!("{line}: {:?} vs {want:?}", got.map(|w| w.metrics[0].sensitivity)),
+            }
+        }
     }
 
     #[test]

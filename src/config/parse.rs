@@ -79,6 +79,7 @@ struct RawMetric {
     datapoints: Option<Spanned<String>>,
     alarm_datapoints: Option<Spanned<String>>,
     investigation_datapoints: Option<Spanned<String>>,
+    sensitivity: Option<Spanned<f64>>,
     source: Spanned<RawSource>,
 }
 
@@ -348,6 +349,16 @@ fn metric(
     let both = rule("datapoints", &m.datapoints, MofN::default());
     let alarm_datapoints = rule("alarm_datapoints", &m.alarm_datapoints, both);
     let investigation_datapoints = rule("investigation_datapoints", &m.investigation_datapoints, both);
+    let sensitivity = match &m.sensitivity {
+        None => 1.0,
+        Some(s) => match crate::analysis::Params::new(*s.get_ref()) {
+            Ok(_) => *s.get_ref(),
+            Err(e) => {
+                issues.add(s.span().start, "sensitivity", format!("metric `{id}`: {e}"));
+                1.0
+            }
+        },
+    };
     let source = source(m, &id, has_prometheus, issues)?;
     Some(Metric {
         name: m.name.clone().unwrap_or_else(|| id.clone()),
@@ -364,6 +375,7 @@ fn metric(
         investigation_datapoints,
         source,
         line: issues.lines.of(at),
+        sensitivity,
     })
 }
 
