@@ -75,6 +75,19 @@ pub fn week_key(r: &Review) -> Option<String> {
     (whole_week && r.params.sensitivity == r.workspace.sensitivity).then(|| time::local_date(tz, start).format("%Y-%m-%d").to_string())
 }
 
+/// How much higher a recurring finding ranks (in severity points; its severity itself is unchanged).
+pub const RECURRING_BONUS: u16 = 10;
+
+/// Re-rank so a recurring finding counts [`RECURRING_BONUS`] more: what keeps coming back goes above a
+/// one-off of about the same severity. Stable, so everything else keeps its order.
+pub fn rank_recurring_higher(findings: &mut [Finding], recurring: &BTreeMap<String, Recurrence>) {
+    if recurring.is_empty() {
+        return;
+    }
+    let weight = |f: &Finding| u16::from(f.severity) + if recurring.contains_key(&f.id()) { RECURRING_BONUS } else { 0 };
+    findings.sort_by_key(|f| std::cmp::Reverse(weight(f)));
+}
+
 /// What the room said, applied to a review: its week kept in the journal (when [`week_key`] says it
 /// stands for one), the recurring findings marked (`Review::recurring`), and, with `fold`, the findings an
 /// "expected" verdict covers folded into `Review::muted`. Call it again after a re-flag.
@@ -89,6 +102,7 @@ pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Res
     };
     let history = journal.weeks_before(&week, rule.n.saturating_sub(1))?;
     r.recurring = recurring(&week, &r.findings, &history, rule);
+    rank_recurring_higher(&mut r.findings, &r.recurring);
     let verdicts = journal.verdicts(None)?;
     r.verdicts =
         verdicts.iter().filter(|v| r.findings.iter().any(|f| f.id() == v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
@@ -170,6 +184,20 @@ mod tests {
             2,
         );
         assert_eq!(week_key(&part), None, "one day");
+    }
+
+    #[test]
+    fn a_recurring_finding_ranks_above_a_one_off_of_about_the_same_severity() {
+        let m = |id: &str, sev: f64| {
+            let metric = crate::config::Metric::new(id, "T", "svc", crate::config::Worse::Higher, std::path::Path::new("x"), id);
+            Finding::new(Kind::SeasonalAnomaly, &metric, 0, 60, sev, String::new())
+        };
+        let mut fs = vec![m("a", 70.0), m("b", 62.0), m("c", 58.0), m("d", 50.0)];
+        let rec = Recurrence { weeks: vec!["w3".into(), "w2".into(), "w1".into()], of: 3 };
+        let recurring: BTreeMap<String, Recurrence> = [(fs[2].id(), rec)].into_iter().collect();
+        rank_recurring_higher(&mut fs, &recurring);
+        let order: Vec<&str> = fs.iter().map(|f| f.metric.as_str()).collect();
+        assert_eq!(order, vec!["a", "c", "b", "d"], "58 + 10 goes above 62, not above 70");
     }
 
     #[test]
