@@ -439,6 +439,7 @@ mod tests {
             finding: String::new(),
             author: String::new(),
             created_at: 0,
+            maintenance: false,
         };
         let all = [a("api.p99", 100, "deploy"), a("db.cpu", 200, "vacuum"), a("api.p99", 900, "rollback")];
         let cases: &[(&str, &[(i64, &str)])] =

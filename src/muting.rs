@@ -7,7 +7,8 @@ use chrono::{Datelike, NaiveDate, Timelike};
 use chrono_tz::Tz;
 use serde::Serialize;
 
-use crate::finding::Finding;
+use crate::finding::{Finding, Kind};
+use crate::journal::annotations::Annotation;
 use crate::journal::verdicts::{Scope, Stored, Verdict};
 use crate::review::Review;
 use crate::time;
@@ -26,19 +27,32 @@ pub struct MutedFinding {
     pub reason: String,
     /// Who said it was expected.
     pub by: String,
-    /// The finding the verdict was given on.
+    /// The finding the verdict was given on (empty when an annotation marked planned maintenance folded it).
     pub verdict_on: String,
 }
 
-/// Move the findings that an "expected" verdict covers from `r.findings` to `r.muted`, in rank order.
-pub fn fold(r: &mut Review, verdicts: &[Stored]) {
+/// Move the findings that an "expected" verdict covers, or that fall in an annotation marked planned
+/// maintenance on their metric, from `r.findings` to `r.muted`, in rank order.
+pub fn fold(r: &mut Review, verdicts: &[Stored], annotations: &[Annotation]) {
     let tz = r.ctx.tz;
     let expected: Vec<&Stored> = verdicts.iter().filter(|v| v.verdict == Verdict::Expected).collect();
+    let maintenance: Vec<&Annotation> = annotations.iter().filter(|a| a.maintenance).collect();
     let mut kept = Vec::with_capacity(r.findings.len());
     for f in std::mem::take(&mut r.findings) {
-        match expected.iter().find(|v| covers(&tz, v, &f)) {
-            Some(v) => r.muted.push(MutedFinding { reason: reason(v), by: v.author.clone(), verdict_on: v.finding.id.clone(), finding: f }),
-            None => kept.push(f),
+        if let Some(v) = expected.iter().find(|v| covers(&tz, v, &f)) {
+            r.muted.push(MutedFinding { reason: reason(v), by: v.author.clone(), verdict_on: v.finding.id.clone(), finding: f });
+        } else if let Some(a) =
+            maintenance.iter().find(|a| f.kind != Kind::SourceError && a.metric == f.metric && a.start < f.end && f.start < a.end)
+        {
+            let by = if a.author.trim().is_empty() { "unknown".to_string() } else { a.author.clone() };
+            r.muted.push(MutedFinding {
+                reason: format!("planned maintenance: {} (annotated)", a.note),
+                by,
+                verdict_on: String::new(),
+                finding: f,
+            });
+        } else {
+            kept.push(f);
         }
     }
     r.findings = kept;
@@ -173,12 +187,41 @@ mod tests {
         let (top, second) = (r.findings[0].clone(), r.findings[1].clone());
         let mut noise = expected(&second, "2026-11-09", Scope::Occurrence);
         noise.verdict = Verdict::Noise;
-        fold(&mut r, &[expected(&top, "2026-11-09", Scope::Occurrence), noise]);
+        fold(&mut r, &[expected(&top, "2026-11-09", Scope::Occurrence), noise], &[]);
         assert_eq!(r.findings.len(), n - 1, "one folded");
         assert_eq!(r.findings[0], second, "a noise verdict does not fold");
         assert_eq!(r.muted.len(), 1);
         assert_eq!(r.muted[0].finding, top);
         assert_eq!(r.muted[0].reason, "known batch job: nightly export (this occurrence)");
         assert_eq!(r.muted[0].by, "ana");
+    }
+
+    #[test]
+    fn an_annotation_marked_planned_maintenance_folds_what_it_covers_on_its_metric() {
+        let mut r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
+        let (top, n) = (r.findings[0].clone(), r.findings.len());
+        let note = |metric: &str, start: i64, end: i64, maintenance: bool| Annotation {
+            id: 1,
+            metric: metric.into(),
+            start,
+            end,
+            note: "failover drill".into(),
+            finding: String::new(),
+            author: "bo".into(),
+            created_at: 0,
+            maintenance,
+        };
+        let notes = [
+            note(&top.metric, top.start - 3600, top.start, true), // ends where it starts: no overlap
+            note("another.metric", top.start, top.end, true),
+            note(&top.metric, top.start, top.end, false), // a plain note mutes nothing
+        ];
+        fold(&mut r, &[], &notes);
+        assert_eq!((r.findings.len(), r.muted.len()), (n, 0));
+        fold(&mut r, &[], &[note(&top.metric, top.start + 60, top.start + 120, true)]);
+        assert_eq!(r.muted.len(), 1);
+        assert_eq!(r.muted[0].finding, top);
+        assert_eq!(r.muted[0].reason, "planned maintenance: failover drill (annotated)");
+        assert_eq!(r.muted[0].by, "bo");
     }
 }

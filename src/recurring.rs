@@ -90,7 +90,8 @@ pub fn rank_recurring_higher(findings: &mut [Finding], recurring: &BTreeMap<Stri
 
 /// What the room said, applied to a review: its week kept in the journal (when [`week_key`] says it
 /// stands for one), the recurring findings marked (`Review::recurring`), and, with `fold`, the findings an
-/// "expected" verdict covers folded into `Review::muted`. Call it again after a re-flag.
+/// "expected" verdict or a planned-maintenance annotation covers folded into `Review::muted`. Call it
+/// again after a re-flag.
 pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Result<(), JournalError> {
     let rule = Rule::default();
     let week = match week_key(r) {
@@ -107,7 +108,8 @@ pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Res
     r.verdicts =
         verdicts.iter().filter(|v| r.findings.iter().any(|f| f.id() == v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
     if fold {
-        crate::muting::fold(r, &verdicts);
+        let notes = journal.annotations(r.ctx.review_start(), r.ctx.review_end())?;
+        crate::muting::fold(r, &verdicts, &notes);
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 import { actionCard, actionForm, findingDraft, reviewWeek } from './actions.js';
 import { backend } from './backend.js';
 import { clear, fmt, h, svgImage } from './dom.js';
+import { setOverview } from './open.js';
 import { $, announce, app, back, errorPanel, go, sevClass, timeLabel, viewEl } from './shell.js';
 
 // ---------- Metric detail ----------
@@ -60,7 +61,7 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
         'section',
         { class: 'notes', 'data-testid': 'annotations' },
         h('h2', {}, 'Notes'),
-        h('ul', {}, d.annotations.map((a) => h('li', { 'data-testid': 'annotation' }, h('span', { class: 'muted' }, `${timeLabel(a.start)} – ${timeLabel(a.end)} `), h('span', { 'data-testid': 'annotation-note' }, a.note)))),
+        h('ul', {}, d.annotations.map((a) => h('li', { 'data-testid': 'annotation' }, h('span', { class: 'muted' }, `${timeLabel(a.start)} – ${timeLabel(a.end)} `), h('span', { 'data-testid': 'annotation-note' }, a.note), a.maintenance ? h('span', { class: 'verdict' }, ' planned maintenance') : null))),
       ),
     );
   }
@@ -144,17 +145,21 @@ export function showRangePick(slot, d, t0, t1, redraw) {
   const label = `${timeLabel(t0)} – ${timeLabel(t1)}`;
   const note = h('textarea', { rows: 2, placeholder: 'What happened here?', 'aria-label': 'Note', 'data-testid': 'annotation-note-input' });
   const msg = h('p', { class: 'muted', role: 'status' });
+  const maintenance = h('input', { type: 'checkbox', 'data-testid': 'annotation-maintenance' });
   const annotate = h(
     'form',
     { class: 'action-form', 'data-testid': 'annotation-form' },
     note,
+    h('label', { class: 'toggle' }, maintenance, ' planned maintenance (findings of this metric here fold into "Muted")'),
     h('div', { class: 'row' }, h('button', { type: 'submit', class: 'primary', 'data-testid': 'annotation-save' }, 'Save note'), msg),
   );
   annotate.addEventListener('submit', async (ev) => {
     ev.preventDefault();
     try {
-      await backend.addAnnotation({ metric: d.metric, start: t0, end: t1, note: note.value });
+      await backend.addAnnotation({ metric: d.metric, start: t0, end: t1, note: note.value, maintenance: maintenance.checked });
       announce(`Note saved on ${d.name}, ${label}`);
+      // Planned maintenance folds findings away: the overview is made again (same sensitivity).
+      if (maintenance.checked) setOverview(await backend.setSensitivity(Number($('sens').value)), false);
       redraw();
     } catch (e) {
       msg.textContent = e.message;

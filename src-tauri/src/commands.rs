@@ -245,6 +245,7 @@ pub async fn edit_action(app: AppHandle, id: i64, draft: Draft) -> Result<Action
 pub async fn add_annotation(app: AppHandle, draft: Annotation) -> Result<Annotation> {
     blocking(app, move |state| {
         let mut j = state.journal()?;
+        let draft = Annotation { author: if draft.author.trim().is_empty() { flywheel::journal::author() } else { draft.author }, ..draft };
         let id = j.add_annotation(&draft, flywheel::time::now())?;
         Ok(Annotation { id, ..draft })
     })

@@ -568,7 +568,6 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     Ok(())
 }
 
-/// Wait until the overview's action-item list says `n` items.
 /// Keys on the selected finding: `n` marks it noise (shown on its row with who said so), `e` asks why it
 /// was expected and folds it into "Muted" at the end; both are kept for the next opening.
 async fn verdicts(d: &Driver) -> R<()> {
@@ -627,6 +626,7 @@ async fn verdicts(d: &Driver) -> R<()> {
     Ok(())
 }
 
+/// Wait until the overview's action-item list says `n` items.
 async fn action_count_is(c: &Client, n: usize, what: &str) -> R<Value> {
     until(c, what, &format!("return document.querySelector('[data-testid=action-count]').textContent === '{n}'")).await
 }

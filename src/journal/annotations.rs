@@ -20,6 +20,11 @@ CREATE TABLE annotations (
 CREATE INDEX annotations_metric ON annotations (metric, range_start);
 ";
 
+/// An annotation can say "planned maintenance": the findings on its metric and range fold into "Muted".
+pub const MIGRATION_6: &str = "
+ALTER TABLE annotations ADD COLUMN maintenance INTEGER NOT NULL DEFAULT 0 CHECK (maintenance IN (0, 1));
+";
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Annotation {
     #[serde(default)]
@@ -33,6 +38,9 @@ pub struct Annotation {
     pub finding: String,
     #[serde(default)]
     pub author: String,
+    /// Planned maintenance: findings of this metric over this range are expected (folded into "Muted").
+    #[serde(default)]
+    pub maintenance: bool,
     #[serde(default)]
     pub created_at: i64,
 }
@@ -53,8 +61,8 @@ impl Journal {
         }
         self.conn
             .execute(
-                "INSERT INTO annotations (metric, range_start, range_end, note, finding, author, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![a.metric, a.start, a.end, a.note.trim(), a.finding, a.author, now],
+                "INSERT INTO annotations (metric, range_start, range_end, note, finding, author, created_at, maintenance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![a.metric, a.start, a.end, a.note.trim(), a.finding, a.author, now, a.maintenance],
             )
             .map_err(|e| self.sqlite_err(e))?;
         Ok(self.conn.last_insert_rowid())
@@ -65,7 +73,7 @@ impl Journal {
         let mut st = self
             .conn
             .prepare(
-                "SELECT id, metric, range_start, range_end, note, finding, author, created_at FROM annotations
+                "SELECT id, metric, range_start, range_end, note, finding, author, created_at, maintenance FROM annotations
                  WHERE range_end > ?1 AND range_start < ?2 ORDER BY metric, range_start, id",
             )
             .map_err(|e| self.sqlite_err(e))?;
@@ -80,6 +88,7 @@ impl Journal {
                     finding: r.get(5)?,
                     author: r.get(6)?,
                     created_at: r.get(7)?,
+                    maintenance: r.get(8)?,
                 })
             })
             .map_err(|e| self.sqlite_err(e))?;
@@ -104,13 +113,17 @@ mod tests {
             finding: String::new(),
             author: String::new(),
             created_at: 0,
+            maintenance: m == "y",
         };
         j.add_annotation(&a("x", 100, 200, "deploy <b>v2</b>"), 1).expect("add");
         j.add_annotation(&a("y", 300, 400, "failover"), 1).expect("add");
         assert!(j.add_annotation(&a("x", 200, 100, "backwards"), 1).is_err());
         assert!(j.add_annotation(&a("x", 100, 200, "  "), 1).is_err());
         let got = j.annotations(150, 350).expect("list");
-        assert_eq!(got.iter().map(|x| x.note.as_str()).collect::<Vec<_>>(), vec!["deploy <b>v2</b>", "failover"]);
+        assert_eq!(
+            got.iter().map(|x| (x.note.as_str(), x.maintenance)).collect::<Vec<_>>(),
+            vec![("deploy <b>v2</b>", false), ("failover", true)]
+        );
         assert!(j.annotations(400, 500).expect("list").is_empty());
     }
 }

@@ -58,8 +58,14 @@ pub enum Invalid {
 }
 
 /// The migrations, in order: schema version N is reached by applying the first N.
-const MIGRATIONS: &[&str] =
-    &[spins::MIGRATION_1, actions::MIGRATION_2, annotations::MIGRATION_3, history::MIGRATION_4, verdicts::MIGRATION_5];
+const MIGRATIONS: &[&str] = &[
+    spins::MIGRATION_1,
+    actions::MIGRATION_2,
+    annotations::MIGRATION_3,
+    history::MIGRATION_4,
+    verdicts::MIGRATION_5,
+    annotations::MIGRATION_6,
+];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;

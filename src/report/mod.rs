@@ -230,6 +230,7 @@ mod tests {
             finding: String::new(),
             author: String::new(),
             created_at: 0,
+            maintenance: false,
         };
         let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into() };
         let html = html_with(&r, &notes);

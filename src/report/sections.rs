@@ -160,6 +160,7 @@ mod tests {
             finding: String::new(),
             author: String::new(),
             created_at: 0,
+            maintenance: false,
         };
         let notes = Notes { annotations: vec![note], ..Notes::default() };
         let s = sections(&r, &notes);
