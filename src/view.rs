@@ -52,7 +52,8 @@ pub struct Overview {
 
 /// Build the overview.
 pub fn overview(r: &Review) -> Overview {
-    let flagged: std::collections::BTreeSet<&str> = r.findings.iter().map(|f| f.metric.as_str()).collect();
+    let flagged: std::collections::BTreeSet<&str> =
+        r.findings.iter().chain(r.muted.iter().map(|m| &m.finding)).map(|f| f.metric.as_str()).collect();
     let sparklines = r
         .series
         .iter()

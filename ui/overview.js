@@ -8,10 +8,19 @@ import { announce, app, dayLabel, go, sevClass, teamClass, viewEl } from './shel
 
 // ---------- Overview ----------
 
+// The ranked findings, with the muted ones in place (by severity, a muted one after an equal finding)
+// when the user asked to see them.
+function listed() {
+  const r = app.overview.review;
+  if (!app.showMuted || !r.muted.length) return r.findings;
+  const muted = r.muted.map((m) => ({ ...m, muted: { reason: m.reason, by: m.by } }));
+  return [...r.findings, ...muted].sort((a, b) => b.severity - a.severity || (a.muted ? 1 : 0) - (b.muted ? 1 : 0));
+}
+
 export function visibleFindings() {
   const f = app.filters;
   const text = f.text.toLowerCase();
-  return app.overview.review.findings.filter(
+  return listed().filter(
     (x) =>
       (!f.team || x.team === f.team) &&
       (!f.kind || x.kind === f.kind) &&
@@ -46,11 +55,11 @@ export function findingRow(f, i, selected) {
   return h(
     'li',
     {
-      class: 'finding' + (selected ? ' selected' : ''),
+      class: 'finding' + (selected ? ' selected' : '') + (f.muted ? ' muted-row' : ''),
       role: 'option',
       'aria-selected': selected ? 'true' : 'false',
       'data-testid': 'finding',
-      dataset: { rank: f.rank, kind: f.kind, metric: f.metric, team: f.team },
+      dataset: { rank: f.rank ?? '', kind: f.kind, metric: f.metric, team: f.team, muted: f.muted ? 'true' : 'false' },
       onclick: () => {
         app.selected = i;
         openFinding(f);
@@ -64,7 +73,7 @@ export function findingRow(f, i, selected) {
       h('div', { class: 'sentence', 'data-testid': 'sentence' }, f.sentence),
       marks(f),
     ),
-    h('span', { class: 'when' }, app.overview.when[f.rank - 1] || ''),
+    h('span', { class: 'when' }, f.muted ? f.when : app.overview.when[f.rank - 1] || ''),
     spark ? sparkline(spark) : h('span', { class: 'spark' }),
   );
 }
@@ -72,10 +81,11 @@ export function findingRow(f, i, selected) {
 // What the room said and what keeps coming back, under the sentence (nothing when neither).
 const VERDICT_LABEL = { needs_action: 'needs action', expected: 'expected', noise: 'noise' };
 function marks(f) {
-  if (!f.recurring && !f.verdict) return null;
+  if (!f.recurring && !f.verdict && !f.muted) return null;
   return h(
     'div',
     { class: 'marks' },
+    f.muted ? h('span', { class: 'verdict', 'data-testid': 'muted-mark' }, `muted — ${f.muted.reason}, said by ${f.muted.by}`) : null,
     f.recurring ? h('span', { class: 'recurring', 'data-testid': 'recurring', title: 'Flagged in the weeks of ' + f.recurring.weeks.join(', ') }, `↻ recurring · ${f.recurring.weeks.length} of the last ${f.recurring.of} weeks`) : null,
     f.verdict ? h('span', { class: 'verdict verdict-' + f.verdict.verdict, 'data-testid': 'verdict' }, `${VERDICT_LABEL[f.verdict.verdict]} · ${f.verdict.by}`) : null,
   );
@@ -84,10 +94,25 @@ function marks(f) {
 // The findings an "expected" verdict folded away: at the end, with why and who said so.
 function mutedGroup(r) {
   if (!r.muted.length) return null;
+  const toggle = h(
+    'button',
+    {
+      type: 'button',
+      class: 'link',
+      'data-testid': 'show-muted',
+      onclick: () => {
+        app.showMuted = !app.showMuted;
+        renderOverview();
+      },
+    },
+    app.showMuted ? 'Fold them away again' : 'Show them in place',
+  );
+  if (app.showMuted) return h('p', { class: 'muted-group', 'data-testid': 'muted' }, `Muted (${r.muted.length}) shown in place. `, toggle);
   return h(
     'details',
     { class: 'muted-group', 'data-testid': 'muted' },
     h('summary', {}, `Muted (${r.muted.length}) — marked expected`),
+    toggle,
     h(
       'ul',
       {},

@@ -15,6 +15,8 @@ export const app = {
   stack: [], // previous views, for Esc
   selected: 0, // index into the visible findings
   filters: { team: '', kind: '', severity: 0, text: '' },
+  // Findings marked expected shown in place (in severity order) instead of folded into "Muted".
+  showMuted: false,
   loading: false,
   readyMs: null,
   rendered: 0, // bumped by every navigation: a slow answer for a view the user has left is dropped

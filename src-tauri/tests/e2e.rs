@@ -606,6 +606,14 @@ async fn verdicts(d: &Driver) -> R<()> {
     wait_css(&c, "[data-testid=muted] summary").await?.click().await?;
     js(&c, "document.querySelector('[data-testid=muted]').scrollIntoView({ block: 'center' }); return true").await?;
     shot(&c, "overview-verdicts").await?;
+    // One click shows it in place (by severity, marked), another folds it away again.
+    wait_css(&c, "[data-testid=show-muted]").await?.click().await?;
+    let in_place = until(&c, "the muted finding in place", "const m = document.querySelector('[data-testid=finding][data-muted=true]'); return m && [m.dataset.metric, document.querySelectorAll('[data-testid=finding]').length, m.querySelector('[data-testid=muted-mark]').textContent]").await?;
+    assert_eq!(in_place[0], metric, "{in_place}");
+    assert_eq!(in_place[1].as_u64(), Some(before), "{in_place}");
+    assert!(in_place[2].as_str().unwrap_or("").starts_with("muted — deploy: v2.3"), "{in_place}");
+    wait_css(&c, "[data-testid=show-muted]").await?.click().await?;
+    until(&c, "folded again", "return document.querySelectorAll('[data-testid=finding]').length === Number(document.querySelector('[data-testid=finding-count]').textContent)").await?;
     c.close().await?;
 
     // Reopened: what the room said is still there.
