@@ -95,9 +95,8 @@ fn reason(v: &Stored) -> String {
     let why = v.reason.map(|r| r.label()).unwrap_or("expected");
     let note = if v.note.is_empty() { String::new() } else { format!(": {}", v.note) };
     let scope = match v.scope.unwrap_or(Scope::Occurrence) {
-        Scope::Occurrence => "this occurrence".to_string(),
-        Scope::TimeOfWeek => "at this time every week".to_string(),
-        Scope::Weeks(n) => format!("for {n} week{} from {}", if n == 1 { "" } else { "s" }, v.finding.week),
+        s @ Scope::Weeks(_) => format!("{} from {}", s.label(), v.finding.week),
+        s => s.label(),
     };
     format!("{why}{note} ({scope})")
 }

@@ -150,17 +150,7 @@ mod tests {
     use crate::journal::verdicts::Reason;
 
     fn rec(week: &str, metric: &str, kind: Kind) -> Recorded {
-        Recorded {
-            week: week.into(),
-            id: format!("{metric}:{week}"),
-            metric: metric.into(),
-            instance: None,
-            kind,
-            start: 0,
-            end: 1,
-            severity: 50,
-            sentence: String::new(),
-        }
+        Recorded::example(week, metric, kind)
     }
 
     fn said(r: &Recorded, verdict: Verdict) -> Stored {

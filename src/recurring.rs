@@ -72,7 +72,12 @@ pub fn recurring(week: &str, findings: &[Finding], history: &History, rule: Rule
 pub fn week_key(r: &Review) -> Option<String> {
     let (tz, start, end) = (&r.ctx.tz, r.ctx.review_start(), r.ctx.review_end());
     let whole_week = time::week_start_of(tz, r.workspace.week_starts, start) == start && time::add_weeks(tz, start, 1) == end;
-    (whole_week && r.params.sensitivity == r.workspace.sensitivity).then(|| time::local_date(tz, start).format("%Y-%m-%d").to_string())
+    (whole_week && r.params.sensitivity == r.workspace.sensitivity).then(|| start_date(r))
+}
+
+/// The local date the review range starts on (`2026-11-09`): the week a review is compared as.
+fn start_date(r: &Review) -> String {
+    time::local_date(&r.ctx.tz, r.ctx.review_start()).format("%Y-%m-%d").to_string()
 }
 
 /// How much higher a recurring finding ranks (in severity points; its severity itself is unchanged).
@@ -85,7 +90,8 @@ pub fn rank_recurring_higher(findings: &mut [Finding], recurring: &BTreeMap<Stri
         return;
     }
     let weight = |f: &Finding| u16::from(f.severity) + if recurring.contains_key(&f.id()) { RECURRING_BONUS } else { 0 };
-    findings.sort_by_key(|f| std::cmp::Reverse(weight(f)));
+    // Cached: a finding's id is built once, not at every comparison.
+    findings.sort_by_cached_key(|f| std::cmp::Reverse(weight(f)));
 }
 
 /// What the room said, applied to a review: its week kept in the journal (when [`week_key`] says it
@@ -99,14 +105,14 @@ pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Res
             journal.record_week(&week, &r.findings, now)?;
             week
         }
-        None => time::local_date(&r.ctx.tz, r.ctx.review_start()).format("%Y-%m-%d").to_string(),
+        None => start_date(r),
     };
     let history = journal.weeks_before(&week, rule.n.saturating_sub(1))?;
     r.recurring = recurring(&week, &r.findings, &history, rule);
     rank_recurring_higher(&mut r.findings, &r.recurring);
     let verdicts = journal.verdicts(None)?;
-    r.verdicts =
-        verdicts.iter().filter(|v| r.findings.iter().any(|f| f.id() == v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
+    let ids: BTreeSet<String> = r.findings.iter().map(Finding::id).collect();
+    r.verdicts = verdicts.iter().filter(|v| ids.contains(&v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
     if fold {
         let notes = journal.annotations(r.ctx.review_start(), r.ctx.review_end())?;
         crate::muting::fold(r, &verdicts, &notes);
@@ -125,17 +131,7 @@ mod tests {
     }
 
     fn recorded(week: &str, metric: &str, kind: Kind) -> Recorded {
-        Recorded {
-            week: week.into(),
-            id: format!("{metric}:{week}"),
-            metric: metric.into(),
-            instance: None,
-            kind,
-            start: 0,
-            end: 1,
-            severity: 50,
-            sentence: String::new(),
-        }
+        Recorded::example(week, metric, kind)
     }
 
     #[test]

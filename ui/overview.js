@@ -117,7 +117,7 @@ function mutedGroup(r) {
       'ul',
       {},
       r.muted.map((m) =>
-        h('li', { 'data-testid': 'muted-finding' }, h('span', { class: 'sev sev-low' }, String(m.severity)), ' ', h('span', { class: 'kind' }, m.kind.replaceAll('_', ' ')), ` ${m.team} · ${m.metric}${m.instance ? ' · ' + m.instance : ''} — ${m.reason}, said by ${m.by}`),
+        h('li', { 'data-testid': 'muted-finding' }, h('span', { class: 'sev sev-low' }, String(m.severity)), ' ', h('span', { class: 'kind' }, m.kind_label), ` ${m.team} · ${m.metric}${m.instance ? ' · ' + m.instance : ''} — ${m.reason}, said by ${m.by}`),
       ),
     ),
   );

@@ -179,16 +179,11 @@ fn noise(path: &std::path::Path, show: usize) -> Result<ExitCode> {
 /// `expected — known batch job: nightly export, at this time every week (ana)`.
 fn describe(v: &flywheel::journal::verdicts::Stored) -> String {
     let what = match v.verdict {
-        Verdict::NeedsAction => "needs action".to_string(),
-        Verdict::Noise => "noise".to_string(),
         Verdict::Expected => {
-            let scope = match v.scope.unwrap_or(Scope::Occurrence) {
-                Scope::Occurrence => "this occurrence".to_string(),
-                Scope::TimeOfWeek => "at this time every week".to_string(),
-                Scope::Weeks(n) => format!("for {n} week{}", if n == 1 { "" } else { "s" }),
-            };
+            let scope = v.scope.unwrap_or(Scope::Occurrence).label();
             format!("expected — {}, {scope}", v.reason.map(Reason::label).unwrap_or("other"))
         }
+        other => other.label().to_string(),
     };
     let note = if v.note.is_empty() { String::new() } else { format!(": {}", v.note) };
     format!("{what}{note} ({})", v.author)

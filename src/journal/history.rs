@@ -2,7 +2,7 @@
 //! sentence), so a week can be compared with the ones before it — the ground for "what keeps coming back".
 //! A week is recorded whole: reviewing it again replaces what was kept for it, in one transaction.
 
-use rusqlite::params;
+use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
 use super::{corrupt_error, sqlite_error, Journal, JournalError};
@@ -91,39 +91,78 @@ impl Journal {
             .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
             .map_err(|e| self.sqlite_err(e))?;
         let Some(oldest) = weeks.last() else { return Ok(History::default()) };
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT week, id, metric, instance, kind, range_start, range_end, severity, sentence FROM findings_history
-                 WHERE week >= ?1 AND week < ?2 ORDER BY week DESC, severity DESC, id",
-            )
-            .map_err(|e| self.sqlite_err(e))?;
-        let rows = stmt
-            .query_map(params![oldest, week], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                    r.get::<_, i64>(6)?,
-                    r.get::<_, i64>(7)?,
-                    r.get::<_, String>(8)?,
-                ))
-            })
-            .map_err(|e| self.sqlite_err(e))?;
+        let sql = format!("SELECT {RECORDED} FROM findings_history WHERE week >= ?1 AND week < ?2 ORDER BY week DESC, severity DESC, id");
+        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite_err(e))?;
+        let rows = stmt.query_map(params![oldest, week], raw_recorded).map_err(|e| self.sqlite_err(e))?;
         let mut out = Vec::new();
         for row in rows {
-            let (week, id, metric, instance, kind, start, end, severity, sentence) = row.map_err(|e| self.sqlite_err(e))?;
-            let kind =
-                Kind::from_key(&kind).ok_or_else(|| corrupt_error(&self.path, format!("finding {id} has an unknown kind `{kind}`")))?;
-            let severity =
-                u8::try_from(severity).map_err(|_| corrupt_error(&self.path, format!("finding {id} has severity {severity}")))?;
-            out.push(Recorded { week, id, metric, instance, kind, start, end, severity, sentence });
+            out.push(self.checked(row.map_err(|e| self.sqlite_err(e))?)?);
         }
         Ok(History { weeks, findings: out })
     }
+
+    /// A finding of a reviewed week, by id (the newest week that holds it).
+    pub fn recorded(&self, id: &str) -> Result<Option<Recorded>, JournalError> {
+        let sql = format!("SELECT {RECORDED} FROM findings_history WHERE id = ?1 ORDER BY week DESC LIMIT 1");
+        let row = self.conn.query_row(&sql, params![id], raw_recorded).optional().map_err(|e| self.sqlite_err(e))?;
+        row.map(|raw| self.checked(raw)).transpose()
+    }
+
+    /// A stored finding with its kind and severity checked.
+    fn checked(&self, raw: RawRecorded) -> Result<Recorded, JournalError> {
+        let RawRecorded { week, id, metric, instance, kind, start, end, severity, sentence } = raw;
+        let kind = Kind::from_key(&kind).ok_or_else(|| corrupt_error(&self.path, format!("finding {id} has an unknown kind `{kind}`")))?;
+        let severity = u8::try_from(severity).map_err(|_| corrupt_error(&self.path, format!("finding {id} has severity {severity}")))?;
+        Ok(Recorded { week, id, metric, instance, kind, start, end, severity, sentence })
+    }
+}
+
+#[cfg(test)]
+impl Recorded {
+    /// A stored finding for tests: id `metric:week`, range `[0, 1)`, severity 50, no sentence.
+    pub(crate) fn example(week: &str, metric: &str, kind: Kind) -> Recorded {
+        Recorded {
+            week: week.into(),
+            id: format!("{metric}:{week}"),
+            metric: metric.into(),
+            instance: None,
+            kind,
+            start: 0,
+            end: 1,
+            severity: 50,
+            sentence: String::new(),
+        }
+    }
+}
+
+/// The columns of a stored finding, in the order [`raw_recorded`] reads them.
+const RECORDED: &str = "week, id, metric, instance, kind, range_start, range_end, severity, sentence";
+
+/// A stored finding as SQLite holds it, checked by [`Journal::checked`].
+struct RawRecorded {
+    week: String,
+    id: String,
+    metric: String,
+    instance: Option<String>,
+    kind: String,
+    start: i64,
+    end: i64,
+    severity: i64,
+    sentence: String,
+}
+
+fn raw_recorded(r: &rusqlite::Row) -> Result<RawRecorded, rusqlite::Error> {
+    Ok(RawRecorded {
+        week: r.get(0)?,
+        id: r.get(1)?,
+        metric: r.get(2)?,
+        instance: r.get(3)?,
+        kind: r.get(4)?,
+        start: r.get(5)?,
+        end: r.get(6)?,
+        severity: r.get(7)?,
+        sentence: r.get(8)?,
+    })
 }
 
 #[cfg(test)]

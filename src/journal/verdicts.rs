@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::actions::{check_len, MAX_DETAILS, MAX_NAME};
 use super::history::Recorded;
-use super::{corrupt_error, sqlite_error, Invalid, Journal, JournalError};
+use super::{corrupt_error, Invalid, Journal, JournalError};
 use crate::finding::Kind;
 
 pub const MIGRATION_5: &str = "
@@ -92,7 +92,27 @@ impl Reason {
     }
 }
 
+impl Verdict {
+    /// `needs action`, `expected`, `noise`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Verdict::NeedsAction => "needs action",
+            Verdict::Expected => "expected",
+            Verdict::Noise => "noise",
+        }
+    }
+}
+
 impl Scope {
+    /// `this occurrence`, `at this time every week`, `for 4 weeks`.
+    pub fn label(self) -> String {
+        match self {
+            Scope::Occurrence => "this occurrence".to_string(),
+            Scope::TimeOfWeek => "at this time every week".to_string(),
+            Scope::Weeks(n) => format!("for {n} week{}", if n == 1 { "" } else { "s" }),
+        }
+    }
+
     fn key(self) -> &'static str {
         match self {
             Scope::Occurrence => "occurrence",
@@ -155,7 +175,9 @@ fn check(m: &Mark) -> Result<(), Invalid> {
     }
 }
 
-const COLUMNS: &str = "finding, metric, instance, kind, week, range_start, range_end, severity, verdict, reason, note, scope, scope_weeks, author, created_at, updated_at";
+/// A verdict's columns, then its finding's sentence from the findings history, in the order [`raw`] reads them.
+const COLUMNS: &str = "finding, metric, instance, kind, week, range_start, range_end, severity, verdict, reason, note, scope, scope_weeks, author, created_at, updated_at,
+    (SELECT sentence FROM findings_history h WHERE h.id = verdicts.finding ORDER BY h.week DESC LIMIT 1)";
 
 impl Journal {
     /// Record (or change) the verdict on a finding of a reviewed week, found by id in the findings
@@ -213,43 +235,6 @@ impl Journal {
         Ok(out)
     }
 
-    /// A finding of a reviewed week, by id (the newest week that holds it).
-    fn recorded(&self, id: &str) -> Result<Option<Recorded>, JournalError> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT week, metric, instance, kind, range_start, range_end, severity, sentence FROM findings_history WHERE id = ?1 ORDER BY week DESC LIMIT 1",
-                params![id],
-                |r| {
-                    Ok((
-                        r.get::<_, String>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, Option<String>>(2)?,
-                        r.get::<_, String>(3)?,
-                        r.get::<_, i64>(4)?,
-                        r.get::<_, i64>(5)?,
-                        r.get::<_, i64>(6)?,
-                        r.get::<_, String>(7)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(|e| self.sqlite_err(e))?;
-        let Some((week, metric, instance, kind, start, end, severity, sentence)) = row else { return Ok(None) };
-        let kind = Kind::from_key(&kind).ok_or_else(|| corrupt_error(&self.path, format!("finding {id} has an unknown kind `{kind}`")))?;
-        Ok(Some(Recorded {
-            week,
-            id: id.to_string(),
-            metric,
-            instance,
-            kind,
-            start,
-            end,
-            severity: severity.clamp(0, 100) as u8,
-            sentence,
-        }))
-    }
-
     fn stored(&self, raw: Raw) -> Result<Stored, JournalError> {
         let bad = |what: &str| corrupt_error(&self.path, format!("verdict on {}: {what}", raw.finding));
         let kind = Kind::from_key(&raw.kind).ok_or_else(|| bad("unknown kind"))?;
@@ -262,12 +247,6 @@ impl Journal {
             (Some("weeks"), Some(n)) => Some(Scope::Weeks(u32::try_from(n).map_err(|_| bad("bad scope"))?)),
             _ => return Err(bad("unknown scope")),
         };
-        let sentence = self
-            .conn
-            .query_row("SELECT sentence FROM findings_history WHERE id = ?1 ORDER BY week DESC LIMIT 1", params![raw.finding], |r| r.get(0))
-            .optional()
-            .map_err(|e| sqlite_error(&self.path, e))?
-            .unwrap_or_default();
         Ok(Stored {
             finding: Recorded {
                 week: raw.week,
@@ -278,7 +257,7 @@ impl Journal {
                 start: raw.start,
                 end: raw.end,
                 severity: raw.severity.clamp(0, 100) as u8,
-                sentence,
+                sentence: raw.sentence.unwrap_or_default(),
             },
             verdict,
             reason,
@@ -309,6 +288,8 @@ struct Raw {
     author: String,
     created_at: i64,
     updated_at: i64,
+    /// The finding's sentence from the findings history (none if that week's record is gone).
+    sentence: Option<String>,
 }
 
 fn raw(r: &Row) -> Result<Raw, rusqlite::Error> {
@@ -329,6 +310,7 @@ fn raw(r: &Row) -> Result<Raw, rusqlite::Error> {
         author: r.get(13)?,
         created_at: r.get(14)?,
         updated_at: r.get(15)?,
+        sentence: r.get(16)?,
     })
 }
 
