@@ -47,13 +47,23 @@ pub struct Shares {
     pub by_kind: BTreeMap<Kind, Vec<WeekShare>>,
 }
 
+impl Shares {
+    /// Whether the room called anything noise or expected in these weeks (else there is nothing to show).
+    pub fn any_dismissed(&self) -> bool {
+        self.by_team.values().flatten().any(|w| w.noise + w.expected > 0)
+    }
+}
+
 /// The shares of every recorded week. `team_of` names a metric's team.
 pub fn shares(history: &History, verdicts: &[Stored], team_of: impl Fn(&str) -> String) -> Shares {
-    let said: BTreeMap<&str, Verdict> = verdicts.iter().map(|v| (v.finding.id.as_str(), v.verdict)).collect();
+    // A verdict is about one week's finding: the same id in another week (a finding at the same time
+    // of week) is another finding.
+    let said: BTreeMap<(&str, &str), Verdict> =
+        verdicts.iter().map(|v| ((v.finding.week.as_str(), v.finding.id.as_str()), v.verdict)).collect();
     let mut out = Shares::default();
     let weeks: Vec<&String> = history.weeks.iter().rev().collect();
     for f in &history.findings {
-        let verdict = said.get(f.id.as_str()).copied();
+        let verdict = said.get(&(f.week.as_str(), f.id.as_str())).copied();
         for row in [
             out.by_team.entry(team_of(&f.metric)).or_insert_with(|| blank(&weeks)),
             out.by_kind.entry(f.kind).or_insert_with(|| blank(&weeks)),
@@ -186,6 +196,13 @@ mod tests {
         assert_eq!(row(&s.by_kind[&Kind::SeasonalAnomaly]), vec![("w1", 2, 0, 1), ("w2", 1, 1, 0), ("w3", 0, 0, 0)]);
         assert_eq!(s.by_team["Team"][1].dismissed(), 0.5);
         assert_eq!(s.by_team["Team"][2].dismissed(), 0.0, "no findings, nothing dismissed");
+
+        // The same finding id in another week (the same time of week) is another week's finding.
+        let mut again = findings[0].clone();
+        again.week = "w3".into();
+        let history = History { weeks: vec!["w3".into(), "w2".into()], findings: vec![again, findings[0].clone()] };
+        let s = shares(&history, &verdicts[..1], |_| "Team".into());
+        assert_eq!(row(&s.by_team["Team"]), vec![("w2", 1, 1, 0), ("w3", 1, 0, 0)], "the verdict was on week w2's");
     }
 
     #[test]

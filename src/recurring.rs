@@ -113,6 +113,11 @@ pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Res
     let verdicts = journal.verdicts(None)?;
     let ids: BTreeSet<String> = r.findings.iter().map(Finding::id).collect();
     r.verdicts = verdicts.iter().filter(|v| ids.contains(&v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
+    let recent = journal.weeks_through(&week, rule.n)?;
+    let ws = &r.workspace;
+    r.noise = crate::noise::shares(&recent, &verdicts, |metric| {
+        ws.metrics.iter().find(|m| m.id == metric).map_or_else(|| "(unknown)".into(), |m| m.team.clone())
+    });
     if fold {
         let notes = journal.annotations(r.ctx.review_start(), r.ctx.review_end())?;
         crate::muting::fold(r, &verdicts, &notes);

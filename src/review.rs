@@ -87,6 +87,9 @@ pub struct Review {
     pub recurring: std::collections::BTreeMap<String, crate::recurring::Recurrence>,
     /// What the room said about findings of this review (by finding id), muted ones included.
     pub verdicts: std::collections::BTreeMap<String, crate::journal::verdicts::Stored>,
+    /// What the room dismissed (noise or expected) per team and kind over the recent reviewed weeks
+    /// ([`crate::noise::shares`]).
+    pub noise: crate::noise::Shares,
     pub timings: Timings,
     /// Why the range is what it is (e.g. "last complete week", or a note for short data).
     pub range_note: String,
@@ -249,6 +252,7 @@ impl Review {
             muted: Vec::new(),
             recurring: Default::default(),
             verdicts: Default::default(),
+            noise: Default::default(),
             rows: loaded.rows,
             pull: loaded.pull,
         };

@@ -14,6 +14,7 @@ use crate::chart::{self, Chart, ChartError, ChartOptions};
 use crate::finding::Band;
 use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
+use crate::journal::verdicts::Stored;
 use crate::report::{self, json};
 use crate::review::{Review, SeriesFit};
 
@@ -48,6 +49,39 @@ pub struct Overview {
     pub server: Option<String>,
     /// What the last pull cost.
     pub pull: crate::source::LoadStats,
+    /// The noise report's small charts, per team then per kind (empty when the room dismissed nothing
+    /// in the recent reviewed weeks).
+    pub noise: Vec<NoiseChart>,
+}
+
+/// One row of the overview's "Noise, week over week".
+#[derive(Debug, Serialize)]
+pub struct NoiseChart {
+    /// `team` or `kind`.
+    pub group: &'static str,
+    /// The team's name or the kind's label.
+    pub label: String,
+    /// One bar per reviewed week ([`crate::chart::bars::dismissed_bars`]).
+    pub svg: String,
+    /// The weeks the bars span: `2026-10-12 – 2026-11-16`.
+    pub weeks: String,
+}
+
+fn noise_charts(r: &Review) -> Vec<NoiseChart> {
+    if !r.noise.any_dismissed() {
+        return Vec::new();
+    }
+    let row = |group, label: String, weeks: &[crate::noise::WeekShare]| NoiseChart {
+        group,
+        label,
+        svg: crate::chart::bars::dismissed_bars(weeks),
+        weeks: match (weeks.first(), weeks.last()) {
+            (Some(a), Some(b)) => format!("{} – {}", a.week, b.week),
+            _ => String::new(),
+        },
+    };
+    let teams = r.noise.by_team.iter().map(|(t, w)| row("team", t.clone(), w));
+    teams.chain(r.noise.by_kind.iter().map(|(k, w)| row("kind", k.label().to_string(), w))).collect()
 }
 
 /// Build the overview.
@@ -70,6 +104,7 @@ pub fn overview(r: &Review) -> Overview {
         sparklines,
         server: r.workspace.prometheus.as_ref().map(|p| p.url.clone()),
         pull: r.pull,
+        noise: noise_charts(r),
     }
 }
 
@@ -188,10 +223,43 @@ pub struct Detail {
     pub findings: Vec<usize>,
     /// Reviewers' notes on this metric in the review range (drawn on the chart).
     pub annotations: Vec<Annotation>,
+    /// What the room said about this metric's findings, in every reviewed week (newest first).
+    pub said: Vec<Said>,
 }
 
-/// The detail of one metric, with `opts` choosing the overlays and `annotations` drawn on the chart.
-pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annotation]) -> Result<Detail, ViewError> {
+/// A verdict on one of a metric's findings, as its detail lists it.
+#[derive(Debug, Serialize)]
+pub struct Said {
+    /// The week it was reviewed in (`2026-11-09`).
+    pub week: String,
+    pub finding: String,
+    pub kind_label: &'static str,
+    pub severity: u8,
+    pub sentence: String,
+    pub verdict: crate::journal::verdicts::Verdict,
+    /// `expected — known batch job, at this time every week: nightly export`.
+    pub label: String,
+    pub by: String,
+}
+
+impl From<&Stored> for Said {
+    fn from(v: &Stored) -> Said {
+        Said {
+            week: v.finding.week.clone(),
+            finding: v.finding.id.clone(),
+            kind_label: v.finding.kind.label(),
+            severity: v.finding.severity,
+            sentence: v.finding.sentence.clone(),
+            verdict: v.verdict,
+            label: v.describe(),
+            by: v.author.clone(),
+        }
+    }
+}
+
+/// The detail of one metric, with `opts` choosing the overlays, `annotations` drawn on the chart and
+/// `said` (the journal's verdicts on this metric) listed.
+pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annotation], said: &[Stored]) -> Result<Detail, ViewError> {
     let s: &SeriesFit = r.series_of(metric).ok_or_else(|| ViewError::UnknownMetric(metric.to_string()))?;
     let chart = chart::render_with(r, s, opts, &chart::notes_of(annotations, metric))?;
     let fin = |v: f64| v.is_finite().then_some(v);
@@ -218,6 +286,7 @@ pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annot
         baseline: f.reason.clone(),
         findings: ranks(r, &m.id),
         annotations: annotations.iter().filter(|a| a.metric == m.id).cloned().collect(),
+        said: said.iter().filter(|v| v.finding.metric == m.id).map(Said::from).collect(),
     })
 }
 

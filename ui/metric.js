@@ -65,6 +65,17 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
       ),
     );
   }
+  if (d.said.length) {
+    // What the room said about this metric's findings, in every reviewed week (the journal's verdicts).
+    side.append(
+      h(
+        'section',
+        { class: 'said', 'data-testid': 'said' },
+        h('h2', {}, 'What the room said'),
+        h('ul', {}, d.said.map((v) => h('li', { class: 'said-' + v.verdict, 'data-testid': 'said-verdict', title: v.sentence }, h('span', { class: 'muted' }, `week of ${v.week} · ${v.kind_label} · `), h('strong', {}, v.label), h('span', { class: 'muted' }, ` — ${v.by}`)))),
+      ),
+    );
+  }
   for (const f of findings) {
     side.append(
       h(

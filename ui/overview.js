@@ -2,7 +2,7 @@
 
 import { showPreviousActions } from './actions.js';
 import { backend } from './backend.js';
-import { clear, h, s } from './dom.js';
+import { clear, h, s, svgImage } from './dom.js';
 import { setOverview } from './open.js';
 import { announce, app, dayLabel, go, sevClass, teamClass, viewEl } from './shell.js';
 
@@ -79,7 +79,6 @@ export function findingRow(f, i, selected) {
 }
 
 // What the room said and what keeps coming back, under the sentence (nothing when neither).
-const VERDICT_LABEL = { needs_action: 'needs action', expected: 'expected', noise: 'noise' };
 function marks(f) {
   if (!f.recurring && !f.verdict && !f.muted) return null;
   return h(
@@ -87,7 +86,7 @@ function marks(f) {
     { class: 'marks' },
     f.muted ? h('span', { class: 'verdict', 'data-testid': 'muted-mark' }, `muted — ${f.muted.reason}, said by ${f.muted.by}`) : null,
     f.recurring ? h('span', { class: 'recurring', 'data-testid': 'recurring', title: 'Flagged in the weeks of ' + f.recurring.weeks.join(', ') }, `↻ recurring · ${f.recurring.weeks.length} of the last ${f.recurring.of} weeks`) : null,
-    f.verdict ? h('span', { class: 'verdict verdict-' + f.verdict.verdict, 'data-testid': 'verdict' }, `${VERDICT_LABEL[f.verdict.verdict]} · ${f.verdict.by}`) : null,
+    f.verdict ? h('span', { class: 'verdict verdict-' + f.verdict.verdict, 'data-testid': 'verdict' }, `${f.verdict.label} · ${f.verdict.by}`) : null,
   );
 }
 
@@ -123,6 +122,26 @@ function mutedGroup(r) {
   );
 }
 
+// "Noise, week over week": per team and per kind, the share of each reviewed week's findings the room
+// marked noise (grey) or expected (amber). Nothing until the room has dismissed something.
+function noiseCharts(rows) {
+  if (!rows || !rows.length) return null;
+  const group = (g, title) => {
+    const mine = rows.filter((r) => r.group === g);
+    return mine.length
+      ? h('div', { class: 'noise-group' }, h('h3', {}, title), mine.map((r) => h('div', { class: 'noise-row', 'data-testid': 'noise-row', dataset: { group: g } }, h('span', { class: 'noise-label' }, r.label), svgImage(r.svg, `${r.label}: share marked noise or expected, weeks of ${r.weeks}`))))
+      : null;
+  };
+  return h(
+    'details',
+    { class: 'noise', 'data-testid': 'noise' },
+    h('summary', {}, 'Noise, week over week'),
+    h('p', { class: 'muted' }, 'The share of each reviewed week\'s findings marked noise (grey) or expected (amber). `flywheel findings noise` proposes a sensitivity for a metric dismissed as noise in 3 or more weeks.'),
+    group('team', 'By team'),
+    group('kind', 'By kind'),
+  );
+}
+
 // Give the selected finding a verdict: 'noise', 'needs_action' (then its chart, to raise the action item)
 // or 'expected' (asks why and for how long first).
 export function markSelected(verdict) {
@@ -136,7 +155,9 @@ async function save(f, mark) {
   try {
     const ov = await backend.markFinding(f.id, mark);
     setOverview(ov, false);
-    announce(`${f.metric_name}: marked ${VERDICT_LABEL[mark.verdict]}`);
+    // The core's label: the finding as the new overview lists it (an expected one may be muted now).
+    const now = ov.review.findings.find((g) => g.id === f.id);
+    announce(`${f.metric_name}: marked ${now?.verdict ? now.verdict.label : 'expected, muted'}`);
     if (app.view === 'overview') renderOverview();
   } catch (e) {
     announce(e.message);
@@ -249,6 +270,7 @@ export function renderOverview() {
       h('div', { id: 'verdict-form', 'aria-live': 'polite' }),
       list,
       mutedGroup(r),
+      noiseCharts(app.overview.noise),
       h('p', { class: 'muted hint' }, 'Keys on the selected finding: e expected · n noise · x needs action · Enter open'),
       r.warnings.length
         ? h('details', { class: 'warnings' }, h('summary', {}, `Input notes (${r.warnings.length})`), h('ul', {}, r.warnings.map((w) => h('li', {}, `${w.metric}: ${w.message} (${w.file})`))))

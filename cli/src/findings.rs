@@ -176,17 +176,9 @@ fn noise(path: &std::path::Path, show: usize) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `expected — known batch job: nightly export, at this time every week (ana)`.
+/// `expected — known batch job, at this time every week: nightly export (ana)`.
 fn describe(v: &flywheel::journal::verdicts::Stored) -> String {
-    let what = match v.verdict {
-        Verdict::Expected => {
-            let scope = v.scope.unwrap_or(Scope::Occurrence).label();
-            format!("expected — {}, {scope}", v.reason.map(Reason::label).unwrap_or("other"))
-        }
-        other => other.label().to_string(),
-    };
-    let note = if v.note.is_empty() { String::new() } else { format!(": {}", v.note) };
-    format!("{what}{note} ({})", v.author)
+    format!("{} ({})", v.describe(), v.author)
 }
 
 fn parse_scope(s: &str) -> Result<Scope> {

@@ -181,7 +181,8 @@ pub async fn metric_detail(app: AppHandle, metric: String, width: u32, height: u
         ChartOptions { width: width.clamp(320, 3000), height: height.clamp(160, 1600), last_week, earlier_weeks: earlier_weeks.min(12) };
     blocking(app, move |state| {
         let notes = state.annotations();
-        with_review(state, |r| Ok(view::detail(r, &metric, opts, &notes)?))
+        let said = state.verdicts_of(&metric);
+        with_review(state, |r| Ok(view::detail(r, &metric, opts, &notes, &said)?))
     })
     .await
 }

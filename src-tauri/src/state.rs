@@ -82,6 +82,15 @@ impl AppState {
         })
     }
 
+    /// What the room said about a metric's findings (newest week first); nothing, said on stderr, when
+    /// the journal cannot be read (the detail is still shown).
+    pub fn verdicts_of(&self, metric: &str) -> Vec<flywheel::journal::verdicts::Stored> {
+        self.journal().and_then(|j| Ok(j.verdicts(Some(metric))?)).unwrap_or_else(|e| {
+            eprintln!("flywheel-app: verdicts unavailable: {}", e.message);
+            Vec::new()
+        })
+    }
+
     /// The wheel of the open workspace (opened from its journal on first use).
     pub fn with_host<T>(&self, f: impl FnOnce(&mut Host) -> Result<T>) -> Result<T> {
         let mut g = lock(&self.host);

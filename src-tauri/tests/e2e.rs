@@ -571,7 +571,18 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
 /// Keys on the selected finding: `n` marks it noise (shown on its row with who said so), `e` asks why it
 /// was expected and folds it into "Muted" at the end; both are kept for the next opening.
 async fn verdicts(d: &Driver) -> R<()> {
+    // The alarm breach was flagged in the two weeks before as well: it is recurring, 3 of 3 weeks.
+    seed_earlier_weeks(d, "payments.api.p99", 2)?;
     let c = d.sample().await?;
+    let badge = until(
+        &c,
+        "the recurring badge",
+        "const b = document.querySelector('[data-testid=finding][data-metric=\"payments.api.p99\"] [data-testid=recurring]'); return b && [b.textContent, b.title]",
+    )
+    .await?;
+    assert!(badge[0].as_str().unwrap_or("").contains("recurring · 3 of the last 3 weeks"), "{badge}");
+    let others = js(&c, "return document.querySelectorAll('[data-testid=recurring]').length").await?;
+    assert_eq!(others, json!(1), "only the metric flagged before is recurring");
     let count = "return Number(document.querySelector('[data-testid=finding-count]').textContent)";
     let before = js(&c, count).await?.as_u64().ok_or("count")?;
     let body = c.find(Locator::Css("body")).await?;
@@ -606,6 +617,18 @@ async fn verdicts(d: &Driver) -> R<()> {
     wait_css(&c, "[data-testid=muted] summary").await?.click().await?;
     js(&c, "document.querySelector('[data-testid=muted]').scrollIntoView({ block: 'center' }); return true").await?;
     shot(&c, "overview-verdicts").await?;
+    // The noise report's small charts: a row per team and per kind, the dismissed share per week.
+    let noise = until(
+        &c,
+        "the noise charts",
+        "const n = document.querySelector('[data-testid=noise]'); if (!n) return null; n.open = true; n.scrollIntoView({ block: 'start' }); return [...n.querySelectorAll('[data-testid=noise-row]')].map(r => [r.dataset.group, r.textContent, r.querySelector('img').naturalWidth])",
+    )
+    .await?;
+    let noise: Vec<(String, String, u64)> = serde_json::from_value(noise)?;
+    assert!(noise.iter().any(|(g, label, _)| g == "team" && label == "Payments"), "{noise:?}");
+    assert!(noise.iter().any(|(g, _, _)| g == "kind"), "{noise:?}");
+    assert!(noise.iter().all(|(_, _, w)| *w >= 46), "each chart is drawn, a bar per week: {noise:?}");
+    shot(&c, "overview-noise").await?;
     // One click shows it in place (by severity, marked), another folds it away again. (Clicked from a
     // script: the button sits at the end of a long page, where a pointer click may land on what scrolls
     // under it.)
@@ -638,7 +661,44 @@ async fn verdicts(d: &Driver) -> R<()> {
         "const v = document.querySelector('[data-testid=verdict]'); return v && v.textContent.startsWith('noise')",
     )
     .await?;
+    // The metric's detail lists what the room said about it.
+    js(&c, "document.querySelector('[data-testid=verdict]').closest('[data-testid=finding]').click(); return true").await?;
+    let said = until(
+        &c,
+        "the verdicts of the metric",
+        "const s = [...document.querySelectorAll('[data-testid=said-verdict]')]; return s.length ? s.map(e => e.textContent) : null",
+    )
+    .await?;
+    let said: Vec<String> = serde_json::from_value(said)?;
+    assert!(said.len() == 1 && said[0].contains("noise") && said[0].starts_with("week of "), "{said:?}");
+    until(&c, "the drawn chart", "const i = document.querySelector('[data-testid=detail-chart] img'); return document.body.dataset.view === 'metric' && !!i && i.complete && i.naturalWidth > 0").await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    shot(&c, "metric-verdicts").await?;
     c.close().await?;
+    Ok(())
+}
+
+/// Record `weeks` reviewed weeks before the sample's review week in the app's journal, in which
+/// `metric` was flagged as it is this week (what earlier Mondays' reviews would have kept).
+fn seed_earlier_weeks(d: &Driver, metric: &str, weeks: i64) -> R<()> {
+    let r = flywheel::review::Review::open(&repo().join("data"), false, &flywheel::source::Quiet)?;
+    let flagged: Vec<_> = r.findings.iter().filter(|f| f.metric == metric).cloned().collect();
+    assert!(!flagged.is_empty(), "{metric} is flagged in the sample");
+    let key = flywheel::paths::workspace_key(&r.workspace.origin);
+    let mut j = flywheel::journal::Journal::open(&d._data.path().join("journals").join(format!("{key}.sqlite")))?;
+    for k in 1..=weeks {
+        // Noon of the same weekday k weeks back: its local date whatever daylight saving did.
+        let day = flywheel::time::local_date(&r.ctx.tz, r.ctx.review_start() - k * 7 * 86_400 + 12 * 3600);
+        let then: Vec<_> = flagged
+            .iter()
+            .map(|f| {
+                let mut f = f.clone();
+                (f.start, f.end) = (f.start - k * 7 * 86_400, f.end - k * 7 * 86_400);
+                f
+            })
+            .collect();
+        j.record_week(&day.format("%Y-%m-%d").to_string(), &then, 0)?;
+    }
     Ok(())
 }
 

@@ -84,14 +84,27 @@ impl Journal {
 
     /// The `n` most recent reviewed weeks before `week` and their findings.
     pub fn weeks_before(&self, week: &str, n: usize) -> Result<History, JournalError> {
-        let mut stmt =
-            self.conn.prepare("SELECT week FROM reviews WHERE week < ?1 ORDER BY week DESC LIMIT ?2").map_err(|e| self.sqlite_err(e))?;
+        self.weeks_to(week, false, n)
+    }
+
+    /// The `n` most recent reviewed weeks up to `week` (included, when it was recorded) and their findings.
+    pub fn weeks_through(&self, week: &str, n: usize) -> Result<History, JournalError> {
+        self.weeks_to(week, true, n)
+    }
+
+    fn weeks_to(&self, week: &str, inclusive: bool, n: usize) -> Result<History, JournalError> {
+        let cmp = if inclusive { "<=" } else { "<" };
+        let mut stmt = self
+            .conn
+            .prepare(&format!("SELECT week FROM reviews WHERE week {cmp} ?1 ORDER BY week DESC LIMIT ?2"))
+            .map_err(|e| self.sqlite_err(e))?;
         let weeks = stmt
             .query_map(params![week, n as i64], |r| r.get::<_, String>(0))
             .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
             .map_err(|e| self.sqlite_err(e))?;
         let Some(oldest) = weeks.last() else { return Ok(History::default()) };
-        let sql = format!("SELECT {RECORDED} FROM findings_history WHERE week >= ?1 AND week < ?2 ORDER BY week DESC, severity DESC, id");
+        let sql =
+            format!("SELECT {RECORDED} FROM findings_history WHERE week >= ?1 AND week {cmp} ?2 ORDER BY week DESC, severity DESC, id");
         let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite_err(e))?;
         let rows = stmt.query_map(params![oldest, week], raw_recorded).map_err(|e| self.sqlite_err(e))?;
         let mut out = Vec::new();
@@ -193,5 +206,8 @@ mod tests {
         assert_eq!(last_two.weeks, vec!["2026-11-16", "2026-11-09"]);
         assert_eq!(last_two.findings.len(), 1, "only the findings of those weeks");
         assert_eq!(j.weeks_before("2026-11-02", 6).expect("none"), History::default(), "nothing before the first week");
+        let through = j.weeks_through("2026-11-09", 6).expect("through");
+        assert_eq!(through.weeks, vec!["2026-11-09", "2026-11-02"], "the week itself is included");
+        assert_eq!(through.findings.len(), 2, "with its findings");
     }
 }

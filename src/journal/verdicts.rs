@@ -154,6 +154,24 @@ pub struct Stored {
     pub updated_at: i64,
 }
 
+impl Stored {
+    /// `expected — known batch job, at this time every week: nightly export` (who said it is `author`).
+    pub fn describe(&self) -> String {
+        let what = match self.verdict {
+            Verdict::Expected => {
+                let scope = self.scope.unwrap_or(Scope::Occurrence).label();
+                format!("expected — {}, {scope}", self.reason.map(Reason::label).unwrap_or("other"))
+            }
+            other => other.label().to_string(),
+        };
+        if self.note.is_empty() {
+            what
+        } else {
+            format!("{what}: {}", self.note)
+        }
+    }
+}
+
 /// The longest scope in weeks an "expected" verdict may have.
 pub const MAX_SCOPE_WEEKS: u32 = 52;
 

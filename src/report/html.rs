@@ -58,6 +58,7 @@ pub fn html_with(r: &Review, notes: &Notes) -> String {
     charts_section(&mut out, r, notes, &s);
     teams(&mut out, &s);
     muted(&mut out, r);
+    noise(&mut out, &s);
     if !s.inputs.is_empty() {
         let _ = writeln!(out, "<section><h2>Input notes</h2><ul>");
         for w in s.inputs {
@@ -219,6 +220,23 @@ fn muted(out: &mut String, r: &Review) {
             h(&m.reason),
             h(&m.by)
         );
+    }
+    let _ = writeln!(out, "</tbody></table></section>");
+}
+
+/// "Noise, week over week": a small bar chart per team and per kind (nothing when nothing was dismissed).
+fn noise(out: &mut String, s: &Sections) {
+    let h = text::html;
+    let Some(n) = &s.noise else { return };
+    let _ = writeln!(
+        out,
+        "<section><h2>Noise, week over week</h2><p class=\"muted\">The share of each reviewed week's findings the room marked noise (grey) or expected (amber). <code>flywheel findings noise</code> proposes a sensitivity for a metric dismissed as noise in 3 or more weeks.</p><table class=\"noise\"><tbody>"
+    );
+    for (i, (label, weeks)) in n.rows.iter().enumerate() {
+        if i == 0 || i == n.teams {
+            let _ = writeln!(out, "<tr><th>{}</th><th></th></tr>", if i == 0 && n.teams > 0 { "Team" } else { "Kind" });
+        }
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td></tr>", h(label), crate::chart::bars::dismissed_bars(weeks));
     }
     let _ = writeln!(out, "</tbody></table></section>");
 }

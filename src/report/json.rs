@@ -27,6 +27,8 @@ pub struct Document {
     pub findings: Vec<FindingOut>,
     /// Findings folded away by an "expected" verdict, in rank order.
     pub muted: Vec<MutedOut>,
+    /// What the room marked noise or expected, per team and per kind, over the recent reviewed weeks.
+    pub noise: crate::noise::Shares,
     pub metrics: Vec<MetricOut>,
     pub warnings: Vec<Warning>,
     pub timings_ms: Timings,
@@ -125,6 +127,8 @@ pub struct FindingOut {
 #[derive(Debug, Serialize)]
 pub struct VerdictOut {
     pub verdict: Verdict,
+    /// `needs action`, `expected`, `noise`.
+    pub label: &'static str,
     pub reason: Option<Reason>,
     pub note: String,
     pub by: String,
@@ -198,6 +202,7 @@ pub fn document(r: &Review) -> Document {
             recurring: r.recurring.get(&f.id()).cloned(),
             verdict: r.verdicts.get(&f.id()).map(|v| VerdictOut {
                 verdict: v.verdict,
+                label: v.verdict.label(),
                 reason: v.reason,
                 note: v.note.clone(),
                 by: v.author.clone(),
@@ -275,6 +280,7 @@ pub fn document(r: &Review) -> Document {
                 verdict_on: m.verdict_on.clone(),
             })
             .collect(),
+        noise: r.noise.clone(),
         metrics,
         warnings: r.warnings.clone(),
         timings_ms: r.timings,

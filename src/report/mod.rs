@@ -244,4 +244,26 @@ mod tests {
         assert!(md.find("## Previous action items").expect("md section") < md.find("## Findings").expect("md findings"));
         assert!(md.contains("**overdue**"));
     }
+
+    #[test]
+    fn the_noise_section_shows_each_team_and_kind_week_over_week_only_when_something_was_dismissed() {
+        use crate::noise::WeekShare;
+        let mut r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
+        assert!(!html(&r).contains("Noise, week over week"), "nothing dismissed: no section");
+        assert!(!markdown(&r).contains("Noise, week over week"));
+        let week = |week: &str, findings, noise, expected| WeekShare { week: week.into(), findings, noise, expected };
+        let evil = "<b>Ops</b>";
+        r.noise.by_team.insert(evil.into(), vec![week("2026-11-09", 4, 1, 1), week("2026-11-16", 0, 0, 0)]);
+        r.noise.by_kind.insert(crate::finding::Kind::SeasonalAnomaly, vec![week("2026-11-09", 4, 1, 1), week("2026-11-16", 0, 0, 0)]);
+        let html = html(&r);
+        let at = html.find("<h2>Noise, week over week</h2>").expect("the section");
+        let section = &html[at..];
+        assert!(!html.contains(evil) && section.contains("&lt;b&gt;Ops&lt;/b&gt;"), "team names are inert");
+        assert_eq!(section.matches("<svg").count(), 2, "a chart per team and per kind");
+        assert!(section.contains(">50%</text>") && section.contains(">11-16</text>"));
+        let md = markdown(&r);
+        assert!(md.contains("| Team | 11-09 | 11-16 |"), "{md}");
+        assert!(md.contains("| 50% of 4 | – |"), "{md}");
+        assert!(md.contains("| Kind | 11-09 | 11-16 |") && md.contains("| seasonal anomaly | 50% of 4 | – |"), "{md}");
+    }
 }

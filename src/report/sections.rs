@@ -8,6 +8,7 @@ use super::{team_counts, when, Notes};
 use crate::finding::{Band, Finding};
 use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
+use crate::noise::WeekShare;
 use crate::recurring::Recurrence;
 use crate::review::{Review, Warning};
 use crate::time;
@@ -28,6 +29,18 @@ pub(super) struct Sections<'a> {
     pub annotations: Vec<AnnotationRow<'a>>,
     /// What the sources said about their input (skipped rows, resampling, …).
     pub inputs: &'a [Warning],
+    /// The noise report's shares, when the room called anything noise or expected in the recent weeks.
+    pub noise: Option<NoiseSection<'a>>,
+}
+
+/// "Noise, week over week": per team, then per kind, each recent reviewed week (oldest first).
+pub(super) struct NoiseSection<'a> {
+    /// The weeks, oldest first (local dates they start on).
+    pub weeks: Vec<&'a str>,
+    /// (team name or kind label, its weeks).
+    pub rows: Vec<(String, &'a [WeekShare])>,
+    /// How many of `rows` are teams (the kinds follow).
+    pub teams: usize,
 }
 
 pub(super) struct ActionRow<'a> {
@@ -105,7 +118,20 @@ pub(super) fn sections<'a>(r: &'a Review, notes: &'a Notes) -> Sections<'a> {
         teams,
         annotations,
         inputs: &r.warnings,
+        noise: noise(r),
     }
+}
+
+fn noise(r: &Review) -> Option<NoiseSection<'_>> {
+    let n = &r.noise;
+    if !n.any_dismissed() {
+        return None;
+    }
+    let weeks = n.by_team.values().next().map(|w| w.iter().map(|w| w.week.as_str()).collect()).unwrap_or_default();
+    let mut rows: Vec<(String, &[WeekShare])> = n.by_team.iter().map(|(t, w)| (t.clone(), w.as_slice())).collect();
+    let teams = rows.len();
+    rows.extend(n.by_kind.iter().map(|(k, w)| (k.label().to_string(), w.as_slice())));
+    Some(NoiseSection { weeks, rows, teams })
 }
 
 /// The charts section: one entry per flagged metric, in rank order of its first finding, with its

@@ -3,6 +3,8 @@
 //! flagged episodes shaded. Returns the chart geometry with the SVG so a UI can map pixels back to time
 //! and value (hover read-outs, drag-to-select) without re-rendering.
 
+pub mod bars;
+
 use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
