@@ -269,7 +269,8 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     }
 
     let mut r = r;
-    apply_journal(&mut r, !a.show_muted);
+    // The journal opened once: for what the room said, then for the reports' action items and notes.
+    let journal = apply_journal(&mut r, !a.show_muted);
     let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
     // Every requested report is made first and written as a set: all of them, or (on an error) none.
     let mut files: Vec<(&Path, String)> = Vec::new();
@@ -283,7 +284,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             files.push((p, doc));
         }
     }
-    let notes = if a.html.is_some() || a.md.is_some() { review_notes(&r) } else { report::Notes::default() };
+    let notes = if a.html.is_some() || a.md.is_some() { review_notes(&r, journal.as_ref()) } else { report::Notes::default() };
     if let Some(p) = &a.html {
         files.push((p, report::html_with(&r, &notes)));
     }
@@ -310,10 +311,17 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
 
 /// The workspace's open action items and the annotations in the review range, for the reports. A
 /// journal that cannot be read costs only that section: the review is still written.
-fn review_notes(r: &Review) -> report::Notes {
+fn review_notes(r: &Review, journal: Option<&flywheel::journal::Journal>) -> report::Notes {
     use flywheel::journal::{actions, Journal};
     let read = || -> Result<report::Notes, flywheel::journal::JournalError> {
-        let j = Journal::for_workspace(&r.workspace.origin)?;
+        let opened;
+        let j = match journal {
+            Some(j) => j,
+            None => {
+                opened = Journal::for_workspace(&r.workspace.origin)?;
+                &opened
+            }
+        };
         Ok(report::Notes {
             actions: j.actions(&actions::Filter { live: true, ..Default::default() })?,
             annotations: j.annotations(r.ctx.review_start(), r.ctx.review_end())?,
@@ -329,13 +337,11 @@ fn review_notes(r: &Review) -> report::Notes {
 /// What the room said: keep this week's findings in the journal (a whole week at the workspace's
 /// sensitivity), mark the recurring ones, and fold those marked expected (unless `fold` is off). A journal
 /// that cannot be read or written costs only these marks.
-fn apply_journal(r: &mut Review, fold: bool) {
+fn apply_journal(r: &mut Review, fold: bool) -> Option<flywheel::journal::Journal> {
     let now = chrono::Utc::now().timestamp();
-    let applied =
-        flywheel::journal::Journal::for_workspace(&r.workspace.origin).and_then(|mut j| flywheel::recurring::apply(&mut j, r, fold, now));
-    if let Err(e) = applied {
-        eprintln!("flywheel: {e}; this week's findings were not kept, none is marked recurring and none is folded");
-    }
+    let applied = flywheel::journal::Journal::for_workspace(&r.workspace.origin)
+        .and_then(|mut j| flywheel::recurring::apply(&mut j, r, fold, now).map(|()| j));
+    applied.map_err(|e| eprintln!("flywheel: {e}; this week's findings were not kept, none is marked recurring and none is folded")).ok()
 }
 
 /// The recurring findings under the summary: what keeps coming back, to raise a deeper fix.

@@ -283,6 +283,18 @@ fn a_metric_dismissed_as_noise_in_three_weeks_gets_a_sensitivity_that_removes_it
     let at = text.find(proposal).unwrap_or_else(|| panic!("{text}")) + proposal.len();
     let s: f64 = text[at..].split_whitespace().next().and_then(|v| v.parse().ok()).expect("a number");
     assert!(text.contains("removes 3 of the 3 findings marked noise"), "{text}");
+    // The review of the next week carries the same shares: in the JSON and, as a chart, in the report.
+    let doc = json(&review(w, d, 7, &["--json", "-"]));
+    let weeks = doc["noise"]["by_team"]["Search"].as_array().expect("the Search team's weeks");
+    let noise: Vec<u64> = weeks.iter().map(|w| w["noise"].as_u64().unwrap_or(9)).collect();
+    assert_eq!(noise, vec![1, 1, 1, 0, 0, 0], "{doc}");
+    let md_file = d.join("week7.md");
+    assert!(review(w, d, 7, &["--md", md_file.to_str().expect("path")]).status.success());
+    let md = std::fs::read_to_string(&md_file).expect("the Markdown report");
+    assert!(
+        md.contains("## Noise, week over week") && md.contains("| Search | 50% of 2 | 50% of 2 | 50% of 2 | 0% of 2 | 0% of 2 | 0% of 2 |"),
+        "{md}"
+    );
 
     // Applied: the nuisance is gone from every week, the real breach stays.
     let toml = NOISY.replace(
