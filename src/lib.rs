@@ -11,8 +11,10 @@ pub mod finding;
 #[cfg(test)]
 pub(crate) mod fixture;
 pub mod host;
+pub mod import;
 pub mod journal;
 pub mod muting;
+pub mod net;
 pub mod noise;
 pub mod paths;
 pub mod recent;

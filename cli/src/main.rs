@@ -19,6 +19,7 @@ use flywheel::source::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod findings;
+mod import;
 
 #[derive(Parser)]
 #[command(
@@ -58,6 +59,9 @@ enum Command {
     /// Verdicts on findings: needs action, expected (folded away next time), noise; and what was said.
     #[command(subcommand)]
     Findings(findings::FindingsCmd),
+    /// Make a workspace from what teams already keep: Grafana dashboards (files or addresses).
+    #[command(subcommand)]
+    Import(import::ImportCmd),
 }
 
 #[derive(clap::Args)]
@@ -196,6 +200,7 @@ fn main() -> ExitCode {
         Command::Wheel(WheelCmd::Reset { path }) => wheel_change(path, false),
         Command::Actions(cmd) => actions(cmd),
         Command::Findings(cmd) => findings::run(cmd, default_workspace),
+        Command::Import(cmd) => import::run(cmd),
     };
     match result {
         Ok(code) => code,
