@@ -1,0 +1,183 @@
+//! `flywheel import grafana` as a user runs it: an exported file, and dashboards and folders fetched from
+//! a scripted Grafana on 127.0.0.1 (token sent, folder listing paged, 401/404/500 told clearly, the token
+//! never shown). The written workspace is read back by `flywheel review`'s own checks.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::process::{Command, Output};
+use std::sync::{Arc, Mutex};
+
+use serde_json::{json, Value};
+
+const TOKEN: &str = "glsa_s3cret-token";
+
+fn flywheel(dir: &Path, args: &[&str], token: Option<&str>) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_flywheel"));
+    c.args(args).current_dir(dir).env("NO_COLOR", "1").env("FLYWHEEL_DATA_DIR", dir.join("data")).env_remove("GRAFANA_TOKEN");
+    if let Some(t) = token {
+        c.env("GRAFANA_TOKEN", t);
+    }
+    c.output().expect("run flywheel")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+/// A service dashboard with one panel per line style, its data source named by uid (as the API has it).
+fn dashboard(title: &str) -> Value {
+    let ds = json!({"type": "prometheus", "uid": "prom1"});
+    json!({
+        "title": title,
+        "panels": [
+            {"type": "stat", "title": "p99 latency", "datasource": ds,
+             "fieldConfig": {"defaults": {"unit": "ms", "thresholds": {"mode": "absolute", "steps": [
+                 {"color": "green", "value": null}, {"color": "orange", "value": 400}, {"color": "red", "value": 600}]}}},
+             "targets": [{"refId": "A", "expr": "histogram_quantile(0.99, sum by (le) (rate(latency_ms_bucket{service=\"api\"}[$__rate_interval])))"}]},
+            {"type": "table", "title": "Slowest", "datasource": ds, "targets": [{"refId": "A", "expr": "topk(5, x)"}]}
+        ]
+    })
+}
+
+/// A Grafana on 127.0.0.1 that answers by path and logs each request's path and Authorization header.
+struct Fake {
+    url: String,
+    log: Arc<Mutex<Vec<(String, String)>>>,
+}
+
+fn grafana(route: fn(&str) -> (u16, String)) -> Fake {
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let log = Arc::new(Mutex::new(Vec::new()));
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { return };
+            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
+            let mut first = String::new();
+            let _ = reader.read_line(&mut first);
+            let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
+            let mut auth = String::new();
+            loop {
+                let mut line = String::new();
+                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
+                    break;
+                }
+                if let Some(v) = line.to_ascii_lowercase().strip_prefix("authorization:") {
+                    auth = line[line.len() - v.len()..].trim().to_string();
+                }
+            }
+            seen.lock().expect("log").push((path.clone(), auth.clone()));
+            let (status, body) = if auth != format!("Bearer {TOKEN}") {
+                (401, r#"{"message":"invalid API key"}"#.to_string())
+            } else {
+                route(&path)
+            };
+            let _ = stream.write_all(
+                format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
+                    .as_bytes(),
+            );
+        }
+    });
+    Fake { url, log }
+}
+
+fn route(path: &str) -> (u16, String) {
+    let ok = |v: Value| (200, v.to_string());
+    if let Some(uid) = path.strip_prefix("/api/dashboards/uid/") {
+        return match uid {
+            "pay" => ok(json!({"dashboard": dashboard("Payments API"), "meta": {"folderTitle": "Payments", "url": "/d/pay/payments-api"}})),
+            "boom" => (500, format!(r#"{{"message":"internal error","echo":"Authorization: Bearer {TOKEN}"}}"#)),
+            u if u.starts_with("svc") => ok(json!({"dashboard": dashboard(&format!("Service {u}")), "meta": {"folderTitle": "Platform", "url": format!("/d/{u}/x")}})),
+            _ => (404, r#"{"message":"Dashboard not found"}"#.into()),
+        };
+    }
+    if path == "/api/datasources/uid/prom1" {
+        return ok(json!({"type": "prometheus", "name": "Prometheus", "url": "http://127.0.0.1:9/prometheus"}));
+    }
+    if let Some(q) = path.strip_prefix("/api/search?") {
+        if q.contains("folderUIDs=plat") {
+            // Page 1 is full (100), page 2 has the rest: the importer must ask for both.
+            let page: usize = q.split('&').find_map(|kv| kv.strip_prefix("page=")).and_then(|p| p.parse().ok()).unwrap_or(1);
+            let uids: Vec<Value> = match page {
+                1 => (0..100).map(|n| json!({"uid": format!("svc{n}"), "type": "dash-db"})).collect(),
+                2 => vec![json!({"uid": "svc100", "type": "dash-db"})],
+                _ => vec![],
+            };
+            return ok(Value::Array(uids));
+        }
+        return ok(json!([]));
+    }
+    (404, "{}".into())
+}
+
+#[test]
+fn an_exported_file_becomes_a_workspace_that_reviews_check() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut d = dashboard("Checkout");
+    d["panels"][0]["datasource"] = json!("${DS_PROMETHEUS}");
+    d["__inputs"] = json!([{"name": "DS_PROMETHEUS", "pluginId": "prometheus"}]);
+    std::fs::write(dir.path().join("checkout.json"), d.to_string()).expect("file");
+    let o = flywheel(dir.path(), &["import", "grafana", "checkout.json"], None);
+    assert!(!o.status.success() && text(&o).contains("--prometheus URL"), "no address, no workspace: {}", text(&o));
+    let o = flywheel(dir.path(), &["import", "grafana", "checkout.json", "--prometheus", "http://127.0.0.1:9090", "--out", "ws"], None);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("Imported 1 metric of 1 dashboard into ws/flywheel.toml"), "{out}");
+    assert!(out.contains("Not imported (1):\n  Checkout · Slowest: a table panel"), "{out}");
+    let ws = flywheel::config::Workspace::open(&dir.path().join("ws")).expect("the written workspace validates");
+    let m = &ws.metrics[0];
+    assert_eq!((m.id.as_str(), m.alarm, m.investigation, m.unit.as_str()), ("checkout.p99-latency", Some(600.0), Some(400.0), "ms"));
+    let o = flywheel(dir.path(), &["import", "grafana", "checkout.json", "--prometheus", "javascript:alert(1)"], None);
+    assert!(!o.status.success() && text(&o).contains("--prometheus javascript:alert(1)"), "{}", text(&o));
+}
+
+#[test]
+fn dashboards_and_folders_come_over_the_http_api_with_the_token() {
+    let g = grafana(route);
+    let dir = tempfile::tempdir().expect("tmp");
+    let url = format!("{}/d/pay/payments-api?orgId=1", g.url);
+    let o = flywheel(dir.path(), &["import", "grafana", &url, "--out", "pay"], Some(TOKEN));
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("teams: Payments; Prometheus: http://127.0.0.1:9/prometheus"), "the folder is the team, the data source gives the address: {out}");
+    let toml = std::fs::read_to_string(dir.path().join("pay/flywheel.toml")).expect("written");
+    assert!(toml.contains(&format!("dashboard = \"{}/d/pay/payments-api\"", g.url)), "{toml}");
+    assert!(!toml.contains(TOKEN) && !out.contains(TOKEN), "the token is never written");
+    let log = g.log.lock().expect("log").clone();
+    assert!(log.iter().all(|(_, auth)| auth == &format!("Bearer {TOKEN}")), "every request carries the token: {log:?}");
+    assert!(log.iter().any(|(p, _)| p == "/api/datasources/uid/prom1"));
+
+    // A folder: both pages of its listing, a dashboard each.
+    let o = flywheel(dir.path(), &["import", "grafana", &format!("{}/dashboards/f/plat/platform", g.url), "--out", "plat"], Some(TOKEN));
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(text(&o).contains("Imported 101 metrics of 101 dashboards"), "{}", text(&o));
+    let pages: Vec<String> = g.log.lock().expect("log").iter().filter(|(p, _)| p.starts_with("/api/search")).map(|(p, _)| p.clone()).collect();
+    assert_eq!(pages.len(), 2, "{pages:?}");
+    assert!(pages[1].contains("page=2") && pages[1].contains("limit=100"));
+    let ws = flywheel::config::Workspace::open(&dir.path().join("plat")).expect("valid");
+    assert_eq!((ws.metrics.len(), ws.teams.len()), (101, 1));
+}
+
+#[test]
+fn grafana_errors_are_clear_and_never_show_the_token() {
+    let g = grafana(route);
+    let dir = tempfile::tempdir().expect("tmp");
+    let cases: [(&str, Option<&str>, &str); 4] = [
+        ("/d/pay", None, "answered 401 Unauthorized — set GRAFANA_TOKEN to a service-account token"),
+        ("/d/pay", Some("wrong"), "answered 401 Unauthorized — the token in GRAFANA_TOKEN was refused"),
+        ("/d/nope", Some(TOKEN), "answered 404 Not Found — no such dashboard or folder"),
+        ("/d/boom", Some(TOKEN), "answered 500 Internal Server Error"),
+    ];
+    for (path, token, want) in cases {
+        let o = flywheel(dir.path(), &["import", "grafana", &format!("{}{path}", g.url), "--out", "x"], token);
+        let out = text(&o);
+        assert!(!o.status.success(), "{path}: {out}");
+        assert!(out.contains(want), "{path}: {out}");
+        assert!(!out.contains(TOKEN), "{path}: the token leaked: {out}");
+        assert!(!dir.path().join("x").exists(), "nothing written on an error");
+    }
+    let o = flywheel(dir.path(), &["import", "grafana", "file:///etc/passwd"], Some(TOKEN));
+    assert!(!o.status.success() && text(&o).contains("http"), "{}", text(&o));
+}
