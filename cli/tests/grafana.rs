@@ -69,14 +69,14 @@ fn grafana(route: fn(&str) -> (u16, String)) -> Fake {
                 }
             }
             seen.lock().expect("log").push((path.clone(), auth.clone()));
-            let (status, body) = if auth != format!("Bearer {TOKEN}") {
-                (401, r#"{"message":"invalid API key"}"#.to_string())
-            } else {
-                route(&path)
-            };
+            let (status, body) =
+                if auth != format!("Bearer {TOKEN}") { (401, r#"{"message":"invalid API key"}"#.to_string()) } else { route(&path) };
             let _ = stream.write_all(
-                format!("HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}", body.len())
-                    .as_bytes(),
+                format!(
+                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
             );
         }
     });
@@ -89,7 +89,9 @@ fn route(path: &str) -> (u16, String) {
         return match uid {
             "pay" => ok(json!({"dashboard": dashboard("Payments API"), "meta": {"folderTitle": "Payments", "url": "/d/pay/payments-api"}})),
             "boom" => (500, format!(r#"{{"message":"internal error","echo":"Authorization: Bearer {TOKEN}"}}"#)),
-            u if u.starts_with("svc") => ok(json!({"dashboard": dashboard(&format!("Service {u}")), "meta": {"folderTitle": "Platform", "url": format!("/d/{u}/x")}})),
+            u if u.starts_with("svc") => ok(
+                json!({"dashboard": dashboard(&format!("Service {u}")), "meta": {"folderTitle": "Platform", "url": format!("/d/{u}/x")}}),
+            ),
             _ => (404, r#"{"message":"Dashboard not found"}"#.into()),
         };
     }
@@ -141,7 +143,10 @@ fn dashboards_and_folders_come_over_the_http_api_with_the_token() {
     let o = flywheel(dir.path(), &["import", "grafana", &url, "--out", "pay"], Some(TOKEN));
     let out = text(&o);
     assert!(o.status.success(), "{out}");
-    assert!(out.contains("teams: Payments; Prometheus: http://127.0.0.1:9/prometheus"), "the folder is the team, the data source gives the address: {out}");
+    assert!(
+        out.contains("teams: Payments; Prometheus: http://127.0.0.1:9/prometheus"),
+        "the folder is the team, the data source gives the address: {out}"
+    );
     let toml = std::fs::read_to_string(dir.path().join("pay/flywheel.toml")).expect("written");
     assert!(toml.contains(&format!("dashboard = \"{}/d/pay/payments-api\"", g.url)), "{toml}");
     assert!(!toml.contains(TOKEN) && !out.contains(TOKEN), "the token is never written");
@@ -153,7 +158,8 @@ fn dashboards_and_folders_come_over_the_http_api_with_the_token() {
     let o = flywheel(dir.path(), &["import", "grafana", &format!("{}/dashboards/f/plat/platform", g.url), "--out", "plat"], Some(TOKEN));
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("Imported 101 metrics of 101 dashboards"), "{}", text(&o));
-    let pages: Vec<String> = g.log.lock().expect("log").iter().filter(|(p, _)| p.starts_with("/api/search")).map(|(p, _)| p.clone()).collect();
+    let pages: Vec<String> =
+        g.log.lock().expect("log").iter().filter(|(p, _)| p.starts_with("/api/search")).map(|(p, _)| p.clone()).collect();
     assert_eq!(pages.len(), 2, "{pages:?}");
     assert!(pages[1].contains("page=2") && pages[1].contains("limit=100"));
     let ws = flywheel::config::Workspace::open(&dir.path().join("plat")).expect("valid");

@@ -172,6 +172,8 @@ fn a_review_pulled_from_a_real_prometheus_matches_the_review_of_the_files() {
     assert!(e.contains("parse error"), "Prometheus's text: {e}");
     assert!(r.series.len() >= metrics - 2, "the other metrics are reviewed");
 
+    imported_dashboard_reviews_like_the_sample(&sample, &prom_ws, &files, &url, &dir);
+
     // Prometheus stopped in the middle of a pull: metrics pulled before are fine, the rest are clear
     // per-metric errors, and the review completes (no panic, no hang).
     let kill = KillAfter { after: 10, server: Mutex::new(Some(server)) };
@@ -192,6 +194,65 @@ fn a_review_pulled_from_a_real_prometheus_matches_the_review_of_the_files() {
     let offline = review(&prom_ws, Some(cache), &Quiet).expect("offline review");
     assert_eq!(offline.pull.requests, 0);
     assert_eq!(keys(&offline), keys(&files));
+}
+
+/// The sample's metrics that have lines, as the Grafana dashboard a team would keep for them (a stat
+/// panel per metric, its thresholds the lines, the data source an export input), imported and reviewed
+/// against the real server: the same findings as the file review of those metrics.
+fn imported_dashboard_reviews_like_the_sample(sample: &Workspace, prom_ws: &Workspace, files: &Review, url: &str, dir: &Path) {
+    use flywheel::config::MofN;
+    use flywheel::import::grafana;
+    use serde_json::json;
+    let chosen: Vec<&Metric> = sample
+        .metrics
+        .iter()
+        .filter(|m| m.alarm.is_some() && m.sensitivity == 1.0)
+        .filter(|m| m.alarm_datapoints == MofN::default() && m.investigation_datapoints == MofN::default())
+        .filter(|m| prom_ws.metrics.iter().any(|p| p.id == m.id))
+        .collect();
+    assert!(chosen.len() >= 5, "enough of the sample's metrics have lines: {}", chosen.len());
+    let step = |color: &str, value: Option<f64>| json!({"color": color, "value": value});
+    let panels: Vec<serde_json::Value> = chosen
+        .iter()
+        .map(|m| {
+            let steps = match m.worse {
+                Worse::Higher => vec![step("green", None), step("orange", m.investigation), step("red", m.alarm)],
+                Worse::Lower => vec![step("red", None), step("orange", m.alarm), step("green", m.investigation)],
+            };
+            // The base step (first) has no value; a line the metric lacks is no step.
+            let steps: Vec<_> = steps.into_iter().enumerate().filter(|(k, s)| *k == 0 || !s["value"].is_null()).map(|(_, s)| s).collect();
+            json!({"type": "stat", "title": m.id, "datasource": "${DS_PROMETHEUS}",
+                   "fieldConfig": {"defaults": {"unit": "none", "thresholds": {"mode": "absolute", "steps": steps}}},
+                   "targets": [{"refId": "A", "expr": openmetrics::query_for(&m.id), "legendFormat": "{{instance}}"}]})
+        })
+        .collect();
+    let d = json!({"title": "Sample shop", "timezone": sample.tz.name(), "__inputs": [{"name": "DS_PROMETHEUS", "pluginId": "prometheus"}], "panels": panels});
+    let src = grafana::Source::from_json("sample-shop.json", d.to_string().as_bytes()).expect("a dashboard");
+    let i = grafana::import(&[src], &grafana::Options { prometheus: Some(url.to_string()), ..Default::default() });
+    assert_eq!(i.metrics.len(), chosen.len(), "every panel imported: {:?}", i.skipped);
+    let out = dir.join("imported");
+    grafana::write::write(&i, &out, true).expect("written");
+    let ws = Workspace::open(&out).expect("the imported workspace validates");
+    for (m, orig) in ws.metrics.iter().zip(&chosen) {
+        assert_eq!((m.worse, m.alarm, m.investigation), (orig.worse, orig.alarm, orig.investigation), "{}", orig.id);
+        assert!(matches!(&m.source, Source::Prometheus { instance: Some(l), .. } if l == "instance"), "the legend names the instances");
+    }
+    let pulled = review(&ws, None, &Quiet).expect("the imported workspace reviews against the server");
+    // The same findings, named by the original ids (the imported ids come from panel titles).
+    let original = |id: &str| i.metrics.iter().find(|m| m.id == id).map(|m| m.panel.clone()).unwrap_or_default();
+    let mut got: Vec<String> =
+        pulled.findings.iter().map(|f| format!("{:?} {} {}–{}", f.kind, original(&f.metric), f.start, f.end)).collect();
+    let mut want: Vec<String> = files
+        .findings
+        .iter()
+        .filter(|f| chosen.iter().any(|m| m.id == f.metric))
+        .map(|f| format!("{:?} {} {}–{}", f.kind, f.metric, f.start, f.end))
+        .collect();
+    got.sort();
+    want.sort();
+    assert!(!want.is_empty(), "the chosen metrics have findings in the sample");
+    assert_eq!(got, want, "the imported dashboard's review differs from the sample's");
+    eprintln!("imported dashboard: {} metrics, {} findings, the same as the file review", ws.metrics.len(), got.len());
 }
 
 // ---------- faults, from a scripted local server ----------
