@@ -22,6 +22,9 @@ const COMMANDS: &[&str] = &[
     "edit_action",
     "add_annotation",
     "mark_finding",
+    "pick_dashboard",
+    "import_preview",
+    "import_write",
 ];
 
 fn main() {

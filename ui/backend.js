@@ -43,6 +43,11 @@ const real = {
   setActionStatus: (id, status) => call('set_action_status', { id, status }),
   // mark: {verdict: 'needs_action'|'expected'|'noise', reason?, note?, scope?: {scope, weeks?}}; returns the new overview.
   markFinding: (id, mark) => call('mark_finding', { id, mark }),
+  pickDashboard: () => call('pick_dashboard'),
+  // request: {sources: [file or Grafana address], team, prometheus, token_env, without_lines}; writes nothing.
+  importPreview: (request) => call('import_preview', { request }),
+  // Writes the last preview as a workspace folder and returns its path.
+  importWrite: () => call('import_write'),
 };
 
 // What each call is doing, for the "busy" indicator (calls not listed are quick or show their own
@@ -60,6 +65,8 @@ const doing = {
   addAction: 'Saving the action item',
   setActionStatus: 'Saving the status',
   markFinding: 'Saving the verdict',
+  importPreview: 'Reading the dashboards',
+  importWrite: 'Writing the workspace',
 };
 
 // Calls running for longer than BUSY_MS, newest last; listeners hear every change.

@@ -1,8 +1,10 @@
-// The Open view: the sample, a folder or a file, the recent workspaces, and loading with progress.
+// The Open view: the sample, a folder or a file, importing Grafana dashboards, the recent workspaces,
+// and loading with progress.
 
 import { actionFilter } from './actions.js';
 import { backend } from './backend.js';
 import { clear, h } from './dom.js';
+import { importPanel } from './import.js';
 import { $, app, dayLabel, errorPanel, go, viewEl } from './shell.js';
 
 // ---------- Open ----------
@@ -25,7 +27,18 @@ export async function renderOpen(args = {}) {
         h('button', { type: 'button', class: 'primary', 'data-testid': 'open-sample', onclick: async () => load(await backend.samplePath()) }, 'Open the sample workspace'),
         h('button', { type: 'button', 'data-testid': 'open-folder', onclick: () => pick(true) }, 'Open a folder…'),
         h('button', { type: 'button', 'data-testid': 'open-file', onclick: () => pick(false) }, 'Open a CSV/Parquet file…'),
+        h('button', {
+          type: 'button',
+          'data-testid': 'open-import',
+          onclick: (ev) => {
+            ev.target.disabled = true;
+            const panel = importPanel();
+            $('import-slot').append(panel);
+            panel.querySelector('input').focus();
+          },
+        }, 'Import Grafana dashboard…'),
       ),
+      h('div', { id: 'import-slot' }),
       h('div', { class: 'path-row' }, pathInput, h('button', { type: 'button', 'data-testid': 'open-path', onclick: openPath }, 'Open')),
       h('div', { id: 'load-status' }),
       args.error ? errorPanel(args.error) : null,

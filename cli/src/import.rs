@@ -6,7 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
-use flywheel::import::grafana::{self, api, Options, Source};
+use flywheel::import::grafana::{self, Options};
 
 #[derive(Subcommand)]
 pub enum ImportCmd {
@@ -53,19 +53,7 @@ pub fn run(cmd: ImportCmd) -> Result<ExitCode> {
             bail!("--prometheus {url}: {e}");
         }
     }
-    let mut read: Vec<Source> = Vec::new();
-    for s in &sources {
-        if s.starts_with("http://") || s.starts_with("https://") || s.contains("://") {
-            let target = api::target(s)?;
-            let base = match &target {
-                api::Target::Dashboard { base, .. } | api::Target::Folder { base, .. } => base.clone(),
-            };
-            let mut g = api::Grafana::new(&base, &token_env)?;
-            read.extend(g.fetch(&target)?);
-        } else {
-            read.push(Source::read(std::path::Path::new(s))?);
-        }
-    }
+    let read = grafana::read_sources(&sources, &token_env)?;
     let opts = Options { team, step, without_lines, prometheus, name };
     let imported = grafana::import(&read, &opts);
     if dry_run {

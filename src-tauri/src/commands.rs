@@ -262,3 +262,79 @@ pub async fn set_action_status(app: AppHandle, id: i64, status: Status) -> Resul
 fn row(item: actions::ActionItem) -> Result<ActionRow> {
     Ok(ActionRow { overdue: item.overdue(&actions::today()), item })
 }
+
+/// What to import from Grafana (the Open view's import form).
+#[derive(serde::Deserialize)]
+pub struct ImportRequest {
+    /// Dashboard files and Grafana addresses.
+    sources: Vec<String>,
+    team: Option<String>,
+    prometheus: Option<String>,
+    /// The environment variable with the service-account token (default `GRAFANA_TOKEN`).
+    token_env: Option<String>,
+    without_lines: bool,
+}
+
+/// What an import would write, before it is written.
+#[derive(Serialize)]
+pub struct ImportPreview {
+    import: flywheel::import::grafana::Import,
+    /// The workspace folder it would be written to.
+    folder: String,
+    /// `flywheel.toml` as it would be written.
+    toml: String,
+}
+
+/// Where the app writes imported workspaces: `<data folder>/imports/<name>`.
+fn import_folder(name: &str) -> Result<PathBuf> {
+    let data = flywheel::paths::data_dir().ok_or_else(|| Error::new(Code::Import, "no home folder to write the workspace in"))?;
+    Ok(data.join("imports").join(flywheel::import::grafana::slug(name)))
+}
+
+/// The native dialog for a dashboard JSON file. `None` when dismissed.
+#[tauri::command]
+pub async fn pick_dashboard(app: AppHandle) -> Option<String> {
+    let d = app.dialog().file().set_title("Import a Grafana dashboard (JSON)").add_filter("Grafana dashboard", &["json"]);
+    d.blocking_pick_file().and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
+}
+
+/// Read (or fetch) the dashboards and show what would be imported and what would not; nothing is written.
+#[tauri::command]
+pub async fn import_preview(app: AppHandle, request: ImportRequest) -> Result<ImportPreview> {
+    use flywheel::import::grafana;
+    blocking(app, move |state| {
+        let prometheus = request.prometheus.map(|p| p.trim().to_string()).filter(|p| !p.is_empty());
+        if let Some(url) = &prometheus {
+            flywheel::config::check_url(url).map_err(|e| Error::new(Code::BadUrl, format!("Prometheus address: {e}")))?;
+        }
+        let token_env = request.token_env.map(|t| t.trim().to_string()).filter(|t| !t.is_empty()).unwrap_or_else(|| "GRAFANA_TOKEN".into());
+        let sources: Vec<String> = request.sources.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        if sources.is_empty() {
+            return Err(Error::new(Code::Invalid, "name a dashboard file or a Grafana address"));
+        }
+        let read = grafana::read_sources(&sources, &token_env)?;
+        let team = request.team.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let opts = grafana::Options { team, prometheus, without_lines: request.without_lines, ..Default::default() };
+        let import = grafana::import(&read, &opts);
+        let preview = ImportPreview {
+            folder: import_folder(&import.name)?.display().to_string(),
+            toml: grafana::write::toml(&import),
+            import: import.clone(),
+        };
+        *lock(&state.import) = Some(import);
+        Ok(preview)
+    })
+    .await
+}
+
+/// Write the previewed import as a workspace folder; returns the folder (the UI then opens it).
+#[tauri::command]
+pub async fn import_write(app: AppHandle) -> Result<String> {
+    blocking(app, move |state| {
+        let import = lock(&state.import).clone().ok_or_else(|| Error::new(Code::Import, "preview an import first"))?;
+        let folder = import_folder(&import.name)?;
+        flywheel::import::grafana::write::write(&import, &folder, false)?;
+        Ok(folder.display().to_string())
+    })
+    .await
+}

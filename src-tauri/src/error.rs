@@ -3,6 +3,7 @@
 
 use flywheel::config::ConfigError;
 use flywheel::host::HostError;
+use flywheel::import::grafana::ImportError;
 use flywheel::journal::JournalError;
 use flywheel::review::ReviewError;
 use flywheel::view::ViewError;
@@ -36,12 +37,14 @@ pub enum Code {
     NoSpin,
     /// What the user typed was refused (nothing was written).
     Invalid,
+    /// A dashboard could not be read, fetched or imported (the message says which and why).
+    Import,
     Internal,
 }
 
 #[cfg(test)]
 impl Code {
-    pub const ALL: [Code; 18] = [
+    pub const ALL: [Code; 19] = [
         Code::NotFound,
         Code::Unreadable,
         Code::InvalidWorkspace,
@@ -59,6 +62,7 @@ impl Code {
         Code::Wheel,
         Code::NoSpin,
         Code::Invalid,
+        Code::Import,
         Code::Internal,
     ];
 }
@@ -144,3 +148,12 @@ impl From<tauri::Error> for Error {
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
+
+impl From<ImportError> for Error {
+    fn from(e: ImportError) -> Error {
+        let details: Vec<String> = e.to_string().lines().map(str::to_string).collect();
+        let mut err = Error::new(Code::Import, details.first().cloned().unwrap_or_default());
+        err.details = details;
+        err
+    }
+}

@@ -41,6 +41,9 @@ fn main() {
             commands::edit_action,
             commands::add_annotation,
             commands::mark_finding,
+            commands::pick_dashboard,
+            commands::import_preview,
+            commands::import_write,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = app {

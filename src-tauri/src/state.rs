@@ -31,6 +31,8 @@ pub struct AppState {
     /// The cancel flag of the latest load (each load has its own, so an old Cancel never stops a new
     /// load, and a load that was overtaken by a newer one is not installed).
     pub loading: Mutex<Option<Arc<AtomicBool>>>,
+    /// The import last previewed, written by `import_write` (so what is written is what was shown).
+    pub import: Mutex<Option<flywheel::import::grafana::Import>>,
 }
 
 impl AppState {
@@ -42,6 +44,7 @@ impl AppState {
             host: Mutex::default(),
             pending: Mutex::default(),
             loading: Mutex::default(),
+            import: Mutex::default(),
         }
     }
 

@@ -223,6 +223,7 @@ async fn the_app_end_to_end() -> R<()> {
     action_item_comes_back(&driver).await?;
     wheel(&driver).await?;
     verdicts(&driver).await?;
+    grafana_import(&driver).await?;
     drop(driver);
     dark_mode().await?;
     slow_chart().await?;
@@ -674,6 +675,59 @@ async fn verdicts(d: &Driver) -> R<()> {
     until(&c, "the drawn chart", "const i = document.querySelector('[data-testid=detail-chart] img'); return document.body.dataset.view === 'metric' && !!i && i.complete && i.naturalWidth > 0").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     shot(&c, "metric-verdicts").await?;
+    c.close().await?;
+    Ok(())
+}
+
+/// Import a Grafana dashboard from the Open view: the preview lists the metrics with their lines and
+/// what was left out (a hostile title stays text), then the new workspace is written and opened.
+async fn grafana_import(d: &Driver) -> R<()> {
+    let dir = tempfile::tempdir()?;
+    let evil = "<img src=x onerror=\"window.__pwned=1\">";
+    let steps = |s: Value| json!({"mode": "absolute", "steps": s});
+    let dashboard = json!({
+        "title": "Checkout API",
+        "__inputs": [{"name": "DS_PROMETHEUS", "pluginId": "prometheus"}],
+        "panels": [
+            {"type": "stat", "title": "p99 latency", "datasource": "${DS_PROMETHEUS}",
+             "fieldConfig": {"defaults": {"unit": "ms", "thresholds": steps(json!([{"color": "green", "value": null}, {"color": "orange", "value": 400}, {"color": "red", "value": 600}]))}},
+             "targets": [{"refId": "A", "expr": "histogram_quantile(0.99, sum by (le) (rate(latency_ms_bucket[$__rate_interval])))"}]},
+            {"type": "gauge", "title": evil, "datasource": "${DS_PROMETHEUS}",
+             "fieldConfig": {"defaults": {"unit": "percentunit", "thresholds": steps(json!([{"color": "red", "value": null}, {"color": "green", "value": 0.99}]))}},
+             "targets": [{"refId": "A", "expr": "avg(up)"}]},
+            {"type": "table", "title": "Slowest endpoints", "targets": [{"refId": "A", "expr": "topk(5, x)"}]}
+        ]
+    });
+    let file = dir.path().join("checkout.json");
+    std::fs::write(&file, dashboard.to_string())?;
+    let c = d.app(&[]).await?;
+    c.set_window_size(1280, 900).await?;
+    wait_css(&c, "[data-testid=open-import]").await?.click().await?;
+    wait_css(&c, "[data-testid=import-source]").await?.send_keys(file.to_str().ok_or("path")?).await?;
+    wait_css(&c, "[data-testid=import-prometheus]").await?.send_keys("http://127.0.0.1:9").await?;
+    wait_css(&c, "[data-testid=import-preview-button]").await?.click().await?;
+    let rows = until(
+        &c,
+        "the import preview",
+        "const r = [...document.querySelectorAll('[data-testid=import-metric]')]; return r.length ? r.map(e => e.textContent) : null",
+    )
+    .await?;
+    let rows: Vec<String> = serde_json::from_value(rows)?;
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows[0].contains("p99 latency") && rows[0].contains("alarm ≥ 600 ms") && rows[0].contains("investigate ≥ 400 ms"), "{rows:?}");
+    assert!(rows[1].contains(evil) && rows[1].contains("alarm ≤ 99%"), "the hostile title is shown as text: {rows:?}");
+    let skipped = texts(&c, "[data-testid=import-skipped]").await?;
+    assert!(skipped.len() == 1 && skipped[0].contains("Slowest endpoints") && skipped[0].contains("table panel"), "{skipped:?}");
+    assert_eq!(js(&c, "return window.__pwned === undefined && !document.querySelector('.import-preview img')").await?, json!(true));
+    shot(&c, "import-preview").await?;
+    wait_css(&c, "[data-testid=import-write]").await?.click().await?;
+    // Written and opened: no Prometheus answers on 127.0.0.1:9, so the new workspace says so.
+    let panel = wait_css(&c, "[data-testid=error]").await?;
+    let text = panel.text().await?;
+    assert!(text.contains("no series could be loaded") && text.contains("127.0.0.1:9"), "{text}");
+    let written = d._data.path().join("imports").join("checkout-api").join("flywheel.toml");
+    let toml = std::fs::read_to_string(&written)?;
+    assert!(toml.starts_with("# Imported from Grafana") && toml.contains("alarm = 600.0"), "{toml}");
     c.close().await?;
     Ok(())
 }

@@ -107,6 +107,25 @@ impl Source {
     }
 }
 
+/// Read every source: a dashboard file, or a Grafana address (`…/d/<uid>`, `…/dashboards/f/<uid>`)
+/// fetched with the token in the environment variable `token_env`.
+pub fn read_sources(sources: &[String], token_env: &str) -> Result<Vec<Source>, ImportError> {
+    let mut read = Vec::new();
+    for s in sources {
+        let s = s.trim();
+        if s.contains("://") {
+            let target = api::target(s)?;
+            let base = match &target {
+                api::Target::Dashboard { base, .. } | api::Target::Folder { base, .. } => base.clone(),
+            };
+            read.extend(api::Grafana::new(&base, token_env)?.fetch(&target)?);
+        } else {
+            read.push(Source::read(Path::new(s))?);
+        }
+    }
+    Ok(read)
+}
+
 /// How to import.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -229,7 +248,7 @@ pub fn import(sources: &[Source], opts: &Options) -> Import {
 fn choose_server(out: &mut Import, opts: &Options) {
     if let Some(url) = &opts.prometheus {
         out.prometheus = Some(url.clone());
-        out.prometheus_from = "given with --prometheus".into();
+        out.prometheus_from = "as given for the import".into();
         return;
     }
     let mut count: BTreeMap<&str, usize> = BTreeMap::new();
