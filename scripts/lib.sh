@@ -66,3 +66,11 @@ prometheus_deps() {
   command -v promtool >/dev/null && command -v prometheus >/dev/null || {
     echo "the package prometheus did not install prometheus and promtool" >&2; exit 1; }
 }
+
+# Real public Grafana dashboards we did not write (the Ceph project's, packaged by Debian), for the
+# Grafana import tests; read where the package puts them.
+grafana_fixture_deps() {
+  apt_ensure ceph-grafana-dashboards
+  [ -f /etc/grafana/dashboards/ceph-dashboard/ceph-cluster.json ] || {
+    echo "the package ceph-grafana-dashboards did not install /etc/grafana/dashboards/ceph-dashboard" >&2; exit 1; }
+}

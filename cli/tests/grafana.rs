@@ -187,3 +187,86 @@ fn grafana_errors_are_clear_and_never_show_the_token() {
     let o = flywheel(dir.path(), &["import", "grafana", "file:///etc/passwd"], Some(TOKEN));
     assert!(!o.status.success() && text(&o).contains("http"), "{}", text(&o));
 }
+
+/// Real public dashboards we did not write: the Ceph project's (LGPL-2.1), as Debian packages them
+/// (`ceph-grafana-dashboards`, installed by scripts/test). Grafana 6–8 era JSON: singlestat and graph
+/// panels, `$datasource` variables, "All" variables with nothing saved, heatmaps, pie charts, tables.
+const CEPH: &str = "/etc/grafana/dashboards/ceph-dashboard";
+
+fn ceph(file: &str) -> flywheel::import::grafana::Source {
+    let path = Path::new(CEPH).join(file);
+    assert!(path.exists(), "{} is missing: run scripts/test, which installs the Debian package ceph-grafana-dashboards", path.display());
+    flywheel::import::grafana::Source::read(&path).expect("a dashboard")
+}
+
+#[test]
+fn real_ceph_dashboards_import_with_their_lines_and_say_what_they_cannot() {
+    use flywheel::config::Worse;
+    use flywheel::import::grafana::{import, write, Options};
+    let opts = Options { prometheus: Some("http://127.0.0.1:9090".into()), ..Options::default() };
+
+    // The cluster dashboard: two singlestats carry thresholds ("1,2" on the health status; "0.7,0.8" on a
+    // fraction, scaled to percent); its graphs have none; heatmaps cannot be reviewed.
+    let i = import(&[ceph("ceph-cluster.json")], &opts);
+    type Row<'a> = (&'a str, &'a str, Worse, Option<f64>, Option<f64>);
+    let got: Vec<Row> = i.metrics.iter().map(|m| (m.id.as_str(), m.unit.as_str(), m.worse, m.alarm, m.investigation)).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("ceph-cluster.health-status", "", Worse::Higher, Some(2.0), Some(1.0)),
+            ("ceph-cluster.capacity-used", "%", Worse::Higher, Some(80.0), Some(70.0)),
+        ]
+    );
+    assert_eq!(i.metrics[0].promql, "ceph_health_status");
+    assert_eq!(i.metrics[1].promql, "(sum(ceph_osd_stat_bytes_used)/sum(ceph_osd_stat_bytes)) * 100");
+    let reasons = |i: &flywheel::import::grafana::Import, what: &str| i.skipped.iter().filter(|s| s.reason.contains(what)).count();
+    assert_eq!((i.skipped.len(), reasons(&i, "no thresholds"), reasons(&i, "a heatmap panel")), (27, 25, 2));
+
+    // Every dashboard of the package, panels without thresholds too: each written workspace validates,
+    // and what stays out says why.
+    let mut files: Vec<String> = std::fs::read_dir(CEPH)
+        .expect("the dashboards")
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    files.sort();
+    assert_eq!(files.len(), 13, "{files:?}");
+    let dir = tempfile::tempdir().expect("tmp");
+    let mut summary = Vec::new();
+    for f in &files {
+        let i = import(&[ceph(f)], &Options { without_lines: true, ..opts.clone() });
+        if !i.metrics.is_empty() {
+            write::write(&i, &dir.path().join(f), false).unwrap_or_else(|e| panic!("{f}: {e}"));
+            flywheel::config::Workspace::open(&dir.path().join(f)).unwrap_or_else(|e| panic!("{f} does not validate: {e}"));
+        }
+        let instances = i.metrics.iter().filter(|m| m.instance.is_some()).count();
+        summary.push((f.as_str(), i.metrics.len(), instances, i.skipped.len()));
+    }
+    assert_eq!(
+        summary,
+        vec![
+            ("ceph-cluster.json", 27, 0, 2),
+            ("cephfs-overview.json", 3, 1, 0),
+            ("host-details.json", 0, 0, 20),
+            ("hosts-overview.json", 8, 4, 0),
+            ("osd-device-details.json", 0, 0, 13),
+            ("osds-overview.json", 10, 0, 6),
+            ("pool-detail.json", 0, 0, 8),
+            ("pool-overview.json", 12, 4, 1),
+            ("radosgw-detail.json", 8, 8, 1),
+            ("radosgw-overview.json", 24, 22, 0),
+            ("radosgw-sync-overview.json", 4, 4, 0),
+            ("rbd-details.json", 0, 0, 6),
+            ("rbd-overview.json", 6, 0, 3),
+        ]
+    );
+    // The detail dashboards are made for one host, OSD or pool picked in Grafana: nothing saved to pick.
+    let i = import(&[ceph("host-details.json")], &Options { without_lines: true, ..opts.clone() });
+    assert!(i.skipped.iter().any(|s| s.reason == "variable $ceph_hosts has no saved value"), "{:?}", i.skipped);
+    // "All" with an allValue in a regex matcher: Grafana's value, said in a comment.
+    let i = import(&[ceph("radosgw-overview.json")], &Options { without_lines: true, ..opts });
+    let unreplaced = |q: &str| q.match_indices('$').any(|(at, _)| q[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic() || c == '{'));
+    assert!(i.metrics.iter().all(|m| !unreplaced(&m.promql)), "every variable replaced ($1 of label_replace stays)");
+    assert!(i.metrics.iter().any(|m| m.notes.iter().any(|n| n.contains("is \"All\""))), "{:?}", i.metrics[0].notes);
+}

@@ -9,7 +9,7 @@ use super::vars::Vars;
 use super::{one_line, slug, Import, MetricOut, Options, ServiceOut, Skipped, Source};
 
 /// Panels that draw a number or a line over time: what a review can read.
-const SUPPORTED: [&str; 5] = ["timeseries", "graph", "stat", "gauge", "bargauge"];
+const SUPPORTED: [&str; 6] = ["timeseries", "graph", "stat", "gauge", "bargauge", "singlestat"];
 
 /// A panel and the title of the row it sits in.
 struct Placed<'a> {
@@ -223,7 +223,9 @@ fn metric(s: &Source, p: &Value, t: &Value, vars: &Vars, opts: &Options) -> Resu
     if ds == Ds::Unnamed {
         notes.push("the data source is not named: taken as Prometheus (the query is PromQL)".into());
     }
-    let mut promql = vars.substitute(expr)?;
+    let (promql, assumed) = vars.substitute(expr)?;
+    let mut promql = super::write::one_line_query(&promql);
+    notes.extend(assumed);
     let refid = t.get("refId").and_then(Value::as_str).unwrap_or("");
     let legend = t.get("legendFormat").and_then(Value::as_str).unwrap_or("");
     let field = field_config(p, refid, legend);
@@ -318,6 +320,19 @@ fn read_lines(p: &Value, f: &Field) -> Result<Option<Lines>, String> {
     if kind == "graph" {
         let legacy = p.get("thresholds").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
         return Ok(lines::from_legacy(legacy));
+    }
+    if kind == "singlestat" {
+        // Grafana before 7: `thresholds: "a,b"` with `colors: [below a, a to b, above b]`.
+        let at: Vec<f64> =
+            p.get("thresholds").and_then(Value::as_str).unwrap_or("").split(',').filter_map(|v| v.trim().parse().ok()).collect();
+        let colors: Vec<&str> =
+            p.get("colors").and_then(Value::as_array).map(|c| c.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+        if at.is_empty() || colors.len() < at.len() + 1 {
+            return Ok(None);
+        }
+        let mut steps = vec![(None, lines::severity(colors[0]))];
+        steps.extend(at.iter().zip(&colors[1..]).map(|(v, c)| (Some(*v), lines::severity(c))));
+        return Ok(lines::from_steps(&steps));
     }
     if kind == "timeseries" {
         let style = p.pointer("/fieldConfig/defaults/custom/thresholdsStyle/mode").and_then(Value::as_str).unwrap_or("off");

@@ -56,7 +56,7 @@ fn exported() -> Value {
              "targets": [{"refId": "A", "expr": "sum(rate({app=\"checkout\"} |= \"error\" [5m]))"}]},
             {"type": "stat", "title": "Pod restarts", "datasource": ds,
              "fieldConfig": {"defaults": {"thresholds": steps(json!([{"color": "green", "value": null}, {"color": "red", "value": 3}]))}},
-             "targets": [{"refId": "A", "expr": "sum(increase(kube_pod_container_status_restarts_total{pod=~\"$pod\"}[1h]))"}]}
+             "targets": [{"refId": "A", "expr": "sum(increase(kube_pod_container_status_restarts_total{pod=\"$pod\"}[1h]))"}]}
         ]
     })
 }
@@ -84,6 +84,7 @@ fn an_exported_dashboard_becomes_metrics_with_lines_and_a_list_of_what_was_left_
             ("checkout-api.error-ratio", "Checkout API", "%", Worse::Higher, Some(5.0), Some(1.0), None),
             ("latency.p99-latency.api", "Latency", "ms", Worse::Higher, Some(600.0), Some(400.0), None),
             ("latency.p99-latency.db", "Latency", "ms", Worse::Higher, Some(300.0), None, None),
+            ("pods.cpu-per-pod", "Pods", "%", Worse::Higher, Some(90.0), None, Some("pod")),
             ("pods.availability", "Pods", "%", Worse::Lower, Some(99.0), Some(99.9), None),
             ("pods.queue-depth", "Pods", "", Worse::Higher, Some(1000.0), Some(500.0), Some("instance")),
         ],
@@ -99,20 +100,24 @@ fn an_exported_dashboard_becomes_metrics_with_lines_and_a_list_of_what_was_left_
     assert!(first.notes.iter().any(|n| n.contains("scaled ×100")), "{:?}", first.notes);
     assert_eq!((first.team.as_str(), i.timezone.as_str()), ("Checkout API", "Europe/Berlin"));
     assert_eq!(i.metrics[1].name, "p99 latency · api");
+    assert!(
+        i.metrics[3].promql.contains("pod=~\"(a|b)\""),
+        "two values in a regex matcher, as Grafana writes them: {}",
+        i.metrics[3].promql
+    );
 
     let skipped: Vec<(&str, &str)> = i.skipped.iter().map(|s| (s.panel.as_str(), s.reason.as_str())).collect();
     let reason = |panel: &str| {
         skipped.iter().find(|(p, _)| *p == panel).map(|(_, r)| *r).unwrap_or_else(|| panic!("{panel} not listed: {skipped:?}"))
     };
     assert!(reason("Requests").starts_with("no thresholds"), "drawn with thresholds off: Grafana's default 80 is no line");
-    assert!(reason("CPU per pod").contains("$pod has 2 values"));
     assert!(reason("Status codes").contains("per method, code"));
     assert!(reason("Slowest endpoints").contains("table panel"));
     assert!(reason("Runbook").contains("text panel"));
     assert!(reason("Errors").contains("logs panel"));
     assert!(reason("Log error rate").contains("loki data source"));
     assert!(reason("Pod restarts").contains("$pod has 2 values"));
-    assert_eq!(skipped.len(), 8, "{skipped:?}");
+    assert_eq!(skipped.len(), 7, "{skipped:?}");
 }
 
 #[test]
@@ -122,11 +127,11 @@ fn the_written_workspace_validates_reads_back_and_a_reimport_is_the_same_file() 
     let path = write::write(&i, dir.path(), false).expect("written");
     let first = std::fs::read_to_string(&path).expect("read");
     let ws = crate::config::Workspace::open(dir.path()).expect("a valid workspace");
-    assert_eq!(ws.metrics.len(), 5);
+    assert_eq!(ws.metrics.len(), 6);
     let m = ws.metrics.iter().find(|m| m.id == "pods.availability").expect("availability");
     assert_eq!((m.worse, m.alarm, m.investigation, m.unit.as_str()), (Worse::Lower, Some(99.0), Some(99.9), "%"));
     assert_eq!(ws.teams.len(), 1);
-    assert!(first.contains("# Not imported (8):") && first.contains("# - Checkout API · Status codes: returns a series per method, code"));
+    assert!(first.contains("# Not imported (7):") && first.contains("# - Checkout API · Status codes: returns a series per method, code"));
     assert!(first.contains("# inferred: `percentunit` is a fraction"), "{first}");
     // Again: the same bytes, and the file is replaced (an import wrote it).
     let again = import(&[source(&exported(), "checkout.json")], &opts());
@@ -149,11 +154,11 @@ fn several_dashboards_make_one_workspace_with_a_team_each_or_the_one_given() {
     let i = import(&sources, &opts());
     let teams: Vec<(&str, Option<&str>)> = i.teams.iter().map(|t| (t.name.as_str(), t.dashboard.as_deref())).collect();
     assert_eq!(teams, vec![("Checkout API", None), ("Payments team", Some("https://grafana.example.com/d/pay/payments"))]);
-    assert_eq!(i.metrics.len(), 10);
+    assert_eq!(i.metrics.len(), 12);
     let services: Vec<(&str, &str)> = i.services.iter().map(|s| (s.name.as_str(), s.team.as_str())).collect();
     assert!(services.contains(&("Latency (Payments team)", "Payments team")), "a row name another team has: {services:?}");
     let ids: std::collections::HashSet<&str> = i.metrics.iter().map(|m| m.id.as_str()).collect();
-    assert_eq!(ids.len(), 10, "ids are unique");
+    assert_eq!(ids.len(), 12, "ids are unique");
     let dir = tempfile::tempdir().expect("tmp");
     write::write(&i, dir.path(), false).expect("valid");
 
@@ -187,7 +192,7 @@ fn hostile_dashboards_are_inert_text_or_a_clear_error() {
     let dir = tempfile::tempdir().expect("tmp");
     let path = write::write(&i, dir.path(), false).expect("still a valid workspace");
     let ws = crate::config::Workspace::open(&path).expect("reads back");
-    assert_eq!(ws.metrics.len(), 5, "the title cannot inject a table");
+    assert_eq!(ws.metrics.len(), 6, "the title cannot inject a table");
     assert!(ws.metrics.iter().any(|m| m.name.starts_with("<img src=x onerror=alert(1)>\" [[metric]]")), "kept as text, on one line");
     assert!(ws.metrics.iter().any(|m| m.unit == "<b>u</b>"));
 

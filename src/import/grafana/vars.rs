@@ -10,8 +10,10 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub(super) enum Saved {
     One(String),
-    /// Several values, or "All" with no `allValue` to stand for it.
-    Many(usize),
+    Many(Vec<String>),
+    /// "All", with the `allValue` that stands for it when the dashboard sets one. A variable with "All"
+    /// and nothing saved starts on "All" in Grafana too.
+    All(Option<String>),
     /// Nothing saved.
     Unset,
 }
@@ -58,12 +60,16 @@ impl Vars {
                     .into_iter()
                     .collect(),
             };
+            let include_all = v.get("includeAll").and_then(Value::as_bool).unwrap_or(false);
             let value = match values.as_slice() {
+                [] | [_] if include_all && values.first().is_none_or(|v| v.is_empty() || v == "$__all") => {
+                    Saved::All(all_value.map(str::to_string))
+                }
                 [] => Saved::Unset,
-                [one] if one == "$__all" => all_value.map_or(Saved::Many(0), |a| Saved::One(a.to_string())),
                 [one] if one.is_empty() => Saved::Unset,
                 [one] => Saved::One(one.clone()),
-                many => Saved::Many(many.len()),
+                many if many.iter().any(|v| v == "$__all") => Saved::All(all_value.map(str::to_string)),
+                many => Saved::Many(many.to_vec()),
             };
             saved.insert(name.to_string(), value);
         }
@@ -86,17 +92,34 @@ impl Vars {
         })
     }
 
-    /// The value of variable `name` with Grafana format `fmt` (`regex` escapes; others are plain for a
-    /// single value). Err says why it cannot be used.
-    fn value(&self, name: &str, fmt: Option<&str>) -> Result<String, String> {
+    /// The value of variable `name` with Grafana format `fmt` (`regex` escapes). `in_regex`: the
+    /// reference sits in a regex matcher (`=~"…"`), where Grafana writes several values as `(a|b)` and
+    /// "All" with no `allValue` as `.*`. Err says why it cannot be used; a note says what was assumed.
+    fn value(&self, name: &str, fmt: Option<&str>, in_regex: bool, notes: &mut Vec<String>) -> Result<String, String> {
         if let Some(b) = self.builtin(name) {
             return Ok(b);
         }
+        let escape =
+            |v: &str| -> String { v.chars().flat_map(|c| if "\\^$.|?*+()[]{}".contains(c) { vec!['\\', c] } else { vec![c] }).collect() };
         let v = match self.saved.get(name) {
             Some(Saved::One(v)) => v.clone(),
-            Some(Saved::Many(0)) => return Err(format!("variable ${name} is set to All and saves no values")),
-            Some(Saved::Many(n)) => {
-                return Err(format!("variable ${name} has {n} values selected (pick one in Grafana, or edit the query)"))
+            Some(Saved::All(Some(all))) => {
+                notes.push(format!("${name} is \"All\": its allValue `{all}`"));
+                return Ok(all.clone());
+            }
+            Some(Saved::All(None)) if in_regex => {
+                notes.push(format!("${name} is \"All\": every value (`.*`)"));
+                return Ok(".*".into());
+            }
+            Some(Saved::All(None)) => return Err(format!("variable ${name} is set to All with no allValue, outside a regex matcher")),
+            Some(Saved::Many(vs)) if in_regex || fmt == Some("regex") || fmt == Some("pipe") => {
+                return Ok(format!("({})", vs.iter().map(|v| escape(v)).collect::<Vec<_>>().join("|")));
+            }
+            Some(Saved::Many(vs)) => {
+                return Err(format!(
+                    "variable ${name} has {} values selected outside a regex matcher (pick one in Grafana, or edit the query)",
+                    vs.len()
+                ))
             }
             Some(Saved::Unset) => return Err(format!("variable ${name} has no saved value")),
             None => return Err(format!("variable ${name} is not defined by the dashboard")),
@@ -106,16 +129,15 @@ impl Vars {
             Some(b) => b,
             None => v,
         };
-        Ok(match fmt {
-            Some("regex") => v.chars().flat_map(|c| if "\\^$.|?*+()[]{}".contains(c) { vec!['\\', c] } else { vec![c] }).collect(),
-            _ => v,
-        })
+        Ok(if fmt == Some("regex") { escape(&v) } else { v })
     }
 
-    /// `expr` with every variable replaced (`$name`, `${name}`, `${name:fmt}`, `[[name]]`). `$1`-style
-    /// regex references are left alone. Err names the first variable that cannot be replaced.
-    pub fn substitute(&self, expr: &str) -> Result<String, String> {
+    /// `expr` with every variable replaced (`$name`, `${name}`, `${name:fmt}`, `[[name]]`), and notes on
+    /// what was assumed. `$1`-style regex references are left alone. Err names the first variable that
+    /// cannot be replaced.
+    pub fn substitute(&self, expr: &str) -> Result<(String, Vec<String>), String> {
         let mut out = String::with_capacity(expr.len());
+        let mut notes = Vec::new();
         let mut rest = expr;
         while let Some(i) = rest.find(['$', '[']) {
             out.push_str(&rest[..i]);
@@ -129,12 +151,33 @@ impl Vars {
                     continue;
                 }
             };
-            out.push_str(&self.value(name, fmt)?);
+            out.push_str(&self.value(name, fmt, in_regex_string(&out), &mut notes)?);
             rest = &tail[len..];
         }
         out.push_str(rest);
-        Ok(out)
+        notes.dedup();
+        Ok((out, notes))
     }
+}
+
+/// Whether text continuing `prefix` is inside the quoted value of a regex matcher (`=~"…`, `!~'…`).
+fn in_regex_string(prefix: &str) -> bool {
+    let mut open: Option<(char, usize)> = None;
+    let mut escaped = false;
+    for (i, c) in prefix.char_indices() {
+        match open {
+            Some(_) if escaped => escaped = false,
+            Some((q, _)) if c == '\\' && q != '`' => escaped = true,
+            Some((q, _)) if c == q => open = None,
+            Some(_) => {}
+            None if c == '"' || c == '\'' || c == '`' => open = Some((c, i)),
+            None => {}
+        }
+    }
+    open.is_some_and(|(_, at)| {
+        let before = prefix[..at].trim_end();
+        before.ends_with("=~") || before.ends_with("!~")
+    })
 }
 
 fn is_name(c: char) -> bool {
@@ -176,7 +219,8 @@ mod tests {
         let d = json!({"templating": {"list": [
             {"name": "job", "type": "query", "current": {"text": "node", "value": "node"}},
             {"name": "node", "type": "query", "current": {"value": ["a:9100"]}},
-            {"name": "pods", "type": "query", "current": {"value": ["a", "b"]}},
+            {"name": "pods", "type": "query", "current": {"value": ["a", "b.c"]}},
+            {"name": "fresh", "type": "query", "includeAll": true, "allValue": ".+", "current": {}},
             {"name": "all", "type": "query", "includeAll": true, "allValue": ".*", "current": {"value": ["$__all"]}},
             {"name": "allnone", "type": "query", "includeAll": true, "current": {"value": "$__all"}},
             {"name": "empty", "type": "query", "current": {}},
@@ -204,19 +248,28 @@ mod tests {
                 "label_replace(x, \"a\", \"$1\", \"b\", \"(.*)\") and y{a=~\"^b$\"}",
                 Ok("label_replace(x, \"a\", \"$1\", \"b\", \"(.*)\") and y{a=~\"^b$\"}"),
             ),
-            ("x{pod=~\"$pods\"}", Err("$pods has 2 values")),
-            ("x{i=~\"$allnone\"}", Err("set to All")),
+            // Several values in a regex matcher: Grafana's (a|b); elsewhere they cannot be one query.
+            ("x{pod=~\"$pods\"}", Ok("x{pod=~\"(a|b\\.c)\"}")),
+            ("x{pod=\"$pods\"}", Err("$pods has 2 values")),
+            // "All" with no allValue: every value in a regex matcher; with nothing saved, "All" still.
+            ("x{i=~\"$allnone\"}", Ok("x{i=~\".*\"}")),
+            ("x{i=\"$allnone\"}", Err("set to All")),
+            ("x{j=~\"$fresh\"}", Ok("x{j=~\".+\"}")),
+            ("x{d=~\"($allnone|$job).*\", m='idle'}", Ok("x{d=~\"(.*|node).*\", m='idle'}")),
+            ("x{m='a\\'b', d=~ \"$allnone\"}", Ok("x{m='a\\'b', d=~ \".*\"}")),
             ("x{i=\"$empty\"}", Err("no saved value")),
             ("x{i=\"$nope\"}", Err("not defined")),
             ("sum(x) [", Ok("sum(x) [")),
         ];
         for (expr, want) in cases {
             match (v.substitute(expr), want) {
-                (Ok(got), Ok(w)) => assert_eq!(got, *w, "{expr}"),
+                (Ok((got, _)), Ok(w)) => assert_eq!(got, *w, "{expr}"),
                 (Err(e), Err(w)) => assert!(e.contains(w), "{expr}: {e}"),
                 (got, _) => panic!("{expr}: {got:?}, want {want:?}"),
             }
         }
         assert_eq!(v.datasources.get("ds").map(String::as_str), Some("prometheus"));
+        let (_, notes) = v.substitute("x{i=~\"$all\"}").expect("all");
+        assert_eq!(notes, vec!["$all is \"All\": its allValue `.*`"]);
     }
 }

@@ -32,8 +32,44 @@ fn q(s: &str) -> String {
     out
 }
 
+/// PromQL on one line: runs of whitespace outside quoted strings become one space (PromQL does not care;
+/// a string's own spaces are kept).
+pub(super) fn one_line_query(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    let mut space = false;
+    for c in s.trim().chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if escaped {
+                    escaped = false;
+                } else if c == '\\' && q != '`' {
+                    escaped = true;
+                } else if c == q {
+                    quote = None;
+                }
+            }
+            None if c.is_whitespace() => space = true,
+            None => {
+                if space && !out.is_empty() {
+                    out.push(' ');
+                }
+                space = false;
+                if matches!(c, '"' | '\'' | '`') {
+                    quote = Some(c);
+                }
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
 /// A query as a TOML literal string ('…', PromQL's quotes left as they are) when it can be one.
 fn query(s: &str) -> String {
+    let s = &one_line_query(s);
     if s.contains('\'') || s.chars().any(char::is_control) {
         q(s)
     } else {
@@ -144,4 +180,24 @@ pub fn write(i: &Import, dir: &Path, force: bool) -> Result<PathBuf, ImportError
     crate::atomic::write(&path, text.as_bytes())
         .map_err(|e| ImportError::Io { path: path.display().to_string(), message: e.to_string() })?;
     Ok(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn queries_are_written_on_one_line_as_literal_strings_when_they_can_be() {
+        for (promql, want) in [
+            ("rate(x{a=\"b\"}[5m])", "'rate(x{a=\"b\"}[5m])'"),
+            ("sum by (x) (\n  rate(y[5m])\n)", "'sum by (x) ( rate(y[5m]) )'"),
+            ("x{a=\"two  spaces\n\"}", "\"x{a=\\\"two  spaces\\n\\\"}\""),
+            ("x{m='idle'}", "\"x{m='idle'}\""),
+            ("label_replace(x, \"h\", \"$1\", \"d\", \"rgw.(.*)\")", "'label_replace(x, \"h\", \"$1\", \"d\", \"rgw.(.*)\")'"),
+        ] {
+            assert_eq!(query(promql), want, "{promql}");
+            let back: toml::Value = toml::from_str(&format!("q = {}", query(promql))).expect("valid TOML");
+            assert_eq!(back["q"].as_str().map(|q| q.contains('\n')), Some(promql.contains("\n\"")), "{promql}");
+        }
+    }
 }
