@@ -25,6 +25,11 @@ const COMMANDS: &[&str] = &[
     "pick_dashboard",
     "import_preview",
     "import_write",
+    "meeting_start",
+    "meeting_segment",
+    "meeting_people",
+    "meeting_mark",
+    "meeting_end",
 ];
 
 fn main() {

@@ -22,7 +22,7 @@ pub enum HostError {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Decision {
-    /// The team presents: the weights move (winner to 0, shared, rescaled).
+    /// The team presents: the meeting is counted (the winner's wait back to 0, everyone else's up one).
     Present,
     /// The team is not here: recorded, no weight changes; the host spins again without it.
     Absent,
@@ -62,9 +62,15 @@ impl Host {
     }
 
     /// The wheel of a workspace kept in a given journal.
-    pub fn with_journal(ws: &Workspace, journal: Journal) -> Result<Host, HostError> {
+    pub fn with_journal(ws: &Workspace, mut journal: Journal) -> Result<Host, HostError> {
         let names: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
         let mut wheel = journal.wheel()?.unwrap_or_else(|| Wheel::new(&names));
+        if !wheel.waits_counted {
+            // Saved by the old rule: the waits come from the spin history, and the carried-over state is
+            // saved at once (the old weights are not read again).
+            wheel.count_waits(&journal.presented()?);
+            journal.save_wheel(&wheel, crate::time::now())?;
+        }
         wheel.sync(&names);
         let dashboards = ws.teams.iter().map(|t| (t.name.clone(), t.dashboard.clone())).collect();
         Ok(Host { journal, wheel, dashboards })
@@ -154,7 +160,12 @@ mod tests {
         assert_eq!(host.view(&absent).expect("view").seats, before.seats, "absent and cancel change no weight");
         host.decide(&pick, Decision::Present, &absent, 12).expect("present");
         let after = host.view(&[]).expect("view");
-        assert_eq!(after.seats.iter().find(|s| s.name == pick.winner).map(|s| s.weight), Some(0.0));
+        let winner = after.seats.iter().find(|s| s.name == pick.winner).map(|s| s.weight).unwrap_or(f64::NAN);
+        assert!(
+            after.seats.iter().all(|s| s.name == pick.winner || s.weight > 10.0 * winner),
+            "the presenter goes to the back: {:?}",
+            after.seats
+        );
         assert!(after.can_undo);
         let outcomes: Vec<Outcome> = after.history.iter().map(|s| s.outcome).collect();
         assert_eq!(outcomes, vec![Outcome::Presented, Outcome::Suggested, Outcome::Absent]);
@@ -162,5 +173,33 @@ mod tests {
         drop(host);
         let reopened = Host::with_journal(&ws, Journal::open(&journal_file).expect("journal")).expect("host");
         assert_eq!(reopened.view(&[]).expect("view").seats, after.seats);
+    }
+
+    #[test]
+    fn a_wheel_saved_by_the_old_rule_is_carried_over_from_its_spins() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = tempfile::tempdir().expect("tmp");
+        let ws = workspace(dir.path());
+        let journal_file = data.path().join("j.sqlite");
+        {
+            let mut j = Journal::open(&journal_file).expect("journal");
+            let odds = vec![("Alpha".to_string(), 0.5), ("Beta".to_string(), 0.5)];
+            for (at, winner) in [(1, "Beta"), (2, "Alpha")] {
+                j.record_spin(at, winner, Outcome::Presented, &odds, &[], None).expect("spin");
+            }
+            j.record_spin(3, "Gamma", Outcome::Undone, &odds, &[], None).expect("undone");
+            // The old rule's state: weights only.
+            let old: Wheel = serde_json::from_str(
+                r#"{"participants":[{"name":"Alpha","weight":0.0},{"name":"Beta","weight":1.2},{"name":"Gamma","weight":1.8}]}"#,
+            )
+            .expect("old state");
+            j.save_wheel(&old, 3).expect("save");
+        }
+        let host = Host::with_journal(&ws, Journal::open(&journal_file).expect("journal")).expect("host");
+        let waited: Vec<u32> = host.wheel.participants.iter().map(|p| p.waited).collect();
+        assert_eq!(waited, [0, 1, 2], "Alpha presented last, Beta before it, Gamma never");
+        let saved = Journal::open(&journal_file).expect("journal").wheel().expect("read").expect("state");
+        assert!(saved.waits_counted, "the carried-over state is saved");
+        assert_eq!(saved.participants, host.wheel.participants);
     }
 }

@@ -13,6 +13,7 @@ pub(crate) mod fixture;
 pub mod host;
 pub mod import;
 pub mod journal;
+pub mod minutes;
 pub mod muting;
 pub mod net;
 pub mod noise;

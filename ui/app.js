@@ -1,4 +1,4 @@
-// Flywheel's UI entry point: registers the views (Open, Overview, Team, Metric, Wheel), the sensitivity
+// Flywheel's UI entry point: registers the views (Open, Overview, Team, Metric, Wheel, Meeting), the sensitivity
 // control and the keys. Everything reaches Rust through ./backend.js; all user text is set as text
 // (./dom.js), never as markup.
 
@@ -6,6 +6,7 @@ import { backend, onBusy } from './backend.js';
 import { clear } from './dom.js';
 import { load, renderOpen, setOverview } from './open.js';
 import { markSelected, moveSelection, openFinding, renderOverview, visibleFindings } from './overview.js';
+import { meetingKey, renderMeeting } from './meeting.js';
 import { renderMetric } from './metric.js';
 import { $, announce, app, back, go, registerViews, viewEl } from './shell.js';
 import { renderTeam } from './team.js';
@@ -42,8 +43,14 @@ function setupSensitivity() {
 // ---------- keyboard ----------
 
 function onKey(e) {
-  const typing = e.target instanceof HTMLInputElement && !['checkbox', 'range'].includes(e.target.type);
+  const typing = (e.target instanceof HTMLInputElement && !['checkbox', 'range'].includes(e.target.type)) || e.target instanceof HTMLTextAreaElement;
   const inSelect = e.target instanceof HTMLSelectElement;
+  // The meeting view takes its keys first (a clicker's PageDown, Esc out of presenter mode), unless the
+  // host is typing a note or an action item.
+  if (app.view === 'meeting' && !typing && !inSelect && !$('winner').open && !e.ctrlKey && !e.metaKey && !e.altKey && meetingKey(e)) {
+    e.preventDefault();
+    return;
+  }
   if (e.key === 'Escape') {
     if ($('winner').open) return; // the dialog handles its own Esc
     if (typing && e.target.value) {
@@ -57,6 +64,11 @@ function onKey(e) {
     return;
   }
   if (typing || inSelect || e.ctrlKey || e.metaKey || e.altKey) return;
+  if (e.key === 'm' && app.overview && app.view !== 'meeting') {
+    go('meeting');
+    e.preventDefault();
+    return;
+  }
   if (app.view === 'overview') {
     if (e.key === 'j' || e.key === 'ArrowDown') moveSelection(1);
     else if (e.key === 'k' || e.key === 'ArrowUp') moveSelection(-1);
@@ -75,7 +87,7 @@ function onKey(e) {
 // ---------- start ----------
 
 async function start() {
-  registerViews({ open: renderOpen, overview: renderOverview, team: renderTeam, metric: renderMetric, wheel: renderWheel });
+  registerViews({ open: renderOpen, overview: renderOverview, team: renderTeam, metric: renderMetric, wheel: renderWheel, meeting: renderMeeting });
   for (const b of document.querySelectorAll('[data-nav]')) {
     b.addEventListener('click', () => b.dataset.nav === 'open' ? go('open') : app.overview && go(b.dataset.nav));
   }

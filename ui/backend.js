@@ -48,6 +48,14 @@ const real = {
   importPreview: (request) => call('import_preview', { request }),
   // Writes the last preview as a workspace folder and returns its path.
   importWrite: () => call('import_write'),
+  // The meeting (each call one journal write): start or resume this week's, move, people, marks, end.
+  meetingStart: () => call('meeting_start'),
+  meetingSegment: (id, index) => call('meeting_segment', { id, index }),
+  meetingPeople: (id, absent, presenter) => call('meeting_people', { id, absent, presenter }),
+  // mark: 'discussed' | 'skipped' | 'noted'; note: text or null (keeps the note taken before).
+  meetingMark: (id, finding, mark, note = null) => call('meeting_mark', { id, finding, mark, note }),
+  // Ends the meeting and writes the minutes: {meeting, markdown, md_path, html_path}.
+  meetingEnd: (id) => call('meeting_end', { id }),
 };
 
 // What each call is doing, for the "busy" indicator (calls not listed are quick or show their own
@@ -67,6 +75,8 @@ const doing = {
   markFinding: 'Saving the verdict',
   importPreview: 'Reading the dashboards',
   importWrite: 'Writing the workspace',
+  meetingStart: 'Starting the meeting',
+  meetingEnd: 'Writing the minutes',
 };
 
 // Calls running for longer than BUSY_MS, newest last; listeners hear every change.

@@ -218,7 +218,7 @@ export async function wheelView(root, app, { announce, openTeam }) {
       const st = await backend.wheelDecide(decision);
       if (decision === 'present') {
         wheel.absent.clear();
-        openTeam(pick.winner);
+        openTeam(pick.winner, absent);
         return;
       }
       if (decision === 'absent') {
@@ -239,7 +239,7 @@ export async function wheelView(root, app, { announce, openTeam }) {
   };
   spinBtn.addEventListener('click', spin);
   const onSpace = (e) => {
-    if (!document.body.contains(root) || document.body.dataset.view !== 'wheel') return document.removeEventListener('keydown', onSpace);
+    if (!document.body.contains(root) || !['wheel', 'meeting'].includes(document.body.dataset.view)) return document.removeEventListener('keydown', onSpace);
     if (e.key === ' ' && !(e.target instanceof HTMLInputElement || e.target instanceof HTMLSelectElement || e.target instanceof HTMLButtonElement) && !document.getElementById('winner').open) {
       e.preventDefault();
       spin();

@@ -20,6 +20,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 mod findings;
 mod import;
+mod minutes;
 
 #[derive(Parser)]
 #[command(
@@ -62,6 +63,19 @@ enum Command {
     /// Make a workspace from what teams already keep: Grafana dashboards (files or addresses).
     #[command(subcommand)]
     Import(import::ImportCmd),
+    /// The minutes of the latest meeting run in the app (or the latest of a week): Markdown on the
+    /// terminal, or --md/--html files (the HTML with the charts of the findings discussed).
+    Minutes {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+        /// A date in the meeting's review week, e.g. 2026-11-09.
+        #[arg(long)]
+        week: Option<String>,
+        #[arg(long, value_name = "FILE")]
+        md: Option<PathBuf>,
+        #[arg(long, value_name = "FILE")]
+        html: Option<PathBuf>,
+    },
 }
 
 #[derive(clap::Args)]
@@ -201,6 +215,7 @@ fn main() -> ExitCode {
         Command::Actions(cmd) => actions(cmd),
         Command::Findings(cmd) => findings::run(cmd, default_workspace),
         Command::Import(cmd) => import::run(cmd),
+        Command::Minutes { path, week, md, html } => minutes::run(&path.unwrap_or_else(default_workspace), week.as_deref(), md, html),
     };
     match result {
         Ok(code) => code,

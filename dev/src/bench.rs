@@ -152,6 +152,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
         metrics,
         prometheus: None,
         bare_file: None,
+        agenda: flywheel::config::agenda::default_agenda(),
     }
 }
 

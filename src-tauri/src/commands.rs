@@ -148,7 +148,7 @@ pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft) -> Result
 
 /// Run `f` on a blocking worker thread (never the window's thread nor one of the async runtime's few
 /// workers), so a slow chart or a journal waiting on a lock holds up only its own call.
-async fn blocking<T: Send + 'static>(app: AppHandle, f: impl FnOnce(&AppState) -> Result<T> + Send + 'static) -> Result<T> {
+pub(crate) async fn blocking<T: Send + 'static>(app: AppHandle, f: impl FnOnce(&AppState) -> Result<T> + Send + 'static) -> Result<T> {
     let job = tauri::async_runtime::spawn_blocking(move || f(&app.state::<AppState>()));
     job.await.map_err(|e| Error::new(Code::Internal, e.to_string()))?
 }

@@ -11,6 +11,7 @@ mod commands;
 #[cfg(test)]
 mod contract;
 mod error;
+mod meeting;
 mod state;
 
 use std::path::PathBuf;
@@ -44,6 +45,11 @@ fn main() {
             commands::pick_dashboard,
             commands::import_preview,
             commands::import_write,
+            meeting::meeting_start,
+            meeting::meeting_segment,
+            meeting::meeting_people,
+            meeting::meeting_mark,
+            meeting::meeting_end,
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = app {

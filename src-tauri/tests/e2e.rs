@@ -224,6 +224,7 @@ async fn the_app_end_to_end() -> R<()> {
     wheel(&driver).await?;
     verdicts(&driver).await?;
     grafana_import(&driver).await?;
+    meeting(&driver).await?;
     drop(driver);
     dark_mode().await?;
     slow_chart().await?;
@@ -473,15 +474,14 @@ async fn wheel(d: &Driver) -> R<()> {
     )
     .await?;
     assert_eq!(row, json!([winner, "presented"]));
-    let weight = js(
-        &c,
-        &format!(
-            "return [...document.querySelectorAll('[data-testid=odds-row]')].find(r => r.dataset.team === {}).children[1].textContent",
-            json!(winner)
-        ),
-    )
-    .await?;
-    assert_eq!(weight, json!("0.0%"), "the presenter's odds drop to 0");
+    let odds: Vec<(String, String)> = serde_json::from_value(
+        js(&c, "return [...document.querySelectorAll('[data-testid=odds-row]')].map(r => [r.dataset.team, r.children[1].textContent])")
+            .await?,
+    )?;
+    let pct = |t: &str| t.trim_end_matches('%').parse::<f64>().unwrap_or(f64::NAN);
+    let mine = odds.iter().find(|(t, _)| *t == winner).map(|(_, p)| pct(p)).ok_or("the winner's row")?;
+    assert!(mine > 0.0 && mine < 1.0, "the presenter goes to the back of the queue, never out: {odds:?}");
+    assert!(odds.iter().all(|(t, p)| *t == winner || pct(p) > 10.0 * mine), "{odds:?}");
     c.close().await?;
     Ok(())
 }
@@ -675,6 +675,139 @@ async fn verdicts(d: &Driver) -> R<()> {
     until(&c, "the drawn chart", "const i = document.querySelector('[data-testid=detail-chart] img'); return document.body.dataset.view === 'metric' && !!i && i.complete && i.naturalWidth > 0").await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
     shot(&c, "metric-verdicts").await?;
+    c.close().await?;
+    Ok(())
+}
+
+/// A whole meeting in the real window: the action items, the wheel (spin, Present), the presenting
+/// team's dashboard, two findings discussed (an action item and a note captured), one skipped,
+/// presenter mode at 1920×1080 and 1280×720, and the minutes saying exactly that.
+async fn meeting(d: &Driver) -> R<()> {
+    let c = d.sample().await?;
+    c.set_window_size(1280, 720).await?;
+    let body = || async { c.find(Locator::Css("body")).await };
+    body().await?.send_keys("m").await?;
+    let title = wait_css(&c, "[data-testid=segment-title]").await?.text().await?;
+    assert!(title.starts_with("Last week's action items"), "{title}");
+    until(
+        &c,
+        "the segment clock",
+        "const t = document.querySelector('[data-testid=segment-clock]').textContent; return /^\\d+:\\d\\d left$/.test(t) && t",
+    )
+    .await?;
+    shot(&c, "meeting-1280x720").await?;
+
+    // Next (a clicker's PageDown): the wheel. Spin, Present: the meeting records who presents.
+    body().await?.send_keys(&char::from(Key::PageDown).to_string()).await?;
+    wait_css(&c, "[data-testid=segment-body][data-kind=wheel] [data-testid=sector]").await?;
+    js(&c, "const s = document.querySelector('[data-testid=spin-seconds]'); s.value = '1'; s.dispatchEvent(new Event('change')); s.blur(); return true").await?;
+    body().await?.send_keys(" ").await?;
+    until(&c, "the winner dialog", "return document.getElementById('winner').open").await?;
+    let winner = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
+    wait_css(&c, "[data-testid=winner-present]").await?.click().await?;
+    let team = wait_css(&c, "[data-testid=presenting-team]").await?.text().await?;
+    assert_eq!(team, winner, "the presenting team's dashboard follows the wheel");
+    wait_css(&c, "[data-testid=segment-body][data-kind=presenter] [data-testid=widget] img").await?;
+
+    // The top findings, one at a time: discussed with an action item and a note, skipped, discussed.
+    body().await?.send_keys(&char::from(Key::PageDown).to_string()).await?;
+    let first =
+        until(&c, "the first finding", "const f = document.querySelector('[data-testid=meeting-finding]'); return f && f.dataset.metric")
+            .await?;
+    body().await?.send_keys("d").await?;
+    until(
+        &c,
+        "the discussed mark",
+        "const m = document.querySelector('[data-testid=meeting-mark]'); return m && m.textContent.startsWith('discussed')",
+    )
+    .await?;
+    body().await?.send_keys("a").await?;
+    let t = wait_css(&c, "[data-testid=action-form-title]").await?;
+    t.clear().await?;
+    t.send_keys("Cap the retry storm <b>now</b>").await?;
+    wait_css(&c, "[data-testid=action-form-save]").await?.click().await?;
+    wait_css(&c, "[data-testid=captured-action]").await?;
+    js(&c, "document.activeElement && document.activeElement.blur(); return true").await?;
+    body().await?.send_keys("n").await?;
+    wait_css(&c, "[data-testid=note-input]").await?.send_keys("retry storm after deploy 4711\n").await?;
+    until(&c, "the note", "const m = document.querySelector('[data-testid=meeting-mark]'); return m && m.textContent === 'discussed — retry storm after deploy 4711'").await?;
+    body().await?.send_keys(&char::from(Key::Right).to_string()).await?;
+    let second = until(
+        &c,
+        "the second finding",
+        &format!(
+            "const f = document.querySelector('[data-testid=meeting-finding]'); return f && f.dataset.metric !== {first} && f.dataset.id"
+        ),
+    )
+    .await?;
+    body().await?.send_keys("s").await?;
+    until(
+        &c,
+        "the skipped mark",
+        "const m = document.querySelector('[data-testid=meeting-mark]'); return m && m.textContent === 'skipped'",
+    )
+    .await?;
+    body().await?.send_keys(&char::from(Key::Right).to_string()).await?;
+    until(
+        &c,
+        "the third finding",
+        &format!("const f = document.querySelector('[data-testid=meeting-finding]'); return f && f.dataset.id !== {second}"),
+    )
+    .await?;
+    body().await?.send_keys("d").await?;
+    until(
+        &c,
+        "the second discussed mark",
+        "const m = document.querySelector('[data-testid=meeting-mark]'); return m && m.textContent === 'discussed'",
+    )
+    .await?;
+
+    // Presenter mode: large type, one chart, readable at both sizes.
+    body().await?.send_keys("p").await?;
+    for (w, hgt) in [(1920, 1080), (1280, 720)] {
+        c.set_window_size(w, hgt).await?;
+        until(
+            &c,
+            "presenter mode",
+            "return document.body.classList.contains('presenter') && !!document.querySelector('[data-testid=meeting-chart] img')",
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(400)).await;
+        let size = js(&c, "return parseFloat(getComputedStyle(document.querySelector('[data-testid=meeting-sentence]')).fontSize)").await?;
+        assert!(size.as_f64().unwrap_or(0.0) >= 28.0, "the sentence is readable from the back of the room: {size}px");
+        shot(&c, &format!("meeting-presenter-{w}x{hgt}")).await?;
+    }
+    body().await?.send_keys(&char::from(Key::Escape).to_string()).await?;
+    until(&c, "presenter mode left", "return !document.body.classList.contains('presenter') && document.body.dataset.view === 'meeting'")
+        .await?;
+
+    // End: the minutes say exactly what happened.
+    wait_css(&c, "[data-testid=meeting-end]").await?.click().await?;
+    let minutes = wait_css(&c, "[data-testid=minutes]").await?.text().await?;
+    shot(&c, "meeting-minutes").await?;
+    assert!(minutes.contains(&format!("presenter: {winner}")), "{minutes}");
+    assert!(minutes.contains("## Findings discussed (2)") && minutes.contains("## Findings skipped (1)"), "{minutes}");
+    assert!(minutes.contains("— note: retry storm after deploy 4711"), "{minutes}");
+    assert!(
+        minutes.contains("## Action items raised (1)") && minutes.contains("Cap the retry storm &lt;b&gt;now&lt;/b&gt;"),
+        "markup neutralised: {minutes}"
+    );
+    for seg in [
+        "| Last week's action items | 10 min | ",
+        "| Spin the wheel | 3 min | ",
+        "| Top findings across all teams | 15 min | ",
+        "| Open floor and new practices | 7 min | not reached |",
+    ] {
+        assert!(minutes.contains(seg), "{seg} in {minutes}");
+    }
+    let paths = wait_css(&c, "[data-testid=minutes-paths]").await?.text().await?;
+    let md = paths.trim_start_matches("Written to ").split(" and ").next().ok_or("the Markdown path")?;
+    let file = std::fs::read_to_string(md)?;
+    for line in minutes.lines().filter(|l| l.starts_with("## ") || l.starts_with("- ")) {
+        assert!(file.contains(line), "the file says what the window shows: {line}");
+    }
+    let html = std::fs::read_to_string(paths.rsplit(" and ").next().ok_or("the HTML path")?)?;
+    assert!(html.contains("<svg") && !html.contains("<b>now"), "the HTML minutes have the discussed charts, and text stays text");
     c.close().await?;
     Ok(())
 }

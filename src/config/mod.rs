@@ -13,7 +13,10 @@ use chrono_tz::Tz;
 use serde::Deserialize;
 use thiserror::Error;
 
+pub mod agenda;
 mod parse;
+
+pub use agenda::{Segment, SegmentKind};
 
 /// The name of the workspace file inside a workspace folder.
 pub const WORKSPACE_FILE: &str = "flywheel.toml";
@@ -229,6 +232,8 @@ pub struct Workspace {
     pub prometheus: Option<Prometheus>,
     /// Set when the workspace is one data file opened on its own: its series become metrics at load.
     pub bare_file: Option<PathBuf>,
+    /// The meeting's agenda (`[meeting]`, else [`agenda::default_agenda`]).
+    pub agenda: Vec<Segment>,
 }
 
 fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -283,6 +288,7 @@ impl Workspace {
             metrics: vec![],
             prometheus: None,
             bare_file: Some(path.to_path_buf()),
+            agenda: agenda::default_agenda(),
         }
     }
 

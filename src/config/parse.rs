@@ -24,6 +24,7 @@ struct RawFile {
     #[serde(default)]
     metric: Vec<Spanned<RawMetric>>,
     prometheus: Option<Spanned<RawPrometheus>>,
+    meeting: Option<Spanned<super::agenda::RawMeeting>>,
 }
 
 #[derive(Deserialize)]
@@ -133,6 +134,13 @@ impl Workspace {
         let mut issues = Issues { lines: &lines, list: Vec::new() };
         let mut ws = workspace_table(raw.workspace.as_ref().map(Spanned::get_ref), file, root, &mut issues);
         ws.prometheus = raw.prometheus.as_ref().and_then(|p| prometheus_table(p.get_ref(), &mut issues));
+        if let Some(m) = &raw.meeting {
+            let (agenda, problems) = super::agenda::agenda(m.get_ref());
+            ws.agenda = agenda;
+            for (at, field, message) in problems {
+                issues.add(at, field, message);
+            }
+        }
         let team_names = teams(&raw.team, &mut ws, &mut issues);
         let service_team = services(&raw.service, &team_names, &mut ws, &mut issues);
         let mut ids = HashSet::new();
@@ -170,6 +178,7 @@ fn workspace_table(w: Option<&RawWorkspace>, file: &Path, root: &Path, issues: &
         metrics: vec![],
         prometheus: None,
         bare_file: None,
+        agenda: super::agenda::default_agenda(),
     };
     let Some(w) = w else { return ws };
     if let Some(n) = &w.name {

@@ -10,6 +10,7 @@
 pub mod actions;
 pub mod annotations;
 pub mod history;
+pub mod meetings;
 pub mod spins;
 pub mod verdicts;
 
@@ -65,6 +66,7 @@ const MIGRATIONS: &[&str] = &[
     history::MIGRATION_4,
     verdicts::MIGRATION_5,
     annotations::MIGRATION_6,
+    meetings::MIGRATION_7,
 ];
 
 /// The schema version this build writes.

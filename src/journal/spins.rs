@@ -106,6 +106,14 @@ impl Journal {
         Ok(id)
     }
 
+    /// The winners of every confirmed presentation, oldest first (undone ones are marked so, not here).
+    pub fn presented(&self) -> Result<Vec<String>, JournalError> {
+        let mut st =
+            self.conn.prepare("SELECT winner FROM spins WHERE outcome = 'presented' ORDER BY id").map_err(|e| self.sqlite_err(e))?;
+        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.sqlite_err(e))?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sqlite_err(e))
+    }
+
     /// Save the wheel's state alone (a reset).
     pub fn save_wheel(&mut self, wheel: &Wheel, at: i64) -> Result<(), JournalError> {
         self.conn.execute(SAVE_STATE, params![to_json(wheel), at]).map(|_| ()).map_err(|e| self.sqlite_err(e))

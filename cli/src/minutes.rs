@@ -1,0 +1,68 @@
+//! `flywheel minutes`: the minutes of a meeting run in the app (the latest, or the latest of a week),
+//! printed as Markdown or written as Markdown and self-contained HTML with the discussed charts.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{anyhow, Result};
+use flywheel::config::Workspace;
+use flywheel::journal::meetings::Mark;
+use flywheel::journal::Journal;
+use flywheel::minutes::{self, Context};
+
+/// The local date (`2026-11-09`) of the start of the week holding `date`.
+fn week_key(ws: &Workspace, date: &str) -> Result<String> {
+    let t = flywheel::time::parse_user_time(date, &ws.tz).map_err(|e| anyhow!("--week {date}: {e}"))?;
+    let start = flywheel::time::week_start_of(&ws.tz, ws.week_starts, t);
+    Ok(flywheel::time::local_date(&ws.tz, start).format("%Y-%m-%d").to_string())
+}
+
+pub fn run(path: &Path, week: Option<&str>, md: Option<PathBuf>, html: Option<PathBuf>) -> Result<ExitCode> {
+    let ws = Workspace::open(path)?;
+    let journal = Journal::for_workspace(&ws.origin)?;
+    let key = week.map(|w| week_key(&ws, w)).transpose()?;
+    let meeting = journal.meetings(key.as_deref())?.into_iter().next().ok_or_else(|| match &key {
+        Some(k) => anyhow!("no meeting was recorded for the week of {k} (the app's meeting view, key m, records one)"),
+        None => anyhow!("no meeting was recorded yet (the app's meeting view, key m, records one)"),
+    })?;
+    let c = Context::read(&journal, &ws.name, ws.tz, &meeting)?;
+    let text = minutes::markdown(&meeting, &c);
+    if md.is_none() && html.is_none() {
+        print!("{}", flywheel::text::terminal_safe(&text, false));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(p) = md {
+        files.push((p, text));
+    }
+    if let Some(p) = html {
+        files.push((p, minutes::html(&meeting, &c, &charts(&ws, &meeting))));
+    }
+    let refs: Vec<(&Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
+    flywheel::atomic::write_all(&refs).map_err(|(p, e)| anyhow!("{}: {e}", p.display()))?;
+    for (p, _) in &files {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The charts of the findings discussed, from a review of the meeting's week (none when it cannot run).
+fn charts(ws: &Workspace, m: &flywheel::journal::meetings::Meeting) -> BTreeMap<String, String> {
+    if !m.marks.iter().any(|k| k.mark == Mark::Discussed) {
+        return BTreeMap::new();
+    }
+    let review = chrono::NaiveDate::parse_from_str(&m.week, "%Y-%m-%d").map_err(|e| e.to_string()).and_then(|day| {
+        let at = flywheel::time::local_midnight(&ws.tz, day) + 12 * 3600;
+        let params = flywheel::analysis::Params::new(ws.sensitivity).map_err(|e| e.to_string())?;
+        flywheel::review::Review::run(ws.clone(), flywheel::review::RangeSpec::WeekOf(at), params, &flywheel::source::Quiet)
+            .map_err(|e| e.to_string())
+    });
+    match review {
+        Ok(r) => minutes::charts(&r, m),
+        Err(e) => {
+            eprintln!("flywheel: the minutes have no charts: the week could not be reviewed ({e})");
+            BTreeMap::new()
+        }
+    }
+}

@@ -1,0 +1,320 @@
+// The meeting view (key m): the agenda's segments one after the other with a countdown for the segment
+// and for the meeting (amber near the end, red over time, never blocking), Next/Previous (PageDown/PageUp,
+// → and ←: what presentation clickers send), presenter mode (p: full screen, large type), live capture
+// on the findings (d discussed, s skipped, n note, a action item), and End, which writes the minutes.
+// Every capture is one journal write: a meeting survives the app being killed and resumes.
+
+import { actionCard, actionForm, findingDraft } from './actions.js';
+import { backend } from './backend.js';
+import { clear, h, svgImage } from './dom.js';
+import { announce, app, back, errorPanel, go, sevClass, viewEl } from './shell.js';
+import { wheelView } from './wheel.js';
+
+// How many ranked findings the "top findings" segment steps through.
+const TOP = 10;
+
+const meet = { m: null, finding: 0, timer: null, presenter: false };
+
+const current = (m) => {
+  for (let i = m.segments.length - 1; i >= 0; i--) if (m.segments[i].started_at !== null && m.segments[i].ended_at === null) return i;
+  return 0;
+};
+const top = () => app.overview.review.findings.slice(0, TOP);
+const markOf = (f) => meet.m.marks.find((k) => k.finding === f.id);
+
+function clockText(seconds) {
+  const s = Math.abs(Math.round(seconds));
+  return `${Math.floor(s / 60)}:${String(s % 60).padStart(2, '0')}`;
+}
+
+// "4:12 left" / "1:05 over", amber in the last fifth (at most 2 minutes), red over time.
+function countdown(el, plannedMin, since) {
+  const left = plannedMin * 60 - (Date.now() / 1000 - since);
+  el.textContent = left >= 0 ? `${clockText(left)} left` : `${clockText(left)} over`;
+  el.className = 'clock ' + (left < 0 ? 'over' : left < Math.min(120, plannedMin * 12) ? 'near' : '');
+}
+
+export async function renderMeeting() {
+  const root = clear(viewEl());
+  if (!meet.m || meet.m.ended_at !== null || meet.m.week !== app.overview.review.range.start.slice(0, 10)) {
+    try {
+      meet.m = await backend.meetingStart();
+      meet.finding = 0;
+    } catch (e) {
+      root.append(errorPanel(e, 'Could not start the meeting'));
+      return;
+    }
+  }
+  draw();
+}
+
+function leave() {
+  clearInterval(meet.timer);
+  setPresenter(false);
+}
+
+function setPresenter(on) {
+  meet.presenter = on;
+  document.body.classList.toggle('presenter', on);
+  if (on) document.documentElement.requestFullscreen?.().catch(() => {});
+  else if (document.fullscreenElement) document.exitFullscreen?.().catch(() => {});
+}
+
+function draw() {
+  const m = meet.m;
+  const root = clear(viewEl());
+  clearInterval(meet.timer);
+  const idx = current(m);
+  const seg = m.segments[idx];
+  const segClock = h('span', { class: 'clock', 'data-testid': 'segment-clock' });
+  const allClock = h('span', { class: 'clock', 'data-testid': 'meeting-clock' });
+  const planned = m.segments.reduce((a, s) => a + s.segment.minutes, 0);
+  const tick = () => {
+    countdown(segClock, seg.segment.minutes, seg.started_at);
+    countdown(allClock, planned, m.started_at);
+  };
+  tick();
+  meet.timer = setInterval(() => (app.view === 'meeting' ? tick() : clearInterval(meet.timer)), 1000);
+  const agenda = h(
+    'ol',
+    { class: 'agenda', 'data-testid': 'agenda' },
+    m.segments.map((s, i) =>
+      h('li', { class: i === idx ? 'now' : s.ended_at !== null ? 'done' : '', dataset: { kind: s.segment.kind } }, h('button', { type: 'button', class: 'link', onclick: () => moveTo(i) }, s.segment.title), h('span', { class: 'muted' }, ` ${s.segment.minutes} min`)),
+    ),
+  );
+  const body = h('div', { class: 'segment-body', 'data-testid': 'segment-body', dataset: { kind: seg.segment.kind } });
+  root.append(
+    h(
+      'section',
+      { class: 'meeting', 'data-testid': 'meeting' },
+      h(
+        'header',
+        { class: 'meeting-head' },
+        h('div', {}, h('p', { class: 'muted' }, `Segment ${idx + 1} of ${m.segments.length} · meeting `, allClock), h('h1', { 'data-testid': 'segment-title' }, seg.segment.title, ' ', segClock)),
+        h(
+          'div',
+          { class: 'row meeting-buttons' },
+          h('button', { type: 'button', 'data-testid': 'meeting-prev', onclick: () => step(-1), 'aria-label': 'Previous (PageUp)' }, '← Previous'),
+          h('button', { type: 'button', class: 'primary', 'data-testid': 'meeting-next', onclick: () => step(1), 'aria-label': 'Next (PageDown)' }, 'Next →'),
+          h('button', { type: 'button', 'data-testid': 'meeting-presenter', onclick: () => { setPresenter(!meet.presenter); draw(); } }, meet.presenter ? 'Leave presenter mode' : 'Presenter mode (p)'),
+          h('button', { type: 'button', 'data-testid': 'meeting-end', onclick: end }, 'End meeting'),
+        ),
+      ),
+      h('div', { class: 'meeting-main' }, agenda, body),
+    ),
+  );
+  const render = { actions: actionsSegment, wheel: wheelSegment, presenter: presenterSegment, findings: findingsSegment, open: openSegment }[seg.segment.kind];
+  render(body);
+}
+
+async function moveTo(i) {
+  try {
+    meet.m = await backend.meetingSegment(meet.m.id, i);
+    meet.finding = 0;
+    draw();
+    announce(meet.m.segments[i].segment.title);
+  } catch (e) {
+    announce(e.message);
+  }
+}
+
+// Next / Previous: through the findings inside the findings segment, else through the agenda.
+export function step(delta) {
+  const m = meet.m;
+  const idx = current(m);
+  if (m.segments[idx].segment.kind === 'findings') {
+    const n = top().length;
+    const next = meet.finding + delta;
+    if (next >= 0 && next < n) {
+      meet.finding = next;
+      return draw();
+    }
+  }
+  const to = idx + delta;
+  if (to >= 0 && to < m.segments.length) moveTo(to);
+}
+
+function actionsSegment(body) {
+  body.append(h('p', { class: 'muted' }, 'Still to do from earlier weeks, overdue first.'));
+  const grid = h('div', { class: 'action-grid', 'data-testid': 'meeting-actions' });
+  body.append(grid);
+  backend
+    .actionItems({ live: true })
+    .then((items) => {
+      if (!items.length) grid.append(h('p', { class: 'muted' }, 'Nothing left to do: no live action items.'));
+      for (const a of items) grid.append(actionCard(a, false));
+    })
+    .catch((e) => grid.append(errorPanel(e, 'Could not read the action items')));
+}
+
+function wheelSegment(body) {
+  wheelView(body, app, {
+    announce,
+    openTeam: async (team, absent) => {
+      try {
+        meet.m = await backend.meetingPeople(meet.m.id, absent || [], team);
+        announce(`${team} presents`);
+        step(1);
+      } catch (e) {
+        announce(e.message);
+      }
+    },
+  });
+}
+
+async function presenterSegment(body) {
+  const team = meet.m.presenter;
+  if (!team) {
+    body.append(h('p', { class: 'muted', 'data-testid': 'no-presenter' }, 'No team picked yet: go back to the wheel.'));
+    return;
+  }
+  body.append(h('h2', { 'data-testid': 'presenting-team' }, team));
+  const grid = h('div', { class: 'widgets', 'data-testid': 'widgets' });
+  body.append(grid);
+  try {
+    const tv = await backend.teamView(team, Math.max(480, body.clientWidth - 24));
+    for (const w of tv.widgets) {
+      const card = h('article', { class: 'card widget', 'data-testid': 'widget' }, h('header', {}, h('h3', {}, `${w.service} · ${w.name}`)));
+      card.append(w.chart ? svgImage(w.chart.svg, `${w.name} chart`) : h('p', {}, 'Could not be loaded: ', h('code', {}, w.error || '')));
+      grid.append(card);
+    }
+  } catch (e) {
+    grid.append(errorPanel(e, 'Could not show the team'));
+  }
+}
+
+async function findingsSegment(body) {
+  const list = top();
+  if (!list.length) {
+    body.append(h('p', { class: 'muted' }, 'Nothing deserves attention this week.'));
+    return;
+  }
+  const f = list[Math.min(meet.finding, list.length - 1)];
+  const k = markOf(f);
+  const capture = h('div', { class: 'capture', 'aria-live': 'polite', 'data-testid': 'capture' });
+  const chart = h('div', { class: 'meeting-chart', 'data-testid': 'meeting-chart' });
+  body.append(
+    h(
+      'article',
+      { class: 'meeting-finding', 'data-testid': 'meeting-finding', dataset: { id: f.id, metric: f.metric } },
+      h('p', { class: 'muted' }, `Finding ${meet.finding + 1} of ${list.length} · `, h('span', { class: 'sev ' + sevClass(f) }, String(f.severity)), ` ${f.kind_label} · ${f.team} · ${f.service}`),
+      h('h2', {}, f.metric_name),
+      chart,
+      h('p', { class: 'sentence', 'data-testid': 'meeting-sentence' }, f.sentence),
+      h(
+        'div',
+        { class: 'row' },
+        h('button', { type: 'button', 'data-testid': 'mark-discussed', onclick: () => mark(f, 'discussed') }, 'Discussed (d)'),
+        h('button', { type: 'button', 'data-testid': 'mark-skipped', onclick: () => mark(f, 'skipped') }, 'Skipped (s)'),
+        h('button', { type: 'button', 'data-testid': 'capture-note', onclick: () => noteForm(f, capture) }, 'Note (n)'),
+        h('button', { type: 'button', 'data-testid': 'capture-action', onclick: () => actionCapture(f, capture) }, 'Action item (a)'),
+        k ? h('span', { class: 'verdict', 'data-testid': 'meeting-mark' }, k.mark + (k.note ? ` — ${k.note}` : '')) : null,
+      ),
+      capture,
+    ),
+  );
+  const mine = app.rendered;
+  try {
+    const big = meet.presenter ? Math.min(window.innerHeight - 330, 640) : 300;
+    const d = await backend.metricDetail(f.metric, { width: Math.max(640, chart.clientWidth || 900), height: Math.max(220, big), lastWeek: true, earlierWeeks: 0 });
+    if (mine === app.rendered) chart.append(svgImage(d.chart.svg, `${d.name} chart`));
+  } catch (e) {
+    chart.append(errorPanel(e, 'Could not draw the chart'));
+  }
+}
+
+async function mark(f, what, note = null) {
+  try {
+    meet.m = await backend.meetingMark(meet.m.id, f.id, what, note);
+    announce(`${f.metric_name}: ${what}`);
+    draw();
+  } catch (e) {
+    announce(e.message);
+  }
+}
+
+function noteForm(f, slot) {
+  const input = h('input', { type: 'text', placeholder: 'A note on this finding', 'aria-label': 'Note', 'data-testid': 'note-input' });
+  const form = h('form', { class: 'row' }, input, h('button', { type: 'submit', class: 'primary', 'data-testid': 'note-save' }, 'Save note'));
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    if (input.value.trim()) mark(f, 'noted', input.value.trim());
+  });
+  clear(slot).append(form);
+  input.focus();
+}
+
+function actionCapture(f, slot) {
+  const form = actionForm(findingDraft(f), (saved) => {
+    clear(slot).append(h('p', { class: 'muted', 'data-testid': 'captured-action' }, `Action item #${saved.id} saved: ${saved.title}`));
+  }, null, () => clear(slot));
+  clear(slot).append(form);
+  form.querySelector('input').focus();
+}
+
+function openSegment(body) {
+  body.append(h('p', { class: 'open-floor' }, 'Anything else? New practices, lessons worth sharing, what to change in this review.'));
+}
+
+async function end() {
+  try {
+    const out = await backend.meetingEnd(meet.m.id);
+    meet.m = out.meeting;
+    leave();
+    const root = clear(viewEl());
+    root.append(
+      h(
+        'section',
+        { class: 'meeting', 'data-testid': 'minutes-view' },
+        h('div', { class: 'view-head' }, h('button', { type: 'button', class: 'back', onclick: () => go('overview'), 'aria-label': 'Back to the overview' }, '←'), h('h1', {}, 'Minutes')),
+        h('p', { class: 'muted', 'data-testid': 'minutes-paths' }, `Written to ${out.md_path} and ${out.html_path}`),
+        h('pre', { class: 'minutes', 'data-testid': 'minutes' }, out.markdown),
+      ),
+    );
+    announce('The meeting ended; the minutes are written.');
+  } catch (e) {
+    announce(e.message);
+  }
+}
+
+// Keys while the meeting view is up; true when handled.
+export function meetingKey(e) {
+  if (!meet.m || meet.m.ended_at !== null) return false;
+  const idx = current(meet.m);
+  const f = meet.m.segments[idx].segment.kind === 'findings' ? top()[meet.finding] : null;
+  switch (e.key) {
+    case 'PageDown':
+    case 'ArrowRight':
+      step(1);
+      return true;
+    case 'PageUp':
+    case 'ArrowLeft':
+      step(-1);
+      return true;
+    case 'p':
+      setPresenter(!meet.presenter);
+      draw();
+      return true;
+    case 'Escape':
+      if (meet.presenter) {
+        setPresenter(false);
+        draw();
+      } else {
+        leave();
+        back();
+      }
+      return true;
+    case 'd':
+    case 's':
+      if (!f) return false;
+      mark(f, e.key === 'd' ? 'discussed' : 'skipped');
+      return true;
+    case 'n':
+    case 'a':
+      if (!f) return false;
+      (e.key === 'n' ? noteForm : actionCapture)(f, document.querySelector('[data-testid=capture]'));
+      return true;
+    default:
+      return false;
+  }
+}
