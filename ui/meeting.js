@@ -53,6 +53,13 @@ function leave() {
   setPresenter(false);
 }
 
+// Presenter mode follows the window (a projector's resolution): the view is drawn again for its size.
+let resizing = null;
+window.addEventListener('resize', () => {
+  clearTimeout(resizing);
+  resizing = setTimeout(() => app.view === 'meeting' && meet.m && meet.m.ended_at === null && draw(), 250);
+});
+
 function setPresenter(on) {
   meet.presenter = on;
   document.body.classList.toggle('presenter', on);
@@ -199,8 +206,8 @@ async function findingsSegment(body) {
       { class: 'meeting-finding', 'data-testid': 'meeting-finding', dataset: { id: f.id, metric: f.metric } },
       h('p', { class: 'muted' }, `Finding ${meet.finding + 1} of ${list.length} · `, h('span', { class: 'sev ' + sevClass(f) }, String(f.severity)), ` ${f.kind_label} · ${f.team} · ${f.service}`),
       h('h2', {}, f.metric_name),
-      chart,
       h('p', { class: 'sentence', 'data-testid': 'meeting-sentence' }, f.sentence),
+      chart,
       h(
         'div',
         { class: 'row' },
@@ -215,8 +222,10 @@ async function findingsSegment(body) {
   );
   const mine = app.rendered;
   try {
-    const big = meet.presenter ? Math.min(window.innerHeight - 330, 640) : 300;
-    const d = await backend.metricDetail(f.metric, { width: Math.max(640, chart.clientWidth || 900), height: Math.max(220, big), lastWeek: true, earlierWeeks: 0 });
+    // The chart takes the height left under the sentence (presenter mode: the whole window's rest).
+    const room = window.innerHeight - chart.getBoundingClientRect().top - (meet.presenter ? 24 : 110);
+    const height = Math.round(Math.max(200, Math.min(meet.presenter ? 720 : 360, room)));
+    const d = await backend.metricDetail(f.metric, { width: Math.max(640, chart.clientWidth || 900), height, lastWeek: true, earlierWeeks: 0 });
     if (mine === app.rendered) chart.append(svgImage(d.chart.svg, `${d.name} chart`));
   } catch (e) {
     chart.append(errorPanel(e, 'Could not draw the chart'));

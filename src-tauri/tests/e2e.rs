@@ -729,7 +729,8 @@ async fn meeting(d: &Driver) -> R<()> {
     wait_css(&c, "[data-testid=captured-action]").await?;
     js(&c, "document.activeElement && document.activeElement.blur(); return true").await?;
     body().await?.send_keys("n").await?;
-    wait_css(&c, "[data-testid=note-input]").await?.send_keys("retry storm after deploy 4711\n").await?;
+    wait_css(&c, "[data-testid=note-input]").await?.send_keys("retry storm after deploy 4711").await?;
+    wait_css(&c, "[data-testid=note-save]").await?.click().await?;
     until(&c, "the note", "const m = document.querySelector('[data-testid=meeting-mark]'); return m && m.textContent === 'discussed — retry storm after deploy 4711'").await?;
     body().await?.send_keys(&char::from(Key::Right).to_string()).await?;
     let second = until(
@@ -766,13 +767,11 @@ async fn meeting(d: &Driver) -> R<()> {
     body().await?.send_keys("p").await?;
     for (w, hgt) in [(1920, 1080), (1280, 720)] {
         c.set_window_size(w, hgt).await?;
-        until(
-            &c,
-            "presenter mode",
-            "return document.body.classList.contains('presenter') && !!document.querySelector('[data-testid=meeting-chart] img')",
-        )
-        .await?;
-        tokio::time::sleep(Duration::from_millis(400)).await;
+        // The view is drawn again for the new size (after a quarter second).
+        tokio::time::sleep(Duration::from_millis(700)).await;
+        until(&c, "presenter mode", "const i = document.querySelector('[data-testid=meeting-chart] img'); return document.body.classList.contains('presenter') && !!i && i.complete && i.naturalWidth > 0").await?;
+        let fits = js(&c, "const r = document.querySelector('[data-testid=meeting-chart] img').getBoundingClientRect(); return r.bottom <= window.innerHeight + 1 && document.querySelector('[data-testid=meeting-sentence]').getBoundingClientRect().bottom <= window.innerHeight").await?;
+        assert_eq!(fits, json!(true), "the sentence and the chart fit the screen at {w}×{hgt}");
         let size = js(&c, "return parseFloat(getComputedStyle(document.querySelector('[data-testid=meeting-sentence]')).fontSize)").await?;
         assert!(size.as_f64().unwrap_or(0.0) >= 28.0, "the sentence is readable from the back of the room: {size}px");
         shot(&c, &format!("meeting-presenter-{w}x{hgt}")).await?;
