@@ -261,6 +261,19 @@ function actionCapture(f, slot) {
   form.querySelector('input').focus();
 }
 
+// `a` outside the findings: an action item for the presenting team (or none), raised in this meeting.
+function segmentAction() {
+  const body = document.querySelector('[data-testid=segment-body]');
+  if (!body || body.querySelector('[data-testid=action-form]')) return;
+  const slot = h('div', { class: 'capture', 'data-testid': 'capture' });
+  const seg = meet.m.segments[current(meet.m)].segment;
+  const draft = { title: '', owner: '', due: null, details: `Raised in the meeting (${seg.title}).`, week: app.overview.review.range.start.slice(0, 10), team: meet.m.presenter, metric: '', finding: '', range: null };
+  const form = actionForm(draft, (saved) => clear(slot).append(h('p', { class: 'muted', 'data-testid': 'captured-action' }, `Action item #${saved.id} saved: ${saved.title}`)), null, () => slot.remove());
+  slot.append(form);
+  body.prepend(slot);
+  form.querySelector('input').focus();
+}
+
 function openSegment(body) {
   body.append(h('p', { class: 'open-floor' }, 'Anything else? New practices, lessons worth sharing, what to change in this review.'));
 }
@@ -319,9 +332,12 @@ export function meetingKey(e) {
       mark(f, e.key === 'd' ? 'discussed' : 'skipped');
       return true;
     case 'n':
-    case 'a':
       if (!f) return false;
-      (e.key === 'n' ? noteForm : actionCapture)(f, document.querySelector('[data-testid=capture]'));
+      noteForm(f, document.querySelector('[data-testid=capture]'));
+      return true;
+    case 'a':
+      if (f) actionCapture(f, document.querySelector('[data-testid=capture]'));
+      else segmentAction();
       return true;
     default:
       return false;

@@ -708,6 +708,12 @@ async fn meeting(d: &Driver) -> R<()> {
     let team = wait_css(&c, "[data-testid=presenting-team]").await?.text().await?;
     assert_eq!(team, winner, "the presenting team's dashboard follows the wheel");
     wait_css(&c, "[data-testid=segment-body][data-kind=presenter] [data-testid=widget] img").await?;
+    // `a` on the team's dashboard: an action item for the presenting team.
+    body().await?.send_keys("a").await?;
+    wait_css(&c, "[data-testid=action-form-title]").await?.send_keys("Presenter follow-up").await?;
+    wait_css(&c, "[data-testid=action-form-save]").await?.click().await?;
+    wait_css(&c, "[data-testid=captured-action]").await?;
+    js(&c, "document.activeElement && document.activeElement.blur(); return true").await?;
 
     // The top findings, one at a time: discussed with an action item and a note, skipped, discussed.
     body().await?.send_keys(&char::from(Key::PageDown).to_string()).await?;
@@ -788,8 +794,12 @@ async fn meeting(d: &Driver) -> R<()> {
     assert!(minutes.contains("## Findings discussed (2)") && minutes.contains("## Findings skipped (1)"), "{minutes}");
     assert!(minutes.contains("— note: retry storm after deploy 4711"), "{minutes}");
     assert!(
-        minutes.contains("## Action items raised (1)") && minutes.contains("Cap the retry storm &lt;b&gt;now&lt;/b&gt;"),
+        minutes.contains("## Action items raised (2)") && minutes.contains("Cap the retry storm &lt;b&gt;now&lt;/b&gt;"),
         "markup neutralised: {minutes}"
+    );
+    assert!(
+        minutes.contains("| Presenter follow-up |") && minutes.contains(&format!("| open | {winner} |")),
+        "raised for the presenting team: {minutes}"
     );
     for seg in [
         "| Last week's action items | 10 min | ",
