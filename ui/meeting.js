@@ -7,19 +7,23 @@
 import { actionCard, actionForm, findingDraft } from './actions.js';
 import { backend } from './backend.js';
 import { clear, h, svgImage } from './dom.js';
+import { setOverview } from './open.js';
+import { expectedForm } from './overview.js';
 import { announce, app, back, errorPanel, go, sevClass, viewEl } from './shell.js';
 import { wheelView } from './wheel.js';
 
 // How many ranked findings the "top findings" segment steps through.
 const TOP = 10;
 
-const meet = { m: null, finding: 0, timer: null, presenter: false };
+// `list`: the findings the meeting steps through, fixed when it starts (a verdict given in the meeting
+// may fold one into Muted; the meeting still walks the list it started with).
+const meet = { m: null, finding: 0, timer: null, presenter: false, list: [] };
 
 const current = (m) => {
   for (let i = m.segments.length - 1; i >= 0; i--) if (m.segments[i].started_at !== null && m.segments[i].ended_at === null) return i;
   return 0;
 };
-const top = () => app.overview.review.findings.slice(0, TOP);
+const top = () => meet.list;
 const markOf = (f) => meet.m.marks.find((k) => k.finding === f.id);
 
 function clockText(seconds) {
@@ -40,6 +44,7 @@ export async function renderMeeting() {
     try {
       meet.m = await backend.meetingStart();
       meet.finding = 0;
+      meet.list = app.overview.review.findings.slice(0, TOP);
     } catch (e) {
       root.append(errorPanel(e, 'Could not start the meeting'));
       return;
@@ -215,6 +220,8 @@ async function findingsSegment(body) {
         h('button', { type: 'button', 'data-testid': 'mark-skipped', onclick: () => mark(f, 'skipped') }, 'Skipped (s)'),
         h('button', { type: 'button', 'data-testid': 'capture-note', onclick: () => noteForm(f, capture) }, 'Note (n)'),
         h('button', { type: 'button', 'data-testid': 'capture-action', onclick: () => actionCapture(f, capture) }, 'Action item (a)'),
+        h('button', { type: 'button', class: 'link', 'data-testid': 'meeting-verdict-expected', onclick: () => verdictExpected(f, capture) }, 'Expected… (e)'),
+        h('button', { type: 'button', class: 'link', 'data-testid': 'meeting-verdict-noise', onclick: () => verdict(f, { verdict: 'noise' }, capture) }, 'Noise'),
         k ? h('span', { class: 'verdict', 'data-testid': 'meeting-mark' }, k.mark + (k.note ? ` — ${k.note}` : '')) : null,
       ),
       capture,
@@ -240,6 +247,22 @@ async function mark(f, what, note = null) {
   } catch (e) {
     announce(e.message);
   }
+}
+
+// The room's verdict on a finding (the same as the overview's e / n / x), said from the meeting.
+async function verdict(f, mark, slot) {
+  const ov = await backend.markFinding(f.id, mark);
+  setOverview(ov, false);
+  // The core's label, as the new overview lists the finding (one marked expected is in Muted now).
+  const now = ov.review.findings.find((g) => g.id === f.id);
+  const label = now && now.verdict ? now.verdict.label : 'expected';
+  clear(slot).append(h('p', { class: 'muted', 'data-testid': 'meeting-verdict' }, `Marked ${label}${mark.verdict === 'expected' ? ' (folded into Muted from now on)' : ''}.`));
+  announce(`${f.metric_name}: marked ${label}`);
+}
+
+function verdictExpected(f, slot) {
+  clear(slot).append(expectedForm(f, (mark) => verdict(f, mark, slot), () => {}));
+  slot.querySelector('select').focus();
 }
 
 function noteForm(f, slot) {
@@ -338,6 +361,10 @@ export function meetingKey(e) {
     case 'a':
       if (f) actionCapture(f, document.querySelector('[data-testid=capture]'));
       else segmentAction();
+      return true;
+    case 'e':
+      if (!f) return false;
+      verdictExpected(f, document.querySelector('[data-testid=capture]'));
       return true;
     default:
       return false;

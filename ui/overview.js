@@ -168,13 +168,20 @@ async function save(f, mark) {
 function showExpectedForm(f) {
   const slot = document.getElementById('verdict-form');
   if (!slot) return;
+  const close = () => clear(slot).removeAttribute('data-open');
+  clear(slot).append(expectedForm(f, (mark) => save(f, mark), close));
+  slot.dataset.open = 'true';
+  slot.querySelector('select').focus();
+}
+
+// The "expected" form (why, what, for how long); `submit(mark)` saves it and resolves, `close` removes it.
+export function expectedForm(f, submit, close) {
   const reason = h('select', { 'aria-label': 'Why it was expected', 'data-testid': 'verdict-reason' },
     [['deploy', 'Deploy'], ['maintenance', 'Planned maintenance'], ['event', 'Holiday or traffic event'], ['batch_job', 'Known batch job'], ['other', 'Other (say what)']].map(([v, t]) => h('option', { value: v }, t)));
   const note = h('input', { type: 'text', maxlength: '20000', placeholder: 'What (optional unless Other)', 'aria-label': 'Note', 'data-testid': 'verdict-note' });
   const scope = h('select', { 'aria-label': 'For how long', 'data-testid': 'verdict-scope' },
     [['occurrence', 'This occurrence'], ['time_of_week', 'This metric at this time every week'], ['weeks:4', 'This metric for 4 weeks']].map(([v, t]) => h('option', { value: v }, t)));
   const error = h('p', { class: 'error', role: 'alert' });
-  const close = () => clear(slot).removeAttribute('data-open');
   const form = h(
     'form',
     { class: 'card verdict-form', 'data-testid': 'verdict-form' },
@@ -187,11 +194,9 @@ function showExpectedForm(f) {
   form.addEventListener('submit', (e) => {
     e.preventDefault();
     const sc = scope.value.startsWith('weeks:') ? { scope: 'weeks', weeks: Number(scope.value.slice(6)) } : { scope: scope.value };
-    save(f, { verdict: 'expected', reason: reason.value, note: note.value, scope: sc }).then(close, (err) => (error.textContent = err.message));
+    submit({ verdict: 'expected', reason: reason.value, note: note.value, scope: sc }).then(close, (err) => (error.textContent = err.message));
   });
-  clear(slot).append(form);
-  slot.dataset.open = 'true';
-  reason.focus();
+  return form;
 }
 
 export function openFinding(f) {

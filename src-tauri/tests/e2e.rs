@@ -754,6 +754,10 @@ async fn meeting(d: &Driver) -> R<()> {
         "const m = document.querySelector('[data-testid=meeting-mark]'); return m && m.textContent === 'skipped'",
     )
     .await?;
+    // The room's verdict, said from the meeting: the same journal as the overview's keys.
+    wait_css(&c, "[data-testid=meeting-verdict-noise]").await?.click().await?;
+    let said = wait_css(&c, "[data-testid=meeting-verdict]").await?.text().await?;
+    assert_eq!(said, "Marked noise.");
     body().await?.send_keys(&char::from(Key::Right).to_string()).await?;
     until(
         &c,
