@@ -221,7 +221,7 @@ async function findingsSegment(body) {
         h('button', { type: 'button', 'data-testid': 'capture-note', onclick: () => noteForm(f, capture) }, 'Note (n)'),
         h('button', { type: 'button', 'data-testid': 'capture-action', onclick: () => actionCapture(f, capture) }, 'Action item (a)'),
         h('button', { type: 'button', class: 'link', 'data-testid': 'meeting-verdict-expected', onclick: () => verdictExpected(f, capture) }, 'Expected… (e)'),
-        h('button', { type: 'button', class: 'link', 'data-testid': 'meeting-verdict-noise', onclick: () => verdict(f, { verdict: 'noise' }, capture) }, 'Noise'),
+        h('button', { type: 'button', class: 'link', 'data-testid': 'meeting-verdict-noise', onclick: () => verdict(f, { verdict: 'noise' }, capture).catch(() => {}) }, 'Noise'),
         k ? h('span', { class: 'verdict', 'data-testid': 'meeting-mark' }, k.mark + (k.note ? ` — ${k.note}` : '')) : null,
       ),
       capture,
@@ -251,7 +251,13 @@ async function mark(f, what, note = null) {
 
 // The room's verdict on a finding (the same as the overview's e / n / x), said from the meeting.
 async function verdict(f, mark, slot) {
-  const ov = await backend.markFinding(f.id, mark);
+  let ov;
+  try {
+    ov = await backend.markFinding(f.id, mark);
+  } catch (e) {
+    clear(slot).append(errorPanel(e, 'Could not save the verdict'));
+    throw e;
+  }
   setOverview(ov, false);
   // The core's label, as the new overview lists the finding (one marked expected is in Muted now).
   const now = ov.review.findings.find((g) => g.id === f.id);
