@@ -41,6 +41,17 @@ impl Context {
     }
 }
 
+/// The findings' sections, in the order both formats show them.
+const MARK_SECTIONS: [(Mark, &str); 3] =
+    [(Mark::Discussed, "Findings discussed"), (Mark::Skipped, "Findings skipped"), (Mark::Noted, "Notes on other findings")];
+
+impl Context {
+    /// The action items' sections, in the order both formats show them.
+    fn action_sections(&self) -> [(&[ActionItem], &'static str); 2] {
+        [(&self.raised, "Action items raised"), (&self.closed, "Action items closed")]
+    }
+}
+
 fn clock(tz: &Tz, t: i64) -> String {
     time::utc(t).with_timezone(tz).format("%H:%M").to_string()
 }
@@ -86,9 +97,7 @@ pub fn markdown(m: &Meeting, c: &Context) -> String {
     for r in &m.segments {
         let _ = writeln!(out, "| {} | {} min | {} |", md(&r.segment.title), r.segment.minutes, actual(r, &c.tz));
     }
-    for (mark, head) in
-        [(Mark::Discussed, "Findings discussed"), (Mark::Skipped, "Findings skipped"), (Mark::Noted, "Notes on other findings")]
-    {
+    for (mark, head) in MARK_SECTIONS {
         let rows: Vec<_> = m.marks.iter().filter(|k| k.mark == mark).collect();
         if rows.is_empty() {
             continue;
@@ -99,7 +108,7 @@ pub fn markdown(m: &Meeting, c: &Context) -> String {
             let _ = writeln!(out, "- **{}**: {}{note}", md(&k.metric), md(&k.sentence));
         }
     }
-    for (items, head) in [(&c.raised, "Action items raised"), (&c.closed, "Action items closed")] {
+    for (items, head) in c.action_sections() {
         if items.is_empty() {
             continue;
         }
@@ -142,9 +151,7 @@ pub fn html(m: &Meeting, c: &Context, charts: &BTreeMap<String, String>) -> Stri
             writeln!(out, "<tr><td>{}</td><td>{} min</td><td>{}</td></tr>", h(&r.segment.title), r.segment.minutes, h(&actual(r, &c.tz)));
     }
     out.push_str("</tbody></table>\n");
-    for (mark, head) in
-        [(Mark::Discussed, "Findings discussed"), (Mark::Skipped, "Findings skipped"), (Mark::Noted, "Notes on other findings")]
-    {
+    for (mark, head) in MARK_SECTIONS {
         let rows: Vec<_> = m.marks.iter().filter(|k| k.mark == mark).collect();
         if rows.is_empty() {
             continue;
@@ -161,7 +168,7 @@ pub fn html(m: &Meeting, c: &Context, charts: &BTreeMap<String, String>) -> Stri
             out.push_str("</figure>\n");
         }
     }
-    for (items, head) in [(&c.raised, "Action items raised"), (&c.closed, "Action items closed")] {
+    for (items, head) in c.action_sections() {
         if items.is_empty() {
             continue;
         }

@@ -76,7 +76,7 @@ pub fn week_key(r: &Review) -> Option<String> {
 }
 
 /// The local date the review range starts on (`2026-11-09`): the week a review is compared as.
-fn start_date(r: &Review) -> String {
+pub fn start_date(r: &Review) -> String {
     time::local_date(&r.ctx.tz, r.ctx.review_start()).format("%Y-%m-%d").to_string()
 }
 
@@ -107,13 +107,15 @@ pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Res
         }
         None => start_date(r),
     };
-    let history = journal.weeks_before(&week, rule.n.saturating_sub(1))?;
+    // One read serves both: the reviews before this week (recurrence), and the recent weeks with this
+    // one when it was kept (the noise shares).
+    let recent = journal.weeks_through(&week, rule.n)?;
+    let history = recent.before(&week, rule.n.saturating_sub(1));
     r.recurring = recurring(&week, &r.findings, &history, rule);
     rank_recurring_higher(&mut r.findings, &r.recurring);
     let verdicts = journal.verdicts(None)?;
     let ids: BTreeSet<String> = r.findings.iter().map(Finding::id).collect();
     r.verdicts = verdicts.iter().filter(|v| ids.contains(&v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
-    let recent = journal.weeks_through(&week, rule.n)?;
     let ws = &r.workspace;
     r.noise = crate::noise::shares(&recent, &verdicts, |metric| {
         ws.metrics.iter().find(|m| m.id == metric).map_or_else(|| "(unknown)".into(), |m| m.team.clone())

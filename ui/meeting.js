@@ -4,11 +4,11 @@
 // on the findings (d discussed, s skipped, n note, a action item), and End, which writes the minutes.
 // Every capture is one journal write: a meeting survives the app being killed and resumes.
 
-import { actionCard, actionForm, findingDraft } from './actions.js';
+import { actionCard, actionForm, findingDraft, reviewWeek } from './actions.js';
 import { backend } from './backend.js';
 import { clear, h, svgImage } from './dom.js';
 import { setOverview } from './open.js';
-import { expectedForm } from './overview.js';
+import { expectedForm, saidLabel } from './overview.js';
 import { announce, app, back, errorPanel, go, sevClass, viewEl } from './shell.js';
 import { wheelView } from './wheel.js';
 
@@ -40,7 +40,7 @@ function countdown(el, plannedMin, since) {
 
 export async function renderMeeting() {
   const root = clear(viewEl());
-  if (!meet.m || meet.m.ended_at !== null || meet.m.week !== app.overview.review.range.start.slice(0, 10)) {
+  if (!meet.m || meet.m.ended_at !== null || meet.m.week !== reviewWeek()) {
     try {
       meet.m = await backend.meetingStart();
       meet.finding = 0;
@@ -259,9 +259,7 @@ async function verdict(f, mark, slot) {
     throw e;
   }
   setOverview(ov, false);
-  // The core's label, as the new overview lists the finding (one marked expected is in Muted now).
-  const now = ov.review.findings.find((g) => g.id === f.id);
-  const label = now && now.verdict ? now.verdict.label : 'expected';
+  const label = saidLabel(ov, f.id) ?? 'expected';
   clear(slot).append(h('p', { class: 'muted', 'data-testid': 'meeting-verdict' }, `Marked ${label}${mark.verdict === 'expected' ? ' (folded into Muted from now on)' : ''}.`));
   announce(`${f.metric_name}: marked ${label}`);
 }
@@ -296,7 +294,7 @@ function segmentAction() {
   if (!body || body.querySelector('[data-testid=action-form]')) return;
   const slot = h('div', { class: 'capture', 'data-testid': 'capture' });
   const seg = meet.m.segments[current(meet.m)].segment;
-  const draft = { title: '', owner: '', due: null, details: `Raised in the meeting (${seg.title}).`, week: app.overview.review.range.start.slice(0, 10), team: meet.m.presenter, metric: '', finding: '', range: null };
+  const draft = { title: '', owner: '', due: null, details: `Raised in the meeting (${seg.title}).`, week: reviewWeek(), team: meet.m.presenter, metric: '', finding: '', range: null };
   const form = actionForm(draft, (saved) => clear(slot).append(h('p', { class: 'muted', 'data-testid': 'captured-action' }, `Action item #${saved.id} saved: ${saved.title}`)), null, () => slot.remove());
   slot.append(form);
   body.prepend(slot);

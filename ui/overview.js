@@ -151,13 +151,18 @@ export function markSelected(verdict) {
   save(f, { verdict }).then(() => verdict === 'needs_action' && openFinding(f));
 }
 
+// The verdict just given on finding `id`, in the core's words, as overview `ov` lists it; null when the
+// finding was folded into Muted (marked expected), where it has no verdict label of its own.
+export function saidLabel(ov, id) {
+  const now = ov.review.findings.find((g) => g.id === id);
+  return now && now.verdict ? now.verdict.label : null;
+}
+
 async function save(f, mark) {
   try {
     const ov = await backend.markFinding(f.id, mark);
     setOverview(ov, false);
-    // The core's label: the finding as the new overview lists it (an expected one may be muted now).
-    const now = ov.review.findings.find((g) => g.id === f.id);
-    announce(`${f.metric_name}: marked ${now?.verdict ? now.verdict.label : 'expected, muted'}`);
+    announce(`${f.metric_name}: marked ${saidLabel(ov, f.id) ?? 'expected, muted'}`);
     if (app.view === 'overview') renderOverview();
   } catch (e) {
     announce(e.message);

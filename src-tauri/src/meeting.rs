@@ -13,10 +13,7 @@ use crate::state::{with_review, AppState};
 
 /// The open review's week (`2026-11-09`) and its journal.
 fn week_and_journal(state: &AppState) -> Result<(String, Journal, flywheel::config::Workspace)> {
-    let (week, ws) = with_review(state, |r| {
-        let week = flywheel::time::local_date(&r.ctx.tz, r.ctx.review_start()).format("%Y-%m-%d").to_string();
-        Ok((week, r.workspace.clone()))
-    })?;
+    let (week, ws) = with_review(state, |r| Ok((flywheel::recurring::start_date(r), r.workspace.clone())))?;
     Ok((week, state.journal()?, ws))
 }
 

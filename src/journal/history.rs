@@ -55,6 +55,16 @@ pub struct History {
     pub findings: Vec<Recorded>,
 }
 
+impl History {
+    /// The `n` most recent of these weeks before `week`, with their findings (what
+    /// [`Journal::weeks_before`] reads, taken from a history already read).
+    pub fn before(&self, week: &str, n: usize) -> History {
+        let weeks: Vec<String> = self.weeks.iter().filter(|w| w.as_str() < week).take(n).cloned().collect();
+        let findings = self.findings.iter().filter(|f| weeks.contains(&f.week)).cloned().collect();
+        History { weeks, findings }
+    }
+}
+
 impl Journal {
     /// Keep `findings` as week `week`'s, replacing whatever an earlier review of that week kept.
     pub fn record_week(&mut self, week: &str, findings: &[Finding], now: i64) -> Result<(), JournalError> {
@@ -209,5 +219,12 @@ mod tests {
         let through = j.weeks_through("2026-11-09", 6).expect("through");
         assert_eq!(through.weeks, vec!["2026-11-09", "2026-11-02"], "the week itself is included");
         assert_eq!(through.findings.len(), 2, "with its findings");
+        for (week, n) in [("2026-11-23", 6), ("2026-11-23", 2), ("2026-11-16", 6), ("2026-11-02", 6)] {
+            assert_eq!(
+                j.weeks_through("2026-11-23", 6).expect("all").before(week, n),
+                j.weeks_before(week, n).expect("before"),
+                "{week} {n}"
+            );
+        }
     }
 }

@@ -203,11 +203,7 @@ fn referenced_datasources(d: &Value) -> Vec<String> {
             }
         }
     };
-    let panels = d.get("panels").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let nested = panels.iter().flat_map(|p| p.get("panels").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default());
-    let old = d.get("rows").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-    let old = old.iter().flat_map(|r| r.get("panels").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default());
-    for p in panels.iter().chain(nested).chain(old) {
+    for p in super::panels::walk(d).into_iter().map(|placed| placed.panel) {
         if let Some(ds) = p.get("datasource") {
             visit(ds);
         }

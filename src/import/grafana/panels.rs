@@ -12,12 +12,13 @@ use super::{one_line, slug, Import, MetricOut, Options, ServiceOut, Skipped, Sou
 const SUPPORTED: [&str; 6] = ["timeseries", "graph", "stat", "gauge", "bargauge", "singlestat"];
 
 /// A panel and the title of the row it sits in.
-struct Placed<'a> {
-    panel: &'a Value,
-    row: Option<String>,
+pub(super) struct Placed<'a> {
+    pub panel: &'a Value,
+    pub row: Option<String>,
 }
 
-fn walk(d: &Value) -> Vec<Placed<'_>> {
+/// Every panel of a dashboard in order, rows' panels included (rows themselves are not panels).
+pub(super) fn walk(d: &Value) -> Vec<Placed<'_>> {
     let mut out = Vec::new();
     let title = |p: &Value| p.get("title").and_then(Value::as_str).map(one_line).filter(|t| !t.is_empty());
     if let Some(panels) = d.get("panels").and_then(Value::as_array) {
