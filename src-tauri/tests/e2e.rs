@@ -218,16 +218,16 @@ fn app_memory_mib() -> (f64, f64) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_end_to_end() -> R<()> {
     let driver = Driver::start();
-    sample_review(&driver).await?;
-    broken_workspace(&driver).await?;
-    action_item_comes_back(&driver).await?;
-    wheel(&driver).await?;
-    verdicts(&driver).await?;
-    grafana_import(&driver).await?;
-    meeting(&driver).await?;
+    sample_review(&driver).await.map_err(|e| format!("sample_review: {e}"))?;
+    broken_workspace(&driver).await.map_err(|e| format!("broken_workspace: {e}"))?;
+    action_item_comes_back(&driver).await.map_err(|e| format!("action_item_comes_back: {e}"))?;
+    wheel(&driver).await.map_err(|e| format!("wheel: {e}"))?;
+    verdicts(&driver).await.map_err(|e| format!("verdicts: {e}"))?;
+    grafana_import(&driver).await.map_err(|e| format!("grafana_import: {e}"))?;
+    meeting(&driver).await.map_err(|e| format!("meeting: {e}"))?;
     drop(driver);
-    dark_mode().await?;
-    slow_chart().await?;
+    dark_mode().await.map_err(|e| format!("dark_mode: {e}"))?;
+    slow_chart().await.map_err(|e| format!("slow_chart: {e}"))?;
     Ok(())
 }
 
@@ -238,7 +238,7 @@ async fn slow_chart() -> R<()> {
     let d = Driver::start_with(&[("FLYWHEEL_TEST_SLOW_VIEW_MS", "4000")]);
     let c = d.sample().await?;
     let opened = Instant::now();
-    wait_css(&c, "[data-testid=team-chip][data-team='Payments']").await?.click().await?;
+    click(&c, "[data-testid=team-chip][data-team='Payments']").await?;
     let busy = until(&c, "the busy indicator", "const b = document.querySelector('[data-testid=busy]'); return !b.hidden && b.textContent")
         .await?;
     assert!(busy.as_str().unwrap_or("").contains("Drawing the team"), "{busy}");
@@ -268,7 +268,7 @@ async fn slow_chart() -> R<()> {
     assert_eq!(view, json!(["overview", 0]), "the late team view must not replace the overview");
 
     // Waiting it out shows the dashboard, and the indicator goes away.
-    wait_css(&c, "[data-testid=team-chip][data-team='Payments']").await?.click().await?;
+    click(&c, "[data-testid=team-chip][data-team='Payments']").await?;
     wait_css(&c, "[data-testid=widget-chart]").await?;
     let hidden = js(&c, "return document.querySelector('[data-testid=busy]').hidden").await?;
     assert_eq!(hidden, json!(true));
@@ -339,14 +339,7 @@ async fn sample_review(d: &Driver) -> R<()> {
     wait_css(&c, "[data-testid=detail-chart] img").await?;
     let title = wait_css(&c, "[data-testid=metric-title]").await?.text().await?;
     assert!(!title.is_empty());
-    let stage = wait_css(&c, ".chart-stage").await?;
-    c.perform_actions(fantoccini::actions::MouseActions::new("mouse".into()).then(fantoccini::actions::PointerAction::MoveToElement {
-        element: stage.clone(),
-        duration: None,
-        x: 60.0,
-        y: 0.0,
-    }))
-    .await?;
+    hover(&c, ".chart-stage", 60.0, 0.0).await?;
     let readout = until(
         &c,
         "the hover read-out",
@@ -373,7 +366,7 @@ async fn sample_review(d: &Driver) -> R<()> {
 
     // A team dashboard: every chart shows both lines (drawn, or named at the edge when far off).
     c.set_window_size(1920, 1080).await?;
-    wait_css(&c, "[data-testid=team-chip][data-team='Payments']").await?.click().await?;
+    click(&c, "[data-testid=team-chip][data-team='Payments']").await?;
     wait_css(&c, "[data-testid=widget-chart]").await?;
     let charts = js(
         &c,
@@ -397,7 +390,7 @@ async fn sample_review(d: &Driver) -> R<()> {
         assert!(drawn_or_named("investigation", "#D97706"), "{metric}: no investigation line in {labels:?}");
     }
     // Clicking a finding scrolls to and highlights its chart.
-    wait_css(&c, "[data-testid=team-finding][data-metric='payments.api.p99']").await?.click().await?;
+    click(&c, "[data-testid=team-finding][data-metric='payments.api.p99']").await?;
     until(&c, "the highlighted chart", "return document.querySelector('.widget.highlight')?.dataset.metric").await?;
     shot(&c, "team-1920x1080").await?;
     // At the default size and the minimum, the findings column wraps its sentences: nothing is cut at
@@ -430,13 +423,13 @@ async fn broken_workspace(d: &Driver) -> R<()> {
     c.set_window_size(1280, 800).await?;
     let input = wait_css(&c, "[data-testid=path-input]").await?;
     input.send_keys(dir.path().to_str().ok_or("path")?).await?;
-    wait_css(&c, "[data-testid=open-path]").await?.click().await?;
+    click(&c, "[data-testid=open-path]").await?;
     let panel = wait_css(&c, "[data-testid=error]").await?;
     let text = panel.text().await?;
     assert!(text.contains("flywheel.toml:"), "the error names the file and line: {text}");
     assert!(text.contains("Mars/Olympus"), "{text}");
     shot(&c, "open-broken-workspace").await?;
-    wait_css(&c, "[data-testid=open-sample]").await?.click().await?;
+    click(&c, "[data-testid=open-sample]").await?;
     wait_css(&c, "[data-testid=finding]").await?;
     c.close().await?;
     Ok(())
@@ -446,7 +439,7 @@ async fn broken_workspace(d: &Driver) -> R<()> {
 /// opens the team's dashboard.
 async fn wheel(d: &Driver) -> R<()> {
     let c = d.sample().await?;
-    wait_css(&c, "[data-testid=nav-wheel]").await?.click().await?;
+    click(&c, "[data-testid=nav-wheel]").await?;
     wait_css(&c, "[data-testid=sector]").await?;
     js(&c, "const s = document.querySelector('[data-testid=spin-seconds]'); s.value = '2'; s.dispatchEvent(new Event('change')); s.blur(); return true").await?;
     shot(&c, "wheel").await?;
@@ -455,7 +448,7 @@ async fn wheel(d: &Driver) -> R<()> {
     let first = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
     assert_eq!(under_pointer(&c).await?, json!(first), "the pointer stopped on another sector than the winner");
     // Absent: the wheel spins again without that team.
-    wait_css(&c, "[data-testid=winner-absent]").await?.click().await?;
+    click(&c, "[data-testid=winner-absent]").await?;
     let again = format!("const d = document.getElementById('winner'); const n = document.getElementById('winner-name').textContent; return d.open && n !== {} && n", json!(first));
     let winner = until(&c, "the re-spin", &again).await?.as_str().ok_or("name")?.to_string();
     assert_eq!(under_pointer(&c).await?, json!(winner), "the pointer stopped on another sector than the winner of the re-spin");
@@ -463,10 +456,10 @@ async fn wheel(d: &Driver) -> R<()> {
     let announced = format!("return document.querySelector('[data-testid=live]').textContent.includes({})", json!(winner));
     until(&c, "the aria-live announcement of the winner", &announced).await?;
     shot(&c, "wheel-winner").await?;
-    wait_css(&c, "[data-testid=winner-present]").await?.click().await?;
+    click(&c, "[data-testid=winner-present]").await?;
     let title = wait_css(&c, "[data-testid=team-title]").await?.text().await?;
     assert_eq!(title, winner, "Present opens the winner's dashboard");
-    wait_css(&c, "[data-testid=nav-wheel]").await?.click().await?;
+    click(&c, "[data-testid=nav-wheel]").await?;
     let row = until(
         &c,
         "the history row",
@@ -491,13 +484,13 @@ async fn wheel(d: &Driver) -> R<()> {
 async fn action_item_comes_back(d: &Driver) -> R<()> {
     let title = "Lower the p99 alarm line <img src=x onerror=\"window.__pwned=1\">";
     let c = d.sample().await?;
-    c.find(Locator::Css("[data-testid=finding]")).await?.click().await?;
-    wait_css(&c, "[data-testid=raise-action]").await?.click().await?;
+    click(&c, "[data-testid=finding]").await?;
+    click(&c, "[data-testid=raise-action]").await?;
     let t = wait_css(&c, "[data-testid=action-form-title]").await?;
     t.clear().await?;
     t.send_keys(title).await?;
-    wait_css(&c, "[data-testid=action-form-owner]").await?.send_keys("ana").await?;
-    wait_css(&c, "[data-testid=action-form-save]").await?.click().await?;
+    type_into(&c, "[data-testid=action-form-owner]", "ana").await?;
+    click(&c, "[data-testid=action-form-save]").await?;
     let saved = wait_css(&c, "[data-testid=action-item] [data-testid=action-title]").await?.text().await?;
     assert_eq!(saved, title);
     shot(&c, "metric-action-item").await?;
@@ -513,12 +506,12 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     shot(&c, "overview-previous-actions").await?;
 
     // Edit it: a new owner and due date, and the card says so.
-    wait_css(&c, "[data-testid=previous-actions] [data-testid=action-edit]").await?.click().await?;
+    click(&c, "[data-testid=previous-actions] [data-testid=action-edit]").await?;
     let owner = wait_css(&c, "[data-testid=previous-actions] [data-testid=action-form-owner]").await?;
     owner.clear().await?;
     owner.send_keys("bo").await?;
     js(&c, "const d = document.querySelector('[data-testid=previous-actions] [data-testid=action-form-due]'); d.value = '2020-01-06'; return true").await?;
-    wait_css(&c, "[data-testid=previous-actions] [data-testid=action-form-save]").await?.click().await?;
+    click(&c, "[data-testid=previous-actions] [data-testid=action-form-save]").await?;
     let edited = until(&c, "the edited card", "const o = document.querySelector('[data-testid=previous-actions] [data-testid=action-owner]'); return o && o.textContent === 'bo' && o.closest('article').textContent").await?;
     assert!(edited.as_str().unwrap_or("").contains("overdue"), "due in 2020 is overdue: {edited}");
 
@@ -539,11 +532,10 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
 
     // Drag across a chart: annotate the range; the note is drawn on the chart and listed beside it.
     let note = "Deploy 4711 <b>rolled back</b>";
-    c.find(Locator::Css("[data-testid=finding]")).await?.click().await?;
-    let stage = wait_css(&c, ".chart-stage").await?;
-    drag(&c, &stage, -220.0, -60.0).await?;
-    wait_css(&c, "[data-testid=annotation-note-input]").await?.send_keys(note).await?;
-    wait_css(&c, "[data-testid=annotation-save]").await?.click().await?;
+    click(&c, "[data-testid=finding]").await?;
+    drag(&c, ".chart-stage", -220.0, -60.0).await?;
+    type_into(&c, "[data-testid=annotation-note-input]", note).await?;
+    click(&c, "[data-testid=annotation-save]").await?;
     let listed = until(
         &c,
         "the note beside the chart",
@@ -557,11 +549,10 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     assert!(!svg.contains("<b>rolled"), "markup in a note is escaped in the chart");
 
     // Drag again and raise an action item on that range.
-    let stage = wait_css(&c, ".chart-stage").await?;
-    drag(&c, &stage, 40.0, 160.0).await?;
-    wait_css(&c, "[data-testid=range-action]").await?.click().await?;
-    wait_css(&c, "[data-testid=range-pick] [data-testid=action-form-title]").await?.send_keys("check the retry storm").await?;
-    wait_css(&c, "[data-testid=range-pick] [data-testid=action-form-save]").await?.click().await?;
+    drag(&c, ".chart-stage", 40.0, 160.0).await?;
+    click(&c, "[data-testid=range-action]").await?;
+    type_into(&c, "[data-testid=range-pick] [data-testid=action-form-title]", "check the retry storm").await?;
+    click(&c, "[data-testid=range-pick] [data-testid=action-form-save]").await?;
     let saved = wait_css(&c, "[data-testid=range-pick] [data-testid=action-title]").await?.text().await?;
     assert!(saved.ends_with("check the retry storm"), "{saved}");
     shot(&c, "metric-annotated").await?;
@@ -602,8 +593,8 @@ async fn verdicts(d: &Driver) -> R<()> {
     c.find(Locator::Css("body")).await?.send_keys("e").await?;
     wait_css(&c, "[data-testid=verdict-form]").await?;
     js(&c, "document.querySelector('[data-testid=verdict-reason]').value = 'deploy'; return true").await?;
-    wait_css(&c, "[data-testid=verdict-note]").await?.send_keys("v2.3 <b>rollout</b>").await?;
-    wait_css(&c, "[data-testid=verdict-save]").await?.click().await?;
+    type_into(&c, "[data-testid=verdict-note]", "v2.3 <b>rollout</b>").await?;
+    click(&c, "[data-testid=verdict-save]").await?;
     let summary =
         until(&c, "the muted group", "const m = document.querySelector('[data-testid=muted] summary'); return m && m.textContent").await?;
     assert!(summary.as_str().unwrap_or("").starts_with("Muted (1)"), "{summary}");
@@ -615,7 +606,7 @@ async fn verdicts(d: &Driver) -> R<()> {
     assert!(muted.len() == 1 && muted[0].contains(metric.as_str().unwrap_or("?")), "{muted:?} / {metric}");
     assert!(muted[0].contains("deploy: v2.3 <b>rollout</b> (this occurrence), said by"), "the note stays text: {muted:?}");
     assert!(rows.as_array().is_some_and(|r| r.len() as u64 == before - 1), "{rows}");
-    wait_css(&c, "[data-testid=muted] summary").await?.click().await?;
+    click(&c, "[data-testid=muted] summary").await?;
     js(&c, "document.querySelector('[data-testid=muted]').scrollIntoView({ block: 'center' }); return true").await?;
     shot(&c, "overview-verdicts").await?;
     // The noise report's small charts: a row per team and per kind, the dismissed share per week.
@@ -704,13 +695,13 @@ async fn meeting(d: &Driver) -> R<()> {
     body().await?.send_keys(" ").await?;
     until(&c, "the winner dialog", "return document.getElementById('winner').open").await?;
     let winner = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
-    wait_css(&c, "[data-testid=winner-present]").await?.click().await?;
+    click(&c, "[data-testid=winner-present]").await?;
     let team = wait_css(&c, "[data-testid=presenting-team]").await?.text().await?;
     assert_eq!(team, winner, "the presenting team's dashboard follows the wheel");
     wait_css(&c, "[data-testid=segment-body][data-kind=presenter] [data-testid=widget] img").await?;
     // `a` on the team's dashboard: an action item for the presenting team.
     body().await?.send_keys("a").await?;
-    wait_css(&c, "[data-testid=action-form-title]").await?.send_keys("Presenter follow-up").await?;
+    type_into(&c, "[data-testid=action-form-title]", "Presenter follow-up").await?;
     click_js(&c, "[data-testid=action-form-save]").await?;
     wait_css(&c, "[data-testid=captured-action]").await?;
     js(&c, "document.activeElement && document.activeElement.blur(); return true").await?;
@@ -735,7 +726,7 @@ async fn meeting(d: &Driver) -> R<()> {
     wait_css(&c, "[data-testid=captured-action]").await?;
     js(&c, "document.activeElement && document.activeElement.blur(); return true").await?;
     body().await?.send_keys("n").await?;
-    wait_css(&c, "[data-testid=note-input]").await?.send_keys("retry storm after deploy 4711").await?;
+    type_into(&c, "[data-testid=note-input]", "retry storm after deploy 4711").await?;
     click_js(&c, "[data-testid=note-save]").await?;
     until(&c, "the note", "const m = document.querySelector('[data-testid=meeting-mark]'); return m && m.textContent === 'discussed — retry storm after deploy 4711'").await?;
     body().await?.send_keys(&char::from(Key::Right).to_string()).await?;
@@ -794,7 +785,7 @@ async fn meeting(d: &Driver) -> R<()> {
         .await?;
 
     // End: the minutes say exactly what happened.
-    wait_css(&c, "[data-testid=meeting-end]").await?.click().await?;
+    click(&c, "[data-testid=meeting-end]").await?;
     let minutes = wait_css(&c, "[data-testid=minutes]").await?.text().await?;
     shot(&c, "meeting-minutes").await?;
     assert!(minutes.contains(&format!("presenter: {winner}")), "{minutes}");
@@ -828,6 +819,51 @@ async fn meeting(d: &Driver) -> R<()> {
     Ok(())
 }
 
+/// Click `css` once it is there. A page that re-renders between finding the element and clicking it
+/// (or a click sent twice by the resend proxy) leaves a stale reference: find it again and click, unless
+/// it is gone — then the first click took.
+async fn click(c: &Client, css: &str) -> R<()> {
+    for _ in 0..5 {
+        match wait_css(c, css).await?.click().await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_stale_element_reference() => {
+                if c.find_all(Locator::Css(css)).await?.is_empty() {
+                    return Ok(());
+                }
+            }
+            Err(e) => return Err(format!("clicking `{css}`: {e}").into()),
+        }
+    }
+    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
+}
+
+/// Type into `css` once it is there, finding it again if the page re-rendered it meanwhile.
+async fn type_into(c: &Client, css: &str, text: &str) -> R<()> {
+    for _ in 0..5 {
+        match wait_css(c, css).await?.send_keys(text).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_stale_element_reference() => continue,
+            Err(e) => return Err(format!("typing into `{css}`: {e}").into()),
+        }
+    }
+    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
+}
+
+/// Move the pointer to (`x`, `y`) px from the centre of `css`, finding it again if it went stale.
+async fn hover(c: &Client, css: &str, x: f64, y: f64) -> R<()> {
+    use fantoccini::actions::{MouseActions, PointerAction};
+    for _ in 0..5 {
+        let element = wait_css(c, css).await?;
+        let m = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement { element, duration: None, x, y });
+        match c.perform_actions(m).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_stale_element_reference() => continue,
+            Err(e) => return Err(format!("moving the pointer over `{css}`: {e}").into()),
+        }
+    }
+    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
+}
+
 /// Click `css` from a script once it is there: for buttons at the bottom of a page, where a pointer
 /// click may land on what scrolls over them.
 async fn click_js(c: &Client, css: &str) -> R<Value> {
@@ -857,10 +893,10 @@ async fn grafana_import(d: &Driver) -> R<()> {
     std::fs::write(&file, dashboard.to_string())?;
     let c = d.app(&[]).await?;
     c.set_window_size(1280, 900).await?;
-    wait_css(&c, "[data-testid=open-import]").await?.click().await?;
-    wait_css(&c, "[data-testid=import-source]").await?.send_keys(file.to_str().ok_or("path")?).await?;
-    wait_css(&c, "[data-testid=import-prometheus]").await?.send_keys("http://127.0.0.1:9").await?;
-    wait_css(&c, "[data-testid=import-preview-button]").await?.click().await?;
+    click(&c, "[data-testid=open-import]").await?;
+    type_into(&c, "[data-testid=import-source]", file.to_str().ok_or("path")?).await?;
+    type_into(&c, "[data-testid=import-prometheus]", "http://127.0.0.1:9").await?;
+    click(&c, "[data-testid=import-preview-button]").await?;
     let rows = until(
         &c,
         "the import preview",
@@ -875,7 +911,7 @@ async fn grafana_import(d: &Driver) -> R<()> {
     assert!(skipped.len() == 1 && skipped[0].contains("Slowest endpoints") && skipped[0].contains("table panel"), "{skipped:?}");
     assert_eq!(js(&c, "return window.__pwned === undefined && !document.querySelector('.import-preview img')").await?, json!(true));
     shot(&c, "import-preview").await?;
-    wait_css(&c, "[data-testid=import-write]").await?.click().await?;
+    click(&c, "[data-testid=import-write]").await?;
     // Written and opened: no Prometheus answers on 127.0.0.1:9, so the new workspace says so.
     let panel = wait_css(&c, "[data-testid=error]").await?;
     let text = panel.text().await?;
@@ -916,15 +952,24 @@ async fn action_count_is(c: &Client, n: usize, what: &str) -> R<Value> {
     until(c, what, &format!("return document.querySelector('[data-testid=action-count]').textContent === '{n}'")).await
 }
 
-/// Press at `from` px (from the element's centre), move to `to`, release.
-async fn drag(c: &Client, el: &Element, from: f64, to: f64) -> R<()> {
+/// Press at `from` px (from the centre of `css`), move to `to`, release; a stale element (the chart
+/// redrawn meanwhile) is found again before anything was pressed.
+async fn drag(c: &Client, css: &str, from: f64, to: f64) -> R<()> {
     use fantoccini::actions::{MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
-    let m = MouseActions::new("drag".into())
-        .then(PointerAction::MoveToElement { element: el.clone(), duration: None, x: from, y: 0.0 })
-        .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-        .then(PointerAction::MoveToElement { element: el.clone(), duration: Some(std::time::Duration::from_millis(200)), x: to, y: 0.0 })
-        .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
-    c.perform_actions(m).await?;
-    c.release_actions().await?;
-    Ok(())
+    for _ in 0..5 {
+        let el = wait_css(c, css).await?;
+        let m = MouseActions::new("drag".into())
+            .then(PointerAction::MoveToElement { element: el.clone(), duration: None, x: from, y: 0.0 })
+            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
+            .then(PointerAction::MoveToElement { element: el, duration: Some(std::time::Duration::from_millis(200)), x: to, y: 0.0 })
+            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
+        let done = c.perform_actions(m).await;
+        c.release_actions().await?;
+        match done {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_stale_element_reference() => continue,
+            Err(e) => return Err(format!("dragging over `{css}`: {e}").into()),
+        }
+    }
+    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
 }
