@@ -94,10 +94,10 @@ struct ReviewArgs {
     /// Write the JSON document (schema docs/review.schema.json) to FILE, or to stdout with no FILE or `-`.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     json: Option<PathBuf>,
-    /// Write a self-contained HTML pre-read with a chart per flagged metric.
+    /// Write a self-contained HTML pre-read with a chart per flagged metric (`-`: to stdout).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
-    /// Write Markdown for a wiki page or ticket.
+    /// Write Markdown for a wiki page or ticket (`-`: to stdout).
     #[arg(long, value_name = "FILE")]
     md: Option<PathBuf>,
     /// Detector sensitivity: 2 flags more, 0.5 fewer (default: the workspace's, else 1).
@@ -291,18 +291,16 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     let mut r = r;
     // The journal opened once: for what the room said, then for the reports' action items and notes.
     let journal = apply_journal(&mut r, !a.show_muted);
-    let to_stdout_json = a.json.as_deref() == Some(Path::new("-"));
+    // `-` (or `--json` alone) sends that one report to stdout instead of the terminal summary.
+    let dash = |p: &Option<PathBuf>| p.as_deref() == Some(Path::new("-"));
+    let to_stdout = [dash(&a.json), dash(&a.html), dash(&a.md)].iter().filter(|d| **d).count();
+    if to_stdout > 1 {
+        anyhow::bail!("only one report can go to stdout (`-`); give the others a file name");
+    }
     // Every requested report is made first and written as a set: all of them, or (on an error) none.
     let mut files: Vec<(&Path, String)> = Vec::new();
     if let Some(p) = &a.json {
-        let doc = serde_json::to_string_pretty(&report::json::document(&r))?;
-        if to_stdout_json {
-            let mut out = std::io::stdout().lock();
-            out.write_all(doc.as_bytes())?;
-            out.write_all(b"\n")?;
-        } else {
-            files.push((p, doc));
-        }
+        files.push((p, serde_json::to_string_pretty(&report::json::document(&r))? + "\n"));
     }
     let notes = if a.html.is_some() || a.md.is_some() { review_notes(&r, journal.as_ref()) } else { report::Notes::default() };
     if let Some(p) = &a.html {
@@ -311,16 +309,20 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     if let Some(p) = &a.md {
         files.push((p, report::markdown_with(&r, &notes)));
     }
+    let (stdout, files): (Vec<_>, Vec<_>) = files.into_iter().partition(|(p, _)| *p == Path::new("-"));
     let set: Vec<(&Path, &[u8])> = files.iter().map(|(p, t)| (*p, t.as_bytes())).collect();
     flywheel::atomic::write_all(&set).map_err(|(p, e)| anyhow::anyhow!("cannot write {}: {e} (no report was written)", p.display()))?;
-    if !to_stdout_json {
+    if let Some((_, doc)) = stdout.first() {
+        let mut out = std::io::stdout().lock();
+        out.write_all(doc.as_bytes())?;
+    } else {
         let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
         print!("{}", report::terminal(&r, color, a.limit));
         print_recurring(&r);
-        for (label, p) in [("JSON", &a.json), ("HTML", &a.html), ("Markdown", &a.md)] {
-            if let Some(p) = p {
-                eprintln!("{label} written to {}", p.display());
-            }
+    }
+    for (label, p) in [("JSON", &a.json), ("HTML", &a.html), ("Markdown", &a.md)] {
+        if let Some(p) = p.as_deref().filter(|p| *p != Path::new("-")) {
+            eprintln!("{label} written to {}", p.display());
         }
     }
     if a.strict && !r.errors.is_empty() {

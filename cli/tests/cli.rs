@@ -89,6 +89,31 @@ fn the_default_workspace_is_the_sample_and_the_summary_is_ranked_text() {
     assert!(out.contains("Per team"));
 }
 
+/// `-` sends one report to stdout (no file named `-` is written); two reports cannot share stdout.
+#[test]
+fn a_report_named_dash_goes_to_stdout() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_flywheel"))
+            .current_dir(dir.path())
+            .env("FLYWHEEL_DATA_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-data"))
+            .args(["review", sample().to_str().expect("p"), "--quiet"])
+            .args(args)
+            .output()
+            .expect("run flywheel")
+    };
+    let o = run(&["--md", "-"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.starts_with("# Flywheel review — Sample shop"), "{out}");
+    assert!(!out.contains("\n  1.  "), "the terminal summary is not mixed into the Markdown: {out}");
+    let o = run(&["--html", "-"]);
+    assert!(o.status.success() && stdout(&o).contains("<svg"), "{}", stderr(&o));
+    let o = run(&["--md", "-", "--json"]);
+    assert!(!o.status.success() && stderr(&o).contains("only one report can go to stdout"), "{}", stderr(&o));
+    assert!(!dir.path().join("-").exists(), "no file named `-`");
+}
+
 #[test]
 fn html_and_markdown_reports_are_written_with_a_chart_per_flagged_metric() {
     let dir = tempfile::tempdir().expect("tmp");
