@@ -74,3 +74,17 @@ grafana_fixture_deps() {
   [ -f /etc/grafana/dashboards/ceph-dashboard/ceph-cluster.json ] || {
     echo "the package ceph-grafana-dashboards did not install /etc/grafana/dashboards/ceph-dashboard" >&2; exit 1; }
 }
+
+# What making the packages needs: Tauri's bundler (the tauri-cli from crates.io, into ~/.cargo/bin) —
+# it writes .deb and .rpm itself, no dpkg-dev or rpmbuild needed.
+package_deps() {
+  if ! cargo tauri --version >/dev/null 2>&1; then
+    say "installing tauri-cli 2 (cargo install --locked; about 15 minutes the first time)"
+    cargo install --quiet --locked tauri-cli --version "^2"
+  fi
+}
+
+# What the package test needs besides: Debian's rpm, to read the .rpm's files and dependencies.
+package_test_deps() {
+  apt_ensure rpm
+}

@@ -34,7 +34,7 @@ const COMMANDS: &[&str] = &[
 
 fn main() {
     let attrs =
-        tauri_build::Attributes::new().config_path("../tauri.conf.json").app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
+        tauri_build::Attributes::new().config_path("tauri.conf.json").app_manifest(tauri_build::AppManifest::new().commands(COMMANDS));
     if let Err(e) = tauri_build::try_build(attrs) {
         // A build script has no caller to return to: say what is wrong and stop the build.
         eprintln!("tauri build step failed: {e:#}");

@@ -35,7 +35,43 @@ pub const SITUATIONS: &[Situation] = &[
     Situation { kind: Kind::SourceError, metric: "payments.billing.export_lag", instance: None, what: "Billing export lag points at a series the exporter no longer writes: a source error, while the rest of the review completes." },
 ];
 
-/// The sample workspace in this source tree (`data/`), for the CLI's and the app's defaults.
+/// Where the .deb and .rpm packages put the sample, relative to the folder of the installed executables
+/// (`/usr/bin/flywheel` → `/usr/lib/Flywheel/sample`): the app's resource folder, named after its
+/// product name in `src-tauri/tauri.conf.json` (a contract test keeps the two equal).
+pub const INSTALLED: &str = "../lib/Flywheel/sample";
+
+/// The sample workspace for the CLI's and the app's defaults: the one a package installed beside the
+/// running executable, else the one in this source tree (`data/`).
 pub fn bundled() -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data")
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| installed_beside(&exe))
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+}
+
+/// The installed sample for an executable at `exe`, when there is one.
+fn installed_beside(exe: &std::path::Path) -> Option<std::path::PathBuf> {
+    let dir = exe.parent()?.join(INSTALLED);
+    dir.join("flywheel.toml").is_file().then(|| std::fs::canonicalize(&dir).unwrap_or(dir))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_installed_sample_is_found_beside_the_executable() {
+        let root = tempfile::tempdir().expect("tmp");
+        let bin = root.path().join("usr/bin");
+        let sample = root.path().join("usr/lib/Flywheel/sample");
+        std::fs::create_dir_all(&bin).expect("bin");
+        std::fs::create_dir_all(&sample).expect("sample");
+        let exe = bin.join("flywheel");
+        // A resource folder without a workspace in it is not the sample.
+        assert_eq!(installed_beside(&exe), None);
+        std::fs::write(sample.join("flywheel.toml"), "").expect("toml");
+        assert_eq!(installed_beside(&exe), Some(std::fs::canonicalize(&sample).expect("canonical")));
+        // An executable somewhere else (a build tree) has none.
+        assert_eq!(installed_beside(&root.path().join("target/debug/flywheel")), None);
+    }
 }

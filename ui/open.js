@@ -15,6 +15,7 @@ export async function renderOpen(args = {}) {
   const openPath = () => pathInput.value.trim() && load(pathInput.value.trim());
   pathInput.addEventListener('keydown', (e) => e.key === 'Enter' && openPath());
   const recent = h('ul', { class: 'recent', 'data-testid': 'recent' });
+  const about = h('p', { class: 'muted about', 'data-testid': 'about' });
   root.append(
     h(
       'section',
@@ -44,7 +45,12 @@ export async function renderOpen(args = {}) {
       args.error ? errorPanel(args.error) : null,
       h('h2', {}, 'Recent'),
       recent,
+      about,
     ),
+  );
+  backend.appInfo().then(
+    (info) => { about.textContent = `Flywheel ${info.version} · MIT licence · the sample workspace is at ${info.sample}`; },
+    () => {},
   );
   try {
     const list = await backend.recentWorkspaces();

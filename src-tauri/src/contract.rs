@@ -31,7 +31,7 @@ fn every_command_is_registered_permitted_allowed_and_called_alike() {
     let list = &build[build.find("const COMMANDS").expect("COMMANDS in build.rs")..];
     let list = &list[..list.find("];").expect("end of COMMANDS")];
     let permitted = after(list, "\"");
-    let allowed: BTreeSet<String> = after(&read("../tauri.conf.json"), "\"allow-").into_iter().map(|s| s.replace('-', "_")).collect();
+    let allowed: BTreeSet<String> = after(&read("tauri.conf.json"), "\"allow-").into_iter().map(|s| s.replace('-', "_")).collect();
     let called = after(&read("../ui/backend.js"), "call('");
     assert!(handlers.len() >= 18, "{handlers:?}");
     assert_eq!(permitted, handlers, "build.rs COMMANDS vs the handlers in main.rs");
@@ -59,4 +59,20 @@ fn the_error_codes_the_ui_names_exist() {
     assert!(named.contains("superseded") && named.contains("cancelled"), "{named:?}");
     let unknown: Vec<&String> = named.iter().filter(|n| !codes.contains(*n)).collect();
     assert!(unknown.is_empty(), "the UI names codes the backend never sends: {unknown:?}");
+}
+
+/// The packages install resources under `/usr/lib/<productName>/`: the core looks for the sample there
+/// ([`flywheel::sample::INSTALLED`]), and the packaged files and version come from one place each.
+#[test]
+fn the_package_layout_matches_what_the_core_looks_for() {
+    let conf: serde_json::Value = serde_json::from_str(&read("tauri.conf.json")).expect("tauri.conf.json is JSON");
+    let product = conf["productName"].as_str().expect("productName");
+    assert_eq!(flywheel::sample::INSTALLED, format!("../lib/{product}/sample"));
+    let resources = conf["bundle"]["resources"].as_object().expect("bundle.resources");
+    for (from, to) in resources {
+        assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(from).is_file(), "resource {from} exists");
+        assert!(to.as_str().is_some_and(|t| t.starts_with("sample/")), "{from} → {to}");
+    }
+    assert!(resources.values().any(|t| t == "sample/flywheel.toml"), "the sample's workspace file is packaged");
+    assert!(conf.get("version").is_none(), "the version comes from the workspace Cargo.toml only");
 }

@@ -1,9 +1,10 @@
 //! Flywheel's desktop app: a thin Tauri shell. Commands delegate to the core crate (`flywheel`), the
-//! UI is the static files in `ui/`, and the configuration (CSP, capabilities) is `tauri.conf.json` at
-//! the repository root.
+//! UI is the static files in `ui/`, and the configuration (CSP, capabilities, packages) is
+//! `src-tauri/tauri.conf.json`.
 //!
 //! Usage: `flywheel-app [WORKSPACE]` — opens WORKSPACE (a folder, `flywheel.toml`, or a CSV/Parquet
-//! file) at start; with none, the Open view.
+//! file) at start; with none, the Open view. `flywheel-app --cli ARGS…` is the `flywheel` command
+//! (no window): the packages install `flywheel` as a script that runs it, so the code ships once.
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
@@ -16,8 +17,13 @@ mod state;
 
 use std::path::PathBuf;
 
-fn main() {
-    let open_at_start = std::env::args_os().nth(1).map(PathBuf::from);
+fn main() -> std::process::ExitCode {
+    let mut args = std::env::args_os();
+    let first = args.nth(1);
+    if first.as_deref() == Some(std::ffi::OsStr::new("--cli")) {
+        return flywheel_cli::run(std::iter::once("flywheel".into()).chain(args));
+    }
+    let open_at_start = first.map(PathBuf::from);
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
@@ -51,9 +57,12 @@ fn main() {
             meeting::meeting_mark,
             meeting::meeting_end,
         ])
-        .run(tauri::generate_context!("../tauri.conf.json"));
-    if let Err(e) = app {
-        eprintln!("flywheel-app: {e}");
-        std::process::exit(1);
+        .run(tauri::generate_context!("tauri.conf.json"));
+    match app {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("flywheel-app: {e}");
+            std::process::ExitCode::FAILURE
+        }
     }
 }

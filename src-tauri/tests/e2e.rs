@@ -5,215 +5,18 @@
 //! 2-core CI machine runs one app at a time. Screenshots go to `target/e2e/*.png`; the launch time and
 //! memory are printed (run with `--nocapture` to see them).
 
-use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use fantoccini::actions::InputSource;
-use fantoccini::elements::Element;
 use fantoccini::key::Key;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::Locator;
 use serde_json::{json, Value};
 
 #[path = "common/resend.rs"]
 mod resend;
 
-type R<T> = Result<T, Box<dyn std::error::Error>>;
-
-const WAIT: Duration = Duration::from_secs(30);
-
-fn repo() -> PathBuf {
-    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    std::fs::canonicalize(&p).unwrap_or(p)
-}
-
-fn shots() -> PathBuf {
-    let d = repo().join("target").join("e2e");
-    std::fs::create_dir_all(&d).expect("screenshot folder");
-    d
-}
-
-/// The app under test: this build's, or `$FLYWHEEL_APP` (to measure a release build:
-/// `FLYWHEEL_APP=target/release/flywheel-app cargo test -p flywheel-app --test e2e -- --nocapture`).
-fn app_binary() -> String {
-    std::env::var("FLYWHEEL_APP")
-        .ok()
-        .and_then(|p| std::fs::canonicalize(repo().join(p)).ok())
-        .map(|p| p.display().to_string())
-        .unwrap_or_else(|| env!("CARGO_BIN_EXE_flywheel-app").to_string())
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
-}
-
-/// `xvfb-run -a tauri-driver` in its own process group, killed (with Xvfb and the app) on drop.
-struct Driver {
-    child: Child,
-    port: u16,
-    _data: tempfile::TempDir,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        Driver::start_with(&[])
-    }
-
-    /// A driver whose apps get extra environment variables (e.g. a dark GTK theme).
-    fn start_with(env: &[(&str, &str)]) -> Driver {
-        for tool in ["xvfb-run", "tauri-driver", "WebKitWebDriver"] {
-            let found = Command::new("sh").arg("-c").arg(format!("command -v {tool}")).stdout(Stdio::null()).status().map(|s| s.success());
-            assert!(found.unwrap_or(false), "`{tool}` is not installed: run scripts/test, which installs the end-to-end tools");
-        }
-        let port = free_port();
-        let native = free_port();
-        let data = tempfile::tempdir().expect("data dir");
-        use std::os::unix::process::CommandExt;
-        let child = Command::new("xvfb-run")
-            .args(["-a", "-s", "-screen 0 1920x1080x24", "tauri-driver", "--port", &port.to_string(), "--native-port", &native.to_string()])
-            .env("FLYWHEEL_DATA_DIR", data.path())
-            .env("NO_AT_BRIDGE", "1")
-            .envs(env.iter().copied())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .process_group(0)
-            .spawn()
-            .expect("start xvfb-run tauri-driver");
-        let t = Instant::now();
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(t.elapsed() < WAIT, "tauri-driver did not listen on 127.0.0.1:{port}");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        // The test talks to tauri-driver through a proxy that sends a request again when tauri-driver's
-        // pooled connection to WebKitWebDriver was reset under it (the request never reached the app).
-        Driver { child, port: resend::start(port), _data: data }
-    }
-
-    async fn app(&self, args: &[&str]) -> R<Client> {
-        let mut caps = serde_json::Map::new();
-        caps.insert("tauri:options".into(), json!({ "application": app_binary(), "args": args }));
-        // tauri-driver listens before the WebKitWebDriver behind it does: retry the first requests.
-        let t = Instant::now();
-        loop {
-            let c = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-                .capabilities(caps.clone())
-                .connect(&format!("http://127.0.0.1:{}", self.port))
-                .await;
-            match c {
-                Ok(c) => return Ok(c),
-                Err(e) if t.elapsed() < WAIT => {
-                    eprintln!("new session not ready yet ({e}); retrying");
-                    tokio::time::sleep(Duration::from_millis(500)).await;
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-    }
-
-    /// The app opened on the sample workspace at 1280×800, once its ranked overview is on screen.
-    async fn sample(&self) -> R<Client> {
-        let sample = repo().join("data");
-        let c = self.app(&[sample.to_str().ok_or("path")?]).await?;
-        c.set_window_size(1280, 800).await?;
-        wait_css(&c, "[data-testid=finding]").await?;
-        Ok(c)
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = Command::new("kill").arg("--").arg(format!("-{}", self.child.id())).status();
-        let _ = self.child.wait();
-    }
-}
-
-async fn wait_css(c: &Client, css: &str) -> R<Element> {
-    match c.wait().at_most(WAIT).for_element(Locator::Css(css)).await {
-        Ok(e) => Ok(e),
-        Err(e) => Err(format!("waiting for `{css}`: {e}; {}", dump(c).await).into()),
-    }
-}
-
-/// What the window shows (text and a screenshot `target/e2e/failure.png`), for a failure message.
-async fn dump(c: &Client) -> String {
-    let _ = shot(c, "failure").await;
-    let text = c.execute("return document.body.innerText", vec![]).await.map(|v| v.to_string()).unwrap_or_default();
-    format!("the window shows: {}", text.chars().take(1500).collect::<String>())
-}
-
-async fn js(c: &Client, script: &str) -> R<Value> {
-    Ok(c.execute(script, vec![]).await?)
-}
-
-/// Poll a script until it returns something truthy.
-async fn until(c: &Client, what: &str, script: &str) -> R<Value> {
-    let t = Instant::now();
-    loop {
-        let v = js(c, script).await?;
-        if !(v.is_null() || v == json!(false) || v == json!("") || v == json!(0)) {
-            return Ok(v);
-        }
-        if t.elapsed() > WAIT {
-            return Err(format!("timed out waiting for {what}; {}", dump(c).await).into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-async fn shot(c: &Client, name: &str) -> R<()> {
-    let png = c.screenshot().await?;
-    std::fs::write(shots().join(format!("{name}.png")), png)?;
-    Ok(())
-}
-
-async fn texts(c: &Client, css: &str) -> R<Vec<String>> {
-    let mut out = Vec::new();
-    for e in c.find_all(Locator::Css(css)).await? {
-        out.push(e.text().await?);
-    }
-    Ok(out)
-}
-
-/// The text labels of an SVG (plotters writes `<text …>\nlabel\n</text>`).
-fn svg_texts(svg: &str) -> Vec<String> {
-    svg.split("<text").skip(1).filter_map(|t| Some(t[t.find('>')? + 1..t.find("</text>")?].trim().to_string())).collect()
-}
-
-/// The team of the wheel sector under the pointer's tip, hit-tested by the browser on the rotated wheel
-/// (the modal dialog is closed for the test and reopened).
-async fn under_pointer(c: &Client) -> R<Value> {
-    js(
-        c,
-        "const p = document.querySelector('[data-testid=pointer]').getBoundingClientRect(); \
-         const dlg = document.getElementById('winner'); dlg.close(); \
-         const el = document.elementFromPoint(p.left + p.width / 2, p.bottom + 8); dlg.showModal(); \
-         return el && el.dataset.team",
-    )
-    .await
-}
-
-/// Resident memory (MiB) of the app process and of its WebKit helper processes.
-fn app_memory_mib() -> (f64, f64) {
-    let (mut app, mut webkit) = (0u64, 0u64);
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let cmd = String::from_utf8_lossy(&cmd);
-        let is_app = cmd.contains("flywheel-app");
-        if !(is_app || cmd.contains("WebKitWebProcess") || cmd.contains("WebKitNetworkProcess")) {
-            continue;
-        }
-        let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-        let kib: u64 =
-            status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
-        if is_app {
-            app += kib;
-        } else {
-            webkit += kib;
-        }
-    }
-    (app as f64 / 1024.0, webkit as f64 / 1024.0)
-}
+#[path = "common/driver.rs"]
+mod driver;
+use driver::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_end_to_end() -> R<()> {
@@ -819,57 +622,6 @@ async fn meeting(d: &Driver) -> R<()> {
     Ok(())
 }
 
-/// Click `css` once it is there. A page that re-renders between finding the element and clicking it
-/// (or a click sent twice by the resend proxy) leaves a stale reference: find it again and click, unless
-/// it is gone — then the first click took.
-async fn click(c: &Client, css: &str) -> R<()> {
-    for _ in 0..5 {
-        match wait_css(c, css).await?.click().await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_stale_element_reference() => {
-                if c.find_all(Locator::Css(css)).await?.is_empty() {
-                    return Ok(());
-                }
-            }
-            Err(e) => return Err(format!("clicking `{css}`: {e}").into()),
-        }
-    }
-    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
-}
-
-/// Type into `css` once it is there, finding it again if the page re-rendered it meanwhile.
-async fn type_into(c: &Client, css: &str, text: &str) -> R<()> {
-    for _ in 0..5 {
-        match wait_css(c, css).await?.send_keys(text).await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_stale_element_reference() => continue,
-            Err(e) => return Err(format!("typing into `{css}`: {e}").into()),
-        }
-    }
-    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
-}
-
-/// Move the pointer to (`x`, `y`) px from the centre of `css`, finding it again if it went stale.
-async fn hover(c: &Client, css: &str, x: f64, y: f64) -> R<()> {
-    use fantoccini::actions::{MouseActions, PointerAction};
-    for _ in 0..5 {
-        let element = wait_css(c, css).await?;
-        let m = MouseActions::new("mouse".into()).then(PointerAction::MoveToElement { element, duration: None, x, y });
-        match c.perform_actions(m).await {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_stale_element_reference() => continue,
-            Err(e) => return Err(format!("moving the pointer over `{css}`: {e}").into()),
-        }
-    }
-    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
-}
-
-/// Click `css` from a script once it is there: for buttons at the bottom of a page, where a pointer
-/// click may land on what scrolls over them.
-async fn click_js(c: &Client, css: &str) -> R<Value> {
-    until(c, css, &format!("const b = document.querySelector({}); if (b) b.click(); return !!b", json!(css))).await
-}
-
 /// Import a Grafana dashboard from the Open view: the preview lists the metrics with their lines and
 /// what was left out (a hostile title stays text), then the new workspace is written and opened.
 async fn grafana_import(d: &Driver) -> R<()> {
@@ -916,7 +668,7 @@ async fn grafana_import(d: &Driver) -> R<()> {
     let panel = wait_css(&c, "[data-testid=error]").await?;
     let text = panel.text().await?;
     assert!(text.contains("no series could be loaded") && text.contains("127.0.0.1:9"), "{text}");
-    let written = d._data.path().join("imports").join("checkout-api").join("flywheel.toml");
+    let written = d.data.path().join("imports").join("checkout-api").join("flywheel.toml");
     let toml = std::fs::read_to_string(&written)?;
     assert!(toml.starts_with("# Imported from Grafana") && toml.contains("alarm = 600.0"), "{toml}");
     c.close().await?;
@@ -930,7 +682,7 @@ fn seed_earlier_weeks(d: &Driver, metric: &str, weeks: i64) -> R<()> {
     let flagged: Vec<_> = r.findings.iter().filter(|f| f.metric == metric).cloned().collect();
     assert!(!flagged.is_empty(), "{metric} is flagged in the sample");
     let key = flywheel::paths::workspace_key(&r.workspace.origin);
-    let mut j = flywheel::journal::Journal::open(&d._data.path().join("journals").join(format!("{key}.sqlite")))?;
+    let mut j = flywheel::journal::Journal::open(&d.data.path().join("journals").join(format!("{key}.sqlite")))?;
     for k in 1..=weeks {
         // Noon of the same weekday k weeks back: its local date whatever daylight saving did.
         let day = flywheel::time::local_date(&r.ctx.tz, r.ctx.review_start() - k * 7 * 86_400 + 12 * 3600);
@@ -945,31 +697,4 @@ fn seed_earlier_weeks(d: &Driver, metric: &str, weeks: i64) -> R<()> {
         j.record_week(&day.format("%Y-%m-%d").to_string(), &then, 0)?;
     }
     Ok(())
-}
-
-/// Wait until the overview's action-item list says `n` items.
-async fn action_count_is(c: &Client, n: usize, what: &str) -> R<Value> {
-    until(c, what, &format!("return document.querySelector('[data-testid=action-count]').textContent === '{n}'")).await
-}
-
-/// Press at `from` px (from the centre of `css`), move to `to`, release; a stale element (the chart
-/// redrawn meanwhile) is found again before anything was pressed.
-async fn drag(c: &Client, css: &str, from: f64, to: f64) -> R<()> {
-    use fantoccini::actions::{MouseActions, PointerAction, MOUSE_BUTTON_LEFT};
-    for _ in 0..5 {
-        let el = wait_css(c, css).await?;
-        let m = MouseActions::new("drag".into())
-            .then(PointerAction::MoveToElement { element: el.clone(), duration: None, x: from, y: 0.0 })
-            .then(PointerAction::Down { button: MOUSE_BUTTON_LEFT })
-            .then(PointerAction::MoveToElement { element: el, duration: Some(std::time::Duration::from_millis(200)), x: to, y: 0.0 })
-            .then(PointerAction::Up { button: MOUSE_BUTTON_LEFT });
-        let done = c.perform_actions(m).await;
-        c.release_actions().await?;
-        match done {
-            Ok(()) => return Ok(()),
-            Err(e) if e.is_stale_element_reference() => continue,
-            Err(e) => return Err(format!("dragging over `{css}`: {e}").into()),
-        }
-    }
-    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
 }
