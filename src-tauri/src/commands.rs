@@ -4,9 +4,8 @@
 //! thread: a slow chart or a journal waiting on a lock cannot freeze the window, and views read the open
 //! review side by side (a read lock), so one slow chart does not hold up the journal or another view.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
 
 use flywheel::analysis::Params;
 use flywheel::chart::ChartOptions;
@@ -69,18 +68,35 @@ pub async fn pick_path(app: AppHandle, folder: bool) -> Option<String> {
 /// `refresh` pulls again from the Prometheus server what the cache took while it was still recent.
 #[tauri::command]
 pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_progress: Channel<Step>) -> Result<Overview> {
-    let cancel = Arc::new(AtomicBool::new(false));
-    *lock(&app.state::<AppState>().loading) = Some(cancel.clone());
-    let progress = ChannelProgress { channel: on_progress, cancel: cancel.clone() };
+    let state = app.state::<AppState>();
     let path = PathBuf::from(path);
-    let job = tauri::async_runtime::spawn_blocking(move || {
-        Review::open(&path, refresh, &progress).map(|mut r| {
-            apply_room(&mut r);
-            r
-        })
-    });
+    let early = if refresh { None } else { state.take_head_start(&path) };
+    let (progress, job) = match early {
+        // The workspace named on the command line has been loading since the app started: wait for it.
+        Some(head) => {
+            *lock(&head.progress.channel) = Some(on_progress);
+            let done = head.done;
+            let job = tauri::async_runtime::spawn_blocking(move || {
+                done.recv().unwrap_or_else(|_| Err(Error::new(Code::Internal, "the load started with the app stopped")))
+            });
+            (head.progress, job)
+        }
+        None => {
+            let progress = ChannelProgress::new(Some(on_progress));
+            let sink = progress.clone();
+            (progress, tauri::async_runtime::spawn_blocking(move || load(&path, refresh, &sink)))
+        }
+    };
+    *lock(&state.loading) = Some(progress.cancel.clone());
     let review = job.await.map_err(|e| Error::new(Code::Internal, e.to_string()))??;
-    app.state::<AppState>().install(review, &cancel)
+    app.state::<AppState>().install(review, &progress.cancel)
+}
+
+/// Load a workspace and apply what the room said (for `open_workspace` and the head start).
+pub fn load(path: &Path, refresh: bool, progress: &ChannelProgress) -> Result<Review> {
+    let mut r = Review::open(path, refresh, progress)?;
+    apply_room(&mut r);
+    Ok(r)
 }
 
 #[tauri::command]

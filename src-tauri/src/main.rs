@@ -24,10 +24,14 @@ fn main() -> std::process::ExitCode {
         return flywheel_cli::run(std::iter::once("flywheel".into()).chain(args));
     }
     let open_at_start = first.map(PathBuf::from);
+    let state = state::AppState::new(open_at_start.clone());
+    if let Some(path) = open_at_start {
+        state.start_early(path, commands::load);
+    }
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_opener::init())
-        .manage(state::AppState::new(open_at_start))
+        .manage(state)
         .invoke_handler(tauri::generate_handler![
             commands::app_info,
             commands::sample_path,

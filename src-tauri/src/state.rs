@@ -1,5 +1,6 @@
 //! What the app holds between commands: the open review, the wheel of its workspace, a spin waiting
-//! for the host's decision, and the cancel flag of the load in progress.
+//! for the host's decision, the cancel flag of the load in progress, and the load of the workspace named
+//! on the command line, started before the window asks for it.
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -33,6 +34,17 @@ pub struct AppState {
     pub loading: Mutex<Option<Arc<AtomicBool>>>,
     /// The import last previewed, written by `import_write` (so what is written is what was shown).
     pub import: Mutex<Option<flywheel::import::grafana::Import>>,
+    /// The workspace named on the command line, loading since the app started.
+    pub head_start: Mutex<Option<HeadStart>>,
+}
+
+/// The load of the workspace named on the command line, started with the app so that the review and the
+/// window's start overlap (the window takes ~0.6 s to ask; the sample's review ~0.3 s). The window's first
+/// `open_workspace` of that path takes it over: its progress, its cancel flag and its result.
+pub struct HeadStart {
+    pub path: PathBuf,
+    pub progress: Arc<ChannelProgress>,
+    pub done: std::sync::mpsc::Receiver<Result<Review>>,
 }
 
 impl AppState {
@@ -45,6 +57,31 @@ impl AppState {
             pending: Mutex::default(),
             loading: Mutex::default(),
             import: Mutex::default(),
+            head_start: Mutex::default(),
+        }
+    }
+
+    /// Start loading `path` now, on a thread of its own, with `load` (see [`HeadStart`]).
+    pub fn start_early(&self, path: PathBuf, load: fn(&std::path::Path, bool, &ChannelProgress) -> Result<Review>) {
+        let progress = ChannelProgress::new(None);
+        let (tx, done) = std::sync::mpsc::channel();
+        let (p, job) = (path.clone(), progress.clone());
+        let started = std::thread::Builder::new().name("head-start".into()).spawn(move || {
+            // Nobody may be waiting any more (another workspace was opened): then the result is dropped.
+            let _ = tx.send(load(&p, false, &job));
+        });
+        if started.is_ok() {
+            *lock(&self.head_start) = Some(HeadStart { path, progress, done });
+        }
+    }
+
+    /// The head start for `path`, if there is one (it is taken: a second open of the path loads afresh).
+    pub fn take_head_start(&self, path: &std::path::Path) -> Option<HeadStart> {
+        let mut slot = lock(&self.head_start);
+        if slot.as_ref().is_some_and(|h| h.path == path) {
+            slot.take()
+        } else {
+            None
         }
     }
 
@@ -136,18 +173,48 @@ pub struct Step {
     pub total: usize,
 }
 
-/// Progress of a load, streamed over a channel; cancelled when the flag is set.
+/// Progress of a load, streamed over the channel of the window waiting for it (none yet while a head
+/// start runs before the window asks); cancelled when the flag is set.
 pub struct ChannelProgress {
-    pub channel: Channel<Step>,
+    pub channel: Mutex<Option<Channel<Step>>>,
     pub cancel: Arc<AtomicBool>,
+}
+
+impl ChannelProgress {
+    pub fn new(channel: Option<Channel<Step>>) -> Arc<ChannelProgress> {
+        Arc::new(ChannelProgress { channel: Mutex::new(channel), cancel: Arc::new(AtomicBool::new(false)) })
+    }
 }
 
 impl Progress for ChannelProgress {
     fn update(&self, stage: &str, done: usize, total: usize) {
         // A closed window cannot receive progress; the load still finishes.
-        let _ = self.channel.send(Step { stage: stage.to_string(), done, total });
+        if let Some(channel) = lock(&self.channel).as_ref() {
+            let _ = channel.send(Step { stage: stage.to_string(), done, total });
+        }
     }
     fn cancelled(&self) -> bool {
         self.cancel.load(Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn refuse(path: &std::path::Path, _: bool, progress: &ChannelProgress) -> Result<Review> {
+        progress.update("load", 1, 1); // no window attached yet: dropped, not an error
+        Err(Error::new(Code::Internal, format!("no review of {}", path.display())))
+    }
+
+    #[test]
+    fn the_head_start_is_taken_once_and_only_for_its_path() {
+        let state = AppState::new(Some(PathBuf::from("ws")));
+        state.start_early(PathBuf::from("ws"), refuse);
+        assert!(state.take_head_start(std::path::Path::new("other")).is_none(), "another path loads afresh");
+        let head = state.take_head_start(std::path::Path::new("ws")).expect("the head start of ws");
+        let result = head.done.recv().expect("the head start answers");
+        assert_eq!(result.err().map(|e| e.message), Some("no review of ws".to_string()));
+        assert!(state.take_head_start(std::path::Path::new("ws")).is_none(), "a second open loads afresh");
     }
 }
