@@ -40,13 +40,20 @@ pub const SITUATIONS: &[Situation] = &[
 /// product name in `src-tauri/tauri.conf.json` (a contract test keeps the two equal).
 pub const INSTALLED: &str = "../lib/Flywheel/sample";
 
+/// Where the packages install the sample: the fallback when the running executable cannot be found
+/// (no `/proc`, as in a bare chroot).
+pub const PACKAGED: &str = "/usr/lib/Flywheel/sample";
+
 /// The sample workspace for the CLI's and the app's defaults: the one a package installed beside the
-/// running executable, else the one in this source tree (`data/`).
+/// running executable, else the one in this source tree (`data/`), else the packages' place.
 pub fn bundled() -> std::path::PathBuf {
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
     std::env::current_exe()
         .ok()
         .and_then(|exe| installed_beside(&exe))
-        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data"))
+        .or_else(|| (!source.join("flywheel.toml").is_file()).then(|| std::path::PathBuf::from(PACKAGED)))
+        .filter(|p| p.join("flywheel.toml").is_file())
+        .unwrap_or(source)
 }
 
 /// The installed sample for an executable at `exe`, when there is one.

@@ -70,6 +70,7 @@ fn the_package_layout_matches_what_the_core_looks_for() {
     let conf: serde_json::Value = serde_json::from_str(&read("tauri.conf.json")).expect("tauri.conf.json is JSON");
     let product = conf["productName"].as_str().expect("productName");
     assert_eq!(flywheel::sample::INSTALLED, format!("../lib/{product}/sample"));
+    assert_eq!(flywheel::sample::PACKAGED, format!("/usr/lib/{product}/sample"));
     let resources = conf["bundle"]["resources"].as_object().expect("bundle.resources");
     for (from, to) in resources {
         assert!(Path::new(env!("CARGO_MANIFEST_DIR")).join(from).is_file(), "resource {from} exists");
