@@ -224,8 +224,13 @@ async fn broken_workspace(d: &Driver) -> R<()> {
     )?;
     let c = d.app(&[]).await?;
     c.set_window_size(1280, 800).await?;
-    let input = wait_css(&c, "[data-testid=path-input]").await?;
-    input.send_keys(dir.path().to_str().ok_or("path")?).await?;
+    // The Open view says which version this is (the workspace Cargo.toml's) and where the sample is.
+    let about = until(&c, "the About line", "const a = document.querySelector('[data-testid=about]'); return a && a.textContent").await?;
+    let sample = std::fs::canonicalize(repo().join("data"))?;
+    let about = about.as_str().unwrap_or_default();
+    assert!(about.contains(&format!("Flywheel {} ", env!("CARGO_PKG_VERSION"))), "{about}");
+    assert!(about.contains(&sample.display().to_string()), "{about}");
+    type_into(&c, "[data-testid=path-input]", dir.path().to_str().ok_or("path")?).await?;
     click(&c, "[data-testid=open-path]").await?;
     let panel = wait_css(&c, "[data-testid=error]").await?;
     let text = panel.text().await?;
