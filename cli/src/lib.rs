@@ -22,6 +22,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 mod findings;
 mod import;
+mod journal;
 mod minutes;
 
 #[derive(Parser)]
@@ -65,6 +66,9 @@ enum Command {
     /// Make a workspace from what teams already keep: Grafana dashboards (files or addresses).
     #[command(subcommand)]
     Import(import::ImportCmd),
+    /// The workspace's journal: which store it is, its schema and what it holds.
+    #[command(subcommand)]
+    Journal(journal::JournalCmd),
     /// The minutes of the latest meeting run in the app (or the latest of a week): Markdown on the
     /// terminal, or --md/--html files (the HTML with the charts of the findings discussed).
     Minutes {
@@ -222,6 +226,7 @@ where
         Command::Actions(cmd) => actions(cmd),
         Command::Findings(cmd) => findings::run(cmd, default_workspace),
         Command::Import(cmd) => import::run(cmd),
+        Command::Journal(cmd) => journal::run(cmd, default_workspace),
         Command::Minutes { path, week, md, html } => minutes::run(&path.unwrap_or_else(default_workspace), week.as_deref(), md, html),
     };
     match result {

@@ -498,3 +498,45 @@ fn reports_are_written_as_a_set_or_not_at_all() {
     let left: Vec<_> = std::fs::read_dir(dir.path()).expect("dir").flatten().map(|e| e.file_name()).collect();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// `flywheel journal status` says which store the journal is, where, its schema version, and counts what
+/// was written (text and JSON); a journal from a newer Flywheel is named and left untouched.
+#[test]
+fn journal_status_says_the_store_schema_and_counts() {
+    let data = tempfile::tempdir().expect("tmp");
+    let s = sample();
+    let s = s.to_str().expect("p");
+    for t in ["check the alarm line", "raise the retry budget"] {
+        assert!(flywheel_with_data(data.path(), &["actions", "add", s, "--title", t]).status.success());
+    }
+    let o = flywheel_with_data(data.path(), &["journal", "status", s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("Journal of Sample shop: SQLite at ") && out.contains(&data.path().display().to_string()), "{out}");
+    assert!(out.contains(&format!("Schema version {0} (this Flywheel writes {0})", flywheel::journal::SCHEMA_VERSION)), "{out}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("action items") && l.trim_end().ends_with(" 2")), "{out}");
+    let o = flywheel_with_data(data.path(), &["journal", "status", s, "--json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+    assert_eq!(
+        (doc["store"].as_str(), doc["counts"]["action items"].as_i64(), doc["counts"]["wheel spins"].as_i64()),
+        (Some("SQLite"), Some(2), Some(0))
+    );
+    // A journal written by a newer Flywheel: the status names it and changes nothing.
+    let file = std::path::PathBuf::from(doc["location"].as_str().expect("location"));
+    bump_schema_version(&file);
+    let before = std::fs::read(&file).expect("journal");
+    let o = flywheel_with_data(data.path(), &["journal", "status", s]);
+    assert!(!o.status.success() && stderr(&o).contains("written by a newer Flywheel"), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&file).expect("journal"), before, "left untouched");
+}
+
+/// Set the journal's schema version one past this build's (the SQLite header's user_version field, at
+/// byte 60, big-endian), as a newer Flywheel would have left it.
+fn bump_schema_version(file: &Path) {
+    // Fold the WAL into the file first so the header is the whole truth.
+    let _ = flywheel::journal::Journal::open(file).map(drop);
+    let mut bytes = std::fs::read(file).expect("journal");
+    let v = (flywheel::journal::SCHEMA_VERSION as u32 + 1).to_be_bytes();
+    bytes[60..64].copy_from_slice(&v);
+    std::fs::write(file, bytes).expect("write");
+}

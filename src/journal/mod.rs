@@ -12,6 +12,7 @@ pub mod annotations;
 pub mod history;
 pub mod meetings;
 pub mod spins;
+pub mod status;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};
