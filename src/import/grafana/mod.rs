@@ -6,6 +6,7 @@
 pub mod api;
 mod lines;
 mod panels;
+mod promql;
 mod vars;
 pub mod write;
 

@@ -378,24 +378,12 @@ fn outermost_by(expr: &str) -> Vec<String> {
     let bytes = expr.as_bytes();
     let mut depth = 0usize;
     let mut best: Option<(usize, Vec<String>)> = None;
-    let mut i = 0;
-    let mut in_string: Option<u8> = None;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if let Some(q) = in_string {
-            if c == b'\\' {
-                i += 1;
-            } else if c == q {
-                in_string = None;
-            }
-            i += 1;
-            continue;
-        }
-        match c {
-            b'"' | b'\'' | b'`' => in_string = Some(c),
-            b'(' => depth += 1,
-            b')' => depth = depth.saturating_sub(1),
-            b'b' if expr[i..].starts_with("by") && (i == 0 || !is_word(bytes[i - 1])) && !bytes.get(i + 2).is_some_and(|b| is_word(*b)) => {
+    for l in super::promql::lex(expr).filter(|l| !l.quoted) {
+        let i = l.at;
+        match l.c {
+            '(' => depth += 1,
+            ')' => depth = depth.saturating_sub(1),
+            'b' if expr[i..].starts_with("by") && (i == 0 || !is_word(bytes[i - 1])) && !bytes.get(i + 2).is_some_and(|b| is_word(*b)) => {
                 let after = expr[i + 2..].trim_start();
                 if let Some(list) = after.strip_prefix('(') {
                     if let Some(end) = list.find(')') {
@@ -408,7 +396,6 @@ fn outermost_by(expr: &str) -> Vec<String> {
             }
             _ => {}
         }
-        i += 1;
     }
     best.map(|(_, l)| l).unwrap_or_default()
 }
@@ -438,6 +425,8 @@ mod tests {
             ("histogram_quantile(0.99, sum by (le) (rate(x_bucket[5m])))", "", Ok(None)),
             ("histogram_quantile(0.99, sum by (le, pod) (rate(x_bucket[5m])))", "", Ok(Some("pod"))),
             ("nearby(x)", "", Ok(None)),
+            // A raw string ending in a backslash still ends at its backtick (no escapes in `…`).
+            ("sum(rate(x{path=~`C:\\`}[5m])) by (job)", "", Ok(Some("job"))),
         ];
         for (expr, legend, want) in cases {
             match (instance_of(expr, legend), want) {

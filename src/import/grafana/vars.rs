@@ -162,19 +162,7 @@ impl Vars {
 
 /// Whether text continuing `prefix` is inside the quoted value of a regex matcher (`=~"…`, `!~'…`).
 fn in_regex_string(prefix: &str) -> bool {
-    let mut open: Option<(char, usize)> = None;
-    let mut escaped = false;
-    for (i, c) in prefix.char_indices() {
-        match open {
-            Some(_) if escaped => escaped = false,
-            Some((q, _)) if c == '\\' && q != '`' => escaped = true,
-            Some((q, _)) if c == q => open = None,
-            Some(_) => {}
-            None if c == '"' || c == '\'' || c == '`' => open = Some((c, i)),
-            None => {}
-        }
-    }
-    open.is_some_and(|(_, at)| {
+    super::promql::lex(prefix).last().and_then(|l| l.open).is_some_and(|(_, at)| {
         let before = prefix[..at].trim_end();
         before.ends_with("=~") || before.ends_with("!~")
     })

@@ -36,33 +36,17 @@ fn q(s: &str) -> String {
 /// a string's own spaces are kept).
 pub(super) fn one_line_query(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    let mut quote: Option<char> = None;
-    let mut escaped = false;
     let mut space = false;
-    for c in s.trim().chars() {
-        match quote {
-            Some(q) => {
-                out.push(c);
-                if escaped {
-                    escaped = false;
-                } else if c == '\\' && q != '`' {
-                    escaped = true;
-                } else if c == q {
-                    quote = None;
-                }
-            }
-            None if c.is_whitespace() => space = true,
-            None => {
-                if space && !out.is_empty() {
-                    out.push(' ');
-                }
-                space = false;
-                if matches!(c, '"' | '\'' | '`') {
-                    quote = Some(c);
-                }
-                out.push(c);
-            }
+    for l in super::promql::lex(s.trim()) {
+        if !l.quoted && l.c.is_whitespace() {
+            space = true;
+            continue;
         }
+        if space && !out.is_empty() {
+            out.push(' ');
+        }
+        space = false;
+        out.push(l.c);
     }
     out
 }
