@@ -58,7 +58,7 @@ pub struct Host {
 impl Host {
     /// Open the wheel of a workspace (its journal in the user's data folder), matched to its teams.
     pub fn open(ws: &Workspace) -> Result<Host, HostError> {
-        Host::with_journal(ws, Journal::for_workspace(&ws.origin)?)
+        Host::with_journal(ws, Journal::for_workspace(ws)?)
     }
 
     /// The wheel of a workspace kept in a given journal.
@@ -76,9 +76,9 @@ impl Host {
         Ok(Host { journal, wheel, dashboards })
     }
 
-    /// Where the wheel's journal is.
-    pub fn journal_path(&self) -> &std::path::Path {
-        &self.journal.path
+    /// Where the wheel's journal is (the file, or the shared server).
+    pub fn journal_location(&self) -> &str {
+        &self.journal.location
     }
 
     /// Everyone's weight and odds with `absent` left out, the latest spins, and whether undo is possible.

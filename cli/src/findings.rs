@@ -75,7 +75,7 @@ pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<
                 bail!("--scope goes with --expected");
             }
             let author = author.unwrap_or_else(flywheel::journal::author);
-            let mut j = Journal::for_workspace(&ws.origin)?;
+            let mut j = Journal::for_workspace(&ws)?;
             let now = chrono::Utc::now().timestamp();
             let v = j.mark(&id, &Mark { verdict, reason, note, scope, author }, now)?;
             crate::say(format!("{} · {}: {}", v.finding.metric, v.finding.kind.label(), describe(&v)));
@@ -90,7 +90,7 @@ pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<
         FindingsCmd::Noise { path, weeks } => noise(&path.unwrap_or_else(&default_workspace), weeks),
         FindingsCmd::List { path, metric } => {
             let ws = Workspace::open(&path.unwrap_or_else(&default_workspace))?;
-            let j = Journal::for_workspace(&ws.origin)?;
+            let j = Journal::for_workspace(&ws)?;
             let all = j.verdicts(metric.as_deref())?;
             if all.is_empty() {
                 println!("No verdicts yet: flywheel findings mark ID --needs-action | --expected REASON | --noise");
@@ -114,7 +114,7 @@ pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<
 fn noise(path: &std::path::Path, show: usize) -> Result<ExitCode> {
     use flywheel::noise::{propose, shares, WeekShare};
     let ws = Workspace::open(path)?;
-    let j = Journal::for_workspace(&ws.origin)?;
+    let j = Journal::for_workspace(&ws)?;
     let history = j.weeks_before("9999-12-31", 520)?;
     let verdicts = j.verdicts(None)?;
     if history.weeks.is_empty() {

@@ -25,7 +25,7 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
     match cmd {
         JournalCmd::Status { path, json } => {
             let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
-            let s = Journal::for_workspace(&ws.origin)?.status()?;
+            let s = Journal::for_workspace(&ws)?.status()?;
             if json {
                 let counts: serde_json::Map<String, serde_json::Value> =
                     s.counts.iter().map(|(w, n)| (w.to_string(), (*n).into())).collect();

@@ -352,7 +352,7 @@ fn review_notes(r: &Review, journal: Option<&flywheel::journal::Journal>) -> rep
         let j = match journal {
             Some(j) => j,
             None => {
-                opened = Journal::for_workspace(&r.workspace.origin)?;
+                opened = Journal::for_workspace(&r.workspace)?;
                 &opened
             }
         };
@@ -373,7 +373,7 @@ fn review_notes(r: &Review, journal: Option<&flywheel::journal::Journal>) -> rep
 /// that cannot be read or written costs only these marks.
 fn apply_journal(r: &mut Review, fold: bool) -> Option<flywheel::journal::Journal> {
     let now = chrono::Utc::now().timestamp();
-    let applied = flywheel::journal::Journal::for_workspace(&r.workspace.origin)
+    let applied = flywheel::journal::Journal::for_workspace(&r.workspace)
         .and_then(|mut j| flywheel::recurring::apply(&mut j, r, fold, now).map(|()| j));
     applied.map_err(|e| eprintln!("flywheel: {e}; this week's findings were not kept, none is marked recurring and none is folded")).ok()
 }
@@ -424,14 +424,14 @@ fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<
         } else {
             "Suggested only (add --confirm when the team presents); recorded"
         },
-        host.journal_path().display()
+        host.journal_location()
     );
     Ok(ExitCode::SUCCESS)
 }
 
 fn history(path: Option<PathBuf>, limit: usize) -> Result<ExitCode> {
     let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
-    let journal = flywheel::journal::Journal::for_workspace(&ws.origin)?;
+    let journal = flywheel::journal::Journal::for_workspace(&ws)?;
     let spins = journal.spins(limit)?;
     if spins.is_empty() {
         say(format!("No spins recorded yet for {}.", ws.name));
@@ -454,7 +454,7 @@ fn history(path: Option<PathBuf>, limit: usize) -> Result<ExitCode> {
 fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
     use flywheel::journal::{spins::Outcome, Journal};
     let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
-    let mut journal = Journal::for_workspace(&ws.origin)?;
+    let mut journal = Journal::for_workspace(&ws)?;
     let Some(mut wheel) = journal.wheel()? else {
         println!("The wheel of {} has not been spun yet: nothing to change.", ws.name);
         return Ok(ExitCode::SUCCESS);
@@ -479,7 +479,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
     use flywheel::journal::Journal;
     let open = |path: Option<PathBuf>| -> Result<(Workspace, Journal)> {
         let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
-        let j = Journal::for_workspace(&ws.origin)?;
+        let j = Journal::for_workspace(&ws)?;
         Ok((ws, j))
     };
     let parse_status = |s: &str| Status::parse(s).with_context(|| format!("unknown status `{s}` (open, in_progress, done, dropped)"));

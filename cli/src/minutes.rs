@@ -20,7 +20,7 @@ fn week_key(ws: &Workspace, date: &str) -> Result<String> {
 
 pub fn run(path: &Path, week: Option<&str>, md: Option<PathBuf>, html: Option<PathBuf>) -> Result<ExitCode> {
     let ws = Workspace::open(path)?;
-    let journal = Journal::for_workspace(&ws.origin)?;
+    let journal = Journal::for_workspace(&ws)?;
     let key = week.map(|w| week_key(&ws, w)).transpose()?;
     let meeting = journal.meetings(key.as_deref())?.into_iter().next().ok_or_else(|| match &key {
         Some(k) => anyhow!("no meeting was recorded for the week of {k} (the app's meeting view, key m, records one)"),

@@ -153,6 +153,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
         prometheus: None,
         bare_file: None,
         agenda: flywheel::config::agenda::default_agenda(),
+        journal: Default::default(),
     }
 }
 

@@ -425,6 +425,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 prometheus: None,
                 bare_file: None,
                 agenda: flywheel::config::agenda::default_agenda(),
+                journal: Default::default(),
             };
             // A source-error case has only a broken series, so pair it with one healthy metric so the
             // review itself can run (as it would in a real workspace).

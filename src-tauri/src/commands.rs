@@ -123,7 +123,7 @@ pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overvie
 /// What the room said, applied to a review: its week kept in the journal, recurring findings marked,
 /// findings marked expected folded into "Muted". A journal that cannot be used costs only these marks.
 fn apply_room(r: &mut Review) {
-    let applied = flywheel::journal::Journal::for_workspace(&r.workspace.origin)
+    let applied = flywheel::journal::Journal::for_workspace(&r.workspace)
         .and_then(|mut j| flywheel::recurring::apply(&mut j, r, true, flywheel::time::now()));
     if let Err(e) = applied {
         eprintln!("flywheel-app: {e}; findings are shown without verdicts, recurrence or folding");

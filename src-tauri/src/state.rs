@@ -105,8 +105,8 @@ impl AppState {
 
     /// The open workspace's journal (opened per call: cheap, and the CLI may write it meanwhile).
     pub fn journal(&self) -> Result<Journal> {
-        let origin = with_review(self, |r| Ok(r.workspace.origin.clone()))?;
-        Ok(Journal::for_workspace(&origin)?)
+        let ws = with_review(self, |r| Ok(r.workspace.clone()))?;
+        Ok(Journal::for_workspace(&ws)?)
     }
 
     /// The annotations of the open review's range. A journal that cannot be read costs only the

@@ -14,6 +14,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 pub mod agenda;
+pub mod journal;
 mod parse;
 
 pub use agenda::{Segment, SegmentKind};
@@ -234,6 +235,8 @@ pub struct Workspace {
     pub bare_file: Option<PathBuf>,
     /// The meeting's agenda (`[meeting]`, else [`agenda::default_agenda`]).
     pub agenda: Vec<Segment>,
+    /// `[journal]`: a shared journal's address and who writes (empty: SQLite on this machine).
+    pub journal: journal::JournalSettings,
 }
 
 fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -289,6 +292,7 @@ impl Workspace {
             prometheus: None,
             bare_file: Some(path.to_path_buf()),
             agenda: agenda::default_agenda(),
+            journal: Default::default(),
         }
     }
 

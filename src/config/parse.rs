@@ -1,5 +1,5 @@
 //! Reading `flywheel.toml`: serde reads a *raw* form that keeps the byte spans of the fields we check, then
-//! one stage per table ([workspace], [prometheus], [[team]], [[service]], [[metric]]) turns it into the
+//! one stage per table ([workspace], [prometheus], [journal], [[team]], [[service]], [[metric]]) turns it into the
 //! typed [`Workspace`], collecting every problem with its line instead of stopping at the first.
 
 use std::collections::{HashMap, HashSet};
@@ -25,6 +25,7 @@ struct RawFile {
     metric: Vec<Spanned<RawMetric>>,
     prometheus: Option<Spanned<RawPrometheus>>,
     meeting: Option<Spanned<super::agenda::RawMeeting>>,
+    journal: Option<Spanned<super::journal::RawJournal>>,
 }
 
 #[derive(Deserialize)]
@@ -141,6 +142,13 @@ impl Workspace {
                 issues.add(at, field, message);
             }
         }
+        if let Some(j) = &raw.journal {
+            let (settings, problems) = super::journal::journal_table(j.get_ref());
+            ws.journal = settings;
+            for (at, field, message) in problems {
+                issues.add(at, field, message);
+            }
+        }
         let team_names = teams(&raw.team, &mut ws, &mut issues);
         let service_team = services(&raw.service, &team_names, &mut ws, &mut issues);
         let mut ids = HashSet::new();
@@ -179,6 +187,7 @@ fn workspace_table(w: Option<&RawWorkspace>, file: &Path, root: &Path, issues: &
         prometheus: None,
         bare_file: None,
         agenda: super::agenda::default_agenda(),
+        journal: Default::default(),
     };
     let Some(w) = w else { return ws };
     if let Some(n) = &w.name {

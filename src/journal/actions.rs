@@ -2,10 +2,10 @@
 //! review week on a finding or a chart range, and brought back at the top of the next review. Every
 //! write is one transaction; a write that returned is on disk (`synchronous = FULL`).
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
-use super::{corrupt_error, sqlite_error, Invalid, Journal, JournalError};
+use super::store::{args, value, Row};
+use super::{Invalid, Journal, JournalError};
 
 pub const MIGRATION_2: &str = "
 CREATE TABLE action_items (
@@ -167,29 +167,28 @@ impl Journal {
     pub fn add_action(&mut self, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
         check(d)?;
         let status = d.status.unwrap_or(Status::Open);
-        let tx = self.conn.transaction().map_err(|e| sqlite_error(&self.path, e))?;
-        tx.execute(
-            "INSERT INTO action_items (title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12)",
-            params![
-                d.title.trim(),
-                d.details,
-                d.owner.trim(),
-                d.due,
-                status.key(),
-                d.week,
-                d.team,
-                d.metric,
-                d.finding,
-                d.range.map(|r| r.0),
-                d.range.map(|r| r.1),
-                now
-            ],
-        )
-        .map_err(|e| sqlite_error(&self.path, e))?;
-        let id = tx.last_insert_rowid();
-        tx.commit().map_err(|e| sqlite_error(&self.path, e))?;
-        self.action(id)?.ok_or_else(|| corrupt_error(&self.path, format!("action item {id} vanished after it was written")))
+        let id: i64 = self.transaction(|tx| {
+            Ok(value(
+                tx,
+                "INSERT INTO action_items (title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+                args![
+                    d.title.trim(),
+                    &d.details,
+                    d.owner.trim(),
+                    &d.due,
+                    status.key(),
+                    &d.week,
+                    &d.team,
+                    &d.metric,
+                    &d.finding,
+                    d.range.map(|r| r.0),
+                    d.range.map(|r| r.1),
+                    now
+                ],
+            )?)
+        })?;
+        self.action(id)?.ok_or_else(|| self.corrupt(format!("action item {id} vanished after it was written")))
     }
 
     /// Replace the editable fields of item `id` (title, details, owner, due, status).
@@ -197,13 +196,10 @@ impl Journal {
         check(d)?;
         let current = self.action(id)?.ok_or(JournalError::Invalid(Invalid::NoSuchAction(id)))?;
         let status = d.status.unwrap_or(current.status);
-        let n = self
-            .conn
-            .execute(
-                "UPDATE action_items SET title = ?2, details = ?3, owner = ?4, due = ?5, status = ?6, updated_at = ?7 WHERE id = ?1",
-                params![id, d.title.trim(), d.details, d.owner.trim(), d.due, status.key(), now],
-            )
-            .map_err(|e| sqlite_error(&self.path, e))?;
+        let n = self.execute(
+            "UPDATE action_items SET title = ?2, details = ?3, owner = ?4, due = ?5, status = ?6, updated_at = ?7 WHERE id = ?1",
+            args![id, d.title.trim(), &d.details, d.owner.trim(), &d.due, status.key(), now],
+        )?;
         if n == 0 {
             return Err(JournalError::Invalid(Invalid::NoSuchAction(id)));
         }
@@ -212,10 +208,7 @@ impl Journal {
 
     /// Set the status of item `id`.
     pub fn set_action_status(&mut self, id: i64, status: Status, now: i64) -> Result<ActionItem, JournalError> {
-        let n = self
-            .conn
-            .execute("UPDATE action_items SET status = ?2, updated_at = ?3 WHERE id = ?1", params![id, status.key(), now])
-            .map_err(|e| sqlite_error(&self.path, e))?;
+        let n = self.execute("UPDATE action_items SET status = ?2, updated_at = ?3 WHERE id = ?1", args![id, status.key(), now])?;
         if n == 0 {
             return Err(JournalError::Invalid(Invalid::NoSuchAction(id)));
         }
@@ -223,24 +216,16 @@ impl Journal {
     }
 
     pub fn action(&self, id: i64) -> Result<Option<ActionItem>, JournalError> {
-        self.conn
-            .query_row(&format!("SELECT {COLUMNS} FROM action_items WHERE id = ?1"), params![id], row)
-            .optional()
-            .map_err(|e| sqlite_error(&self.path, e))?
-            .transpose()
-            .map_err(|m| corrupt_error(&self.path, m))
+        self.query_opt(&format!("SELECT {COLUMNS} FROM action_items WHERE id = ?1"), args![id], row)
     }
 
     /// Action items matching `f`: live ones first, then overdue first, then by due date (none last), then
     /// oldest first.
     pub fn actions(&self, f: &Filter) -> Result<Vec<ActionItem>, JournalError> {
-        let mut st =
-            self.conn.prepare(&format!("SELECT {COLUMNS} FROM action_items ORDER BY id")).map_err(|e| sqlite_error(&self.path, e))?;
-        let rows = st.query_map([], row).map_err(|e| sqlite_error(&self.path, e))?;
+        let rows = self.query(&format!("SELECT {COLUMNS} FROM action_items ORDER BY id"), &[], row)?;
         let overdue_on = f.overdue_on.clone().or_else(|| f.overdue.then(today));
         let mut out = Vec::new();
-        for r in rows {
-            let item = r.map_err(|e| sqlite_error(&self.path, e))?.map_err(|m| corrupt_error(&self.path, m))?;
+        for item in rows {
             let keep = f.status.is_none_or(|s| item.status == s)
                 && (!f.live || item.status.is_live())
                 && f.owner.as_deref().is_none_or(|o| item.owner.eq_ignore_ascii_case(o))
@@ -269,13 +254,11 @@ pub fn today() -> String {
     chrono::Utc::now().date_naive().format("%Y-%m-%d").to_string()
 }
 
-type RowResult = Result<ActionItem, String>;
-
-fn row(r: &Row<'_>) -> rusqlite::Result<RowResult> {
+fn row(r: &Row) -> Result<ActionItem, String> {
     let status: String = r.get(5)?;
-    let Some(status) = Status::parse(&status) else { return Ok(Err(format!("unknown status `{status}`"))) };
+    let Some(status) = Status::parse(&status) else { return Err(format!("unknown status `{status}`")) };
     let (a, b): (Option<i64>, Option<i64>) = (r.get(10)?, r.get(11)?);
-    Ok(Ok(ActionItem {
+    Ok(ActionItem {
         id: r.get(0)?,
         title: r.get(1)?,
         details: r.get(2)?,
@@ -289,7 +272,7 @@ fn row(r: &Row<'_>) -> rusqlite::Result<RowResult> {
         range: a.zip(b),
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
-    }))
+    })
 }
 
 /// Action items as CSV (RFC 4180: quoted where needed; a leading `=`, `+`, `-` or `@` is prefixed with
@@ -434,8 +417,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
         // Cap the file at its current size plus a little: SQLite then fails exactly as on a full disk.
-        let pages: i64 = j.conn.query_row("PRAGMA page_count", [], |r| r.get(0)).expect("pages");
-        j.conn.query_row(&format!("PRAGMA max_page_count = {}", pages + 2), [], |r| r.get::<_, i64>(0)).expect("cap");
+        let pages = j.query_opt("PRAGMA page_count", &[], |r| r.get::<i64>(0)).expect("pages").expect("a count");
+        j.query_opt(&format!("PRAGMA max_page_count = {}", pages + 2), &[], |r| r.get::<i64>(0)).expect("cap");
         let mut ok = 0;
         let err = loop {
             let d = Draft { details: "x".repeat(3000), ..draft(&format!("item {ok}"), "ana", None) };

@@ -1,9 +1,9 @@
 //! Annotations: a reviewer's note on a metric over a time range (optionally tied to a finding), drawn
 //! on that metric's charts as a labelled shaded range in the app and in exported reports.
 
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
+use super::store::{args, value};
 use super::{Invalid, Journal, JournalError};
 
 pub const MIGRATION_3: &str = "
@@ -59,26 +59,23 @@ impl Journal {
         if a.end <= a.start {
             return Err(Invalid::Backwards("annotated").into());
         }
-        self.conn
-            .execute(
-                "INSERT INTO annotations (metric, range_start, range_end, note, finding, author, created_at, maintenance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![a.metric, a.start, a.end, a.note.trim(), a.finding, a.author, now, a.maintenance],
-            )
-            .map_err(|e| self.sqlite_err(e))?;
-        Ok(self.conn.last_insert_rowid())
+        let id = self.transaction(|tx| {
+            Ok(value(
+                tx,
+                "INSERT INTO annotations (metric, range_start, range_end, note, finding, author, created_at, maintenance) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+                args![&a.metric, a.start, a.end, a.note.trim(), &a.finding, &a.author, now, a.maintenance],
+            )?)
+        })?;
+        Ok(id)
     }
 
     /// Annotations overlapping `[from, to)`, by metric then start.
     pub fn annotations(&self, from: i64, to: i64) -> Result<Vec<Annotation>, JournalError> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT id, metric, range_start, range_end, note, finding, author, created_at, maintenance FROM annotations
-                 WHERE range_end > ?1 AND range_start < ?2 ORDER BY metric, range_start, id",
-            )
-            .map_err(|e| self.sqlite_err(e))?;
-        let rows = st
-            .query_map(params![from, to], |r| {
+        self.query(
+            "SELECT id, metric, range_start, range_end, note, finding, author, created_at, maintenance FROM annotations
+             WHERE range_end > ?1 AND range_start < ?2 ORDER BY metric, range_start, id",
+            args![from, to],
+            |r| {
                 Ok(Annotation {
                     id: r.get(0)?,
                     metric: r.get(1)?,
@@ -90,9 +87,8 @@ impl Journal {
                     created_at: r.get(7)?,
                     maintenance: r.get(8)?,
                 })
-            })
-            .map_err(|e| self.sqlite_err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sqlite_err(e))
+            },
+        )
     }
 }
 

@@ -2,10 +2,10 @@
 //! sentence), so a week can be compared with the ones before it — the ground for "what keeps coming back".
 //! A week is recorded whole: reviewing it again replaces what was kept for it, in one transaction.
 
-use rusqlite::{params, OptionalExtension};
 use serde::Serialize;
 
-use super::{corrupt_error, sqlite_error, Journal, JournalError};
+use super::store::{args, Row};
+use super::{Journal, JournalError};
 use crate::finding::{Finding, Kind};
 
 pub const MIGRATION_4: &str = "
@@ -68,28 +68,25 @@ impl History {
 impl Journal {
     /// Keep `findings` as week `week`'s, replacing whatever an earlier review of that week kept.
     pub fn record_week(&mut self, week: &str, findings: &[Finding], now: i64) -> Result<(), JournalError> {
-        let tx = self.conn.transaction().map_err(|e| sqlite_error(&self.path, e))?;
-        tx.execute("DELETE FROM findings_history WHERE week = ?1", params![week]).map_err(|e| sqlite_error(&self.path, e))?;
-        tx.execute(
-            "INSERT INTO reviews (week, findings, recorded_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT(week) DO UPDATE SET findings = excluded.findings, recorded_at = excluded.recorded_at",
-            params![week, findings.len() as i64, now],
-        )
-        .map_err(|e| sqlite_error(&self.path, e))?;
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT OR REPLACE INTO findings_history (week, id, metric, instance, kind, range_start, range_end, severity, sentence, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                )
-                .map_err(|e| sqlite_error(&self.path, e))?;
+        self.transaction(|tx| {
+            tx.execute("DELETE FROM findings_history WHERE week = ?1", args![week])?;
+            tx.execute(
+                "INSERT INTO reviews (week, findings, recorded_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT(week) DO UPDATE SET findings = excluded.findings, recorded_at = excluded.recorded_at",
+                args![week, findings.len(), now],
+            )?;
             for f in findings {
-                insert
-                    .execute(params![week, f.id(), f.metric, f.instance, f.kind.key(), f.start, f.end, f.severity, f.sentence, now])
-                    .map_err(|e| sqlite_error(&self.path, e))?;
+                tx.execute(
+                    "INSERT INTO findings_history (week, id, metric, instance, kind, range_start, range_end, severity, sentence, recorded_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     ON CONFLICT (week, id) DO UPDATE SET metric = excluded.metric, instance = excluded.instance, kind = excluded.kind,
+                         range_start = excluded.range_start, range_end = excluded.range_end, severity = excluded.severity,
+                         sentence = excluded.sentence, recorded_at = excluded.recorded_at",
+                    args![week, f.id(), &f.metric, &f.instance, f.kind.key(), f.start, f.end, f.severity, &f.sentence, now],
+                )?;
             }
-        }
-        tx.commit().map_err(|e| sqlite_error(&self.path, e))
+            Ok(())
+        })
     }
 
     /// The `n` most recent reviewed weeks before `week` and their findings.
@@ -104,39 +101,19 @@ impl Journal {
 
     fn weeks_to(&self, week: &str, inclusive: bool, n: usize) -> Result<History, JournalError> {
         let cmp = if inclusive { "<=" } else { "<" };
-        let mut stmt = self
-            .conn
-            .prepare(&format!("SELECT week FROM reviews WHERE week {cmp} ?1 ORDER BY week DESC LIMIT ?2"))
-            .map_err(|e| self.sqlite_err(e))?;
-        let weeks = stmt
-            .query_map(params![week, n as i64], |r| r.get::<_, String>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<String>, _>>())
-            .map_err(|e| self.sqlite_err(e))?;
+        let weeks: Vec<String> =
+            self.query(&format!("SELECT week FROM reviews WHERE week {cmp} ?1 ORDER BY week DESC LIMIT ?2"), args![week, n], |r| r.get(0))?;
         let Some(oldest) = weeks.last() else { return Ok(History::default()) };
         let sql =
             format!("SELECT {RECORDED} FROM findings_history WHERE week >= ?1 AND week {cmp} ?2 ORDER BY week DESC, severity DESC, id");
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite_err(e))?;
-        let rows = stmt.query_map(params![oldest, week], raw_recorded).map_err(|e| self.sqlite_err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            out.push(self.checked(row.map_err(|e| self.sqlite_err(e))?)?);
-        }
-        Ok(History { weeks, findings: out })
+        let findings = self.query(&sql, args![oldest, week], recorded)?;
+        Ok(History { weeks, findings })
     }
 
     /// A finding of a reviewed week, by id (the newest week that holds it).
     pub fn recorded(&self, id: &str) -> Result<Option<Recorded>, JournalError> {
         let sql = format!("SELECT {RECORDED} FROM findings_history WHERE id = ?1 ORDER BY week DESC LIMIT 1");
-        let row = self.conn.query_row(&sql, params![id], raw_recorded).optional().map_err(|e| self.sqlite_err(e))?;
-        row.map(|raw| self.checked(raw)).transpose()
-    }
-
-    /// A stored finding with its kind and severity checked.
-    fn checked(&self, raw: RawRecorded) -> Result<Recorded, JournalError> {
-        let RawRecorded { week, id, metric, instance, kind, start, end, severity, sentence } = raw;
-        let kind = Kind::from_key(&kind).ok_or_else(|| corrupt_error(&self.path, format!("finding {id} has an unknown kind `{kind}`")))?;
-        let severity = u8::try_from(severity).map_err(|_| corrupt_error(&self.path, format!("finding {id} has severity {severity}")))?;
-        Ok(Recorded { week, id, metric, instance, kind, start, end, severity, sentence })
+        self.query_opt(&sql, args![id], recorded)
     }
 }
 
@@ -158,33 +135,26 @@ impl Recorded {
     }
 }
 
-/// The columns of a stored finding, in the order [`raw_recorded`] reads them.
+/// The columns of a stored finding, in the order [`recorded`] reads them.
 const RECORDED: &str = "week, id, metric, instance, kind, range_start, range_end, severity, sentence";
 
-/// A stored finding as SQLite holds it, checked by [`Journal::checked`].
-struct RawRecorded {
-    week: String,
-    id: String,
-    metric: String,
-    instance: Option<String>,
-    kind: String,
-    start: i64,
-    end: i64,
-    severity: i64,
-    sentence: String,
-}
-
-fn raw_recorded(r: &rusqlite::Row) -> Result<RawRecorded, rusqlite::Error> {
-    Ok(RawRecorded {
+/// A stored finding, its kind and severity checked.
+fn recorded(r: &Row) -> Result<Recorded, String> {
+    let id: String = r.get(1)?;
+    let kind: String = r.get(4)?;
+    let kind = Kind::from_key(&kind).ok_or_else(|| format!("finding {id} has an unknown kind `{kind}`"))?;
+    let severity: i64 = r.get(7)?;
+    let severity = u8::try_from(severity).map_err(|_| format!("finding {id} has severity {severity}"))?;
+    Ok(Recorded {
         week: r.get(0)?,
-        id: r.get(1)?,
         metric: r.get(2)?,
         instance: r.get(3)?,
-        kind: r.get(4)?,
+        kind,
         start: r.get(5)?,
         end: r.get(6)?,
-        severity: r.get(7)?,
+        severity,
         sentence: r.get(8)?,
+        id,
     })
 }
 

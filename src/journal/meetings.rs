@@ -3,11 +3,11 @@
 //! or skipped with the note taken. Every capture is its own write, so a meeting survives the app being
 //! killed and resumes where it was (migration 7).
 
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
 use super::actions::{check_len, MAX_DETAILS, MAX_NAME};
-use super::{corrupt_error, Invalid, Journal, JournalError};
+use super::store::{args, value};
+use super::{Invalid, Journal, JournalError};
 use crate::config::Segment;
 
 pub const MIGRATION_7: &str = "
@@ -117,86 +117,65 @@ impl Journal {
             .enumerate()
             .map(|(i, s)| Ran { segment: s.clone(), started_at: (i == 0).then_some(now), ended_at: None })
             .collect();
-        self.conn
-            .execute(
-                "INSERT INTO meetings (week, started_at, host, segments) VALUES (?1, ?2, ?3, ?4)",
-                params![week, now, host, json(&segments)],
-            )
-            .map_err(|e| self.sqlite_err(e))?;
-        let id = self.conn.last_insert_rowid();
-        self.meeting(id)?.ok_or_else(|| corrupt_error(&self.path, "the meeting just started is not there"))
+        let id = self.transaction(|tx| {
+            Ok(value(
+                tx,
+                "INSERT INTO meetings (week, started_at, host, segments) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+                args![week, now, host, json(&segments)],
+            )?)
+        })?;
+        self.meeting(id)?.ok_or_else(|| self.corrupt("the meeting just started is not there"))
     }
 
     /// Week `week`'s meeting that has not ended, if any.
     pub fn open_meeting(&self, week: &str) -> Result<Option<Meeting>, JournalError> {
-        let id: Option<i64> = self
-            .conn
-            .query_row("SELECT id FROM meetings WHERE week = ?1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1", params![week], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.sqlite_err(e))?;
+        let id =
+            self.query_opt("SELECT id FROM meetings WHERE week = ?1 AND ended_at IS NULL ORDER BY id DESC LIMIT 1", args![week], |r| {
+                r.get::<i64>(0)
+            })?;
         id.map(|id| self.meeting(id)).transpose().map(Option::flatten)
     }
 
     /// Meeting `id` with its marks.
     pub fn meeting(&self, id: i64) -> Result<Option<Meeting>, JournalError> {
-        let row = self
-            .conn
-            .query_row(
-                "SELECT id, week, started_at, ended_at, host, presenter, absent, segments FROM meetings WHERE id = ?1",
-                params![id],
-                |r| {
-                    Ok((
-                        r.get::<_, i64>(0)?,
-                        r.get::<_, String>(1)?,
-                        r.get::<_, i64>(2)?,
-                        r.get::<_, Option<i64>>(3)?,
-                        r.get::<_, String>(4)?,
-                        r.get::<_, String>(5)?,
-                        r.get::<_, String>(6)?,
-                        r.get::<_, String>(7)?,
-                    ))
-                },
-            )
-            .optional()
-            .map_err(|e| self.sqlite_err(e))?;
-        let Some((id, week, started_at, ended_at, host, presenter, absent, segments)) = row else { return Ok(None) };
-        let absent: Vec<String> = serde_json::from_str(&absent).map_err(|e| corrupt_error(&self.path, e))?;
-        let segments: Vec<Ran> = serde_json::from_str(&segments).map_err(|e| corrupt_error(&self.path, e))?;
-        let mut st = self
-            .conn
-            .prepare("SELECT finding, metric, sentence, mark, note, at FROM meeting_marks WHERE meeting = ?1 ORDER BY at, rowid")
-            .map_err(|e| self.sqlite_err(e))?;
-        let rows = st
-            .query_map(params![id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, i64>(5)?,
-                ))
-            })
-            .map_err(|e| self.sqlite_err(e))?;
-        let mut marks = Vec::new();
-        for row in rows {
-            let (finding, metric, sentence, mark, note, at) = row.map_err(|e| self.sqlite_err(e))?;
-            let mark = Mark::parse(&mark).ok_or_else(|| corrupt_error(&self.path, format!("unknown mark `{mark}`")))?;
-            marks.push(Marked { finding, metric, sentence, mark, note, at });
-        }
-        Ok(Some(Meeting { id, week, started_at, ended_at, host, presenter, absent, segments, marks }))
+        let row = self.query_opt(
+            "SELECT id, week, started_at, ended_at, host, presenter, absent, segments FROM meetings WHERE id = ?1",
+            args![id],
+            |r| {
+                let absent: Vec<String> = serde_json::from_str(&r.get::<String>(6)?).map_err(|e| e.to_string())?;
+                let segments: Vec<Ran> = serde_json::from_str(&r.get::<String>(7)?).map_err(|e| e.to_string())?;
+                Ok(Meeting {
+                    id: r.get(0)?,
+                    week: r.get(1)?,
+                    started_at: r.get(2)?,
+                    ended_at: r.get(3)?,
+                    host: r.get(4)?,
+                    presenter: r.get(5)?,
+                    absent,
+                    segments,
+                    marks: Vec::new(),
+                })
+            },
+        )?;
+        let Some(mut meeting) = row else { return Ok(None) };
+        meeting.marks = self.query(
+            "SELECT finding, metric, sentence, mark, note, at FROM meeting_marks WHERE meeting = ?1 ORDER BY at, finding",
+            args![id],
+            |r| {
+                let mark: String = r.get(3)?;
+                let mark = Mark::parse(&mark).ok_or_else(|| format!("unknown mark `{mark}`"))?;
+                Ok(Marked { finding: r.get(0)?, metric: r.get(1)?, sentence: r.get(2)?, mark, note: r.get(4)?, at: r.get(5)? })
+            },
+        )?;
+        Ok(Some(meeting))
     }
 
     /// The meetings of `week` (all weeks when None), newest first.
     pub fn meetings(&self, week: Option<&str>) -> Result<Vec<Meeting>, JournalError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id FROM meetings WHERE ?1 IS NULL OR week = ?1 ORDER BY started_at DESC, id DESC")
-            .map_err(|e| self.sqlite_err(e))?;
-        let ids = st
-            .query_map(params![week], |r| r.get::<_, i64>(0))
-            .and_then(|rows| rows.collect::<Result<Vec<i64>, _>>())
-            .map_err(|e| self.sqlite_err(e))?;
+        let ids: Vec<i64> =
+            self.query("SELECT id FROM meetings WHERE ?1 IS NULL OR week = ?1 ORDER BY started_at DESC, id DESC", args![week], |r| {
+                r.get(0)
+            })?;
         ids.into_iter().filter_map(|id| self.meeting(id).transpose()).collect()
     }
 
@@ -221,9 +200,7 @@ impl Journal {
         let s = &mut m.segments[index];
         s.started_at = s.started_at.or(Some(now));
         s.ended_at = None;
-        self.conn
-            .execute("UPDATE meetings SET segments = ?1 WHERE id = ?2", params![json(&m.segments), id])
-            .map_err(|e| self.sqlite_err(e))?;
+        self.execute("UPDATE meetings SET segments = ?1 WHERE id = ?2", args![json(&m.segments), id])?;
         Ok(m)
     }
 
@@ -234,10 +211,7 @@ impl Journal {
         for a in absent {
             check_len("absent team", a, MAX_NAME)?;
         }
-        self.conn
-            .execute("UPDATE meetings SET absent = ?1, presenter = ?2 WHERE id = ?3", params![json(&absent), presenter, id])
-            .map(|_| ())
-            .map_err(|e| self.sqlite_err(e))
+        self.execute("UPDATE meetings SET absent = ?1, presenter = ?2 WHERE id = ?3", args![json(&absent), presenter, id]).map(|_| ())
     }
 
     /// Mark a finding in meeting `id` (discussed, skipped, or only noted), with its note; marking again
@@ -259,16 +233,14 @@ impl Journal {
         }
         check_len("sentence", sentence, MAX_DETAILS)?;
         check_len("note", note.unwrap_or(""), MAX_DETAILS)?;
-        self.conn
-            .execute(
+        self.execute(
                 "INSERT INTO meeting_marks (meeting, finding, metric, sentence, mark, note, at) VALUES (?1, ?2, ?3, ?4, ?5, COALESCE(?6, ''), ?7)
                  ON CONFLICT (meeting, finding) DO UPDATE SET
                    mark = CASE WHEN excluded.mark = 'noted' THEN meeting_marks.mark ELSE excluded.mark END,
                    note = COALESCE(?6, meeting_marks.note)",
-                params![id, finding, metric, sentence, mark.key(), note, now],
+                args![id, finding, metric, sentence, mark.key(), note, now],
             )
             .map(|_| ())
-            .map_err(|e| self.sqlite_err(e))
     }
 
     /// End meeting `id`: the segment under way ends with it.
@@ -277,9 +249,7 @@ impl Journal {
         if let Some(c) = m.current() {
             m.segments[c].ended_at = Some(now);
         }
-        self.conn
-            .execute("UPDATE meetings SET segments = ?1, ended_at = ?2 WHERE id = ?3", params![json(&m.segments), now, id])
-            .map_err(|e| self.sqlite_err(e))?;
+        self.execute("UPDATE meetings SET segments = ?1, ended_at = ?2 WHERE id = ?3", args![json(&m.segments), now, id])?;
         m.ended_at = Some(now);
         Ok(m)
     }

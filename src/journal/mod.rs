@@ -1,11 +1,11 @@
-//! The journal: what people write during the review (wheel spins, action items, annotations) and what
-//! each reviewed week found (the findings history), in one SQLite file per workspace that the CLI and the
-//! app share.
+//! The journal: what people write during the review (wheel spins, action items, annotations, verdicts,
+//! meetings) and what each reviewed week found (the findings history), shared by the CLI and the app.
 //!
-//! SQLite through rusqlite (bundled), WAL, `synchronous = FULL` so a write that returned is on disk,
-//! a busy timeout so two processes wait for each other instead of failing, and schema migrations: one
-//! module per table with its migration beside it, applied in order inside a transaction. A journal
-//! written by a newer Flywheel is refused before anything is written to it.
+//! Two stores behind one interface ([`store`]): by default one SQLite file per workspace on this machine
+//! (WAL, `synchronous = FULL`: a write that returned is on disk); with `[journal] url = "postgres://…"` (or
+//! `FLYWHEEL_JOURNAL_URL`) one PostgreSQL database that everyone in the meeting shares. The tables are
+//! defined once, one module per table with its migration beside it, applied in order inside a
+//! transaction; a journal written by a newer Flywheel is refused before anything is written to it.
 
 pub mod actions;
 pub mod annotations;
@@ -13,18 +13,24 @@ pub mod history;
 pub mod meetings;
 pub mod spins;
 pub mod status;
+pub mod store;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
 
+use crate::config::journal::URL_ENV;
+use crate::config::Workspace;
 use crate::paths;
-use rusqlite::Connection;
+use store::postgres::{OpenFailure, Postgres, Target};
+use store::{Db, Row, Sql, StoreError, Value};
 use thiserror::Error;
 
 #[derive(Debug, Error)]
 pub enum JournalError {
-    #[error("journal {path}: {message}")]
-    Sqlite { path: String, message: String },
+    /// The store failed (the file, or the server: down, refused, a statement that failed).
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("journal {path} was written by a newer Flywheel (schema {found}, this one knows {known}); it was left untouched")]
     TooNew { path: String, found: i64, known: i64 },
     #[error("cannot create the journal folder {path}: {message}")]
@@ -60,7 +66,7 @@ pub enum Invalid {
 }
 
 /// The migrations, in order: schema version N is reached by applying the first N.
-const MIGRATIONS: &[&str] = &[
+pub(crate) const MIGRATIONS: &[&str] = &[
     spins::MIGRATION_1,
     actions::MIGRATION_2,
     annotations::MIGRATION_3,
@@ -75,65 +81,119 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
 /// An open journal.
 pub struct Journal {
-    pub(crate) conn: Connection,
-    pub path: PathBuf,
+    db: Mutex<Db>,
+    /// Where it is: the file, or the server's address and the workspace (never a password).
+    pub location: String,
 }
 
 impl Journal {
-    /// Open (creating if needed) the journal at `path`, migrating it to this build's schema.
+    /// Open (creating if needed) the SQLite journal at `path`, migrating it to this build's schema.
     pub fn open(path: &Path) -> Result<Journal, JournalError> {
-        let p = path.display().to_string();
-        let err = |e: rusqlite::Error| JournalError::Sqlite { path: p.clone(), message: e.to_string() };
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(|e| JournalError::Folder { path: dir.display().to_string(), message: e.to_string() })?;
         }
-        let mut conn = Connection::open(path).map_err(err)?;
-        conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
-        // Check the version before anything writes to the file.
-        let found: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
-        if found > SCHEMA_VERSION {
-            return Err(JournalError::TooNew { path: p, found, known: SCHEMA_VERSION });
+        let location = path.display().to_string();
+        match store::sqlite::Sqlite::open(path, MIGRATIONS) {
+            Ok(db) => Ok(Journal { db: Mutex::new(Db::Sqlite(db)), location }),
+            Err(Ok(found)) => Err(JournalError::TooNew { path: location, found, known: SCHEMA_VERSION }),
+            Err(Err(e)) => Err(e.into()),
         }
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(err)?;
-        conn.pragma_update(None, "synchronous", "FULL").map_err(err)?;
-        conn.pragma_update(None, "foreign_keys", "ON").map_err(err)?;
-        if found < SCHEMA_VERSION {
-            let tx = conn.transaction().map_err(err)?;
-            // Re-read inside the transaction: another process may have migrated meanwhile.
-            let now: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(err)?;
-            for m in &MIGRATIONS[now.clamp(0, SCHEMA_VERSION) as usize..] {
-                tx.execute_batch(m).map_err(err)?;
+    }
+
+    /// Connect to the shared PostgreSQL journal, creating or migrating the workspace's tables.
+    pub fn connect(target: &Target) -> Result<Journal, JournalError> {
+        match Postgres::open(target, MIGRATIONS) {
+            Ok(db) => {
+                let location = db.at().to_string();
+                Ok(Journal { db: Mutex::new(Db::Postgres(Box::new(db))), location })
             }
-            tx.pragma_update(None, "user_version", SCHEMA_VERSION).map_err(err)?;
-            tx.commit().map_err(err)?;
+            Err(OpenFailure::TooNew(found, at)) => Err(JournalError::TooNew { path: at, found, known: SCHEMA_VERSION }),
+            Err(OpenFailure::Store(e)) => Err(e.into()),
         }
-        Ok(Journal { conn, path: path.to_path_buf() })
     }
 
-    /// Open the journal of a workspace in the user's data folder (see [`journal_path`]).
-    pub fn for_workspace(origin: &Path) -> Result<Journal, JournalError> {
-        Journal::open(&journal_path(origin)?)
+    /// The journal of a workspace: the shared one when `FLYWHEEL_JOURNAL_URL` or `[journal] url` names a
+    /// server, else this machine's SQLite file for it (see [`journal_path`]).
+    pub fn for_workspace(ws: &Workspace) -> Result<Journal, JournalError> {
+        match shared_target(ws) {
+            Some(t) => Journal::connect(&t),
+            None => Journal::open(&journal_path(&ws.origin)?),
+        }
     }
 
-    /// `PRAGMA integrity_check`: `ok` when the file is sound.
+    /// `PRAGMA integrity_check` of a SQLite journal (`ok` when the file is sound); a server checks itself.
     pub fn integrity_check(&self) -> Result<String, JournalError> {
-        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| self.sqlite_err(e))
+        match &*self.db() {
+            Db::Sqlite(s) => Ok(s.integrity_check()?),
+            Db::Postgres(_) => Ok("ok".into()),
+        }
     }
 
-    pub(crate) fn sqlite_err(&self, e: rusqlite::Error) -> JournalError {
-        sqlite_error(&self.path, e)
+    /// The schema version the journal is at.
+    pub fn version(&self) -> Result<i64, JournalError> {
+        match &mut *self.db() {
+            Db::Sqlite(s) => Ok(s.version()?),
+            Db::Postgres(p) => Ok(p.version()?),
+        }
+    }
+
+    /// The kind of store (`SQLite`, `PostgreSQL`).
+    pub fn store(&self) -> &'static str {
+        self.db().kind()
+    }
+
+    pub(crate) fn db(&self) -> MutexGuard<'_, Db> {
+        self.db.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Run a statement.
+    pub(crate) fn execute(&self, sql: &str, args: &[Value]) -> Result<u64, JournalError> {
+        Ok(self.db().execute(sql, args)?)
+    }
+
+    /// Run a query and read each row with `read` (a row it cannot read is stored data gone bad).
+    pub(crate) fn query<T>(&self, sql: &str, args: &[Value], read: impl Fn(&Row) -> Result<T, String>) -> Result<Vec<T>, JournalError> {
+        let rows = self.db().query(sql, args)?;
+        rows.iter().map(|r| read(r).map_err(|m| self.corrupt(m))).collect()
+    }
+
+    /// The first row of a query, read with `read`.
+    pub(crate) fn query_opt<T>(
+        &self,
+        sql: &str,
+        args: &[Value],
+        read: impl Fn(&Row) -> Result<T, String>,
+    ) -> Result<Option<T>, JournalError> {
+        let row = self.db().query_opt(sql, args)?;
+        row.map(|r| read(&r).map_err(|m| self.corrupt(m))).transpose()
+    }
+
+    /// Run `f` in one transaction: all its writes or none (run again when it lost a race on a server).
+    pub(crate) fn transaction<T>(&self, f: impl FnMut(&mut dyn Sql) -> Result<T, JournalError>) -> Result<T, JournalError> {
+        self.db().transaction(f, |e| matches!(e, JournalError::Store(s) if s.retry))
+    }
+
+    /// Stored data that cannot be read back.
+    pub(crate) fn corrupt(&self, message: impl ToString) -> JournalError {
+        corrupt_error(&self.location, message)
     }
 }
 
-/// A SQLite failure on the journal at `path` (a free function for use while a transaction borrows the
-/// connection).
-pub(crate) fn sqlite_error(path: &Path, e: rusqlite::Error) -> JournalError {
-    JournalError::Sqlite { path: path.display().to_string(), message: e.to_string() }
+/// Where a workspace's shared journal is, when it has one: `FLYWHEEL_JOURNAL_URL` (this machine) over
+/// `[journal] url` (the workspace's file).
+pub fn shared_target(ws: &Workspace) -> Option<Target> {
+    let env = std::env::var(URL_ENV).ok().map(|u| u.trim().to_string()).filter(|u| !u.is_empty());
+    let url = env.or_else(|| ws.journal.url.clone())?;
+    Some(Target {
+        url,
+        workspace: ws.journal.workspace.clone().unwrap_or_else(|| ws.name.clone()),
+        password_env: ws.journal.password_env.clone(),
+    })
 }
 
-/// Stored data of the journal at `path` that cannot be read back.
-pub(crate) fn corrupt_error(path: &Path, message: impl ToString) -> JournalError {
-    JournalError::Corrupt { path: path.display().to_string(), message: message.to_string() }
+/// Stored data of the journal at `location` that cannot be read back.
+pub(crate) fn corrupt_error(location: &str, message: impl ToString) -> JournalError {
+    JournalError::Corrupt { path: location.to_string(), message: message.to_string() }
 }
 
 /// Who is writing, for "who said so": the OS user name (`USER`, `USERNAME` or `LOGNAME`), else
@@ -162,11 +222,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let p = dir.path().join("j.sqlite");
         let j = Journal::open(&p).expect("open");
-        let v: i64 = j.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("version");
-        assert_eq!(v, SCHEMA_VERSION);
-        let mode: String = j.conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).expect("mode");
-        assert_eq!(mode, "wal");
-        j.conn.pragma_update(None, "user_version", SCHEMA_VERSION + 1).expect("bump");
+        assert_eq!(j.version().expect("version"), SCHEMA_VERSION);
+        let mode = j.query_opt("PRAGMA journal_mode", &[], |r| r.get::<String>(0)).expect("mode");
+        assert_eq!(mode.as_deref(), Some("wal"));
+        if let Db::Sqlite(s) = &*j.db() {
+            s.set_version(SCHEMA_VERSION + 1);
+        }
         drop(j);
         let before = std::fs::read(&p).expect("read");
         let err = Journal::open(&p).err().expect("refused");

@@ -1,10 +1,10 @@
 //! The wheel's table: its current state and the history of every spin (time, everyone's odds, the
 //! winner, the outcome, who was absent). State and history change in one transaction.
 
-use rusqlite::{params, OptionalExtension};
 use serde::{Deserialize, Serialize};
 
-use super::{corrupt_error, sqlite_error, Journal, JournalError};
+use super::store::{args, value, Row};
+use super::{Journal, JournalError};
 use crate::wheel::Wheel;
 
 pub const MIGRATION_1: &str = "
@@ -72,12 +72,8 @@ pub struct Spin {
 impl Journal {
     /// The saved wheel, if any.
     pub fn wheel(&self) -> Result<Option<Wheel>, JournalError> {
-        let state: Option<String> = self
-            .conn
-            .query_row("SELECT state FROM wheel_state WHERE id = 1", [], |r| r.get(0))
-            .optional()
-            .map_err(|e| self.sqlite_err(e))?;
-        state.map(|s| serde_json::from_str(&s).map_err(|e| corrupt_error(&self.path, e))).transpose()
+        let state = self.query_opt("SELECT state FROM wheel_state WHERE id = 1", &[], |r| r.get::<String>(0))?;
+        state.map(|s| serde_json::from_str(&s).map_err(|e| self.corrupt(e))).transpose()
     }
 
     /// Record a spin and, when given, the wheel state after it — both or neither.
@@ -90,68 +86,45 @@ impl Journal {
         absent: &[String],
         wheel: Option<&Wheel>,
     ) -> Result<i64, JournalError> {
-        let path = self.path.clone();
-        let err = |e: rusqlite::Error| sqlite_error(&path, e);
-        let tx = self.conn.transaction().map_err(err)?;
-        tx.execute(
-            "INSERT INTO spins (at, winner, outcome, odds, absent) VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![at, winner, outcome.key(), to_json(&odds), to_json(&absent)],
-        )
-        .map_err(err)?;
-        let id = tx.last_insert_rowid();
-        if let Some(w) = wheel {
-            tx.execute(SAVE_STATE, params![to_json(w), at]).map_err(err)?;
-        }
-        tx.commit().map_err(err)?;
-        Ok(id)
+        self.transaction(|tx| {
+            let id: i64 = value(
+                tx,
+                "INSERT INTO spins (at, winner, outcome, odds, absent) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
+                args![at, winner, outcome.key(), to_json(&odds), to_json(&absent)],
+            )?;
+            if let Some(w) = wheel {
+                tx.execute(SAVE_STATE, args![to_json(w), at])?;
+            }
+            Ok(id)
+        })
     }
 
     /// The winners of every confirmed presentation, oldest first (undone ones are marked so, not here).
     pub fn presented(&self) -> Result<Vec<String>, JournalError> {
-        let mut st =
-            self.conn.prepare("SELECT winner FROM spins WHERE outcome = 'presented' ORDER BY id").map_err(|e| self.sqlite_err(e))?;
-        let rows = st.query_map([], |r| r.get::<_, String>(0)).map_err(|e| self.sqlite_err(e))?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(|e| self.sqlite_err(e))
+        self.query("SELECT winner FROM spins WHERE outcome = 'presented' ORDER BY id", &[], |r| r.get(0))
     }
 
     /// Save the wheel's state alone (a reset).
     pub fn save_wheel(&mut self, wheel: &Wheel, at: i64) -> Result<(), JournalError> {
-        self.conn.execute(SAVE_STATE, params![to_json(wheel), at]).map(|_| ()).map_err(|e| self.sqlite_err(e))
+        self.execute(SAVE_STATE, args![to_json(wheel), at]).map(|_| ())
     }
 
     /// The latest `limit` spins, newest first.
     pub fn spins(&self, limit: usize) -> Result<Vec<Spin>, JournalError> {
-        let mut st = self
-            .conn
-            .prepare("SELECT id, at, winner, outcome, odds, absent FROM spins ORDER BY id DESC LIMIT ?1")
-            .map_err(|e| self.sqlite_err(e))?;
-        let rows = st
-            .query_map(params![limit as i64], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, i64>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, String>(5)?,
-                ))
-            })
-            .map_err(|e| self.sqlite_err(e))?;
-        let corrupt = |m: String| corrupt_error(&self.path, m);
-        let mut out = Vec::new();
-        for row in rows {
-            let (id, at, winner, outcome, odds, absent) = row.map_err(|e| self.sqlite_err(e))?;
-            out.push(Spin {
-                id,
-                at,
-                winner,
-                outcome: Outcome::parse(&outcome).ok_or_else(|| corrupt(format!("unknown outcome `{outcome}`")))?,
-                odds: serde_json::from_str(&odds).map_err(|e| corrupt(e.to_string()))?,
-                absent: serde_json::from_str(&absent).map_err(|e| corrupt(e.to_string()))?,
-            });
-        }
-        Ok(out)
+        self.query("SELECT id, at, winner, outcome, odds, absent FROM spins ORDER BY id DESC LIMIT ?1", args![limit], spin)
     }
+}
+
+fn spin(r: &Row) -> Result<Spin, String> {
+    let outcome: String = r.get(3)?;
+    Ok(Spin {
+        id: r.get(0)?,
+        at: r.get(1)?,
+        winner: r.get(2)?,
+        outcome: Outcome::parse(&outcome).ok_or_else(|| format!("unknown outcome `{outcome}`"))?,
+        odds: serde_json::from_str(&r.get::<String>(4)?).map_err(|e| e.to_string())?,
+        absent: serde_json::from_str(&r.get::<String>(5)?).map_err(|e| e.to_string())?,
+    })
 }
 
 /// JSON text of plain data (serialising it cannot fail; "null" if it ever did).

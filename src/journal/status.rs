@@ -8,9 +8,9 @@ use super::{Journal, JournalError, SCHEMA_VERSION};
 /// A journal's store, schema and contents.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Status {
-    /// The kind of store (`SQLite`).
+    /// The kind of store (`SQLite`, `PostgreSQL`).
     pub store: &'static str,
-    /// Where it is (the file).
+    /// Where it is (the file, or the server's address and the workspace; never a password).
     pub location: String,
     /// The schema version the journal is at (after opening, this build's).
     pub schema: i64,
@@ -35,12 +35,13 @@ const COUNTS: &[(&str, &str)] = &[
 impl Journal {
     /// The journal's store, schema version and record counts.
     pub fn status(&self) -> Result<Status, JournalError> {
-        let schema: i64 = self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| self.sqlite_err(e))?;
+        let schema = self.version()?;
         let mut counts = Vec::with_capacity(COUNTS.len());
         for (what, sql) in COUNTS {
-            counts.push((*what, self.conn.query_row(sql, [], |r| r.get(0)).map_err(|e| self.sqlite_err(e))?));
+            let n = self.query_opt(sql, &[], |r| r.get::<i64>(0))?.unwrap_or(0);
+            counts.push((*what, n));
         }
-        Ok(Status { store: "SQLite", location: self.path.display().to_string(), schema, known: SCHEMA_VERSION, counts })
+        Ok(Status { store: self.store(), location: self.location.clone(), schema, known: SCHEMA_VERSION, counts })
     }
 }
 

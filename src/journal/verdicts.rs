@@ -2,12 +2,12 @@
 //! maintenance, a traffic event, a known batch job, …) for a scope, or it was *noise*. One current verdict
 //! per finding, changeable; each keeps who said it and when.
 
-use rusqlite::{params, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
 
 use super::actions::{check_len, MAX_DETAILS, MAX_NAME};
 use super::history::Recorded;
-use super::{corrupt_error, Invalid, Journal, JournalError};
+use super::store::{args, Row};
+use super::{Invalid, Journal, JournalError};
 use crate::finding::Kind;
 
 pub const MIGRATION_5: &str = "
@@ -204,57 +204,46 @@ impl Journal {
         check(m)?;
         let f = self.recorded(finding_id)?.ok_or_else(|| Invalid::NoSuchFinding(finding_id.to_string()))?;
         let scope = if m.verdict == Verdict::Expected { Some(m.scope.unwrap_or(Scope::Occurrence)) } else { None };
-        self.conn
-            .execute(
-                "INSERT INTO verdicts (finding, metric, instance, kind, week, range_start, range_end, severity, verdict, reason, note, scope, scope_weeks, author, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
-                 ON CONFLICT(finding) DO UPDATE SET verdict = excluded.verdict, reason = excluded.reason, note = excluded.note,
-                     scope = excluded.scope, scope_weeks = excluded.scope_weeks, author = excluded.author, updated_at = excluded.updated_at",
-                params![
-                    f.id,
-                    f.metric,
-                    f.instance,
-                    f.kind.key(),
-                    f.week,
-                    f.start,
-                    f.end,
-                    f.severity,
-                    m.verdict.key(),
-                    m.reason.map(Reason::key),
-                    m.note.trim(),
-                    scope.map(Scope::key),
-                    scope.and_then(Scope::weeks),
-                    m.author.trim(),
-                    now
-                ],
-            )
-            .map_err(|e| self.sqlite_err(e))?;
-        self.verdict(finding_id)?
-            .ok_or_else(|| corrupt_error(&self.path, format!("the verdict on {finding_id} vanished after it was written")))
+        self.execute(
+            "INSERT INTO verdicts (finding, metric, instance, kind, week, range_start, range_end, severity, verdict, reason, note, scope, scope_weeks, author, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?15)
+             ON CONFLICT(finding) DO UPDATE SET verdict = excluded.verdict, reason = excluded.reason, note = excluded.note,
+                 scope = excluded.scope, scope_weeks = excluded.scope_weeks, author = excluded.author, updated_at = excluded.updated_at",
+            args![
+                &f.id,
+                &f.metric,
+                &f.instance,
+                f.kind.key(),
+                &f.week,
+                f.start,
+                f.end,
+                f.severity,
+                m.verdict.key(),
+                m.reason.map(Reason::key),
+                m.note.trim(),
+                scope.map(Scope::key),
+                scope.and_then(Scope::weeks),
+                m.author.trim(),
+                now
+            ],
+        )?;
+        self.verdict(finding_id)?.ok_or_else(|| self.corrupt(format!("the verdict on {finding_id} vanished after it was written")))
     }
 
-    /// The current verdict on a finding.
     pub fn verdict(&self, finding_id: &str) -> Result<Option<Stored>, JournalError> {
         let sql = format!("SELECT {COLUMNS} FROM verdicts WHERE finding = ?1");
-        let row = self.conn.query_row(&sql, params![finding_id], raw).optional().map_err(|e| self.sqlite_err(e))?;
+        let row = self.query_opt(&sql, args![finding_id], raw)?;
         row.map(|raw| self.stored(raw)).transpose()
     }
 
-    /// Every verdict, or those on one metric; newest first.
     pub fn verdicts(&self, metric: Option<&str>) -> Result<Vec<Stored>, JournalError> {
         let sql = format!("SELECT {COLUMNS} FROM verdicts WHERE ?1 IS NULL OR metric = ?1 ORDER BY week DESC, updated_at DESC, finding");
-        let mut stmt = self.conn.prepare(&sql).map_err(|e| self.sqlite_err(e))?;
-        let rows = stmt.query_map(params![metric], raw).map_err(|e| self.sqlite_err(e))?;
-        let mut out = Vec::new();
-        for row in rows {
-            let raw = row.map_err(|e| self.sqlite_err(e))?;
-            out.push(self.stored(raw)?);
-        }
-        Ok(out)
+        let rows = self.query(&sql, args![metric], raw)?;
+        rows.into_iter().map(|raw| self.stored(raw)).collect()
     }
 
     fn stored(&self, raw: Raw) -> Result<Stored, JournalError> {
-        let bad = |what: &str| corrupt_error(&self.path, format!("verdict on {}: {what}", raw.finding));
+        let bad = |what: &str| self.corrupt(format!("verdict on {}: {what}", raw.finding));
         let kind = Kind::from_key(&raw.kind).ok_or_else(|| bad("unknown kind"))?;
         let verdict = Verdict::from_key(&raw.verdict).ok_or_else(|| bad("unknown verdict"))?;
         let reason = raw.reason.as_deref().map(|r| Reason::from_key(r).ok_or_else(|| bad("unknown reason"))).transpose()?;
@@ -310,7 +299,7 @@ struct Raw {
     sentence: Option<String>,
 }
 
-fn raw(r: &Row) -> Result<Raw, rusqlite::Error> {
+fn raw(r: &Row) -> Result<Raw, String> {
     Ok(Raw {
         finding: r.get(0)?,
         metric: r.get(1)?,
