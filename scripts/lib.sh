@@ -67,6 +67,16 @@ prometheus_deps() {
     echo "the package prometheus did not install prometheus and promtool" >&2; exit 1; }
 }
 
+# What the shared journal's tests need: a real PostgreSQL server (Debian's `postgresql`: initdb, pg_ctl,
+# psql under /usr/lib/postgresql/*/bin). Tests start their own cluster in a temporary folder on a free
+# 127.0.0.1 port (as the `postgres` user when run as root) and stop it after; the package's own cluster is
+# not used.
+postgres_deps() {
+  apt_ensure postgresql
+  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || {
+    echo "the package postgresql did not install /usr/lib/postgresql/*/bin/pg_ctl" >&2; exit 1; }
+}
+
 # Real public Grafana dashboards we did not write (the Ceph project's, packaged by Debian), for the
 # Grafana import tests; read where the package puts them.
 grafana_fixture_deps() {

@@ -1,4 +1,5 @@
-//! `flywheel journal status`: which store a workspace's journal is, its schema version, and what it holds.
+//! `flywheel journal status` and `flywheel journal copy`: which store a workspace's journal is, its schema
+//! version and what it holds; and moving this machine's journal into the shared one.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +7,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use clap::Subcommand;
 use flywheel::config::Workspace;
-use flywheel::journal::Journal;
+use flywheel::journal::store::postgres::Target;
+use flywheel::journal::{journal_path, shared_target, Journal};
 
 #[derive(Subcommand)]
 pub enum JournalCmd {
@@ -16,6 +18,21 @@ pub enum JournalCmd {
         /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
         /// Print it as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Copy this machine's journal of the workspace (action items, annotations, the wheel and its spins,
+    /// verdicts, reviewed weeks, meetings) into the shared PostgreSQL journal. Running it again adds
+    /// nothing twice; an item edited since the last copy is brought up to date unless the shared copy is
+    /// newer.
+    Copy {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+        /// The shared journal: postgres://user@host:port/db (default: FLYWHEEL_JOURNAL_URL, then
+        /// [journal] url). The password comes from PGPASSWORD, ~/.pgpass or [journal] password_env.
+        #[arg(long)]
+        to: Option<String>,
+        /// Print what was copied as JSON.
         #[arg(long)]
         json: bool,
     },
@@ -40,6 +57,42 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
                 let width = s.counts.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
                 for (what, n) in &s.counts {
                     crate::say(format!("  {what:<width$}  {n}"));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JournalCmd::Copy { path, to, json } => {
+            let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+            let target = match to {
+                Some(url) => {
+                    flywheel::journal::store::postgres::check_url(&url).map_err(anyhow::Error::msg)?;
+                    Target {
+                        url,
+                        workspace: ws.journal.workspace.clone().unwrap_or_else(|| ws.name.clone()),
+                        password_env: ws.journal.password_env.clone(),
+                    }
+                }
+                None => shared_target(&ws).ok_or_else(|| {
+                    anyhow::anyhow!(
+                        "no shared journal to copy to: give --to postgres://user@host:port/db, or set [journal] url in flywheel.toml"
+                    )
+                })?,
+            };
+            let file = journal_path(&ws.origin)?;
+            if !file.exists() {
+                anyhow::bail!("this machine has no journal for {} yet ({}): nothing to copy", ws.name, file.display());
+            }
+            let local = Journal::open(&file)?;
+            let shared = Journal::connect(&target)?;
+            let copied = local.copy_to(&shared)?;
+            if json {
+                let doc = serde_json::json!({ "from": local.location, "to": shared.location, "copied": copied });
+                println!("{}", serde_json::to_string_pretty(&doc)?);
+            } else {
+                crate::say(format!("Copied the journal of {} from {} to {}", ws.name, local.location, shared.location));
+                let width = copied.iter().map(|c| c.what.len()).max().unwrap_or(0);
+                for c in &copied {
+                    crate::say(format!("  {:<width$}  {} added, {} updated, {} unchanged", c.what, c.added, c.updated, c.unchanged));
                 }
             }
             Ok(ExitCode::SUCCESS)

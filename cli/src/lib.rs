@@ -66,7 +66,8 @@ enum Command {
     /// Make a workspace from what teams already keep: Grafana dashboards (files or addresses).
     #[command(subcommand)]
     Import(import::ImportCmd),
-    /// The workspace's journal: which store it is, its schema and what it holds.
+    /// The workspace's journal: which store it is, its schema and what it holds; copy it into the
+    /// shared PostgreSQL journal.
     #[command(subcommand)]
     Journal(journal::JournalCmd),
     /// The minutes of the latest meeting run in the app (or the latest of a week): Markdown on the

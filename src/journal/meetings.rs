@@ -172,10 +172,11 @@ impl Journal {
 
     /// The meetings of `week` (all weeks when None), newest first.
     pub fn meetings(&self, week: Option<&str>) -> Result<Vec<Meeting>, JournalError> {
-        let ids: Vec<i64> =
-            self.query("SELECT id FROM meetings WHERE ?1 IS NULL OR week = ?1 ORDER BY started_at DESC, id DESC", args![week], |r| {
-                r.get(0)
-            })?;
+        let ids: Vec<i64> = self.query(
+            "SELECT id FROM meetings WHERE CAST(?1 AS TEXT) IS NULL OR week = ?1 ORDER BY started_at DESC, id DESC",
+            args![week],
+            |r| r.get(0),
+        )?;
         ids.into_iter().filter_map(|id| self.meeting(id).transpose()).collect()
     }
 

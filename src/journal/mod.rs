@@ -9,6 +9,7 @@
 
 pub mod actions;
 pub mod annotations;
+pub mod copy;
 pub mod history;
 pub mod meetings;
 pub mod spins;
@@ -74,6 +75,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     verdicts::MIGRATION_5,
     annotations::MIGRATION_6,
     meetings::MIGRATION_7,
+    copy::MIGRATION_8,
 ];
 
 /// The schema version this build writes.

@@ -237,7 +237,9 @@ impl Journal {
     }
 
     pub fn verdicts(&self, metric: Option<&str>) -> Result<Vec<Stored>, JournalError> {
-        let sql = format!("SELECT {COLUMNS} FROM verdicts WHERE ?1 IS NULL OR metric = ?1 ORDER BY week DESC, updated_at DESC, finding");
+        let sql = format!(
+            "SELECT {COLUMNS} FROM verdicts WHERE CAST(?1 AS TEXT) IS NULL OR metric = ?1 ORDER BY week DESC, updated_at DESC, finding"
+        );
         let rows = self.query(&sql, args![metric], raw)?;
         rows.into_iter().map(|raw| self.stored(raw)).collect()
     }

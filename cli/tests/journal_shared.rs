@@ -1,0 +1,105 @@
+//! The shared journal from the command line, against a real PostgreSQL server started by the test:
+//! `journal copy` moves this machine's journal into it (twice adds nothing), every command then reads and
+//! writes the shared one (`FLYWHEEL_JOURNAL_URL` or `[journal] url`), a server that is down is a clear
+//! error, and the password never shows.
+
+#[path = "../../tests/common/pg.rs"]
+mod pg;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use pg::{Pg, PASSWORD};
+
+fn sample() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
+}
+
+fn flywheel(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_flywheel"));
+    c.args(args).env("NO_COLOR", "1").env("FLYWHEEL_DATA_DIR", data).env_remove("FLYWHEEL_JOURNAL_URL").env_remove("PGPASSWORD");
+    for (k, v) in env {
+        c.env(k, v);
+    }
+    c.output().expect("run flywheel")
+}
+
+fn text(o: &Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn a_laptop_journal_moves_into_the_shared_one_and_every_command_uses_it() {
+    let pg = Pg::start();
+    let data = tempfile::tempdir().expect("tmp");
+    let ws = sample();
+    let ws = ws.to_str().expect("path");
+    let url = pg.url();
+    let shared = [("FLYWHEEL_JOURNAL_URL", url.as_str()), ("PGPASSWORD", PASSWORD)];
+
+    // Prepared on the laptop: two items in its own SQLite journal.
+    for title in ["raise the retry budget", "check <b>the</b> alarm line"] {
+        let o = flywheel(data.path(), &[], &["actions", "add", ws, "--title", title, "--owner", "ana", "--week", "2026-11-09"]);
+        assert!(o.status.success(), "{}", text(&o));
+    }
+    let o = flywheel(data.path(), &shared, &["journal", "copy", ws, "--to", &url]);
+    let out = text(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(
+        out.contains("to postgres://flywheel@127.0.0.1")
+            && out.lines().any(|l| l.trim_start().starts_with("action items") && l.ends_with(" 2 added, 0 updated, 0 unchanged")),
+        "{out}"
+    );
+    let again = flywheel(data.path(), &shared, &["journal", "copy", ws, "--json"]);
+    assert!(again.status.success(), "{}", text(&again));
+    let doc: serde_json::Value = serde_json::from_slice(&again.stdout).expect("json");
+    let added: u64 = doc["copied"].as_array().expect("kinds").iter().map(|c| c["added"].as_u64().unwrap_or(99)).sum();
+    assert_eq!(added, 0, "a second copy adds nothing: {doc}");
+
+    // Another machine pointed at the server sees them, and what it writes is shared.
+    let other = tempfile::tempdir().expect("tmp");
+    let o = flywheel(other.path(), &shared, &["actions", "add", ws, "--title", "from the meeting room", "--week", "2026-11-09"]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = flywheel(data.path(), &shared, &["actions", "list", ws]);
+    let list = text(&o);
+    assert!(o.status.success(), "{list}");
+    for title in ["raise the retry budget", "check <b>the</b> alarm line", "from the meeting room"] {
+        assert!(list.contains(title), "{title} missing from {list}");
+    }
+    let o = flywheel(data.path(), &shared, &["journal", "status", ws, "--json"]);
+    let status: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(status["store"], "PostgreSQL");
+    assert_eq!(status["counts"]["action items"], 3);
+    for o in [&o, &again] {
+        assert!(!text(o).contains(PASSWORD), "the password shows: {}", text(o));
+    }
+
+    // The server down: a clear error with its address, no password, and the laptop's own journal untouched.
+    drop(pg);
+    let o = flywheel(data.path(), &shared, &["actions", "list", ws]);
+    let e = text(&o);
+    assert!(!o.status.success(), "{e}");
+    assert!(e.contains("cannot connect") && e.contains("postgres://flywheel@127.0.0.1"), "{e}");
+    assert!(!e.contains(PASSWORD), "{e}");
+    let o = flywheel(data.path(), &[], &["actions", "list", ws]);
+    assert!(o.status.success() && text(&o).contains("raise the retry budget"), "{}", text(&o));
+}
+
+#[test]
+fn a_password_in_the_workspace_file_is_refused_without_repeating_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let toml = std::fs::read_to_string(sample().join("flywheel.toml")).expect("sample");
+    let toml = format!("{toml}\n[journal]\nurl = \"postgres://ana:{PASSWORD}@db.internal/ops\"\n");
+    std::fs::write(dir.path().join("flywheel.toml"), toml).expect("write");
+    for entry in std::fs::read_dir(sample()).expect("sample") {
+        let p = entry.expect("entry").path();
+        if p.extension().is_some_and(|e| e == "csv" || e == "parquet") {
+            std::fs::copy(&p, dir.path().join(p.file_name().expect("name"))).expect("copy");
+        }
+    }
+    let o = flywheel(dir.path(), &[], &["journal", "status", dir.path().to_str().expect("path")]);
+    let e = text(&o);
+    assert!(!o.status.success(), "{e}");
+    assert!(e.contains("flywheel.toml:") && e.contains("holds a password"), "{e}");
+    assert!(!e.contains(PASSWORD), "{e}");
+}

@@ -1,0 +1,2 @@
+//! Shared test support: a real PostgreSQL server.
+pub mod pg;
