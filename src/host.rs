@@ -7,7 +7,7 @@ use thiserror::Error;
 
 use crate::config::Workspace;
 use crate::journal::spins::{Outcome, Spin};
-use crate::journal::{Journal, JournalError};
+use crate::journal::{Invalid, Journal, JournalError};
 use crate::wheel::{Draw, Pick, Wheel, WheelError};
 
 #[derive(Debug, Error)]
@@ -52,7 +52,11 @@ pub struct HostView {
 pub struct Host {
     journal: Journal,
     wheel: Wheel,
+    /// The journal's revision of the wheel this host holds: a confirmation is made on it.
+    revision: i64,
     dashboards: Vec<(String, Option<String>)>,
+    /// The workspace's teams, in order.
+    names: Vec<String>,
 }
 
 impl Host {
@@ -64,16 +68,29 @@ impl Host {
     /// The wheel of a workspace kept in a given journal.
     pub fn with_journal(ws: &Workspace, mut journal: Journal) -> Result<Host, HostError> {
         let names: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
-        let mut wheel = journal.wheel()?.unwrap_or_else(|| Wheel::new(&names));
+        let (saved, mut revision) = journal.wheel_at()?;
+        let mut wheel = saved.unwrap_or_else(|| Wheel::new(&names));
         if !wheel.waits_counted {
             // Saved by the old rule: the waits come from the spin history, and the carried-over state is
             // saved at once (the old weights are not read again).
             wheel.count_waits(&journal.presented()?);
             journal.save_wheel(&wheel, crate::time::now())?;
+            revision = journal.wheel_at()?.1;
         }
         wheel.sync(&names);
         let dashboards = ws.teams.iter().map(|t| (t.name.clone(), t.dashboard.clone())).collect();
-        Ok(Host { journal, wheel, dashboards })
+        Ok(Host { journal, wheel, revision, dashboards, names: names.iter().map(|n| n.to_string()).collect() })
+    }
+
+    /// Read the wheel again from the journal (after someone else changed it).
+    pub fn reload(&mut self) -> Result<(), HostError> {
+        let (saved, revision) = self.journal.wheel_at()?;
+        if let Some(mut w) = saved {
+            w.sync(&self.names);
+            self.wheel = w;
+        }
+        self.revision = revision;
+        Ok(())
     }
 
     /// Where the wheel's journal is (the file, or the shared server).
@@ -113,8 +130,19 @@ impl Host {
             Decision::Present => {
                 let mut next = self.wheel.clone();
                 next.confirm(&pick.winner)?;
-                self.journal.record_spin(now, &pick.winner, Outcome::Presented, &pick.odds, absent, Some(&next))?;
-                self.wheel = next;
+                match self.journal.confirm_spin(now, &pick.winner, &pick.odds, absent, &next, self.revision) {
+                    Ok(revision) => {
+                        self.wheel = next;
+                        self.revision = revision;
+                    }
+                    Err(e) => {
+                        // Another host confirmed first: take the wheel as it is now, so the next spin is fair.
+                        if matches!(e, JournalError::Invalid(Invalid::WheelChanged { .. })) {
+                            self.reload()?;
+                        }
+                        return Err(e.into());
+                    }
+                }
             }
             Decision::Absent => {
                 self.journal.record_spin(now, &pick.winner, Outcome::Absent, &pick.odds, absent, None)?;
@@ -139,6 +167,34 @@ mod tests {
         )
         .expect("write");
         Workspace::open(dir).expect("open")
+    }
+
+    #[test]
+    fn two_hosts_confirming_at_once_cannot_both_win() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let data = tempfile::tempdir().expect("tmp");
+        let ws = workspace(dir.path());
+        let journal_file = data.path().join("j.sqlite");
+        let mut a = Host::with_journal(&ws, Journal::open(&journal_file).expect("journal")).expect("host a");
+        let mut b = Host::with_journal(&ws, Journal::open(&journal_file).expect("journal")).expect("host b");
+        let mut rng = rand::rngs::StdRng::seed_from_u64(9);
+        let pick_a = a.spin(&[], &mut rng).expect("spin");
+        let pick_b = b.spin(&[], &mut rng).expect("spin");
+        a.decide(&pick_a, Decision::Present, &[], 10).expect("the first confirmation wins");
+        let e = b.decide(&pick_b, Decision::Present, &[], 10).expect_err("the second is refused").to_string();
+        assert_eq!(e, format!("the wheel changed since you spun ({} presented): spin again", pick_a.winner));
+        // B now holds the wheel A left: one confirmation counted, and B's next confirmation goes through.
+        let mut once = Wheel::new(&["Alpha", "Beta", "Gamma"]);
+        once.confirm(&pick_a.winner).expect("confirm");
+        assert_eq!(b.view(&[]).expect("view").seats, a.view(&[]).expect("view").seats);
+        let expected: Vec<f64> = once.participants.iter().map(|p| p.weight).collect();
+        let got: Vec<f64> = b.view(&[]).expect("view").seats.iter().map(|s| s.weight).collect();
+        assert_eq!(got, expected, "the weights are exactly one confirmation's");
+        let again = b.spin(&[], &mut rng).expect("spin");
+        b.decide(&again, Decision::Present, &[], 20).expect("spun again, confirmed");
+        let j = Journal::open(&journal_file).expect("journal");
+        let presented = j.presented().expect("spins");
+        assert_eq!(presented, vec![pick_a.winner.clone(), again.winner.clone()], "two confirmations recorded, not three");
     }
 
     #[test]

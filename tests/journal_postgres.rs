@@ -249,3 +249,59 @@ fn a_local_journal_copied_in_reads_back_the_same_and_twice_adds_nothing() {
     };
     assert_eq!(reads(&shared), reads(&local));
 }
+
+#[test]
+fn racing_hosts_and_editors_on_the_shared_journal_get_one_winner_each() {
+    let pg = Pg::start();
+    let mut setup = Journal::connect(&target(&pg, "race")).expect("create");
+    let wheel = Wheel::new(&["Payments", "Search", "Storage", "Billing"]);
+    setup.save_wheel(&wheel, 1).expect("save");
+    let (_, base) = setup.wheel_at().expect("wheel");
+    let item = setup.add_action(&Draft { title: "one item".into(), week: "2026-11-09".into(), ..Default::default() }, 1).expect("add");
+    let hosts = 8;
+    let results: Vec<(Result<i64, String>, Result<i64, String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..hosts)
+            .map(|h| {
+                let t = target(&pg, "race");
+                let wheel = wheel.clone();
+                s.spawn(move || {
+                    let mut j = Journal::connect(&t).expect("connect");
+                    j.author = format!("host {h}");
+                    let winner = ["Payments", "Search", "Storage", "Billing"][h % 4];
+                    let mut next = wheel.clone();
+                    next.confirm(winner).expect("confirm");
+                    let spin = j.confirm_spin(100, winner, &[], &[], &next, base).map_err(|e| e.to_string());
+                    let d = Draft {
+                        title: format!("edit by {h}"),
+                        revision: Some(item.revision),
+                        week: "2026-11-09".into(),
+                        ..Default::default()
+                    };
+                    let edit = j.edit_action(item.id, &d, 100).map(|i| i.revision).map_err(|e| e.to_string());
+                    (spin, edit)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().expect("thread")).collect()
+    });
+    let spins_won = results.iter().filter(|(s, _)| s.is_ok()).count();
+    let edits_won = results.iter().filter(|(_, e)| e.is_ok()).count();
+    assert_eq!((spins_won, edits_won), (1, 1), "{results:?}");
+    for (s, e) in &results {
+        if let Err(m) = s {
+            assert!(m.starts_with("the wheel changed since you spun (") && m.ends_with("presented): spin again"), "{m}");
+        }
+        if let Err(m) = e {
+            assert!(m.contains("was changed by host ") && m.contains("nothing was saved"), "{m}");
+        }
+    }
+    let j = Journal::connect(&target(&pg, "race")).expect("read");
+    let presented = j.presented().expect("spins");
+    assert_eq!(presented.len(), 1, "one confirmation recorded");
+    let mut once = wheel.clone();
+    once.confirm(&presented[0]).expect("confirm");
+    assert_eq!(j.wheel().expect("wheel"), Some(once), "the weights are exactly one confirmation's");
+    let stored = j.action(item.id).expect("read").expect("there");
+    assert_eq!(stored.revision, 2);
+    assert_eq!(stored.title, format!("edit by {}", stored.updated_by.trim_start_matches("host ")));
+}

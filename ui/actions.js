@@ -82,7 +82,7 @@ export function actionCard(a, withChart) {
     'article',
     { class: 'card action' + (overdue ? ' overdue' : ''), 'data-testid': 'action-item', dataset: { id: a.id } },
     h('header', {}, h('strong', { 'data-testid': 'action-title' }, a.title), status),
-    h('p', { class: 'muted' }, h('span', { 'data-testid': 'action-owner' }, a.owner || 'unassigned'), a.due ? ' · due ' + a.due : '', overdue ? h('b', { class: 'overdue-tag' }, ' overdue') : null, about ? ' · ' + about : '', ` · raised in the week of ${a.week} · `, edit),
+    h('p', { class: 'muted' }, h('span', { 'data-testid': 'action-owner' }, a.owner || 'unassigned'), a.due ? ' · due ' + a.due : '', overdue ? h('b', { class: 'overdue-tag' }, ' overdue') : null, about ? ' · ' + about : '', ` · raised in the week of ${a.week}${a.created_by ? ' by ' + a.created_by : ''}${a.updated_by && a.updated_by !== a.created_by ? ' · last changed by ' + a.updated_by : ''} · `, edit),
     a.details ? h('p', {}, a.details) : null,
   );
   edit.addEventListener('click', () => {

@@ -500,8 +500,13 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
                     i.due.as_deref().map(|d| format!(" due {d}{}", if i.overdue(&today) { " (OVERDUE)" } else { "" })).unwrap_or_default();
                 let owner = if i.owner.is_empty() { "unassigned".to_string() } else { i.owner.clone() };
                 let about = i.about();
+                let who = match (i.created_by.as_str(), i.updated_by.as_str()) {
+                    ("", _) => String::new(),
+                    (by, changed) if changed.is_empty() || changed == by => format!("  · raised by {by}"),
+                    (by, changed) => format!("  · raised by {by}, last changed by {changed}"),
+                };
                 say(format!(
-                    "#{:<4} [{}] {} — {owner}{due}{}",
+                    "#{:<4} [{}] {} — {owner}{due}{}{who}",
                     i.id,
                     i.status.key(),
                     i.title,
@@ -518,7 +523,10 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             };
             let start = flywheel::time::week_start_of(&ws.tz, ws.week_starts, at);
             let week = flywheel::time::local_date(&ws.tz, start).format("%Y-%m-%d").to_string();
-            let item = j.add_action(&Draft { title, details, owner, due, status: None, week, team, metric, finding, range: None }, now)?;
+            let item = j.add_action(
+                &Draft { title, details, owner, due, status: None, week, team, metric, finding, range: None, revision: None },
+                now,
+            )?;
             say(format!("Added action item #{}: {}", item.id, item.title));
         }
         ActionsCmd::Done { id, path } => {

@@ -39,7 +39,8 @@ fn a_laptop_journal_moves_into_the_shared_one_and_every_command_uses_it() {
 
     // Prepared on the laptop: two items in its own SQLite journal.
     for title in ["raise the retry budget", "check <b>the</b> alarm line"] {
-        let o = flywheel(data.path(), &[], &["actions", "add", ws, "--title", title, "--owner", "ana", "--week", "2026-11-09"]);
+        let o =
+            flywheel(data.path(), &[("USER", "ana")], &["actions", "add", ws, "--title", title, "--owner", "ana", "--week", "2026-11-09"]);
         assert!(o.status.success(), "{}", text(&o));
     }
     let o = flywheel(data.path(), &shared, &["journal", "copy", ws, "--to", &url]);
@@ -58,13 +59,14 @@ fn a_laptop_journal_moves_into_the_shared_one_and_every_command_uses_it() {
 
     // Another machine pointed at the server sees them, and what it writes is shared.
     let other = tempfile::tempdir().expect("tmp");
-    let o = flywheel(other.path(), &shared, &["actions", "add", ws, "--title", "from the meeting room", "--week", "2026-11-09"]);
+    let room = [shared[0], shared[1], ("USER", "bo")];
+    let o = flywheel(other.path(), &room, &["actions", "add", ws, "--title", "from the meeting room", "--week", "2026-11-09"]);
     assert!(o.status.success(), "{}", text(&o));
     let o = flywheel(data.path(), &shared, &["actions", "list", ws]);
     let list = text(&o);
     assert!(o.status.success(), "{list}");
-    for title in ["raise the retry budget", "check <b>the</b> alarm line", "from the meeting room"] {
-        assert!(list.contains(title), "{title} missing from {list}");
+    for (title, by) in [("raise the retry budget", "ana"), ("check <b>the</b> alarm line", "ana"), ("from the meeting room", "bo")] {
+        assert!(list.lines().any(|l| l.contains(title) && l.ends_with(&format!("raised by {by}"))), "{title} by {by} missing from {list}");
     }
     let o = flywheel(data.path(), &shared, &["journal", "status", ws, "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");

@@ -27,6 +27,14 @@ CREATE TABLE action_items (
 CREATE INDEX action_items_status ON action_items (status, due);
 ";
 
+/// Who wrote an item and who changed it last, and a revision counted up by every change: an edit based on
+/// an older revision is refused (someone else changed the item meanwhile) instead of overwriting it.
+pub const MIGRATION_9: &str = "
+ALTER TABLE action_items ADD COLUMN created_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN updated_by TEXT NOT NULL DEFAULT '';
+ALTER TABLE action_items ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
@@ -77,6 +85,11 @@ pub struct ActionItem {
     pub range: Option<(i64, i64)>,
     pub created_at: i64,
     pub updated_at: i64,
+    /// Who raised it, and who changed it last (the journal's author when they wrote).
+    pub created_by: String,
+    pub updated_by: String,
+    /// Counted up by every change (1 when raised).
+    pub revision: i64,
 }
 
 impl ActionItem {
@@ -105,6 +118,9 @@ pub struct Draft {
     pub metric: String,
     pub finding: String,
     pub range: Option<(i64, i64)>,
+    /// For an edit: the revision the edit was made on. When the item has changed since, the edit is
+    /// refused with what changed (`None`: apply it whatever happened meanwhile).
+    pub revision: Option<i64>,
 }
 
 /// Which action items to list.
@@ -122,7 +138,8 @@ pub struct Filter {
     pub overdue: bool,
 }
 
-const COLUMNS: &str = "id, title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at";
+const COLUMNS: &str =
+    "id, title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at, created_by, updated_by, revision";
 
 /// The longest texts the journal stores (characters): a title, an owner / team / metric / finding
 /// reference, and details. Longer text is refused with the limit, never cut silently.
@@ -170,8 +187,8 @@ impl Journal {
         let id: i64 = self.transaction(|tx| {
             Ok(value(
                 tx,
-                "INSERT INTO action_items (title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12) RETURNING id",
+                "INSERT INTO action_items (title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at, created_by, updated_by, revision)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?13, 1) RETURNING id",
                 args![
                     d.title.trim(),
                     &d.details,
@@ -184,31 +201,47 @@ impl Journal {
                     &d.finding,
                     d.range.map(|r| r.0),
                     d.range.map(|r| r.1),
-                    now
+                    now,
+                    &self.author
                 ],
             )?)
         })?;
         self.action(id)?.ok_or_else(|| self.corrupt(format!("action item {id} vanished after it was written")))
     }
 
-    /// Replace the editable fields of item `id` (title, details, owner, due, status).
+    /// Replace the editable fields of item `id` (title, details, owner, due, status). With
+    /// `d.revision`, an item changed by someone else since that revision is left as it is and the edit is
+    /// refused with who changed what ([`Invalid::Stale`]).
     pub fn edit_action(&mut self, id: i64, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
         check(d)?;
-        let current = self.action(id)?.ok_or(JournalError::Invalid(Invalid::NoSuchAction(id)))?;
-        let status = d.status.unwrap_or(current.status);
-        let n = self.execute(
-            "UPDATE action_items SET title = ?2, details = ?3, owner = ?4, due = ?5, status = ?6, updated_at = ?7 WHERE id = ?1",
-            args![id, d.title.trim(), &d.details, d.owner.trim(), &d.due, status.key(), now],
-        )?;
-        if n == 0 {
-            return Err(JournalError::Invalid(Invalid::NoSuchAction(id)));
-        }
+        let author = self.author.clone();
+        let outcome = self.transaction(|tx| {
+            let current = tx.query_opt(&format!("SELECT {COLUMNS} FROM action_items WHERE id = ?1"), args![id])?;
+            let current = current.map(|r| row(&r)).transpose().map_err(|m| super::corrupt_error(tx.at(), m))?;
+            let Some(current) = current else { return Ok(Err(Invalid::NoSuchAction(id))) };
+            if let Some(base) = d.revision {
+                if base != current.revision {
+                    return Ok(Err(stale(&current, d)));
+                }
+            }
+            let status = d.status.unwrap_or(current.status);
+            tx.execute(
+                "UPDATE action_items SET title = ?2, details = ?3, owner = ?4, due = ?5, status = ?6, updated_at = ?7, updated_by = ?8,
+                 revision = revision + 1 WHERE id = ?1",
+                args![id, d.title.trim(), &d.details, d.owner.trim(), &d.due, status.key(), now, &author],
+            )?;
+            Ok(Ok(()))
+        })?;
+        outcome?;
         self.action(id)?.ok_or(JournalError::Invalid(Invalid::NoSuchAction(id)))
     }
 
-    /// Set the status of item `id`.
+    /// Set the status of item `id` (a one-field change: applied whatever else changed meanwhile).
     pub fn set_action_status(&mut self, id: i64, status: Status, now: i64) -> Result<ActionItem, JournalError> {
-        let n = self.execute("UPDATE action_items SET status = ?2, updated_at = ?3 WHERE id = ?1", args![id, status.key(), now])?;
+        let n = self.execute(
+            "UPDATE action_items SET status = ?2, updated_at = ?3, updated_by = ?4, revision = revision + 1 WHERE id = ?1",
+            args![id, status.key(), now, &self.author],
+        )?;
         if n == 0 {
             return Err(JournalError::Invalid(Invalid::NoSuchAction(id)));
         }
@@ -272,7 +305,30 @@ fn row(r: &Row) -> Result<ActionItem, String> {
         range: a.zip(b),
         created_at: r.get(12)?,
         updated_at: r.get(13)?,
+        created_by: r.get(14)?,
+        updated_by: r.get(15)?,
+        revision: r.get(16)?,
     })
+}
+
+/// Why an edit made on an older revision of `current` is refused: who changed it, and which of the fields
+/// the edit touches are no longer what the editor saw (as far as the draft tells: the fields that now
+/// differ from both the editor's new values).
+fn stale(current: &ActionItem, d: &Draft) -> Invalid {
+    let mut fields = Vec::new();
+    for (name, now, mine) in [
+        ("title", current.title.as_str(), d.title.trim()),
+        ("details", current.details.as_str(), d.details.as_str()),
+        ("owner", current.owner.as_str(), d.owner.trim()),
+        ("due date", current.due.as_deref().unwrap_or(""), d.due.as_deref().unwrap_or("")),
+        ("status", current.status.key(), d.status.map(Status::key).unwrap_or(current.status.key())),
+    ] {
+        if now != mine {
+            fields.push(name);
+        }
+    }
+    let by = if current.updated_by.is_empty() { "someone".to_string() } else { current.updated_by.clone() };
+    Invalid::Stale { id: current.id, by, at: current.updated_at, differs: fields.join(", ") }
 }
 
 /// Action items as CSV (RFC 4180: quoted where needed; a leading `=`, `+`, `-` or `@` is prefixed with
@@ -413,6 +469,32 @@ mod tests {
     }
 
     #[test]
+    fn an_edit_on_an_old_revision_is_refused_with_who_changed_what() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut ana = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        ana.author = "ana".into();
+        let mut bo = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        bo.author = "bo".into();
+        let item = ana.add_action(&draft("raise the retry budget", "ana", None), 1).expect("add");
+        assert_eq!((item.created_by.as_str(), item.updated_by.as_str(), item.revision), ("ana", "ana", 1));
+        // Both open revision 1; bo saves first.
+        let bo_edit = Draft { revision: Some(1), ..draft("raise the retry budget", "cy", None) };
+        let saved = bo.edit_action(item.id, &bo_edit, 2).expect("bo's edit");
+        assert_eq!((saved.owner.as_str(), saved.updated_by.as_str(), saved.revision), ("cy", "bo", 2));
+        let ana_edit = Draft { revision: Some(1), ..draft("raise the retry budget to 5", "ana", None) };
+        let e = ana.edit_action(item.id, &ana_edit, 3).expect_err("stale");
+        assert!(matches!(&e, JournalError::Invalid(Invalid::Stale { by, .. }) if by == "bo"), "{e}");
+        let msg = e.to_string();
+        assert!(msg.contains("changed by bo") && msg.contains("title, owner") && msg.contains("nothing was saved"), "{msg}");
+        assert_eq!(ana.action(item.id).expect("read").expect("there"), saved, "bo's edit stands");
+        // On the current revision it goes through; without one (the CLI) it applies as before.
+        let ok = ana.edit_action(item.id, &Draft { revision: Some(2), ..ana_edit.clone() }, 4).expect("fresh");
+        assert_eq!((ok.revision, ok.updated_by.as_str()), (3, "ana"));
+        let st = bo.set_action_status(item.id, Status::Done, 5).expect("status");
+        assert_eq!((st.revision, st.updated_by.as_str(), st.created_by.as_str()), (4, "bo", "ana"));
+    }
+
+    #[test]
     fn a_full_disk_is_a_clear_error_and_nothing_is_half_written() {
         let dir = tempfile::tempdir().expect("tmp");
         let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
@@ -450,6 +532,9 @@ mod tests {
             range: None,
             created_at: 0,
             updated_at: 0,
+            created_by: "ana".into(),
+            updated_by: "ana".into(),
+            revision: 1,
         };
         let text = csv(&[item]);
         assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");

@@ -72,6 +72,9 @@ const ACTIONS: Table = Table {
         "range_end",
         "created_at",
         "updated_at",
+        "created_by",
+        "updated_by",
+        "revision",
     ],
     key: None,
     stamp: Some("updated_at"),
@@ -84,7 +87,7 @@ const ANNOTATIONS: Table = Table {
     stamp: None,
 };
 const SPINS: Table =
-    Table { what: "wheel spins", table: "spins", cols: &["at", "winner", "outcome", "odds", "absent"], key: None, stamp: None };
+    Table { what: "wheel spins", table: "spins", cols: &["at", "winner", "outcome", "odds", "absent", "author"], key: None, stamp: None };
 const WHEEL: Table = Table {
     what: "wheel state",
     table: "wheel_state",
@@ -151,6 +154,16 @@ fn key_text(v: &Value) -> String {
         Value::Text(s) => s.clone(),
         Value::Real(x) => x.to_string(),
         Value::Null => String::new(),
+    }
+}
+
+/// A copy that changes a row with a revision makes a new revision (an editor or host holding the old one
+/// is then refused rather than overwriting the copy).
+fn bump(t: &Table) -> &'static str {
+    if t.table == ACTIONS.table || t.table == WHEEL.table {
+        ", revision = revision + 1"
+    } else {
+        ""
     }
 }
 
@@ -269,10 +282,12 @@ fn copy_identity(
         return Ok(());
     };
     let stamp = t.stamp.unwrap_or("updated_at");
-    let sets: Vec<String> = t.cols.iter().enumerate().map(|(i, col)| format!("{col} = ?{}", i + 1)).collect();
-    let n = t.cols.len();
-    let sql = format!("UPDATE {} SET {} WHERE id = ?{} AND {stamp} < ?{}", t.table, sets.join(", "), n + 1, n + 2);
-    let mut all = vals.to_vec();
+    // The revision is not copied over an existing row: the update makes a new one.
+    let kept: Vec<usize> = (0..t.cols.len()).filter(|&i| t.cols[i] != "revision").collect();
+    let sets: Vec<String> = kept.iter().enumerate().map(|(k, &i)| format!("{} = ?{}", t.cols[i], k + 1)).collect();
+    let n = kept.len();
+    let sql = format!("UPDATE {} SET {}{} WHERE id = ?{} AND {stamp} < ?{}", t.table, sets.join(", "), bump(t), n + 1, n + 2);
+    let mut all: Vec<Value> = kept.iter().map(|&i| vals[i].clone()).collect();
     all.push(Value::Int(dest_id));
     all.push(Value::Int(src_stamp));
     if tx.execute(&sql, &all)? > 0 {
@@ -300,7 +315,7 @@ fn copy_keyed(tx: &mut dyn Sql, t: &Table, key: &[&str], vals: &[Value], c: &mut
                 let sets: Vec<String> = t.cols.iter().enumerate().map(|(i, col)| format!("{col} = ?{}", i + 1)).collect();
                 let wh: Vec<String> =
                     key.iter().map(|k| format!("{k} = ?{}", t.cols.iter().position(|c| c == k).unwrap_or(0) + 1)).collect();
-                tx.execute(&format!("UPDATE {} SET {} WHERE {}", t.table, sets.join(", "), wh.join(" AND ")), vals)?;
+                tx.execute(&format!("UPDATE {} SET {}{} WHERE {}", t.table, sets.join(", "), bump(t), wh.join(" AND ")), vals)?;
                 c.updated += 1;
             } else {
                 c.unchanged += 1;

@@ -64,6 +64,13 @@ pub enum Invalid {
     NoSuchFinding(String),
     #[error("the {field} is out of range: {message}")]
     OutOfRange { field: &'static str, message: String },
+    /// An edit made on an older revision of an item that someone else changed meanwhile (nothing was
+    /// written): `differs` lists the fields that are now different from the edit.
+    #[error("action item {id} was changed by {by} since you opened it (now different: {differs}); nothing was saved: reload it and make your edit again")]
+    Stale { id: i64, by: String, at: i64, differs: String },
+    /// Two hosts confirmed a spin at the same moment and the other one was first.
+    #[error("the wheel changed since you spun ({presented} presented): spin again")]
+    WheelChanged { presented: String },
 }
 
 /// The migrations, in order: schema version N is reached by applying the first N.
@@ -76,6 +83,8 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     annotations::MIGRATION_6,
     meetings::MIGRATION_7,
     copy::MIGRATION_8,
+    actions::MIGRATION_9,
+    spins::MIGRATION_10,
 ];
 
 /// The schema version this build writes.
@@ -86,6 +95,8 @@ pub struct Journal {
     db: Mutex<Db>,
     /// Where it is: the file, or the server's address and the workspace (never a password).
     pub location: String,
+    /// Who writes through it: recorded on action items and spins (`[journal] author`, else the OS user).
+    pub author: String,
 }
 
 impl Journal {
@@ -96,7 +107,7 @@ impl Journal {
         }
         let location = path.display().to_string();
         match store::sqlite::Sqlite::open(path, MIGRATIONS) {
-            Ok(db) => Ok(Journal { db: Mutex::new(Db::Sqlite(db)), location }),
+            Ok(db) => Ok(Journal { db: Mutex::new(Db::Sqlite(db)), location, author: author() }),
             Err(Ok(found)) => Err(JournalError::TooNew { path: location, found, known: SCHEMA_VERSION }),
             Err(Err(e)) => Err(e.into()),
         }
@@ -107,7 +118,7 @@ impl Journal {
         match Postgres::open(target, MIGRATIONS) {
             Ok(db) => {
                 let location = db.at().to_string();
-                Ok(Journal { db: Mutex::new(Db::Postgres(Box::new(db))), location })
+                Ok(Journal { db: Mutex::new(Db::Postgres(Box::new(db))), location, author: author() })
             }
             Err(OpenFailure::TooNew(found, at)) => Err(JournalError::TooNew { path: at, found, known: SCHEMA_VERSION }),
             Err(OpenFailure::Store(e)) => Err(e.into()),
@@ -117,10 +128,14 @@ impl Journal {
     /// The journal of a workspace: the shared one when `FLYWHEEL_JOURNAL_URL` or `[journal] url` names a
     /// server, else this machine's SQLite file for it (see [`journal_path`]).
     pub fn for_workspace(ws: &Workspace) -> Result<Journal, JournalError> {
-        match shared_target(ws) {
-            Some(t) => Journal::connect(&t),
-            None => Journal::open(&journal_path(&ws.origin)?),
+        let mut j = match shared_target(ws) {
+            Some(t) => Journal::connect(&t)?,
+            None => Journal::open(&journal_path(&ws.origin)?)?,
+        };
+        if let Some(a) = &ws.journal.author {
+            j.author = a.clone();
         }
+        Ok(j)
     }
 
     /// `PRAGMA integrity_check` of a SQLite journal (`ok` when the file is sound); a server checks itself.

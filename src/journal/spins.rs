@@ -23,8 +23,16 @@ CREATE TABLE spins (
 );
 ";
 
-/// Insert or replace the single row of wheel state.
-const SAVE_STATE: &str = "INSERT INTO wheel_state (id, state, updated_at) VALUES (1, ?1, ?2) ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at";
+/// Who spun, and a revision of the wheel counted up by every save: a confirmation made on an older
+/// revision (another host confirmed meanwhile) is refused, so two hosts cannot both win.
+pub const MIGRATION_10: &str = "
+ALTER TABLE spins ADD COLUMN author TEXT NOT NULL DEFAULT '';
+ALTER TABLE wheel_state ADD COLUMN revision INTEGER NOT NULL DEFAULT 1;
+";
+
+/// Insert or replace the single row of wheel state (a new revision).
+const SAVE_STATE: &str = "INSERT INTO wheel_state (id, state, updated_at, revision) VALUES (1, ?1, ?2, 1)
+    ON CONFLICT(id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at, revision = wheel_state.revision + 1";
 
 /// What became of a spin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +75,8 @@ pub struct Spin {
     pub outcome: Outcome,
     pub odds: Vec<(String, f64)>,
     pub absent: Vec<String>,
+    /// Who spun (the journal's author then).
+    pub author: String,
 }
 
 impl Journal {
@@ -74,6 +84,50 @@ impl Journal {
     pub fn wheel(&self) -> Result<Option<Wheel>, JournalError> {
         let state = self.query_opt("SELECT state FROM wheel_state WHERE id = 1", &[], |r| r.get::<String>(0))?;
         state.map(|s| serde_json::from_str(&s).map_err(|e| self.corrupt(e))).transpose()
+    }
+
+    /// The saved wheel with its revision (0 when none was saved yet).
+    pub fn wheel_at(&self) -> Result<(Option<Wheel>, i64), JournalError> {
+        let row =
+            self.query_opt("SELECT state, revision FROM wheel_state WHERE id = 1", &[], |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)?)))?;
+        match row {
+            None => Ok((None, 0)),
+            Some((s, rev)) => Ok((Some(serde_json::from_str(&s).map_err(|e| self.corrupt(e))?), rev)),
+        }
+    }
+
+    /// Record a confirmed spin and the wheel after it, if the wheel is still at `base` (the revision it
+    /// was read at); else nothing is written and the answer says who presented meanwhile. Returns the
+    /// wheel's new revision.
+    pub fn confirm_spin(
+        &mut self,
+        at: i64,
+        winner: &str,
+        odds: &[(String, f64)],
+        absent: &[String],
+        wheel: &Wheel,
+        base: i64,
+    ) -> Result<i64, JournalError> {
+        let author = self.author.clone();
+        let outcome = self.transaction(|tx| {
+            let now: Option<i64> = tx
+                .query_opt("SELECT revision FROM wheel_state WHERE id = 1", &[])?
+                .map(|r| r.get(0))
+                .transpose()
+                .map_err(|m| super::corrupt_error(tx.at(), m))?;
+            if now.unwrap_or(0) != base {
+                let last = tx.query_opt("SELECT winner FROM spins WHERE outcome = 'presented' ORDER BY id DESC LIMIT 1", &[])?;
+                let presented = last.map(|r| r.get::<String>(0)).transpose().map_err(|m| super::corrupt_error(tx.at(), m))?;
+                return Ok(Err(super::Invalid::WheelChanged { presented: presented.unwrap_or_else(|| "another team".into()) }));
+            }
+            tx.execute(
+                "INSERT INTO spins (at, winner, outcome, odds, absent, author) VALUES (?1, ?2, 'presented', ?3, ?4, ?5)",
+                args![at, winner, to_json(&odds), to_json(&absent), &author],
+            )?;
+            tx.execute(SAVE_STATE, args![to_json(wheel), at])?;
+            Ok(Ok(value::<i64>(tx, "SELECT revision FROM wheel_state WHERE id = 1", &[])?))
+        })?;
+        Ok(outcome?)
     }
 
     /// Record a spin and, when given, the wheel state after it — both or neither.
@@ -86,11 +140,12 @@ impl Journal {
         absent: &[String],
         wheel: Option<&Wheel>,
     ) -> Result<i64, JournalError> {
+        let author = self.author.clone();
         self.transaction(|tx| {
             let id: i64 = value(
                 tx,
-                "INSERT INTO spins (at, winner, outcome, odds, absent) VALUES (?1, ?2, ?3, ?4, ?5) RETURNING id",
-                args![at, winner, outcome.key(), to_json(&odds), to_json(&absent)],
+                "INSERT INTO spins (at, winner, outcome, odds, absent, author) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING id",
+                args![at, winner, outcome.key(), to_json(&odds), to_json(&absent), &author],
             )?;
             if let Some(w) = wheel {
                 tx.execute(SAVE_STATE, args![to_json(w), at])?;
@@ -111,7 +166,7 @@ impl Journal {
 
     /// The latest `limit` spins, newest first.
     pub fn spins(&self, limit: usize) -> Result<Vec<Spin>, JournalError> {
-        self.query("SELECT id, at, winner, outcome, odds, absent FROM spins ORDER BY id DESC LIMIT ?1", args![limit], spin)
+        self.query("SELECT id, at, winner, outcome, odds, absent, author FROM spins ORDER BY id DESC LIMIT ?1", args![limit], spin)
     }
 }
 
@@ -124,6 +179,7 @@ fn spin(r: &Row) -> Result<Spin, String> {
         outcome: Outcome::parse(&outcome).ok_or_else(|| format!("unknown outcome `{outcome}`"))?,
         odds: serde_json::from_str(&r.get::<String>(4)?).map_err(|e| e.to_string())?,
         absent: serde_json::from_str(&r.get::<String>(5)?).map_err(|e| e.to_string())?,
+        author: r.get(6)?,
     })
 }
 

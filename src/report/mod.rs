@@ -220,6 +220,9 @@ mod tests {
             range: None,
             created_at: 0,
             updated_at: 0,
+            created_by: "ana".into(),
+            updated_by: "ana".into(),
+            revision: 1,
         };
         let note = Annotation {
             id: 1,
