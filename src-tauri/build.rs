@@ -16,6 +16,7 @@ const COMMANDS: &[&str] = &[
     "wheel_state",
     "wheel_spin",
     "wheel_decide",
+    "journal_changes",
     "action_items",
     "add_action",
     "set_action_status",

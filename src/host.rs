@@ -98,6 +98,20 @@ impl Host {
         &self.journal.location
     }
 
+    /// Whether the wheel's journal can still be reached (else the host should be opened again).
+    pub fn is_alive(&self) -> bool {
+        self.journal.is_alive()
+    }
+
+    /// Take the wheel from the journal when someone else changed it (a spin confirmed on another
+    /// laptop), so the view and the next spin use the wheel as it is.
+    pub fn catch_up(&mut self) -> Result<(), HostError> {
+        if self.journal.wheel_at()?.1 != self.revision {
+            self.reload()?;
+        }
+        Ok(())
+    }
+
     /// Everyone's weight and odds with `absent` left out, the latest spins, and whether undo is possible.
     pub fn view(&self, absent: &[String]) -> Result<HostView, HostError> {
         let refs: Vec<&str> = absent.iter().map(String::as_str).collect();

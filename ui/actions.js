@@ -42,6 +42,16 @@ export function actionFilterBar() {
   return h('div', { class: 'filters action-filters' }, status, owner, team, h('label', { class: 'toggle' }, overdue, ' overdue only'));
 }
 
+// Someone else changed the journal: show the action items as they are now — unless an item is being
+// edited or raised here (false: asked again at the next look, so nothing typed is lost).
+export function actionsJournalChanged() {
+  const box = $('previous-actions');
+  if (!box) return true;
+  if (box.querySelector('form')) return false;
+  showPreviousActions();
+  return true;
+}
+
 // The action items still to do, overdue first, each with the chart it was raised on.
 export async function showPreviousActions() {
   const box = $('previous-actions');
@@ -63,6 +73,14 @@ export async function showPreviousActions() {
   for (const a of items) grid.append(actionCard(a, true));
 }
 
+// Who raised an item and who changed it last (an unknown author is left out).
+function who(a) {
+  const known = (n) => n && n !== 'unknown';
+  const by = known(a.created_by) ? ' by ' + a.created_by : '';
+  const changed = known(a.updated_by) && a.updated_by !== a.created_by ? ' · last changed by ' + a.updated_by : '';
+  return by + changed;
+}
+
 export function actionCard(a, withChart) {
   const overdue = a.overdue; // decided by the core
   const status = h('select', { 'aria-label': 'Status of ' + a.title, 'data-testid': 'action-status' }, STATUSES.map(([v, t]) => h('option', { value: v, selected: v === a.status }, t)));
@@ -82,7 +100,7 @@ export function actionCard(a, withChart) {
     'article',
     { class: 'card action' + (overdue ? ' overdue' : ''), 'data-testid': 'action-item', dataset: { id: a.id } },
     h('header', {}, h('strong', { 'data-testid': 'action-title' }, a.title), status),
-    h('p', { class: 'muted' }, h('span', { 'data-testid': 'action-owner' }, a.owner || 'unassigned'), a.due ? ' · due ' + a.due : '', overdue ? h('b', { class: 'overdue-tag' }, ' overdue') : null, about ? ' · ' + about : '', ` · raised in the week of ${a.week}${a.created_by ? ' by ' + a.created_by : ''}${a.updated_by && a.updated_by !== a.created_by ? ' · last changed by ' + a.updated_by : ''} · `, edit),
+    h('p', { class: 'muted' }, h('span', { 'data-testid': 'action-owner' }, a.owner || 'unassigned'), a.due ? ' · due ' + a.due : '', overdue ? h('b', { class: 'overdue-tag' }, ' overdue') : null, about ? ' · ' + about : '', ` · raised in the week of ${a.week}${who(a)} · `, edit),
     a.details ? h('p', {}, a.details) : null,
   );
   edit.addEventListener('click', () => {

@@ -10,7 +10,9 @@ import { meetingKey, renderMeeting } from './meeting.js';
 import { renderMetric } from './metric.js';
 import { $, announce, app, back, go, registerViews, viewEl } from './shell.js';
 import { renderTeam } from './team.js';
-import { wheelView } from './wheel.js';
+import { wheelJournalChanged, wheelView } from './wheel.js';
+import { onJournalChange } from './live.js';
+import { actionsJournalChanged } from './actions.js';
 
 // ---------- Wheel ----------
 
@@ -100,6 +102,8 @@ async function start() {
     document.body.toggleAttribute('aria-busy', labels.length > 0);
   });
   setupSensitivity();
+  // What others write shows as it happens: the action items and the wheel refresh themselves.
+  onJournalChange(() => [actionsJournalChanged(), app.view === 'wheel' ? wheelJournalChanged() : true].every(Boolean));
   go('open', {}, false);
   try {
     const info = await backend.appInfo();

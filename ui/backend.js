@@ -35,6 +35,8 @@ const real = {
   wheelState: (absent) => call('wheel_state', { absent }),
   wheelSpin: (absent) => call('wheel_spin', { absent }),
   wheelDecide: (decision) => call('wheel_decide', { decision }),
+  // The journal's state ({token, by, at, mine}), polled to show what others wrote.
+  journalChanges: () => call('journal_changes'),
   // filter: {live, status, owner, team, overdue_on}; the overview asks for {live: true}.
   actionItems: (filter = { live: true }) => call('action_items', { filter }),
   editAction: (id, draft) => call('edit_action', { id, draft }),

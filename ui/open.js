@@ -6,6 +6,7 @@ import { backend } from './backend.js';
 import { clear, h } from './dom.js';
 import { importPanel } from './import.js';
 import { $, app, dayLabel, errorPanel, go, viewEl } from './shell.js';
+import { startLive } from './live.js';
 
 // ---------- Open ----------
 
@@ -108,6 +109,7 @@ export async function load(path, refresh = false) {
 export function setOverview(ov, fresh) {
   const before = app.overview ? app.overview.review.counts.findings : null;
   app.overview = ov;
+  startLive();
   const r = ov.review;
   $('ws-name').textContent = `${r.workspace.name} · week of ${dayLabel(r.range.start_unix)}`;
   $('sensitivity').hidden = false;

@@ -119,6 +119,14 @@ function pct(p) {
   return (p * 100).toFixed(1) + '%';
 }
 
+// Someone else changed the wheel (a spin confirmed on another laptop): show it as it is now, unless a
+// spin is running here (its decision will say so).
+export function wheelJournalChanged() {
+  if (!wheel.onJournal || wheel.spinning) return !wheel.spinning;
+  wheel.onJournal();
+  return true;
+}
+
 export async function wheelView(root, app, { announce, openTeam }) {
   const stage = h('div', { class: 'wheel-stage' });
   const spinBtn = h('button', { type: 'button', class: 'primary big', 'data-testid': 'spin', 'aria-keyshortcuts': 'Space' }, 'Spin (Space)');
@@ -177,7 +185,7 @@ export async function wheelView(root, app, { announce, openTeam }) {
       ),
     );
     clear(history).append(
-      h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Team'), h('th', {}, 'Outcome'), h('th', {}, 'Odds'), h('th', {}, 'Absent'))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'When'), h('th', {}, 'Team'), h('th', {}, 'Outcome'), h('th', {}, 'Odds'), h('th', {}, 'Absent'), h('th', {}, 'By'))),
       h(
         'tbody',
         {},
@@ -191,13 +199,23 @@ export async function wheelView(root, app, { announce, openTeam }) {
                 h('td', {}, sp.outcome),
                 h('td', { class: 'num' }, pct((sp.odds.find(([t]) => t === sp.winner) || [0, 0])[1])),
                 h('td', {}, sp.absent.join(', ')),
+                h('td', { class: 'muted' }, sp.author === 'unknown' ? '' : sp.author || ''),
               ),
             )
-          : h('tr', {}, h('td', { colspan: 5, class: 'muted' }, 'No spins yet.')),
+          : h('tr', {}, h('td', { colspan: 6, class: 'muted' }, 'No spins yet.')),
       ),
     );
     // Swatch colours are set through the CSSOM (allowed by the strict CSP; inline style attributes are not).
     for (const sw of odds.querySelectorAll('.swatch')) sw.style.background = COLOURS[Number(sw.dataset.colour)];
+  };
+
+  wheel.onJournal = async () => {
+    if (!root.isConnected) return;
+    try {
+      refresh(await backend.wheelState([...wheel.absent]));
+    } catch (e) {
+      status.textContent = e.message;
+    }
   };
 
   const spin = async () => {

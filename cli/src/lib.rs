@@ -501,7 +501,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
                 let owner = if i.owner.is_empty() { "unassigned".to_string() } else { i.owner.clone() };
                 let about = i.about();
                 let who = match (i.created_by.as_str(), i.updated_by.as_str()) {
-                    ("", _) => String::new(),
+                    ("" | "unknown", _) => String::new(),
                     (by, changed) if changed.is_empty() || changed == by => format!("  · raised by {by}"),
                     (by, changed) => format!("  · raised by {by}, last changed by {changed}"),
                 };

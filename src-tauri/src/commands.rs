@@ -212,14 +212,29 @@ pub fn open_link(app: AppHandle, url: String) -> Result<()> {
 
 #[tauri::command]
 pub async fn wheel_state(app: AppHandle, absent: Vec<String>) -> Result<HostView> {
-    blocking(app, move |state| state.with_host(|h| Ok(h.view(&absent)?))).await
+    blocking(app, move |state| {
+        state.with_host(|h| {
+            h.catch_up()?;
+            Ok(h.view(&absent)?)
+        })
+    })
+    .await
+}
+
+/// The journal's state and its latest writer, polled by the app to show what others wrote.
+#[tauri::command]
+pub async fn journal_changes(app: AppHandle) -> Result<flywheel::journal::live::Changes> {
+    blocking(app, move |state| Ok(state.journal()?.changes()?)).await
 }
 
 /// Draw the winner in Rust; the UI animates to `pick.at` and asks the host to decide.
 #[tauri::command]
 pub async fn wheel_spin(app: AppHandle, absent: Vec<String>) -> Result<Pick> {
     blocking(app, move |state| {
-        let pick = state.with_host(|h| Ok(h.spin(&absent, &mut rand::rng())?))?;
+        let pick = state.with_host(|h| {
+            h.catch_up()?;
+            Ok(h.spin(&absent, &mut rand::rng())?)
+        })?;
         *lock(&state.pending) = Some((pick.clone(), absent));
         Ok(pick)
     })

@@ -44,6 +44,7 @@ fn main() -> std::process::ExitCode {
             commands::metric_detail,
             commands::open_link,
             commands::wheel_state,
+            commands::journal_changes,
             commands::wheel_spin,
             commands::wheel_decide,
             commands::action_items,

@@ -134,6 +134,10 @@ impl AppState {
     /// The wheel of the open workspace (opened from its journal on first use).
     pub fn with_host<T>(&self, f: impl FnOnce(&mut Host) -> Result<T>) -> Result<T> {
         let mut g = lock(&self.host);
+        // A shared journal's connection that dropped (the server restarted): open it again.
+        if g.as_ref().is_some_and(|h| !h.is_alive()) {
+            *g = None;
+        }
         if g.is_none() {
             let host = with_review(self, |r| Ok(Host::open(&r.workspace)?))?;
             *g = Some(host);

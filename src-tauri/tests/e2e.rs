@@ -24,6 +24,7 @@ async fn the_app_end_to_end() -> R<()> {
     sample_review(&driver).await.map_err(|e| format!("sample_review: {e}"))?;
     broken_workspace(&driver).await.map_err(|e| format!("broken_workspace: {e}"))?;
     action_item_comes_back(&driver).await.map_err(|e| format!("action_item_comes_back: {e}"))?;
+    live_updates(&driver).await.map_err(|e| format!("live_updates: {e}"))?;
     wheel(&driver).await.map_err(|e| format!("wheel: {e}"))?;
     verdicts(&driver).await.map_err(|e| format!("verdicts: {e}"))?;
     grafana_import(&driver).await.map_err(|e| format!("grafana_import: {e}"))?;
@@ -682,6 +683,76 @@ async fn grafana_import(d: &Driver) -> R<()> {
 
 /// Record `weeks` reviewed weeks before the sample's review week in the app's journal, in which
 /// `metric` was flagged as it is this week (what earlier Mondays' reviews would have kept).
+/// The sample workspace's journal, written by someone else (another laptop sharing it, or the CLI).
+fn others_journal(d: &Driver, author: &str) -> R<flywheel::journal::Journal> {
+    let ws = flywheel::config::Workspace::open(&repo().join("data"))?;
+    let key = flywheel::paths::workspace_key(&ws.origin);
+    let mut j = flywheel::journal::Journal::open(&d.data.path().join("journals").join(format!("{key}.sqlite")))?;
+    j.author = author.into();
+    Ok(j)
+}
+
+/// What others write shows without a reload: an action item raised elsewhere appears in the overview
+/// with "updated by …" (the time it took is printed), an open edit form is not wiped by it, an edit made
+/// on an item someone changed meanwhile is refused with who changed it, and a spin confirmed elsewhere
+/// shows in the Wheel view.
+async fn live_updates(d: &Driver) -> R<()> {
+    let c = d.sample().await?;
+    wait_css(&c, "[data-testid=previous-actions] [data-testid=action-item]").await?;
+    let before = js(&c, "return document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-item]').length").await?;
+    // Let the first look happen, then write from elsewhere.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let mut other = others_journal(d, "bo")?;
+    let week = flywheel::journal::actions::today();
+    let draft =
+        flywheel::journal::actions::Draft { title: "raised in the meeting room".into(), owner: "cy".into(), week, ..Default::default() };
+    let t0 = Instant::now();
+    let theirs = other.add_action(&draft, flywheel::time::now())?;
+    until(&c, "the item raised elsewhere", "return [...document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-title]')].some(t => t.textContent === 'raised in the meeting room')").await?;
+    let shown = t0.elapsed();
+    println!("live: an action item written elsewhere showed in the app after {} ms", shown.as_millis());
+    assert!(shown < Duration::from_millis(2500), "took {shown:?}");
+    let mark = until(&c, "the mark", "const m = document.querySelector('[data-testid=live-mark]'); return m && !m.hidden && m.textContent")
+        .await?;
+    assert_eq!(mark, json!("updated by bo"));
+    let after = js(&c, "return document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-item]').length").await?;
+    assert_eq!(after.as_u64(), before.as_u64().map(|n| n + 1));
+    shot(&c, "live-updated-by").await?;
+
+    // Edit it here while bo changes it there: the form stays (nothing typed is lost) and saving is refused.
+    let card = format!("[data-testid=previous-actions] [data-testid=action-item][data-id='{}']", theirs.id);
+    click(&c, &format!("{card} [data-testid=action-edit]")).await?;
+    type_into(&c, "[data-testid=previous-actions] [data-testid=action-form-owner]", "dee").await?;
+    other.edit_action(theirs.id, &flywheel::journal::actions::Draft { owner: "eve".into(), ..draft.clone() }, flywheel::time::now())?;
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    let kept =
+        js(&c, "const o = document.querySelector('[data-testid=previous-actions] [data-testid=action-form-owner]'); return o && o.value")
+            .await?;
+    assert_eq!(kept, json!("dee"), "a refresh must not wipe a form being typed in");
+    click(&c, "[data-testid=previous-actions] [data-testid=action-form-save]").await?;
+    let refused = until(&c, "the refusal", "const f = document.querySelector('[data-testid=previous-actions] [data-testid=action-form] [role=status]'); return f && f.textContent").await?;
+    let refused = refused.as_str().unwrap_or("");
+    assert!(refused.contains("was changed by bo") && refused.contains("owner") && refused.contains("nothing was saved"), "{refused}");
+    assert_eq!(other.action(theirs.id)?.map(|i| i.owner), Some("eve".to_string()), "bo's edit stands");
+    shot(&c, "live-stale-edit").await?;
+
+    // A spin confirmed on another laptop shows in the Wheel view.
+    click(&c, "[data-testid=nav-wheel]").await?;
+    wait_css(&c, "[data-testid=odds-row]").await?;
+    let ws = flywheel::config::Workspace::open(&repo().join("data"))?;
+    let mut host = flywheel::host::Host::with_journal(&ws, others_journal(d, "bo")?)?;
+    let pick = host.spin(&[], &mut rand::rng())?;
+    host.decide(&pick, flywheel::host::Decision::Present, &[], flywheel::time::now())?;
+    let script = format!(
+        "return [...document.querySelectorAll('[data-testid=history-row]')].some(r => r.dataset.team === {:?} && r.dataset.outcome === 'presented')",
+        pick.winner
+    );
+    until(&c, "the spin confirmed elsewhere", &script).await?;
+    shot(&c, "live-wheel").await?;
+    c.close().await?;
+    Ok(())
+}
+
 fn seed_earlier_weeks(d: &Driver, metric: &str, weeks: i64) -> R<()> {
     let r = flywheel::review::Review::open(&repo().join("data"), false, &flywheel::source::Quiet)?;
     let flagged: Vec<_> = r.findings.iter().filter(|f| f.metric == metric).cloned().collect();

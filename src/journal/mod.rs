@@ -11,6 +11,7 @@ pub mod actions;
 pub mod annotations;
 pub mod copy;
 pub mod history;
+pub mod live;
 pub mod meetings;
 pub mod spins;
 pub mod status;
