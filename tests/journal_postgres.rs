@@ -305,3 +305,56 @@ fn racing_hosts_and_editors_on_the_shared_journal_get_one_winner_each() {
     assert_eq!(stored.revision, 2);
     assert_eq!(stored.title, format!("edit by {}", stored.updated_by.trim_start_matches("host ")));
 }
+
+#[test]
+fn a_server_restart_mid_session_fails_visibly_and_recovers_by_itself() {
+    let pg = Pg::start();
+    let mut j = Journal::connect(&target(&pg, "restart")).expect("connect");
+    let d = |t: &str| Draft { title: t.into(), week: "2026-11-09".into(), ..Default::default() };
+    j.add_action(&d("before"), 1).expect("add");
+    pg.stop();
+    let e = j.add_action(&d("while down"), 2).expect_err("a write while the server is down fails").to_string();
+    assert!(e.contains(&format!("postgres://flywheel@127.0.0.1:{}/ops", pg.port)), "{e}");
+    assert!(!e.contains(PASSWORD), "{e}");
+    assert!(j.actions(&Filter::default()).is_err(), "reads fail too, visibly");
+    pg.restart();
+    // The same journal object works again: the connection is made anew.
+    j.add_action(&d("after"), 3).expect("add after the restart");
+    let titles: Vec<String> = j.actions(&Filter::default()).expect("list").into_iter().map(|i| i.title).collect();
+    assert_eq!(titles, vec!["before", "after"], "nothing silently written or dropped");
+    assert!(j.is_alive());
+}
+
+#[test]
+fn two_hosts_confirming_at_once_200_times_one_wins_each_time() {
+    let pg = Pg::start();
+    let teams = ["Payments", "Search", "Storage", "Billing", "Identity"];
+    let mut setup = Journal::connect(&target(&pg, "wheel")).expect("create");
+    setup.save_wheel(&Wheel::new(&teams), 1).expect("save");
+    let t = target(&pg, "wheel");
+    let mut a = Journal::connect(&t).expect("a");
+    let mut b = Journal::connect(&t).expect("b");
+    let barrier = std::sync::Barrier::new(2);
+    for round in 0..200 {
+        let (wheel, base) = setup.wheel_at().expect("read");
+        let wheel = wheel.expect("saved");
+        let go = |j: &mut Journal, winner: &str| {
+            let mut next = wheel.clone();
+            next.confirm(winner).expect("confirm");
+            barrier.wait();
+            j.confirm_spin(round, winner, &[], &[], &next, base).is_ok()
+        };
+        let (wa, wb) = (teams[round as usize % 5], teams[(round as usize + 2) % 5]);
+        let (ja, jb) = (&mut a, &mut b);
+        let (ra, rb) = std::thread::scope(|s| {
+            let ha = s.spawn(|| go(ja, wa));
+            let hb = s.spawn(|| go(jb, wb));
+            (ha.join().expect("a"), hb.join().expect("b"))
+        });
+        assert!(ra ^ rb, "round {round}: exactly one confirmation wins (a {ra}, b {rb})");
+        let after = setup.wheel().expect("read").expect("saved");
+        let sum: f64 = after.participants.iter().map(|p| p.weight).sum();
+        assert!((sum - teams.len() as f64).abs() < 1e-9, "round {round}: Σweight = {sum}");
+    }
+    assert_eq!(setup.presented().expect("spins").len(), 200, "one confirmation per round");
+}

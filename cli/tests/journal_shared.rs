@@ -105,3 +105,66 @@ fn a_password_in_the_workspace_file_is_refused_without_repeating_it() {
     assert!(e.contains("flywheel.toml:") && e.contains("holds a password"), "{e}");
     assert!(!e.contains(PASSWORD), "{e}");
 }
+
+#[test]
+fn writers_killed_at_random_lose_no_acknowledged_item() {
+    let pg = Pg::start();
+    let data = tempfile::tempdir().expect("tmp");
+    let ws = sample();
+    let ws = ws.to_str().expect("path").to_string();
+    let url = pg.url();
+    let acknowledged = std::sync::Mutex::new(Vec::new());
+    let killed = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|s| {
+        for w in 0..20u64 {
+            let (ws, url, data, acknowledged, killed) = (&ws, &url, data.path(), &acknowledged, &killed);
+            s.spawn(move || {
+                // A small deterministic generator per writer: which adds get killed, and when.
+                let mut state = w.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+                let mut next = || {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    state
+                };
+                for i in 0..5 {
+                    let title = format!("writer {w} item {i}");
+                    let mut child = Command::new(env!("CARGO_BIN_EXE_flywheel"))
+                        .args(["actions", "add", ws, "--title", &title, "--week", "2026-11-09"])
+                        .env("NO_COLOR", "1")
+                        .env("FLYWHEEL_DATA_DIR", data)
+                        .env("FLYWHEEL_JOURNAL_URL", url)
+                        .env("PGPASSWORD", PASSWORD)
+                        .stdout(std::process::Stdio::piped())
+                        .stderr(std::process::Stdio::piped())
+                        .spawn()
+                        .expect("spawn");
+                    if next() % 3 == 0 {
+                        std::thread::sleep(std::time::Duration::from_millis(next() % 150));
+                        if child.kill().is_ok() {
+                            killed.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        }
+                    }
+                    let out = child.wait_with_output().expect("wait");
+                    if out.status.success() {
+                        acknowledged.lock().expect("lock").push(title);
+                    }
+                }
+            });
+        }
+    });
+    let acknowledged = acknowledged.into_inner().expect("lock");
+    let killed = killed.into_inner();
+    println!("{} writes acknowledged, {killed} SIGKILLs sent", acknowledged.len());
+    assert!(killed > 0 && !acknowledged.is_empty(), "the test killed some and let some finish");
+    let o = flywheel(data.path(), &[("FLYWHEEL_JOURNAL_URL", url.as_str()), ("PGPASSWORD", PASSWORD)], &["actions", "list", &ws]);
+    let list = text(&o);
+    assert!(o.status.success(), "{list}");
+    for title in &acknowledged {
+        assert_eq!(
+            list.lines().filter(|l| l.contains(&format!("] {title} —"))).count(),
+            1,
+            "{title} acknowledged but not there once: {list}"
+        );
+    }
+}

@@ -7,6 +7,7 @@
 pub mod bench;
 pub mod compare;
 pub mod corpus;
+pub mod journal_bench;
 pub mod nab;
 pub mod openmetrics;
 pub mod quality;

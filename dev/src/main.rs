@@ -86,6 +86,17 @@ enum Command {
     /// Crash-test helper: add and edit action items in JOURNAL in a loop, printing each acknowledged
     /// write (used by dev/tests/journal_crash.rs, which kills it with SIGKILL).
     JournalWriter { journal: PathBuf },
+    /// The shared journal under a meeting's load: CLIENTS connections × WRITES action items each against
+    /// PostgreSQL (a server started for the run on 127.0.0.1, or --url with PGPASSWORD): write latency
+    /// p50/p99/max and that nothing was lost.
+    JournalBench {
+        #[arg(long, default_value_t = 50)]
+        clients: usize,
+        #[arg(long, default_value_t = 200)]
+        writes: usize,
+        #[arg(long)]
+        url: Option<String>,
+    },
     /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
     Bench {
         #[arg(long, default_value_t = 1000)]
@@ -120,6 +131,21 @@ fn main() -> Result<()> {
             for m in modes {
                 score(&entries, m, Params::new(sensitivity)?, files, detections)?;
             }
+            Ok(())
+        }
+        Command::JournalBench { clients, writes, url } => {
+            let m = flywheel_dev::journal_bench::run(url, clients, writes)?;
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "{} clients × {} writes: p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms; {:.0} writes/s; {} stored (nothing lost)",
+                m.clients,
+                m.writes,
+                ms(m.p50),
+                ms(m.p99),
+                ms(m.max),
+                (m.clients * m.writes) as f64 / m.wall.as_secs_f64(),
+                m.stored
+            );
             Ok(())
         }
         Command::Sample { dir } => {

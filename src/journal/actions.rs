@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::store::{args, value, Row};
+use super::store::{args, Row};
 use super::{Invalid, Journal, JournalError};
 
 pub const MIGRATION_2: &str = "
@@ -184,29 +184,30 @@ impl Journal {
     pub fn add_action(&mut self, d: &Draft, now: i64) -> Result<ActionItem, JournalError> {
         check(d)?;
         let status = d.status.unwrap_or(Status::Open);
-        let id: i64 = self.transaction(|tx| {
-            Ok(value(
-                tx,
+        // One statement (atomic on its own): the item as stored comes back with it.
+        let stored = self.query_opt(
+            &format!(
                 "INSERT INTO action_items (title, details, owner, due, status, week, team, metric, finding, range_start, range_end, created_at, updated_at, created_by, updated_by, revision)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?13, 1) RETURNING id",
-                args![
-                    d.title.trim(),
-                    &d.details,
-                    d.owner.trim(),
-                    &d.due,
-                    status.key(),
-                    &d.week,
-                    &d.team,
-                    &d.metric,
-                    &d.finding,
-                    d.range.map(|r| r.0),
-                    d.range.map(|r| r.1),
-                    now,
-                    &self.author
-                ],
-            )?)
-        })?;
-        self.action(id)?.ok_or_else(|| self.corrupt(format!("action item {id} vanished after it was written")))
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?12, ?13, ?13, 1) RETURNING {COLUMNS}"
+            ),
+            args![
+                d.title.trim(),
+                &d.details,
+                d.owner.trim(),
+                &d.due,
+                status.key(),
+                &d.week,
+                &d.team,
+                &d.metric,
+                &d.finding,
+                d.range.map(|r| r.0),
+                d.range.map(|r| r.1),
+                now,
+                &self.author
+            ],
+            row,
+        )?;
+        stored.ok_or_else(|| self.corrupt("the new action item did not come back"))
     }
 
     /// Replace the editable fields of item `id` (title, details, owner, due, status). With

@@ -77,14 +77,28 @@ impl Pg {
         );
         for _ in 0..5 {
             pg.port = free_port();
-            let opts = format!("-p {} -h 127.0.0.1 -k {} -c fsync=off -c max_connections=120", pg.port, pg.dir.path().display());
-            let log = pg.dir.path().join("log").display().to_string();
-            if pg.try_run("pg_ctl", &["-D", &data, "-o", &opts, "-l", &log, "-w", "-t", "30", "start"]) {
+            if pg.try_start() {
                 pg.psql("postgres", "CREATE DATABASE ops");
                 return pg;
             }
         }
         panic!("PostgreSQL did not start: {}", std::fs::read_to_string(pg.dir.path().join("log")).unwrap_or_default());
+    }
+
+    fn try_start(&self) -> bool {
+        let opts = format!("-p {} -h 127.0.0.1 -k {} -c fsync=off -c max_connections=120", self.port, self.dir.path().display());
+        let log = self.dir.path().join("log").display().to_string();
+        self.try_run("pg_ctl", &["-D", &self.data(), "-o", &opts, "-l", &log, "-w", "-t", "30", "start"])
+    }
+
+    /// Stop the server (fast shutdown: clients are disconnected).
+    pub fn stop(&self) {
+        self.run("pg_ctl", &["-D", &self.data(), "-m", "fast", "-w", "stop"]);
+    }
+
+    /// Start it again on the same port with the same data.
+    pub fn restart(&self) {
+        assert!(self.try_start(), "PostgreSQL did not start again");
     }
 
     fn data(&self) -> String {

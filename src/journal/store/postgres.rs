@@ -10,13 +10,14 @@
 //! so a server that is down is said quickly. Writes run in SERIALIZABLE transactions, retried when they
 //! lose a race (see [`super::Db::transaction`]).
 
+use std::collections::HashMap;
 use std::error::Error as _;
 use std::sync::Arc;
 use std::time::Duration;
 
 use postgres::config::{Host, SslMode};
 use postgres::types::{to_sql_checked, IsNull, ToSql, Type};
-use postgres::{Client, IsolationLevel, NoTls};
+use postgres::{Client, IsolationLevel, NoTls, Statement};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::CertificateDer;
 
@@ -50,6 +51,8 @@ struct Parsed {
     tls: Tls,
     root_cert: Option<String>,
     shown: String,
+    /// The password found for it (kept to redact it from any message).
+    secret: Option<String>,
 }
 
 /// Check a `postgres://` address as written in `flywheel.toml`: the scheme, no password, a known sslmode.
@@ -114,7 +117,7 @@ fn parse(url: &str) -> Result<Parsed, String> {
     let user = config.get_user().map(|u| format!("{u}@")).unwrap_or_default();
     let db = config.get_dbname().unwrap_or("");
     let shown = format!("postgres://{user}{host}:{port}/{db}");
-    Ok(Parsed { config, tls, root_cert, shown })
+    Ok(Parsed { config, tls, root_cert, shown, secret: None })
 }
 
 /// A driver error with its causes, as one line.
@@ -341,20 +344,47 @@ fn bind(args: &[Value]) -> Vec<&(dyn ToSql + Sync)> {
     args.iter().map(|a| a as &(dyn ToSql + Sync)).collect()
 }
 
-fn run_query(c: &mut impl postgres::GenericClient, at: &str, sql: &str, args: &[Value]) -> Result<Vec<Row>, StoreError> {
-    let rows = c.query(translate_params(sql).as_str(), &bind(args)).map_err(|e| store_error(at, &e))?;
+/// Statements prepared on a connection, by their SQL: each is parsed by the server once per connection,
+/// so a statement costs one round trip instead of two.
+type Prepared = HashMap<String, Statement>;
+
+fn prepared(c: &mut impl postgres::GenericClient, cache: &mut Prepared, at: &str, sql: &str) -> Result<Statement, StoreError> {
+    if let Some(st) = cache.get(sql) {
+        return Ok(st.clone());
+    }
+    let st = c.prepare(&translate_params(sql)).map_err(|e| store_error(at, &e))?;
+    if cache.len() >= 256 {
+        cache.clear();
+    }
+    cache.insert(sql.to_string(), st.clone());
+    Ok(st)
+}
+
+fn run_query(
+    c: &mut impl postgres::GenericClient,
+    cache: &mut Prepared,
+    at: &str,
+    sql: &str,
+    args: &[Value],
+) -> Result<Vec<Row>, StoreError> {
+    let st = prepared(c, cache, at, sql)?;
+    let rows = c.query(&st, &bind(args)).map_err(|e| store_error(at, &e))?;
     rows.iter().map(read_row).collect::<Result<Vec<_>, _>>().map_err(|m| StoreError::new(at, m))
 }
 
-fn run_execute(c: &mut impl postgres::GenericClient, at: &str, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
-    c.execute(translate_params(sql).as_str(), &bind(args)).map_err(|e| store_error(at, &e))
+fn run_execute(c: &mut impl postgres::GenericClient, cache: &mut Prepared, at: &str, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
+    let st = prepared(c, cache, at, sql)?;
+    c.execute(&st, &bind(args)).map_err(|e| store_error(at, &e))
 }
 
 /// An open connection to the shared journal, with `search_path` on the workspace's schema.
 pub struct Postgres {
     client: Client,
+    cache: Prepared,
     at: String,
     pub schema: String,
+    /// How to connect again (the password, when there is one, is in it: never shown).
+    parsed: Parsed,
 }
 
 /// Why the shared journal did not open.
@@ -376,18 +406,8 @@ impl Postgres {
         if let Some(pw) = &secret {
             parsed.config.password(pw.as_bytes());
         }
-        let redact = |m: String| match &secret {
-            Some(pw) if !pw.is_empty() => m.replace(pw.as_str(), "***"),
-            _ => m,
-        };
-        let connected = match parsed.tls {
-            Tls::Disable => parsed.config.connect(NoTls),
-            _ => {
-                let tls = tls_config(parsed.root_cert.as_deref()).map_err(fail)?;
-                parsed.config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
-            }
-        };
-        let mut client = connected.map_err(|e| fail(redact(format!("cannot connect: {}", chain(&e)))))?;
+        parsed.secret = secret;
+        let mut client = connect(&parsed).map_err(fail)?;
         let schema = schema_name(&t.workspace);
         let err = |e: postgres::Error| OpenFailure::Store(store_error(&at, &e));
         let known = migrations.len() as i64;
@@ -427,7 +447,21 @@ impl Postgres {
             tx.commit().map_err(err)?;
         }
         client.batch_execute(&format!("SET search_path TO {schema}")).map_err(err)?;
-        Ok(Postgres { client, at, schema })
+        Ok(Postgres { client, cache: Prepared::new(), at, schema, parsed })
+    }
+
+    /// A connection that dropped (the server restarted, the network blinked) is made again before the
+    /// next statement; the statement that met the drop has failed visibly and is never re-sent (it may
+    /// have been applied).
+    fn ready(&mut self) -> Result<(), StoreError> {
+        if !self.client.is_closed() {
+            return Ok(());
+        }
+        let mut client = connect(&self.parsed).map_err(|m| StoreError::new(&self.at, m))?;
+        client.batch_execute(&format!("SET search_path TO {}", self.schema)).map_err(|e| store_error(&self.at, &e))?;
+        self.client = client;
+        self.cache.clear();
+        Ok(())
     }
 
     /// The schema version the workspace's tables are at.
@@ -437,15 +471,16 @@ impl Postgres {
 
     /// The connection is still up (a cheap round trip).
     pub fn is_alive(&mut self) -> bool {
-        !self.client.is_closed() && self.client.simple_query("").is_ok()
+        self.ready().is_ok() && self.client.simple_query("").is_ok()
     }
 
     pub fn transaction<T, E: From<StoreError>>(&mut self, f: &mut dyn FnMut(&mut dyn Sql) -> Result<T, E>) -> Result<T, E> {
+        self.ready()?;
         let at = self.at.clone();
         let tx = self.client.build_transaction().isolation_level(IsolationLevel::Serializable).start();
         let mut tx = tx.map_err(|e| store_error(&at, &e))?;
         let out = {
-            let mut handle = Tx { tx: &mut tx, at: &at };
+            let mut handle = Tx { tx: &mut tx, cache: &mut self.cache, at: &at };
             f(&mut handle)?
         };
         tx.commit().map_err(|e| store_error(&at, &e))?;
@@ -455,27 +490,48 @@ impl Postgres {
 
 impl Sql for Postgres {
     fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
-        run_execute(&mut self.client, &self.at, sql, args)
+        self.ready()?;
+        run_execute(&mut self.client, &mut self.cache, &self.at, sql, args)
     }
     fn query(&mut self, sql: &str, args: &[Value]) -> Result<Vec<Row>, StoreError> {
-        run_query(&mut self.client, &self.at, sql, args)
+        self.ready()?;
+        run_query(&mut self.client, &mut self.cache, &self.at, sql, args)
     }
     fn at(&self) -> &str {
         &self.at
     }
 }
 
+/// Open a connection as `p` says (TLS or not); the message never holds the password.
+fn connect(p: &Parsed) -> Result<Client, String> {
+    let connected = match p.tls {
+        Tls::Disable => p.config.connect(NoTls),
+        _ => {
+            let tls = tls_config(p.root_cert.as_deref())?;
+            p.config.connect(tokio_postgres_rustls::MakeRustlsConnect::new(tls))
+        }
+    };
+    connected.map_err(|e| {
+        let m = format!("cannot connect: {}", chain(&e));
+        match &p.secret {
+            Some(pw) if !pw.is_empty() => m.replace(pw.as_str(), "***"),
+            _ => m,
+        }
+    })
+}
+
 struct Tx<'a, 'b> {
     tx: &'a mut postgres::Transaction<'b>,
+    cache: &'a mut Prepared,
     at: &'a str,
 }
 
 impl Sql for Tx<'_, '_> {
     fn execute(&mut self, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
-        run_execute(self.tx, self.at, sql, args)
+        run_execute(self.tx, self.cache, self.at, sql, args)
     }
     fn query(&mut self, sql: &str, args: &[Value]) -> Result<Vec<Row>, StoreError> {
-        run_query(self.tx, self.at, sql, args)
+        run_query(self.tx, self.cache, self.at, sql, args)
     }
     fn at(&self) -> &str {
         self.at
