@@ -36,6 +36,9 @@ pub struct AppState {
     pub import: Mutex<Option<flywheel::import::grafana::Import>>,
     /// The workspace named on the command line, loading since the app started.
     pub head_start: Mutex<Option<HeadStart>>,
+    /// The open workspace's journal, kept open (one connection to a shared server, not one per call;
+    /// a dropped connection is made again by the journal itself), with the workspace it belongs to.
+    pub journal: Mutex<Option<(PathBuf, Journal)>>,
 }
 
 /// The load of the workspace named on the command line, started with the app so that the review and the
@@ -58,6 +61,7 @@ impl AppState {
             loading: Mutex::default(),
             import: Mutex::default(),
             head_start: Mutex::default(),
+            journal: Mutex::default(),
         }
     }
 
@@ -103,10 +107,20 @@ impl AppState {
         Ok(overview)
     }
 
-    /// The open workspace's journal (opened per call: cheap, and the CLI may write it meanwhile).
+    /// The open workspace's journal (opened on first use and kept: every read still sees what other
+    /// copies and the CLI wrote meanwhile).
     pub fn journal(&self) -> Result<Journal> {
+        let origin = with_review(self, |r| Ok(r.workspace.origin.clone()))?;
+        let mut kept = lock(&self.journal);
+        if let Some((o, j)) = kept.as_ref() {
+            if *o == origin {
+                return Ok(j.clone());
+            }
+        }
         let ws = with_review(self, |r| Ok(r.workspace.clone()))?;
-        Ok(Journal::for_workspace(&ws)?)
+        let j = Journal::for_workspace(&ws)?;
+        *kept = Some((origin, j.clone()));
+        Ok(j)
     }
 
     /// The annotations of the open review's range. A journal that cannot be read costs only the

@@ -19,7 +19,7 @@ pub mod store;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard};
 
 use crate::config::journal::URL_ENV;
 use crate::config::Workspace;
@@ -91,9 +91,10 @@ pub(crate) const MIGRATIONS: &[&str] = &[
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
-/// An open journal.
+/// An open journal. Cloning it shares the connection (the app keeps one per workspace).
+#[derive(Clone)]
 pub struct Journal {
-    db: Mutex<Db>,
+    db: Arc<Mutex<Db>>,
     /// Where it is: the file, or the server's address and the workspace (never a password).
     pub location: String,
     /// Who writes through it: recorded on action items and spins (`[journal] author`, else the OS user).
@@ -108,7 +109,7 @@ impl Journal {
         }
         let location = path.display().to_string();
         match store::sqlite::Sqlite::open(path, MIGRATIONS) {
-            Ok(db) => Ok(Journal { db: Mutex::new(Db::Sqlite(db)), location, author: author() }),
+            Ok(db) => Ok(Journal { db: Arc::new(Mutex::new(Db::Sqlite(db))), location, author: author() }),
             Err(Ok(found)) => Err(JournalError::TooNew { path: location, found, known: SCHEMA_VERSION }),
             Err(Err(e)) => Err(e.into()),
         }
@@ -119,7 +120,7 @@ impl Journal {
         match Postgres::open(target, MIGRATIONS) {
             Ok(db) => {
                 let location = db.at().to_string();
-                Ok(Journal { db: Mutex::new(Db::Postgres(Box::new(db))), location, author: author() })
+                Ok(Journal { db: Arc::new(Mutex::new(Db::Postgres(Box::new(db)))), location, author: author() })
             }
             Err(OpenFailure::TooNew(found, at)) => Err(JournalError::TooNew { path: at, found, known: SCHEMA_VERSION }),
             Err(OpenFailure::Store(e)) => Err(e.into()),
