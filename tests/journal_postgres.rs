@@ -358,3 +358,29 @@ fn two_hosts_confirming_at_once_200_times_one_wins_each_time() {
     }
     assert_eq!(setup.presented().expect("spins").len(), 200, "one confirmation per round");
 }
+
+#[test]
+fn tls_verifies_the_servers_certificate_and_name() {
+    let pg = Pg::start();
+    let ca = pg.enable_tls();
+    let ca = ca.display();
+    let port = pg.port;
+    let verified =
+        Target { url: format!("postgres://flywheel@localhost:{port}/ops?sslmode=verify-full&sslrootcert={ca}"), ..target(&pg, "tls") };
+    let mut j = Journal::connect(&verified).expect("a certificate from the given CA, for the name used");
+    j.add_action(&Draft { title: "over TLS".into(), week: "2026-11-09".into(), ..Default::default() }, 1).expect("write");
+    let encrypted = pg.psql(
+        "postgres",
+        "SELECT count(*) FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid) WHERE s.ssl AND a.application_name = 'flywheel'",
+    );
+    assert_eq!(encrypted, "1", "the journal's connection is encrypted");
+    drop(j);
+
+    // `require` verifies too; a name the certificate does not hold, or a CA that did not sign it, is refused.
+    let by_ip = Target { url: format!("postgres://flywheel@127.0.0.1:{port}/ops?sslmode=require&sslrootcert={ca}"), ..target(&pg, "tls") };
+    let e = Journal::connect(&by_ip).err().expect("not valid for 127.0.0.1").to_string();
+    assert!(e.contains("cannot connect") && e.to_lowercase().contains("certificate"), "{e}");
+    let system_roots = Target { url: format!("postgres://flywheel@localhost:{port}/ops?sslmode=verify-full"), ..target(&pg, "tls") };
+    let e = Journal::connect(&system_roots).err().expect("the test CA is not a system root").to_string();
+    assert!(e.to_lowercase().contains("certificate") && !e.contains(PASSWORD), "{e}");
+}
