@@ -74,8 +74,8 @@ pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<
             if scope.is_some() && verdict != Verdict::Expected {
                 bail!("--scope goes with --expected");
             }
-            let author = author.unwrap_or_else(flywheel::journal::author);
             let mut j = Journal::for_workspace(&ws)?;
+            let author = author.unwrap_or_else(|| j.author.clone());
             let now = chrono::Utc::now().timestamp();
             let v = j.mark(&id, &Mark { verdict, reason, note, scope, author }, now)?;
             crate::say(format!("{} · {}: {}", v.finding.metric, v.finding.kind.label(), describe(&v)));

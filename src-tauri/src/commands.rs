@@ -130,7 +130,7 @@ fn apply_room(r: &mut Review) {
     }
 }
 
-/// A verdict from the UI (who says so is the OS user).
+/// A verdict from the UI (who says so is the journal's author: `[journal] author`, else the OS user).
 #[derive(serde::Deserialize)]
 pub struct MarkDraft {
     verdict: Verdict,
@@ -149,8 +149,7 @@ pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft) -> Result
     blocking(app, move |state| {
         let mut j = state.journal()?;
         let now = flywheel::time::now();
-        let m =
-            Mark { verdict: mark.verdict, reason: mark.reason, note: mark.note, scope: mark.scope, author: flywheel::journal::author() };
+        let m = Mark { verdict: mark.verdict, reason: mark.reason, note: mark.note, scope: mark.scope, author: j.author.clone() };
         j.mark(&id, &m, now)?;
         with_review_mut(state, |r| {
             let params = r.params;
@@ -277,7 +276,7 @@ pub async fn edit_action(app: AppHandle, id: i64, draft: Draft) -> Result<Action
 pub async fn add_annotation(app: AppHandle, draft: Annotation) -> Result<Annotation> {
     blocking(app, move |state| {
         let mut j = state.journal()?;
-        let draft = Annotation { author: if draft.author.trim().is_empty() { flywheel::journal::author() } else { draft.author }, ..draft };
+        let draft = Annotation { author: if draft.author.trim().is_empty() { j.author.clone() } else { draft.author }, ..draft };
         let id = j.add_annotation(&draft, flywheel::time::now())?;
         Ok(Annotation { id, ..draft })
     })

@@ -65,3 +65,40 @@ pub(super) fn journal_table(raw: &RawJournal) -> (JournalSettings, Vec<(usize, &
     }
     (out, problems)
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::config::Workspace;
+
+    const BASE: &str = "[workspace]\nname = \"Ops review\"\n[[team]]\nname = \"T\"\n[[service]]\nname = \"s\"\nteam = \"T\"\n[[metric]]\nid = \"m\"\nservice = \"s\"\nworse = \"higher\"\nsource = { file = \"m.csv\" }\n";
+
+    fn parse(journal: &str) -> Result<Workspace, String> {
+        let text = format!("{BASE}{journal}");
+        Workspace::from_toml(&text, std::path::Path::new("flywheel.toml"), std::path::Path::new(".")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn journal_settings_read_and_checked_by_line() {
+        let ws = parse("").expect("no [journal]");
+        assert_eq!(ws.journal, super::JournalSettings::default());
+        let ws = parse("[journal]\nurl = \"postgres://ana@db.internal/ops?sslmode=verify-full\"\nauthor = \"ana\"\nworkspace = \"ops\"\npassword_env = \"OPS_PW\"\n")
+            .expect("all of it");
+        assert_eq!(ws.journal.url.as_deref(), Some("postgres://ana@db.internal/ops?sslmode=verify-full"));
+        assert_eq!(
+            (ws.journal.author.as_deref(), ws.journal.workspace.as_deref(), ws.journal.password_env.as_deref()),
+            (Some("ana"), Some("ops"), Some("OPS_PW"))
+        );
+        let refused = [
+            ("url = \"postgres://ana:s3cr3t@db/ops\"", "flywheel.toml:14: journal: the journal's url holds a password"),
+            ("url = \"http://db/ops\"", "must start with postgres://"),
+            ("password_env = \"OPS PW\"", "password_env must name an environment variable"),
+            ("author = \"  \"", "author must be 1 to 200 characters"),
+            ("colour = \"red\"", "unknown field `colour`"),
+        ];
+        for (line, want) in refused {
+            let e = parse(&format!("[journal]\n{line}\n")).expect_err(line);
+            assert!(e.contains(want), "{line}: {e}");
+            assert!(!e.contains("s3cr3t"), "{e}");
+        }
+    }
+}
