@@ -52,6 +52,7 @@ fn exercise(j: &mut Journal) -> Vec<String> {
     out.push(format!("{:?}", j.actions(&Filter::default())));
     out.push(format!("{:?}", j.actions(&Filter { live: true, overdue_on: Some("2026-12-01".into()), ..Default::default() })));
     out.push(format!("{:?}", j.action(b.id)));
+    out.push(format!("{:?} {:?}", j.action_trail(a.id), j.action_trail(b.id)));
 
     let note = |m: &str, s, e, text: &str, maintenance| Annotation {
         id: 0,
@@ -239,6 +240,7 @@ fn a_local_journal_copied_in_reads_back_the_same_and_twice_adds_nothing() {
     let reads = |j: &Journal| {
         vec![
             format!("{:?}", j.actions(&Filter::default())),
+            format!("{:?}", (1..=3).map(|id| j.action_trail(id)).collect::<Vec<_>>()),
             format!("{:?}", j.annotations(0, i64::MAX)),
             format!("{:?} {:?}", j.wheel(), j.spins(100)),
             format!("{:?}", j.weeks_through("2026-12-31", 10)),

@@ -192,6 +192,8 @@ enum ActionsCmd {
     },
     /// Mark an action item done.
     Done { id: i64, path: Option<PathBuf> },
+    /// Every change of an action item since it was raised: what, who and when.
+    History { id: i64, path: Option<PathBuf> },
     /// Set an action item's status (open, in_progress, done, dropped).
     Status { id: i64, status: String, path: Option<PathBuf> },
     /// Export action items as CSV (to stdout, or FILE).
@@ -533,6 +535,17 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             let (_, mut j) = open(path)?;
             let item = j.set_action_status(id, Status::Done, flywheel::time::now())?;
             say(format!("#{} is done: {}", item.id, item.title));
+        }
+        ActionsCmd::History { id, path } => {
+            let (ws, j) = open(path)?;
+            let item = j.action(id)?.ok_or(flywheel::journal::Invalid::NoSuchAction(id))?;
+            let when = |t: i64| flywheel::time::long_label(&ws.tz, t);
+            let by = |a: &str| if a.is_empty() || a == "unknown" { String::new() } else { format!(" by {a}") };
+            say(format!("#{} {}", item.id, item.title));
+            say(format!("  {}  raised{}", when(item.created_at), by(&item.created_by)));
+            for c in j.action_trail(id)? {
+                say(format!("  {}  {}{}", when(c.at), c.change, by(&c.author)));
+            }
         }
         ActionsCmd::Status { id, status, path } => {
             let (_, mut j) = open(path)?;

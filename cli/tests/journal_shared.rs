@@ -62,10 +62,21 @@ fn a_laptop_journal_moves_into_the_shared_one_and_every_command_uses_it() {
     let room = [shared[0], shared[1], ("USER", "bo")];
     let o = flywheel(other.path(), &room, &["actions", "add", ws, "--title", "from the meeting room", "--week", "2026-11-09"]);
     assert!(o.status.success(), "{}", text(&o));
-    let o = flywheel(data.path(), &shared, &["actions", "list", ws]);
+    let added = text(&o);
+    let id = added.split('#').nth(1).and_then(|r| r.split(':').next()).expect("the new item's id").to_string();
+    let lead = [shared[0], shared[1], ("USER", "ana")];
+    let o = flywheel(data.path(), &lead, &["actions", "done", &id, ws]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = flywheel(other.path(), &room, &["actions", "history", &id, ws]);
+    let history = text(&o);
+    assert!(o.status.success(), "{history}");
+    assert!(history.contains("raised by bo") && history.contains("status open → done by ana"), "{history}");
+    let o = flywheel(data.path(), &shared, &["actions", "list", ws, "--all"]);
     let list = text(&o);
     assert!(o.status.success(), "{list}");
-    for (title, by) in [("raise the retry budget", "ana"), ("check <b>the</b> alarm line", "ana"), ("from the meeting room", "bo")] {
+    for (title, by) in
+        [("raise the retry budget", "ana"), ("check <b>the</b> alarm line", "ana"), ("from the meeting room", "bo, last changed by ana")]
+    {
         assert!(list.lines().any(|l| l.contains(title) && l.ends_with(&format!("raised by {by}"))), "{title} by {by} missing from {list}");
     }
     let o = flywheel(data.path(), &shared, &["journal", "status", ws, "--json"]);

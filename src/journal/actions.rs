@@ -231,6 +231,8 @@ impl Journal {
                  revision = revision + 1 WHERE id = ?1",
                 args![id, d.title.trim(), &d.details, d.owner.trim(), &d.due, status.key(), now, &author],
             )?;
+            let change = super::trail::describe(&current, d.title.trim(), &d.details, d.owner.trim(), d.due.as_deref(), status);
+            super::trail::record(tx, id, now, &author, &change)?;
             Ok(Ok(()))
         })?;
         outcome?;
@@ -239,11 +241,20 @@ impl Journal {
 
     /// Set the status of item `id` (a one-field change: applied whatever else changed meanwhile).
     pub fn set_action_status(&mut self, id: i64, status: Status, now: i64) -> Result<ActionItem, JournalError> {
-        let n = self.execute(
-            "UPDATE action_items SET status = ?2, updated_at = ?3, updated_by = ?4, revision = revision + 1 WHERE id = ?1",
-            args![id, status.key(), now, &self.author],
-        )?;
-        if n == 0 {
+        let author = self.author.clone();
+        let found = self.transaction(|tx| {
+            let Some(before) = tx.query_opt("SELECT status FROM action_items WHERE id = ?1", args![id])? else { return Ok(false) };
+            let before: String = before.get(0).map_err(|m| super::corrupt_error(tx.at(), m))?;
+            tx.execute(
+                "UPDATE action_items SET status = ?2, updated_at = ?3, updated_by = ?4, revision = revision + 1 WHERE id = ?1",
+                args![id, status.key(), now, &author],
+            )?;
+            if before != status.key() {
+                super::trail::record(tx, id, now, &author, &format!("status {before} → {}", status.key()))?;
+            }
+            Ok(true)
+        })?;
+        if !found {
             return Err(JournalError::Invalid(Invalid::NoSuchAction(id)));
         }
         self.action(id)?.ok_or(JournalError::Invalid(Invalid::NoSuchAction(id)))
@@ -493,6 +504,17 @@ mod tests {
         assert_eq!((ok.revision, ok.updated_by.as_str()), (3, "ana"));
         let st = bo.set_action_status(item.id, Status::Done, 5).expect("status");
         assert_eq!((st.revision, st.updated_by.as_str(), st.created_by.as_str()), (4, "bo", "ana"));
+        let trail: Vec<(i64, String, String)> =
+            ana.action_trail(item.id).expect("trail").into_iter().map(|c| (c.at, c.author, c.change)).collect();
+        assert_eq!(
+            trail,
+            vec![
+                (2, "bo".to_string(), "owner ana → cy".to_string()),
+                (4, "ana".to_string(), "title raise the retry budget → raise the retry budget to 5; owner cy → ana".to_string()),
+                (5, "bo".to_string(), "status open → done".to_string()),
+            ],
+            "every change with who and when; the refused edit left none"
+        );
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! nothing twice, and copying several laptops' journals into one keeps all of them. What changes after a
 //! copy follows "the newer wins" where a row says when it changed (action items and verdicts by
 //! `updated_at`, the wheel by its save time, a reviewed week by when it was recorded); notes, spins and
-//! meetings are copied once. It all happens in one transaction: a copy that fails changes nothing.
+//! meetings are copied once, an item's changes (its trail) each once. It all happens in one transaction: a copy that fails changes nothing.
 
 use std::collections::HashMap;
 
@@ -137,6 +137,7 @@ struct Snapshot {
     reviews: Vec<Row>,
     history: Vec<Row>,
     marks: Vec<Row>,
+    trail: Vec<Row>,
 }
 
 fn select(t: &Table) -> String {
@@ -208,6 +209,7 @@ impl Journal {
             reviews: read("SELECT week, findings, recorded_at FROM reviews ORDER BY week")?,
             history: read(&format!("SELECT {} FROM findings_history ORDER BY week, id", HISTORY_COLS.join(", ")))?,
             marks: read(&format!("SELECT {} FROM meeting_marks ORDER BY meeting, finding", MARK_COLS.join(", ")))?,
+            trail: read("SELECT id, item, at, author, change FROM action_changes ORDER BY id")?,
         };
         dest.transaction(|tx| Ok(copy_all(tx, &snap)?))
     }
@@ -242,8 +244,42 @@ fn copy_all(tx: &mut dyn Sql, snap: &Snapshot) -> Result<Vec<Copied>, StoreError
         }
     }
     out.push(marks);
+    out.push(copy_trail(tx, snap)?);
     out.push(copy_weeks(tx, snap)?);
     Ok(out)
+}
+
+/// Where a source's row was copied to, if it was.
+fn mapped(tx: &mut dyn Sql, source: &str, kind: &str, id: i64) -> Result<Option<i64>, StoreError> {
+    let row =
+        tx.query_opt("SELECT dest_id FROM copied WHERE source = ?1 AND kind = ?2 AND source_id = ?3", args![source, kind, id.to_string()])?;
+    row.map(|r| r.get::<i64>(0)).transpose().map_err(|m| StoreError::new(tx.at(), m))
+}
+
+/// The items' trails: each change once, on the item it was copied to.
+fn copy_trail(tx: &mut dyn Sql, snap: &Snapshot) -> Result<Copied, StoreError> {
+    let mut c = Copied { what: "action item changes", added: 0, updated: 0, unchanged: 0 };
+    for row in &snap.trail {
+        let get = |i: usize| row.get::<i64>(i).map_err(|m| StoreError::new(tx.at(), m));
+        let (id, item) = (get(0)?, get(1)?);
+        if mapped(tx, &snap.source, "action_changes", id)?.is_some() {
+            c.unchanged += 1;
+            continue;
+        }
+        let Some(dest_item) = mapped(tx, &snap.source, ACTIONS.table, item)? else {
+            c.unchanged += 1;
+            continue;
+        };
+        let mut vals = row.0[1..].to_vec();
+        vals[0] = Value::Int(dest_item);
+        let new: i64 = value(tx, "INSERT INTO action_changes (item, at, author, change) VALUES (?1, ?2, ?3, ?4) RETURNING id", &vals)?;
+        tx.execute(
+            "INSERT INTO copied (source, kind, source_id, dest_id) VALUES (?1, 'action_changes', ?2, ?3)",
+            args![&snap.source, id.to_string(), new],
+        )?;
+        c.added += 1;
+    }
+    Ok(c)
 }
 
 /// A row of a table with an identity: added (and remembered in `copied`) the first time, brought up to
@@ -258,11 +294,7 @@ fn copy_identity(
 ) -> Result<(), StoreError> {
     let src_id = row.get::<i64>(0).map_err(|m| StoreError::new(tx.at(), m))?;
     let vals = &row.0[1..];
-    let mapped = tx.query_opt(
-        "SELECT dest_id FROM copied WHERE source = ?1 AND kind = ?2 AND source_id = ?3",
-        args![source, t.table, src_id.to_string()],
-    )?;
-    let dest_id = mapped.map(|r| r.get::<i64>(0)).transpose().map_err(|m| StoreError::new(tx.at(), m))?;
+    let dest_id = mapped(tx, source, t.table, src_id)?;
     // A row copied before whose copy was deleted since stays deleted.
     let Some(dest_id) = dest_id else {
         let sql = format!("INSERT INTO {} ({}) VALUES ({}) RETURNING id", t.table, t.cols.join(", "), placeholders(1, t.cols.len()));

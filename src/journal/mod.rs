@@ -16,6 +16,7 @@ pub mod meetings;
 pub mod spins;
 pub mod status;
 pub mod store;
+pub mod trail;
 pub mod verdicts;
 
 use std::path::{Path, PathBuf};
@@ -86,6 +87,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     copy::MIGRATION_8,
     actions::MIGRATION_9,
     spins::MIGRATION_10,
+    trail::MIGRATION_11,
 ];
 
 /// The schema version this build writes.
