@@ -79,6 +79,18 @@ fn a_laptop_journal_moves_into_the_shared_one_and_every_command_uses_it() {
     {
         assert!(list.lines().any(|l| l.contains(title) && l.ends_with(&format!("raised by {by}"))), "{title} by {by} missing from {list}");
     }
+    // A review with the shared journal: its reports hold the shared items, never the password.
+    let reports = tempfile::tempdir().expect("tmp");
+    let file = |n: &str| reports.path().join(n).display().to_string();
+    let (html, md, json) = (file("r.html"), file("r.md"), file("r.json"));
+    let review = flywheel(data.path(), &shared, &["review", ws, "--html", &html, "--md", &md, "--json", &json]);
+    assert!(review.status.success(), "{}", text(&review));
+    let md_text = std::fs::read_to_string(&md).expect("md");
+    assert!(md_text.contains("raise the retry budget"), "the report's previous action items come from the shared journal");
+    for f in [&html, &md, &json] {
+        assert!(!std::fs::read_to_string(f).expect("report").contains(PASSWORD), "{f} holds the password");
+    }
+    assert!(!text(&review).contains(PASSWORD));
     let o = flywheel(data.path(), &shared, &["journal", "status", ws, "--json"]);
     let status: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
     assert_eq!(status["store"], "PostgreSQL");
