@@ -16,6 +16,9 @@ mod resend;
 
 #[path = "common/driver.rs"]
 mod driver;
+
+#[path = "../../tests/common/pg.rs"]
+mod pg;
 use driver::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -31,6 +34,7 @@ async fn the_app_end_to_end() -> R<()> {
     meeting(&driver).await.map_err(|e| format!("meeting: {e}"))?;
     drop(driver);
     dark_mode().await.map_err(|e| format!("dark_mode: {e}"))?;
+    shared_journal_down_then_back().await.map_err(|e| format!("shared_journal_down_then_back: {e}"))?;
     slow_chart().await.map_err(|e| format!("slow_chart: {e}"))?;
     Ok(())
 }
@@ -77,6 +81,58 @@ async fn slow_chart() -> R<()> {
     let hidden = js(&c, "return document.querySelector('[data-testid=busy]').hidden").await?;
     assert_eq!(hidden, json!(true));
     c.close().await?;
+    Ok(())
+}
+
+/// The shared journal's server is down when the app starts: the review opens all the same, the action
+/// items and the header say the journal is unavailable with the server's address (no password); when the
+/// server comes up, the app recovers by itself and shows what another client wrote there.
+async fn shared_journal_down_then_back() -> R<()> {
+    let port = driver::free_port();
+    let url = format!("postgres://flywheel@127.0.0.1:{port}/ops?sslmode=disable");
+    let d = Driver::start_with(&[("FLYWHEEL_JOURNAL_URL", url.as_str()), ("PGPASSWORD", pg::PASSWORD)]);
+    let c = d.sample().await?;
+    let said = until(
+        &c,
+        "the action items saying the journal is unavailable",
+        "const b = document.querySelector('[data-testid=previous-actions]'); return b && !b.hidden && b.textContent.includes('unavailable') && b.textContent",
+    )
+    .await?;
+    let said = said.as_str().unwrap_or("");
+    assert!(said.contains(&format!("postgres://flywheel@127.0.0.1:{port}/ops")) && said.contains("cannot connect"), "{said}");
+    let mark = until(
+        &c,
+        "the header's mark",
+        "const m = document.querySelector('[data-testid=live-mark]'); return m && !m.hidden && m.textContent",
+    )
+    .await?;
+    assert!(mark.as_str().unwrap_or("").starts_with("Journal unavailable"), "{mark}");
+    let page = js(&c, "return document.body.textContent").await?;
+    assert!(!page.as_str().unwrap_or("").contains(pg::PASSWORD), "the password shows in the window");
+    shot(&c, "shared-journal-down").await?;
+
+    // The server comes up where the app looks; another client writes an item there.
+    let server = pg::Pg::start_at(Some(port));
+    std::env::set_var("FLYWHEEL_E2E_PG_PASSWORD", pg::PASSWORD);
+    let ws = flywheel::config::Workspace::open(&repo().join("data"))?;
+    let target = flywheel::journal::store::postgres::Target {
+        url: url.clone(),
+        workspace: ws.name.clone(),
+        password_env: Some("FLYWHEEL_E2E_PG_PASSWORD".into()),
+    };
+    let mut other = flywheel::journal::Journal::connect(&target)?;
+    other.author = "bo".into();
+    let draft =
+        flywheel::journal::actions::Draft { title: "written while you waited".into(), week: "2026-11-09".into(), ..Default::default() };
+    other.add_action(&draft, flywheel::time::now())?;
+    let t0 = Instant::now();
+    until(&c, "the shared item after the server came back", "return [...document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-title]')].some(t => t.textContent === 'written while you waited')").await?;
+    println!("shared journal: the app recovered and showed the item {} ms after it was written", t0.elapsed().as_millis());
+    let mark = js(&c, "const m = document.querySelector('[data-testid=live-mark]'); return m.hidden ? '' : m.textContent").await?;
+    assert!(!mark.as_str().unwrap_or("").starts_with("Journal unavailable"), "the mark clears: {mark}");
+    shot(&c, "shared-journal-back").await?;
+    c.close().await?;
+    drop(server);
     Ok(())
 }
 

@@ -45,6 +45,11 @@ fn free_port() -> u16 {
 impl Pg {
     /// Start a fresh cluster with a database `ops` and a user `flywheel` (password [`PASSWORD`]).
     pub fn start() -> Pg {
+        Pg::start_at(None)
+    }
+
+    /// The same, listening on `port` when given (a server that comes up where a client already looks).
+    pub fn start_at(port: Option<u16>) -> Pg {
         let bin = bin_dir();
         let dir = tempfile::tempdir().expect("tmp");
         let run_as = is_root().then(|| "postgres".to_string());
@@ -76,7 +81,7 @@ impl Pg {
             ],
         );
         for _ in 0..5 {
-            pg.port = free_port();
+            pg.port = port.unwrap_or_else(free_port);
             if pg.try_start() {
                 pg.psql("postgres", "CREATE DATABASE ops");
                 return pg;

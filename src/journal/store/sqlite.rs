@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{params_from_iter, Connection, ToSql};
+use rusqlite::{params_from_iter, Connection, ToSql, TransactionBehavior};
 
 use super::{Row, Sql, StoreError, Value};
 
@@ -99,9 +99,12 @@ impl Sqlite {
         self.conn.pragma_update(None, "user_version", v).expect("set user_version");
     }
 
+    /// Run `f` in one transaction, taking the write lock at its start (`BEGIN IMMEDIATE`): a transaction
+    /// that reads and then writes would otherwise fail at once (not wait) when another process wrote
+    /// between its read and its write.
     pub fn transaction<T, E: From<StoreError>>(&mut self, f: &mut dyn FnMut(&mut dyn Sql) -> Result<T, E>) -> Result<T, E> {
         let at = self.at.clone();
-        let tx = self.conn.transaction().map_err(|e| StoreError::new(&at, e))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| StoreError::new(&at, e))?;
         let mut handle = Tx { tx: &tx, at: &at };
         let out = f(&mut handle)?;
         tx.commit().map_err(|e| StoreError::new(&at, e))?;
