@@ -120,11 +120,16 @@ async fn shared_journal_down_then_back() -> R<()> {
         workspace: ws.name.clone(),
         password_env: Some("FLYWHEEL_E2E_PG_PASSWORD".into()),
     };
-    let mut other = flywheel::journal::Journal::connect(&target)?;
-    other.author = "bo".into();
-    let draft =
-        flywheel::journal::actions::Draft { title: "written while you waited".into(), week: "2026-11-09".into(), ..Default::default() };
-    other.add_action(&draft, flywheel::time::now())?;
+    // The blocking client starts its own runtime: run it off this test's async threads.
+    std::thread::spawn(move || -> Result<(), String> {
+        let mut other = flywheel::journal::Journal::connect(&target).map_err(|e| e.to_string())?;
+        other.author = "bo".into();
+        let draft =
+            flywheel::journal::actions::Draft { title: "written while you waited".into(), week: "2026-11-09".into(), ..Default::default() };
+        other.add_action(&draft, flywheel::time::now()).map(|_| ()).map_err(|e| e.to_string())
+    })
+    .join()
+    .map_err(|_| "the writing thread panicked")??;
     let t0 = Instant::now();
     until(&c, "the shared item after the server came back", "return [...document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-title]')].some(t => t.textContent === 'written while you waited')").await?;
     println!("shared journal: the app recovered and showed the item {} ms after it was written", t0.elapsed().as_millis());
