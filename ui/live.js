@@ -25,11 +25,12 @@ export function startLive() {
   if (!timer) timer = setInterval(poll, POLL_MS);
 }
 
-function mark(text, problem = false) {
+function mark(text, problem = false, detail = '') {
   const el = $('live-mark');
   if (!el) return;
   clearTimeout(fade);
   el.textContent = text;
+  el.title = detail;
   el.classList.toggle('problem', problem);
   el.hidden = !text;
   if (text && !problem) fade = setTimeout(() => (el.hidden = true), 15000);
@@ -54,7 +55,8 @@ async function poll() {
     if (settled) last = c.token;
   } catch (e) {
     failing = true;
-    mark('Journal unavailable: ' + e.message, true);
+    // Short in the header (the panels say the whole reason); the whole reason on hover.
+    mark('Journal unavailable', true, e.message);
   } finally {
     polling = false;
   }

@@ -103,10 +103,11 @@ async fn shared_journal_down_then_back() -> R<()> {
     let mark = until(
         &c,
         "the header's mark",
-        "const m = document.querySelector('[data-testid=live-mark]'); return m && !m.hidden && m.textContent",
+        "const m = document.querySelector('[data-testid=live-mark]'); return m && !m.hidden && [m.textContent, m.title]",
     )
     .await?;
-    assert!(mark.as_str().unwrap_or("").starts_with("Journal unavailable"), "{mark}");
+    assert_eq!(mark[0], json!("Journal unavailable"), "{mark}");
+    assert!(mark[1].as_str().unwrap_or("").contains("cannot connect"), "the reason on hover: {mark}");
     let page = js(&c, "return document.body.textContent").await?;
     assert!(!page.as_str().unwrap_or("").contains(pg::PASSWORD), "the password shows in the window");
     shot(&c, "shared-journal-down").await?;
