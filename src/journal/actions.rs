@@ -327,18 +327,11 @@ fn row(r: &Row) -> Result<ActionItem, String> {
 /// the edit touches are no longer what the editor saw (as far as the draft tells: the fields that now
 /// differ from both the editor's new values).
 fn stale(current: &ActionItem, d: &Draft) -> Invalid {
-    let mut fields = Vec::new();
-    for (name, now, mine) in [
-        ("title", current.title.as_str(), d.title.trim()),
-        ("details", current.details.as_str(), d.details.as_str()),
-        ("owner", current.owner.as_str(), d.owner.trim()),
-        ("due date", current.due.as_deref().unwrap_or(""), d.due.as_deref().unwrap_or("")),
-        ("status", current.status.key(), d.status.map(Status::key).unwrap_or(current.status.key())),
-    ] {
-        if now != mine {
-            fields.push(name);
-        }
-    }
+    let status = d.status.unwrap_or(current.status);
+    let fields: Vec<&str> = super::trail::differences(current, d.title.trim(), &d.details, d.owner.trim(), d.due.as_deref(), status)
+        .into_iter()
+        .map(|(field, _, _)| if field == "due" { "due date" } else { field })
+        .collect();
     let by = if current.updated_by.is_empty() { "someone".to_string() } else { current.updated_by.clone() };
     Invalid::Stale { id: current.id, by, at: current.updated_at, differs: fields.join(", ") }
 }

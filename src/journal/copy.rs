@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 
-use super::store::{args, value, Row, Sql, StoreError, Value};
+use super::store::{args, opt_value, value, Row, Sql, StoreError, Value};
 use super::{Journal, JournalError};
 
 pub const MIGRATION_8: &str = "
@@ -251,9 +251,7 @@ fn copy_all(tx: &mut dyn Sql, snap: &Snapshot) -> Result<Vec<Copied>, StoreError
 
 /// Where a source's row was copied to, if it was.
 fn mapped(tx: &mut dyn Sql, source: &str, kind: &str, id: i64) -> Result<Option<i64>, StoreError> {
-    let row =
-        tx.query_opt("SELECT dest_id FROM copied WHERE source = ?1 AND kind = ?2 AND source_id = ?3", args![source, kind, id.to_string()])?;
-    row.map(|r| r.get::<i64>(0)).transpose().map_err(|m| StoreError::new(tx.at(), m))
+    opt_value(tx, "SELECT dest_id FROM copied WHERE source = ?1 AND kind = ?2 AND source_id = ?3", args![source, kind, id.to_string()])
 }
 
 /// The items' trails: each change once, on the item it was copied to.
@@ -334,15 +332,14 @@ fn copy_identity(
 fn copy_keyed(tx: &mut dyn Sql, t: &Table, key: &[&str], vals: &[Value], c: &mut Copied) -> Result<(), StoreError> {
     let stamp = t.stamp.unwrap_or("updated_at");
     let wh: Vec<String> = key.iter().enumerate().map(|(i, k)| format!("{k} = ?{}", i + 1)).collect();
-    let have = tx.query_opt(&format!("SELECT {stamp} FROM {} WHERE {}", t.table, wh.join(" AND ")), &vals[..key.len()])?;
+    let have: Option<i64> = opt_value(tx, &format!("SELECT {stamp} FROM {} WHERE {}", t.table, wh.join(" AND ")), &vals[..key.len()])?;
     match have {
         None => {
             let sql = format!("INSERT INTO {} ({}) VALUES ({})", t.table, t.cols.join(", "), placeholders(1, t.cols.len()));
             tx.execute(&sql, vals)?;
             c.added += 1;
         }
-        Some(r) => {
-            let dest_stamp = r.get::<i64>(0).map_err(|m| StoreError::new(tx.at(), m))?;
+        Some(dest_stamp) => {
             if stamp_of(t, vals).is_some_and(|s| s > dest_stamp) {
                 let sets: Vec<String> = t.cols.iter().enumerate().map(|(i, col)| format!("{col} = ?{}", i + 1)).collect();
                 let wh: Vec<String> =
@@ -364,8 +361,7 @@ fn copy_weeks(tx: &mut dyn Sql, snap: &Snapshot) -> Result<Copied, StoreError> {
     for review in &snap.reviews {
         let week = review.get::<String>(0).map_err(|m| StoreError::new(tx.at(), m))?;
         let recorded = review.get::<i64>(2).map_err(|m| StoreError::new(tx.at(), m))?;
-        let have = tx.query_opt("SELECT recorded_at FROM reviews WHERE week = ?1", args![&week])?;
-        let have = have.map(|r| r.get::<i64>(0)).transpose().map_err(|m| StoreError::new(tx.at(), m))?;
+        let have: Option<i64> = opt_value(tx, "SELECT recorded_at FROM reviews WHERE week = ?1", args![&week])?;
         match have {
             Some(at) if at >= recorded => {
                 c.unchanged += 1;

@@ -29,27 +29,39 @@ pub struct Change {
     pub change: String,
 }
 
+/// The editable fields of an item that differ in its next state, in order: (field, before, after), the
+/// field being `title`, `details`, `owner`, `due` or `status`. What a change did ([`describe`]) and what
+/// makes an edit stale (`actions::stale`) are both read off it.
+pub(crate) fn differences(
+    before: &ActionItem,
+    title: &str,
+    details: &str,
+    owner: &str,
+    due: Option<&str>,
+    status: Status,
+) -> Vec<(&'static str, String, String)> {
+    [
+        ("title", before.title.as_str(), title),
+        ("details", before.details.as_str(), details),
+        ("owner", before.owner.as_str(), owner),
+        ("due", before.due.as_deref().unwrap_or(""), due.unwrap_or("")),
+        ("status", before.status.key(), status.key()),
+    ]
+    .into_iter()
+    .filter(|(_, b, a)| b != a)
+    .map(|(f, b, a)| (f, b.to_string(), a.to_string()))
+    .collect()
+}
+
 /// What differs between an item and its next state (title, details, owner, due date, status), for people;
 /// empty when nothing does.
 pub fn describe(before: &ActionItem, title: &str, details: &str, owner: &str, due: Option<&str>, status: Status) -> String {
     let show = |s: &str| if s.is_empty() { "—".to_string() } else { s.to_string() };
-    let mut parts = Vec::new();
-    if before.title != title {
-        parts.push(format!("title {} → {}", show(&before.title), show(title)));
-    }
-    if before.details != details {
-        parts.push("details edited".to_string());
-    }
-    if before.owner != owner {
-        parts.push(format!("owner {} → {}", show(&before.owner), show(owner)));
-    }
-    if before.due.as_deref() != due {
-        parts.push(format!("due {} → {}", show(before.due.as_deref().unwrap_or("")), show(due.unwrap_or(""))));
-    }
-    if before.status != status {
-        parts.push(format!("status {} → {}", before.status.key(), status.key()));
-    }
-    parts.join("; ")
+    differences(before, title, details, owner, due, status)
+        .into_iter()
+        .map(|(field, b, a)| if field == "details" { "details edited".to_string() } else { format!("{field} {} → {}", show(&b), show(&a)) })
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// Keep a change of `item` (nothing when `change` is empty: a save that changed nothing).

@@ -164,14 +164,6 @@ pub trait Sql {
     fn query_opt(&mut self, sql: &str, args: &[Value]) -> Result<Option<Row>, StoreError> {
         Ok(self.query(sql, args)?.into_iter().next())
     }
-    /// The one value of a query that returns exactly one (`count(*)`, `RETURNING id`).
-    fn query_value<T: FromValue>(&mut self, sql: &str, args: &[Value]) -> Result<T, StoreError>
-    where
-        Self: Sized,
-    {
-        let row = self.query_opt(sql, args)?.ok_or_else(|| StoreError::new(self.at(), "the query returned no row"))?;
-        row.get(0).map_err(|m| StoreError::new(self.at(), m))
-    }
 }
 
 /// An open store.
@@ -235,10 +227,15 @@ impl Sql for Db {
     }
 }
 
-/// The one value of a query, through a `dyn Sql` (a transaction's handle).
+/// The one value of a query that returns exactly one (`count(*)`, `RETURNING id`).
 pub fn value<T: FromValue>(db: &mut dyn Sql, sql: &str, args: &[Value]) -> Result<T, StoreError> {
-    let row = db.query_opt(sql, args)?.ok_or_else(|| StoreError::new(db.at(), "the query returned no row"))?;
-    row.get(0).map_err(|m| StoreError::new(db.at(), m))
+    opt_value(db, sql, args)?.ok_or_else(|| StoreError::new(db.at(), "the query returned no row"))
+}
+
+/// The first column of a query's first row, if it returned one.
+pub fn opt_value<T: FromValue>(db: &mut dyn Sql, sql: &str, args: &[Value]) -> Result<Option<T>, StoreError> {
+    let row = db.query_opt(sql, args)?;
+    row.map(|r| r.get(0)).transpose().map_err(|m| StoreError::new(db.at(), m))
 }
 
 #[cfg(test)]
