@@ -95,7 +95,8 @@ pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_prog
 /// Load a workspace and apply what the room said (for `open_workspace` and the head start).
 pub fn load(path: &Path, refresh: bool, progress: &ChannelProgress) -> Result<Review> {
     let mut r = Review::open(path, refresh, progress)?;
-    apply_room(&mut r);
+    let journal = flywheel::journal::Journal::for_workspace(&r.workspace).map_err(Error::from);
+    apply_room(&mut r, journal);
     Ok(r)
 }
 
@@ -111,9 +112,11 @@ pub fn cancel_load(state: State<'_, AppState>) {
 pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overview> {
     let params = Params::new(sensitivity).map_err(|e| Error::new(Code::BadSensitivity, e.to_string()))?;
     blocking(app, move |state| {
+        // The open workspace's kept journal (taken before the review's write lock, which reading it needs).
+        let journal = state.journal();
         with_review_mut(state, |r| {
             r.reflag(params);
-            apply_room(r);
+            apply_room(r, journal);
             Ok(view::overview(r))
         })
     })
@@ -122,11 +125,10 @@ pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overvie
 
 /// What the room said, applied to a review: its week kept in the journal, recurring findings marked,
 /// findings marked expected folded into "Muted". A journal that cannot be used costs only these marks.
-fn apply_room(r: &mut Review) {
-    let applied = flywheel::journal::Journal::for_workspace(&r.workspace)
-        .and_then(|mut j| flywheel::recurring::apply(&mut j, r, true, flywheel::time::now()));
+fn apply_room(r: &mut Review, journal: Result<flywheel::journal::Journal>) {
+    let applied = journal.and_then(|mut j| Ok(flywheel::recurring::apply(&mut j, r, true, flywheel::time::now())?));
     if let Err(e) = applied {
-        eprintln!("flywheel-app: {e}; findings are shown without verdicts, recurrence or folding");
+        eprintln!("flywheel-app: {}; findings are shown without verdicts, recurrence or folding", e.message);
     }
 }
 
