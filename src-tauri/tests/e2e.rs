@@ -843,8 +843,7 @@ fn seed_earlier_weeks(d: &Driver, metric: &str, weeks: i64) -> R<()> {
     let r = flywheel::review::Review::open(&repo().join("data"), false, &flywheel::source::Quiet)?;
     let flagged: Vec<_> = r.findings.iter().filter(|f| f.metric == metric).cloned().collect();
     assert!(!flagged.is_empty(), "{metric} is flagged in the sample");
-    let key = flywheel::paths::workspace_key(&r.workspace.origin);
-    let mut j = flywheel::journal::Journal::open(&d.data.path().join("journals").join(format!("{key}.sqlite")))?;
+    let mut j = others_journal(d, "seed")?;
     for k in 1..=weeks {
         // Noon of the same weekday k weeks back: its local date whatever daylight saving did.
         let day = flywheel::time::local_date(&r.ctx.tz, r.ctx.review_start() - k * 7 * 86_400 + 12 * 3600);
