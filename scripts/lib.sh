@@ -77,6 +77,23 @@ postgres_deps() {
     echo "the package postgresql did not install /usr/lib/postgresql/*/bin/pg_ctl" >&2; exit 1; }
 }
 
+# What the CloudWatch source's and importer's tests and benchmark need: moto, a local AWS-compatible server
+# (PyPI `moto[server]`, pinned), in a virtual environment of the project's own (.venv-moto; Debian's
+# python3-venv makes it). Tests start `moto_server` on a free 127.0.0.1 port with dummy credentials.
+MOTO_VERSION="5.2.5"
+moto_deps() {
+  apt_ensure python3 python3-venv
+  local venv="$ROOT/.venv-moto"
+  if [ -x "$venv/bin/moto_server" ] && "$venv/bin/python" -c "import moto, sys; sys.exit(moto.__version__ != '$MOTO_VERSION')" 2>/dev/null; then
+    return 0
+  fi
+  say "installing moto[server]==$MOTO_VERSION into .venv-moto (pip)"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check "moto[server]==$MOTO_VERSION"
+  [ -x "$venv/bin/moto_server" ] || { echo "pip did not install moto_server into $venv" >&2; exit 1; }
+}
+
 # Real public Grafana dashboards we did not write (the Ceph project's, packaged by Debian), for the
 # Grafana import tests; read where the package puts them.
 grafana_fixture_deps() {

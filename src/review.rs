@@ -120,7 +120,7 @@ impl Review {
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
         let t = Instant::now();
-        let pulls = ws.metrics.iter().any(|m| matches!(m.source, crate::config::Source::Prometheus { .. }));
+        let pulls = ws.metrics.iter().any(|m| m.source.is_pulled());
         let (range, window) = if pulls { pull_window(&ws, range)? } else { (range, None) };
         let loaded = source::load_with(&ws, window, pull, progress);
         let load_ms = ms(t);
@@ -166,7 +166,8 @@ impl Review {
         let all_raw = || ok.iter().flat_map(|(_, i)| i.iter().map(|(_, r)| r));
         // The default week follows where the data is: a few rows far beyond the rest of their series (a
         // stray 9999-12-31) are reported, not followed.
-        let mut outlier_notes = Vec::new();
+        let mut outlier_notes: Vec<Warning> =
+            loaded.notes.into_iter().map(|n| Warning { metric: n.metric, file: n.source, message: n.message }).collect();
         let mut t_max: Option<f64> = None;
         for (m, inst) in &ok {
             for (_, raw) in inst {

@@ -115,6 +115,12 @@ pub fn markdown(s: &str) -> String {
     out
 }
 
+/// User text on one line: control characters (line breaks included) become spaces, trimmed.
+pub fn one_line(s: &str) -> String {
+    let t: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    t.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -151,6 +151,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
         services: vec![],
         metrics,
         prometheus: None,
+        cloudwatch: None,
         bare_file: None,
         agenda: flywheel::config::agenda::default_agenda(),
         journal: Default::default(),

@@ -49,7 +49,7 @@ pub fn convert(ws: &Workspace, out: &Path, url: &str) -> Result<Converted, Sourc
             .iter()
             .filter_map(|m| match &m.source {
                 Source::File { path, .. } => Some(file::resolve(&ws.root, path)),
-                Source::Prometheus { .. } => None,
+                Source::Prometheus { .. } | Source::CloudWatch(_) => None,
             })
             .collect(),
     };
@@ -142,7 +142,7 @@ fn workspace_toml(ws: &Workspace, metrics: &[Metric], url: &str) -> String {
     for m in metrics {
         let key = match &m.source {
             Source::File { series, .. } => series.clone(),
-            Source::Prometheus { .. } => continue,
+            Source::Prometheus { .. } | Source::CloudWatch(_) => continue,
         };
         let _ = writeln!(t, "[[metric]]\nid = {}\nservice = {}\nname = {}", quoted(&m.id), quoted(&m.service), quoted(&m.name));
         let _ = writeln!(t, "unit = {}\nstatistic = {}", quoted(&m.unit), quoted(&m.statistic));

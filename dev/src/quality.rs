@@ -423,6 +423,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 services: vec![],
                 metrics: vec![g.metric.clone()],
                 prometheus: None,
+                cloudwatch: None,
                 bare_file: None,
                 agenda: flywheel::config::agenda::default_agenda(),
                 journal: Default::default(),
@@ -437,7 +438,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 let v = random_shape(&mut rng).render(&ctx, &mut rng);
                 metrics.push(MetricData { metric: m, result: Ok(vec![(None, raw(&ctx, &v))]) });
             }
-            let loaded = source::Loaded { metrics, rows: 0, pull: Default::default() };
+            let loaded = source::Loaded { metrics, rows: 0, pull: Default::default(), notes: Vec::new() };
             let fs = match Review::from_loaded(ws, loaded, RangeSpec::WeekOf(ctx.review_start()), params, &Quiet) {
                 Ok(r) => r.findings.into_iter().filter(|f| f.metric == g.metric.id).collect(),
                 Err(_) => vec![],

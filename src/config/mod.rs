@@ -14,6 +14,7 @@ use serde::Deserialize;
 use thiserror::Error;
 
 pub mod agenda;
+pub mod cloudwatch;
 pub mod journal;
 mod parse;
 
@@ -105,6 +106,8 @@ pub enum Source {
     /// A PromQL query against the workspace's `[prometheus]` server. Several result series are the
     /// metric's instances, named by the `instance` label (or by their whole label set).
     Prometheus { query: String, instance: Option<String> },
+    /// A metric or an expression pulled with GetMetricData from the workspace's `[cloudwatch]`.
+    CloudWatch(cloudwatch::CwQuery),
 }
 
 impl Source {
@@ -113,7 +116,13 @@ impl Source {
         match self {
             Source::File { path, .. } => path.display().to_string(),
             Source::Prometheus { query, .. } => format!("promql `{query}`"),
+            Source::CloudWatch(q) => q.describe(),
         }
+    }
+
+    /// Pulled from a server over the review's range (not read from a file).
+    pub fn is_pulled(&self) -> bool {
+        !matches!(self, Source::File { .. })
     }
 }
 
@@ -231,6 +240,8 @@ pub struct Workspace {
     pub metrics: Vec<Metric>,
     /// The metrics server, when metrics use `source = { promql = … }`.
     pub prometheus: Option<Prometheus>,
+    /// CloudWatch, when metrics use `source = { cloudwatch = … }`.
+    pub cloudwatch: Option<cloudwatch::CloudWatch>,
     /// Set when the workspace is one data file opened on its own: its series become metrics at load.
     pub bare_file: Option<PathBuf>,
     /// The meeting's agenda (`[meeting]`, else [`agenda::default_agenda`]).
@@ -290,6 +301,7 @@ impl Workspace {
             services: vec![],
             metrics: vec![],
             prometheus: None,
+            cloudwatch: None,
             bare_file: Some(path.to_path_buf()),
             agenda: agenda::default_agenda(),
             journal: Default::default(),

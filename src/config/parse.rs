@@ -1,5 +1,5 @@
 //! Reading `flywheel.toml`: serde reads a *raw* form that keeps the byte spans of the fields we check, then
-//! one stage per table ([workspace], [prometheus], [journal], [[team]], [[service]], [[metric]]) turns it into the
+//! one stage per table ([workspace], [prometheus], [cloudwatch], [journal], [[team]], [[service]], [[metric]]) turns it into the
 //! typed [`Workspace`], collecting every problem with its line instead of stopping at the first.
 
 use std::collections::{HashMap, HashSet};
@@ -24,6 +24,7 @@ struct RawFile {
     #[serde(default)]
     metric: Vec<Spanned<RawMetric>>,
     prometheus: Option<Spanned<RawPrometheus>>,
+    cloudwatch: Option<Spanned<super::cloudwatch::RawCloudWatch>>,
     meeting: Option<Spanned<super::agenda::RawMeeting>>,
     journal: Option<Spanned<super::journal::RawJournal>>,
 }
@@ -96,6 +97,7 @@ struct RawSource {
     series: Option<String>,
     promql: Option<String>,
     instance: Option<String>,
+    cloudwatch: Option<super::cloudwatch::RawCwSource>,
 }
 
 /// Maps byte offsets to 1-based line numbers.
@@ -142,6 +144,13 @@ impl Workspace {
                 issues.add(at, field, message);
             }
         }
+        if let Some(c) = &raw.cloudwatch {
+            let mut problems = Vec::new();
+            ws.cloudwatch = Some(super::cloudwatch::table(c.get_ref(), &mut problems));
+            for (at, field, message) in problems {
+                issues.add(at.unwrap_or(c.span().start), field, message);
+            }
+        }
         if let Some(j) = &raw.journal {
             let (settings, problems) = super::journal::journal_table(j.get_ref());
             ws.journal = settings;
@@ -153,7 +162,8 @@ impl Workspace {
         let service_team = services(&raw.service, &team_names, &mut ws, &mut issues);
         let mut ids = HashSet::new();
         for m in &raw.metric {
-            if let Some(metric) = metric(m, &service_team, raw.prometheus.is_some(), &mut ids, &mut issues) {
+            let servers = Servers { prometheus: raw.prometheus.is_some(), cloudwatch: raw.cloudwatch.is_some() };
+            if let Some(metric) = metric(m, &service_team, servers, &mut ids, &mut issues) {
                 ws.metrics.push(metric);
             }
         }
@@ -185,6 +195,7 @@ fn workspace_table(w: Option<&RawWorkspace>, file: &Path, root: &Path, issues: &
         services: vec![],
         metrics: vec![],
         prometheus: None,
+        cloudwatch: None,
         bare_file: None,
         agenda: super::agenda::default_agenda(),
         journal: Default::default(),
@@ -323,7 +334,7 @@ fn services(raw: &[Spanned<RawService>], teams: &HashSet<String>, ws: &mut Works
 fn metric(
     m: &Spanned<RawMetric>,
     service_team: &HashMap<String, String>,
-    has_prometheus: bool,
+    servers: Servers,
     ids: &mut HashSet<String>,
     issues: &mut Issues,
 ) -> Option<Metric> {
@@ -377,7 +388,7 @@ fn metric(
             }
         },
     };
-    let source = source(m, &id, has_prometheus, issues)?;
+    let source = source(m, &id, servers, issues)?;
     Some(Metric {
         name: m.name.clone().unwrap_or_else(|| id.clone()),
         id,
@@ -433,12 +444,38 @@ fn lines(m: &RawMetric, id: &str, worse: Worse, at: usize, issues: &mut Issues) 
     (alarm, investigation)
 }
 
-/// A metric's source: a data file inside the workspace folder, or a PromQL query (which needs a server).
-fn source(m: &RawMetric, id: &str, has_prometheus: bool, issues: &mut Issues) -> Option<Source> {
+/// Which server tables the workspace has (a server source needs its table).
+#[derive(Clone, Copy)]
+struct Servers {
+    prometheus: bool,
+    cloudwatch: bool,
+}
+
+/// A metric's source: a data file inside the workspace folder, a PromQL query or a CloudWatch query (each
+/// needs its server's table).
+fn source(m: &RawMetric, id: &str, servers: Servers, issues: &mut Issues) -> Option<Source> {
     let src = m.source.get_ref();
     let at = m.source.span().start;
     let nonempty = |v: &Option<String>| v.as_deref().map(str::trim).filter(|v| !v.is_empty()).map(str::to_string);
-    match (nonempty(&src.file), nonempty(&src.promql)) {
+    let file = nonempty(&src.file);
+    let promql = nonempty(&src.promql);
+    let given = [file.is_some(), promql.is_some(), src.cloudwatch.is_some()].iter().filter(|x| **x).count();
+    if given > 1 {
+        issues.add(at, "source", format!("metric `{id}`: source has more than one of `file`, `promql` and `cloudwatch`; pick one"));
+        return None;
+    }
+    if let Some(cw) = &src.cloudwatch {
+        if !servers.cloudwatch {
+            issues.add(at, "source", format!("metric `{id}`: a `cloudwatch` source needs a [cloudwatch] table (region, profile)"));
+        }
+        let mut problems = Vec::new();
+        let q = super::cloudwatch::source(cw, id, &mut problems);
+        for p in problems {
+            issues.add(at, "source", p);
+        }
+        return q.map(Source::CloudWatch);
+    }
+    match (file, promql) {
         (Some(f), None) => {
             // Data files live in the workspace folder: an absolute path or `..` could make a shared
             // workspace read any file of whoever opens it.
@@ -453,20 +490,18 @@ fn source(m: &RawMetric, id: &str, has_prometheus: bool, issues: &mut Issues) ->
             Some(Source::File { path: p, series: src.series.clone().unwrap_or_else(|| id.to_string()) })
         }
         (None, Some(q)) => {
-            if !has_prometheus {
+            if !servers.prometheus {
                 issues.add(at, "source", format!("metric `{id}`: a `promql` source needs a [prometheus] table with the server's url"));
             }
             Some(Source::Prometheus { query: q, instance: nonempty(&src.instance) })
         }
-        (Some(_), Some(_)) => {
-            issues.add(at, "source", format!("metric `{id}`: source has both `file` and `promql`; pick one"));
-            None
-        }
-        (None, None) => {
+        _ => {
             issues.add(
                 at,
                 "source",
-                format!("metric `{id}`: source needs a `file` (CSV or Parquet, relative to the workspace) or a `promql` query"),
+                format!(
+                    "metric `{id}`: source needs a `file` (CSV or Parquet, relative to the workspace), a `promql` query or a `cloudwatch` metric"
+                ),
             );
             None
         }

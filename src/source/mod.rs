@@ -1,11 +1,13 @@
 //! Sources: where metric data comes from. Every source yields raw series per metric, or a per-metric
 //! [`SourceError`] that becomes a source-error finding while the rest of the review goes on.
 //!
-//! Two sources: files ([`file`]) and Prometheus-compatible servers ([`prometheus`]); the seam is
-//! [`load_with`], which returns one [`MetricData`] per workspace metric whatever the source was. Server
-//! sources share one vocabulary: the [`Window`] to pull, the [`LoadOptions`] (cache, refresh) and the
-//! [`LoadStats`] they report; a new server source (CloudWatch) plugs in beside Prometheus with these.
+//! Three sources: files ([`file`]), Prometheus-compatible servers ([`prometheus`]) and CloudWatch
+//! ([`cloudwatch`]); the seam is [`load_with`], which returns one [`MetricData`] per workspace metric
+//! whatever the source was. Server sources share one vocabulary: the [`Window`] to pull, the
+//! [`LoadOptions`] (cache, refresh), the pull cache and the [`LoadStats`] they report.
 
+mod cache;
+pub mod cloudwatch;
 pub mod file;
 pub mod prometheus;
 
@@ -87,6 +89,25 @@ pub struct LoadStats {
     pub samples: usize,
 }
 
+impl LoadStats {
+    /// Add what another pull cost.
+    pub fn add(&mut self, o: LoadStats) {
+        self.requests += o.requests;
+        self.retries += o.retries;
+        self.cached += o.cached;
+        self.samples += o.samples;
+    }
+}
+
+/// Something about a metric's input worth saying beside the findings ("Input notes").
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Note {
+    pub metric: String,
+    /// Where the data came from ([`crate::config::Source::describe`]).
+    pub source: String,
+    pub message: String,
+}
+
 /// A metric's raw series: one per instance (a single unnamed one for a plain series).
 pub type Instances = Vec<(Option<String>, RawSeries)>;
 
@@ -103,8 +124,10 @@ pub struct MetricData {
 pub struct Loaded {
     pub metrics: Vec<MetricData>,
     pub rows: usize,
-    /// What pulling from the Prometheus server cost (zero when no metric uses one).
+    /// What pulling from servers cost (zero when no metric uses one).
     pub pull: LoadStats,
+    /// Input notes from the sources (CloudWatch's coarser old data).
+    pub notes: Vec<Note>,
 }
 
 /// Load every metric of a workspace whose metrics all come from files.
@@ -119,13 +142,13 @@ pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, pro
     if let Some(path) = &ws.bare_file {
         return load_bare(ws, path, progress);
     }
-    let (mut pulled, pull) = pull_metrics(ws, window, opts, progress);
+    let (mut pulled, notes, pull) = pull_metrics(ws, window, opts, progress);
     let mut files: Vec<PathBuf> = ws
         .metrics
         .iter()
         .filter_map(|m| match &m.source {
             Source::File { path, .. } => Some(file::resolve(&ws.root, path)),
-            Source::Prometheus { .. } => None,
+            Source::Prometheus { .. } | Source::CloudWatch(_) => None,
         })
         .collect();
     files.sort();
@@ -171,7 +194,7 @@ pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, pro
         .map(|m| {
             let (path, series) = match &m.source {
                 Source::File { path, series } => (path, series),
-                Source::Prometheus { .. } => {
+                Source::Prometheus { .. } | Source::CloudWatch(_) => {
                     let result = pulled.remove(&m.id).unwrap_or_else(|| Err(SourceError::file(&ws.origin, "was not pulled".into())));
                     return MetricData { metric: m.clone(), result };
                 }
@@ -189,26 +212,49 @@ pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, pro
             MetricData { metric: m.clone(), result }
         })
         .collect();
-    Loaded { metrics, rows, pull }
+    Loaded { metrics, rows, pull, notes }
 }
 
-/// Pull the workspace's Prometheus metrics over `window`: results by metric id.
+/// Pull the workspace's server metrics (Prometheus, CloudWatch) over `window`: results by metric id, the
+/// sources' input notes, and what the pulls cost together.
 fn pull_metrics(
     ws: &Workspace,
     window: Option<Window>,
     opts: &LoadOptions,
     progress: &dyn Progress,
-) -> (HashMap<String, Result<Instances, SourceError>>, LoadStats) {
-    let wanted: Vec<&Metric> = ws.metrics.iter().filter(|m| matches!(m.source, Source::Prometheus { .. })).collect();
-    if wanted.is_empty() {
-        return (HashMap::new(), LoadStats::default());
-    }
-    let fail = |msg: &str| wanted.iter().map(|m| (m.id.clone(), Err(SourceError::file(&ws.origin, msg.to_string())))).collect();
-    let (Some(server), Some(w)) = (&ws.prometheus, window) else {
-        return (fail("a promql source needs a [prometheus] server and a review range"), LoadStats::default());
+) -> (HashMap<String, Result<Instances, SourceError>>, Vec<Note>, LoadStats) {
+    let mut out = HashMap::new();
+    let mut notes = Vec::new();
+    let mut stats = LoadStats::default();
+    let fail = |wanted: &[&Metric], msg: &str, out: &mut HashMap<String, Result<Instances, SourceError>>| {
+        for m in wanted {
+            out.insert(m.id.clone(), Err(SourceError::file(&ws.origin, msg.to_string())));
+        }
     };
-    let (results, stats) = prometheus::pull(server, &wanted, w, opts, progress);
-    (wanted.iter().map(|m| m.id.clone()).zip(results).collect(), stats)
+    let prom: Vec<&Metric> = ws.metrics.iter().filter(|m| matches!(m.source, Source::Prometheus { .. })).collect();
+    if !prom.is_empty() {
+        match (&ws.prometheus, window) {
+            (Some(server), Some(w)) => {
+                let (results, s) = prometheus::pull(server, &prom, w, opts, progress);
+                out.extend(prom.iter().map(|m| m.id.clone()).zip(results));
+                stats.add(s);
+            }
+            _ => fail(&prom, "a promql source needs a [prometheus] server and a review range", &mut out),
+        }
+    }
+    let cw: Vec<&Metric> = ws.metrics.iter().filter(|m| matches!(m.source, Source::CloudWatch(_))).collect();
+    if !cw.is_empty() {
+        match (&ws.cloudwatch, window) {
+            (Some(conf), Some(w)) => {
+                let (results, n, s) = cloudwatch::pull(conf, &cw, w, opts, progress);
+                out.extend(cw.iter().map(|m| m.id.clone()).zip(results));
+                notes.extend(n);
+                stats.add(s);
+            }
+            _ => fail(&cw, "a cloudwatch source needs a [cloudwatch] table and a review range", &mut out),
+        }
+    }
+    (out, notes, stats)
 }
 
 /// Take the instances of `key` out of a read file (a bare file serves any key).
@@ -247,6 +293,7 @@ fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
                 metrics: vec![MetricData { metric: Metric::bare(&stem, path, ""), result: Err(e) }],
                 rows: 0,
                 pull: Default::default(),
+                notes: Vec::new(),
             }
         }
         Ok(mut d) => {
@@ -262,7 +309,7 @@ fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
                     metrics.push(MetricData { metric: Metric::bare(&key, path, &key), result });
                 }
             }
-            Loaded { metrics, rows, pull: Default::default() }
+            Loaded { metrics, rows, pull: Default::default(), notes: Vec::new() }
         }
     }
 }

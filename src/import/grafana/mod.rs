@@ -282,11 +282,7 @@ fn zone_of(d: &Value) -> Option<String> {
     tz.parse::<chrono_tz::Tz>().ok().filter(|_| tz.contains('/')).map(|_| tz.to_string())
 }
 
-/// User text on one line: control characters (line breaks included) become spaces, trimmed.
-pub(crate) fn one_line(s: &str) -> String {
-    let t: String = s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
-    t.split_whitespace().collect::<Vec<_>>().join(" ")
-}
+pub(crate) use crate::text::one_line;
 
 /// A lower-case id part: ASCII letters and digits, `-` between words, at most 48 characters.
 pub fn slug(s: &str) -> String {

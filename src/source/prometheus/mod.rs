@@ -6,21 +6,22 @@
 //!
 //! Every failure is the failing metric's own [`SourceError`]; the other metrics are unaffected.
 
-mod cache;
 mod http;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::cache::{cache_stem, missing, read_cache, union, write_cache, Cached};
 use super::{Instances, Progress, SourceError};
 use super::{LoadOptions, LoadStats, Window};
 use crate::config::{Metric, Prometheus, Source};
 use crate::series::RawSeries;
-pub use cache::CACHE_SUBFOLDER;
-use cache::{cache_stem, missing, read_cache, union, write_cache, Cached};
 use http::Connection;
 pub use http::{redact, redirect_allowed};
+
+/// This source's subfolder of a workspace's cache folder.
+pub const CACHE_SUBFOLDER: &str = "prometheus";
 
 /// Points per request and series: under Prometheus's limit of 11,000 with room to spare.
 pub const MAX_POINTS: i64 = 10_000;
@@ -106,7 +107,7 @@ pub fn pull(
             if !got.is_empty() {
                 stats.samples += merge(&mut c, got, query_of(m).1, now);
                 if let Some(dir) = &cache {
-                    if let Err(e) = write_cache(dir, &stem, server, query_of(m).0, w.step, &c) {
+                    if let Err(e) = write_cache(dir, &stem, &server.url, query_of(m).0, w.step, &c) {
                         eprintln!("flywheel: the Prometheus cache was not written: {e}");
                     }
                 }
@@ -139,7 +140,7 @@ fn plan(server: &Prometheus, metrics: &[&Metric], w: Window, opts: &LoadOptions,
     let mut plan = Plan { cached: Vec::with_capacity(metrics.len()), stems: Vec::with_capacity(metrics.len()), jobs: Vec::new() };
     for (i, m) in metrics.iter().enumerate() {
         let (query, inst) = query_of(m);
-        let stem = cache_stem(server, m, query, inst, w.step);
+        let stem = cache_stem(&server.url, m, query, inst, w.step);
         let c = cache.and_then(|d| read_cache(d, &stem, w.step)).unwrap_or_default();
         let covered: Vec<(i64, i64)> = if opts.refresh {
             // Settled up to the last grid point of this window's grid (not of the epoch's: a grid in a
@@ -208,6 +209,7 @@ fn query_of(m: &Metric) -> (&str, Option<&str>) {
     match &m.source {
         Source::Prometheus { query, instance } => (query.as_str(), instance.as_deref()),
         Source::File { series, .. } => (series.as_str(), None),
+        Source::CloudWatch(_) => ("", None),
     }
 }
 

@@ -1,6 +1,6 @@
-//! The Prometheus cache: what was pulled for each metric (a Parquet file of its samples and a JSON list of
-//! the ranges they cover), so reopening a workspace is instant and works offline, and only what is
-//! missing is pulled again.
+//! The pull cache of the server sources (Prometheus, CloudWatch): what was pulled for each metric (a
+//! Parquet file of its samples and a JSON list of the ranges they cover), so reopening a workspace is
+//! instant and works offline, and only what is missing is pulled again.
 
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -8,11 +8,11 @@ use std::path::Path;
 use chrono_tz::Tz;
 use serde::Deserialize;
 
-use crate::config::{Metric, Prometheus};
+use crate::config::Metric;
 use crate::source::file;
 
 /// `window` minus the `covered` ranges (both half-open).
-pub(super) fn missing(window: (i64, i64), covered: &[(i64, i64)]) -> Vec<(i64, i64)> {
+pub(crate) fn missing(window: (i64, i64), covered: &[(i64, i64)]) -> Vec<(i64, i64)> {
     let mut out = Vec::new();
     let mut at = window.0;
     let mut cov: Vec<(i64, i64)> = covered.iter().copied().filter(|(a, b)| b > a).collect();
@@ -36,7 +36,7 @@ pub(super) fn missing(window: (i64, i64), covered: &[(i64, i64)]) -> Vec<(i64, i
 }
 
 /// The union of half-open ranges, sorted and merged.
-pub(super) fn union(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
+pub(crate) fn union(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     ranges.retain(|(a, b)| b > a);
     ranges.sort();
     let mut out: Vec<(i64, i64)> = Vec::new();
@@ -51,15 +51,15 @@ pub(super) fn union(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
 
 /// A metric's cached samples and which ranges they cover.
 #[derive(Debug, Default)]
-pub(super) struct Cached {
-    pub(super) covered: Vec<(i64, i64)>,
+pub(crate) struct Cached {
+    pub(crate) covered: Vec<(i64, i64)>,
     /// Unix time up to which the covered data had settled when it was pulled.
-    pub(super) settled: i64,
-    pub(super) series: BTreeMap<Option<String>, BTreeMap<i64, f64>>,
+    pub(crate) settled: i64,
+    pub(crate) series: BTreeMap<Option<String>, BTreeMap<i64, f64>>,
 }
 
 #[derive(serde::Serialize, Deserialize)]
-pub(super) struct CacheMeta {
+pub(crate) struct CacheMeta {
     url: String,
     query: String,
     step: i64,
@@ -68,14 +68,15 @@ pub(super) struct CacheMeta {
 }
 
 /// Cache file stem of a metric: its id (readable) and a hash of what decides its data.
-pub(super) fn cache_stem(server: &Prometheus, m: &Metric, query: &str, instance: Option<&str>, step: i64) -> String {
-    let key = format!("{}\n{query}\n{}\n{step}", server.url, instance.unwrap_or(""));
+/// `server` names where the data comes from (an address, a region and profile).
+pub(crate) fn cache_stem(server: &str, m: &Metric, query: &str, instance: Option<&str>, step: i64) -> String {
+    let key = format!("{server}\n{query}\n{}\n{step}", instance.unwrap_or(""));
     let hash = crate::paths::stable_hash(&key);
     let id: String = m.id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
     format!("{id}-{hash:016x}")
 }
 
-pub(super) fn read_cache(dir: &Path, stem: &str, step: i64) -> Option<Cached> {
+pub(crate) fn read_cache(dir: &Path, stem: &str, step: i64) -> Option<Cached> {
     let meta: CacheMeta = serde_json::from_slice(&std::fs::read(dir.join(format!("{stem}.json"))).ok()?).ok()?;
     if meta.step != step {
         return None;
@@ -93,7 +94,7 @@ pub(super) fn read_cache(dir: &Path, stem: &str, step: i64) -> Option<Cached> {
 
 /// Write a metric's cache: the data first, then the list of covered ranges (each file written whole or
 /// not at all by [`crate::atomic`], so a crash leaves the old cache or the new one, never half of one).
-pub(super) fn write_cache(dir: &Path, stem: &str, server: &Prometheus, query: &str, step: i64, c: &Cached) -> Result<(), String> {
+pub(crate) fn write_cache(dir: &Path, stem: &str, server: &str, query: &str, step: i64, c: &Cached) -> Result<(), String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut rows = file::LongRows::default();
     for (inst, points) in &c.series {
@@ -106,14 +107,11 @@ pub(super) fn write_cache(dir: &Path, stem: &str, server: &Prometheus, query: &s
     }
     let data = dir.join(format!("{stem}.parquet"));
     crate::atomic::write_with(&data, |tmp| file::write_long_parquet(tmp, rows)).map_err(|e| e.to_string())?;
-    let meta = CacheMeta { url: server.url.clone(), query: query.to_string(), step, covered: c.covered.clone(), settled: c.settled };
+    let meta = CacheMeta { url: server.to_string(), query: query.to_string(), step, covered: c.covered.clone(), settled: c.settled };
     let text = serde_json::to_vec_pretty(&meta).map_err(|e| e.to_string())?;
     let json = dir.join(format!("{stem}.json"));
     crate::atomic::write(&json, &text).map_err(|e| format!("cannot write {}: {e}", json.display()))
 }
-
-/// This source's subfolder of a workspace's cache folder.
-pub const CACHE_SUBFOLDER: &str = "prometheus";
 
 #[cfg(test)]
 mod tests {
