@@ -1,11 +1,12 @@
-//! `flywheel import grafana`: dashboards (files or Grafana addresses) into a workspace folder, with
-//! what could not be imported listed and why.
+//! `flywheel import grafana|cloudwatch`: dashboards (files, Grafana addresses, CloudWatch dashboard names)
+//! into a workspace folder, with what could not be imported listed and why.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use clap::Subcommand;
+use flywheel::import::cloudwatch;
 use flywheel::import::grafana::{self, Options};
 
 #[derive(Subcommand)]
@@ -43,10 +44,61 @@ pub enum ImportCmd {
         #[arg(long)]
         dry_run: bool,
     },
+    /// CloudWatch dashboards into a workspace: DASHBOARD is a dashboard's name in CloudWatch (read with
+    /// GetDashboard, its alarms with DescribeAlarms; credentials from the standard AWS chain) or a file
+    /// holding its body JSON. Widgets' horizontal annotations and alarms become the lines.
+    Cloudwatch {
+        #[arg(required = true, value_name = "DASHBOARD")]
+        sources: Vec<String>,
+        /// The workspace folder to write (default: a new folder named after the first dashboard).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// The region (default: AWS_REGION or the profile's for reading; the widgets' for the workspace).
+        #[arg(long)]
+        region: Option<String>,
+        /// A profile of the shared AWS config files.
+        #[arg(long)]
+        profile: Option<String>,
+        /// Another CloudWatch endpoint (a compatible server).
+        #[arg(long, value_name = "URL")]
+        endpoint: Option<String>,
+        /// Every dashboard's team (default: the dashboard's name).
+        #[arg(long)]
+        team: Option<String>,
+        /// The workspace step.
+        #[arg(long, default_value = "5m")]
+        step: String,
+        /// Import graphs without lines too (metrics with no lines).
+        #[arg(long)]
+        without_lines: bool,
+        /// The workspace's name (default: the first dashboard's).
+        #[arg(long)]
+        name: Option<String>,
+        /// Replace a flywheel.toml that an import did not write.
+        #[arg(long)]
+        force: bool,
+        /// Print the workspace file and what was left out; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 pub fn run(cmd: ImportCmd) -> Result<ExitCode> {
-    let ImportCmd::Grafana { sources, out, team, prometheus, token_env, step, without_lines, name, force, dry_run } = cmd;
+    let (sources, out, team, prometheus, token_env, step, without_lines, name, force, dry_run) = match cmd {
+        ImportCmd::Grafana { sources, out, team, prometheus, token_env, step, without_lines, name, force, dry_run } => {
+            (sources, out, team, prometheus, token_env, step, without_lines, name, force, dry_run)
+        }
+        ImportCmd::Cloudwatch { sources, out, region, profile, endpoint, team, step, without_lines, name, force, dry_run } => {
+            let step = flywheel::time::parse_step(&step).map_err(|e| anyhow::anyhow!("--step {step}: {e}"))?;
+            if let Some(url) = &endpoint {
+                if let Err(e) = flywheel::config::check_url(url) {
+                    bail!("--endpoint {url}: {e}");
+                }
+            }
+            let opts = cloudwatch::Options { team, step, region, profile, endpoint, without_lines, name };
+            return run_cloudwatch(&sources, out, &opts, force, dry_run);
+        }
+    };
     let step = flywheel::time::parse_step(&step).map_err(|e| anyhow::anyhow!("--step {step}: {e}"))?;
     if let Some(url) = &prometheus {
         if let Err(e) = flywheel::config::check_url(url) {
@@ -77,6 +129,39 @@ pub fn run(cmd: ImportCmd) -> Result<ExitCode> {
         println!("Not imported ({}):", imported.skipped.len());
         for s in &imported.skipped {
             crate::say(format!("  {} · {}: {}", s.dashboard, s.panel, s.reason));
+        }
+    }
+    crate::say(format!("Review it: flywheel review {}", dir.display()));
+    Ok(ExitCode::SUCCESS)
+}
+
+fn run_cloudwatch(sources: &[String], out: Option<PathBuf>, opts: &cloudwatch::Options, force: bool, dry_run: bool) -> Result<ExitCode> {
+    let conf = cloudwatch::api::conf(opts.region.as_deref(), opts.profile.as_deref(), opts.endpoint.as_deref());
+    let (dashboards, alarms) = cloudwatch::api::read_sources(sources, &conf)?;
+    let imported = cloudwatch::import(&dashboards, &alarms, opts);
+    if dry_run {
+        print!("{}", flywheel::text::terminal_safe(&cloudwatch::write::toml(&imported), false));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let dir = out.unwrap_or_else(|| PathBuf::from(format!("flywheel-{}", grafana::slug(&imported.name))));
+    let path = cloudwatch::write::write(&imported, &dir, force)?;
+    let n = dashboards.len();
+    crate::say(format!(
+        "Imported {} metric{} of {n} dashboard{} into {} — teams: {}; region: {} ({}); {} alarm{} read.",
+        imported.metrics.len(),
+        if imported.metrics.len() == 1 { "" } else { "s" },
+        if n == 1 { "" } else { "s" },
+        path.display(),
+        imported.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+        imported.region.as_deref().unwrap_or("?"),
+        imported.region_from,
+        alarms.len(),
+        if alarms.len() == 1 { "" } else { "s" },
+    ));
+    if !imported.skipped.is_empty() {
+        println!("Not imported ({}):", imported.skipped.len());
+        for s in &imported.skipped {
+            crate::say(format!("  {} · {}: {}", s.dashboard, s.widget, s.reason));
         }
     }
     crate::say(format!("Review it: flywheel review {}", dir.display()));

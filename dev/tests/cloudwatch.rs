@@ -261,3 +261,85 @@ fn a_review_pulled_from_cloudwatch_matches_the_review_of_the_files() {
     assert_eq!(keys(&again).into_iter().filter(|k| !k.contains("ghost")).collect::<Vec<_>>(), want);
     assert_eq!((again.pull.cached, again.pull.requests), (metrics.len() + 1, 0), "{:?}", again.pull);
 }
+
+#[test]
+fn a_dashboard_imported_from_cloudwatch_reviews_its_metrics_with_the_alarms_lines() {
+    use flywheel::import::cloudwatch;
+    offline_credentials();
+    let dir = tmp("import");
+    let moto = Moto::start(&dir);
+    let (_, metrics) = hourly_sample();
+    let metrics: Vec<Hourly> =
+        metrics.into_iter().filter(|h| ["payments.api.p99", "checkout.web.requests"].contains(&h.metric.id.as_str())).collect();
+    seed(&moto, &metrics);
+    let dim = |id: &str| metrics.iter().find(|h| h.metric.id == id).map(|h| h.metric.service.clone()).expect("metric");
+    let body = serde_json::json!({"widgets": [
+        {"type": "text", "x": 0, "y": 0, "properties": {"markdown": "# Payments API"}},
+        {"type": "metric", "x": 0, "y": 1, "properties": {"title": "p99 latency", "region": "us-east-1", "stat": "Average", "period": 3600,
+            "metrics": [["Flywheel/Sample", "payments.api.p99", "Service", dim("payments.api.p99")]],
+            "annotations": {"horizontal": [{"label": "Investigate", "value": 450}],
+                            "alarms": ["arn:aws:cloudwatch:us-east-1:123456789012:alarm:payments-p99-high"]}}},
+        {"type": "text", "x": 0, "y": 7, "properties": {"markdown": "# Checkout web"}},
+        {"type": "metric", "x": 0, "y": 8, "properties": {"title": "Page requests", "region": "us-east-1", "stat": "Average", "period": 3600,
+            "metrics": [["Flywheel/Sample", "checkout.web.requests", "Service", dim("checkout.web.requests"), {"id": "m1"}],
+                        [{"expression": "m1 * 1", "label": "requests", "id": "e1", "visible": false}]],
+            "annotations": {"horizontal": [{"label": "Alarm", "value": 20, "fill": "below"}]}}},
+        {"type": "log", "x": 0, "y": 14, "properties": {"title": "Errors", "query": "fields @message"}}
+    ]});
+    let (rt, client) = flywheel::source::cloudwatch::client::connect(&moto.conf()).expect("client");
+    rt.block_on(async {
+        client.put_dashboard().dashboard_name("shop-ops").dashboard_body(body.to_string()).send().await.expect("PutDashboard");
+        client
+            .put_metric_alarm()
+            .alarm_name("payments-p99-high")
+            .namespace("Flywheel/Sample")
+            .metric_name("payments.api.p99")
+            .dimensions(sdk::types::Dimension::builder().name("Service").value(dim("payments.api.p99")).build())
+            .statistic(sdk::types::Statistic::Average)
+            .period(3600)
+            .evaluation_periods(3)
+            .datapoints_to_alarm(2)
+            .threshold(600.0)
+            .comparison_operator(sdk::types::ComparisonOperator::GreaterThanThreshold)
+            .send()
+            .await
+            .expect("PutMetricAlarm");
+    });
+
+    let conf = cloudwatch::api::conf(Some("us-east-1"), None, Some(&moto.url));
+    let (dashboards, alarms) = cloudwatch::api::read_sources(&["shop-ops".to_string()], &conf).expect("read from CloudWatch");
+    assert_eq!(alarms.get("payments-p99-high").and_then(|a| a.threshold), Some(600.0), "DescribeAlarms read the threshold");
+    let opts = cloudwatch::Options { step: 3600, region: Some("us-east-1".into()), endpoint: Some(moto.url.clone()), ..Default::default() };
+    let imported = cloudwatch::import(&dashboards, &alarms, &opts);
+    let out = dir.join("ws");
+    cloudwatch::write::write(&imported, &out, false).expect("written");
+    let ws = Workspace::open(&out).expect("the written workspace validates");
+    let p99 = ws.metrics.iter().find(|m| m.name == "p99 latency").expect("p99 metric");
+    assert_eq!(
+        (p99.alarm, p99.investigation, p99.service.as_str()),
+        (Some(600.0), Some(450.0), "Payments API"),
+        "the alarm's threshold, the annotation"
+    );
+    assert_eq!(p99.alarm_datapoints.m, 2, "the alarm's 2 out of 3");
+    let page = ws.metrics.iter().find(|m| m.name == "Page requests").expect("requests metric");
+    assert_eq!((page.worse, page.alarm), (flywheel::config::Worse::Lower, Some(20.0)), "shaded below: lower is worse");
+    assert!(imported.skipped.iter().any(|s| s.widget == "Errors"), "{:?}", imported.skipped);
+    // A re-import writes the same file.
+    let first = std::fs::read_to_string(out.join("flywheel.toml")).expect("read");
+    let (d2, a2) = cloudwatch::api::read_sources(&["shop-ops".to_string()], &conf).expect("again");
+    cloudwatch::write::write(&cloudwatch::import(&d2, &a2, &opts), &out, false).expect("again");
+    assert_eq!(std::fs::read_to_string(out.join("flywheel.toml")).expect("read"), first);
+
+    // The imported workspace reviews what CloudWatch holds: the payments spike (one hour over the alarm
+    // line in hourly means: not 2 of 3) is flagged, and the checkout drop.
+    let r = review(&ws, None);
+    assert!(r.errors.is_empty(), "{:?}", r.errors);
+    assert!(
+        r.findings.iter().any(|f| f.metric == p99.id) && r.findings.iter().any(|f| f.metric == page.id),
+        "{:?}",
+        r.findings.iter().map(|f| (&f.metric, f.kind)).collect::<Vec<_>>()
+    );
+    // An unknown dashboard is a plain error.
+    let e = cloudwatch::api::read_sources(&["no-such-dashboard".to_string()], &conf).expect_err("unknown");
+    assert!(e.to_string().contains("no-such-dashboard"), "{e}");
+}

@@ -1,5 +1,36 @@
-//! Importers: read what teams already keep elsewhere (Grafana dashboards) and write a workspace — a
-//! `flywheel.toml` and a list of what could not be imported. They only write a workspace: the review
-//! reads it like any other.
+//! Importers: read what teams already keep elsewhere (Grafana and CloudWatch dashboards) and write a
+//! workspace — a `flywheel.toml` and a list of what could not be imported. They only write a workspace:
+//! the review reads it like any other.
 
+pub mod cloudwatch;
 pub mod grafana;
+
+use std::path::{Path, PathBuf};
+
+use crate::config::WORKSPACE_FILE;
+
+/// Every imported workspace's first line starts with this: an import replaces only such a file.
+pub const IMPORTED_PREFIX: &str = "# Imported from ";
+
+/// Why an imported workspace was not saved.
+#[derive(Debug)]
+pub(crate) enum SaveError {
+    WouldOverwrite(String),
+    Io(String, String),
+}
+
+/// Save an import's text as `DIR/flywheel.toml` (atomically). An existing file is replaced only when an
+/// import wrote it, or with `force`.
+pub(crate) fn save(dir: &Path, text: &str, force: bool) -> Result<PathBuf, SaveError> {
+    let path = dir.join(WORKSPACE_FILE);
+    if path.exists() && !force {
+        let first = std::fs::read_to_string(&path).ok().and_then(|t| t.lines().next().map(str::to_string));
+        if !first.is_some_and(|f| f.starts_with(IMPORTED_PREFIX)) {
+            return Err(SaveError::WouldOverwrite(path.display().to_string()));
+        }
+    }
+    let io = |e: std::io::Error| SaveError::Io(path.display().to_string(), e.to_string());
+    std::fs::create_dir_all(dir).map_err(io)?;
+    crate::atomic::write(&path, text.as_bytes()).map_err(|e| SaveError::Io(path.display().to_string(), e.to_string()))?;
+    Ok(path)
+}

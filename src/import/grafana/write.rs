@@ -12,7 +12,7 @@ use crate::config::{Workspace, Worse, WORKSPACE_FILE};
 pub const HEADER: &str = "# Imported from Grafana by `flywheel import grafana`.";
 
 /// A TOML basic string: quotes, backslashes and control characters escaped.
-fn q(s: &str) -> String {
+pub(crate) fn q(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('"');
     for c in s.chars() {
@@ -62,7 +62,7 @@ fn query(s: &str) -> String {
 }
 
 /// A step as people write it: `5m`, `1h`, `30s`.
-fn step(secs: i64) -> String {
+pub(crate) fn step(secs: i64) -> String {
     match secs {
         s if s % 3600 == 0 => format!("{}h", s / 3600),
         s if s % 60 == 0 => format!("{}m", s / 60),
@@ -71,7 +71,7 @@ fn step(secs: i64) -> String {
 }
 
 /// A number as TOML reads it back exactly (`80`, `0.95`, `1e-7`).
-fn num(v: f64) -> String {
+pub(crate) fn num(v: f64) -> String {
     let s = format!("{v}");
     if s.contains(['.', 'e', 'E']) || s.contains("inf") || s.contains("NaN") {
         s
@@ -81,7 +81,7 @@ fn num(v: f64) -> String {
 }
 
 /// A comment line (user text made one line).
-fn comment(out: &mut String, text: &str) {
+pub(crate) fn comment(out: &mut String, text: &str) {
     let _ = writeln!(out, "# {}", one_line(text));
 }
 
@@ -153,17 +153,10 @@ pub fn write(i: &Import, dir: &Path, force: bool) -> Result<PathBuf, ImportError
     let path = dir.join(WORKSPACE_FILE);
     let text = toml(i);
     Workspace::from_toml(&text, &path, dir).map_err(|e| ImportError::Invalid(e.to_string()))?;
-    if path.exists() && !force {
-        let first = std::fs::read_to_string(&path).ok().and_then(|t| t.lines().next().map(str::to_string));
-        if first.as_deref() != Some(HEADER) {
-            return Err(ImportError::WouldOverwrite { path: path.display().to_string() });
-        }
-    }
-    let io = |e: std::io::Error| ImportError::Io { path: path.display().to_string(), message: e.to_string() };
-    std::fs::create_dir_all(dir).map_err(io)?;
-    crate::atomic::write(&path, text.as_bytes())
-        .map_err(|e| ImportError::Io { path: path.display().to_string(), message: e.to_string() })?;
-    Ok(path)
+    crate::import::save(dir, &text, force).map_err(|e| match e {
+        crate::import::SaveError::WouldOverwrite(path) => ImportError::WouldOverwrite { path },
+        crate::import::SaveError::Io(path, message) => ImportError::Io { path, message },
+    })
 }
 
 #[cfg(test)]
