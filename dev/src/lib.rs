@@ -1,12 +1,15 @@
 //! Flywheel's developer tools, kept out of the product library: the NAB detection scorer (`nab`, `corpus`,
 //! `run`), the labelled detection-quality suite (`quality`), the speed benchmark (`bench`), the
 //! side-by-side with the notebook peer (`compare`), the sample workspace's generator (`sample`) and the
-//! OpenMetrics writer the Prometheus tests backfill a real server with (`openmetrics`). The
+//! OpenMetrics writer the Prometheus tests backfill a real server with (`openmetrics`), the scripted
+//! CloudWatch the CloudWatch tests and pull benchmark talk to (`cwmock`). The
 //! `flywheel-dev` binary runs them.
 
 pub mod bench;
 pub mod compare;
 pub mod corpus;
+pub mod cw_bench;
+pub mod cwmock;
 pub mod journal_bench;
 pub mod nab;
 pub mod openmetrics;

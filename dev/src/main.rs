@@ -97,6 +97,16 @@ enum Command {
         #[arg(long)]
         url: Option<String>,
     },
+    /// The CloudWatch pull: N series × W weeks at 5 minutes from a scripted CloudWatch on 127.0.0.1,
+    /// through the real source and review, then reopened from the cache (use a release build).
+    CloudwatchBench {
+        #[arg(long, default_value_t = 200)]
+        series: usize,
+        #[arg(long, default_value_t = 6)]
+        weeks: u32,
+        #[arg(long, default_value_t = 4)]
+        concurrency: usize,
+    },
     /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
     Bench {
         #[arg(long, default_value_t = 1000)]
@@ -164,6 +174,10 @@ fn main() -> Result<()> {
         }
         Command::Openmetrics { workspace, out, url } => to_openmetrics(&workspace, &out, &url),
         Command::JournalWriter { journal } => journal_writer(&journal),
+        Command::CloudwatchBench { series, weeks, concurrency } => {
+            print!("{}", flywheel_dev::cw_bench::run(series, weeks, concurrency)?);
+            Ok(())
+        }
         Command::Bench { series, weeks, dir, no_charts } => {
             print!("{}", bench::run(series, weeks, &dir, !no_charts)?);
             Ok(())

@@ -26,21 +26,7 @@ fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free port")
 }
 
-/// Dummy credentials, no shared config files of the machine's, no instance metadata: nothing in these
-/// tests can reach AWS or read a real key.
-fn offline_credentials() {
-    for (k, v) in [
-        ("AWS_ACCESS_KEY_ID", "AKIDFLYWHEELTEST"),
-        ("AWS_SECRET_ACCESS_KEY", "flywheel-test-secret"),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-        ("AWS_CONFIG_FILE", "/nonexistent/flywheel-test/config"),
-        ("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/flywheel-test/credentials"),
-    ] {
-        std::env::set_var(k, v);
-    }
-    std::env::remove_var("AWS_PROFILE");
-    std::env::remove_var("AWS_SESSION_TOKEN");
-}
+use flywheel_dev::cwmock::offline_credentials;
 
 /// A moto server of the test's own, stopped when dropped.
 pub struct Moto {

@@ -270,6 +270,9 @@ pub fn describe<E: ProvideErrorMetadata + std::error::Error + 'static, R: std::f
         crate::text::one_line(&parts.join(": "))
     };
     match &e {
+        SdkError::ServiceError(s) if s.err().code().is_none() => {
+            format!("CloudWatch's answer could not be read: {}", detail(&e))
+        }
         SdkError::ServiceError(s) => {
             let err = s.err();
             format!("CloudWatch says ({}): {}", err.code().unwrap_or("error"), crate::text::one_line(err.message().unwrap_or("no message")))
