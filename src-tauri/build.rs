@@ -26,6 +26,7 @@ const COMMANDS: &[&str] = &[
     "pick_dashboard",
     "import_preview",
     "import_write",
+    "import_cloudwatch_preview",
     "meeting_start",
     "meeting_segment",
     "meeting_people",

@@ -45,7 +45,8 @@ pub struct Overview {
     /// Per metric id: its review-range values in [`SPARK_POINTS`] buckets (bucket means; `None` where
     /// the bucket has no data).
     pub sparklines: BTreeMap<String, Vec<Option<f64>>>,
-    /// The Prometheus-compatible server the workspace pulls from, if any (the app offers "Refresh").
+    /// The servers the workspace pulls from, said plainly (Prometheus's address, CloudWatch's region), if
+    /// any (the app offers "Refresh").
     pub server: Option<String>,
     /// What the last pull cost.
     pub pull: crate::source::LoadStats,
@@ -102,10 +103,27 @@ pub fn overview(r: &Review) -> Overview {
         bands: r.findings.iter().map(|f| Band::of(f.severity)).collect(),
         team_bands,
         sparklines,
-        server: r.workspace.prometheus.as_ref().map(|p| p.url.clone()),
+        server: servers(&r.workspace),
         pull: r.pull,
         noise: noise_charts(r),
     }
+}
+
+/// The servers a workspace's metrics pull from: `http://prom:9090`, `CloudWatch (eu-west-1)`, or both.
+fn servers(ws: &crate::config::Workspace) -> Option<String> {
+    let uses = |f: fn(&crate::config::Source) -> bool| ws.metrics.iter().any(|m| f(&m.source));
+    let mut out = Vec::new();
+    if let Some(p) = ws.prometheus.as_ref().filter(|_| uses(|s| matches!(s, crate::config::Source::Prometheus { .. }))) {
+        out.push(p.url.clone());
+    }
+    if let Some(c) = ws.cloudwatch.as_ref().filter(|_| uses(|s| matches!(s, crate::config::Source::CloudWatch(_)))) {
+        out.push(match (&c.endpoint, &c.region) {
+            (Some(e), _) => format!("CloudWatch at {e}"),
+            (None, Some(r)) => format!("CloudWatch ({r})"),
+            (None, None) => "CloudWatch".to_string(),
+        });
+    }
+    (!out.is_empty()).then(|| out.join(" and "))
 }
 
 /// An action item as the app lists it: the stored item and whether it is overdue today.

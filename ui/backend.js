@@ -20,7 +20,7 @@ const real = {
   recentWorkspaces: () => call('recent_workspaces'),
   pickPath: (folder) => call('pick_path', { folder }),
   // onProgress({stage, done, total}) is called while the workspace loads.
-  // refresh: pull again from the Prometheus server what the cache took while it was still recent.
+  // refresh: pull again from the metrics servers what the cache took while it was still recent.
   openWorkspace: (path, onProgress, refresh = false) => {
     const ch = new (tauri().core.Channel)();
     ch.onmessage = onProgress;
@@ -48,7 +48,9 @@ const real = {
   pickDashboard: () => call('pick_dashboard'),
   // request: {sources: [file or Grafana address], team, prometheus, token_env, without_lines}; writes nothing.
   importPreview: (request) => call('import_preview', { request }),
-  // Writes the last preview as a workspace folder and returns its path.
+  // request: {sources: [dashboard name or body file], region, profile, team, without_lines}; writes nothing.
+  importCloudwatchPreview: (request) => call('import_cloudwatch_preview', { request }),
+  // Writes the last preview (Grafana or CloudWatch) as a workspace folder and returns its path.
   importWrite: () => call('import_write'),
   // The meeting (each call one journal write): start or resume this week's, move, people, marks, end.
   meetingStart: () => call('meeting_start'),

@@ -1,10 +1,11 @@
-// The Open view: the sample, a folder or a file, importing Grafana dashboards, the recent workspaces,
+// The Open view: the sample, a folder or a file, importing Grafana and CloudWatch dashboards, the recent workspaces,
 // and loading with progress.
 
 import { actionFilter } from './actions.js';
 import { backend } from './backend.js';
 import { clear, h } from './dom.js';
 import { importPanel } from './import.js';
+import { cloudwatchImportPanel } from './import_cw.js';
 import { $, app, dayLabel, errorPanel, go, viewEl } from './shell.js';
 import { startLive } from './live.js';
 
@@ -39,6 +40,16 @@ export async function renderOpen(args = {}) {
             panel.querySelector('input').focus();
           },
         }, 'Import Grafana dashboard…'),
+        h('button', {
+          type: 'button',
+          'data-testid': 'open-import-cloudwatch',
+          onclick: (ev) => {
+            ev.target.disabled = true;
+            const panel = cloudwatchImportPanel();
+            $('import-slot').append(panel);
+            panel.querySelector('input').focus();
+          },
+        }, 'Import CloudWatch dashboard…'),
       ),
       h('div', { id: 'import-slot' }),
       h('div', { class: 'path-row' }, pathInput, h('button', { type: 'button', 'data-testid': 'open-path', onclick: openPath }, 'Open')),
@@ -84,7 +95,7 @@ export async function load(path, refresh = false) {
       (p) => {
       bar.max = Math.max(1, p.total);
       bar.value = p.done;
-        label.textContent = `${{ load: 'Reading files', pull: 'Pulling from Prometheus' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
+        label.textContent = `${{ load: 'Reading files', pull: 'Pulling from the metrics server' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
       },
       refresh,
     );

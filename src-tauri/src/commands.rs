@@ -326,7 +326,7 @@ fn import_folder(name: &str) -> Result<PathBuf> {
 /// The native dialog for a dashboard JSON file. `None` when dismissed.
 #[tauri::command]
 pub async fn pick_dashboard(app: AppHandle) -> Option<String> {
-    let d = app.dialog().file().set_title("Import a Grafana dashboard (JSON)").add_filter("Grafana dashboard", &["json"]);
+    let d = app.dialog().file().set_title("Import a dashboard (JSON)").add_filter("Dashboard (JSON)", &["json"]);
     d.blocking_pick_file().and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
 }
 
@@ -353,7 +353,61 @@ pub async fn import_preview(app: AppHandle, request: ImportRequest) -> Result<Im
             toml: grafana::write::toml(&import),
             import: import.clone(),
         };
-        *lock(&state.import) = Some(import);
+        *lock(&state.import) = Some(crate::state::PendingImport::Grafana(import));
+        Ok(preview)
+    })
+    .await
+}
+
+/// What to import from CloudWatch (the Open view's CloudWatch form).
+#[derive(serde::Deserialize)]
+pub struct CloudWatchImportRequest {
+    /// Dashboard names in CloudWatch and dashboard body files.
+    sources: Vec<String>,
+    region: Option<String>,
+    profile: Option<String>,
+    team: Option<String>,
+    without_lines: bool,
+}
+
+/// What a CloudWatch import would write, before it is written.
+#[derive(Serialize)]
+pub struct CloudWatchPreview {
+    import: flywheel::import::cloudwatch::Import,
+    /// Each metric's query, said plainly (same order as the metrics).
+    queries: Vec<String>,
+    folder: String,
+    toml: String,
+}
+
+/// Read the dashboards (GetDashboard, DescribeAlarms; credentials from the standard AWS chain) and show
+/// what would be imported and what would not; nothing is written.
+#[tauri::command]
+pub async fn import_cloudwatch_preview(app: AppHandle, request: CloudWatchImportRequest) -> Result<CloudWatchPreview> {
+    use flywheel::import::cloudwatch;
+    blocking(app, move |state| {
+        let opt = |v: Option<String>| v.map(|t| t.trim().to_string()).filter(|t| !t.is_empty());
+        let sources: Vec<String> = request.sources.iter().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()).collect();
+        if sources.is_empty() {
+            return Err(Error::new(Code::Invalid, "name a CloudWatch dashboard or a dashboard body file"));
+        }
+        let opts = cloudwatch::Options {
+            team: opt(request.team),
+            region: opt(request.region),
+            profile: opt(request.profile),
+            without_lines: request.without_lines,
+            ..Default::default()
+        };
+        let conf = cloudwatch::api::conf(opts.region.as_deref(), opts.profile.as_deref(), None);
+        let (dashboards, alarms) = cloudwatch::api::read_sources(&sources, &conf)?;
+        let import = cloudwatch::import(&dashboards, &alarms, &opts);
+        let preview = CloudWatchPreview {
+            queries: import.metrics.iter().map(|m| m.query.describe()).collect(),
+            folder: import_folder(&import.name)?.display().to_string(),
+            toml: cloudwatch::write::toml(&import),
+            import: import.clone(),
+        };
+        *lock(&state.import) = Some(crate::state::PendingImport::CloudWatch(import));
         Ok(preview)
     })
     .await
@@ -364,8 +418,18 @@ pub async fn import_preview(app: AppHandle, request: ImportRequest) -> Result<Im
 pub async fn import_write(app: AppHandle) -> Result<String> {
     blocking(app, move |state| {
         let import = lock(&state.import).clone().ok_or_else(|| Error::new(Code::Import, "preview an import first"))?;
-        let folder = import_folder(&import.name)?;
-        flywheel::import::grafana::write::write(&import, &folder, false)?;
+        let folder = match &import {
+            crate::state::PendingImport::Grafana(i) => {
+                let folder = import_folder(&i.name)?;
+                flywheel::import::grafana::write::write(i, &folder, false)?;
+                folder
+            }
+            crate::state::PendingImport::CloudWatch(i) => {
+                let folder = import_folder(&i.name)?;
+                flywheel::import::cloudwatch::write::write(i, &folder, false)?;
+                folder
+            }
+        };
         Ok(folder.display().to_string())
     })
     .await

@@ -157,3 +157,12 @@ impl From<ImportError> for Error {
         err
     }
 }
+
+impl From<flywheel::import::cloudwatch::CwImportError> for Error {
+    fn from(e: flywheel::import::cloudwatch::CwImportError) -> Error {
+        let details: Vec<String> = e.to_string().lines().map(str::to_string).collect();
+        let mut err = Error::new(Code::Import, details.first().cloned().unwrap_or_default());
+        err.details = details;
+        err
+    }
+}

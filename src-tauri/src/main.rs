@@ -56,6 +56,7 @@ fn main() -> std::process::ExitCode {
             commands::pick_dashboard,
             commands::import_preview,
             commands::import_write,
+            commands::import_cloudwatch_preview,
             meeting::meeting_start,
             meeting::meeting_segment,
             meeting::meeting_people,

@@ -19,6 +19,13 @@ use tauri::ipc::Channel;
 
 use crate::error::{Code, Error, Result};
 
+/// An import previewed and not yet written: from Grafana or from CloudWatch.
+#[derive(Clone)]
+pub enum PendingImport {
+    Grafana(flywheel::import::grafana::Import),
+    CloudWatch(flywheel::import::cloudwatch::Import),
+}
+
 pub struct AppState {
     pub launched: Instant,
     /// A path given on the command line, opened at start.
@@ -33,7 +40,7 @@ pub struct AppState {
     /// load, and a load that was overtaken by a newer one is not installed).
     pub loading: Mutex<Option<Arc<AtomicBool>>>,
     /// The import last previewed, written by `import_write` (so what is written is what was shown).
-    pub import: Mutex<Option<flywheel::import::grafana::Import>>,
+    pub import: Mutex<Option<PendingImport>>,
     /// The workspace named on the command line, loading since the app started.
     pub head_start: Mutex<Option<HeadStart>>,
     /// The open workspace's journal, kept open (one connection to a shared server, not one per call;

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
 use fantoccini::Locator;
-use serde_json::{json, Value};
+use serde_json::json;
 
 #[path = "common/resend.rs"]
 mod resend;
@@ -20,6 +20,8 @@ mod driver;
 #[path = "../../tests/common/pg.rs"]
 mod pg;
 use driver::*;
+#[path = "scenarios/imports.rs"]
+mod imports;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_end_to_end() -> R<()> {
@@ -30,7 +32,8 @@ async fn the_app_end_to_end() -> R<()> {
     live_updates(&driver).await.map_err(|e| format!("live_updates: {e}"))?;
     wheel(&driver).await.map_err(|e| format!("wheel: {e}"))?;
     verdicts(&driver).await.map_err(|e| format!("verdicts: {e}"))?;
-    grafana_import(&driver).await.map_err(|e| format!("grafana_import: {e}"))?;
+    imports::grafana_import(&driver).await.map_err(|e| format!("grafana_import: {e}"))?;
+    imports::cloudwatch_import(&driver).await.map_err(|e| format!("cloudwatch_import: {e}"))?;
     meeting(&driver).await.map_err(|e| format!("meeting: {e}"))?;
     drop(driver);
     dark_mode().await.map_err(|e| format!("dark_mode: {e}"))?;
@@ -686,59 +689,6 @@ async fn meeting(d: &Driver) -> R<()> {
     }
     let html = std::fs::read_to_string(paths.rsplit(" and ").next().ok_or("the HTML path")?)?;
     assert!(html.contains("<svg") && !html.contains("<b>now"), "the HTML minutes have the discussed charts, and text stays text");
-    c.close().await?;
-    Ok(())
-}
-
-/// Import a Grafana dashboard from the Open view: the preview lists the metrics with their lines and
-/// what was left out (a hostile title stays text), then the new workspace is written and opened.
-async fn grafana_import(d: &Driver) -> R<()> {
-    let dir = tempfile::tempdir()?;
-    let evil = "<img src=x onerror=\"window.__pwned=1\">";
-    let steps = |s: Value| json!({"mode": "absolute", "steps": s});
-    let dashboard = json!({
-        "title": "Checkout API",
-        "__inputs": [{"name": "DS_PROMETHEUS", "pluginId": "prometheus"}],
-        "panels": [
-            {"type": "stat", "title": "p99 latency", "datasource": "${DS_PROMETHEUS}",
-             "fieldConfig": {"defaults": {"unit": "ms", "thresholds": steps(json!([{"color": "green", "value": null}, {"color": "orange", "value": 400}, {"color": "red", "value": 600}]))}},
-             "targets": [{"refId": "A", "expr": "histogram_quantile(0.99, sum by (le) (rate(latency_ms_bucket[$__rate_interval])))"}]},
-            {"type": "gauge", "title": evil, "datasource": "${DS_PROMETHEUS}",
-             "fieldConfig": {"defaults": {"unit": "percentunit", "thresholds": steps(json!([{"color": "red", "value": null}, {"color": "green", "value": 0.99}]))}},
-             "targets": [{"refId": "A", "expr": "avg(up)"}]},
-            {"type": "table", "title": "Slowest endpoints", "targets": [{"refId": "A", "expr": "topk(5, x)"}]}
-        ]
-    });
-    let file = dir.path().join("checkout.json");
-    std::fs::write(&file, dashboard.to_string())?;
-    let c = d.app(&[]).await?;
-    c.set_window_size(1280, 900).await?;
-    click(&c, "[data-testid=open-import]").await?;
-    type_into(&c, "[data-testid=import-source]", file.to_str().ok_or("path")?).await?;
-    type_into(&c, "[data-testid=import-prometheus]", "http://127.0.0.1:9").await?;
-    click(&c, "[data-testid=import-preview-button]").await?;
-    let rows = until(
-        &c,
-        "the import preview",
-        "const r = [...document.querySelectorAll('[data-testid=import-metric]')]; return r.length ? r.map(e => e.textContent) : null",
-    )
-    .await?;
-    let rows: Vec<String> = serde_json::from_value(rows)?;
-    assert_eq!(rows.len(), 2, "{rows:?}");
-    assert!(rows[0].contains("p99 latency") && rows[0].contains("alarm ≥ 600 ms") && rows[0].contains("investigate ≥ 400 ms"), "{rows:?}");
-    assert!(rows[1].contains(evil) && rows[1].contains("alarm ≤ 99%"), "the hostile title is shown as text: {rows:?}");
-    let skipped = texts(&c, "[data-testid=import-skipped]").await?;
-    assert!(skipped.len() == 1 && skipped[0].contains("Slowest endpoints") && skipped[0].contains("table panel"), "{skipped:?}");
-    assert_eq!(js(&c, "return window.__pwned === undefined && !document.querySelector('.import-preview img')").await?, json!(true));
-    shot(&c, "import-preview").await?;
-    click(&c, "[data-testid=import-write]").await?;
-    // Written and opened: no Prometheus answers on 127.0.0.1:9, so the new workspace says so.
-    let panel = wait_css(&c, "[data-testid=error]").await?;
-    let text = panel.text().await?;
-    assert!(text.contains("no series could be loaded") && text.contains("127.0.0.1:9"), "{text}");
-    let written = d.data.path().join("imports").join("checkout-api").join("flywheel.toml");
-    let toml = std::fs::read_to_string(&written)?;
-    assert!(toml.starts_with("# Imported from Grafana") && toml.contains("alarm = 600.0"), "{toml}");
     c.close().await?;
     Ok(())
 }

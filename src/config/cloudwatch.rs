@@ -299,3 +299,75 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+mod parse_tests {
+    use crate::config::{Source, Workspace};
+
+    const HEAD: &str = "[workspace]\nname = \"w\"\n[cloudwatch]\nregion = \"eu-west-1\"\n[[team]]\nname = \"T\"\n[[service]]\nname = \"s\"\nteam = \"T\"\n";
+
+    fn parse(metric_source: &str, extra: &str) -> Result<Workspace, String> {
+        let text = format!("{HEAD}{extra}[[metric]]\nid = \"m\"\nservice = \"s\"\nworse = \"higher\"\nsource = {metric_source}\n");
+        Workspace::from_toml(&text, std::path::Path::new("w/flywheel.toml"), std::path::Path::new("w")).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn cloudwatch_sources_are_read_and_checked_by_line() {
+        let ok = parse(
+            "{ cloudwatch = { expression = \"100 * m1 / m2\", metrics = [\n  { id = \"m1\", namespace = \"AWS/ApplicationELB\", metric = \"HTTPCode_Target_5XX_Count\", dimensions = { LoadBalancer = \"app/x\" }, stat = \"Sum\" },\n  { id = \"m2\", namespace = \"AWS/ApplicationELB\", metric = \"RequestCount\", stat = \"Sum\" } ] } }",
+            "",
+        )
+        .expect("a multi-line expression source (as in the README)");
+        assert!(matches!(&ok.metrics[0].source, Source::CloudWatch(super::CwQuery::Expression { metrics, .. }) if metrics.len() == 2));
+        let search = parse(
+            "{ cloudwatch = { expression = \"SEARCH('{AWS/EC2,InstanceId} MetricName=\\\"CPUUtilization\\\"', 'Average', 300)\" } }",
+            "",
+        )
+        .expect("a SEARCH");
+        assert!(search.metrics[0].source.describe().contains("SEARCH("));
+        let plain = parse("{ cloudwatch = { namespace = \"AWS/EC2\", metric = \"CPUUtilization\" } }", "").expect("defaults");
+        assert!(matches!(&plain.metrics[0].source, Source::CloudWatch(super::CwQuery::Metric(m)) if m.stat == "Average"));
+        for (source, want) in [
+            (
+                "{ cloudwatch = { namespace = \"A\", metric = \"B\", stat = \"avg\" } }",
+                "flywheel.toml:14: metric `m`: CloudWatch statistic \"avg\"",
+            ),
+            ("{ cloudwatch = { namespace = \"A\" } }", "needs `namespace` and `metric`"),
+            ("{ cloudwatch = { expression = \"m1\", namespace = \"A\", metric = \"B\" } }", "not both"),
+            (
+                "{ cloudwatch = { expression = \"M1\", metrics = [{ id = \"M1\", namespace = \"A\", metric = \"B\", stat = \"Sum\" }] } }",
+                "must start with a lower-case letter",
+            ),
+            ("{ cloudwatch = { namespace = \"A\", metric = \"B\" }, file = \"x.csv\" }", "more than one of"),
+            ("{ cloudwatch = { namespace = \"A\", metric = \"B\", colour = \"red\" } }", "colour"),
+        ] {
+            let e = parse(source, "").expect_err(source);
+            assert!(e.contains(want), "{source}: {e}");
+        }
+        for (table, want) in [
+            ("region = \"eu west 1\"\n", "region must be like"),
+            ("endpoint = \"ftp://x\"\n", "endpoint"),
+            ("endpoint = \"https://user:pw@x\"\n", "user name or password"),
+            ("retries = 11\n", "retries must be 0 to 10"),
+        ] {
+            let text = format!(
+                "{}{table}{}",
+                &HEAD[..HEAD.find("[[team]]").unwrap_or(0)].replace("region = \"eu-west-1\"\n", ""),
+                &HEAD[HEAD.find("[[team]]").unwrap_or(0)..]
+            );
+            let text = format!("{text}[[metric]]\nid = \"m\"\nservice = \"s\"\nworse = \"higher\"\nsource = {{ cloudwatch = {{ namespace = \"A\", metric = \"B\" }} }}\n");
+            let e = Workspace::from_toml(&text, std::path::Path::new("w/flywheel.toml"), std::path::Path::new("w"))
+                .expect_err(table)
+                .to_string();
+            assert!(e.contains(want), "{table}: {e}");
+        }
+        let e = Workspace::from_toml(
+            "[workspace]\n[[team]]\nname = \"T\"\n[[service]]\nname = \"s\"\nteam = \"T\"\n[[metric]]\nid = \"m\"\nservice = \"s\"\nworse = \"higher\"\nsource = { cloudwatch = { namespace = \"A\", metric = \"B\" } }\n",
+            std::path::Path::new("w/flywheel.toml"),
+            std::path::Path::new("w"),
+        )
+        .expect_err("no [cloudwatch]")
+        .to_string();
+        assert!(e.contains("needs a [cloudwatch] table"), "{e}");
+    }
+}

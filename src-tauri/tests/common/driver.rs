@@ -70,6 +70,15 @@ impl Driver {
             .args(["-a", "-s", "-screen 0 1920x1080x24", "tauri-driver", "--port", &port.to_string(), "--native-port", &native.to_string()])
             .env("FLYWHEEL_DATA_DIR", data.path())
             .env("NO_AT_BRIDGE", "1")
+            // No app under test can reach AWS or read a real key: dummy credentials, no shared files, no
+            // instance metadata, and every AWS endpoint on a closed loopback port.
+            .env("AWS_ACCESS_KEY_ID", "AKIDFLYWHEELE2E")
+            .env("AWS_SECRET_ACCESS_KEY", "flywheel-e2e-secret")
+            .env("AWS_EC2_METADATA_DISABLED", "true")
+            .env("AWS_CONFIG_FILE", "/nonexistent/flywheel-e2e/config")
+            .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/flywheel-e2e/credentials")
+            .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
+            .env_remove("AWS_PROFILE")
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
