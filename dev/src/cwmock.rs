@@ -174,6 +174,13 @@ fn answer(script: &Script, n: usize, f: &BTreeMap<String, String>) -> (&'static 
         let name = f.get(&format!("{p}MetricStat.Metric.MetricName")).cloned().unwrap_or_else(|| "expression".into());
         let period: i64 =
             f.get(&format!("{p}MetricStat.Period")).or_else(|| f.get(&format!("{p}Period"))).and_then(|p| p.parse().ok()).unwrap_or(300);
+        // A SEARCH finds three instances: one result each, under the expression's id.
+        if f.get(&format!("{p}Expression")).is_some_and(|e| e.starts_with("SEARCH(")) {
+            for k in 1..=3 {
+                queries.push((id.clone(), format!("i-{k}"), period.max(1)));
+            }
+            continue;
+        }
         queries.push((id.clone(), name, period.max(1)));
     }
     let offset: usize = f.get("NextToken").and_then(|t| t.strip_prefix("offset-")).and_then(|o| o.parse().ok()).unwrap_or(0);

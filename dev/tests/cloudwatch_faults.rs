@@ -192,3 +192,21 @@ fn a_cancelled_pull_says_so() {
     assert!(r[0].as_ref().expect_err("cancelled").message.contains("cancelled"));
     assert!(t.elapsed() < Duration::from_secs(2), "{:?}", t.elapsed());
 }
+
+#[test]
+fn a_search_gives_the_metrics_instances_named_by_their_labels() {
+    offline_credentials();
+    let mock = Mock::start(Script::default());
+    let mut m = metric("fleet");
+    m.source = Source::CloudWatch(CwQuery::Expression {
+        expression: "SEARCH('{AWS/EC2,InstanceId} MetricName=\"CPUUtilization\"', 'Average', 3600)".into(),
+        metrics: vec![],
+    });
+    let (r, _, _) = pull(&conf(&mock), &[&m], window(HOUR), &LoadOptions::default(), &Quiet);
+    let inst = r[0].as_ref().expect("pulled");
+    let names: Vec<Option<&str>> = inst.iter().map(|(n, _)| n.as_deref()).collect();
+    assert_eq!(names, vec![Some("i-1"), Some("i-2"), Some("i-3")]);
+    assert!(inst.iter().all(|(_, s)| s.values.len() == 21 * 24));
+    let seen = mock.seen.lock().expect("seen");
+    assert!(seen[0].get("MetricDataQueries.member.1.Expression").is_some_and(|e| e.starts_with("SEARCH(")), "{:?}", seen[0]);
+}

@@ -198,7 +198,19 @@ pub fn pull(
                 notes.push(note);
             }
             if !got.is_empty() {
-                stats.samples += merge(&mut c, got, w, now);
+                let (samples, sparser) = merge(&mut c, got, w, now);
+                stats.samples += samples;
+                if let Some(p) = sparser {
+                    notes.push(Note {
+                        metric: m.id.clone(),
+                        source: m.source.describe(),
+                        message: format!(
+                            "CloudWatch has this metric every {} (it is published at that rate), not every {}: each value spread over the grid points it covers",
+                            crate::time::format_step(p),
+                            crate::time::format_step(w.step)
+                        ),
+                    });
+                }
                 if let Some(dir) = &cache {
                     let q = serde_json::to_string(&query_of(m)).unwrap_or_default();
                     if let Err(e) = write_cache(dir, &stem, &key, &q, w.step, &c) {
@@ -291,26 +303,31 @@ fn coarse_note(jobs: &[Job], i: usize, w: Window, m: &Metric) -> Option<Note> {
 /// The answers of one metric merged into its cached samples: a value at a period longer than the step
 /// fills every grid point of its period. Instances are named by their labels when the metric has
 /// several (a `SEARCH`); one series is the metric itself. Returns the datapoints received.
-fn merge(c: &mut Cached, got: Vec<(&Job, Labelled)>, w: Window, now: i64) -> usize {
+fn merge(c: &mut Cached, got: Vec<(&Job, Labelled)>, w: Window, now: i64) -> (usize, Option<i64>) {
     let labels: std::collections::BTreeSet<&str> = got.iter().flat_map(|(_, s)| s.iter().map(|(l, _)| l.as_str())).collect();
     let several = labels.len() > 1;
     let mut samples = 0;
+    let mut sparser: Option<i64> = None;
     for (job, series) in &got {
         for (label, points) in series {
             samples += points.len();
+            let period = answered_period(points, job.period);
+            if period > job.period && period > w.step {
+                sparser = sparser.max(Some(period));
+            }
             let s = c.series.entry(several.then(|| label.clone())).or_default();
             for &(t, v) in points {
                 if !v.is_finite() || t < job.from || t >= job.to {
                     continue;
                 }
-                if job.period <= w.step {
+                if period <= w.step {
                     s.insert(t, v);
                     continue;
                 }
                 let first = w.start + (t - w.start).div_euclid(w.step) * w.step;
                 let first = if first < t { first + w.step } else { first };
                 let mut g = first;
-                while g < (t + job.period).min(job.to) {
+                while g < (t + period).min(job.to) {
                     s.insert(g, v);
                     g += w.step;
                 }
@@ -320,7 +337,26 @@ fn merge(c: &mut Cached, got: Vec<(&Job, Labelled)>, w: Window, now: i64) -> usi
     }
     c.covered = union(std::mem::take(&mut c.covered));
     c.settled = now - SETTLE_SECS;
-    samples
+    (samples, sparser)
+}
+
+/// The period CloudWatch really answered at: a metric published every 5 minutes, asked for at 1, comes
+/// every 5. Read off the gaps between datapoints: when at least 80 % of them are one whole multiple of
+/// the period asked for, that is the period; otherwise (a count that only has datapoints when something
+/// happened, or regular data) the period asked for.
+fn answered_period(points: &[(i64, f64)], asked: i64) -> i64 {
+    if points.len() < 5 || asked <= 0 {
+        return asked;
+    }
+    let mut counts: BTreeMap<i64, usize> = BTreeMap::new();
+    for p in points.windows(2) {
+        *counts.entry(p[1].0 - p[0].0).or_default() += 1;
+    }
+    let total = points.len() - 1;
+    match counts.into_iter().max_by_key(|(g, n)| (*n, std::cmp::Reverse(*g))) {
+        Some((gap, n)) if gap > asked && gap % asked == 0 && n * 5 >= total * 4 => gap,
+        _ => asked,
+    }
 }
 
 /// The instances of a metric inside the window; None when none of them has a sample there.

@@ -61,13 +61,13 @@ fn coarse_values_fill_the_grid_points_of_their_period() {
     let job = Job { metrics: vec![0], from: 0, to: 3600, period: 300 };
     let fine = Job { metrics: vec![0], from: 3600, to: 7200, period: 60 };
     let mut c = Cached::default();
-    let n = merge(
+    let (n, sparser) = merge(
         &mut c,
         vec![(&job, vec![(String::new(), vec![(0, 1.0), (300, 2.0)])]), (&fine, vec![(String::new(), vec![(3600, 9.0)])])],
         w,
         10_000,
     );
-    assert_eq!(n, 3);
+    assert_eq!((n, sparser), (3, None));
     let s = &c.series[&None];
     assert_eq!(s.range(0..300).count(), 5, "one 5-minute value covers five 1-minute points");
     assert_eq!(s[&240], 1.0);
@@ -87,4 +87,28 @@ fn a_search_with_several_series_gives_named_instances() {
     let names: Vec<Option<String>> = c.series.keys().cloned().collect();
     assert_eq!(names, vec![Some("i-1".into()), Some("i-2".into())]);
     assert_eq!(c.series[&Some("i-2".into())].len(), 1, "a non-finite value is left out");
+}
+
+#[test]
+fn a_metric_published_less_often_than_asked_is_spread_and_said() {
+    let w = Window { start: 0, end: 6000, step: 60 };
+    let job = Job { metrics: vec![0], from: 0, to: 6000, period: 60 };
+    // Every 5 minutes (basic monitoring) although asked every minute.
+    let every5: Vec<(i64, f64)> = (0..20).map(|k| (k * 300, k as f64)).collect();
+    let mut c = Cached::default();
+    let (_, sparser) = merge(&mut c, vec![(&job, vec![(String::new(), every5)])], w, 0);
+    assert_eq!(sparser, Some(300));
+    assert_eq!(c.series[&None].len(), 100, "every grid point filled");
+    // A count that only has datapoints when something happened is not spread.
+    type Case = (&'static [i64], i64);
+    let cases: &[Case] = &[
+        (&[0, 60, 120, 600, 660, 1800, 3000], 60),
+        (&[0, 60, 120, 180, 240, 300], 60),
+        (&[0, 120, 240, 360, 480, 600], 120),
+        (&[0, 90, 180, 270, 360, 450], 60),
+    ];
+    for &(times, want) in cases {
+        let pts: Vec<(i64, f64)> = times.iter().map(|t| (*t, 1.0)).collect();
+        assert_eq!(answered_period(&pts, 60), want, "{times:?}");
+    }
 }
