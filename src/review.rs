@@ -94,7 +94,7 @@ pub struct Review {
     /// Why the range is what it is (e.g. "last complete week", or a note for short data).
     pub range_note: String,
     pub rows: usize,
-    /// What pulling from a Prometheus server cost (zero for files).
+    /// What pulling from the metrics servers (Prometheus, CloudWatch) cost (zero for files).
     pub pull: source::LoadStats,
 }
 
@@ -109,8 +109,8 @@ impl Review {
         Review::run_with(ws, range, params, &pull, progress)
     }
 
-    /// [`Review::run`] with the options of pulling from a Prometheus server (cache folder, refresh).
-    /// Prometheus metrics are pulled over the review range and its history weeks; "the last complete
+    /// [`Review::run`] with the options of pulling from the metrics servers (cache folder, refresh).
+    /// Server metrics are pulled over the review range and its history weeks; "the last complete
     /// week" is the last complete week before now.
     pub fn run_with(
         ws: Workspace,
@@ -131,7 +131,7 @@ impl Review {
 
     /// Open a workspace (folder, `flywheel.toml` or one data file) and review its last complete week
     /// at the workspace's sensitivity — what the app does when a workspace is opened. `refresh` pulls
-    /// again what the Prometheus cache holds from while it was still recent.
+    /// again what the pull cache holds from while it was still recent.
     pub fn open(path: &std::path::Path, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
         let ws = Workspace::open(path)?;
         let params = Params { sensitivity: ws.sensitivity };

@@ -119,13 +119,13 @@ struct ReviewArgs {
     /// No progress bar.
     #[arg(long)]
     quiet: bool,
-    /// Prometheus metrics: pull again what was cached while still recent (and whatever is missing).
+    /// Prometheus and CloudWatch metrics: pull again what was cached while still recent (and whatever is missing).
     #[arg(long)]
     refresh: bool,
-    /// Prometheus metrics: do not read or write the local cache.
+    /// Prometheus and CloudWatch metrics: do not read or write the local cache.
     #[arg(long)]
     no_cache: bool,
-    /// Print what pulling from Prometheus cost (requests, retries, samples, seconds) on stderr.
+    /// Print what pulling from the metrics servers cost (requests, retries, samples, seconds) on stderr.
     #[arg(long)]
     pull_stats: bool,
     /// Keep findings marked expected in the ranked list instead of folding them into "Muted".
