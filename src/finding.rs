@@ -187,9 +187,14 @@ impl Finding {
     }
 }
 
+/// How close (seconds) a weaker anomaly or stretch must be to a stronger one of the same series to be told
+/// as part of it.
+pub const NEARBY_SECS: i64 = 12 * 3600;
+
 /// Deduplicate the findings of one series (same metric and instance) so one incident is told once:
 /// an investigation breach inside an alarm episode, and a seasonal anomaly inside a breach or after a
-/// level shift, and an unusual stretch overlapping any of those, are folded into the stronger finding (which gains `also_*` evidence).
+/// level shift, and an unusual stretch overlapping any of those, are folded into the stronger finding (which gains `also_*` evidence);
+/// weaker anomalies and stretches within [`NEARBY_SECS`] of a stronger one are counted on it (`nearby_episodes`).
 pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
     fn absorbed_by(weak: Kind, strong: Kind) -> bool {
         matches!(
@@ -233,6 +238,36 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
                 fs[j].evidence.insert(key, Evidence::Number(n));
                 break;
             }
+        }
+    }
+    // One turbulent stretch is one story: a weaker seasonal anomaly or unusual stretch within 12 hours of a
+    // stronger one on the same series is folded into it (counted, and said in its sentence).
+    let weakish = |k: Kind| matches!(k, Kind::SeasonalAnomaly | Kind::UnusualStretch);
+    let mut order: Vec<usize> = (0..fs.len()).filter(|&i| keep[i] && weakish(fs[i].kind)).collect();
+    order.sort_by(|&a, &b| fs[b].severity.cmp(&fs[a].severity).then(fs[a].start.cmp(&fs[b].start)));
+    for (pos, &j) in order.iter().enumerate() {
+        if !keep[j] {
+            continue;
+        }
+        let mut folded = 0;
+        for &i in &order[pos + 1..] {
+            if !keep[i] || fs[i].metric != fs[j].metric || fs[i].instance != fs[j].instance {
+                continue;
+            }
+            let gap = (fs[i].start - fs[j].end).max(fs[j].start - fs[i].end);
+            if gap <= NEARBY_SECS {
+                keep[i] = false;
+                folded += 1;
+            }
+        }
+        if folded > 0 {
+            let f = &mut fs[j];
+            f.evidence.insert("nearby_episodes".into(), Evidence::Number(folded as f64));
+            if f.sentence.ends_with('.') {
+                f.sentence.pop();
+            }
+            f.sentence
+                .push_str(&format!(" ({folded} weaker episode{} within 12 hours of it counted here).", if folded == 1 { "" } else { "s" }));
         }
     }
     let mut k = keep.into_iter();
@@ -297,6 +332,47 @@ mod tests {
         }
         let merged = dedupe(vec![f(Kind::AlarmBreach, 10, 20, 80.0), f(Kind::SeasonalAnomaly, 12, 14, 30.0)]);
         assert_eq!(merged[0].evidence.get("also_seasonal_anomaly"), Some(&Evidence::Number(1.0)));
+    }
+
+    #[test]
+    fn weaker_episodes_within_twelve_hours_are_counted_on_the_stronger() {
+        const H: i64 = 3600;
+        type Case = (Vec<Finding>, Vec<(Kind, i64)>);
+        let cases: Vec<Case> = vec![
+            // Six hours after a stronger anomaly: part of it.
+            (vec![f(Kind::SeasonalAnomaly, 0, H, 60.0), f(Kind::SeasonalAnomaly, 7 * H, 8 * H, 40.0)], vec![(Kind::SeasonalAnomaly, 0)]),
+            // Before it counts too; the stronger one keeps its own start.
+            (
+                vec![f(Kind::UnusualStretch, 0, 2 * H, 40.0), f(Kind::SeasonalAnomaly, 10 * H, 11 * H, 60.0)],
+                vec![(Kind::SeasonalAnomaly, 10 * H)],
+            ),
+            // Thirteen hours apart: two stories.
+            (
+                vec![f(Kind::SeasonalAnomaly, 0, H, 60.0), f(Kind::SeasonalAnomaly, 14 * H, 15 * H, 40.0)],
+                vec![(Kind::SeasonalAnomaly, 0), (Kind::SeasonalAnomaly, 14 * H)],
+            ),
+            // Breaches are never folded away.
+            (
+                vec![f(Kind::SeasonalAnomaly, 0, H, 60.0), f(Kind::InvestigationBreach, 3 * H, 4 * H, 45.0)],
+                vec![(Kind::SeasonalAnomaly, 0), (Kind::InvestigationBreach, 3 * H)],
+            ),
+        ];
+        for (input, want) in cases {
+            let got: Vec<(Kind, i64)> = dedupe(input).iter().map(|x| (x.kind, x.start)).collect();
+            assert_eq!(got, want);
+        }
+        let kept = dedupe(vec![
+            f(Kind::SeasonalAnomaly, 0, H, 60.0),
+            f(Kind::SeasonalAnomaly, 2 * H, 3 * H, 40.0),
+            f(Kind::UnusualStretch, 5 * H, 9 * H, 30.0),
+        ]);
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].evidence.get("nearby_episodes"), Some(&Evidence::Number(2.0)));
+        assert!(kept[0].sentence.contains("2 weaker episodes within 12 hours"), "{}", kept[0].sentence);
+        // Another series is another story.
+        let mut other = f(Kind::SeasonalAnomaly, 2 * H, 3 * H, 40.0);
+        other.metric = "other".into();
+        assert_eq!(dedupe(vec![f(Kind::SeasonalAnomaly, 0, H, 60.0), other]).len(), 2);
     }
 
     #[test]
