@@ -52,7 +52,8 @@ export function importPanel() {
   return h('section', { class: 'import card', 'data-testid': 'import' }, h('h2', {}, 'Import Grafana dashboards'), form, result);
 }
 
-function lines(m) {
+// A metric's lines as the preview says them ("alarm ≥ 600 ms · investigate ≥ 400 ms").
+export function lines(m) {
   const dir = m.worse === 'lower' ? '≤' : '≥';
   const parts = [];
   if (m.alarm !== null) parts.push(`alarm ${dir} ${fmt(m.alarm, m.unit)}`);
@@ -63,18 +64,7 @@ function lines(m) {
 function showPreview(root, p) {
   const i = p.import;
   const ready = i.metrics.length > 0 && i.prometheus;
-  const write = h('button', { type: 'button', class: 'primary', 'data-testid': 'import-write', disabled: !ready }, 'Import and open');
-  write.addEventListener('click', async () => {
-    write.disabled = true;
-    try {
-      const folder = await backend.importWrite();
-      announce(`Imported ${i.metrics.length} metrics into ${folder}`);
-      load(folder);
-    } catch (e) {
-      write.disabled = false;
-      root.append(errorPanel(e, 'Could not write the workspace'));
-    }
-  });
+  const write = writeButton(root, i.metrics.length, ready, 'import-write');
   clear(root).append(
     h('p', { 'data-testid': 'import-summary' },
       h('strong', {}, `${i.metrics.length} metric${i.metrics.length === 1 ? '' : 's'}`),
@@ -94,4 +84,21 @@ function showPreview(root, p) {
     h('p', { class: 'muted', 'data-testid': 'import-folder' }, `To be written to ${p.folder}/flywheel.toml`),
     h('div', { class: 'row' }, write),
   );
+}
+
+// "Import and open": writes the previewed import (Grafana or CloudWatch) and opens it.
+export function writeButton(root, count, ready, testid) {
+  const write = h('button', { type: 'button', class: 'primary', 'data-testid': testid, disabled: !ready }, 'Import and open');
+  write.addEventListener('click', async () => {
+    write.disabled = true;
+    try {
+      const folder = await backend.importWrite();
+      announce(`Imported ${count} metrics into ${folder}`);
+      load(folder);
+    } catch (e) {
+      write.disabled = false;
+      root.append(errorPanel(e, 'Could not write the workspace'));
+    }
+  });
+  return write;
 }

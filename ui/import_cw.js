@@ -4,8 +4,8 @@
 
 import { backend } from './backend.js';
 import { clear, h } from './dom.js';
-import { load } from './open.js';
-import { announce, errorPanel } from './shell.js';
+import { lines, writeButton } from './import.js';
+import { errorPanel } from './shell.js';
 
 export function cloudwatchImportPanel() {
   const source = h('input', { type: 'text', placeholder: 'dashboard names in CloudWatch, or body.json files (space-separated)', 'aria-label': 'Dashboard names or files', 'data-testid': 'cw-import-source', spellcheck: 'false' });
@@ -49,29 +49,10 @@ export function cloudwatchImportPanel() {
   return h('section', { class: 'import card', 'data-testid': 'cw-import' }, h('h2', {}, 'Import CloudWatch dashboards'), form, result);
 }
 
-function lines(m) {
-  const dir = m.worse === 'lower' ? '≤' : '≥';
-  const parts = [];
-  if (m.alarm !== null) parts.push(`alarm ${dir} ${m.alarm}`);
-  if (m.investigation !== null) parts.push(`investigate ${dir} ${m.investigation}`);
-  return parts.join(' · ') || 'no lines';
-}
-
 function showPreview(root, p) {
   const i = p.import;
   const ready = i.metrics.length > 0 && i.region;
-  const write = h('button', { type: 'button', class: 'primary', 'data-testid': 'cw-import-write', disabled: !ready }, 'Import and open');
-  write.addEventListener('click', async () => {
-    write.disabled = true;
-    try {
-      const folder = await backend.importWrite();
-      announce(`Imported ${i.metrics.length} metrics into ${folder}`);
-      load(folder);
-    } catch (e) {
-      write.disabled = false;
-      root.append(errorPanel(e, 'Could not write the workspace'));
-    }
-  });
+  const write = writeButton(root, i.metrics.length, ready, 'cw-import-write');
   clear(root).append(
     h('p', { 'data-testid': 'cw-import-summary' },
       h('strong', {}, `${i.metrics.length} metric${i.metrics.length === 1 ? '' : 's'}`),

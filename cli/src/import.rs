@@ -125,14 +125,9 @@ pub fn run(cmd: ImportCmd) -> Result<ExitCode> {
         imported.prometheus.as_deref().unwrap_or("?"),
         imported.prometheus_from
     ));
-    if !imported.skipped.is_empty() {
-        println!("Not imported ({}):", imported.skipped.len());
-        for s in &imported.skipped {
-            crate::say(format!("  {} · {}: {}", s.dashboard, s.panel, s.reason));
-        }
-    }
-    crate::say(format!("Review it: flywheel review {}", dir.display()));
-    Ok(ExitCode::SUCCESS)
+    let skipped: Vec<(&str, &str, &str)> =
+        imported.skipped.iter().map(|s| (s.dashboard.as_str(), s.panel.as_str(), s.reason.as_str())).collect();
+    finish(&skipped, &dir)
 }
 
 fn run_cloudwatch(sources: &[String], out: Option<PathBuf>, opts: &cloudwatch::Options, force: bool, dry_run: bool) -> Result<ExitCode> {
@@ -158,10 +153,17 @@ fn run_cloudwatch(sources: &[String], out: Option<PathBuf>, opts: &cloudwatch::O
         alarms.len(),
         if alarms.len() == 1 { "" } else { "s" },
     ));
-    if !imported.skipped.is_empty() {
-        println!("Not imported ({}):", imported.skipped.len());
-        for s in &imported.skipped {
-            crate::say(format!("  {} · {}: {}", s.dashboard, s.widget, s.reason));
+    let skipped: Vec<(&str, &str, &str)> =
+        imported.skipped.iter().map(|s| (s.dashboard.as_str(), s.widget.as_str(), s.reason.as_str())).collect();
+    finish(&skipped, &dir)
+}
+
+/// What was not imported (dashboard, panel or widget, why), then how to review the new workspace.
+fn finish(skipped: &[(&str, &str, &str)], dir: &std::path::Path) -> Result<ExitCode> {
+    if !skipped.is_empty() {
+        println!("Not imported ({}):", skipped.len());
+        for (dashboard, what, reason) in skipped {
+            crate::say(format!("  {dashboard} · {what}: {reason}"));
         }
     }
     crate::say(format!("Review it: flywheel review {}", dir.display()));

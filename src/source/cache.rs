@@ -49,6 +49,23 @@ pub(crate) fn union(mut ranges: Vec<(i64, i64)>) -> Vec<(i64, i64)> {
     out
 }
 
+/// The instances of a metric inside the window (unnamed, or named by label); None when none of them has a
+/// finite sample there.
+pub(crate) fn instances_in(c: Cached, w: crate::source::Window) -> Option<crate::source::Instances> {
+    let inst: crate::source::Instances = c
+        .series
+        .into_iter()
+        .filter_map(|(name, points)| {
+            let mut raw = crate::series::RawSeries::default();
+            for (t, v) in points.range(w.start..w.end) {
+                raw.push(*t as f64, *v);
+            }
+            (!raw.is_empty()).then_some((name, raw))
+        })
+        .collect();
+    (!inst.iter().all(|(_, r)| r.last_time().is_none())).then_some(inst)
+}
+
 /// A metric's cached samples and which ranges they cover.
 #[derive(Debug, Default)]
 pub(crate) struct Cached {

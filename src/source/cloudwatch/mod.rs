@@ -16,11 +16,10 @@ pub use aws_sdk_cloudwatch as sdk;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::cache::{cache_stem, missing, read_cache, union, write_cache, Cached};
+use super::cache::{cache_stem, instances_in, missing, read_cache, union, write_cache, Cached};
 use super::{Instances, LoadOptions, LoadStats, Note, Progress, SourceError, Window};
 use crate::config::cloudwatch::{CloudWatch, CwQuery};
 use crate::config::{Metric, Source};
-use crate::series::RawSeries;
 
 /// This source's subfolder of a workspace's cache folder.
 pub const CACHE_SUBFOLDER: &str = "cloudwatch";
@@ -357,22 +356,6 @@ fn answered_period(points: &[(i64, f64)], asked: i64) -> i64 {
         Some((gap, n)) if gap > asked && gap % asked == 0 && n * 5 >= total * 4 => gap,
         _ => asked,
     }
-}
-
-/// The instances of a metric inside the window; None when none of them has a sample there.
-fn instances_in(c: Cached, w: Window) -> Option<Instances> {
-    let inst: Instances = c
-        .series
-        .into_iter()
-        .filter_map(|(name, points)| {
-            let mut raw = RawSeries::default();
-            for (t, v) in points.range(w.start..w.end) {
-                raw.push(*t as f64, *v);
-            }
-            (!raw.is_empty()).then_some((name, raw))
-        })
-        .collect();
-    (!inst.is_empty()).then_some(inst)
 }
 
 #[cfg(test)]

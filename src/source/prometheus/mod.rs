@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::cache::{cache_stem, missing, read_cache, union, write_cache, Cached};
+use super::cache::{cache_stem, instances_in, missing, read_cache, union, write_cache, Cached};
 use super::{Instances, Progress, SourceError};
 use super::{LoadOptions, LoadStats, Window};
 use crate::config::{Metric, Prometheus, Source};
@@ -187,22 +187,6 @@ fn merge(c: &mut Cached, mut got: Vec<(Job, Answer)>, label: Option<&str>, now: 
     c.covered = union(std::mem::take(&mut c.covered));
     c.settled = now - SETTLE_SECS;
     samples
-}
-
-/// The instances of a metric inside the window; None when none of them has a sample there.
-fn instances_in(c: Cached, w: Window) -> Option<Instances> {
-    let inst: Instances = c
-        .series
-        .into_iter()
-        .filter_map(|(name, points)| {
-            let mut raw = RawSeries::default();
-            for (t, v) in points.range(w.start..w.end) {
-                raw.push(*t as f64, *v);
-            }
-            (!raw.is_empty()).then_some((name, raw))
-        })
-        .collect();
-    (!inst.iter().all(|(_, r)| r.last_time().is_none())).then_some(inst)
 }
 
 fn query_of(m: &Metric) -> (&str, Option<&str>) {
