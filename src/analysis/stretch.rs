@@ -180,7 +180,8 @@ fn finding(
         Shape::Low => !m.worse_known || m.worse.sign() < 0.0,
         Shape::Erratic => true,
     };
-    let mut sev = 30.0
+    // A stretch of hours is a level shift that came back: it starts where a level shift does (35).
+    let mut sev = 35.0
         + (8.0 * (peak / t).log2()).clamp(0.0, 25.0)
         + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)
         + 5.0 * (end as f64 / fit.z.len().max(1) as f64);
