@@ -36,20 +36,24 @@ pub fn run(series: usize, weeks: u32, concurrency: usize) -> Result<String> {
         let r = Review::run_with(ws.clone(), RangeSpec::LastCompleteWeek, Params::default(), opts, &Quiet)?;
         Ok((r, t.elapsed().as_secs_f64()))
     };
+    let (nc, nc_s) = pull(&LoadOptions { cache: None, refresh: false })?;
     let (cold, cold_s) = pull(&LoadOptions { cache: Some(cache.clone()), refresh: false })?;
     let (warm, warm_s) = pull(&LoadOptions { cache: Some(cache), refresh: false })?;
     let errors = cold.errors.len();
     Ok(format!(
         "{series} series × {weeks} weeks at 5 minutes from the scripted CloudWatch ({} datapoints, {} requests, {} retries, concurrency {concurrency}, {errors} errors):\n\
-         pulled and reviewed in {:.2} s (load {:.2} s: {:.0} datapoints/s; {} findings)\n\
+         no cache: pulled and reviewed in {:.2} s (load {:.2} s: {:.0} datapoints/s; {} findings)\n\
+         pulled into the cache and reviewed in {:.2} s (load {:.2} s)\n\
          reopened from the cache in {:.2} s (load {:.2} s, {} requests, {} of {series} metrics cached)\n",
-        cold.pull.samples,
-        cold.pull.requests,
-        cold.pull.retries,
+        nc.pull.samples,
+        nc.pull.requests,
+        nc.pull.retries,
+        nc_s,
+        nc.timings.load_ms / 1000.0,
+        nc.pull.samples as f64 / (nc.timings.load_ms / 1000.0),
+        nc.findings.len(),
         cold_s,
         cold.timings.load_ms / 1000.0,
-        cold.pull.samples as f64 / (cold.timings.load_ms / 1000.0),
-        cold.findings.len(),
         warm_s,
         warm.timings.load_ms / 1000.0,
         warm.pull.requests,
