@@ -66,6 +66,15 @@ pub(crate) fn instances_in(c: Cached, w: crate::source::Window) -> Option<crate:
     (!inst.iter().all(|(_, r)| r.last_time().is_none())).then_some(inst)
 }
 
+/// A pulled range this close to the time it was pulled may still be filling in; `refresh` pulls it again.
+pub(crate) const SETTLE_SECS: i64 = 15 * 60;
+
+/// "between 2026-11-02 00:00 and 2026-11-16 00:00 (UTC)": a pull's window, for "no data" messages.
+pub(crate) fn window_text(w: crate::source::Window) -> String {
+    let when = |t: i64| crate::time::utc(t).format("%Y-%m-%d %H:%M");
+    format!("between {} and {} (UTC)", when(w.start), when(w.end))
+}
+
 /// A metric's cached samples and which ranges they cover.
 #[derive(Debug, Default)]
 pub(crate) struct Cached {
@@ -91,6 +100,31 @@ pub(crate) fn cache_stem(server: &str, m: &Metric, query: &str, instance: Option
     let hash = crate::paths::stable_hash(&key);
     let id: String = m.id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '.' { c } else { '_' }).collect();
     format!("{id}-{hash:016x}")
+}
+
+impl Cached {
+    /// A metric's cache in `dir` (empty when there is none or no cache folder) and the ranges of `w` it still
+    /// lacks; with `refresh`, also what was cached while it was still settling.
+    pub(crate) fn open(dir: Option<&Path>, stem: &str, w: crate::source::Window, refresh: bool) -> (Cached, Vec<(i64, i64)>) {
+        let c = dir.and_then(|d| read_cache(d, stem, w.step)).unwrap_or_default();
+        let covered: Vec<(i64, i64)> = if refresh {
+            // Settled up to the last grid point of this window's grid (not of the epoch's: a grid in a
+            // zone like +05:30 is not a multiple of an hour from 1970).
+            let settled = c.settled - (c.settled - w.start).rem_euclid(w.step);
+            c.covered.iter().map(|&(a, b)| (a, b.min(settled))).collect()
+        } else {
+            c.covered.clone()
+        };
+        let need = missing((w.start, w.end), &covered);
+        (c, need)
+    }
+
+    /// The cache now also covers `ranges`, pulled at `now` (settled up to a little before it).
+    pub(crate) fn cover(&mut self, ranges: impl IntoIterator<Item = (i64, i64)>, now: i64) {
+        self.covered.extend(ranges);
+        self.covered = union(std::mem::take(&mut self.covered));
+        self.settled = now - SETTLE_SECS;
+    }
 }
 
 pub(crate) fn read_cache(dir: &Path, stem: &str, step: i64) -> Option<Cached> {

@@ -46,6 +46,16 @@ pub trait Progress: Sync {
     }
 }
 
+/// Resolves when whoever shows the progress asks to stop (server pulls race their requests against it).
+pub(crate) async fn cancelled(progress: &dyn Progress) {
+    loop {
+        if progress.cancelled() {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 /// A progress sink that shows nothing.
 pub struct Quiet;
 impl Progress for Quiet {

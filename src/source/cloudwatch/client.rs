@@ -16,7 +16,7 @@ use futures_util::stream::{self, StreamExt};
 use super::{Job, JobAnswer, MAX_DATAPOINTS};
 use crate::config::cloudwatch::{CloudWatch, CwMetric, CwQuery};
 use crate::config::Metric;
-use crate::source::{LoadStats, Progress};
+use crate::source::{cancelled, LoadStats, Progress};
 
 /// Counts the attempts the SDK makes (first tries and retries).
 #[derive(Debug, Clone, Default)]
@@ -136,16 +136,6 @@ impl Client {
         stats.requests = attempts;
         stats.retries = attempts.saturating_sub(pages.load(Ordering::Relaxed));
         answers
-    }
-}
-
-/// Resolves when whoever shows the progress asks to stop.
-async fn cancelled(progress: &dyn Progress) {
-    loop {
-        if progress.cancelled() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

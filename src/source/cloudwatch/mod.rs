@@ -16,7 +16,7 @@ pub use aws_sdk_cloudwatch as sdk;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::cache::{cache_stem, instances_in, missing, read_cache, union, write_cache, Cached};
+use super::cache::{cache_stem, instances_in, window_text, write_cache, Cached};
 use super::{Instances, LoadOptions, LoadStats, Note, Progress, SourceError, Window};
 use crate::config::cloudwatch::{CloudWatch, CwQuery};
 use crate::config::{Metric, Source};
@@ -31,8 +31,6 @@ const DAY: i64 = 86_400;
 /// CloudWatch keeps 1-minute data for 15 days, then 5-minute data until 63 days, then hourly data: how old
 /// data may be before a period must be a multiple of 5 minutes, then of an hour.
 const TIERS: [(i64, i64); 2] = [(63 * DAY, 3600), (15 * DAY, 300)];
-/// A pulled range this close to the time it was pulled may still be filling in; `refresh` pulls it again.
-const SETTLE_SECS: i64 = 15 * 60;
 
 /// One GetMetricData request: the metrics it asks for (indices into the pulled list), over `[from, to)`
 /// at `period` seconds.
@@ -218,16 +216,7 @@ pub fn pull(
                 }
             }
             instances_in(c, w).ok_or_else(|| {
-                let when = |t: i64| crate::time::utc(t).format("%Y-%m-%d %H:%M");
-                error(
-                    conf,
-                    m,
-                    format!(
-                        "CloudWatch returned no data between {} and {} (UTC); check the namespace, metric name, dimensions and region",
-                        when(w.start),
-                        when(w.end)
-                    ),
-                )
+                error(conf, m, format!("CloudWatch returned no data {}; check the namespace, metric name, dimensions and region", window_text(w)))
             })
         })
         .collect();
@@ -249,14 +238,7 @@ fn plan(key: &str, metrics: &[&Metric], w: Window, opts: &LoadOptions, cache: Op
     for (i, m) in metrics.iter().enumerate() {
         let q = serde_json::to_string(&query_of(m)).unwrap_or_default();
         let stem = cache_stem(key, m, &q, None, w.step);
-        let c = cache.and_then(|d| read_cache(d, &stem, w.step)).unwrap_or_default();
-        let covered: Vec<(i64, i64)> = if opts.refresh {
-            let settled = c.settled - (c.settled - w.start).rem_euclid(w.step);
-            c.covered.iter().map(|&(a, b)| (a, b.min(settled))).collect()
-        } else {
-            c.covered.clone()
-        };
-        let need = missing((w.start, w.end), &covered);
+        let (c, need) = Cached::open(cache, &stem, w, opts.refresh);
         if need.is_empty() {
             stats.cached += 1;
         }
@@ -332,10 +314,8 @@ fn merge(c: &mut Cached, got: Vec<(&Job, Labelled)>, w: Window, now: i64) -> (us
                 }
             }
         }
-        c.covered.push((job.from, job.to));
     }
-    c.covered = union(std::mem::take(&mut c.covered));
-    c.settled = now - SETTLE_SECS;
+    c.cover(got.iter().map(|(job, _)| (job.from, job.to)), now);
     (samples, sparser)
 }
 

@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::{query_of, Answer, Job, MAX_RETRY_AFTER};
 use crate::config::{Metric, Prometheus};
 use crate::series::RawSeries;
-use crate::source::{file, LoadStats, Progress, Window};
+use crate::source::{cancelled, file, LoadStats, Progress, Window};
 
 #[derive(Deserialize)]
 pub(super) struct Envelope {
@@ -159,16 +159,6 @@ pub(super) fn client(server: &Prometheus, token: Option<&str>) -> Result<reqwest
 }
 
 pub use crate::net::{redact, redirect_allowed};
-
-/// Resolves when whoever shows the progress asks to stop.
-pub(super) async fn cancelled(progress: &dyn Progress) {
-    loop {
-        if progress.cancelled() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
 
 /// One request with its retries.
 pub(super) async fn fetch(

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use super::cache::{cache_stem, instances_in, missing, read_cache, union, write_cache, Cached};
+use super::cache::{cache_stem, instances_in, window_text, write_cache, Cached};
 use super::{Instances, Progress, SourceError};
 use super::{LoadOptions, LoadStats, Window};
 use crate::config::{Metric, Prometheus, Source};
@@ -25,8 +25,6 @@ pub const CACHE_SUBFOLDER: &str = "prometheus";
 
 /// Points per request and series: under Prometheus's limit of 11,000 with room to spare.
 pub const MAX_POINTS: i64 = 10_000;
-/// A pulled range this close to the time it was pulled may still be filling in; `refresh` pulls it again.
-const SETTLE_SECS: i64 = 15 * 60;
 /// Longest wait a `Retry-After` may ask for before the request counts as failed.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(30);
 
@@ -112,18 +110,8 @@ pub fn pull(
                     }
                 }
             }
-            instances_in(c, w).ok_or_else(|| {
-                let when = |t: i64| crate::time::utc(t).format("%Y-%m-%d %H:%M");
-                error(
-                    server,
-                    m,
-                    format!(
-                        "the query returned no data between {} and {} (UTC); check the metric name and labels",
-                        when(w.start),
-                        when(w.end)
-                    ),
-                )
-            })
+            instances_in(c, w)
+                .ok_or_else(|| error(server, m, format!("the query returned no data {}; check the metric name and labels", window_text(w))))
         })
         .collect();
     (results, stats)
@@ -141,16 +129,7 @@ fn plan(server: &Prometheus, metrics: &[&Metric], w: Window, opts: &LoadOptions,
     for (i, m) in metrics.iter().enumerate() {
         let (query, inst) = query_of(m);
         let stem = cache_stem(&server.url, m, query, inst, w.step);
-        let c = cache.and_then(|d| read_cache(d, &stem, w.step)).unwrap_or_default();
-        let covered: Vec<(i64, i64)> = if opts.refresh {
-            // Settled up to the last grid point of this window's grid (not of the epoch's: a grid in a
-            // zone like +05:30 is not a multiple of an hour from 1970).
-            let settled = c.settled - (c.settled - w.start).rem_euclid(w.step);
-            c.covered.iter().map(|&(a, b)| (a, b.min(settled))).collect()
-        } else {
-            c.covered.clone()
-        };
-        let need = missing((w.start, w.end), &covered);
+        let (c, need) = Cached::open(cache, &stem, w, opts.refresh);
         if need.is_empty() {
             stats.cached += 1;
         }
@@ -174,7 +153,7 @@ fn merge(c: &mut Cached, mut got: Vec<(Job, Answer)>, label: Option<&str>, now: 
         sets.len() > 1
     };
     let mut samples = 0;
-    for (job, answer) in &got {
+    for (_, answer) in &got {
         for (labels, raw) in answer {
             samples += raw.len();
             let s = c.series.entry(instance_name(labels, label, several)).or_default();
@@ -182,10 +161,8 @@ fn merge(c: &mut Cached, mut got: Vec<(Job, Answer)>, label: Option<&str>, now: 
                 s.insert(t.round() as i64, *v);
             }
         }
-        c.covered.push((job.from, job.to));
     }
-    c.covered = union(std::mem::take(&mut c.covered));
-    c.settled = now - SETTLE_SECS;
+    c.cover(got.iter().map(|(job, _)| (job.from, job.to)), now);
     samples
 }
 
