@@ -114,17 +114,9 @@ pub fn run(cmd: ImportCmd) -> Result<ExitCode> {
     }
     let dir = out.unwrap_or_else(|| PathBuf::from(format!("flywheel-{}", grafana::slug(&imported.name))));
     let path = grafana::write::write(&imported, &dir, force)?;
-    let dashboards = read.len();
-    crate::say(format!(
-        "Imported {} metric{} of {dashboards} dashboard{} into {} — teams: {}; Prometheus: {} ({}).",
-        imported.metrics.len(),
-        if imported.metrics.len() == 1 { "" } else { "s" },
-        if dashboards == 1 { "" } else { "s" },
-        path.display(),
-        imported.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
-        imported.prometheus.as_deref().unwrap_or("?"),
-        imported.prometheus_from
-    ));
+    let teams: Vec<&str> = imported.teams.iter().map(|t| t.name.as_str()).collect();
+    let server = format!("Prometheus: {} ({})", imported.prometheus.as_deref().unwrap_or("?"), imported.prometheus_from);
+    crate::say(summary(imported.metrics.len(), read.len(), &path, &teams, &server));
     let skipped: Vec<(&str, &str, &str)> =
         imported.skipped.iter().map(|s| (s.dashboard.as_str(), s.panel.as_str(), s.reason.as_str())).collect();
     finish(&skipped, &dir)
@@ -140,22 +132,30 @@ fn run_cloudwatch(sources: &[String], out: Option<PathBuf>, opts: &cloudwatch::O
     }
     let dir = out.unwrap_or_else(|| PathBuf::from(format!("flywheel-{}", grafana::slug(&imported.name))));
     let path = cloudwatch::write::write(&imported, &dir, force)?;
-    let n = dashboards.len();
-    crate::say(format!(
-        "Imported {} metric{} of {n} dashboard{} into {} — teams: {}; region: {} ({}); {} alarm{} read.",
-        imported.metrics.len(),
-        if imported.metrics.len() == 1 { "" } else { "s" },
-        if n == 1 { "" } else { "s" },
-        path.display(),
-        imported.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>().join(", "),
+    let teams: Vec<&str> = imported.teams.iter().map(|t| t.name.as_str()).collect();
+    let server = format!(
+        "region: {} ({}); {} alarm{} read",
         imported.region.as_deref().unwrap_or("?"),
         imported.region_from,
         alarms.len(),
-        if alarms.len() == 1 { "" } else { "s" },
-    ));
+        if alarms.len() == 1 { "" } else { "s" }
+    );
+    crate::say(summary(imported.metrics.len(), dashboards.len(), &path, &teams, &server));
     let skipped: Vec<(&str, &str, &str)> =
         imported.skipped.iter().map(|s| (s.dashboard.as_str(), s.widget.as_str(), s.reason.as_str())).collect();
     finish(&skipped, &dir)
+}
+
+/// "Imported 3 metrics of 1 dashboard into DIR — teams: …; <where the data comes from>."
+fn summary(metrics: usize, dashboards: usize, path: &std::path::Path, teams: &[&str], server: &str) -> String {
+    let s = |n: usize| if n == 1 { "" } else { "s" };
+    format!(
+        "Imported {metrics} metric{} of {dashboards} dashboard{} into {} — teams: {}; {server}.",
+        s(metrics),
+        s(dashboards),
+        path.display(),
+        teams.join(", ")
+    )
 }
 
 /// What was not imported (dashboard, panel or widget, why), then how to review the new workspace.
