@@ -12,6 +12,25 @@ use crate::config::WORKSPACE_FILE;
 /// Every imported workspace's first line starts with this: an import replaces only such a file.
 pub const IMPORTED_PREFIX: &str = "# Imported from ";
 
+/// Why a dashboard file was not read.
+#[derive(Debug)]
+pub(crate) enum ReadError {
+    Io(String),
+    TooLarge(u64),
+}
+
+/// A dashboard file's bytes: a regular file (a device or FIFO would read forever) of at most `max` bytes.
+pub(crate) fn read_file(path: &Path, max: u64) -> Result<Vec<u8>, ReadError> {
+    let meta = std::fs::metadata(path).map_err(|e| ReadError::Io(e.to_string()))?;
+    if !meta.is_file() {
+        return Err(ReadError::Io("not a regular file".into()));
+    }
+    if meta.len() > max {
+        return Err(ReadError::TooLarge(meta.len()));
+    }
+    std::fs::read(path).map_err(|e| ReadError::Io(e.to_string()))
+}
+
 /// Why an imported workspace was not saved.
 #[derive(Debug)]
 pub(crate) enum SaveError {

@@ -84,16 +84,12 @@ impl Dashboard {
     /// A dashboard body file (its name: the file's name without `.json`).
     pub fn read(path: &Path) -> Result<Dashboard, CwImportError> {
         let what = path.display().to_string();
-        let io = |e: std::io::Error| CwImportError::Io { path: what.clone(), message: e.to_string() };
-        let meta = std::fs::metadata(path).map_err(io)?;
-        if !meta.is_file() {
-            return Err(CwImportError::Io { path: what, message: "not a regular file".into() });
-        }
-        if meta.len() > MAX_BODY_BYTES {
-            return Err(CwImportError::TooLarge { what, bytes: meta.len() });
-        }
+        let bytes = crate::import::read_file(path, MAX_BODY_BYTES).map_err(|e| match e {
+            crate::import::ReadError::Io(message) => CwImportError::Io { path: what.clone(), message },
+            crate::import::ReadError::TooLarge(bytes) => CwImportError::TooLarge { what: what.clone(), bytes },
+        })?;
         let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "dashboard".into());
-        Dashboard::from_json(&name, &what, &std::fs::read(path).map_err(io)?)
+        Dashboard::from_json(&name, &what, &bytes)
     }
 }
 

@@ -92,15 +92,11 @@ impl Source {
     /// A dashboard JSON file (at most [`MAX_DASHBOARD_BYTES`]).
     pub fn read(path: &Path) -> Result<Source, ImportError> {
         let what = path.display().to_string();
-        let io = |e: std::io::Error| ImportError::Io { path: what.clone(), message: e.to_string() };
-        let meta = std::fs::metadata(path).map_err(io)?;
-        if !meta.is_file() {
-            return Err(ImportError::Io { path: what, message: "not a regular file".into() });
-        }
-        if meta.len() > MAX_DASHBOARD_BYTES {
-            return Err(ImportError::TooLarge { what, bytes: meta.len() });
-        }
-        Source::from_json(&what, &std::fs::read(path).map_err(io)?)
+        let bytes = crate::import::read_file(path, MAX_DASHBOARD_BYTES).map_err(|e| match e {
+            crate::import::ReadError::Io(message) => ImportError::Io { path: what.clone(), message },
+            crate::import::ReadError::TooLarge(bytes) => ImportError::TooLarge { what: what.clone(), bytes },
+        })?;
+        Source::from_json(&what, &bytes)
     }
 
     pub fn title(&self) -> String {
