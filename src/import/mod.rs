@@ -12,6 +12,11 @@ use crate::config::WORKSPACE_FILE;
 /// Every imported workspace's first line starts with this: an import replaces only such a file.
 pub const IMPORTED_PREFIX: &str = "# Imported from ";
 
+/// What an import left out, one line each: "- dashboard · panel or widget: why".
+pub(crate) fn not_imported<'a>(items: impl Iterator<Item = (&'a str, &'a str, &'a str)>) -> Vec<String> {
+    items.map(|(dashboard, what, reason)| format!("- {dashboard} · {what}: {reason}")).collect()
+}
+
 /// Why a dashboard file was not read.
 #[derive(Debug)]
 pub(crate) enum ReadError {

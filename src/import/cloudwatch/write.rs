@@ -92,18 +92,22 @@ pub fn toml(i: &Import) -> String {
     }
     if !i.skipped.is_empty() {
         let _ = writeln!(out, "\n# Not imported ({}):", i.skipped.len());
-        for s in &i.skipped {
-            comment(&mut out, &format!("- {} · {}: {}", s.dashboard, s.widget, s.reason));
+        for line in skipped(i) {
+            comment(&mut out, &line);
         }
     }
     out
+}
+
+fn skipped(i: &Import) -> Vec<String> {
+    crate::import::not_imported(i.skipped.iter().map(|s| (s.dashboard.as_str(), s.widget.as_str(), s.reason.as_str())))
 }
 
 /// Write an import as `DIR/flywheel.toml` (atomically), after checking it reads back as a valid
 /// workspace. An existing file is replaced only when an import wrote it, or with `force`.
 pub fn write(i: &Import, dir: &Path, force: bool) -> Result<PathBuf, CwImportError> {
     if i.metrics.is_empty() {
-        let why: Vec<String> = i.skipped.iter().map(|s| format!("- {} · {}: {}", s.dashboard, s.widget, s.reason)).collect();
+        let why = skipped(i);
         return Err(CwImportError::Nothing(if why.is_empty() { "- the dashboards have no widgets".into() } else { why.join("\n") }));
     }
     if i.region.is_none() {
