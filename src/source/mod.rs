@@ -46,6 +46,11 @@ pub trait Progress: Sync {
     }
 }
 
+/// A runtime for a server source's requests (they run on the calling thread).
+pub(crate) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start the network runtime: {e}"))
+}
+
 /// Resolves when whoever shows the progress asks to stop (server pulls race their requests against it).
 pub(crate) async fn cancelled(progress: &dyn Progress) {
     loop {

@@ -16,7 +16,7 @@ use futures_util::stream::{self, StreamExt};
 use super::{Job, JobAnswer, MAX_DATAPOINTS};
 use crate::config::cloudwatch::{CloudWatch, CwMetric, CwQuery};
 use crate::config::Metric;
-use crate::source::{cancelled, LoadStats, Progress};
+use crate::source::{cancelled, runtime, LoadStats, Progress};
 
 /// Counts the attempts the SDK makes (first tries and retries).
 #[derive(Debug, Clone, Default)]
@@ -70,11 +70,6 @@ pub async fn sdk_config(conf: &CloudWatch) -> aws_config::SdkConfig {
         loader = loader.endpoint_url(e);
     }
     loader.load().await
-}
-
-/// A runtime for the SDK's requests (they run on this thread).
-fn runtime() -> Result<tokio::runtime::Runtime, String> {
-    tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| format!("cannot start the network runtime: {e}"))
 }
 
 /// A CloudWatch client for a workspace's `[cloudwatch]` (or an importer's region and profile), and the

@@ -187,9 +187,10 @@ pub fn pull(
         .into_iter()
         .zip(plan.cached)
         .zip(plan.stems)
+        .zip(plan.queries)
         .zip(metrics)
         .enumerate()
-        .map(|(i, (((r, mut c), stem), m))| {
+        .map(|(i, ((((r, mut c), stem), query), m))| {
             let got = r.map_err(|e| error(conf, m, e))?;
             if let Some(note) = coarse_note(&plan.jobs, i, w, m) {
                 notes.push(note);
@@ -209,8 +210,7 @@ pub fn pull(
                     });
                 }
                 if let Some(dir) = &cache {
-                    let q = serde_json::to_string(&query_of(m)).unwrap_or_default();
-                    if let Err(e) = write_cache(dir, &stem, &key, &q, w.step, &c) {
+                    if let Err(e) = write_cache(dir, &stem, &key, &query, w.step, &c) {
                         eprintln!("flywheel: the CloudWatch cache was not written: {e}");
                     }
                 }
@@ -227,11 +227,13 @@ pub fn pull(
 struct Plan {
     cached: Vec<Cached>,
     stems: Vec<String>,
+    /// Each metric's query as the cache records it.
+    queries: Vec<String>,
     jobs: Vec<Job>,
 }
 
 fn plan(key: &str, metrics: &[&Metric], w: Window, opts: &LoadOptions, cache: Option<&Path>, now: i64, stats: &mut LoadStats) -> Plan {
-    let mut plan = Plan { cached: Vec::with_capacity(metrics.len()), stems: Vec::with_capacity(metrics.len()), jobs: Vec::new() };
+    let mut plan = Plan { cached: Vec::new(), stems: Vec::new(), queries: Vec::new(), jobs: Vec::new() };
     // Segments to fetch → the metric-stat metrics and the expressions that need them.
     type Wanted = (Vec<usize>, Vec<usize>);
     let mut wanted: BTreeMap<(i64, i64, i64), Wanted> = BTreeMap::new();
@@ -255,6 +257,7 @@ fn plan(key: &str, metrics: &[&Metric], w: Window, opts: &LoadOptions, cache: Op
         }
         plan.cached.push(c);
         plan.stems.push(stem);
+        plan.queries.push(q);
     }
     for ((a, b, p), (stats_q, exprs)) in wanted {
         plan.jobs.extend(jobs_for(a, b, p, &stats_q, &exprs));

@@ -105,10 +105,7 @@ impl Connection {
             },
         };
         let client = client(server, token.as_deref())?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| format!("cannot start the network runtime: {e}"))?;
+        let runtime = crate::source::runtime()?;
         Ok(Connection { token, client, runtime })
     }
 
