@@ -166,7 +166,7 @@ impl Review {
         let all_raw = || ok.iter().flat_map(|(_, i)| i.iter().map(|(_, r)| r));
         // The default week follows where the data is: a few rows far beyond the rest of their series (a
         // stray 9999-12-31) are reported, not followed.
-        let mut outlier_notes: Vec<Warning> =
+        let mut input_notes: Vec<Warning> =
             loaded.notes.into_iter().map(|n| Warning { metric: n.metric, file: n.source, message: n.message }).collect();
         let mut t_max: Option<f64> = None;
         for (m, inst) in &ok {
@@ -174,7 +174,7 @@ impl Review {
                 let Some((end, far)) = robust_end(raw) else { continue };
                 t_max = Some(t_max.map_or(end, |t| t.max(end)));
                 if far > 0 {
-                    outlier_notes.push(Warning {
+                    input_notes.push(Warning {
                         metric: m.id.clone(),
                         file: m.source.describe(),
                         message: format!(
@@ -239,7 +239,7 @@ impl Review {
         if progress.cancelled() {
             return Err(ReviewError::Cancelled);
         }
-        let warnings = outlier_notes.into_iter().chain(series.iter().flat_map(|s| warnings_of(&s.metric, &s.stats))).collect();
+        let warnings = input_notes.into_iter().chain(series.iter().flat_map(|s| warnings_of(&s.metric, &s.stats))).collect();
         let mut review = Review {
             workspace: ws,
             ctx,
