@@ -28,6 +28,7 @@ pub mod source;
 #[cfg(any(test, feature = "synth"))]
 pub mod synth;
 pub mod text;
+pub mod tickets;
 pub mod time;
 pub mod view;
 pub mod wheel;

@@ -1,4 +1,4 @@
-//! The rules of every HTTP client Flywheel opens (Prometheus, Grafana): a bearer token that is never
+//! The rules of every HTTP client Flywheel opens (Prometheus, Grafana, Jira): a bearer token that is never
 //! sent in the clear nor shown back, no downgrading redirects, no proxy for loopback, and what a server
 //! sends back masked before anyone sees it.
 
@@ -7,11 +7,32 @@ use std::time::Duration;
 /// A client for `url` that sends `token` as `Authorization: Bearer …` (marked sensitive), times out
 /// after `timeout`, never follows a redirect from https to plain http, and bypasses proxies on loopback.
 pub fn client(url: &str, timeout: Duration, token: Option<&str>) -> Result<reqwest::Client, String> {
+    let auth = token.map(bearer).transpose()?;
+    client_with(url, timeout, auth)
+}
+
+/// `Authorization: Bearer …`, marked sensitive.
+pub fn bearer(token: &str) -> Result<reqwest::header::HeaderValue, String> {
+    sensitive(&format!("Bearer {token}"), "the bearer token")
+}
+
+/// `Authorization: Basic …` for a user and a token (Jira Cloud's API tokens), marked sensitive.
+pub fn basic(user: &str, token: &str) -> Result<reqwest::header::HeaderValue, String> {
+    use base64::Engine as _;
+    let pair = base64::engine::general_purpose::STANDARD.encode(format!("{user}:{token}"));
+    sensitive(&format!("Basic {pair}"), "the user name or token")
+}
+
+fn sensitive(value: &str, what: &str) -> Result<reqwest::header::HeaderValue, String> {
+    let mut v = reqwest::header::HeaderValue::from_str(value).map_err(|_| format!("{what} holds characters a header cannot carry"))?;
+    v.set_sensitive(true);
+    Ok(v)
+}
+
+/// [`client`] with any `Authorization` value (already marked sensitive).
+pub fn client_with(url: &str, timeout: Duration, auth: Option<reqwest::header::HeaderValue>) -> Result<reqwest::Client, String> {
     let mut headers = reqwest::header::HeaderMap::new();
-    if let Some(t) = token {
-        let mut v = reqwest::header::HeaderValue::from_str(&format!("Bearer {t}"))
-            .map_err(|_| "the bearer token holds characters a header cannot carry".to_string())?;
-        v.set_sensitive(true);
+    if let Some(v) = auth {
         headers.insert(reqwest::header::AUTHORIZATION, v);
     }
     let mut b = reqwest::Client::builder()

@@ -155,6 +155,7 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
         bare_file: None,
         agenda: flywheel::config::agenda::default_agenda(),
         journal: Default::default(),
+        tickets: vec![],
     }
 }
 

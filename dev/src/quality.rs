@@ -427,6 +427,7 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 bare_file: None,
                 agenda: flywheel::config::agenda::default_agenda(),
                 journal: Default::default(),
+                tickets: vec![],
             };
             // A source-error case has only a broken series, so pair it with one healthy metric so the
             // review itself can run (as it would in a real workspace).

@@ -17,6 +17,7 @@ pub mod agenda;
 pub mod cloudwatch;
 pub mod journal;
 mod parse;
+pub mod tickets;
 
 pub use agenda::{Segment, SegmentKind};
 
@@ -248,6 +249,8 @@ pub struct Workspace {
     pub agenda: Vec<Segment>,
     /// `[journal]`: a shared journal's address and who writes (empty: SQLite on this machine).
     pub journal: journal::JournalSettings,
+    /// `[[tickets]]`: where the week's tickets come from (none: the ticket review is empty).
+    pub tickets: Vec<tickets::TicketSource>,
 }
 
 fn ser_tz<S: serde::Serializer>(tz: &Tz, s: S) -> Result<S::Ok, S::Error> {
@@ -305,6 +308,7 @@ impl Workspace {
             bare_file: Some(path.to_path_buf()),
             agenda: agenda::default_agenda(),
             journal: Default::default(),
+            tickets: vec![],
         }
     }
 

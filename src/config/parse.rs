@@ -1,5 +1,5 @@
 //! Reading `flywheel.toml`: serde reads a *raw* form that keeps the byte spans of the fields we check, then
-//! one stage per table ([workspace], [prometheus], [cloudwatch], [journal], [[team]], [[service]], [[metric]]) turns it into the
+//! one stage per table ([workspace], [prometheus], [cloudwatch], [journal], [[tickets]], [[team]], [[service]], [[metric]]) turns it into the
 //! typed [`Workspace`], collecting every problem with its line instead of stopping at the first.
 
 use std::collections::{HashMap, HashSet};
@@ -27,6 +27,8 @@ struct RawFile {
     cloudwatch: Option<Spanned<super::cloudwatch::RawCloudWatch>>,
     meeting: Option<Spanned<super::agenda::RawMeeting>>,
     journal: Option<Spanned<super::journal::RawJournal>>,
+    #[serde(default)]
+    tickets: Vec<Spanned<super::tickets::RawTickets>>,
 }
 
 #[derive(Deserialize)]
@@ -158,6 +160,14 @@ impl Workspace {
                 issues.add(at, field, message);
             }
         }
+        let mut names = Vec::new();
+        for t in &raw.tickets {
+            let (source, problems) = super::tickets::table(t, lines.of(t.span().start), &mut names);
+            ws.tickets.extend(source);
+            for (at, field, message) in problems {
+                issues.add(at, field, message);
+            }
+        }
         let team_names = teams(&raw.team, &mut ws, &mut issues);
         let service_team = services(&raw.service, &team_names, &mut ws, &mut issues);
         let mut ids = HashSet::new();
@@ -199,6 +209,7 @@ fn workspace_table(w: Option<&RawWorkspace>, file: &Path, root: &Path, issues: &
         bare_file: None,
         agenda: super::agenda::default_agenda(),
         journal: Default::default(),
+        tickets: vec![],
     };
     let Some(w) = w else { return ws };
     if let Some(n) = &w.name {
