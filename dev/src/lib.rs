@@ -2,7 +2,8 @@
 //! `run`), the labelled detection-quality suite (`quality`), the speed benchmark (`bench`), the
 //! side-by-side with the notebook peer (`compare`), the sample workspace's generator (`sample`) and the
 //! OpenMetrics writer the Prometheus tests backfill a real server with (`openmetrics`), the scripted
-//! CloudWatch the CloudWatch tests and pull benchmark talk to (`cwmock`). The
+//! CloudWatch the CloudWatch tests and pull benchmark talk to (`cwmock`), and the labelled ticket corpus with its
+//! recurring-problem score (`tickets_quality`). The
 //! `flywheel-dev` binary runs them.
 
 pub mod bench;
@@ -16,3 +17,5 @@ pub mod openmetrics;
 pub mod quality;
 pub mod run;
 pub mod sample;
+pub mod tickets_corpus;
+pub mod tickets_quality;

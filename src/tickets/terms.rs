@@ -188,7 +188,10 @@ const SAME: &[(&str, &[&str])] = &[
     ("db", &["db", "database", "databases", "postgres", "postgresql", "mysql"]),
     ("connect", &["connect", "connection", "connections", "connecting", "conn", "conns", "connectivity"]),
     ("deploy", &["deploy", "deploys", "deployed", "deployment", "deployments", "rollout", "release", "released"]),
+    ("javascript", &["javascript", "js"]),
+    ("email", &["email", "emails", "mail", "mails", "e-mail"]),
     ("login", &["login", "logins", "signin", "log-in", "authentication", "auth", "authenticate"]),
+    ("logout", &["logout", "logouts", "logged", "signout"]),
     ("queue", &["queue", "queues", "queued", "backlog", "backlogged"]),
     ("duplicate", &["duplicate", "duplicates", "duplicated", "double", "twice"]),
     ("alert", &["alert", "alerts", "alerting", "alarm", "alarms", "paged", "page"]),
@@ -205,14 +208,19 @@ fn stem(word: &str) -> String {
     if let Some(k) = same(word) {
         return k.to_string();
     }
-    for suffix in ["ies", "es", "s"] {
-        if let Some(base) = word.strip_suffix(suffix) {
-            if base.len() >= 4 && !word.ends_with("ss") && !word.ends_with("us") {
-                return if suffix == "ies" { format!("{base}y") } else { base.to_string() };
-            }
+    if word.ends_with("ss") || word.ends_with("us") || word.ends_with("is") || word.len() < 5 {
+        return word.to_string();
+    }
+    if let Some(base) = word.strip_suffix("ies") {
+        return format!("{base}y");
+    }
+    // `-es` is a plural ending after s, x, z, ch and sh (`boxes`, `patches`); otherwise only the `s` goes.
+    if let Some(base) = word.strip_suffix("es") {
+        if base.ends_with(['s', 'x', 'z']) || base.ends_with("ch") || base.ends_with("sh") {
+            return base.to_string();
         }
     }
-    word.to_string()
+    word.strip_suffix('s').unwrap_or(word).to_string()
 }
 
 /// `NullPointerException`, `java.io.IOException`, `KeyError`, `SocketTimeout`: the last dotted part.
