@@ -24,6 +24,7 @@ mod findings;
 mod import;
 mod journal;
 mod minutes;
+mod tickets;
 
 #[derive(Parser)]
 #[command(
@@ -70,6 +71,18 @@ enum Command {
     /// shared PostgreSQL journal.
     #[command(subcommand)]
     Journal(journal::JournalCmd),
+    /// The week's ticket review: recurring problems (tickets grouped by cause over the history weeks),
+    /// new critical and high tickets, each linked to the findings of the same week.
+    Tickets {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+        /// A date in the review week, e.g. 2026-11-09 (default: the last complete week of the data).
+        #[arg(long)]
+        week: Option<String>,
+        /// Write JSON to FILE, or to stdout with no FILE or `-`.
+        #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
+        json: Option<PathBuf>,
+    },
     /// The minutes of the latest meeting run in the app (or the latest of a week): Markdown on the
     /// terminal, or --md/--html files (the HTML with the charts of the findings discussed).
     Minutes {
@@ -230,6 +243,7 @@ where
         Command::Findings(cmd) => findings::run(cmd, default_workspace),
         Command::Import(cmd) => import::run(cmd),
         Command::Journal(cmd) => journal::run(cmd, default_workspace),
+        Command::Tickets { path, week, json } => tickets::run(&path.unwrap_or_else(default_workspace), week.as_deref(), json),
         Command::Minutes { path, week, md, html } => minutes::run(&path.unwrap_or_else(default_workspace), week.as_deref(), md, html),
     };
     match result {

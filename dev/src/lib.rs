@@ -17,5 +17,6 @@ pub mod openmetrics;
 pub mod quality;
 pub mod run;
 pub mod sample;
+pub mod sample_tickets;
 pub mod tickets_corpus;
 pub mod tickets_quality;

@@ -395,7 +395,7 @@ fn at(day: i64, hour: i64, minute: i64) -> usize {
     ((day * 24 * 60 + hour * 60 + minute) / 5) as usize
 }
 
-/// Generate the sample workspace into `dir` (writes `flywheel.toml`, `metrics.parquet` and
+/// Generate the sample workspace into `dir` (writes `flywheel.toml`, `metrics.parquet`, `tickets.csv` and
 /// `SITUATIONS.md`).
 pub fn generate(dir: &Path) -> Result<(), SourceError> {
     std::fs::create_dir_all(dir).map_err(|e| SourceError::file(dir, e.to_string()))?;
@@ -455,6 +455,10 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
         toml,
         "# This metric's exporter was renamed; its series is no longer written (a documented source error).\n[[metric]]\nid = \"payments.billing.export_lag\"\nservice = \"billing-export\"\nname = \"export lag\"\nunit = \"s\"\nstatistic = \"max\"\nworse = \"higher\"\ninvestigation = 600\nalarm = 1800\nsource = {{ file = \"metrics.parquet\", series = \"billing.export_lag_seconds\" }}"
     );
+    let _ = write!(toml, "\n{}", crate::sample_tickets::TOML);
+    let week = chrono::NaiveDate::parse_from_str(REVIEW_WEEK, "%Y-%m-%d").map_err(|e| SourceError::file(dir, e.to_string()))?;
+    std::fs::write(dir.join("tickets.csv"), crate::sample_tickets::tickets_csv(week))
+        .map_err(|e| SourceError::file(&dir.join("tickets.csv"), e.to_string()))?;
     std::fs::write(dir.join("flywheel.toml"), toml).map_err(|e| SourceError::file(&dir.join("flywheel.toml"), e.to_string()))?;
     write_long_parquet(&dir.join("metrics.parquet"), rows)?;
     std::fs::write(dir.join("SITUATIONS.md"), situations_markdown())

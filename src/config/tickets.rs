@@ -62,6 +62,9 @@ pub struct JiraApi {
     pub team_field: Option<String>,
     /// Seconds one request may take.
     pub timeout: u64,
+    /// Jira Cloud's API (page tokens) rather than Server/Data Center's (offsets); by default, Cloud when the
+    /// address is on `atlassian.net`.
+    pub cloud: bool,
 }
 
 /// Where one source's tickets come from.
@@ -122,6 +125,7 @@ struct RawJira {
     service_field: Option<Spanned<String>>,
     team_field: Option<Spanned<String>>,
     timeout: Option<Spanned<String>>,
+    api: Option<Spanned<String>>,
 }
 
 type Problems = Vec<(usize, &'static str, String)>;
@@ -271,7 +275,23 @@ fn jira(j: &RawJira, problems: &mut Problems) -> Option<JiraApi> {
             }
         },
     };
-    Some(JiraApi { url: url?, jql, token_env: token_env?, user_env, service_field, team_field, timeout })
+    let url = url?;
+    let cloud = match j.api.as_ref().map(|a| (a, a.get_ref().trim().to_ascii_lowercase())) {
+        None => is_cloud(&url),
+        Some((_, a)) if a == "cloud" => true,
+        Some((_, a)) if a == "server" || a == "datacenter" => false,
+        Some((a, _)) => {
+            problems.push((a.span().start, "api", format!("tickets: jira api \"{}\" is not cloud or server", a.get_ref())));
+            false
+        }
+    };
+    Some(JiraApi { url, jql, token_env: token_env?, user_env, service_field, team_field, timeout, cloud })
+}
+
+/// Jira Cloud lives on `*.atlassian.net`.
+fn is_cloud(url: &str) -> bool {
+    let host = url.split("://").nth(1).unwrap_or("").split(['/', ':', '?']).next().unwrap_or("");
+    host.to_ascii_lowercase().ends_with(".atlassian.net")
 }
 
 #[cfg(test)]
@@ -313,6 +333,10 @@ mod tests {
                 "token_env must name an environment variable",
             ),
             ("[[tickets]]\ncsv = \"a.csv\"\ntimezone = \"Mars/Olympus\"\n", "tickets:"),
+            (
+                "[[tickets]]\njira = { url = \"https://x.example\", jql = \"a\", token_env = \"T\", api = \"v9\" }\n",
+                "jira api \"v9\" is not cloud or server",
+            ),
         ];
         for (t, want) in refused {
             let e = parse(t).expect_err(t);

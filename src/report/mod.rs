@@ -6,6 +6,7 @@ mod html;
 pub mod json;
 mod markdown;
 mod sections;
+pub mod tickets;
 
 pub use html::{html, html_with};
 pub use markdown::{markdown, markdown_with};

@@ -262,9 +262,10 @@ pub fn parse(text: &str, path: &str, format: Format, source: &TicketSource, tz: 
     notes.push(Note {
         source: name.clone(),
         message: format!(
-            "{path}: read as a {} export: {} tickets{}",
+            "{path}: read as a {} export: {} ticket{}{}",
             map.format.label(),
             tickets.len(),
+            if tickets.len() == 1 { "" } else { "s" },
             if skipped.is_empty() { String::new() } else { format!(", {} rows skipped", skipped.len()) }
         ),
     });

@@ -19,12 +19,6 @@ const RETRIES: u32 = 3;
 /// The longest `Retry-After` waited for; a server asking for more is reported instead.
 const MAX_WAIT: Duration = Duration::from_secs(60);
 
-/// Jira Cloud (`*.atlassian.net`) speaks API 3 with page tokens; a server, API 2 with offsets.
-fn is_cloud(url: &str) -> bool {
-    let host = url.split("://").nth(1).unwrap_or("").split(['/', ':', '?']).next().unwrap_or("");
-    host.to_ascii_lowercase().ends_with(".atlassian.net")
-}
-
 /// The source's JQL, narrowed to whole days around `[from, to)` (exact times are filtered after).
 pub fn jql(api: &JiraApi, from: i64, to: i64) -> String {
     let day = |t: i64| crate::time::utc(t).format("%Y-%m-%d").to_string();
@@ -106,20 +100,19 @@ pub fn search(api: &JiraApi, source: &TicketSource, from: i64, to: i64) -> Resul
     let token = std::env::var(&api.token_env)
         .ok()
         .filter(|t| !t.trim().is_empty())
-        .ok_or_else(|| TicketError::Jira(format!("{}: the token variable {} is not set", source.name, api.token_env)))?;
+        .ok_or_else(|| TicketError::Jira(format!("the token variable {} is not set", api.token_env)))?;
     let auth = match &api.user_env {
         Some(u) => {
-            let user = std::env::var(u).map_err(|_| TicketError::Jira(format!("{}: the user variable {u} is not set", source.name)))?;
+            let user = std::env::var(u).map_err(|_| TicketError::Jira(format!("the user variable {u} is not set")))?;
             crate::net::basic(user.trim(), token.trim())
         }
         None => crate::net::bearer(token.trim()),
     }
-    .map_err(|e| TicketError::Jira(format!("{}: {e}", source.name)))?;
+    .map_err(TicketError::Jira)?;
     let client = crate::net::client_with(&api.url, Duration::from_secs(api.timeout), Some(auth)).map_err(TicketError::Jira)?;
     let rt = crate::source::runtime().map_err(TicketError::Jira)?;
     let shown = crate::config::without_userinfo(&api.url);
-    rt.block_on(pages(&client, api, source, &jql(api, from, to), &token))
-        .map_err(|e| TicketError::Jira(format!("{} ({shown}): {e}", source.name)))
+    rt.block_on(pages(&client, api, source, &jql(api, from, to), &token)).map_err(|e| TicketError::Jira(format!("{shown}: {e}")))
 }
 
 async fn pages(
@@ -130,7 +123,7 @@ async fn pages(
     token: &str,
 ) -> Result<(Vec<Ticket>, Vec<Note>), String> {
     let base = api.url.trim_end_matches('/');
-    let cloud = is_cloud(base);
+    let cloud = api.cloud;
     let fields = fields(api);
     let mut tickets = Vec::new();
     let mut skipped = 0usize;
@@ -244,6 +237,7 @@ mod tests {
             service_field: Some("customfield_10010".into()),
             team_field: None,
             timeout: 30,
+            cloud: true,
         }
     }
 
@@ -256,7 +250,6 @@ mod tests {
             jql(&api("project = OPS ORDER BY created DESC"), from, to),
             "(project = OPS) AND created >= \"2026-11-08\" AND created < \"2026-11-17\" ORDER BY created DESC"
         );
-        assert!(is_cloud("https://acme.atlassian.net") && !is_cloud("https://jira.acme.com") && !is_cloud("http://127.0.0.1:8080"));
     }
 
     #[test]

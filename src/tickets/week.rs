@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::cluster::cluster;
 use super::{Note, Severity, Ticket, Tickets};
 use crate::config::Workspace;
-use crate::finding::Finding;
+use crate::finding::{Finding, Kind};
 
 /// A ticket opened this long after a finding's episode ended may still report it.
 pub const LINK_AFTER_SECS: i64 = 2 * 3600;
@@ -171,13 +171,20 @@ pub fn build(ws: &Workspace, loaded: Tickets, week_start: i64, week_end: i64, fi
     TicketReview { week_start, week_end, weeks, tickets, problems, new_high, links, notes: loaded.notes, failed: loaded.failed }
 }
 
+/// Findings that are something happening at a time (a breach, an anomaly, a silence, a shift), which a
+/// ticket can report; not the weeks-long trends (drift, a line too loose, growing volatility) nor a source
+/// error, which no one files a ticket about at a given hour.
+fn is_episode(kind: Kind) -> bool {
+    !matches!(kind, Kind::DriftTowardLine | Kind::LineTooLoose | Kind::GrowingVolatility | Kind::SourceError)
+}
+
 /// Tickets and findings on the same service where the ticket was opened during the finding's episode or
 /// within [`LINK_AFTER_SECS`] after it.
 pub fn link(tickets: &[Ticket], findings: &[Finding]) -> Vec<Link> {
     let mut out = Vec::new();
     for (ti, t) in tickets.iter().enumerate() {
         for (fi, f) in findings.iter().enumerate() {
-            if same_name(&t.service, &f.service) && t.created >= f.start && t.created <= f.end + LINK_AFTER_SECS {
+            if is_episode(f.kind) && same_name(&t.service, &f.service) && t.created >= f.start && t.created <= f.end + LINK_AFTER_SECS {
                 out.push(Link { ticket: ti, finding: fi, finding_id: f.id() });
             }
         }

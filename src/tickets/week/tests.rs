@@ -77,8 +77,9 @@ fn tickets_link_to_findings_on_their_service_during_or_soon_after_the_episode() 
         t("BEFORE", "payments slow", "payments-api", 0, 9, 2),
         t("OTHER", "search slow", "search", 0, 10, 2),
     ];
-    let r = review(tickets, std::slice::from_ref(&f));
+    let trend = Finding::new(Kind::DriftTowardLine, &m, start() - 30 * 86_400, start() + 7 * 86_400, 50.0, "drifts".into());
+    let r = review(tickets, &[f.clone(), trend]);
     let linked: Vec<&str> = r.links.iter().map(|l| r.tickets[l.ticket].id.as_str()).collect();
-    assert_eq!(linked, ["IN", "AFTER"], "same service however written; not before the episode, not 3 h after it");
+    assert_eq!(linked, ["IN", "AFTER"], "same service however written; not before the episode, not 3 h after it; never to a trend");
     assert!(r.links.iter().all(|l| l.finding == 0 && l.finding_id == f.id()));
 }
