@@ -6,6 +6,7 @@
 pub mod analysis;
 pub mod atomic;
 pub mod chart;
+pub mod coe;
 pub mod config;
 pub mod finding;
 #[cfg(test)]

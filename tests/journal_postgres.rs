@@ -11,6 +11,7 @@ use flywheel::config::{Metric, Worse};
 use flywheel::finding::{Finding, Kind};
 use flywheel::journal::actions::{Draft, Filter, Status};
 use flywheel::journal::annotations::Annotation;
+use flywheel::journal::coes::{CoeEdit, CoeStatus, NewCoe};
 use flywheel::journal::meetings::Mark as MeetingMark;
 use flywheel::journal::spins::Outcome;
 use flywheel::journal::store::postgres::{schema_name, Target};
@@ -112,6 +113,26 @@ fn exercise(j: &mut Journal) -> Vec<String> {
     out.push(format!("{:?}", j.end_meeting(m.id, 180)));
     out.push(format!("{:?}", j.meetings(None)));
     out.push(format!("{:?}", j.meeting_segment(m.id, 2, 190).map_err(|e| e.to_string())));
+
+    let draft = NewCoe {
+        week: "2026-11-09".into(),
+        title: "COE: api errors 'quoted' — ünïcode".into(),
+        origin: format!("finding:{}", f2.id()),
+        metric: "api.errors".into(),
+        start: 100,
+        end: 200,
+        body: "# COE\n\n## Five whys\n1. Why?\n".into(),
+    };
+    let coe = j.create_coe(&draft, 200).expect("coe");
+    let edit = CoeEdit {
+        title: coe.title.clone(),
+        body: coe.body.clone() + "   - Because of a retry storm\n",
+        status: CoeStatus::InReview,
+        revision: Some(1),
+    };
+    out.push(format!("{:?}", j.save_coe(coe.id, &edit, 210)));
+    out.push(format!("{:?}", j.save_coe(coe.id, &edit, 220).map_err(|e| e.to_string())));
+    out.push(format!("{:?} {:?}", j.coes(Some("2026-11-09")), j.coes(None)));
     let s = j.status().expect("status");
     out.push(format!("{:?} {:?}", s.schema, s.counts));
     out
@@ -246,6 +267,7 @@ fn a_local_journal_copied_in_reads_back_the_same_and_twice_adds_nothing() {
             format!("{:?}", j.weeks_through("2026-12-31", 10)),
             format!("{:?}", j.verdicts(None)),
             format!("{:?}", j.meetings(None)),
+            format!("{:?}", j.coes(None)),
             format!("{:?}", j.status().map(|s| s.counts)),
         ]
     };

@@ -1,4 +1,4 @@
-// Flywheel's UI entry point: registers the views (Open, Overview, Team, Metric, Wheel, Meeting), the sensitivity
+// Flywheel's UI entry point: registers the views (Open, Overview, Team, Metric, Wheel, Tickets, COE, Meeting), the sensitivity
 // control and the keys. Everything reaches Rust through ./backend.js; all user text is set as text
 // (./dom.js), never as markup.
 
@@ -10,6 +10,8 @@ import { meetingKey, renderMeeting } from './meeting.js';
 import { renderMetric } from './metric.js';
 import { $, announce, app, back, go, registerViews, viewEl } from './shell.js';
 import { renderTeam } from './team.js';
+import { renderTickets } from './tickets.js';
+import { renderCoe } from './coe.js';
 import { wheelJournalChanged, wheelView } from './wheel.js';
 import { onJournalChange } from './live.js';
 import { actionsJournalChanged } from './actions.js';
@@ -55,7 +57,8 @@ function onKey(e) {
   }
   if (e.key === 'Escape') {
     if ($('winner').open) return; // the dialog handles its own Esc
-    if (typing && e.target.value) {
+    // Esc empties a filter box, never a document being written.
+    if (typing && e.target.value && !(e.target instanceof HTMLTextAreaElement)) {
       e.target.value = '';
       e.target.dispatchEvent(new Event('input'));
       return;
@@ -68,6 +71,11 @@ function onKey(e) {
   if (typing || inSelect || e.ctrlKey || e.metaKey || e.altKey) return;
   if (e.key === 'm' && app.overview && app.view !== 'meeting') {
     go('meeting');
+    e.preventDefault();
+    return;
+  }
+  if (e.key === 't' && app.overview && app.tickets && app.view !== 'tickets') {
+    go('tickets');
     e.preventDefault();
     return;
   }
@@ -89,7 +97,7 @@ function onKey(e) {
 // ---------- start ----------
 
 async function start() {
-  registerViews({ open: renderOpen, overview: renderOverview, team: renderTeam, metric: renderMetric, wheel: renderWheel, meeting: renderMeeting });
+  registerViews({ open: renderOpen, overview: renderOverview, team: renderTeam, metric: renderMetric, wheel: renderWheel, tickets: renderTickets, coe: renderCoe, meeting: renderMeeting });
   for (const b of document.querySelectorAll('[data-nav]')) {
     b.addEventListener('click', () => b.dataset.nav === 'open' ? go('open') : app.overview && go(b.dataset.nav));
   }

@@ -52,6 +52,15 @@ const real = {
   importCloudwatchPreview: (request) => call('import_cloudwatch_preview', { request }),
   // Writes the last preview (Grafana or CloudWatch) as a workspace folder and returns its path.
   importWrite: () => call('import_write'),
+  // The open review's week of tickets: {summary, tickets: {problems, new_high, tickets, links, notes, failed},
+  // findings}, or null when the workspace names no ticket sources.
+  ticketReview: () => call('ticket_review'),
+  // COEs. start: {kind: 'finding'|'ticket'|'problem', id}; a save is {title, body, status, revision} and
+  // answers the stored COE (refused with code 'invalid' when someone else saved since `revision`).
+  coeCreate: (start) => call('coe_create', { start }),
+  coeList: () => call('coe_list'),
+  coeGet: (id) => call('coe_get', { id }),
+  coeSave: (id, edit) => call('coe_save', { id, edit }),
   // The meeting (each call one journal write): start or resume this week's, move, people, marks, end.
   meetingStart: () => call('meeting_start'),
   meetingSegment: (id, index) => call('meeting_segment', { id, index }),
@@ -79,6 +88,8 @@ const doing = {
   markFinding: 'Saving the verdict',
   importPreview: 'Reading the dashboards',
   importWrite: 'Writing the workspace',
+  ticketReview: 'Reading the tickets',
+  coeCreate: 'Writing the COE draft',
   meetingStart: 'Starting the meeting',
   meetingEnd: 'Writing the minutes',
 };

@@ -6,6 +6,7 @@
 
 import { actionCard, actionForm, findingDraft, reviewWeek } from './actions.js';
 import { backend } from './backend.js';
+import { coeList } from './coe.js';
 import { clear, h, svgImage } from './dom.js';
 import { setOverview } from './open.js';
 import { expectedForm, saidLabel } from './overview.js';
@@ -115,7 +116,7 @@ function draw() {
       h('div', { class: 'meeting-main' }, agenda, body),
     ),
   );
-  const render = { actions: actionsSegment, wheel: wheelSegment, presenter: presenterSegment, findings: findingsSegment, open: openSegment }[seg.segment.kind];
+  const render = { actions: actionsSegment, wheel: wheelSegment, presenter: presenterSegment, findings: findingsSegment, open: openSegment, coes: coesSegment }[seg.segment.kind];
   render(body);
 }
 
@@ -299,6 +300,11 @@ function segmentAction() {
   slot.append(form);
   body.prepend(slot);
   form.querySelector('input').focus();
+}
+
+// The COEs to review: this week's and the earlier ones not yet done; each opens in the editor (Esc comes back).
+function coesSegment(body) {
+  coeList(h('p', { class: 'muted' }, 'No COE to review: "Write a COE" on a finding, a ticket or a problem starts one.')).then((el) => body.append(el));
 }
 
 function openSegment(body) {

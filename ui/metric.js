@@ -4,6 +4,7 @@
 import { actionCard, actionForm, findingDraft, reviewWeek } from './actions.js';
 import { backend } from './backend.js';
 import { clear, fmt, h, svgImage } from './dom.js';
+import { writeCoeButton } from './coe.js';
 import { setOverview } from './open.js';
 import { $, announce, app, back, errorPanel, go, sevClass, timeLabel, viewEl } from './shell.js';
 
@@ -26,6 +27,7 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
   }
   if (mine !== app.rendered) return;
   const head = $('detail-head');
+  const topFinding = app.overview.review.findings.filter((f) => f.metric === metric).sort((a, b) => b.severity - a.severity)[0];
   const again = (o) => go('metric', { metric, rank, lastWeek, earlierWeeks, ...o }, false);
   const lw = h('input', { type: 'checkbox', checked: lastWeek, 'data-testid': 'toggle-last-week' });
   lw.addEventListener('change', () => again({ lastWeek: lw.checked }));
@@ -41,6 +43,7 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
     h('span', { class: 'muted' }, d.service),
     h('label', { class: 'toggle' }, lw, ' last week'),
     ew,
+    topFinding ? writeCoeButton({ kind: 'finding', id: topFinding.id }) : null,
   );
   const img = svgImage(d.chart.svg, d.name + ' chart');
   const cross = h('div', { class: 'crosshair', hidden: true });

@@ -8,6 +8,7 @@ import { importPanel } from './import.js';
 import { cloudwatchImportPanel } from './import_cw.js';
 import { $, app, dayLabel, errorPanel, go, viewEl } from './shell.js';
 import { startLive } from './live.js';
+import { refreshTickets } from './tickets.js';
 
 // ---------- Open ----------
 
@@ -132,6 +133,9 @@ export function setOverview(ov, fresh) {
   $('sens').value = String(r.sensitivity);
   $('sens-value').textContent = `${r.sensitivity}×`;
   $('sens-note').textContent = fresh || before === null ? '' : `${r.counts.findings} findings (was ${before})`;
+  // The tickets are linked to the findings: read again (from the sources only after a fresh load).
+  if (fresh) app.tickets = undefined;
+  refreshTickets();
   if (fresh) {
     app.filters = { team: '', kind: '', severity: 0, text: '' };
     Object.assign(actionFilter, { status: 'live', owner: '', team: '', overdue: false });

@@ -5,6 +5,7 @@ import { backend } from './backend.js';
 import { clear, h, s, svgImage } from './dom.js';
 import { setOverview } from './open.js';
 import { announce, app, dayLabel, go, sevClass, teamClass, viewEl } from './shell.js';
+import { ticketChips } from './tickets.js';
 
 // ---------- Overview ----------
 
@@ -80,10 +81,12 @@ export function findingRow(f, i, selected) {
 
 // What the room said and what keeps coming back, under the sentence (nothing when neither).
 function marks(f) {
-  if (!f.recurring && !f.verdict && !f.muted) return null;
+  const tickets = f.muted ? null : ticketChips(f);
+  if (!f.recurring && !f.verdict && !f.muted && !tickets) return null;
   return h(
     'div',
     { class: 'marks' },
+    tickets,
     f.muted ? h('span', { class: 'verdict', 'data-testid': 'muted-mark' }, `muted — ${f.muted.reason}, said by ${f.muted.by}`) : null,
     f.recurring ? h('span', { class: 'recurring', 'data-testid': 'recurring', title: 'Flagged in the weeks of ' + f.recurring.weeks.join(', ') }, `↻ recurring · ${f.recurring.weeks.length} of the last ${f.recurring.of} weeks`) : null,
     f.verdict ? h('span', { class: 'verdict verdict-' + f.verdict.verdict, 'data-testid': 'verdict' }, `${f.verdict.label} · ${f.verdict.by}`) : null,

@@ -35,6 +35,12 @@ export function announce(text) {
 // ---------- navigation ----------
 
 export function go(view, args = {}, push = true) {
+  // A view with unsaved text (the COE editor) saves it on the way out.
+  if (app.leaving) {
+    const save = app.leaving;
+    app.leaving = null;
+    save();
+  }
   if (push && app.view !== view) app.stack.push({ view: app.view, args: app.args });
   app.view = view;
   app.args = args;

@@ -20,6 +20,7 @@ use flywheel::review::{RangeSpec, Review};
 use flywheel::source::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 
+mod coe;
 mod findings;
 mod import;
 mod journal;
@@ -83,6 +84,9 @@ enum Command {
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
         json: Option<PathBuf>,
     },
+    /// Correction-of-error documents: start one from a finding, a ticket or a problem; list; export.
+    #[command(subcommand)]
+    Coe(coe::CoeCmd),
     /// The minutes of the latest meeting run in the app (or the latest of a week): Markdown on the
     /// terminal, or --md/--html files (the HTML with the charts of the findings discussed).
     Minutes {
@@ -243,6 +247,7 @@ where
         Command::Findings(cmd) => findings::run(cmd, default_workspace),
         Command::Import(cmd) => import::run(cmd),
         Command::Journal(cmd) => journal::run(cmd, default_workspace),
+        Command::Coe(cmd) => coe::run(cmd, default_workspace),
         Command::Tickets { path, week, json } => tickets::run(&path.unwrap_or_else(default_workspace), week.as_deref(), json),
         Command::Minutes { path, week, md, html } => minutes::run(&path.unwrap_or_else(default_workspace), week.as_deref(), md, html),
     };
@@ -377,12 +382,19 @@ fn review_notes(r: &Review, journal: Option<&flywheel::journal::Journal>) -> rep
             actions: j.actions(&actions::Filter { live: true, ..Default::default() })?,
             annotations: j.annotations(r.ctx.review_start(), r.ctx.review_end())?,
             today: actions::today(),
+            tickets: None,
         })
     };
-    read().unwrap_or_else(|e| {
+    let mut notes = read().unwrap_or_else(|e| {
         eprintln!("flywheel: {e}; the report has no action items or annotations");
         report::Notes::default()
-    })
+    });
+    if !r.workspace.tickets.is_empty() {
+        let (from, to) = (r.ctx.review_start(), r.ctx.review_end());
+        let loaded = flywheel::tickets::week::load(&r.workspace, from, to);
+        notes.tickets = Some(flywheel::tickets::week::build(&r.workspace, loaded, from, to, &r.findings));
+    }
+    notes
 }
 
 /// What the room said: keep this week's findings in the journal (a whole week at the workspace's

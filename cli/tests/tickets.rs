@@ -76,11 +76,12 @@ fn the_samples_ticket_review_groups_recurring_problems_and_links_findings() {
             ("OPS-132", "seasonal_anomaly"),
             ("OPS-137", "level_shift"),
             ("OPS-133", "unusual_stretch"),
+            ("OPS-136", "seasonal_anomaly"),
             ("OPS-135", "missing_data")
         ]
     );
     let hostile = tickets.iter().find(|t| t["id"] == "OPS-136").expect("hostile title kept");
-    assert_eq!(hostile["title"], "Checkout banner shows <b>raw HTML</b> <img src=x onerror=alert(1)>");
+    assert_eq!(hostile["title"], "Checkout page half empty: banner shows <b>raw HTML</b> <img src=x onerror=alert(1)>");
 }
 
 #[test]
@@ -111,4 +112,43 @@ fn a_bad_export_names_its_rows_and_a_missing_source_or_token_is_said() {
     assert!(out.contains("jira.csv:4: created time \\`soon\\` is not a date: row skipped"), "{out}");
     assert!(out.contains("**Cloud could not be read:** the token variable JIRA\\_TOKEN is not set"), "{out}");
     assert!(out.contains("OPS-1 · SEV 2 · =cmd\\|' /C calc'\\!A0 (Mon 3 Nov 10:00)"), "kept as text, escaped for Markdown: {out}");
+}
+
+#[test]
+fn a_coe_is_started_from_a_ticket_listed_and_exported_with_its_chart() {
+    let data = tempfile::tempdir().expect("tmp");
+    let out = tempfile::tempdir().expect("out");
+    let p = sample();
+    let p = p.to_str().expect("path");
+    let o = flywheel(data.path(), &["coe", "new", p, "--ticket", "OPS-131"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("COE 1 started: COE: Payments failing: card gateway 502s"), "{}", text(&o));
+    let o = flywheel(data.path(), &["coe", "new", p, "--problem", "2"]);
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("COE 2 started: COE: Recurring problem: kafka: "), "{}", text(&o));
+    let o = flywheel(data.path(), &["coe", "new", p, "--ticket", "OPS-999"]);
+    assert!(!o.status.success() && text(&o).contains("no ticket `OPS-999` in this week's ticket review"), "{}", text(&o));
+    let o = flywheel(data.path(), &["coe", "new", p]);
+    assert!(!o.status.success() && text(&o).contains("--finding ID, --ticket ID or --problem N"), "{}", text(&o));
+
+    let o = flywheel(data.path(), &["coe", "list", p, "--week", "2026-11-11"]);
+    let list = text(&o);
+    assert!(list.contains("   2  2026-11-09  draft") && list.contains("   1  2026-11-09  draft      COE: Payments failing"), "{list}");
+    let o = flywheel(data.path(), &["coe", "list", p, "--week", "2026-11-18"]);
+    assert!(text(&o).contains("no COE yet for the week of 2026-11-16"), "{}", text(&o));
+
+    let md = out.path().join("coe.md");
+    let html = out.path().join("coe.html");
+    let o = flywheel(data.path(), &["coe", "export", "1", p, "--md", md.to_str().expect("md"), "--html", html.to_str().expect("html")]);
+    assert!(o.status.success(), "{}", text(&o));
+    let md = std::fs::read_to_string(md).expect("md");
+    assert!(
+        md.starts_with("<!-- COE 1 · week of 2026-11-09 · draft") && md.contains("- Tue 10 Nov 14:31: ticket OPS-131 opened (SEV 1)"),
+        "{md}"
+    );
+    let html = std::fs::read_to_string(html).expect("html");
+    let chart = html.find("<svg").expect("the chart of the episode");
+    assert!(html.find("<h2>Customer impact</h2>").expect("impact") < chart, "the chart under the impact");
+    assert!(html.contains("content=\"default-src 'none'") && !html.contains("<script"), "self-contained, no script");
+    let o = flywheel(data.path(), &["coe", "export", "9", p]);
+    assert!(!o.status.success() && text(&o).contains("there is no COE 9"), "{}", text(&o));
 }

@@ -29,6 +29,8 @@ fn every_command_is_registered_permitted_allowed_and_called_alike() {
     let main = &main[..main.find(']').expect("end of the handler list")];
     let mut handlers = after(main, "commands::");
     handlers.extend(after(main, "meeting::"));
+    handlers.extend(after(main, "tickets::"));
+    handlers.extend(after(main, "coe::"));
     let build = read("build.rs");
     let list = &build[build.find("const COMMANDS").expect("COMMANDS in build.rs")..];
     let list = &list[..list.find("];").expect("end of COMMANDS")];

@@ -8,12 +8,14 @@
 
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
+mod coe;
 mod commands;
 #[cfg(test)]
 mod contract;
 mod error;
 mod meeting;
 mod state;
+mod tickets;
 
 use std::path::PathBuf;
 
@@ -57,6 +59,11 @@ fn main() -> std::process::ExitCode {
             commands::import_preview,
             commands::import_write,
             commands::import_cloudwatch_preview,
+            tickets::ticket_review,
+            coe::coe_create,
+            coe::coe_list,
+            coe::coe_get,
+            coe::coe_save,
             meeting::meeting_start,
             meeting::meeting_segment,
             meeting::meeting_people,

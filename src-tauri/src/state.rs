@@ -46,6 +46,9 @@ pub struct AppState {
     /// The open workspace's journal, kept open (one connection to a shared server, not one per call;
     /// a dropped connection is made again by the journal itself), with the workspace it belongs to.
     pub journal: Mutex<Option<(PathBuf, Journal)>>,
+    /// The open review's tickets, as read from its sources (read once per opened review; re-flagging only
+    /// links them again).
+    pub tickets: Mutex<Option<flywheel::tickets::Tickets>>,
 }
 
 /// The load of the workspace named on the command line, started with the app so that the review and the
@@ -69,6 +72,7 @@ impl AppState {
             import: Mutex::default(),
             head_start: Mutex::default(),
             journal: Mutex::default(),
+            tickets: Mutex::default(),
         }
     }
 
@@ -110,6 +114,7 @@ impl AppState {
         }
         *lock(&self.host) = None;
         *lock(&self.pending) = None;
+        *lock(&self.tickets) = None;
         *self.review.write().unwrap_or_else(|p| p.into_inner()) = Some(review);
         Ok(overview)
     }

@@ -22,6 +22,8 @@ mod pg;
 use driver::*;
 #[path = "scenarios/imports.rs"]
 mod imports;
+#[path = "scenarios/tickets.rs"]
+mod tickets;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_end_to_end() -> R<()> {
@@ -34,6 +36,7 @@ async fn the_app_end_to_end() -> R<()> {
     verdicts(&driver).await.map_err(|e| format!("verdicts: {e}"))?;
     imports::grafana_import(&driver).await.map_err(|e| format!("grafana_import: {e}"))?;
     imports::cloudwatch_import(&driver).await.map_err(|e| format!("cloudwatch_import: {e}"))?;
+    tickets::ticket_review(&driver).await.map_err(|e| format!("ticket_review: {e}"))?;
     meeting(&driver).await.map_err(|e| format!("meeting: {e}"))?;
     drop(driver);
     dark_mode().await.map_err(|e| format!("dark_mode: {e}"))?;

@@ -18,11 +18,13 @@ pub enum SegmentKind {
     Findings,
     /// Free discussion: new practices, anything else.
     Open,
+    /// The COEs to review: this week's and those not yet done.
+    Coes,
 }
 
 impl SegmentKind {
-    pub const ALL: [SegmentKind; 5] =
-        [SegmentKind::Actions, SegmentKind::Wheel, SegmentKind::Presenter, SegmentKind::Findings, SegmentKind::Open];
+    pub const ALL: [SegmentKind; 6] =
+        [SegmentKind::Actions, SegmentKind::Wheel, SegmentKind::Presenter, SegmentKind::Findings, SegmentKind::Open, SegmentKind::Coes];
 
     pub fn key(self) -> &'static str {
         match self {
@@ -31,6 +33,7 @@ impl SegmentKind {
             SegmentKind::Presenter => "presenter",
             SegmentKind::Findings => "findings",
             SegmentKind::Open => "open",
+            SegmentKind::Coes => "coes",
         }
     }
 
@@ -147,7 +150,7 @@ mod tests {
             ("[[meeting.segment]]\ntitle = \"A\"\nminutes = 0\n", "flywheel.toml:13: meeting segment `A`: minutes must be 1 to 240, not 0"),
             (
                 "[[meeting.segment]]\ntitle = \"A\"\nminutes = 5\nkind = \"party\"\n",
-                "meeting segment `A`: kind must be one of actions, wheel, presenter, findings, open, not `party`",
+                "meeting segment `A`: kind must be one of actions, wheel, presenter, findings, open, coes, not `party`",
             ),
             ("[[meeting.segment]]\ntitle = \" \"\nminutes = 5\n", "the title is empty"),
             ("[[meeting.segment]]\ntitle = \"A\"\n", "minutes"),

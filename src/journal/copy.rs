@@ -1,5 +1,5 @@
 //! Moving a journal: copy everything one journal holds (action items, annotations, the wheel and its spin
-//! history, verdicts, the findings history, meetings) into another — typically a laptop's SQLite journal
+//! history, verdicts, the findings history, meetings, COEs) into another — typically a laptop's SQLite journal
 //! into the team's shared PostgreSQL one (`flywheel journal copy --to postgres://…`).
 //!
 //! Copying is idempotent and merges: every journal has an id ([`Journal::id`]), and the destination keeps
@@ -119,6 +119,27 @@ const VERDICTS: Table = Table {
     key: Some(&["finding"]),
     stamp: Some("updated_at"),
 };
+const COES: Table = Table {
+    what: "COEs",
+    table: "coes",
+    cols: &[
+        "week",
+        "title",
+        "origin",
+        "metric",
+        "range_start",
+        "range_end",
+        "body",
+        "status",
+        "created_by",
+        "updated_by",
+        "created_at",
+        "updated_at",
+        "revision",
+    ],
+    key: None,
+    stamp: Some("updated_at"),
+};
 const MEETINGS: Table = Table {
     what: "meetings",
     table: "meetings",
@@ -200,7 +221,7 @@ impl Journal {
         }
         let read = |sql: &str| self.query(sql, &[], |r| Ok(r.clone()));
         let mut tables = Vec::new();
-        for t in [&ACTIONS, &ANNOTATIONS, &SPINS, &WHEEL, &VERDICTS, &MEETINGS] {
+        for t in [&ACTIONS, &ANNOTATIONS, &SPINS, &WHEEL, &VERDICTS, &MEETINGS, &COES] {
             tables.push((t, read(&select(t))?));
         }
         let snap = Snapshot {

@@ -9,6 +9,7 @@
 
 pub mod actions;
 pub mod annotations;
+pub mod coes;
 pub mod copy;
 pub mod history;
 pub mod live;
@@ -70,6 +71,11 @@ pub enum Invalid {
     /// written): `differs` lists the fields that are now different from the edit.
     #[error("action item {id} was changed by {by} since you opened it (now different: {differs}); nothing was saved: reload it and make your edit again")]
     Stale { id: i64, by: String, at: i64, differs: String },
+    #[error("there is no COE {0}")]
+    NoSuchCoe(i64),
+    /// A COE saved from an older revision than the stored one: nothing was written.
+    #[error("COE {id} was changed by {by} since you opened it; nothing was saved: reload it and make your edit again")]
+    StaleCoe { id: i64, by: String },
     /// Two hosts confirmed a spin at the same moment and the other one was first.
     #[error("the wheel changed since you spun ({presented} presented): spin again")]
     WheelChanged { presented: String },
@@ -88,6 +94,7 @@ pub(crate) const MIGRATIONS: &[&str] = &[
     actions::MIGRATION_9,
     spins::MIGRATION_10,
     trail::MIGRATION_11,
+    coes::MIGRATION_12,
 ];
 
 /// The schema version this build writes.

@@ -30,6 +30,7 @@ const COUNTS: &[(&str, &str)] = &[
     ("reviewed weeks", "SELECT count(*) FROM reviews"),
     ("findings kept", "SELECT count(*) FROM findings_history"),
     ("meetings", "SELECT count(*) FROM meetings"),
+    ("COEs", "SELECT count(*) FROM coes"),
 ];
 
 impl Journal {

@@ -55,6 +55,9 @@ pub fn html_with(r: &Review, notes: &Notes) -> String {
     actions(&mut out, &s);
     recurring(&mut out, &s);
     findings(&mut out, &s);
+    if let Some(t) = &notes.tickets {
+        out.push_str(&super::tickets::html(t, &r.findings, &r.workspace.tz));
+    }
     charts_section(&mut out, r, notes, &s);
     teams(&mut out, &s);
     muted(&mut out, r);

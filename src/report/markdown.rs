@@ -23,6 +23,9 @@ pub fn markdown_with(r: &Review, notes: &Notes) -> String {
     actions(&mut out, &s);
     recurring(&mut out, &s);
     findings(&mut out, &s);
+    if let Some(t) = &notes.tickets {
+        let _ = writeln!(out, "{}", super::tickets::markdown(t, &r.findings, &r.workspace.tz, None));
+    }
     let _ = writeln!(out, "## Per team\n\n| Team | Findings | Top severity | Dashboard |\n|---|---|---|---|");
     for t in &s.teams {
         let _ = writeln!(

@@ -190,6 +190,8 @@ pub struct Notes {
     pub annotations: Vec<Annotation>,
     /// `YYYY-MM-DD`, for "overdue".
     pub today: String,
+    /// The week's ticket review, when the workspace names ticket sources (the "Tickets" section).
+    pub tickets: Option<crate::tickets::week::TicketReview>,
 }
 
 impl Notes {
@@ -236,7 +238,7 @@ mod tests {
             created_at: 0,
             maintenance: false,
         };
-        let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into() };
+        let notes = Notes { actions: vec![action], annotations: vec![note], today: "2026-11-16".into(), tickets: None };
         let html = html_with(&r, &notes);
         assert!(!html.contains(evil), "raw markup in the HTML report");
         assert!(html.contains("&lt;script&gt;"), "the note is shown, escaped");

@@ -237,3 +237,40 @@ pub fn document<'a>(
         review_error,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tickets::{Severity, Tickets};
+
+    #[test]
+    fn ticket_text_is_inert_in_markdown_and_html() {
+        let mut ws = crate::config::Workspace::bare(std::path::Path::new("x.csv"));
+        ws.history_weeks = 1;
+        let start = 1_794_182_400;
+        let hostile = Ticket {
+            id: "<b>OPS-1</b>".into(),
+            title: "<img src=x onerror=alert(1)> [click](javascript:alert(1)) | cell".into(),
+            description: String::new(),
+            severity: Some(Severity(1)),
+            severity_text: "P1".into(),
+            status: String::new(),
+            created: start + 3600,
+            resolved: None,
+            service: "<svc>".into(),
+            team: String::new(),
+            link: Some("https://jira.example/browse/OPS-1?a=\"x\"".into()),
+            source: "t".into(),
+        };
+        let tr = crate::tickets::week::build(&ws, Tickets { tickets: vec![hostile], ..Tickets::default() }, start, start + 7 * 86_400, &[]);
+        let h = html(&tr, &[], &Tz::UTC);
+        assert!(!h.contains("<img") && !h.contains("<b>") && !h.contains("<svc>"), "{h}");
+        assert!(
+            h.contains("&lt;img src=x onerror=alert(1)&gt;") && h.contains("href=\"https://jira.example/browse/OPS-1?a=&quot;x&quot;\""),
+            "{h}"
+        );
+        let m = markdown(&tr, &[], &Tz::UTC, None);
+        assert!(m.contains("&lt;img src=x onerror=alert(1)&gt; \\[click\\](javascript:alert(1)) \\| cell"), "{m}");
+        assert!(!m.contains("<b>"), "{m}");
+    }
+}
