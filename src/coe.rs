@@ -238,11 +238,7 @@ const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:900px;margi
 pub fn html(c: &Coe, tz: &Tz, chart: Option<&str>) -> String {
     let h = text::html;
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<title>{}</title><style>{CSS}</style></head><body>\n",
-        h(&c.title)
-    );
+    out.push_str(&text::html_page_start(&c.title, CSS));
     let _ = writeln!(
         out,
         "<p class=\"muted\">COE {} · week of {} · {} · started by {} on {} · last saved by {} on {} (revision {})</p>",

@@ -139,11 +139,7 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;
 pub fn html(m: &Meeting, c: &Context, charts: &BTreeMap<String, String>) -> String {
     let h = text::html;
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<title>{}</title><style>{CSS}</style></head><body>\n",
-        h(&title(m, c))
-    );
+    out.push_str(&text::html_page_start(&title(m, c), CSS));
     let _ = writeln!(out, "<h1>{}</h1><p class=\"muted\">{}<br>{}</p>", h(&title(m, c)), h(&when(m, &c.tz)), h(&people(m)));
     let _ = writeln!(out, "<h2>Agenda</h2><table><thead><tr><th>Segment</th><th>Planned</th><th>Actual</th></tr></thead><tbody>");
     for r in &m.segments {

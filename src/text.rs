@@ -79,6 +79,15 @@ pub fn subject(m: &Metric) -> String {
     }
 }
 
+/// The start of a self-contained HTML page Flywheel exports (reports, minutes, COEs): a policy that lets it
+/// load nothing and run nothing (inline styles and `data:` images only), its title escaped, its style.
+pub fn html_page_start(title: &str, css: &str) -> String {
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>{}</title>\n<style>{css}</style></head><body>\n",
+        html(title)
+    )
+}
+
 /// Escape text for HTML element content and attribute values.
 pub fn html(s: &str) -> String {
     let mut out = String::with_capacity(s.len());

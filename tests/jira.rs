@@ -2,55 +2,17 @@
 //! offsets, Cloud's page tokens), 429 answered after its Retry-After, a 5xx retried, 401 and a too-long wait
 //! told plainly, and the token sent but never shown.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
-
 use flywheel::config::Workspace;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "jira-s3cret-token";
 
-/// What the scripted Jira saw: each request's path with query, and its Authorization header.
-type Log = Arc<Mutex<Vec<(String, String)>>>;
+#[path = "common/scripted.rs"]
+mod scripted;
 
-/// A Jira on 127.0.0.1 answering each request with `route(path_and_query, request_number)`:
-/// (status, extra headers, body).
-fn jira(route: impl Fn(&str, usize) -> (u16, Vec<(&'static str, String)>, String) + Send + 'static) -> (String, Log) {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let log: Log = Arc::new(Mutex::new(Vec::new()));
-    let seen = log.clone();
-    std::thread::spawn(move || {
-        for (n, stream) in listener.incoming().enumerate() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut first = String::new();
-            let _ = reader.read_line(&mut first);
-            let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
-            let mut auth = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("authorization:") {
-                    auth = line[line.len() - v.len()..].trim().to_string();
-                }
-            }
-            seen.lock().expect("log").push((path.clone(), auth));
-            let (status, headers, body) = route(&path, n);
-            let extra: String = headers.iter().map(|(k, v)| format!("{k}: {v}\r\n")).collect();
-            let _ = stream.write_all(
-                format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n{extra}Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-                .as_bytes(),
-            );
-        }
-    });
-    (url, log)
+/// A Jira on 127.0.0.1 answering each request with `route(path_and_query, request_number)`.
+fn jira(route: impl Fn(&str, usize) -> (u16, Vec<(&'static str, String)>, String) + Send + 'static) -> (String, scripted::Log) {
+    scripted::serve(move |r, n| route(&r.path, n))
 }
 
 /// Issue `i`, created `i` minutes after 2026-11-09 08:00 UTC.
@@ -108,10 +70,10 @@ fn server_pages_are_followed_and_429_and_5xx_are_retried() {
     assert_eq!(got.tickets[249].link.as_deref(), Some(format!("{url}/browse/OPS-249").as_str()));
     assert!(t0.elapsed() >= std::time::Duration::from_secs(1), "the Retry-After second was waited");
     let log = log.lock().expect("log").clone();
-    let starts: Vec<String> = log.iter().map(|(p, _)| param(p, "startAt").unwrap_or_default()).collect();
+    let starts: Vec<String> = log.iter().map(|r| param(&r.path, "startAt").unwrap_or_default()).collect();
     assert_eq!(starts, ["0", "0", "100", "100", "200"], "429 then the page again, 503 then the page again");
-    assert!(log.iter().all(|(p, a)| p.starts_with("/rest/api/2/search?") && a == &format!("Bearer {TOKEN}")), "{log:?}");
-    let jql = param(&log[0].0, "jql").expect("jql");
+    assert!(log.iter().all(|r| r.path.starts_with("/rest/api/2/search?") && r.auth == format!("Bearer {TOKEN}")), "{log:?}");
+    let jql = param(&log[0].path, "jql").expect("jql");
     assert_eq!(jql, "(project = OPS) AND created >= \"2026-11-08\" AND created < \"2026-11-17\"");
     assert!(got.notes.iter().any(|n| n.message == "Jira search: 250 tickets"), "{:?}", got.notes);
 }
@@ -138,10 +100,10 @@ fn cloud_page_tokens_are_followed_with_basic_auth() {
     assert_eq!(got.tickets.len(), 230);
     let log = log.lock().expect("log").clone();
     assert_eq!(log.len(), 3);
-    assert!(log.iter().all(|(p, _)| p.starts_with("/rest/api/3/search/jql?")), "{log:?}");
+    assert!(log.iter().all(|r| r.path.starts_with("/rest/api/3/search/jql?")), "{log:?}");
     use base64::Engine as _;
     let basic = format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(format!("ana@shop.example:{TOKEN}")));
-    assert!(log.iter().all(|(_, a)| *a == basic), "{log:?}");
+    assert!(log.iter().all(|r| r.auth == basic), "{log:?}");
 }
 
 #[test]

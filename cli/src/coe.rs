@@ -2,7 +2,7 @@
 //! week's review, list a week's, export one as Markdown or self-contained HTML with the chart of its episode.
 //! The app edits them; the journal keeps them.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
@@ -115,23 +115,7 @@ pub fn run(cmd: CoeCmd, default: fn() -> PathBuf) -> Result<ExitCode> {
             let (ws, j) = open(path)?;
             let c = j.coe(id)?.ok_or_else(|| anyhow!("there is no COE {id} (flywheel coe list shows them)"))?;
             let text = coe::markdown(&c, &ws.tz);
-            if md.is_none() && html.is_none() {
-                print!("{}", flywheel::text::terminal_safe(&text, false));
-                return Ok(ExitCode::SUCCESS);
-            }
-            let mut files: Vec<(PathBuf, String)> = Vec::new();
-            if let Some(p) = md {
-                files.push((p, text));
-            }
-            if let Some(p) = html {
-                files.push((p, coe::html(&c, &ws.tz, chart(&ws, &j, &c).as_deref())));
-            }
-            let refs: Vec<(&Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
-            flywheel::atomic::write_all(&refs).map_err(|(p, e)| anyhow!("{}: {e}", p.display()))?;
-            for (p, _) in &files {
-                eprintln!("wrote {}", p.display());
-            }
-            Ok(ExitCode::SUCCESS)
+            crate::markdown_or_files(text, md, html, || coe::html(&c, &ws.tz, chart(&ws, &j, &c).as_deref()))
         }
     }
 }

@@ -261,6 +261,28 @@ where
 }
 
 /// The sample workspace: `./data` when run from the repository, else the one next to the sources.
+/// A document shown as Markdown on the terminal, or written as `--md` and `--html` files (all of them or
+/// none); the HTML is made only when asked for.
+fn markdown_or_files(text: String, md: Option<PathBuf>, html: Option<PathBuf>, make_html: impl FnOnce() -> String) -> Result<ExitCode> {
+    if md.is_none() && html.is_none() {
+        print!("{}", flywheel::text::terminal_safe(&text, false));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let mut files: Vec<(PathBuf, String)> = Vec::new();
+    if let Some(p) = md {
+        files.push((p, text));
+    }
+    if let Some(p) = html {
+        files.push((p, make_html()));
+    }
+    let refs: Vec<(&Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
+    flywheel::atomic::write_all(&refs).map_err(|(p, e)| anyhow::anyhow!("{}: {e}", p.display()))?;
+    for (p, _) in &files {
+        eprintln!("wrote {}", p.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn default_workspace() -> PathBuf {
     let here = PathBuf::from("data");
     if here.join("flywheel.toml").is_file() {

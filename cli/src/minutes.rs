@@ -28,23 +28,7 @@ pub fn run(path: &Path, week: Option<&str>, md: Option<PathBuf>, html: Option<Pa
     })?;
     let c = Context::read(&journal, &ws.name, ws.tz, &meeting)?;
     let text = minutes::markdown(&meeting, &c);
-    if md.is_none() && html.is_none() {
-        print!("{}", flywheel::text::terminal_safe(&text, false));
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut files: Vec<(PathBuf, String)> = Vec::new();
-    if let Some(p) = md {
-        files.push((p, text));
-    }
-    if let Some(p) = html {
-        files.push((p, minutes::html(&meeting, &c, &charts(&ws, &meeting))));
-    }
-    let refs: Vec<(&Path, &[u8])> = files.iter().map(|(p, t)| (p.as_path(), t.as_bytes())).collect();
-    flywheel::atomic::write_all(&refs).map_err(|(p, e)| anyhow!("{}: {e}", p.display()))?;
-    for (p, _) in &files {
-        eprintln!("wrote {}", p.display());
-    }
-    Ok(ExitCode::SUCCESS)
+    crate::markdown_or_files(text, md, html, || minutes::html(&meeting, &c, &charts(&ws, &meeting)))
 }
 
 /// The charts of the findings discussed, from a review of the meeting's week (none when it cannot run).

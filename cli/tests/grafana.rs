@@ -2,11 +2,8 @@
 //! a scripted Grafana on 127.0.0.1 (token sent, folder listing paged, 401/404/500 told clearly, the token
 //! never shown). The written workspace is read back by `flywheel review`'s own checks.
 
-use std::io::{BufRead, BufReader, Write};
-use std::net::TcpListener;
 use std::path::Path;
 use std::process::{Command, Output};
-use std::sync::{Arc, Mutex};
 
 use serde_json::{json, Value};
 
@@ -40,45 +37,20 @@ fn dashboard(title: &str) -> Value {
     })
 }
 
-/// A Grafana on 127.0.0.1 that answers by path and logs each request's path and Authorization header.
+#[path = "../../tests/common/scripted.rs"]
+mod scripted;
+
+/// A Grafana on 127.0.0.1 that answers by path (401 without the token) and logs each request.
 struct Fake {
     url: String,
-    log: Arc<Mutex<Vec<(String, String)>>>,
+    log: scripted::Log,
 }
 
 fn grafana(route: fn(&str) -> (u16, String)) -> Fake {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let log = Arc::new(Mutex::new(Vec::new()));
-    let seen = log.clone();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { return };
-            let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-            let mut first = String::new();
-            let _ = reader.read_line(&mut first);
-            let path = first.split_whitespace().nth(1).unwrap_or("").to_string();
-            let mut auth = String::new();
-            loop {
-                let mut line = String::new();
-                if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-                    break;
-                }
-                if let Some(v) = line.to_ascii_lowercase().strip_prefix("authorization:") {
-                    auth = line[line.len() - v.len()..].trim().to_string();
-                }
-            }
-            seen.lock().expect("log").push((path.clone(), auth.clone()));
-            let (status, body) =
-                if auth != format!("Bearer {TOKEN}") { (401, r#"{"message":"invalid API key"}"#.to_string()) } else { route(&path) };
-            let _ = stream.write_all(
-                format!(
-                    "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-                    body.len()
-                )
-                .as_bytes(),
-            );
-        }
+    let (url, log) = scripted::serve(move |r, _| {
+        let (status, body) =
+            if r.auth != format!("Bearer {TOKEN}") { (401, r#"{"message":"invalid API key"}"#.to_string()) } else { route(&r.path) };
+        (status, vec![], body)
     });
     Fake { url, log }
 }
@@ -151,15 +123,15 @@ fn dashboards_and_folders_come_over_the_http_api_with_the_token() {
     assert!(toml.contains(&format!("dashboard = \"{}/d/pay/payments-api\"", g.url)), "{toml}");
     assert!(!toml.contains(TOKEN) && !out.contains(TOKEN), "the token is never written");
     let log = g.log.lock().expect("log").clone();
-    assert!(log.iter().all(|(_, auth)| auth == &format!("Bearer {TOKEN}")), "every request carries the token: {log:?}");
-    assert!(log.iter().any(|(p, _)| p == "/api/datasources/uid/prom1"));
+    assert!(log.iter().all(|r| r.auth == format!("Bearer {TOKEN}")), "every request carries the token: {log:?}");
+    assert!(log.iter().any(|r| r.path == "/api/datasources/uid/prom1"));
 
     // A folder: both pages of its listing, a dashboard each.
     let o = flywheel(dir.path(), &["import", "grafana", &format!("{}/dashboards/f/plat/platform", g.url), "--out", "plat"], Some(TOKEN));
     assert!(o.status.success(), "{}", text(&o));
     assert!(text(&o).contains("Imported 101 metrics of 101 dashboards"), "{}", text(&o));
     let pages: Vec<String> =
-        g.log.lock().expect("log").iter().filter(|(p, _)| p.starts_with("/api/search")).map(|(p, _)| p.clone()).collect();
+        g.log.lock().expect("log").iter().filter(|r| r.path.starts_with("/api/search")).map(|r| r.path.clone()).collect();
     assert_eq!(pages.len(), 2, "{pages:?}");
     assert!(pages[1].contains("page=2") && pages[1].contains("limit=100"));
     let ws = flywheel::config::Workspace::open(&dir.path().join("plat")).expect("valid");

@@ -40,11 +40,7 @@ pub fn html_with(r: &Review, notes: &Notes) -> String {
     let h = text::html;
     let s = sections(r, notes);
     let mut out = String::new();
-    let _ = write!(
-        out,
-        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src data:\">\n<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>Flywheel review — {}</title>\n<style>{CSS}</style></head><body>\n",
-        h(&s.title)
-    );
+    out.push_str(&text::html_page_start(&format!("Flywheel review — {}", s.title), CSS));
     let _ = writeln!(
         out,
         "<header><h1>Flywheel review — {}</h1><p class=\"muted\">{}<br>Range: {}.</p></header>",
