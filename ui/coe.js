@@ -3,8 +3,8 @@
 // save is one journal write; a save someone else overtook is refused and said, never overwritten).
 
 import { backend } from './backend.js';
-import { clear, h } from './dom.js';
-import { announce, app, errorPanel, go, timeLabel, viewEl } from './shell.js';
+import { clear, h, svgImage } from './dom.js';
+import { announce, app, errorPanel, go, isoDate, timeLabel, viewEl } from './shell.js';
 
 // Milliseconds of quiet typing before a save.
 const SAVE_AFTER_MS = 500;
@@ -41,6 +41,22 @@ export async function coeList(empty = null) {
     h('h2', {}, 'COEs to review'),
     h('ul', {}, list.map((c) => h('li', {}, h('button', { type: 'button', class: 'link', 'data-testid': 'coe-link', onclick: () => go('coe', { id: c.id }) }, c.title), h('span', { class: 'muted' }, ` · week of ${c.week} · ${c.status.replace('_', ' ')} · last saved by ${c.updated_by} ${timeLabel(c.updated_at)}`)))),
   );
+}
+
+// The chart of the COE's metric (lines, band, annotations), when the open review is the COE's week.
+async function showChart(slot, c, seq) {
+  const r = app.overview && app.overview.review;
+  if (!c.metric || !r) return;
+  const week = isoDate(r.range.start_unix);
+  if (week !== c.week || !r.metrics.some((m) => m.id === c.metric)) return;
+  try {
+    const d = await backend.metricDetail(c.metric, { width: Math.max(640, viewEl().clientWidth - 40), height: 220, lastWeek: true, earlierWeeks: 0 });
+    if (seq !== app.rendered) return;
+    slot.append(h('summary', {}, `The episode: ${d.team} · ${d.service} · ${d.name}`), svgImage(d.chart.svg, `${d.name} chart`));
+    slot.hidden = false;
+  } catch {
+    // No chart: the document still edits.
+  }
 }
 
 export async function renderCoe(args = {}) {
@@ -101,11 +117,14 @@ export async function renderCoe(args = {}) {
   });
   // Leaving the view (or the window) saves what is pending.
   window.addEventListener('pagehide', save, { once: true });
+  const chart = h('details', { class: 'coe-chart', open: true, hidden: true, 'data-testid': 'coe-chart' });
   root.append(
     h('div', { class: 'coe-head' }, title, status, said),
     h('p', { class: 'muted' }, `Week of ${c.week} · started by ${c.created_by} ${timeLabel(c.created_at)} from ${c.origin || 'scratch'}. Markdown; saved as you type. Export it with: flywheel coe export ${c.id} --html FILE`),
+    chart,
     body,
   );
+  showChart(chart, c, seq);
   app.leaving = save;
   body.focus();
 }

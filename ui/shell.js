@@ -80,6 +80,13 @@ export function dayLabel(unix) {
   return new Date(unix * 1000).toLocaleDateString('en-GB', { timeZone: tz(), weekday: 'short', day: 'numeric', month: 'short', year: 'numeric' });
 }
 
+// `YYYY-MM-DD` of an instant in the workspace's zone (as the journal keys weeks).
+export function isoDate(unix) {
+  const parts = new Intl.DateTimeFormat('en-GB', { timeZone: tz(), year: 'numeric', month: '2-digit', day: '2-digit' }).formatToParts(new Date(unix * 1000));
+  const get = (t) => (parts.find((p) => p.type === t) || {}).value;
+  return `${get('year')}-${get('month')}-${get('day')}`;
+}
+
 export function timeLabel(unix) {
   return new Date(unix * 1000).toLocaleString('en-GB', { timeZone: tz(), weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit' });
 }

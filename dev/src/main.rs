@@ -52,6 +52,9 @@ enum Command {
         /// Print each corpus's problems with their causes.
         #[arg(long)]
         verbose: bool,
+        /// Also time the grouping of one week's review over this many tickets (the corpora put together).
+        #[arg(long)]
+        bench: Option<usize>,
     },
     /// Regenerate the sample workspace (deterministic) into DIR.
     Sample {
@@ -175,8 +178,12 @@ fn main() -> Result<()> {
             eprintln!("wrote the sample workspace to {}", dir.display());
             Ok(())
         }
-        Command::TicketsQuality { seeds, first_seed, verbose } => {
+        Command::TicketsQuality { seeds, first_seed, verbose, bench } => {
             tickets_quality(first_seed, seeds, verbose);
+            if let Some(n) = bench {
+                let (took, problems) = flywheel_dev::tickets_quality::bench(n);
+                println!("grouping {n} tickets over six weeks: {:.0} ms, {problems} problems listed", took.as_secs_f64() * 1000.0);
+            }
             Ok(())
         }
         Command::Quality { series, seed, sensitivity, verbose } => {

@@ -206,6 +206,26 @@ pub fn review(c: &Corpus) -> TicketReview {
     build(&ws, Tickets { tickets: c.tickets.clone(), notes: vec![], failed: vec![] }, start, start + 7 * 86_400, &[])
 }
 
+/// Time one ticket review over about `n` tickets: corpora of successive seeds put together (their causes
+/// repeat, as a large organisation's do). Answers the time and the problems listed.
+pub fn bench(n: usize) -> (std::time::Duration, usize) {
+    let mut all = Corpus { tickets: Vec::new(), cause: Vec::new(), recurring: Vec::new() };
+    let mut seed = 1_000;
+    while all.tickets.len() < n {
+        let c = generate(seed);
+        for (mut t, cause) in c.tickets.into_iter().zip(c.cause) {
+            t.id = format!("OPS-{}", all.tickets.len());
+            all.tickets.push(t);
+            all.cause.push(cause);
+        }
+        seed += 1;
+    }
+    all.tickets.truncate(n);
+    let t0 = std::time::Instant::now();
+    let r = review(&all);
+    (t0.elapsed(), r.problems.len())
+}
+
 /// Score the review of a corpus against its causes.
 pub fn score(c: &Corpus, r: &TicketReview) -> Score {
     let mut s = Score { recurring: c.recurring.len(), listed: r.problems.len(), ..Score::default() };
