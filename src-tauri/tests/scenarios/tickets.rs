@@ -71,7 +71,12 @@ pub async fn ticket_review(d: &Driver) -> R<()> {
     {
         assert!(body.contains(part), "{part}: {body}");
     }
-    until(&c, "the episode's chart above the COE", "const c = document.querySelector('[data-testid=coe-chart]'); return c && !c.hidden && c.querySelector('img') !== null").await?;
+    until(
+        &c,
+        "the episode's chart above the COE",
+        "const c = document.querySelector('[data-testid=coe-chart]'); return c && !c.hidden && c.querySelector('img') !== null",
+    )
+    .await?;
     let typed = "The card gateway's TLS pool <b>ran dry</b>.";
     js(&c, "const b = document.querySelector('[data-testid=coe-body]'); b.focus(); b.setSelectionRange(b.value.length, b.value.length);")
         .await?;
@@ -92,7 +97,11 @@ pub async fn ticket_review(d: &Driver) -> R<()> {
     let again =
         until(&c, "the COE after a restart", "const b = document.querySelector('[data-testid=coe-body]'); return b && b.value").await?;
     assert!(again.as_str().unwrap_or("").contains(typed), "{again}");
-    assert_eq!(js(&c, "return !document.querySelector('#view b') && !document.querySelector('#view img:not(.chart-img)')").await?, json!(true), "typed markup stays text");
+    assert_eq!(
+        js(&c, "return !document.querySelector('#view b') && !document.querySelector('#view img:not(.chart-img)')").await?,
+        json!(true),
+        "typed markup stays text"
+    );
     shot(&c, "coe-after-restart").await?;
     c.close().await?;
     Ok(())
