@@ -45,6 +45,16 @@ fn the_installed_cli_reviews_the_installed_sample() {
             s.kind.key()
         );
     }
+    // The installed sample's tickets (a Jira export shipped beside it) make its ticket review.
+    let t = Command::new(CLI)
+        .args(["tickets", "--json"])
+        .current_dir(elsewhere.path())
+        .env("FLYWHEEL_DATA_DIR", data.path())
+        .output()
+        .expect("run the installed flywheel tickets");
+    assert!(t.status.success(), "{}", String::from_utf8_lossy(&t.stderr));
+    let tickets: Value = serde_json::from_slice(&t.stdout).expect("JSON on stdout");
+    assert_eq!(tickets["summary"], "9 tickets this week, 5 critical or high; 2 recurring problems.", "{tickets}");
     let v = Command::new(CLI).arg("--version").output().expect("flywheel --version");
     assert_eq!(String::from_utf8_lossy(&v.stdout).trim(), format!("flywheel {}", env!("CARGO_PKG_VERSION")));
 }
