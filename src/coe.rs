@@ -185,16 +185,6 @@ pub fn draft(c: &Context, start: &Start) -> Result<NewCoe, CoeError> {
     Ok(NewCoe { week, title: format!("COE: {title}"), origin, metric, start: from, end: to, body: b })
 }
 
-/// The ticket review of a review's week, when its workspace names ticket sources (read from them now).
-pub fn week_tickets(r: &Review) -> Option<TicketReview> {
-    if r.workspace.tickets.is_empty() {
-        return None;
-    }
-    let (from, to) = (r.ctx.review_start(), r.ctx.review_end());
-    let loaded = crate::tickets::week::load(&r.workspace, from, to);
-    Some(crate::tickets::week::build(&r.workspace, loaded, from, to, &r.findings))
-}
-
 /// The chart of a COE's metric in its week's review (lines, band, annotations), as SVG.
 pub fn chart(r: &Review, c: &Coe, annotations: &[Annotation]) -> Option<String> {
     let s = r.series_of(&c.metric)?;

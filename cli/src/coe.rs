@@ -74,7 +74,7 @@ pub fn run(cmd: CoeCmd, default: fn() -> PathBuf) -> Result<ExitCode> {
                 _ => return Err(anyhow!("say what the COE is about: --finding ID, --ticket ID or --problem N")),
             };
             let r = review_of(&ws, week.as_deref())?;
-            let tickets = coe::week_tickets(&r);
+            let tickets = flywheel::tickets::week::for_review(&r);
             let annotations = j.annotations(r.ctx.review_start(), r.ctx.review_end())?;
             let items = j.actions(&actions::Filter { live: false, ..Default::default() })?;
             let ctx = coe::Context { review: &r, tickets: tickets.as_ref(), annotations: &annotations, actions: &items };

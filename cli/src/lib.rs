@@ -411,11 +411,7 @@ fn review_notes(r: &Review, journal: Option<&flywheel::journal::Journal>) -> rep
         eprintln!("flywheel: {e}; the report has no action items or annotations");
         report::Notes::default()
     });
-    if !r.workspace.tickets.is_empty() {
-        let (from, to) = (r.ctx.review_start(), r.ctx.review_end());
-        let loaded = flywheel::tickets::week::load(&r.workspace, from, to);
-        notes.tickets = Some(flywheel::tickets::week::build(&r.workspace, loaded, from, to, &r.findings));
-    }
+    notes.tickets = flywheel::tickets::week::for_review(r);
     notes
 }
 

@@ -9,21 +9,15 @@ use tauri::AppHandle;
 
 use crate::commands::blocking;
 use crate::error::{Code, Error, Result};
-use crate::state::{lock, with_review};
+use crate::state::with_review;
 
 #[tauri::command]
 pub async fn coe_create(app: AppHandle, start: Start) -> Result<Coe> {
     blocking(app, move |state| {
         let mut j = state.journal()?;
         let draft = with_review(state, |r| {
-            let (from, to) = (r.ctx.review_start(), r.ctx.review_end());
-            let tickets = if r.workspace.tickets.is_empty() {
-                None
-            } else {
-                let loaded = lock(&state.tickets).get_or_insert_with(|| flywheel::tickets::week::load(&r.workspace, from, to)).clone();
-                Some(flywheel::tickets::week::build(&r.workspace, loaded, from, to, &r.findings))
-            };
-            let annotations = j.annotations(from, to)?;
+            let tickets = crate::tickets::of_open_review(state, r);
+            let annotations = j.annotations(r.ctx.review_start(), r.ctx.review_end())?;
             let actions = j.actions(&Filter::default())?;
             let ctx = coe::Context { review: r, tickets: tickets.as_ref(), annotations: &annotations, actions: &actions };
             coe::draft(&ctx, &start).map_err(|e| Error::new(Code::NotFound, e.to_string()))

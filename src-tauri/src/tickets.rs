@@ -5,25 +5,31 @@ use tauri::AppHandle;
 
 use crate::commands::blocking;
 use crate::error::{Code, Error, Result};
-use crate::state::{lock, with_review};
+use flywheel::review::Review;
+use flywheel::tickets::week::{self, TicketReview};
+
+use crate::state::{lock, with_review, AppState};
+
+/// The ticket review of the open review, its tickets read from the sources once per opened review (kept in
+/// the state; re-flagging only links them again); none when the workspace names no ticket sources.
+pub fn of_open_review(state: &AppState, r: &Review) -> Option<TicketReview> {
+    if r.workspace.tickets.is_empty() {
+        return None;
+    }
+    let loaded = lock(&state.tickets).get_or_insert_with(|| week::load(&r.workspace, r.ctx.review_start(), r.ctx.review_end())).clone();
+    Some(week::of_review(r, loaded))
+}
 
 /// The ticket review of the open review's week (the JSON of `flywheel tickets --json`), or nothing when the
 /// workspace names no ticket sources.
 #[tauri::command]
 pub async fn ticket_review(app: AppHandle) -> Result<Option<serde_json::Value>> {
     blocking(app, move |state| {
-        let (ws, from, to, findings) =
-            with_review(state, |r| Ok((r.workspace.clone(), r.ctx.review_start(), r.ctx.review_end(), r.findings.clone())))?;
-        if ws.tickets.is_empty() {
-            return Ok(None);
-        }
-        let loaded = {
-            let mut kept = lock(&state.tickets);
-            kept.get_or_insert_with(|| flywheel::tickets::week::load(&ws, from, to)).clone()
-        };
-        let tr = flywheel::tickets::week::build(&ws, loaded, from, to, &findings);
-        let doc = flywheel::report::tickets::document(&ws.name, &ws.tz, &tr, &findings, None);
-        serde_json::to_value(&doc).map(Some).map_err(|e| Error::new(Code::Internal, e.to_string()))
+        with_review(state, |r| {
+            let Some(tr) = of_open_review(state, r) else { return Ok(None) };
+            let doc = flywheel::report::tickets::document(&r.workspace.name, &r.workspace.tz, &tr, &r.findings, None);
+            serde_json::to_value(&doc).map(Some).map_err(|e| Error::new(Code::Internal, e.to_string()))
+        })
     })
     .await
 }

@@ -51,7 +51,7 @@ impl Vocabulary {
 
 /// The service as a term: lower case, letters and digits (`Payments API` and `payments-api` are one).
 fn service_key(s: &str) -> String {
-    format!("svc:{}", s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>())
+    format!("svc:{}", super::name_key(s))
 }
 
 /// Weighted term counts of every ticket.
@@ -164,6 +164,8 @@ pub fn cluster(tickets: &[Ticket]) -> Vec<Group> {
     // 1. In time order: join the closest group, or start one.
     let mut groups: Vec<Vec<usize>> = Vec::new();
     let mut sums: Vec<HashMap<u32, f32>> = Vec::new();
+    // Each sum's squared length, kept up to date as tickets join (not summed again for every candidate).
+    let mut norms2: Vec<f32> = Vec::new();
     let mut postings: HashMap<u32, Vec<usize>> = HashMap::new();
     for &i in &order {
         let mut best: Option<(usize, f32)> = None;
@@ -174,8 +176,7 @@ pub fn cluster(tickets: &[Ticket]) -> Vec<Group> {
             }
         }
         for (g, s) in score {
-            let norm = sums[g].values().map(|w| w * w).sum::<f32>().sqrt().max(1e-9);
-            let sim = s / norm;
+            let sim = s / norms2[g].sqrt().max(1e-9);
             if best.is_none_or(|(bg, bs)| sim > bs || (sim == bs && g < bg)) {
                 best = Some((g, sim));
             }
@@ -185,6 +186,7 @@ pub fn cluster(tickets: &[Ticket]) -> Vec<Group> {
             _ => {
                 groups.push(Vec::new());
                 sums.push(HashMap::new());
+                norms2.push(0.0);
                 groups.len() - 1
             }
         };
@@ -194,6 +196,7 @@ pub fn cluster(tickets: &[Ticket]) -> Vec<Group> {
             if *e == 0.0 {
                 postings.entry(t).or_default().push(g);
             }
+            norms2[g] += (*e + w) * (*e + w) - *e * *e;
             *e += w;
         }
     }
@@ -246,7 +249,6 @@ pub fn cluster(tickets: &[Ticket]) -> Vec<Group> {
             Group { label: terms.join(" · "), terms, members }
         })
         .collect();
-    out.sort_by(|a, b| a.members[0].cmp(&b.members[0]));
     out.sort_by_key(|g| (tickets[g.members[0]].created, g.members[0]));
     out
 }

@@ -8,18 +8,13 @@ use std::path::Path;
 use chrono::NaiveDateTime;
 use chrono_tz::Tz;
 
-use super::{clean, Note, Severity, Ticket, TicketError, MAX_DESCRIPTION, MAX_FIELD, MAX_TITLE};
+use super::{clean, name_key, Note, Severity, Ticket, TicketError, MAX_DESCRIPTION, MAX_FIELD, MAX_TITLE};
 use crate::config::tickets::{Format, TicketSource};
 
 /// The largest export read (64 MiB: hundreds of thousands of tickets).
 pub const MAX_BYTES: u64 = 64 << 20;
 /// Skipped rows named one by one in the notes; the rest are counted.
 const NAMED_ROWS: usize = 10;
-
-/// A header as compared: lower case, letters and digits only (`Component/s` → `components`).
-fn norm(h: &str) -> String {
-    h.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
-}
 
 /// The headers each tool's export uses for a field, most specific first.
 fn defaults(format: Format, field: &str) -> &'static [&'static str] {
@@ -98,7 +93,7 @@ fn mapping(headers: &[String], raw_headers: &[String], source: &TicketSource, fo
         let given = source.columns.iter().find(|(f, _)| f == field).map(|(_, h)| h);
         let col = match given {
             Some(h) => {
-                let want = norm(h);
+                let want = name_key(h);
                 let found = headers.iter().position(|x| *x == want);
                 if found.is_none() {
                     return Err(TicketError::Columns {
@@ -225,7 +220,7 @@ pub fn parse(text: &str, path: &str, format: Format, source: &TicketSource, tz: 
         .iter()
         .map(|h| clean(h, 80, false))
         .collect();
-    let headers: Vec<String> = raw_headers.iter().map(|h| norm(h)).collect();
+    let headers: Vec<String> = raw_headers.iter().map(|h| name_key(h)).collect();
     let map = mapping(&headers, &raw_headers, source, format, path)?;
     let mut notes = Vec::new();
     let mut skipped: Vec<String> = Vec::new();

@@ -120,6 +120,12 @@ pub const MAX_DESCRIPTION: usize = 8_000;
 /// Other fields (status, service, team, id).
 pub const MAX_FIELD: usize = 200;
 
+/// A name as compared: letters and digits only, lower case (`Payments API` = `payments-api`, `Component/s` =
+/// `components`).
+pub fn name_key(s: &str) -> String {
+    s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect()
+}
+
 /// `s` without control characters (newlines kept where `multiline`), trimmed, and at most `max` characters.
 pub fn clean(s: &str, max: usize, multiline: bool) -> String {
     let mut out = String::with_capacity(s.len().min(max * 4));

@@ -79,10 +79,9 @@ impl TicketReview {
     }
 }
 
-/// Names compared as letters and digits only, lower case (`Payments API` = `payments-api`).
+/// The same name however written (see [`super::name_key`]); an empty name is no name.
 fn same_name(a: &str, b: &str) -> bool {
-    let n = |s: &str| s.chars().filter(|c| c.is_alphanumeric()).flat_map(char::to_lowercase).collect::<String>();
-    let (a, b) = (n(a), n(b));
+    let (a, b) = (super::name_key(a), super::name_key(b));
     !a.is_empty() && a == b
 }
 
@@ -95,6 +94,17 @@ fn week_starts(ws: &Workspace, week_start: i64, history: usize) -> Vec<i64> {
 pub fn load(ws: &Workspace, week_start: i64, week_end: i64) -> Tickets {
     let from = crate::time::add_weeks(&ws.tz, week_start, -(ws.history_weeks as i64));
     super::load(ws, from, week_end)
+}
+
+/// The ticket review of a review's week from the tickets already [`load`]ed for it, linked to its findings.
+pub fn of_review(r: &crate::review::Review, loaded: Tickets) -> TicketReview {
+    build(&r.workspace, loaded, r.ctx.review_start(), r.ctx.review_end(), &r.findings)
+}
+
+/// The ticket review of a review's week, its tickets read from the sources now; none when the workspace names
+/// no ticket sources.
+pub fn for_review(r: &crate::review::Review) -> Option<TicketReview> {
+    (!r.workspace.tickets.is_empty()).then(|| of_review(r, load(&r.workspace, r.ctx.review_start(), r.ctx.review_end())))
 }
 
 /// Build the ticket review of `[week_start, week_end)` from the tickets loaded for it, linked to `findings`.
