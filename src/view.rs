@@ -93,7 +93,7 @@ pub fn overview(r: &Review) -> Overview {
         .series
         .iter()
         .filter(|s| flagged.contains(s.metric.id.as_str()))
-        .map(|s| (s.metric.id.clone(), sparkline(&s.values[r.ctx.review.clone()], SPARK_POINTS)))
+        .map(|s| (s.metric.id.clone(), sparkline(&s.values, SPARK_POINTS)))
         .collect();
     let review = json::document(r);
     let team_bands = review.workspace.teams.iter().filter(|t| t.findings > 0).map(|t| (t.name.clone(), Band::of(t.top_severity))).collect();
@@ -295,7 +295,7 @@ pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annot
         chart,
         start: r.ctx.review_start(),
         step: r.ctx.grid.step,
-        values: s.values[r.ctx.review.clone()].iter().map(|v| fin(*v)).collect(),
+        values: s.values.iter().map(|v| fin(*v)).collect(),
         expected: f.expected.iter().map(|v| fin(*v)).collect(),
         lower: lower.into_iter().map(fin).collect(),
         upper: upper.into_iter().map(fin).collect(),

@@ -32,9 +32,8 @@ use crate::finding::{Finding, Kind};
 use crate::text;
 use crate::time::{self, WEEK};
 
-/// Run every single-series detector on one metric.
-pub fn detect(ctx: &Context, m: &Metric, values: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
-    let x = &values[ctx.review.clone()];
+/// Run every single-series detector on one metric; `x` holds its values over the review range.
+pub fn detect(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(line) = m.alarm {
         out.extend(breaches(ctx, m, x, fit, line, m.alarm_datapoints, Kind::AlarmBreach));
@@ -705,7 +704,7 @@ mod tests {
                 }
                 let m = metric(case.worse, case.lines);
                 let f = fit(&c, &v);
-                let found = crate::finding::dedupe(detect(&c, &m, &v, &f, &Params::default()));
+                let found = crate::finding::dedupe(detect(&c, &m, &v[c.review.clone()], &f, &Params::default()));
                 match case.want {
                     None => assert!(
                         found.is_empty(),
@@ -742,7 +741,7 @@ mod tests {
         Inject::Bump { at: at(2, 3), len: 4, factor: 1.22 }.apply(&c, &mut v);
         let m = metric(Worse::Higher, HIGHER);
         let f = fit(&c, &v);
-        let count = |s: f64| detect(&c, &m, &v, &f, &Params { sensitivity: s }).len();
+        let count = |s: f64| detect(&c, &m, &v[c.review.clone()], &f, &Params { sensitivity: s }).len();
         assert!(
             count(0.5) <= count(1.0) && count(1.0) <= count(2.0) && count(0.5) < count(2.0),
             "{} {} {}",
@@ -764,7 +763,9 @@ mod tests {
                 *x = f64::NAN;
             }
         }
-        let kinds = |v: &[f64]| detect(&c, &m, v, &fit(&c, v), &Params::default()).into_iter().map(|f| f.kind).collect::<Vec<_>>();
+        let kinds = |v: &[f64]| {
+            detect(&c, &m, &v[c.review.clone()], &fit(&c, v), &Params::default()).into_iter().map(|f| f.kind).collect::<Vec<_>>()
+        };
         assert!(!kinds(&v).contains(&Kind::MissingData), "{:?}", kinds(&v));
         // Two hours of silence are still news.
         Inject::Gap { at: at(2, 10), len: 24 }.apply(&c, &mut v);

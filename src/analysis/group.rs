@@ -13,9 +13,10 @@ use crate::finding::{Finding, Kind};
 use crate::text;
 use crate::time;
 
-/// Find instances unlike their siblings. `instances` holds each instance's label and grid values.
+/// Find instances unlike their siblings. `instances` holds each instance's label and values over the
+/// review range.
 pub fn odd_one_out(ctx: &Context, m: &Metric, instances: &[(String, Vec<f64>)], p: &Params) -> Vec<Finding> {
-    let live: Vec<&(String, Vec<f64>)> = instances.iter().filter(|(_, v)| v[ctx.review.clone()].iter().any(|x| x.is_finite())).collect();
+    let live: Vec<&(String, Vec<f64>)> = instances.iter().filter(|(_, v)| v.iter().any(|x| x.is_finite())).collect();
     if live.len() < 3 {
         return vec![];
     }
@@ -26,7 +27,7 @@ pub fn odd_one_out(ctx: &Context, m: &Metric, instances: &[(String, Vec<f64>)], 
     let mut buf = Vec::with_capacity(live.len());
     for j in 0..n {
         buf.clear();
-        buf.extend(live.iter().map(|(_, v)| v[ctx.review.start + j]).filter(|x| x.is_finite()));
+        buf.extend(live.iter().map(|(_, v)| v[j]).filter(|x| x.is_finite()));
         if buf.len() >= 3 {
             let c = median_mut(&mut buf);
             center[j] = c;
@@ -38,7 +39,7 @@ pub fn odd_one_out(ctx: &Context, m: &Metric, instances: &[(String, Vec<f64>)], 
     let min_run = (7200 / step).max(1) as usize;
     let mut out = Vec::new();
     for (name, v) in &live {
-        let x = &v[ctx.review.clone()];
+        let x = v.as_slice();
         let d: Vec<f64> = (0..n)
             .map(|j| {
                 let s = scale[j].max(0.5 * typical_scale).max(1e-12);
@@ -125,7 +126,7 @@ mod tests {
                             Inject::Shift { at: 24 * 12, factor: *f }.apply(&ctx, &mut v);
                         }
                     }
-                    (format!("i-{i}"), v)
+                    (format!("i-{i}"), v[ctx.review.clone()].to_vec())
                 })
                 .collect();
             let found = odd_one_out(&ctx, &m, &instances, &Params::default());

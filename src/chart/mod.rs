@@ -200,8 +200,6 @@ fn plot_error(e: impl std::fmt::Display) -> String {
 /// What a chart shows, settled before anything is drawn: the review range's values and their x positions
 /// (hours since the review's start), the band, the earlier weeks, the value range and the lines that fit it.
 struct Frame<'a> {
-    /// The review range's indices into a series' values.
-    range: std::ops::Range<usize>,
     x: &'a [f64],
     xs: Vec<f64>,
     lower: Vec<f64>,
@@ -228,10 +226,15 @@ fn frame<'a>(review: &Review, s: &'a SeriesFit, opts: ChartOptions) -> Result<Fr
     let ctx = &review.ctx;
     let (t0, t1) = (ctx.review_start(), ctx.review_end());
     let hours = |t: i64| (t - t0) as f64 / 3600.0;
-    let x = &s.values[ctx.review.clone()];
+    let x = s.values.as_slice();
     let (lower, upper) = s.fit.band(review.params.anomaly_z());
-    let earlier: Vec<Vec<f64>> =
-        (2..2 + opts.earlier_weeks as usize).map(|k| ctx.weeks_back(&s.values, k)).filter(|v| v.iter().any(|x| x.is_finite())).collect();
+    // The review keeps only the review range: earlier weeks are read again from the source.
+    let earlier: Vec<Vec<f64>> = if opts.earlier_weeks == 0 {
+        vec![]
+    } else {
+        let all = review.history(s).map_err(|e| format!("its earlier weeks could not be read again: {e}"))?;
+        (2..2 + opts.earlier_weeks as usize).map(|k| ctx.weeks_back(&all, k)).filter(|v| v.iter().any(|x| x.is_finite())).collect()
+    };
 
     // Value range: the data, the band and the weeks shown; a line only when it is near enough to show
     // without squashing the data.
@@ -240,7 +243,7 @@ fn frame<'a>(review: &Review, s: &'a SeriesFit, opts: ChartOptions) -> Result<Fr
         shown.push(&s.fit.last_week);
     }
     shown.extend(earlier.iter().map(Vec::as_slice));
-    shown.extend(s.instances.iter().map(|(_, v)| &v[ctx.review.clone()]));
+    shown.extend(s.instances.iter().map(|(_, v)| v.as_slice()));
     let (mut lo, mut hi) = shown
         .iter()
         .flat_map(|v| v.iter().copied().filter(|v| v.is_finite()))
@@ -281,7 +284,7 @@ fn frame<'a>(review: &Review, s: &'a SeriesFit, opts: ChartOptions) -> Result<Fr
         d = d.succ_opt().ok_or("date overflow")?;
     }
     let xs = (0..ctx.review_len()).map(|j| hours(ctx.rtime(j))).collect();
-    Ok(Frame { range: ctx.review.clone(), x, xs, lower, upper, earlier, t0, t1, x_end: hours(t1), y_min, y_max, off_chart, midnights })
+    Ok(Frame { x, xs, lower, upper, earlier, t0, t1, x_end: hours(t1), y_min, y_max, off_chart, midnights })
 }
 
 /// Shaded ranges under everything else: the findings' episodes (grey for missing data), then the
@@ -344,7 +347,7 @@ fn draw_instances(chart: &mut Plot, fr: &Frame, s: &SeriesFit, episodes: &[&Find
     let odd_instances: Vec<&str> = episodes.iter().filter(|e| e.kind == Kind::OddOneOut).filter_map(|e| e.instance.as_deref()).collect();
     for (name, v) in &s.instances {
         let odd = odd_instances.contains(&name.as_str());
-        let r = &v[fr.range.clone()];
+        let r = v.as_slice();
         let style = if odd { ODD.stroke_width(2) } else { INK.mix(0.35).stroke_width(1) };
         for seg in segments(r) {
             chart.draw_series(LineSeries::new(seg.map(|j| (fr.xs[j], r[j])), style)).map_err(plot_error)?;

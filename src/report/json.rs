@@ -213,7 +213,7 @@ pub fn document(r: &Review) -> Document {
         .series
         .iter()
         .map(|s| {
-            let x = &s.values[r.ctx.review.clone()];
+            let x = &s.values;
             let cov = x.iter().filter(|v| v.is_finite()).count() as f64 / x.len().max(1) as f64;
             metric_out(
                 &s.metric,

@@ -29,6 +29,8 @@ pub struct FileData {
     /// True when the file has no series column (a bare `timestamp,value` file).
     pub bare: bool,
     pub rows: usize,
+    /// The series key of the last row (its rows may go on in the next slice of the file).
+    pub last_key: Option<String>,
 }
 
 impl FileData {
@@ -46,12 +48,12 @@ const VALUE_NAMES: [&str; 4] = ["value", "val", "y", "v"];
 const SERIES_NAMES: [&str; 5] = ["series", "metric", "key", "name", "series_key"];
 const INSTANCE_NAMES: [&str; 4] = ["instance", "host", "pod", "node"];
 
-enum Format {
+pub(crate) enum Format {
     Csv,
     Parquet,
 }
 
-fn format_of(path: &Path) -> Result<Format, SourceError> {
+pub(crate) fn format_of(path: &Path) -> Result<Format, SourceError> {
     let ext = path.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
     match ext.as_str() {
         "csv" | "txt" | "tsv" => Ok(Format::Csv),
@@ -62,6 +64,16 @@ fn format_of(path: &Path) -> Result<Format, SourceError> {
 
 /// Read a metric file. `tz` is used for naive timestamps.
 pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
+    check_file(path)?;
+    let (df, first_line) = match format_of(path)? {
+        Format::Csv => read_csv(path)?,
+        Format::Parquet => (read_parquet(path)?, None),
+    };
+    frame_to_series(path, &df, first_line, tz)
+}
+
+/// A data file must be a regular, non-empty file (a folder, a device or a FIFO is never read). Its size.
+pub(crate) fn check_file(path: &Path) -> Result<u64, SourceError> {
     let meta = std::fs::metadata(path).map_err(|e| SourceError::file(path, format!("cannot open: {e}")))?;
     if meta.is_dir() {
         return Err(SourceError::file(path, "is a folder, not a data file".into()));
@@ -72,38 +84,52 @@ pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
     if meta.len() == 0 {
         return Err(SourceError::file(path, "the file is empty".into()));
     }
-    let (df, first_line) = match format_of(path)? {
-        Format::Csv => read_csv(path)?,
-        Format::Parquet => (read_parquet(path)?, None),
-    };
-    frame_to_series(path, &df, first_line, tz)
+    Ok(meta.len())
 }
 
 /// Read a Parquet file after checking its schema: only text, numbers, booleans, dates and date-times
 /// are read (other types — decimals, lists, structs — are refused by name before polars decodes them),
 /// and a file polars cannot decode (a corrupted footer or page) is an error, never a crash.
 fn read_parquet(path: &Path) -> Result<DataFrame, SourceError> {
-    let bad = |m: String| SourceError::file(path, format!("not a readable Parquet file: {m}"));
-    let open = || std::fs::File::open(path).map_err(|e| SourceError::file(path, format!("cannot open: {e}")));
     let decode = || -> Result<DataFrame, SourceError> {
-        let mut reader = ParquetReader::new(open()?);
-        let schema = reader.schema().map_err(|e| bad(polars_msg(&e)))?;
-        for (name, field) in schema.iter() {
-            let dtype = field.dtype();
-            let ok = matches!(dtype, ArrowDataType::Utf8 | ArrowDataType::LargeUtf8 | ArrowDataType::Utf8View | ArrowDataType::Boolean)
-                || matches!(dtype, ArrowDataType::Date32 | ArrowDataType::Date64 | ArrowDataType::Timestamp(_, _))
-                || dtype.is_numeric() && !matches!(dtype, ArrowDataType::Decimal(_, _) | ArrowDataType::Decimal256(_, _));
-            if !ok {
-                return Err(SourceError::file(
-                    path,
-                    format!("column `{name}` has Parquet type {dtype:?}, which Flywheel does not read; use numbers, text or date-times"),
-                ));
-            }
-        }
-        ParquetReader::new(open()?).finish().map_err(|e| bad(polars_msg(&e)))
+        check_parquet_schema(path, &mut ParquetReader::new(open_parquet(path)?))?;
+        ParquetReader::new(open_parquet(path)?).finish().map_err(|e| bad_parquet(path, polars_msg(&e)))
     };
-    // polars panics on some corrupted files instead of returning an error: keep that inside this file.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode)).unwrap_or_else(|_| Err(bad("the file is corrupted".into())))
+    parquet_guard(path, decode)
+}
+
+pub(crate) fn open_parquet(path: &Path) -> Result<std::fs::File, SourceError> {
+    std::fs::File::open(path).map_err(|e| SourceError::file(path, format!("cannot open: {e}")))
+}
+
+pub(crate) fn bad_parquet(path: &Path, m: String) -> SourceError {
+    SourceError::file(path, format!("not a readable Parquet file: {m}"))
+}
+
+/// Run a Parquet decode: polars panics on some corrupted files instead of returning an error, so keep
+/// that inside this file.
+pub(crate) fn parquet_guard<T>(path: &Path, decode: impl FnOnce() -> Result<T, SourceError>) -> Result<T, SourceError> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(decode))
+        .unwrap_or_else(|_| Err(bad_parquet(path, "the file is corrupted".into())))
+}
+
+/// Only text, numbers, booleans, dates and date-times are read: other types (decimals, lists, structs)
+/// are refused by name before polars decodes them.
+pub(crate) fn check_parquet_schema(path: &Path, reader: &mut ParquetReader<std::fs::File>) -> Result<(), SourceError> {
+    let schema = reader.schema().map_err(|e| bad_parquet(path, polars_msg(&e)))?;
+    for (name, field) in schema.iter() {
+        let dtype = field.dtype();
+        let ok = matches!(dtype, ArrowDataType::Utf8 | ArrowDataType::LargeUtf8 | ArrowDataType::Utf8View | ArrowDataType::Boolean)
+            || matches!(dtype, ArrowDataType::Date32 | ArrowDataType::Date64 | ArrowDataType::Timestamp(_, _))
+            || dtype.is_numeric() && !matches!(dtype, ArrowDataType::Decimal(_, _) | ArrowDataType::Decimal256(_, _));
+        if !ok {
+            return Err(SourceError::file(
+                path,
+                format!("column `{name}` has Parquet type {dtype:?}, which Flywheel does not read; use numbers, text or date-times"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame and the
@@ -183,7 +209,7 @@ fn csv_shape_error(path: &Path, sep: u8) -> Option<(usize, String)> {
     }
 }
 
-fn polars_msg(e: &PolarsError) -> String {
+pub(crate) fn polars_msg(e: &PolarsError) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
 }
 
@@ -196,7 +222,7 @@ fn at(first_line: Option<usize>, row: usize) -> Option<usize> {
     first_line.map(|l| l + row)
 }
 
-fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &Tz) -> Result<FileData, SourceError> {
+pub(crate) fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &Tz) -> Result<FileData, SourceError> {
     let cols = df.columns();
     if df.height() == 0 {
         return Err(SourceError::file(path, "the file has a header but no rows".into()));
@@ -261,6 +287,7 @@ fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &
         buf.push(t, v);
     }
     if let Some(k) = current {
+        data.last_key = Some(k.0.clone());
         data.series.entry(k).or_default().extend(buf);
     }
     data.all_keys = data.keys();
@@ -268,7 +295,7 @@ fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &
 }
 
 impl RawSeries {
-    fn extend(&mut self, other: RawSeries) {
+    pub(crate) fn extend(&mut self, other: RawSeries) {
         if self.is_empty() {
             *self = other;
         } else {

@@ -10,6 +10,7 @@ mod cache;
 pub mod cloudwatch;
 pub mod file;
 pub mod prometheus;
+pub mod slices;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -232,7 +233,7 @@ pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, pro
 
 /// Pull the workspace's server metrics (Prometheus, CloudWatch) over `window`: results by metric id, the
 /// sources' input notes, and what the pulls cost together.
-fn pull_metrics(
+pub(crate) fn pull_metrics(
     ws: &Workspace,
     window: Option<Window>,
     opts: &LoadOptions,
@@ -283,18 +284,22 @@ fn take_series(d: &mut file::FileData, path: &Path, key: &str, last_use: bool) -
         })
         .collect();
     if found.is_empty() {
-        let keys = &d.all_keys;
-        let sample: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
-        let more = if keys.len() > 5 { format!(", … {} in all", keys.len()) } else { String::new() };
-        return Err(SourceError {
-            path: path.to_path_buf(),
-            line: None,
-            series: Some(key.to_string()),
-            message: format!("no series `{key}` in this file (it has: {}{more})", sample.join(", ")),
-        });
+        return Err(no_such_series(path, key, &d.all_keys));
     }
     found.sort_by(|a, b| a.0.cmp(&b.0));
     Ok(found)
+}
+
+/// A metric's series is not in its file: say which keys the file has (the first five, sorted).
+pub(crate) fn no_such_series(path: &Path, key: &str, keys: &[String]) -> SourceError {
+    let sample: Vec<&str> = keys.iter().take(5).map(String::as_str).collect();
+    let more = if keys.len() > 5 { format!(", … {} in all", keys.len()) } else { String::new() };
+    SourceError {
+        path: path.to_path_buf(),
+        line: None,
+        series: Some(key.to_string()),
+        message: format!("no series `{key}` in this file (it has: {}{more})", sample.join(", ")),
+    }
 }
 
 fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {

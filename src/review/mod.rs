@@ -1,0 +1,350 @@
+//! The review: load a workspace, pick the review range, align, fit, flag and rank — the pipeline
+//! `source → series → analysis → findings` in one place, with per-stage timings.
+//!
+//! A [`Review`] keeps the fits, so [`Review::reflag`] applies a new sensitivity without refitting. It
+//! keeps each metric's review range only: memory follows the number of metrics, not their history, and
+//! the files are reviewed a batch at a time ([`stream`]).
+
+mod fit;
+mod range;
+pub mod stream;
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+use thiserror::Error;
+
+use crate::analysis::{self, Context, Fit, Params};
+use crate::config::{ConfigError, Metric, Source, Workspace};
+use crate::finding::{self, Finding, Kind};
+use crate::series::AlignStats;
+use crate::source::{self, LoadOptions, Progress, SourceError, Window};
+use crate::text;
+
+pub use range::{MAX_GRID_POINTS, MAX_RANGE_DAYS};
+pub use stream::StreamOptions;
+
+#[derive(Debug, Error)]
+pub enum ReviewError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("nothing to review: {0}")]
+    NoData(String),
+    #[error("bad review range: {0}")]
+    Range(String),
+    #[error("the review was cancelled")]
+    Cancelled,
+}
+
+/// Which range to review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum RangeSpec {
+    /// The last complete week (in the workspace's time zone) of the data.
+    #[default]
+    LastCompleteWeek,
+    /// The week containing this instant.
+    WeekOf(i64),
+    /// An explicit `[from, to)`.
+    Explicit { from: i64, to: i64 },
+}
+
+/// One metric's aligned data over the review range, and its fit.
+#[derive(Debug, Clone)]
+pub struct SeriesFit {
+    pub metric: Metric,
+    /// The metric's values at the review range's grid points (instances aggregated: summed for
+    /// sums/counts, averaged otherwise). The history is not kept: [`Review::history`] reads it again.
+    pub values: Vec<f64>,
+    /// Per-instance values over the review range, when the metric has named instances.
+    pub instances: Vec<(String, Vec<f64>)>,
+    pub fit: Fit,
+    pub stats: AlignStats,
+}
+
+/// Something the review had to do to the input, said plainly.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct Warning {
+    pub metric: String,
+    pub file: String,
+    pub message: String,
+}
+
+/// Milliseconds spent per stage.
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize)]
+pub struct Timings {
+    pub load_ms: f64,
+    pub align_ms: f64,
+    pub baseline_ms: f64,
+    pub detect_ms: f64,
+    pub rank_ms: f64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Review {
+    pub workspace: Workspace,
+    pub ctx: Context,
+    pub series: Vec<SeriesFit>,
+    pub errors: Vec<(Metric, SourceError)>,
+    pub warnings: Vec<Warning>,
+    pub params: Params,
+    pub findings: Vec<Finding>,
+    /// Findings folded away by an "expected" verdict ([`crate::muting::fold`]), in rank order.
+    pub muted: Vec<crate::muting::MutedFinding>,
+    /// Findings (by id) flagged for the same metric and kind in several recent reviewed weeks
+    /// ([`crate::recurring`]).
+    pub recurring: std::collections::BTreeMap<String, crate::recurring::Recurrence>,
+    /// What the room said about findings of this review (by finding id), muted ones included.
+    pub verdicts: std::collections::BTreeMap<String, crate::journal::verdicts::Stored>,
+    /// What the room dismissed (noise or expected) per team and kind over the recent reviewed weeks
+    /// ([`crate::noise::shares`]).
+    pub noise: crate::noise::Shares,
+    pub timings: Timings,
+    /// Why the range is what it is (e.g. "last complete week", or a note for short data).
+    pub range_note: String,
+    pub rows: usize,
+    /// What pulling from the metrics servers (Prometheus, CloudWatch) cost (zero for files).
+    pub pull: source::LoadStats,
+    /// How the data was loaded (the pull cache), to read a metric's history again.
+    pub pulled_with: LoadOptions,
+}
+
+/// What a review is assembled from (a whole one or one in batches).
+struct Parts {
+    fitted: fit::Fitted,
+    errors: Vec<(usize, Metric, SourceError)>,
+    scan: range::Scan,
+    notes: Vec<source::Note>,
+    rows: usize,
+    pull: source::LoadStats,
+}
+
+/// Why there is nothing to review.
+fn no_data(errors: &[(usize, Metric, SourceError)]) -> ReviewError {
+    ReviewError::NoData(match errors.first() {
+        Some((_, _, e)) => {
+            format!("no series could be loaded ({} error{}; first: {e})", errors.len(), if errors.len() == 1 { "" } else { "s" })
+        }
+        None => "the data has no values".to_string(),
+    })
+}
+
+fn ms(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1000.0
+}
+
+impl Review {
+    /// Run a review of an opened workspace.
+    pub fn run(ws: Workspace, range: RangeSpec, params: Params, progress: &dyn Progress) -> Result<Review, ReviewError> {
+        let pull = LoadOptions::for_workspace(&ws.origin, false);
+        Review::run_with(ws, range, params, &pull, progress)
+    }
+
+    /// [`Review::run`] with the options of pulling from the metrics servers (cache folder, refresh).
+    /// Server metrics are pulled over the review range and its history weeks; "the last complete
+    /// week" is the last complete week before now.
+    pub fn run_with(
+        ws: Workspace,
+        range: RangeSpec,
+        params: Params,
+        pull: &LoadOptions,
+        progress: &dyn Progress,
+    ) -> Result<Review, ReviewError> {
+        if ws.bare_file.is_none() {
+            return stream::run(ws, range, params, pull, progress, &StreamOptions::default());
+        }
+        // One data file opened as it is: its series become the metrics, read at once.
+        let t = Instant::now();
+        let loaded = source::load_with(&ws, None, pull, progress);
+        let load_ms = ms(t);
+        let mut review = Review::from_loaded(ws, loaded, range, params, progress)?;
+        review.timings.load_ms = load_ms;
+        Ok(review)
+    }
+
+    /// Open a workspace (folder, `flywheel.toml` or one data file) and review its last complete week
+    /// at the workspace's sensitivity — what the app does when a workspace is opened. `refresh` pulls
+    /// again what the pull cache holds from while it was still recent.
+    pub fn open(path: &std::path::Path, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
+        let ws = Workspace::open(path)?;
+        let params = Params { sensitivity: ws.sensitivity };
+        let pull = LoadOptions::for_workspace(&ws.origin, refresh);
+        Review::run_with(ws, RangeSpec::LastCompleteWeek, params, &pull, progress)
+    }
+
+    /// Review already-loaded data, all of it at once (the quality suite, the NAB runner and the benchmark
+    /// use it; [`Review::run`] reviews files a batch at a time and gets exactly the same review).
+    pub fn from_loaded(
+        mut ws: Workspace,
+        loaded: source::Loaded,
+        range: RangeSpec,
+        params: Params,
+        progress: &dyn Progress,
+    ) -> Result<Review, ReviewError> {
+        if progress.cancelled() {
+            return Err(ReviewError::Cancelled);
+        }
+        let mut ok: Vec<(usize, Metric, source::Instances)> = Vec::new();
+        let mut errors = Vec::new();
+        for (i, md) in loaded.metrics.into_iter().enumerate() {
+            match md.result {
+                Ok(inst) => ok.push((i, md.metric, inst)),
+                Err(e) => errors.push((i, md.metric, e)),
+            }
+        }
+        if ws.bare_file.is_some() {
+            ws.metrics = ok.iter().map(|(_, m, _)| m.clone()).chain(errors.iter().map(|(_, m, _)| m.clone())).collect();
+        }
+        let mut scan = range::Scan::default();
+        for (i, m, inst) in &ok {
+            scan.add(&ws, *i, m, inst);
+        }
+        let Some((ctx, note)) = range::prepare(&mut ws, range, &scan)? else { return Err(no_data(&errors)) };
+        let total = ok.len();
+        let done = std::sync::atomic::AtomicUsize::new(0);
+        let aligned = || progress.update("align", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
+        let fitted = fit::fit_batch(&ctx, ws.history_weeks as usize, ok, &aligned);
+        if progress.cancelled() {
+            return Err(ReviewError::Cancelled);
+        }
+        let parts = Parts { fitted, errors, scan, notes: loaded.notes, rows: loaded.rows, pull: loaded.pull };
+        Ok(Review::assemble(ws, ctx, note, parts, params, LoadOptions::default()))
+    }
+
+    /// The review from its parts: series and errors in workspace order, the input notes first, then what
+    /// alignment did, and the findings at `params`.
+    fn assemble(ws: Workspace, ctx: Context, range_note: String, parts: Parts, params: Params, pulled_with: LoadOptions) -> Review {
+        let Parts { mut fitted, mut errors, mut scan, notes, rows, pull } = parts;
+        fitted.series.sort_by_key(|(i, _)| *i);
+        fitted.warnings.sort_by_key(|(i, _)| *i);
+        errors.sort_by_key(|(i, _, _)| *i);
+        let warnings = notes
+            .into_iter()
+            .map(|n| Warning { metric: n.metric, file: n.source, message: n.message })
+            .chain(scan.notes())
+            .chain(fitted.warnings.into_iter().map(|(_, w)| w))
+            .collect();
+        let timings = Timings { align_ms: fitted.align_ms, baseline_ms: fitted.baseline_ms, ..Timings::default() };
+        let mut review = Review {
+            workspace: ws,
+            ctx,
+            series: fitted.series.into_iter().map(|(_, s)| s).collect(),
+            errors: errors.into_iter().map(|(_, m, e)| (m, e)).collect(),
+            warnings,
+            params,
+            findings: vec![],
+            timings,
+            range_note,
+            muted: Vec::new(),
+            recurring: Default::default(),
+            verdicts: Default::default(),
+            noise: Default::default(),
+            rows,
+            pull,
+            pulled_with,
+        };
+        review.reflag(params);
+        review
+    }
+
+    /// Re-run the detectors at new parameters without refitting; updates timings of detect and rank.
+    pub fn reflag(&mut self, params: Params) {
+        self.params = params;
+        let t = Instant::now();
+        let ctx = &self.ctx;
+        let mut fs: Vec<Finding> = self
+            .series
+            .par_iter()
+            .flat_map_iter(|s| {
+                let params = params.for_metric(&s.metric);
+                let mut f = analysis::detect::detect(ctx, &s.metric, &s.values, &s.fit, &params);
+                f.extend(analysis::group::odd_one_out(ctx, &s.metric, &s.instances, &params));
+                finding::dedupe(f)
+            })
+            .collect();
+        fs.extend(self.errors.iter().map(|(m, e)| source_error(ctx, m, e)));
+        self.timings.detect_ms = ms(t);
+        let t = Instant::now();
+        finding::rank(&mut fs);
+        self.findings = fs;
+        // What the room said was judged on the old findings: the caller applies it again.
+        self.muted.clear();
+        self.recurring.clear();
+        self.verdicts.clear();
+        self.timings.rank_ms = ms(t);
+    }
+
+    /// Count of findings of each kind.
+    pub fn count(&self, kind: Kind) -> usize {
+        self.findings.iter().filter(|f| f.kind == kind).count()
+    }
+
+    pub fn series_of(&self, metric: &str) -> Option<&SeriesFit> {
+        self.series.iter().find(|s| s.metric.id == metric)
+    }
+
+    /// A metric's values over the whole grid (history and review range), read again from its source (a
+    /// server metric from the pull cache): the review keeps only the review range.
+    pub fn history(&self, s: &SeriesFit) -> Result<Vec<f64>, SourceError> {
+        let m = &s.metric;
+        let inst = match &m.source {
+            Source::File { path, series } => {
+                let path = source::file::resolve(&self.workspace.root, path);
+                source::slices::read_series(&path, &self.workspace.tz, series)?
+            }
+            Source::Prometheus { .. } | Source::CloudWatch(_) => {
+                let one = Workspace { metrics: vec![m.clone()], bare_file: None, ..self.workspace.clone() };
+                let g = &self.ctx.grid;
+                let window = Window { start: g.start, end: g.start + g.step * g.len as i64, step: g.step };
+                let mut loaded = source::load_with(&one, Some(window), &self.pulled_with, &source::Quiet);
+                loaded
+                    .metrics
+                    .pop()
+                    .map(|d| d.result)
+                    .unwrap_or_else(|| Err(SourceError::file(&self.workspace.origin, "was not pulled".into())))?
+            }
+        };
+        Ok(fit::align_metric(m, &inst, &self.ctx.grid).0)
+    }
+}
+
+fn source_error(ctx: &Context, m: &Metric, e: &SourceError) -> Finding {
+    let sentence = format!("{} could not be loaded, so it was not reviewed: {e}.", text::subject(m));
+    let mut f = Finding::new(Kind::SourceError, m, ctx.review_start(), ctx.review_end(), 55.0, sentence)
+        .with("file", e.path.display().to_string())
+        .with("error", e.message.clone());
+    if let Some(line) = e.line {
+        f = f.with("line", line as f64);
+    }
+    if let Some(series) = &e.series {
+        f = f.with("series", series.as_str());
+    }
+    f
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::fixture::{self, WEEK};
+    use crate::source::Quiet;
+    use crate::time;
+
+    #[test]
+    fn reflagging_changes_what_is_flagged_not_the_fit() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = fixture::workspace(dir.path());
+        let mut r = Review::run(ws, RangeSpec::WeekOf(WEEK), Params::default(), &Quiet).expect("review");
+        assert_eq!((r.ctx.review_start(), r.ctx.review_end()), (WEEK, WEEK + time::WEEK));
+        assert_eq!(r.errors.len(), 1, "the missing series is a source error, the rest is reviewed");
+        assert!(r.findings.iter().any(|f| f.kind == Kind::SeasonalAnomaly && f.metric == "api.latency"), "{:?}", r.findings);
+        let fits: Vec<_> = r.series.iter().map(|s| s.fit.expected.clone()).collect();
+        let at_one = r.findings.len();
+        r.reflag(Params::new(4.0).expect("sensitivity"));
+        assert!(r.findings.len() >= at_one, "a higher sensitivity never flags less: {} → {}", at_one, r.findings.len());
+        r.reflag(Params::new(0.25).expect("sensitivity"));
+        assert!(!r.findings.iter().any(|f| f.kind == Kind::SeasonalAnomaly && f.metric == "api.requests"));
+        let after: Vec<_> = r.series.iter().map(|s| s.fit.expected.clone()).collect();
+        assert_eq!(fits.len(), after.len());
+        for (a, b) in fits.iter().zip(&after) {
+            assert!(a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan())), "the baseline was refitted");
+        }
+    }
+}

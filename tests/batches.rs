@@ -1,0 +1,249 @@
+//! A review in batches is the review: a generated fleet (several Parquet and CSV files, instances,
+//! incidents, gaps, a stray far-future row, a missing series, a series used twice, a time-ordered file,
+//! a broken file) reviewed a few series at a time gives exactly the findings, warnings, errors, range and
+//! fits of reviewing everything at once.
+
+use std::path::{Path, PathBuf};
+
+use chrono::Weekday;
+use chrono_tz::Tz;
+
+use flywheel::analysis::{Context, Params};
+use flywheel::config::{Metric, Team, Workspace, Worse};
+use flywheel::review::{stream, RangeSpec, Review, StreamOptions};
+use flywheel::source::file::{write_long_parquet_batches, LongRows};
+use flywheel::source::{self, LoadOptions, Quiet};
+use flywheel::synth::{Inject, Rng, Shape};
+use flywheel::time;
+
+const WEEKS: usize = 3;
+
+fn context(tz: Tz) -> Context {
+    let start = time::parse_user_time("2026-03-23", &tz).expect("a date");
+    Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), WEEKS - 1)
+}
+
+/// One generated series key with its instances' grid values.
+struct Gen {
+    key: String,
+    instances: Vec<(Option<String>, Vec<f64>)>,
+}
+
+fn fleet(ctx: &Context, n: usize, seed: u64) -> Vec<Gen> {
+    let mut rng = Rng::new(seed);
+    (0..n)
+        .map(|i| {
+            let mut r = rng.fork();
+            let shape = Shape {
+                level: 10f64.powf(r.range(0.0, 3.0)),
+                daily: r.range(0.1, 0.5),
+                weekly: r.range(0.0, 0.3),
+                noise: r.range(0.02, 0.08),
+                growth_per_week: r.range(-0.01, 0.03),
+            };
+            let count = if i % 9 == 0 { 4 } else { 1 };
+            let instances = (0..count)
+                .map(|j| {
+                    let mut v = shape.render(ctx, &mut r);
+                    match (i + j) % 7 {
+                        0 => Inject::Bump { at: r.below(1900), len: 12, factor: 2.5 }.apply(ctx, &mut v),
+                        1 => Inject::Gap { at: r.below(1900), len: 30 }.apply(ctx, &mut v),
+                        2 => Inject::Shift { at: 1200, factor: 1.6 }.apply(ctx, &mut v),
+                        _ => {}
+                    }
+                    (if count == 1 { None } else { Some(format!("i-{j}")) }, v)
+                })
+                .collect();
+            Gen { key: format!("svc{seed}.m{i:03}"), instances }
+        })
+        .collect()
+}
+
+fn rows_of(ctx: &Context, gens: &[Gen], instances: bool) -> LongRows {
+    let mut rows = LongRows::default();
+    for g in gens {
+        for (inst, v) in &g.instances {
+            for (j, x) in v.iter().enumerate() {
+                if x.is_finite() {
+                    let inst = if instances { Some(inst.as_deref().unwrap_or("main")) } else { None };
+                    rows.push(ctx.grid.time(j), &g.key, inst, flywheel::text::round_sig(*x, 5));
+                }
+            }
+        }
+    }
+    rows
+}
+
+/// Rows cut into row groups of `n` rows.
+fn row_groups(rows: &LongRows, n: usize) -> Vec<Result<LongRows, flywheel::source::SourceError>> {
+    (0..rows.values.len())
+        .step_by(n)
+        .map(|a| {
+            let b = (a + n).min(rows.values.len());
+            Ok(LongRows {
+                timestamps_ms: rows.timestamps_ms[a..b].to_vec(),
+                series: rows.series[a..b].to_vec(),
+                instances: rows.instances[a..b].to_vec(),
+                values: rows.values[a..b].to_vec(),
+            })
+        })
+        .collect()
+}
+
+/// The workspace: every generated key as a metric, plus a missing one and one key read by two metrics.
+fn workspace(root: &Path, files: &[(PathBuf, Vec<String>)], tz: Tz) -> Workspace {
+    let mut metrics = Vec::new();
+    for (k, (path, keys)) in files.iter().enumerate() {
+        for (i, key) in keys.iter().enumerate() {
+            let worse = if i % 2 == 0 { Worse::Higher } else { Worse::Lower };
+            let mut m = Metric::new(key, &format!("Team {}", i % 3), &format!("svc-{k}"), worse, path, key);
+            if i % 5 == 0 {
+                m.alarm = Some(1e3);
+                m.investigation = Some(500.0);
+            }
+            metrics.push(m);
+        }
+    }
+    let (first, keys) = &files[0];
+    metrics.push(Metric::new("gone", "Team 0", "svc-0", Worse::Higher, first, "not.in.the.file"));
+    metrics.push(Metric::new("twice", "Team 1", "svc-0", Worse::Higher, first, &keys[3]));
+    Workspace {
+        root: root.to_path_buf(),
+        origin: root.join("flywheel.toml"),
+        name: "batches".into(),
+        tz,
+        week_starts: Weekday::Mon,
+        step: None,
+        history_weeks: (WEEKS - 1) as u32,
+        sensitivity: 1.0,
+        teams: (0..3).map(|i| Team { name: format!("Team {i}"), members: vec![], dashboard: None }).collect(),
+        services: vec![],
+        metrics,
+        prometheus: None,
+        cloudwatch: None,
+        bare_file: None,
+        agenda: flywheel::config::agenda::default_agenda(),
+        journal: Default::default(),
+        tickets: vec![],
+    }
+}
+
+/// Everything a review says, in a comparable form.
+fn said(r: &Review) -> String {
+    let mut out = format!("range {} {} {}\nrows {}\n", r.ctx.review_start(), r.ctx.review_end(), r.range_note, r.rows);
+    for f in &r.findings {
+        out += &format!("finding {:?}\n", f);
+    }
+    for w in &r.warnings {
+        out += &format!("warning {w:?}\n");
+    }
+    for (m, e) in &r.errors {
+        out += &format!("error {} {e}\n", m.id);
+    }
+    for s in &r.series {
+        let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        out += &format!(
+            "series {} {:?} {:?} {:?} {:?} {:?}\n",
+            s.metric.id,
+            bits(&s.values),
+            bits(&s.fit.expected),
+            bits(&s.fit.sigma),
+            s.instances.iter().map(|(n, v)| (n, bits(v))).collect::<Vec<_>>(),
+            s.stats
+        );
+    }
+    out
+}
+
+#[test]
+fn a_fleet_reviewed_in_batches_gives_exactly_the_review_of_all_of_it() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tz: Tz = "Europe/Berlin".parse().expect("zone");
+    let ctx = context(tz);
+    let mut files: Vec<(PathBuf, Vec<String>)> = Vec::new();
+
+    // A Parquet file of 60 keys in row groups of 7,001 rows (keys straddle row groups and slices), with a
+    // stray far-future row in the last series.
+    let gens = fleet(&ctx, 60, 1);
+    let path = dir.path().join("fleet.parquet");
+    let mut rows = rows_of(&ctx, &gens, true);
+    rows.push(253_402_214_000, &gens[59].key, Some("main"), 1.0);
+    write_long_parquet_batches(&path, row_groups(&rows, 7_001).into_iter()).expect("write");
+    files.push((path, gens.iter().map(|g| g.key.clone()).collect()));
+
+    // CSV files of a few keys each.
+    for k in 0..4 {
+        let gens = fleet(&ctx, 5, 10 + k);
+        let path = dir.path().join(format!("part-{k}.csv"));
+        let rows = rows_of(&ctx, &gens, false);
+        let mut text = String::from("timestamp,series,value\n");
+        for ((t, s), v) in rows.timestamps_ms.iter().zip(&rows.series).zip(&rows.values) {
+            text += &format!("{},{s},{v}\n", t / 1000);
+        }
+        std::fs::write(&path, text).expect("csv");
+        files.push((path, gens.iter().map(|g| g.key.clone()).collect()));
+    }
+
+    // A time-ordered Parquet file (keys interleaved: read whole), and a broken one.
+    let gens = fleet(&ctx, 8, 20);
+    let rows = rows_of(&ctx, &gens, false);
+    let mut order: Vec<usize> = (0..rows.values.len()).collect();
+    order.sort_by_key(|&i| (rows.timestamps_ms[i], rows.series[i].clone()));
+    let mut by_time = LongRows::default();
+    for &i in &order {
+        by_time.push(rows.timestamps_ms[i] / 1000, &rows.series[i], None, rows.values[i]);
+    }
+    let path = dir.path().join("by-time.parquet");
+    let parts = row_groups(&by_time, 500);
+    write_long_parquet_batches(&path, parts.into_iter()).expect("write");
+    files.push((path, gens.iter().map(|g| g.key.clone()).collect()));
+    let broken = dir.path().join("broken.csv");
+    std::fs::write(&broken, "timestamp,series,value\n2026-03-23T00:00:00Z,b.one,1\n2026-03-23T00:05:00Z,b.one,oops\n").expect("csv");
+    files.push((broken, vec!["b.one".into()]));
+
+    let ws = workspace(dir.path(), &files, tz);
+    let params = Params::default();
+    let whole = Review::from_loaded(ws.clone(), source::load(&ws, &Quiet), RangeSpec::LastCompleteWeek, params, &Quiet).expect("whole");
+    assert!(whole.findings.len() > 10, "the fleet has findings to compare: {}", whole.findings.len());
+    assert!(whole.errors.len() == 2 && whole.warnings.iter().any(|w| w.message.contains("far beyond")), "{:?}", whole.errors);
+    let want = said(&whole);
+    for opts in [
+        // Tiny slices and batches: every file in many slices, a batch every few series, nothing kept.
+        StreamOptions { slice_rows: 3_000, batch_points: 20_000, keep_points: 0 },
+        // Everything the first pass read kept for the second.
+        StreamOptions { slice_rows: 50_000, batch_points: 200_000, keep_points: usize::MAX },
+        StreamOptions::default(),
+    ] {
+        let batched =
+            stream::run(ws.clone(), RangeSpec::LastCompleteWeek, params, &LoadOptions::default(), &Quiet, &opts).expect("batched");
+        let got = said(&batched);
+        if got != want {
+            let first = want.lines().zip(got.lines()).find(|(a, b)| a != b);
+            panic!("{opts:?}: the reviews differ; first difference:\n{first:#?}");
+        }
+    }
+    // What the app and the CLI run is the review in batches.
+    let run = Review::run(ws, RangeSpec::LastCompleteWeek, params, &Quiet).expect("run");
+    assert_eq!(said(&run), want);
+}
+
+#[test]
+fn a_metrics_history_is_read_again_for_its_earlier_weeks() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tz: Tz = "UTC".parse().expect("zone");
+    let ctx = context(tz);
+    let gens = fleet(&ctx, 6, 3);
+    let path = dir.path().join("fleet.parquet");
+    write_long_parquet_batches(&path, gens.chunks(2).map(|c| Ok(rows_of(&ctx, c, false)))).expect("write");
+    let ws = workspace(dir.path(), &[(path.clone(), gens.iter().map(|g| g.key.clone()).collect())], tz);
+    let r = Review::run(ws, RangeSpec::LastCompleteWeek, Params::default(), &Quiet).expect("review");
+    let s = r.series_of(&gens[4].key).expect("series");
+    assert_eq!(s.values.len(), r.ctx.review_len(), "the review keeps the review range");
+    let all = r.history(s).expect("history");
+    assert_eq!(all.len(), r.ctx.grid.len);
+    assert_eq!(&all[r.ctx.review.clone()], s.values.as_slice(), "the same values again");
+    assert!(all[..r.ctx.review.start].iter().filter(|x| x.is_finite()).count() > 3000, "the history weeks are there");
+    std::fs::remove_file(&path).expect("rm");
+    let e = r.history(s).expect_err("the file is gone");
+    assert!(e.to_string().contains("fleet.parquet"), "{e}");
+}
