@@ -26,6 +26,8 @@ pub enum ViewError {
     UnknownMetric(String),
     #[error(transparent)]
     Chart(#[from] ChartError),
+    #[error("the data of `{0}` could not be read back: {1}")]
+    Unavailable(String, String),
 }
 
 /// Points in an overview sparkline (the review week, bucketed).
@@ -93,7 +95,7 @@ pub fn overview(r: &Review) -> Overview {
         .series
         .iter()
         .filter(|s| flagged.contains(s.metric.id.as_str()))
-        .map(|s| (s.metric.id.clone(), sparkline(&s.values, SPARK_POINTS)))
+        .map(|s| (s.metric.id.clone(), r.full(s).map(|s| sparkline(&s.values, SPARK_POINTS)).unwrap_or_default()))
         .collect();
     let review = json::document(r);
     let team_bands = review.workspace.teams.iter().filter(|t| t.findings > 0).map(|t| (t.name.clone(), Band::of(t.top_severity))).collect();
@@ -280,6 +282,7 @@ impl From<&Stored> for Said {
 pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annotation], said: &[Stored]) -> Result<Detail, ViewError> {
     let s: &SeriesFit = r.series_of(metric).ok_or_else(|| ViewError::UnknownMetric(metric.to_string()))?;
     let chart = chart::render_with(r, s, opts, &chart::notes_of(annotations, metric))?;
+    let s = r.full(s).map_err(|e| ViewError::Unavailable(metric.to_string(), e.to_string()))?;
     let fin = |v: f64| v.is_finite().then_some(v);
     let f = &s.fit;
     let (lower, upper) = f.band(r.params.anomaly_z());

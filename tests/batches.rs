@@ -104,7 +104,7 @@ fn workspace(root: &Path, files: &[(PathBuf, Vec<String>)], tz: Tz) -> Workspace
             metrics.push(m);
         }
     }
-    let (first, keys) = &files[0];
+    let (first, keys) = files.iter().find(|(_, keys)| keys.len() > 3).expect("a file of several keys");
     metrics.push(Metric::new("gone", "Team 0", "svc-0", Worse::Higher, first, "not.in.the.file"));
     metrics.push(Metric::new("twice", "Team 1", "svc-0", Worse::Higher, first, &keys[3]));
     Workspace {
@@ -141,6 +141,7 @@ fn said(r: &Review) -> String {
         out += &format!("error {} {e}\n", m.id);
     }
     for s in &r.series {
+        let s = r.full(s).expect("the arrays read back");
         let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
         out += &format!(
             "series {} {:?} {:?} {:?} {:?} {:?}\n",
@@ -202,29 +203,61 @@ fn a_fleet_reviewed_in_batches_gives_exactly_the_review_of_all_of_it() {
     files.push((broken, vec!["b.one".into()]));
 
     let ws = workspace(dir.path(), &files, tz);
+    let run = same_review_both_ways(&ws);
+    assert_eq!(run.passes, 1, "the first slice points to the data's range: the files are read once");
+
+    // A decommissioned service's file first: the range its data points to is a week early, so the files
+    // are read a second time on the data's range.
+    let early = dir.path().join("early.csv");
+    let mut text = String::from("timestamp,series,value\n");
+    for j in 0..ctx.grid.len - 2016 {
+        text += &format!("{},old.one,{}\n", ctx.grid.time(j), 100.0 + (j % 288) as f64);
+    }
+    std::fs::write(&early, text).expect("csv");
+    files.insert(0, (early, vec!["old.one".into()]));
+    let ws = workspace(dir.path(), &files, tz);
+    let run = same_review_both_ways(&ws);
+    assert_eq!(run.passes, 2, "the range moved: the files are read again");
+    assert!(run.findings.iter().any(|f| f.metric == "old.one"), "the silent series is a finding");
+}
+
+/// Review `ws` whole and in batches of several sizes: the same review every way. The review in batches.
+fn same_review_both_ways(ws: &Workspace) -> Review {
     let params = Params::default();
-    let whole = Review::from_loaded(ws.clone(), source::load(&ws, &Quiet), RangeSpec::LastCompleteWeek, params, &Quiet).expect("whole");
+    let whole = Review::from_loaded(ws.clone(), source::load(ws, &Quiet), RangeSpec::LastCompleteWeek, params, &Quiet).expect("whole");
     assert!(whole.findings.len() > 10, "the fleet has findings to compare: {}", whole.findings.len());
     assert!(whole.errors.len() == 2 && whole.warnings.iter().any(|w| w.message.contains("far beyond")), "{:?}", whole.errors);
     let want = said(&whole);
     for opts in [
-        // Tiny slices and batches: every file in many slices, a batch every few series, nothing kept.
-        StreamOptions { slice_rows: 3_000, batch_points: 20_000, keep_points: 0 },
-        // Everything the first pass read kept for the second.
-        StreamOptions { slice_rows: 50_000, batch_points: 200_000, keep_points: usize::MAX },
+        // Tiny slices and batches: every file in many slices, a batch every few series, every metric's
+        // arrays in the temporary file.
+        StreamOptions { slice_rows: 3_000, batch_points: 20_000, memory_budget: 0 },
+        // Some in memory, the rest in the file.
+        StreamOptions { slice_rows: 50_000, batch_points: 200_000, memory_budget: 1 << 20 },
         StreamOptions::default(),
     ] {
-        let batched =
+        let mut batched =
             stream::run(ws.clone(), RangeSpec::LastCompleteWeek, params, &LoadOptions::default(), &Quiet, &opts).expect("batched");
+        let spilled = batched.series.iter().filter(|s| s.spilled.is_some()).count();
+        assert_eq!(spilled == batched.series.len(), opts.memory_budget == 0, "{opts:?}: {spilled} spilled");
         let got = said(&batched);
         if got != want {
             let first = want.lines().zip(got.lines()).find(|(a, b)| a != b);
             panic!("{opts:?}: the reviews differ; first difference:\n{first:#?}");
         }
+        // Re-flagging reads the arrays back: the same findings as re-flagging the whole review.
+        let mut again = whole.clone();
+        again.reflag(Params::new(2.5).expect("sensitivity"));
+        batched.reflag(Params::new(2.5).expect("sensitivity"));
+        assert!(again.findings.len() > whole.findings.len());
+        assert_eq!(format!("{:?}", batched.findings), format!("{:?}", again.findings), "{opts:?}");
+        let chart = flywheel::chart::render(&batched, &batched.series[0], Default::default()).expect("a chart from the file");
+        assert!(chart.svg.contains("<svg"));
     }
     // What the app and the CLI run is the review in batches.
-    let run = Review::run(ws, RangeSpec::LastCompleteWeek, params, &Quiet).expect("run");
+    let run = Review::run(ws.clone(), RangeSpec::LastCompleteWeek, params, &Quiet).expect("run");
     assert_eq!(said(&run), want);
+    run
 }
 
 #[test]

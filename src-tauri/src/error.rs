@@ -113,7 +113,7 @@ impl From<ViewError> for Error {
     fn from(e: ViewError) -> Error {
         let code = match e {
             ViewError::UnknownTeam(_) | ViewError::UnknownMetric(_) => Code::NotFound,
-            ViewError::Chart(_) => Code::Chart,
+            ViewError::Chart(_) | ViewError::Unavailable(..) => Code::Chart,
         };
         Error::new(code, e.to_string())
     }

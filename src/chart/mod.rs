@@ -119,7 +119,9 @@ pub fn render_with(review: &Review, s: &SeriesFit, opts: ChartOptions, notes: &[
                 )
         })
         .collect();
-    draw(review, s, &episodes, opts, notes).map_err(|message| ChartError { metric: s.metric.id.clone(), message })
+    let error = |message: String| ChartError { metric: s.metric.id.clone(), message };
+    let full = review.full(s).map_err(|e| error(format!("its data could not be read back: {e}")))?;
+    draw(review, &full, &episodes, opts, notes).map_err(error)
 }
 
 fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOptions, notes: &[Note]) -> Result<Chart, String> {

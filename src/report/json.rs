@@ -213,15 +213,13 @@ pub fn document(r: &Review) -> Document {
         .series
         .iter()
         .map(|s| {
-            let x = &s.values;
-            let cov = x.iter().filter(|v| v.is_finite()).count() as f64 / x.len().max(1) as f64;
             metric_out(
                 &s.metric,
                 "ok",
                 None,
                 Some(BaselineOut { kind: s.fit.kind, reason: s.fit.reason.clone(), trend_per_week: s.fit.trend_per_week }),
-                s.instances.iter().map(|(n, _)| n.clone()).collect(),
-                Some(cov),
+                s.instance_names.clone(),
+                Some(s.coverage),
             )
         })
         .collect();

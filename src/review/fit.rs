@@ -57,8 +57,10 @@ pub(super) fn fit_batch(
             let fit = analysis::fit_range(ctx, &values, max_history);
             // Only the review range is kept: the history has done its work in the fit.
             let values = values[ctx.review.clone()].to_vec();
-            let instances = instances.into_iter().map(|(n, v)| (n, v[ctx.review.clone()].to_vec())).collect();
-            (i, SeriesFit { metric, values, instances, fit, stats })
+            let instances: Vec<(String, Vec<f64>)> = instances.into_iter().map(|(n, v)| (n, v[ctx.review.clone()].to_vec())).collect();
+            let instance_names = instances.iter().map(|(n, _)| n.clone()).collect();
+            let coverage = values.iter().filter(|v| v.is_finite()).count() as f64 / values.len().max(1) as f64;
+            (i, SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None })
         })
         .collect();
     let baseline_ms = ms(t);

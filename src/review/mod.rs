@@ -7,8 +7,11 @@
 
 mod fit;
 mod range;
+pub mod spill;
 pub mod stream;
 
+use std::borrow::Cow;
+use std::sync::Arc;
 use std::time::Instant;
 
 use rayon::prelude::*;
@@ -59,6 +62,13 @@ pub struct SeriesFit {
     pub instances: Vec<(String, Vec<f64>)>,
     pub fit: Fit,
     pub stats: AlignStats,
+    /// The instances' labels (kept when the arrays are moved away).
+    pub instance_names: Vec<String>,
+    /// The share of the review range's points that hold a value.
+    pub coverage: f64,
+    /// Where the arrays (values, instances and the fit's per-point arrays) are when a large review moved
+    /// them to its temporary file: read them with [`Review::full`].
+    pub spilled: Option<spill::At>,
 }
 
 /// Something the review had to do to the input, said plainly.
@@ -106,6 +116,11 @@ pub struct Review {
     pub pull: source::LoadStats,
     /// How the data was loaded (the pull cache), to read a metric's history again.
     pub pulled_with: LoadOptions,
+    /// The temporary file holding the arrays of the metrics past the memory budget ([`spill`]).
+    pub spill: Option<Arc<spill::Spill>>,
+    /// How many times the files were read: 1, or 2 when the range the first slices pointed to was not
+    /// the data's ([`stream`]); 0 for data loaded beforehand.
+    pub passes: usize,
 }
 
 /// What a review is assembled from (a whole one or one in batches).
@@ -116,6 +131,7 @@ struct Parts {
     notes: Vec<source::Note>,
     rows: usize,
     pull: source::LoadStats,
+    spill: Option<Arc<spill::Spill>>,
 }
 
 /// Why there is nothing to review.
@@ -206,14 +222,14 @@ impl Review {
         if progress.cancelled() {
             return Err(ReviewError::Cancelled);
         }
-        let parts = Parts { fitted, errors, scan, notes: loaded.notes, rows: loaded.rows, pull: loaded.pull };
+        let parts = Parts { fitted, errors, scan, notes: loaded.notes, rows: loaded.rows, pull: loaded.pull, spill: None };
         Ok(Review::assemble(ws, ctx, note, parts, params, LoadOptions::default()))
     }
 
     /// The review from its parts: series and errors in workspace order, the input notes first, then what
     /// alignment did, and the findings at `params`.
     fn assemble(ws: Workspace, ctx: Context, range_note: String, parts: Parts, params: Params, pulled_with: LoadOptions) -> Review {
-        let Parts { mut fitted, mut errors, mut scan, notes, rows, pull } = parts;
+        let Parts { mut fitted, mut errors, mut scan, notes, rows, pull, spill } = parts;
         fitted.series.sort_by_key(|(i, _)| *i);
         fitted.warnings.sort_by_key(|(i, _)| *i);
         errors.sort_by_key(|(i, _, _)| *i);
@@ -241,6 +257,8 @@ impl Review {
             rows,
             pull,
             pulled_with,
+            spill,
+            passes: 0,
         };
         review.reflag(params);
         review
@@ -256,6 +274,13 @@ impl Review {
             .par_iter()
             .flat_map_iter(|s| {
                 let params = params.for_metric(&s.metric);
+                let s = match self.full(s) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        let e = SourceError::file(std::path::Path::new("the review's temporary file"), e.to_string());
+                        return vec![source_error(ctx, &s.metric, &e)];
+                    }
+                };
                 let mut f = analysis::detect::detect(ctx, &s.metric, &s.values, &s.fit, &params);
                 f.extend(analysis::group::odd_one_out(ctx, &s.metric, &s.instances, &params));
                 finding::dedupe(f)
@@ -280,6 +305,15 @@ impl Review {
 
     pub fn series_of(&self, metric: &str) -> Option<&SeriesFit> {
         self.series.iter().find(|s| s.metric.id == metric)
+    }
+
+    /// A metric with its arrays, read back from the review's temporary file when it was moved there.
+    pub fn full<'a>(&self, s: &'a SeriesFit) -> std::io::Result<Cow<'a, SeriesFit>> {
+        match (s.spilled, &self.spill) {
+            (None, _) => Ok(Cow::Borrowed(s)),
+            (Some(at), Some(spill)) => spill.get(s, at).map(Cow::Owned),
+            (Some(_), None) => Err(std::io::Error::other("the review's temporary file is gone")),
+        }
     }
 
     /// A metric's values over the whole grid (history and review range), read again from its source (a

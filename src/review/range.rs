@@ -11,7 +11,7 @@ use super::{RangeSpec, ReviewError, Warning};
 
 /// What the data says about the range, gathered series by series (in any order: metrics are identified
 /// by their index in the workspace, so a review in batches learns exactly what a whole one does).
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(super) struct Scan {
     t_min: Option<f64>,
     t_max: Option<f64>,
@@ -60,6 +60,11 @@ impl Scan {
                 self.step = Some((i, s));
             }
         }
+    }
+
+    /// Whether any value was seen.
+    pub(super) fn has_data(&self) -> bool {
+        self.t_min.is_some() && self.t_max.is_some()
     }
 
     /// The input notes, in workspace order.

@@ -1,13 +1,17 @@
 //! Reviewing a workspace a batch of metrics at a time, so memory is bounded by a batch and not by the
-//! fleet: a first pass over the files learns where the data is (the range, the step, the notes — see
-//! [`Scan`]), a second aligns and fits the metrics batch by batch and keeps only the review range of each.
-//! Files are read a slice at a time ([`source::slices`]), one file open at a time. A small workspace is
-//! read once: what the first pass read is kept for the second while it fits in [`StreamOptions::keep_points`].
+//! fleet. Files are read a slice at a time ([`source::slices`]) by a reader thread, one file open at a
+//! time, while the batches before are aligned and fitted; each metric keeps only its review range.
 //!
-//! The result is exactly the review of [`Review::from_loaded`] over the same data.
+//! The range depends on all the data (where it ends, where it starts, the step), but fitting cannot wait
+//! for all of it: the review fits on the range the data read so far points to (known after the first
+//! slice), learns the real one as it reads ([`Scan`]), and when the two differ — data ending later in
+//! another file, a series starting earlier — reads the files a second time on the right range. Either
+//! way the result is exactly the review of [`Review::from_loaded`] over the same data.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 use crate::analysis::{Context, Params};
@@ -17,6 +21,7 @@ use crate::source::{self, file, Instances, LoadOptions, Progress, SourceError};
 
 use super::fit::{self, Fitted};
 use super::range::{self, Scan};
+use super::spill::{self, Spill};
 use super::{ms, no_data, Parts, RangeSpec, Review, ReviewError};
 
 /// The sizes of a review in batches.
@@ -26,13 +31,14 @@ pub struct StreamOptions {
     pub slice_rows: usize,
     /// Raw points aligned and fitted together (a batch ends after the series that reaches it).
     pub batch_points: usize,
-    /// Raw points the first pass may keep for the second instead of reading the files again.
-    pub keep_points: usize,
+    /// Bytes of metrics' arrays kept in memory; the arrays of the metrics past it go to the review's
+    /// temporary file ([`spill`]).
+    pub memory_budget: usize,
 }
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: 4_000_000, keep_points: 8_000_000 }
+        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: 4_000_000, memory_budget: 256 << 20 }
     }
 }
 
@@ -43,17 +49,9 @@ struct FileUse {
     by_key: HashMap<String, Vec<usize>>,
     /// Every metric index reading this file (a bare `timestamp,value` file serves any key).
     all: Vec<usize>,
-    /// How the first pass could read it.
-    read: Read,
-    /// What the first pass kept for the second.
-    kept: Option<(Complete, bool)>,
-}
-
-#[derive(Debug, Clone, PartialEq)]
-enum Read {
-    Slices,
-    Whole,
-    Failed(SourceError),
+    /// Its series keys are interleaved: it is read whole.
+    whole: bool,
+    failed: bool,
 }
 
 impl FileUse {
@@ -65,17 +63,154 @@ impl FileUse {
         }
     }
 
-    /// Read the file's complete series, slice by slice (or whole when its keys are interleaved).
-    fn each(&self, ws: &Workspace, opts: &StreamOptions, sink: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
-        match &self.read {
-            Read::Failed(e) => Err(e.clone()),
-            Read::Slices => slices::read_slices(&self.path, &ws.tz, opts.slice_rows, sink),
-            Read::Whole => {
-                let data = file::read_file(&self.path, &ws.tz)?;
-                let rows = data.rows;
-                let (complete, bare) = slices::complete_of(data);
-                Ok(if sink(complete, bare) { Sliced::Done { rows } } else { Sliced::Stopped })
+    /// Read the file's complete series on a reader thread, slice by slice (or whole when its keys are
+    /// interleaved), handing each slice to `on` on this thread while the reader decodes the next.
+    fn read(&self, ws: &Workspace, opts: &StreamOptions, on: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Complete, bool)>(1);
+        let (path, tz, whole, rows) = (&self.path, ws.tz, self.whole, opts.slice_rows);
+        std::thread::scope(|s| {
+            let reader = s.spawn(move || {
+                let mut send = |c: Complete, bare: bool| tx.send((c, bare)).is_ok();
+                if whole {
+                    let data = file::read_file(path, &tz)?;
+                    let rows = data.rows;
+                    let (complete, bare) = slices::complete_of(data);
+                    Ok(if send(complete, bare) { Sliced::Done { rows } } else { Sliced::Stopped })
+                } else {
+                    slices::read_slices(path, &tz, rows, &mut send)
+                }
+            });
+            let mut stopped = false;
+            for (complete, bare) in rx.iter() {
+                if !on(complete, bare) {
+                    stopped = true;
+                    break;
+                }
             }
+            drop(rx);
+            let read = reader.join().unwrap_or_else(|_| Err(SourceError::file(path, "reading the file failed unexpectedly".into())));
+            if stopped {
+                return Ok(Sliced::Stopped);
+            }
+            read
+        })
+    }
+}
+
+/// Metrics waiting to be fitted on a range, fitted when they reach the batch's size.
+struct Batch<'a> {
+    ctx: Context,
+    max_history: usize,
+    limit: usize,
+    on_aligned: &'a (dyn Fn() + Sync),
+    waiting: Vec<(usize, Metric, Instances)>,
+    points: usize,
+    fitted: Fitted,
+    /// Bytes of arrays kept in memory so far, the budget, and the file for the rest.
+    kept: usize,
+    budget: usize,
+    spill: Option<Arc<Spill>>,
+}
+
+impl<'a> Batch<'a> {
+    fn new(ctx: Context, ws: &Workspace, opts: &StreamOptions, on_aligned: &'a (dyn Fn() + Sync)) -> Batch<'a> {
+        Batch {
+            ctx,
+            max_history: ws.history_weeks as usize,
+            limit: opts.batch_points,
+            on_aligned,
+            waiting: Vec::new(),
+            points: 0,
+            fitted: Fitted::default(),
+            kept: 0,
+            budget: opts.memory_budget,
+            spill: None,
+        }
+    }
+
+    fn push(&mut self, i: usize, m: Metric, inst: Instances) {
+        self.points += inst.iter().map(|(_, r)| r.len()).sum::<usize>();
+        self.waiting.push((i, m, inst));
+        if self.points >= self.limit {
+            self.flush();
+        }
+    }
+
+    fn flush(&mut self) {
+        let batch = std::mem::take(&mut self.waiting);
+        self.points = 0;
+        if batch.is_empty() {
+            return;
+        }
+        let mut fitted = fit::fit_batch(&self.ctx, self.max_history, batch, self.on_aligned);
+        for (_, s) in &mut fitted.series {
+            let bytes = spill::array_bytes(s);
+            if self.kept + bytes > self.budget {
+                if self.spill.is_none() {
+                    self.spill = Spill::new().ok().map(Arc::new);
+                }
+                // A temporary file that cannot be written leaves the arrays in memory.
+                if self.spill.as_ref().is_some_and(|sp| sp.put(s).is_ok()) {
+                    continue;
+                }
+            }
+            self.kept += bytes;
+        }
+        self.fitted.extend(fitted);
+    }
+
+    /// Forget what was given for these metrics (a file read again whole).
+    fn forget(&mut self, metrics: &HashSet<usize>) {
+        self.waiting.retain(|(i, _, _)| !metrics.contains(i));
+        self.fitted.series.retain(|(i, _)| !metrics.contains(i));
+        self.fitted.warnings.retain(|(i, _)| !metrics.contains(i));
+    }
+
+    fn finish(mut self) -> (Context, Fitted, Option<Arc<Spill>>) {
+        self.flush();
+        (self.ctx, self.fitted, self.spill)
+    }
+}
+
+/// Where the metrics of one pass go: held until a range is known, then into batches on it.
+struct Sink<'a> {
+    ws: &'a Workspace,
+    range: RangeSpec,
+    opts: &'a StreamOptions,
+    on_aligned: &'a (dyn Fn() + Sync),
+    /// Metrics given before any range was known.
+    held: Vec<(usize, Metric, Instances)>,
+    batch: Option<Batch<'a>>,
+}
+
+impl<'a> Sink<'a> {
+    fn give(&mut self, i: usize, inst: Instances) {
+        let m = self.ws.metrics[i].clone();
+        match &mut self.batch {
+            Some(b) => b.push(i, m, inst),
+            None => self.held.push((i, m, inst)),
+        }
+    }
+
+    /// Once the data read so far points to a range, fit what was held on it.
+    fn settle(&mut self, scan: &Scan) {
+        if self.batch.is_some() || !scan.has_data() {
+            return;
+        }
+        let mut ws = self.ws.clone();
+        if let Ok(Some((ctx, _))) = range::prepare(&mut ws, self.range, scan) {
+            let mut b = Batch::new(ctx, self.ws, self.opts, self.on_aligned);
+            for (i, m, inst) in self.held.drain(..) {
+                b.push(i, m, inst);
+            }
+            self.batch = Some(b);
+        }
+    }
+
+    fn forget(&mut self, metrics: &HashSet<usize>) {
+        self.held.retain(|(i, _, _)| !metrics.contains(i));
+        if let Some(b) = &mut self.batch {
+            b.forget(metrics);
         }
     }
 }
@@ -97,32 +232,40 @@ pub fn run(
     let mut files: Vec<FileUse> = Vec::new();
     let mut at: HashMap<PathBuf, usize> = HashMap::new();
     let mut errors: Vec<(usize, Metric, SourceError)> = Vec::new();
-    let mut from_servers: Vec<(usize, Metric, Instances)> = Vec::new();
+    let mut from_servers: Vec<(usize, Instances)> = Vec::new();
     for (i, m) in ws.metrics.iter().enumerate() {
         match &m.source {
             Source::File { path, series } => {
                 let path = file::resolve(&ws.root, path);
                 let k = *at.entry(path.clone()).or_insert_with(|| {
-                    files.push(FileUse { path, by_key: HashMap::new(), all: vec![], read: Read::Slices, kept: None });
+                    files.push(FileUse { path, by_key: HashMap::new(), all: vec![], whole: false, failed: false });
                     files.len() - 1
                 });
                 files[k].by_key.entry(series.clone()).or_default().push(i);
                 files[k].all.push(i);
             }
             Source::Prometheus { .. } | Source::CloudWatch(_) => match pulled.remove(&m.id) {
-                Some(Ok(inst)) => from_servers.push((i, m.clone(), inst)),
+                Some(Ok(inst)) => from_servers.push((i, inst)),
                 Some(Err(e)) => errors.push((i, m.clone(), e)),
                 None => errors.push((i, m.clone(), SourceError::file(&ws.origin, "was not pulled".into()))),
             },
         }
     }
 
-    // First pass: where the data is.
+    let done = AtomicUsize::new(0);
+    let to_fit = AtomicUsize::new(ws.metrics.len());
+    let aligned = || progress.update("align", done.fetch_add(1, Ordering::Relaxed) + 1, to_fit.load(Ordering::Relaxed));
+
+    // The pass: learn where the data is, and fit on the range it points to so far.
     let mut scan = Scan::default();
-    for (i, m, inst) in &from_servers {
-        scan.add(&ws, *i, m, inst);
+    let mut sink = Sink { ws: &ws, range, opts, on_aligned: &aligned, held: Vec::new(), batch: None };
+    for (i, inst) in &from_servers {
+        scan.add(&ws, *i, &ws.metrics[*i], inst);
     }
-    let mut kept_points = 0usize;
+    sink.settle(&scan);
+    for (i, inst) in from_servers.iter().cloned() {
+        sink.give(i, inst);
+    }
     let mut rows = 0usize;
     let total = files.len();
     progress.update("load", 0, total);
@@ -130,40 +273,16 @@ pub fn run(
         if progress.cancelled() {
             return Err(ReviewError::Cancelled);
         }
-        let (mut local, mut keys, mut keep, mut keeping, mut bare_file) = (Scan::default(), BTreeSet::new(), Vec::new(), true, false);
-        let mut sink = |complete: Complete, bare: bool| {
-            bare_file |= bare;
-            for (key, inst) in complete {
-                let users = f.users(&key, bare);
-                for &i in users {
-                    local.add(&ws, i, &ws.metrics[i], &inst);
-                }
-                let points: usize = inst.iter().map(|(_, r)| r.len()).sum();
-                keeping &= kept_points + points <= opts.keep_points;
-                if keeping && !users.is_empty() {
-                    kept_points += points;
-                    keep.push((key.clone(), inst));
-                }
-                keys.insert(key);
-            }
-            !progress.cancelled()
-        };
-        let mut read = f.each(&ws, opts, &mut sink);
+        let mut local = Scan::default();
+        let mut keys = BTreeSet::new();
+        let mut bare_file = false;
+        let mut read = pass_file(f, &ws, opts, &scan, &mut local, &mut keys, &mut bare_file, &mut sink, progress);
         if read == Ok(Sliced::Interleaved) {
-            // Read it whole instead (what was kept of it is dropped: the whole file is read again later).
-            f.read = Read::Whole;
-            (local, keys, keep, keeping) = (Scan::default(), BTreeSet::new(), Vec::new(), false);
-            let mut sink = |complete: Complete, bare: bool| {
-                bare_file |= bare;
-                for (key, inst) in complete {
-                    for &i in f.users(&key, bare) {
-                        local.add(&ws, i, &ws.metrics[i], &inst);
-                    }
-                    keys.insert(key);
-                }
-                true
-            };
-            read = f.each(&ws, opts, &mut sink);
+            // Its keys come back after others: forget what was given and read it whole.
+            sink.forget(&f.all.iter().copied().collect());
+            (local, keys) = (Scan::default(), BTreeSet::new());
+            f.whole = true;
+            read = pass_file(f, &ws, opts, &scan, &mut local, &mut keys, &mut bare_file, &mut sink, progress);
         }
         match read {
             Ok(Sliced::Done { rows: r }) => {
@@ -177,131 +296,126 @@ pub fn run(
                         }
                     }
                 }
-                if keeping {
-                    f.kept = Some((keep, bare_file));
-                }
             }
             Ok(Sliced::Stopped) => return Err(ReviewError::Cancelled),
-            Ok(Sliced::Interleaved) => changed_on_disk(f, &ws, &mut errors),
+            Ok(Sliced::Interleaved) => {
+                sink.forget(&f.all.iter().copied().collect());
+                errors.extend(changed(f, &ws, &HashSet::new()));
+                f.failed = true;
+            }
             Err(e) => {
+                sink.forget(&f.all.iter().copied().collect());
                 errors.extend(f.all.iter().map(|&i| (i, ws.metrics[i].clone(), e.clone())));
-                f.read = Read::Failed(e);
+                f.failed = true;
             }
         }
         progress.update("load", n + 1, total);
     }
-    let load_first_ms = ms(started);
-
+    let first = sink.batch.take().map(Batch::finish);
+    drop(sink);
     let Some((ctx, note)) = range::prepare(&mut ws, range, &scan)? else { return Err(no_data(&errors)) };
-
-    // Second pass: align, fit and cut to the review range, a batch at a time.
-    let t = Instant::now();
-    let failed: std::collections::HashSet<usize> = errors.iter().map(|(i, _, _)| *i).collect();
-    let to_fit = ws.metrics.len() - failed.len();
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    let aligned = || progress.update("align", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, to_fit);
-    let mut batch = Batch {
-        ctx: &ctx,
-        max_history: ws.history_weeks as usize,
-        limit: opts.batch_points,
-        on_aligned: &aligned,
-        waiting: Vec::new(),
-        points: 0,
-        fitted: Fitted::default(),
-    };
-    for (i, m, inst) in from_servers {
-        batch.push(i, m, inst);
-    }
-    for f in &mut files {
-        if progress.cancelled() {
-            return Err(ReviewError::Cancelled);
-        }
-        let kept = f.kept.take();
-        let f = &*f;
-        let hand = |complete: Complete, bare: bool, batch: &mut Batch| {
-            for (key, inst) in complete {
-                let users: Vec<usize> = f.users(&key, bare).iter().copied().filter(|i| !failed.contains(i)).collect();
-                if let Some((&last, rest)) = users.split_last() {
-                    for &i in rest {
-                        batch.push(i, ws.metrics[i].clone(), inst.clone());
+    let failed: HashSet<usize> = errors.iter().map(|(i, _, _)| *i).collect();
+    to_fit.store(ws.metrics.len() - failed.len(), Ordering::Relaxed);
+    let mut passes = 1;
+    let (mut fitted, spill) = match first {
+        Some((guess, f, spill)) if same_range(&guess, &ctx) => (f, spill),
+        _ => {
+            passes = 2;
+            // The range moved once all the data was seen: fit again on the right one.
+            done.store(0, Ordering::Relaxed);
+            let mut batch = Batch::new(ctx.clone(), &ws, opts, &aligned);
+            for (i, inst) in from_servers.into_iter().filter(|(i, _)| !failed.contains(i)) {
+                batch.push(i, ws.metrics[i].clone(), inst);
+            }
+            for f in files.iter().filter(|f| !f.failed) {
+                if progress.cancelled() {
+                    return Err(ReviewError::Cancelled);
+                }
+                let mut on = |complete: Complete, bare: bool| {
+                    for (key, inst) in complete {
+                        give_users(f.users(&key, bare), &failed, inst, &mut |i, inst| batch.push(i, ws.metrics[i].clone(), inst));
                     }
-                    batch.push(last, ws.metrics[last].clone(), inst);
+                    !progress.cancelled()
+                };
+                match f.read(&ws, opts, &mut on) {
+                    Ok(Sliced::Done { .. }) => {}
+                    Ok(Sliced::Stopped) => return Err(ReviewError::Cancelled),
+                    Ok(Sliced::Interleaved) => errors.extend(changed(f, &ws, &failed)),
+                    Err(e) => errors.extend(f.all.iter().filter(|i| !failed.contains(i)).map(|&i| (i, ws.metrics[i].clone(), e.clone()))),
                 }
             }
-        };
-        if let Some((kept, bare)) = kept {
-            hand(kept, bare, &mut batch);
-            continue;
+            let (_, fitted, spill) = batch.finish();
+            (fitted, spill)
         }
-        if matches!(f.read, Read::Failed(_)) {
-            continue;
-        }
-        let mut sink = |complete: Complete, bare: bool| {
-            hand(complete, bare, &mut batch);
-            !progress.cancelled()
-        };
-        match f.each(&ws, opts, &mut sink) {
-            Ok(Sliced::Done { .. }) => {}
-            Ok(Sliced::Stopped) => return Err(ReviewError::Cancelled),
-            Ok(Sliced::Interleaved) => changed_on_disk(f, &ws, &mut errors),
-            // The file could be read the first time, not the second: its metrics say why.
-            Err(e) => errors.extend(f.all.iter().filter(|i| !failed.contains(i)).map(|&i| (i, ws.metrics[i].clone(), e.clone()))),
-        }
-    }
-    let fitted = batch.finish();
+    };
     if progress.cancelled() {
         return Err(ReviewError::Cancelled);
     }
-    // A metric whose file failed in the second pass after some of it was fitted keeps only its error.
-    let failed_late: std::collections::HashSet<usize> = errors.iter().map(|(i, _, _)| *i).collect();
-    let mut fitted = fitted;
-    fitted.series.retain(|(i, _)| !failed_late.contains(i));
-    fitted.warnings.retain(|(i, _)| !failed_late.contains(i));
-    let second_ms = ms(t);
-    let load_ms = load_first_ms + (second_ms - fitted.align_ms - fitted.baseline_ms).max(0.0);
-    let parts = Parts { fitted, errors, scan, notes, rows, pull: pull_stats };
+    // A metric whose file failed in the second pass keeps only its error.
+    let failed: HashSet<usize> = errors.iter().map(|(i, _, _)| *i).collect();
+    fitted.series.retain(|(i, _)| !failed.contains(i));
+    fitted.warnings.retain(|(i, _)| !failed.contains(i));
+    let load_ms = (ms(started) - fitted.align_ms - fitted.baseline_ms).max(0.0);
+    let parts = Parts { fitted, errors, scan, notes, rows, pull: pull_stats, spill };
     let mut review = Review::assemble(ws, ctx, note, parts, params, pull.clone());
     review.timings.load_ms = load_ms;
+    review.passes = passes;
     Ok(review)
 }
 
+/// One file of the pass: its series scanned into `local` and given to the sink (a range is settled on
+/// after each slice until there is one).
+#[allow(clippy::too_many_arguments)]
+fn pass_file(
+    f: &FileUse,
+    ws: &Workspace,
+    opts: &StreamOptions,
+    scan: &Scan,
+    local: &mut Scan,
+    keys: &mut BTreeSet<String>,
+    bare_file: &mut bool,
+    sink: &mut Sink,
+    progress: &dyn Progress,
+) -> Result<Sliced, SourceError> {
+    let none = HashSet::new();
+    let mut on = |complete: Complete, bare: bool| {
+        *bare_file |= bare;
+        for (key, inst) in complete {
+            let users = f.users(&key, bare);
+            for &i in users {
+                local.add(ws, i, &ws.metrics[i], &inst);
+            }
+            give_users(users, &none, inst, &mut |i, inst| sink.give(i, inst));
+            keys.insert(key);
+        }
+        if sink.batch.is_none() {
+            let mut so_far = scan.clone();
+            so_far.merge(local.clone());
+            sink.settle(&so_far);
+        }
+        !progress.cancelled()
+    };
+    f.read(ws, opts, &mut on)
+}
+
+/// Give a series to each metric that reads it (copies for all but the last).
+fn give_users(users: &[usize], skip: &HashSet<usize>, inst: Instances, give: &mut dyn FnMut(usize, Instances)) {
+    let users: Vec<usize> = users.iter().copied().filter(|i| !skip.contains(i)).collect();
+    if let Some((&last, rest)) = users.split_last() {
+        for &i in rest {
+            give(i, inst.clone());
+        }
+        give(last, inst);
+    }
+}
+
+/// Whether two contexts are the same range on the same grid (so every fit on one is the fit on the other).
+fn same_range(a: &Context, b: &Context) -> bool {
+    a.grid == b.grid && a.review == b.review && a.history_weeks == b.history_weeks && a.tz == b.tz && a.week_starts == b.week_starts
+}
+
 /// A file read in slices the first time came back interleaved the second time: it changed on disk.
-fn changed_on_disk(f: &FileUse, ws: &Workspace, errors: &mut Vec<(usize, Metric, SourceError)>) {
+fn changed(f: &FileUse, ws: &Workspace, failed: &HashSet<usize>) -> Vec<(usize, Metric, SourceError)> {
     let e = SourceError::file(&f.path, "the file changed while it was being reviewed; review again".into());
-    let already: std::collections::HashSet<usize> = errors.iter().map(|(i, _, _)| *i).collect();
-    errors.extend(f.all.iter().filter(|i| !already.contains(i)).map(|&i| (i, ws.metrics[i].clone(), e.clone())));
-}
-
-/// Metrics waiting to be fitted, fitted when they reach the batch's size.
-struct Batch<'a> {
-    ctx: &'a Context,
-    max_history: usize,
-    limit: usize,
-    on_aligned: &'a (dyn Fn() + Sync),
-    waiting: Vec<(usize, Metric, Instances)>,
-    points: usize,
-    fitted: Fitted,
-}
-
-impl<'a> Batch<'a> {
-    fn push(&mut self, i: usize, m: Metric, inst: Instances) {
-        self.points += inst.iter().map(|(_, r)| r.len()).sum::<usize>();
-        self.waiting.push((i, m, inst));
-        if self.points >= self.limit {
-            self.flush();
-        }
-    }
-
-    fn flush(&mut self) {
-        let batch = std::mem::take(&mut self.waiting);
-        self.points = 0;
-        if !batch.is_empty() {
-            self.fitted.extend(fit::fit_batch(self.ctx, self.max_history, batch, self.on_aligned));
-        }
-    }
-
-    fn finish(mut self) -> Fitted {
-        self.flush();
-        self.fitted
-    }
+    f.all.iter().filter(|i| !failed.contains(i)).map(|&i| (i, ws.metrics[i].clone(), e.clone())).collect()
 }

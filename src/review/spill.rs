@@ -1,0 +1,143 @@
+//! Where a large review keeps its metrics' arrays (the review range's values, instances and fit) once they
+//! pass a memory budget: an anonymous temporary file, removed by the system when the review is dropped or
+//! the process ends. Detectors, charts and views read a metric back when they need it
+//! ([`super::Review::full`]), so memory stays bounded however many metrics the fleet has; what is small
+//! (the metric, its weekly statistics, the findings) stays in memory.
+
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::sync::Mutex;
+
+use super::SeriesFit;
+
+/// Where one metric's arrays are in the file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct At {
+    offset: u64,
+    len: u64,
+}
+
+/// The temporary file and where its end is.
+pub struct Spill {
+    file: std::fs::File,
+    end: Mutex<u64>,
+}
+
+impl std::fmt::Debug for Spill {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Spill({} bytes)", self.end.lock().map(|e| *e).unwrap_or(0))
+    }
+}
+
+impl Spill {
+    pub fn new() -> io::Result<Spill> {
+        Ok(Spill { file: tempfile::tempfile()?, end: Mutex::new(0) })
+    }
+
+    /// Move a metric's arrays into the file (they stay in memory when the file cannot be written).
+    pub fn put(&self, s: &mut SeriesFit) -> io::Result<()> {
+        let bytes = encode(s);
+        let offset = {
+            let mut end = self.end.lock().map_err(|_| io::Error::other("the spill file's lock was poisoned"))?;
+            let at = *end;
+            *end += bytes.len() as u64;
+            at
+        };
+        self.file.write_all_at(&bytes, offset)?;
+        s.values = Vec::new();
+        s.instances = Vec::new();
+        s.fit.expected = Vec::new();
+        s.fit.sigma = Vec::new();
+        s.fit.z = Vec::new();
+        s.fit.last_week = Vec::new();
+        s.fit.usual_missing = Vec::new();
+        s.spilled = Some(At { offset, len: bytes.len() as u64 });
+        Ok(())
+    }
+
+    /// A copy of a spilled metric with its arrays read back.
+    pub fn get(&self, s: &SeriesFit, at: At) -> io::Result<SeriesFit> {
+        let mut bytes = vec![0u8; at.len as usize];
+        self.file.read_exact_at(&mut bytes, at.offset)?;
+        let mut full = s.clone();
+        decode(&bytes, &mut full).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a spilled metric could not be read back"))?;
+        full.spilled = None;
+        Ok(full)
+    }
+}
+
+/// Bytes in memory of a metric's arrays (what spilling it saves).
+pub fn array_bytes(s: &SeriesFit) -> usize {
+    let n = s.values.len();
+    n * 8 * 5 + n + s.instances.iter().map(|(name, v)| name.len() + v.len() * 8).sum::<usize>()
+}
+
+fn encode(s: &SeriesFit) -> Vec<u8> {
+    let mut out = Vec::with_capacity(array_bytes(s) + 64);
+    let f64s = |out: &mut Vec<u8>, v: &[f64]| {
+        out.extend((v.len() as u64).to_le_bytes());
+        for x in v {
+            out.extend(x.to_le_bytes());
+        }
+    };
+    f64s(&mut out, &s.values);
+    f64s(&mut out, &s.fit.expected);
+    f64s(&mut out, &s.fit.sigma);
+    f64s(&mut out, &s.fit.z);
+    f64s(&mut out, &s.fit.last_week);
+    out.extend((s.fit.usual_missing.len() as u64).to_le_bytes());
+    out.extend(s.fit.usual_missing.iter().map(|&b| b as u8));
+    out.extend((s.instances.len() as u64).to_le_bytes());
+    for (name, v) in &s.instances {
+        out.extend((name.len() as u64).to_le_bytes());
+        out.extend(name.as_bytes());
+        f64s(&mut out, v);
+    }
+    out
+}
+
+/// Reads what [`encode`] wrote into `s`; `None` when the bytes are not that.
+fn decode(bytes: &[u8], s: &mut SeriesFit) -> Option<()> {
+    let mut r = Reader { bytes, at: 0 };
+    s.values = r.f64s()?;
+    s.fit.expected = r.f64s()?;
+    s.fit.sigma = r.f64s()?;
+    s.fit.z = r.f64s()?;
+    s.fit.last_week = r.f64s()?;
+    let n = r.len()?;
+    s.fit.usual_missing = r.take(n)?.iter().map(|&b| b != 0).collect();
+    let k = r.len()?;
+    s.instances = (0..k)
+        .map(|_| {
+            let n = r.len()?;
+            let name = String::from_utf8(r.take(n)?.to_vec()).ok()?;
+            Some((name, r.f64s()?))
+        })
+        .collect::<Option<Vec<_>>>()?;
+    (r.at == bytes.len()).then_some(())
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Option<&[u8]> {
+        let end = self.at.checked_add(n)?;
+        let out = self.bytes.get(self.at..end)?;
+        self.at = end;
+        Some(out)
+    }
+
+    fn len(&mut self) -> Option<usize> {
+        let b: [u8; 8] = self.take(8)?.try_into().ok()?;
+        usize::try_from(u64::from_le_bytes(b)).ok()
+    }
+
+    fn f64s(&mut self) -> Option<Vec<f64>> {
+        let n = self.len()?;
+        let raw = self.take(n.checked_mul(8)?)?;
+        Some(raw.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect())
+    }
+}
