@@ -14,6 +14,7 @@ pub(crate) mod fixture;
 pub mod host;
 pub mod import;
 pub mod journal;
+pub mod malloc;
 pub mod minutes;
 pub mod muting;
 pub mod net;

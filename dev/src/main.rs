@@ -145,6 +145,7 @@ enum ModeArg {
 }
 
 fn main() -> Result<()> {
+    flywheel::malloc::tune();
     match Cli::parse().command {
         Command::Score { dir, mode, sensitivity, files, detections } => {
             let entries = corpus::open(&dir)?;

@@ -20,6 +20,7 @@ mod tickets;
 use std::path::PathBuf;
 
 fn main() -> std::process::ExitCode {
+    flywheel::malloc::tune();
     let mut args = std::env::args_os();
     let first = args.nth(1);
     if first.as_deref() == Some(std::ffi::OsStr::new("--cli")) {

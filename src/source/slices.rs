@@ -206,7 +206,10 @@ mod tests {
         r
     }
 
-    fn read(path: &Path, slice_rows: usize) -> (Sliced, Vec<(String, Vec<(Option<String>, usize)>)>) {
+    /// Each key handed over, with its instances' labels and lengths.
+    type Seen = Vec<(String, Vec<(Option<String>, usize)>)>;
+
+    fn read(path: &Path, slice_rows: usize) -> (Sliced, Seen) {
         let mut got = Vec::new();
         let mut sink = |c: Complete, _bare: bool| {
             got.extend(c.into_iter().map(|(k, i)| (k, i.into_iter().map(|(n, r)| (n, r.len())).collect::<Vec<_>>())));
