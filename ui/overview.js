@@ -225,7 +225,9 @@ export function renderOverview() {
   const refill = () => {
     const vis = visibleFindings();
     app.selected = Math.min(app.selected, Math.max(0, vis.length - 1));
-    clear(list).append(...vis.map((x, i) => findingRow(x, i, i === app.selected)));
+    clear(list);
+    rows = { list, vis, shown: 0, more: null };
+    showRows(Math.max(PAGE, app.selected + 1));
     if (!vis.length) list.append(h('li', { class: 'muted empty' }, r.findings.length ? 'No finding matches the filters.' : 'Nothing deserves attention this week.'));
     count.textContent = String(r.counts.findings);
     count.dataset.visible = String(vis.length);
@@ -295,14 +297,45 @@ export function renderOverview() {
   showPreviousActions();
 }
 
+// The list holds the first rows and grows as it is scrolled (or the selection moves) toward its end, so an
+// organisation's thousands of findings open, filter and scroll as fast as a team's dozens.
+const PAGE = 150;
+let rows = { list: null, vis: [], shown: 0, more: null };
+
+// Show the visible findings up to `upTo` (at least), with a marker that shows the next page when it
+// scrolls into view.
+function showRows(upTo) {
+  const { list, vis } = rows;
+  const end = Math.min(vis.length, Math.max(upTo, rows.shown));
+  if (end <= rows.shown) return;
+  rows.more?.remove();
+  const frag = document.createDocumentFragment();
+  for (let i = rows.shown; i < end; i++) frag.append(findingRow(vis[i], i, i === app.selected));
+  list.append(frag);
+  rows.shown = end;
+  rows.more = null;
+  if (end < vis.length) {
+    const more = h('li', { class: 'muted more-findings', 'data-testid': 'more-findings' }, `${vis.length - end} more findings below`);
+    new IntersectionObserver((seen, obs) => {
+      if (seen.some((e) => e.isIntersecting)) {
+        obs.disconnect();
+        showRows(rows.shown + PAGE);
+      }
+    }).observe(more);
+    list.append(more);
+    rows.more = more;
+  }
+}
+
 export function moveSelection(delta) {
   const vis = visibleFindings();
   if (!vis.length) return;
   app.selected = Math.max(0, Math.min(vis.length - 1, app.selected + delta));
-  const rows = document.querySelectorAll('.finding');
-  rows.forEach((r, i) => {
+  if (rows.list?.isConnected) showRows(app.selected + PAGE / 2);
+  const items = document.querySelectorAll('.finding');
+  items.forEach((r, i) => {
     r.classList.toggle('selected', i === app.selected);
     r.setAttribute('aria-selected', i === app.selected ? 'true' : 'false');
   });
-  rows[app.selected]?.scrollIntoView({ block: 'nearest' });
+  items[app.selected]?.scrollIntoView({ block: 'nearest' });
 }

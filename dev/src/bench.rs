@@ -28,6 +28,8 @@ pub struct BenchReport {
     pub weeks: usize,
     pub points: usize,
     pub file_mb: f64,
+    /// How the series were stored: one Parquet file, or this many CSV files.
+    pub csv_files: Option<usize>,
     pub load_ms: f64,
     pub align_ms: f64,
     pub baseline_ms: f64,
@@ -42,17 +44,23 @@ pub struct BenchReport {
     pub threads: usize,
     /// Decoding the same file with polars, slice by slice, and nothing else: the floor of loading it.
     pub decode_ms: f64,
+    /// The most files the process had open at once during the review (sampled every 5 ms).
+    pub open_files: usize,
 }
 
 impl fmt::Display for BenchReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(
             f,
-            "Flywheel benchmark: {} series × {} weeks at 5 min = {:.1} M points ({:.1} MB Parquet), {} threads",
+            "Flywheel benchmark: {} series × {} weeks at 5 min = {:.1} M points ({:.1} MB {}), {} threads",
             self.series,
             self.weeks,
             self.points as f64 / 1e6,
             self.file_mb,
+            match self.csv_files {
+                Some(k) => format!("in {k} CSV files"),
+                None => "Parquet".to_string(),
+            },
             self.threads
         )?;
         for (stage, ms) in [
@@ -66,17 +74,19 @@ impl fmt::Display for BenchReport {
             writeln!(f, "  {stage:<9} {ms:>9.1} ms")?;
         }
         writeln!(f, "  {:<9} {:>9.1} ms  (targets: ≤ 1500 ms for 1,000 × 6 weeks, ≤ 10000 ms for 10,000)", "total", self.total_ms)?;
-        writeln!(
-            f,
-            "  decoding the file alone with polars: {:.1} ms (load is {:.2}× that floor)",
-            self.decode_ms,
-            self.load_ms / self.decode_ms.max(1e-9)
-        )?;
+        if self.csv_files.is_none() {
+            writeln!(
+                f,
+                "  decoding the file alone with polars: {:.1} ms (load is {:.2}× that floor)",
+                self.decode_ms,
+                self.load_ms / self.decode_ms.max(1e-9)
+            )?;
+        }
         writeln!(f, "  re-flag at a new sensitivity (no refit): {:.1} ms", self.reflag_ms)?;
         writeln!(
             f,
-            "  findings {} · charts rendered {} · peak RSS {:.0} MB during the review (target ≤ 1024 MB)",
-            self.findings, self.charts, self.peak_rss_mb
+            "  findings {} · charts rendered {} · peak RSS {:.0} MB during the review (target ≤ 1024 MB) · at most {} files open",
+            self.findings, self.charts, self.peak_rss_mb, self.open_files
         )?;
         if cfg!(debug_assertions) {
             writeln!(f, "  note: this is a debug build; run `cargo run --release -p flywheel-dev -- bench` for real numbers")?;
@@ -104,11 +114,11 @@ pub(crate) fn context(weeks: usize) -> Result<Context, SourceError> {
     Ok(Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), weeks.saturating_sub(1)))
 }
 
-/// Generate the benchmark file: `n` seasonal series, one in ten with an injected incident.
-pub fn generate(path: &Path, n: usize, weeks: usize) -> Result<(), SourceError> {
+/// The benchmark's series, in batches of 50: `n` seasonal series, one in ten with an injected incident.
+fn series(n: usize, weeks: usize) -> Result<impl Iterator<Item = Result<LongRows, SourceError>>, SourceError> {
     let ctx = context(weeks)?;
     let mut rng = Rng::new(1234);
-    let batches = (0..n).step_by(50).map(|first| {
+    Ok((0..n).step_by(50).map(move |first| {
         let mut rows = LongRows::default();
         for i in first..(first + 50).min(n) {
             let mut r = rng.fork();
@@ -129,19 +139,62 @@ pub fn generate(path: &Path, n: usize, weeks: usize) -> Result<(), SourceError> 
             }
         }
         Ok(rows)
-    });
-    write_long_parquet_batches(path, batches)
+    }))
 }
 
-fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
+/// Generate the benchmark file (one Parquet file).
+pub fn generate(path: &Path, n: usize, weeks: usize) -> Result<(), SourceError> {
+    write_long_parquet_batches(path, series(n, weeks)?)
+}
+
+/// Generate the series as `files` CSV files in the folder `dir` (series `i` in file `i × files / n`).
+pub fn generate_csv(dir: &Path, n: usize, weeks: usize, files: usize) -> anyhow::Result<()> {
+    use std::io::Write;
+    std::fs::create_dir_all(dir)?;
+    let mut open: Option<(usize, std::io::BufWriter<std::fs::File>)> = None;
+    for rows in series(n, weeks).map_err(|e| anyhow::Error::msg(e.to_string()))? {
+        let rows = rows.map_err(|e| anyhow::Error::msg(e.to_string()))?;
+        for ((t, key), v) in rows.timestamps_ms.iter().zip(&rows.series).zip(&rows.values) {
+            let i: usize = key.trim_start_matches("bench.").parse()?;
+            let k = csv_file_of(i, n, files);
+            if open.as_ref().is_none_or(|(at, _)| *at != k) {
+                if let Some((_, mut w)) = open.take() {
+                    w.flush()?;
+                }
+                let mut w = std::io::BufWriter::new(std::fs::File::create(dir.join(format!("part-{k:05}.csv")))?);
+                writeln!(w, "timestamp,series,value")?;
+                open = Some((k, w));
+            }
+            if let Some((_, w)) = open.as_mut() {
+                writeln!(w, "{},{key},{v}", t / 1000)?;
+            }
+        }
+    }
+    if let Some((_, mut w)) = open.take() {
+        w.flush()?;
+    }
+    Ok(())
+}
+
+fn csv_file_of(i: usize, n: usize, files: usize) -> usize {
+    i * files / n.max(1)
+}
+
+/// The benchmark's workspace: one metric per series, read from `file` (or from the CSV file that holds
+/// it in the folder `file` when the series are spread over `files` files).
+fn workspace(file: &Path, n: usize, weeks: usize, files: Option<usize>) -> Workspace {
     let metrics = (0..n)
         .map(|i| {
+            let path = match files {
+                Some(k) => file.join(format!("part-{:05}.csv", csv_file_of(i, n, k))),
+                None => file.to_path_buf(),
+            };
             Metric::new(
                 &format!("bench.{i:05}"),
                 &format!("Team {}", i % 8),
                 &format!("svc-{}", i % 40),
                 Worse::Higher,
-                file,
+                &path,
                 &format!("bench.{i:05}"),
             )
         })
@@ -168,17 +221,31 @@ fn workspace(file: &Path, n: usize, weeks: usize) -> Workspace {
 }
 
 /// Run the benchmark. Generates the data first (in a child process) when it is not cached yet.
-pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<BenchReport> {
+pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize>) -> anyhow::Result<BenchReport> {
     std::fs::create_dir_all(dir)?;
-    let file = dir.join(format!("bench-{n}x{weeks}w.parquet"));
+    let file = match files {
+        Some(k) => dir.join(format!("bench-{n}x{weeks}w-{k}-csv")),
+        None => dir.join(format!("bench-{n}x{weeks}w.parquet")),
+    };
     if !file.exists() {
         if std::env::var_os("FLYWHEEL_BENCH_GENERATE").is_some() {
-            flywheel::atomic::write_with(&file, |tmp| generate(tmp, n, weeks)).map_err(|e| anyhow::Error::msg(e.to_string()))?;
+            match files {
+                Some(k) => {
+                    let tmp = dir.join(format!(".generating-{n}x{weeks}w-{k}"));
+                    let _ = std::fs::remove_dir_all(&tmp);
+                    generate_csv(&tmp, n, weeks, k)?;
+                    std::fs::rename(&tmp, &file)?;
+                }
+                None => {
+                    flywheel::atomic::write_with(&file, |tmp| generate(tmp, n, weeks)).map_err(|e| anyhow::Error::msg(e.to_string()))?
+                }
+            }
             return Ok(BenchReport {
                 series: n,
                 weeks,
                 points: 0,
                 file_mb: 0.0,
+                csv_files: files,
                 load_ms: 0.0,
                 align_ms: 0.0,
                 baseline_ms: 0.0,
@@ -192,20 +259,39 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
                 peak_rss_mb: 0.0,
                 threads: 0,
                 decode_ms: 0.0,
+                open_files: 0,
             });
         }
         eprintln!("generating {} ({} series × {} weeks)…", file.display(), n, weeks);
-        let status = std::process::Command::new(std::env::current_exe()?)
-            .args(["bench", "--series", &n.to_string(), "--weeks", &weeks.to_string(), "--dir"])
-            .arg(dir)
-            .env("FLYWHEEL_BENCH_GENERATE", "1")
-            .stdout(std::process::Stdio::null())
-            .status()?;
+        let mut generator = std::process::Command::new(std::env::current_exe()?);
+        generator.args(["bench", "--series", &n.to_string(), "--weeks", &weeks.to_string(), "--dir"]).arg(dir);
+        if let Some(k) = files {
+            generator.args(["--files", &k.to_string()]);
+        }
+        let status = generator.env("FLYWHEEL_BENCH_GENERATE", "1").stdout(std::process::Stdio::null()).status()?;
         anyhow::ensure!(status.success() && file.exists(), "generating the benchmark data failed");
     }
-    let ws = workspace(&file, n, weeks);
+    let ws = workspace(&file, n, weeks, files);
+    let stop = std::sync::atomic::AtomicBool::new(false);
     let started = Instant::now();
-    let review = Review::run(ws, RangeSpec::LastCompleteWeek, Params::default(), &Quiet)?;
+    let (review, open_files) = std::thread::scope(|s| {
+        let watcher = s.spawn(|| watch_open_files(&stop));
+        // FLYWHEEL_BENCH_WHOLE=1: load everything, then review it at once (the way before batches).
+        let review = if std::env::var_os("FLYWHEEL_BENCH_WHOLE").is_some() {
+            let t = Instant::now();
+            let loaded = flywheel::source::load(&ws, &Quiet);
+            let load_ms = t.elapsed().as_secs_f64() * 1000.0;
+            Review::from_loaded(ws, loaded, RangeSpec::LastCompleteWeek, Params::default(), &Quiet).map(|mut r| {
+                r.timings.load_ms = load_ms;
+                r
+            })
+        } else {
+            Review::run(ws, RangeSpec::LastCompleteWeek, Params::default(), &Quiet)
+        };
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        (review, watcher.join().unwrap_or(0))
+    });
+    let review = review?;
     let t = Instant::now();
     let mut rendered = 0;
     if charts {
@@ -230,13 +316,16 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
     drop(review);
     let peak_rss_mb = peak_rss_mb();
     let t = Instant::now();
-    decode_only(&file)?;
+    if files.is_none() {
+        decode_only(&file)?;
+    }
     let decode_ms = t.elapsed().as_secs_f64() * 1000.0;
     Ok(BenchReport {
         series: n,
         weeks,
         points,
-        file_mb: std::fs::metadata(&file).map(|m| m.len() as f64 / 1e6).unwrap_or(0.0),
+        file_mb: size_mb(&file),
+        csv_files: files,
         load_ms: timings.load_ms,
         align_ms: timings.align_ms,
         baseline_ms: timings.baseline_ms,
@@ -250,7 +339,30 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool) -> anyhow::Result<B
         peak_rss_mb,
         threads: rayon::current_num_threads(),
         decode_ms,
+        open_files,
     })
+}
+
+/// Sample how many files this process has open (`/proc/self/fd`) until `stop`; the most seen.
+fn watch_open_files(stop: &std::sync::atomic::AtomicBool) -> usize {
+    let mut most = 0;
+    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+        let files = std::fs::read_dir("/proc/self/fd")
+            .map(|d| d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok()).filter(|p| p.is_file()).count())
+            .unwrap_or(0);
+        most = most.max(files);
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    most
+}
+
+/// The size of the file, or of the files in the folder, in MB.
+fn size_mb(path: &Path) -> f64 {
+    let bytes = match std::fs::read_dir(path) {
+        Ok(dir) => dir.filter_map(|e| e.ok()?.metadata().ok()).map(|m| m.len()).sum(),
+        Err(_) => std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+    };
+    bytes as f64 / 1e6
 }
 
 /// Decode every row of a Parquet file with polars, a slice of whole row groups at a time (as the review

@@ -134,6 +134,9 @@ enum Command {
         /// Skip rendering a chart for every flagged metric.
         #[arg(long)]
         no_charts: bool,
+        /// Spread the series over this many CSV files instead of one Parquet file.
+        #[arg(long)]
+        files: Option<usize>,
     },
 }
 
@@ -202,8 +205,8 @@ fn main() -> Result<()> {
             print!("{}", flywheel_dev::cw_bench::run(series, weeks, concurrency)?);
             Ok(())
         }
-        Command::Bench { series, weeks, dir, no_charts } => {
-            print!("{}", bench::run(series, weeks, &dir, !no_charts)?);
+        Command::Bench { series, weeks, dir, no_charts, files } => {
+            print!("{}", bench::run(series, weeks, &dir, !no_charts, files)?);
             Ok(())
         }
     }

@@ -38,7 +38,7 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: 4_000_000, memory_budget: 256 << 20 }
+        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: slices::SLICE_ROWS, memory_budget: 256 << 20 }
     }
 }
 
@@ -66,7 +66,8 @@ impl FileUse {
     /// Read the file's complete series on a reader thread, slice by slice (or whole when its keys are
     /// interleaved), handing each slice to `on` on this thread while the reader decodes the next.
     fn read(&self, ws: &Workspace, opts: &StreamOptions, on: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(Complete, bool)>(1);
+        // Two slices may wait while a batch is fitted, so the reader keeps decoding.
+        let (tx, rx) = std::sync::mpsc::sync_channel::<(Complete, bool)>(2);
         let (path, tz, whole, rows) = (&self.path, ws.tz, self.whole, opts.slice_rows);
         std::thread::scope(|s| {
             let reader = s.spawn(move || {
