@@ -9,7 +9,7 @@ use chrono::Weekday;
 use chrono_tz::Tz;
 
 use flywheel::analysis::{Context, Params};
-use flywheel::config::{Metric, Team, Workspace, Worse};
+use flywheel::config::{Metric, Workspace, Worse};
 use flywheel::review::{stream, RangeSpec, Review, StreamOptions};
 use flywheel::source::file::{write_long_parquet_batches, LongRows};
 use flywheel::source::{self, LoadOptions, Quiet};
@@ -107,25 +107,7 @@ fn workspace(root: &Path, files: &[(PathBuf, Vec<String>)], tz: Tz) -> Workspace
     let (first, keys) = files.iter().find(|(_, keys)| keys.len() > 3).expect("a file of several keys");
     metrics.push(Metric::new("gone", "Team 0", "svc-0", Worse::Higher, first, "not.in.the.file"));
     metrics.push(Metric::new("twice", "Team 1", "svc-0", Worse::Higher, first, &keys[3]));
-    Workspace {
-        root: root.to_path_buf(),
-        origin: root.join("flywheel.toml"),
-        name: "batches".into(),
-        tz,
-        week_starts: Weekday::Mon,
-        step: None,
-        history_weeks: (WEEKS - 1) as u32,
-        sensitivity: 1.0,
-        teams: (0..3).map(|i| Team { name: format!("Team {i}"), members: vec![], dashboard: None }).collect(),
-        services: vec![],
-        metrics,
-        prometheus: None,
-        cloudwatch: None,
-        bare_file: None,
-        agenda: flywheel::config::agenda::default_agenda(),
-        journal: Default::default(),
-        tickets: vec![],
-    }
+    Workspace { history_weeks: (WEEKS - 1) as u32, ..Workspace::of_metrics("batches", root, tz, metrics) }
 }
 
 /// Everything a review says, in a comparable form.

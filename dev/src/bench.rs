@@ -5,7 +5,7 @@
 //! never counts toward the measured peak.
 
 use std::fmt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
 
 use chrono::Weekday;
@@ -13,7 +13,7 @@ use chrono_tz::Tz;
 
 use flywheel::analysis::{Context, Params};
 use flywheel::chart::{self, ChartOptions};
-use flywheel::config::{Metric, Team, Workspace, Worse};
+use flywheel::config::{Metric, Workspace, Worse};
 use flywheel::review::{RangeSpec, Review};
 use flywheel::sample;
 use flywheel::source::file::{write_long_parquet_batches, LongRows};
@@ -199,24 +199,12 @@ fn workspace(file: &Path, n: usize, weeks: usize, files: Option<usize>) -> Works
             )
         })
         .collect();
+    let tz = sample::TIMEZONE.parse().unwrap_or(Tz::UTC);
     Workspace {
-        root: PathBuf::new(),
         origin: file.to_path_buf(),
-        name: "bench".into(),
-        tz: sample::TIMEZONE.parse().unwrap_or(Tz::UTC),
-        week_starts: Weekday::Mon,
         step: Some(300),
         history_weeks: weeks.saturating_sub(1) as u32,
-        sensitivity: 1.0,
-        teams: (0..8).map(|i| Team { name: format!("Team {i}"), members: vec![], dashboard: None }).collect(),
-        services: vec![],
-        metrics,
-        prometheus: None,
-        cloudwatch: None,
-        bare_file: None,
-        agenda: flywheel::config::agenda::default_agenda(),
-        journal: Default::default(),
-        tickets: vec![],
+        ..Workspace::of_metrics("bench", Path::new(""), tz, metrics)
     }
 }
 

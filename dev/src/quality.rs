@@ -13,13 +13,13 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use chrono::Weekday;
 use chrono_tz::Tz;
 
 use flywheel::analysis::{Context, Params};
-use flywheel::config::{Metric, Team, Workspace, Worse};
+use flywheel::config::{Metric, Workspace, Worse};
 use flywheel::finding::{Finding, Kind};
 use flywheel::review::{RangeSpec, Review};
 use flywheel::series::RawSeries;
@@ -411,23 +411,10 @@ pub fn run(n: usize, seed: u64, params: Params) -> Report {
                 None => Ok(g.instances.iter().map(|(name, v)| (name.clone(), raw(&ctx, v))).collect()),
             };
             let ws = Workspace {
-                root: PathBuf::new(),
                 origin: PathBuf::from("suite"),
-                name: "suite".into(),
-                tz,
-                week_starts: Weekday::Mon,
                 step: Some(300),
-                history_weeks: 5,
                 sensitivity: params.sensitivity,
-                teams: vec![Team { name: "Suite".into(), members: vec![], dashboard: None }],
-                services: vec![],
-                metrics: vec![g.metric.clone()],
-                prometheus: None,
-                cloudwatch: None,
-                bare_file: None,
-                agenda: flywheel::config::agenda::default_agenda(),
-                journal: Default::default(),
-                tickets: vec![],
+                ..Workspace::of_metrics("suite", Path::new(""), tz, vec![g.metric.clone()])
             };
             // A source-error case has only a broken series, so pair it with one healthy metric so the
             // review itself can run (as it would in a real workspace).

@@ -312,6 +312,27 @@ impl Workspace {
         }
     }
 
+    /// A workspace made in code (the developer tools, tests): these metrics, their teams in order of first
+    /// use, five history weeks, the default agenda; nothing read from a file.
+    pub fn of_metrics(name: &str, root: &Path, tz: Tz, metrics: Vec<Metric>) -> Workspace {
+        let mut teams: Vec<Team> = Vec::new();
+        for m in &metrics {
+            if !teams.iter().any(|t| t.name == m.team) {
+                teams.push(Team { name: m.team.clone(), members: vec![], dashboard: None });
+            }
+        }
+        Workspace {
+            root: root.to_path_buf(),
+            origin: root.join("flywheel.toml"),
+            name: name.to_string(),
+            tz,
+            teams,
+            metrics,
+            bare_file: None,
+            ..Workspace::bare(root)
+        }
+    }
+
     pub fn team(&self, name: &str) -> Option<&Team> {
         self.teams.iter().find(|t| t.name == name)
     }
