@@ -20,6 +20,8 @@ mod driver;
 #[path = "../../tests/common/pg.rs"]
 mod pg;
 use driver::*;
+#[path = "scenarios/fleet.rs"]
+mod fleet;
 #[path = "scenarios/imports.rs"]
 mod imports;
 #[path = "scenarios/tickets.rs"]
@@ -38,6 +40,7 @@ async fn the_app_end_to_end() -> R<()> {
     imports::cloudwatch_import(&driver).await.map_err(|e| format!("cloudwatch_import: {e}"))?;
     tickets::ticket_review(&driver).await.map_err(|e| format!("ticket_review: {e}"))?;
     meeting(&driver).await.map_err(|e| format!("meeting: {e}"))?;
+    fleet::fleet(&driver).await.map_err(|e| format!("fleet: {e}"))?;
     drop(driver);
     dark_mode().await.map_err(|e| format!("dark_mode: {e}"))?;
     shared_journal_down_then_back().await.map_err(|e| format!("shared_journal_down_then_back: {e}"))?;
