@@ -73,10 +73,7 @@ impl FileUse {
             let reader = s.spawn(move || {
                 let mut send = |c: Complete, bare: bool| tx.send((c, bare)).is_ok();
                 if whole {
-                    let data = file::read_file(path, &tz)?;
-                    let rows = data.rows;
-                    let (complete, bare) = slices::complete_of(data);
-                    Ok(if send(complete, bare) { Sliced::Done { rows } } else { Sliced::Stopped })
+                    slices::read_whole(path, &tz, &mut send)
                 } else {
                     slices::read_slices(path, &tz, rows, &mut send)
                 }

@@ -38,14 +38,7 @@ pub fn read_slices(path: &Path, tz: &Tz, slice_rows: usize, sink: &mut dyn FnMut
     file::check_file(path)?;
     let mut state = State::default();
     match file::format_of(path)? {
-        Format::Csv => {
-            let data = file::read_file(path, tz)?;
-            state.rows = data.rows;
-            let (complete, bare) = state.take(data, true).ok_or_else(|| SourceError::file(path, "unreachable".into()))?;
-            if !sink(complete, bare) {
-                return Ok(Sliced::Stopped);
-            }
-        }
+        Format::Csv => return read_whole(path, tz, sink),
         Format::Parquet => {
             let md = file::parquet_guard(path, || {
                 let mut reader = ParquetReader::new(file::open_parquet(path)?);
@@ -92,24 +85,22 @@ pub fn read_series(path: &Path, tz: &Tz, key: &str) -> Result<Instances, SourceE
         true
     };
     if read_slices(path, tz, SLICE_ROWS, &mut sink)? == Sliced::Interleaved {
-        let (complete, bare) = complete_of(file::read_file(path, tz)?);
-        keys.clear();
-        for (k, inst) in complete {
-            if bare || k == key {
-                return Ok(inst);
-            }
-            keys.push(k);
-        }
+        read_whole(path, tz, &mut sink)?;
     }
     found.ok_or_else(|| {
         keys.sort();
+        keys.dedup();
         super::no_such_series(path, key, &keys)
     })
 }
 
-/// The series of a file read whole, as one slice.
-pub fn complete_of(data: FileData) -> (Complete, bool) {
-    State::default().take(data, true).unwrap_or_default()
+/// Read `path` whole and hand its series to `sink` as one slice (a CSV file, or a file whose keys are
+/// interleaved).
+pub fn read_whole(path: &Path, tz: &Tz, sink: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
+    let data = file::read_file(path, tz)?;
+    let rows = data.rows;
+    let (complete, bare) = State::default().take(data, true).unwrap_or_default();
+    Ok(if sink(complete, bare) { Sliced::Done { rows } } else { Sliced::Stopped })
 }
 
 /// Rows `(offset, length)` of each slice: consecutive row groups until `slice_rows` is reached.
