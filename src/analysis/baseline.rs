@@ -10,6 +10,7 @@
 //! profile (every history day), then to a **flat** median/MAD, and the fit says which and why.
 
 use super::stats::{mad, median, median_mut, quantile, quantiles_mut, theil_sen};
+use super::summary::Summary;
 use super::{Context, NONE};
 
 /// Which baseline a fit used.
@@ -93,6 +94,8 @@ pub struct Fit {
     /// How long the history's own gaps usually are (points; the 95th percentile of its gap lengths, 0
     /// when it has fewer than 3): a series sampled irregularly is not "missing data" for gaps that long.
     pub usual_gap: usize,
+    /// What re-flagging needs to know of the fit without its arrays ([`super::summary`]).
+    pub summary: Summary,
 }
 
 /// What the history behind one part of the review range was like.
@@ -162,6 +165,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         level,
         spread_relative,
         usual_gap: usual_gap(&values[..ctx.review.start]),
+        summary: Summary::default(),
     };
     for i in ctx.review.clone() {
         let s = ctx.slot[i] as usize;
@@ -175,6 +179,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         let missing_weeks = ctx.by_week_slot.iter().filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite()).count();
         fit.usual_missing.push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
     }
+    fit.summary = Summary::of(&fit, ctx.grid.step);
     fit
 }
 

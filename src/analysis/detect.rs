@@ -26,6 +26,7 @@
 //!   a gap that runs to the end is "stopped reporting".
 
 use super::stats::{mann_kendall, median, theil_sen};
+use super::summary::top_two;
 use super::{Context, Fit, Params};
 use crate::config::{Metric, MofN, Worse};
 use crate::finding::{Finding, Kind};
@@ -49,6 +50,59 @@ pub fn detect(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Ve
     out.extend(volatility(ctx, m, fit, p));
     out.extend(missing(ctx, m, x, fit, p));
     out
+}
+
+/// The findings that do not depend on the sensitivity: breaches of the lines and missing data, in the
+/// order [`detect`] gives them. Computed once per metric at fit time; re-flagging reuses them.
+pub fn steady(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(line) = m.alarm {
+        out.extend(breaches(ctx, m, x, fit, line, m.alarm_datapoints, Kind::AlarmBreach));
+    }
+    if let Some(line) = m.investigation {
+        out.extend(breaches(ctx, m, x, fit, line, m.investigation_datapoints, Kind::InvestigationBreach));
+    }
+    out.extend(missing(ctx, m, x, fit, &Params::default()));
+    out
+}
+
+/// Whether any finding that depends on the sensitivity (anomaly, level shift, unusual stretch, drift,
+/// loose line, volatility, odd one out) can be flagged at `p`, from the fit's summary alone: each test is
+/// a necessary condition of its detector, so `Some(false)` means [`detect`] gives exactly [`steady`]'s
+/// findings. `None` when the answer needs the residuals again ([`moving_possible_in`]): the anomaly
+/// threshold falls inside them, so which points a stretch leaves out depends on it. `instances` is how
+/// many instances the metric has.
+pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p: &Params) -> Option<bool> {
+    let sum = &fit.summary;
+    // An odd instance needs three or more; not bounded further here.
+    if instances >= 3 {
+        return Some(true);
+    }
+    // An episode needs two points beyond k, or one beyond 1.5 k.
+    let k = p.anomaly_z();
+    if [sum.up, sum.down].iter().any(|&(top, second)| second >= k || top >= 1.5 * k) {
+        return Some(true);
+    }
+    if sum.change.is_some_and(|cp| shift_possible(cp.median_before, cp.median_after - cp.median_before, p.shift_z())) {
+        return Some(true);
+    }
+    if !drift(ctx, m, fit, p).is_empty() || !too_loose(ctx, m, fit, p).is_empty() || !volatility(ctx, m, fit, p).is_empty() {
+        return Some(true);
+    }
+    if sum.largest() < k {
+        return Some(sum.windows.is_some_and(|b| b.reach(p.stretch_z())));
+    }
+    None
+}
+
+/// [`moving_possible`] given the review range's residuals `z` when the summary is not enough.
+pub fn moving_possible_in(ctx: &Context, m: &Metric, fit: &Fit, z: &[f64], instances: usize, p: &Params) -> bool {
+    moving_possible(ctx, m, fit, instances, p).unwrap_or_else(|| super::stretch::possible(fit, z, p))
+}
+
+/// A level shift needs the level after to move `delta` or more from a normal level before.
+fn shift_possible(before: f64, diff: f64, delta: f64) -> bool {
+    !(diff.abs() < delta || before.abs() > 1.2)
 }
 
 /// Severity points for how an episode's peak compares with the largest |z| in the history its baseline came
@@ -155,6 +209,12 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
     let step = ctx.grid.step;
     let mut out = Vec::new();
     for dir in [1.0f64, -1.0] {
+        // An episode needs two points beyond k, or one beyond 1.5 k: a direction whose two largest z fall
+        // short of that has none (a quick exit for quiet series when re-flagging).
+        let (top, second) = top_two(fit.z.iter().map(|&z| z * dir));
+        if second < k && top < 1.5 * k {
+            continue;
+        }
         let flag: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= k).collect();
         // Hysteresis: an episode is a run that stays beyond 0.6 k (gaps ≤ 2 points) around points beyond
         // k, so noise around the threshold does not cut one incident into many.
@@ -250,45 +310,19 @@ fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec
 
 fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let delta = p.shift_z();
-    let steps_per_hour = (3600 / ctx.grid.step).max(1) as usize;
-    let min_before = 3 * steps_per_hour;
-    let min_after = 6 * steps_per_hour;
-    let idx: Vec<usize> = (0..fit.z.len()).filter(|&j| fit.z[j].is_finite()).collect();
-    let n = idx.len();
-    if n < min_before + min_after {
+    let Some(cp) = fit.summary.change else { return vec![] };
+    let (mb, best_t) = (cp.median_before, cp.finite_before);
+    let diff = cp.median_after - mb;
+    if !shift_possible(mb, diff, delta) {
         return vec![];
     }
-    let zc: Vec<f64> = idx.iter().map(|&j| fit.z[j].clamp(-6.0, 6.0)).collect();
-    let mut prefix = Vec::with_capacity(n + 1);
-    prefix.push(0.0);
-    for v in &zc {
-        prefix.push(prefix.last().copied().unwrap_or(0.0) + v);
-    }
-    let total = prefix[n];
-    let (mut best, mut best_t) = (0.0, 0usize);
-    for (t, &before) in prefix.iter().enumerate().take(n - min_after + 1).skip(min_before) {
-        let (n1, n2) = (t as f64, (n - t) as f64);
-        let d = (total - before) / n2 - before / n1;
-        let stat = d.abs() * (n1 * n2 / n as f64).sqrt();
-        if stat > best {
-            best = stat;
-            best_t = t;
-        }
-    }
-    if best_t == 0 {
-        return vec![];
-    }
-    let mb = median(&zc[..best_t]);
-    let ma = median(&zc[best_t..]);
-    let diff = ma - mb;
-    if diff.abs() < delta || mb.abs() > 1.2 {
-        return vec![];
-    }
+    let (_, zc) = super::summary::clipped(&fit.z);
+    let n = zc.len();
     let held = zc[best_t..].iter().filter(|&&z| (z - mb) * diff.signum() >= delta / 2.0).count() as f64 / (n - best_t) as f64;
     if held < 0.7 {
         return vec![];
     }
-    let at = idx[best_t];
+    let at = cp.at;
     let before = median(&x[..at]);
     let after = median(&x[at..]);
     let worse_dir = !m.worse_known || diff * m.worse.sign() > 0.0;
@@ -795,5 +829,71 @@ mod tests {
         assert_eq!(runs(&[t, t, f, t, f, f, f, t], 1), vec![(0, 3), (7, 7)]);
         assert_eq!(runs(&[f, f], 2), vec![]);
         assert_eq!(runs(&[t, f, f, t], 2), vec![(0, 3)]);
+    }
+}
+
+#[cfg(test)]
+mod quick_tests {
+    use super::*;
+    use crate::finding::dedupe;
+    use crate::synth::{Inject, Rng, Shape as Synth};
+
+    /// Re-flagging answers "steady findings only" when `moving_possible` says no: over series that flag
+    /// every kind and quiet ones, at sensitivities across the whole range, that answer is exactly what
+    /// running every detector gives — and both answers occur, so neither branch goes untested.
+    #[test]
+    fn the_quick_answer_is_the_full_answer() {
+        let c = crate::analysis::test_week();
+        let base = Synth { level: 100.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 };
+        let growing = Synth { growth_per_week: 0.06, ..base };
+        type Case = (&'static str, Synth, &'static [Inject], Option<f64>, Option<f64>);
+        let cases: [Case; 10] = [
+            ("erratic for eight hours", base, &[], None, None),
+            ("clean", base, &[], None, None),
+            ("clean with distant lines", base, &[], Some(1e4), Some(5e3)),
+            ("spike", base, &[Inject::Bump { at: 1000, len: 3, factor: 1.6 }], None, None),
+            ("level shift", base, &[Inject::Shift { at: 1200, factor: 1.25 }], None, None),
+            ("six high hours", base, &[Inject::Bump { at: 700, len: 72, factor: 1.1 }], None, None),
+            ("a gap and a stop", base, &[Inject::Gap { at: 300, len: 20 }, Inject::Stop { at: 1900 }], None, None),
+            ("breaching its lines", base, &[Inject::Bump { at: 500, len: 12, factor: 3.0 }], Some(250.0), Some(180.0)),
+            ("growing toward its line", growing, &[], Some(400.0), Some(300.0)),
+            ("a dip", base, &[Inject::Bump { at: 1500, len: 4, factor: 0.5 }], Some(1e4), None),
+        ];
+        let (mut quiet, mut busy, mut asked) = (0, 0, 0);
+        for (name, shape, edits, alarm, investigation) in cases {
+            let mut m = Metric::new("m", "T", "svc", Worse::Higher, std::path::Path::new("x"), "m");
+            (m.alarm, m.investigation) = (alarm, investigation);
+            for seed in 1..=3u64 {
+                let mut v = shape.render(&c, &mut Rng::new(seed));
+                edits.iter().for_each(|e| e.apply(&c, &mut v));
+                if name.starts_with("erratic") {
+                    let mut rng = Rng::new(seed + 100);
+                    for j in 4 * 288 + 100..4 * 288 + 196 {
+                        v[c.review.start + j] *= 1.0 + 0.12 * rng.normal();
+                    }
+                }
+                let fit = crate::analysis::fit(&c, &v);
+                let x = &v[c.review.clone()];
+                let steady = steady(&c, &m, x, &fit);
+                for s in [0.1, 0.25, 0.5, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0] {
+                    let p = Params::new(s).expect("sensitivity");
+                    let full = dedupe(detect(&c, &m, x, &fit, &p));
+                    let from_summary = moving_possible(&c, &m, &fit, 0, &p);
+                    if from_summary.is_none() {
+                        asked += 1;
+                    }
+                    if moving_possible_in(&c, &m, &fit, &fit.z, 0, &p) {
+                        busy += 1;
+                    } else {
+                        quiet += 1;
+                        assert_eq!(dedupe(steady.clone()), full, "{name}, seed {seed}, sensitivity {s}");
+                    }
+                    if from_summary == Some(false) {
+                        assert_eq!(dedupe(steady.clone()), full, "{name}, seed {seed}, sensitivity {s} (summary)");
+                    }
+                }
+            }
+        }
+        assert!(quiet > 20 && busy > 20 && asked > 10, "every branch: {quiet} quiet, {busy} busy, {asked} read the residuals");
     }
 }

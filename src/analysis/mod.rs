@@ -12,6 +12,7 @@ pub mod group;
 pub mod rolling;
 pub mod stats;
 pub mod stretch;
+pub mod summary;
 
 use std::ops::Range;
 

@@ -80,6 +80,7 @@ pub fn fit_range(ctx: &Context, values: &[f64], max_history_weeks: usize) -> Fit
     whole.last_week = last_week;
     whole.usual_missing = usual_missing;
     whole.parts = fitted_parts;
+    whole.summary = super::summary::Summary::of(&whole, grid.step);
     whole
 }
 

@@ -24,8 +24,11 @@ const ERRATIC: f64 = 1.5;
 
 /// Points in a stretch window: about two hours, at least 6 and at most 48 points.
 pub fn window(step: i64) -> usize {
-    ((7200 / step.max(1)) as usize).clamp(6, 48)
+    ((7200 / step.max(1)) as usize).clamp(6, MAX_WINDOW)
 }
+
+/// The most points a stretch window holds.
+const MAX_WINDOW: usize = 48;
 
 /// How windows of `w` points behaved in the history: robust centre and spread of the mean clipped z
 /// and of the mean clipped |z|. NaN spreads when the history was too short to tell.
@@ -86,38 +89,166 @@ enum Shape {
     Erratic,
 }
 
+/// A review point's clipped residual as a stretch sees it: NaN where missing or beyond the anomaly
+/// threshold `k` (those points are the anomaly detector's: a stretch is what the rest did).
+fn clip(z: f64, k: f64) -> f64 {
+    if z.is_finite() && z.abs() < k {
+        z.clamp(-CLIP, CLIP)
+    } else {
+        f64::NAN
+    }
+}
+
+/// Slide a window of `w` points over `zc`, calling `on(j, mean z, mean |z|)` at the last point `j` of each
+/// window holding at least half its points.
+fn slide(zc: impl Fn(usize) -> f64, n: usize, w: usize, mut on: impl FnMut(usize, f64, f64)) {
+    let (mut s, mut sa, mut c) = (0.0, 0.0, 0usize);
+    for j in 0..n {
+        let v = zc(j);
+        if v.is_finite() {
+            s += v;
+            sa += v.abs();
+            c += 1;
+        }
+        if j >= w {
+            let old = zc(j - w);
+            if old.is_finite() {
+                s -= old;
+                sa -= old.abs();
+                c -= 1;
+            }
+        }
+        if j + 1 >= w && c * 2 >= w {
+            on(j, s / c as f64, sa / c as f64);
+        }
+    }
+}
+
+/// The largest window scores of a review range: running high, running low, and a bound on erratic (its
+/// mean |z| against the history's centre only; the score proper uses the larger of that and the review's
+/// own median window, so it is never more).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Bounds {
+    pub high: f64,
+    pub low: f64,
+    pub erratic: f64,
+}
+
+impl Bounds {
+    /// Whether a window reaches the stretch threshold `t`.
+    pub fn reach(&self, t: f64) -> bool {
+        self.high >= t || self.low >= t || self.erratic / ERRATIC >= t
+    }
+}
+
+/// The window scores of residuals `z` (with `fit`'s history statistics) when points beyond the anomaly
+/// threshold `k` are left out: one pass, no allocation. None when the range is shorter than a window.
+pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
+    let n = z.len();
+    let w = fit.parts.first().map(|p| p.stretch.w)?;
+    if n < w || w == 0 || w > MAX_WINDOW {
+        return None;
+    }
+    // Per part of the range (its own history statistics): the largest and smallest window mean and the
+    // largest mean |z|. Scores are monotonic in those (a positive spread), so the largest scores follow
+    // from them exactly without scoring every window.
+    // A window holding all w points has mean s / w: with w fixed that is monotonic in the sum s, so for
+    // those only the extreme sums are kept and divided once at the end (most windows are full).
+    let parts = &fit.parts;
+    let mut extremes = vec![(f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY); parts.len()];
+    let mut sums = vec![(f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY); parts.len()];
+    let mut ring = [0.0f64; MAX_WINDOW];
+    let (mut s, mut sa, mut c, mut at) = (0.0, 0.0, 0usize, 0usize);
+    for (j, &zj) in z.iter().enumerate() {
+        let v = clip(zj, k);
+        if v.is_finite() {
+            s += v;
+            sa += v.abs();
+            c += 1;
+        }
+        if j >= w {
+            let old = ring[j % w];
+            if old.is_finite() {
+                s -= old;
+                sa -= old.abs();
+                c -= 1;
+            }
+        }
+        ring[j % w] = v;
+        if j + 1 < w || c * 2 < w {
+            continue;
+        }
+        while at + 1 < parts.len() && parts[at + 1].from <= j {
+            at += 1;
+        }
+        if parts[at].from > j {
+            continue;
+        }
+        if c == w {
+            let e = &mut sums[at];
+            *e = (e.0.max(s), e.1.min(s), e.2.max(sa));
+        } else {
+            let (mz, ma) = (s / c as f64, sa / c as f64);
+            let e = &mut extremes[at];
+            *e = (e.0.max(mz), e.1.min(mz), e.2.max(ma));
+        }
+    }
+    let wf = w as f64;
+    for (e, &(most, least, most_abs)) in extremes.iter_mut().zip(&sums) {
+        if most != f64::NEG_INFINITY {
+            *e = (e.0.max(most / wf), e.1.min(least / wf), e.2.max(most_abs / wf));
+        }
+    }
+    let mut b = Bounds { high: f64::NEG_INFINITY, low: f64::NEG_INFINITY, erratic: f64::NEG_INFINITY };
+    for (part, &(most, least, most_abs)) in parts.iter().zip(&extremes) {
+        let st = part.stretch;
+        if !st.usable() || most == f64::NEG_INFINITY {
+            continue;
+        }
+        b.high = b.high.max((most - st.mean.0) / st.mean.1);
+        b.low = b.low.max(-((least - st.mean.0) / st.mean.1));
+        b.erratic = b.erratic.max((most_abs - st.abs.0) / st.abs.1);
+    }
+    Some(b)
+}
+
+/// Whether any stretch can be flagged at `p` in residuals `z`: a necessary condition, asked before the
+/// windows are scored in full (and by re-flagging before anything else).
+pub fn possible(fit: &Fit, z: &[f64], p: &Params) -> bool {
+    bounds(fit, z, p.anomaly_z()).is_some_and(|b| b.reach(p.stretch_z()))
+}
+
 /// Find unusual stretches in the review range.
 pub fn stretches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    if !possible(fit, &fit.z, p) {
+        return vec![];
+    }
+    every_window(ctx, m, x, fit, p)
+}
+
+/// [`stretches`] without the quick test first.
+fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let n = fit.z.len();
     let Some(w) = fit.parts.first().map(|p| p.stretch.w) else { return vec![] };
     if n < w || w == 0 {
         return vec![];
     }
     let t = p.stretch_z();
-    // Points beyond the anomaly threshold are the anomaly detector's: a stretch is what the rest did.
     let k = p.anomaly_z();
-    let zc: Vec<f64> = fit.z.iter().map(|z| if z.is_finite() && z.abs() < k { z.clamp(-CLIP, CLIP) } else { f64::NAN }).collect();
+    let zc: Vec<f64> = fit.z.iter().map(|&z| clip(z, k)).collect();
     // Window means, stored at the window's last point; then standardised. The centre of |z| comes from
     // the review range itself (the median window): in-sample history residuals run a little tighter
     // than a new week's, which would make every new week look erratic.
     let (mut mz, mut ma) = (vec![f64::NAN; n], vec![f64::NAN; n]);
-    let (mut s, mut sa, mut c) = (0.0, 0.0, 0usize);
-    for j in 0..n {
-        if zc[j].is_finite() {
-            s += zc[j];
-            sa += zc[j].abs();
-            c += 1;
-        }
-        if j >= w && zc[j - w].is_finite() {
-            s -= zc[j - w];
-            sa -= zc[j - w].abs();
-            c -= 1;
-        }
-        if j + 1 >= w && c * 2 >= w {
-            mz[j] = s / c as f64;
-            ma[j] = sa / c as f64;
-        }
-    }
+    slide(
+        |j| zc[j],
+        n,
+        w,
+        |j, m, a| {
+            mz[j] = m;
+            ma[j] = a;
+        },
+    );
     let abs_centre = median_mut(&mut ma.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>());
     let (mut u, mut a) = (vec![f64::NAN; n], vec![f64::NAN; n]);
     for j in 0..n {
@@ -294,6 +425,14 @@ mod tests {
                 let mut v = base.render(&c, &mut rng);
                 edit(&c, &mut v, &mut rng);
                 let got = shapes_found(&c, &v);
+                // The quick test re-flagging asks first never says "none" where stretches are found.
+                let f = fit(&c, &v);
+                for s in [0.25, 0.5, 1.0, 1.5, 2.0, 4.0] {
+                    let p = Params::new(s).expect("sensitivity");
+                    let m = Metric::new("m", "T", "svc", Worse::Higher, std::path::Path::new("x"), "m");
+                    let found = every_window(&c, &m, &v[c.review.clone()], &f, &p).len();
+                    assert!(possible(&f, &f.z, &p) || found == 0, "{name} (seed {seed}) at {s}: {found} stretches");
+                }
                 match want {
                     None => assert!(got.is_empty(), "{name} (seed {seed}): {got:?}"),
                     Some(s) => assert!(got.iter().any(|g| g == s), "{name} (seed {seed}): {got:?}"),

@@ -60,7 +60,8 @@ pub(super) fn fit_batch(
             let instances: Vec<(String, Vec<f64>)> = instances.into_iter().map(|(n, v)| (n, v[ctx.review.clone()].to_vec())).collect();
             let instance_names = instances.iter().map(|(n, _)| n.clone()).collect();
             let coverage = values.iter().filter(|v| v.is_finite()).count() as f64 / values.len().max(1) as f64;
-            (i, SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None })
+            let steady = analysis::detect::steady(ctx, &metric, &values, &fit);
+            (i, SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None, steady })
         })
         .collect();
     let baseline_ms = ms(t);

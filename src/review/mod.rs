@@ -69,6 +69,9 @@ pub struct SeriesFit {
     /// Where the arrays (values, instances and the fit's per-point arrays) are when a large review moved
     /// them to its temporary file: read them with [`Review::full`].
     pub spilled: Option<spill::At>,
+    /// The findings that do not depend on the sensitivity ([`analysis::detect::steady`]), found once at
+    /// fit time: re-flagging a metric whose other detectors cannot fire needs nothing else.
+    pub steady: Vec<Finding>,
 }
 
 /// Something the review had to do to the input, said plainly.
@@ -264,7 +267,9 @@ impl Review {
         review
     }
 
-    /// Re-run the detectors at new parameters without refitting; updates timings of detect and rank.
+    /// Re-run the detectors at new parameters without refitting; updates timings of detect and rank. Only
+    /// metrics that can flag something at the new sensitivity are read back and run through the detectors
+    /// ([`analysis::detect::moving_possible`]); the answer is the same as running them all.
     pub fn reflag(&mut self, params: Params) {
         self.params = params;
         let t = Instant::now();
@@ -274,6 +279,17 @@ impl Review {
             .par_iter()
             .flat_map_iter(|s| {
                 let params = params.for_metric(&s.metric);
+                // Most metrics flag nothing that depends on the sensitivity: the fit's summary says so (or, when
+                // the threshold falls among their residuals, the residuals, the one array read back for a
+                // spilled metric), and the steady findings found at fit time are the answer.
+                let n = s.instance_names.len();
+                let quiet = match analysis::detect::moving_possible(ctx, &s.metric, &s.fit, n, &params) {
+                    Some(possible) => !possible,
+                    None => self.residuals(s).is_ok_and(|z| !analysis::detect::moving_possible_in(ctx, &s.metric, &s.fit, &z, n, &params)),
+                };
+                if quiet {
+                    return finding::dedupe(s.steady.clone());
+                }
                 let s = match self.full(s) {
                     Ok(s) => s,
                     Err(e) => {
@@ -312,6 +328,15 @@ impl Review {
         match (s.spilled, &self.spill) {
             (None, _) => Ok(Cow::Borrowed(s)),
             (Some(at), Some(spill)) => spill.get(s, at).map(Cow::Owned),
+            (Some(_), None) => Err(std::io::Error::other("the review's temporary file is gone")),
+        }
+    }
+
+    /// A metric's residuals z over the review range (read back alone when the metric was spilled).
+    fn residuals<'a>(&self, s: &'a SeriesFit) -> std::io::Result<Cow<'a, [f64]>> {
+        match (s.spilled, &self.spill) {
+            (None, _) => Ok(Cow::Borrowed(&s.fit.z)),
+            (Some(at), Some(spill)) => spill.z(at).map(Cow::Owned),
             (Some(_), None) => Err(std::io::Error::other("the review's temporary file is gone")),
         }
     }

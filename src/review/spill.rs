@@ -64,6 +64,18 @@ impl Spill {
         full.spilled = None;
         Ok(full)
     }
+
+    /// A spilled metric's residuals z alone (the first array of its record).
+    pub fn z(&self, at: At) -> io::Result<Vec<f64>> {
+        let bad = || io::Error::new(io::ErrorKind::InvalidData, "a spilled metric could not be read back");
+        let mut len = [0u8; 8];
+        self.file.read_exact_at(&mut len, at.offset)?;
+        let n = u64::from_le_bytes(len);
+        let bytes = n.checked_mul(8).filter(|b| b.checked_add(8).is_some_and(|end| end <= at.len)).ok_or_else(bad)?;
+        let mut raw = vec![0u8; usize::try_from(bytes).map_err(|_| bad())?];
+        self.file.read_exact_at(&mut raw, at.offset + 8)?;
+        Ok(raw.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect())
+    }
 }
 
 /// Bytes in memory of a metric's arrays (what spilling it saves).
@@ -80,10 +92,11 @@ fn encode(s: &SeriesFit) -> Vec<u8> {
             out.extend(x.to_le_bytes());
         }
     };
+    // The residuals first: re-flagging reads them alone ([`Spill::z`]).
+    f64s(&mut out, &s.fit.z);
     f64s(&mut out, &s.values);
     f64s(&mut out, &s.fit.expected);
     f64s(&mut out, &s.fit.sigma);
-    f64s(&mut out, &s.fit.z);
     f64s(&mut out, &s.fit.last_week);
     out.extend((s.fit.usual_missing.len() as u64).to_le_bytes());
     out.extend(s.fit.usual_missing.iter().map(|&b| b as u8));
@@ -99,10 +112,10 @@ fn encode(s: &SeriesFit) -> Vec<u8> {
 /// Reads what [`encode`] wrote into `s`; `None` when the bytes are not that.
 fn decode(bytes: &[u8], s: &mut SeriesFit) -> Option<()> {
     let mut r = Reader { bytes, at: 0 };
+    s.fit.z = r.f64s()?;
     s.values = r.f64s()?;
     s.fit.expected = r.f64s()?;
     s.fit.sigma = r.f64s()?;
-    s.fit.z = r.f64s()?;
     s.fit.last_week = r.f64s()?;
     let n = r.len()?;
     s.fit.usual_missing = r.take(n)?.iter().map(|&b| b != 0).collect();
@@ -139,5 +152,47 @@ impl Reader<'_> {
         let n = self.len()?;
         let raw = self.take(n.checked_mul(8)?)?;
         Some(raw.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{self, Context};
+    use crate::config::{Metric, Worse};
+
+    #[test]
+    fn a_spilled_metric_reads_back_whole_and_its_residuals_alone() {
+        let ctx: Context = analysis::test_week();
+        let values: Vec<f64> = (0..ctx.grid.len).map(|i| if i % 97 == 0 { f64::NAN } else { 100.0 + (i % 288) as f64 }).collect();
+        let fit = analysis::fit(&ctx, &values);
+        let m = Metric::new("m", "T", "svc", Worse::Higher, std::path::Path::new("x"), "m");
+        let review: Vec<f64> = values[ctx.review.clone()].to_vec();
+        let instances = vec![("a".to_string(), review.clone()), ("b".to_string(), review.iter().map(|v| v * 2.0).collect())];
+        let mut s = SeriesFit {
+            metric: m,
+            values: review,
+            instance_names: vec!["a".into(), "b".into()],
+            instances,
+            coverage: 1.0,
+            fit,
+            stats: Default::default(),
+            spilled: None,
+            steady: vec![],
+        };
+        let before = s.clone();
+        let spill = Spill::new().expect("temporary file");
+        // Another metric first, so the record does not start at offset 0.
+        spill.put(&mut s.clone()).expect("put");
+        spill.put(&mut s).expect("put");
+        let at = s.spilled.expect("spilled");
+        assert!(s.values.is_empty() && s.fit.z.is_empty() && s.instances.is_empty(), "the arrays left memory");
+        let back = spill.get(&s, at).expect("get");
+        let same = |a: &[f64], b: &[f64]| a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits());
+        assert!(same(&back.values, &before.values) && same(&back.fit.z, &before.fit.z) && same(&back.fit.sigma, &before.fit.sigma));
+        assert_eq!(back.instances.len(), 2);
+        assert!(same(&back.instances[1].1, &before.instances[1].1));
+        assert_eq!(back.fit.usual_missing, before.fit.usual_missing);
+        assert!(same(&spill.z(at).expect("z"), &before.fit.z));
     }
 }
