@@ -213,9 +213,9 @@ fn same_review_both_ways(ws: &Workspace) -> Review {
     for opts in [
         // Tiny slices and batches: every file in many slices, a batch every few series, every metric's
         // arrays in the temporary file.
-        StreamOptions { slice_rows: 3_000, batch_points: 20_000, memory_budget: 0 },
+        StreamOptions { slice_rows: 3_000, batch_points: 20_000, memory_budget: 0, pull_chunk: 1 },
         // Some in memory, the rest in the file.
-        StreamOptions { slice_rows: 50_000, batch_points: 200_000, memory_budget: 1 << 20 },
+        StreamOptions { slice_rows: 50_000, batch_points: 200_000, memory_budget: 1 << 20, pull_chunk: 3 },
         StreamOptions::default(),
     ] {
         let mut batched =

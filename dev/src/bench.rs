@@ -111,6 +111,11 @@ impl fmt::Display for BenchReport {
 }
 
 /// Peak resident memory of this process (VmHWM), in MB; 0 where /proc is not available.
+/// Start measuring the peak RSS again from now (Linux: `/proc/self/clear_refs`; nothing elsewhere).
+pub fn reset_peak_rss() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 pub fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()

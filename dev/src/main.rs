@@ -121,6 +121,9 @@ enum Command {
         weeks: u32,
         #[arg(long, default_value_t = 4)]
         concurrency: usize,
+        /// Metrics pulled together (each chunk is fitted while the next is pulled); 0: all at once.
+        #[arg(long, default_value_t = flywheel::review::StreamOptions::default().pull_chunk)]
+        pull_chunk: usize,
     },
     /// Benchmark load + review of N series × W weeks at 5 minutes from Parquet (use a release build).
     Bench {
@@ -201,8 +204,8 @@ fn main() -> Result<()> {
         }
         Command::Openmetrics { workspace, out, url } => to_openmetrics(&workspace, &out, &url),
         Command::JournalWriter { journal } => journal_writer(&journal),
-        Command::CloudwatchBench { series, weeks, concurrency } => {
-            print!("{}", flywheel_dev::cw_bench::run(series, weeks, concurrency)?);
+        Command::CloudwatchBench { series, weeks, concurrency, pull_chunk } => {
+            print!("{}", flywheel_dev::cw_bench::run(series, weeks, concurrency, pull_chunk)?);
             Ok(())
         }
         Command::Bench { series, weeks, dir, no_charts, files } => {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use flywheel::analysis::Params;
 use flywheel::config::Workspace;
 use flywheel::finding::Finding;
-use flywheel::review::{RangeSpec, Review};
+use flywheel::review::{stream, RangeSpec, Review, StreamOptions};
 use flywheel::source::cloudwatch::sdk;
 use flywheel::source::{LoadOptions, Quiet};
 
@@ -241,6 +241,16 @@ fn a_review_pulled_from_cloudwatch_matches_the_review_of_the_files() {
     let ghost = pulled.errors.iter().find(|(m, _)| m.id == "ghost").expect("the missing metric is its own error");
     assert!(ghost.1.message.contains("no data"), "{}", ghost.1);
     assert!(ghost.1.series.as_deref().is_some_and(|s| s.contains("NoSuchMetric")), "{:?}", ghost.1);
+
+    // Pulled four metrics at a time, each chunk fitted while the next is pulled: the same review, one
+    // request per chunk.
+    let week = RangeSpec::WeekOf(flywheel::time::parse_user_time(flywheel::sample::REVIEW_WEEK, &cw_ws.tz).expect("week"));
+    let opts = StreamOptions { pull_chunk: 4, ..StreamOptions::default() };
+    let chunked = stream::run(cw_ws.clone(), week, Params { sensitivity: cw_ws.sensitivity }, &LoadOptions::default(), &Quiet, &opts)
+        .expect("review in chunks");
+    assert_eq!(keys(&chunked), keys(&pulled), "pulled in chunks");
+    assert_eq!(chunked.errors.len(), pulled.errors.len());
+    assert_eq!(chunked.pull.requests, (metrics.len() + 1).div_ceil(4), "{:?}", chunked.pull);
 
     // Reopened: everything comes from the cache, without a request.
     let again = review(&cw_ws, Some(cache));

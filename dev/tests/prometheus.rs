@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use flywheel::analysis::Params;
 use flywheel::config::{Metric, Prometheus, Source, Workspace, Worse};
 use flywheel::finding::Finding;
-use flywheel::review::{RangeSpec, Review, ReviewError};
+use flywheel::review::{stream, RangeSpec, Review, ReviewError, StreamOptions};
 use flywheel::source::prometheus::pull;
 use flywheel::source::{Instances, Progress, Quiet, SourceError};
 use flywheel::source::{LoadOptions, LoadStats, Window};
@@ -151,6 +151,13 @@ fn a_review_pulled_from_a_real_prometheus_matches_the_review_of_the_files() {
     // The series the exporter no longer writes is a source error naming the query, as with the file.
     let missing = pulled.errors.iter().find(|(m, _)| m.id == "payments.billing.export_lag").expect("source error");
     assert!(missing.1.message.contains("returned no data"), "{}", missing.1);
+
+    // Pulled five metrics at a time, each chunk fitted while the next is pulled: the same review.
+    let opts = StreamOptions { pull_chunk: 5, ..StreamOptions::default() };
+    let params = Params { sensitivity: prom_ws.sensitivity };
+    let chunked = stream::run(prom_ws.clone(), week(&prom_ws), params, &LoadOptions::default(), &Quiet, &opts).expect("review in chunks");
+    assert_eq!(keys(&chunked), keys(&files), "pulled in chunks");
+    assert_eq!((chunked.pull.requests, chunked.errors.len()), (p.requests, pulled.errors.len()));
 
     // Reopening reads the cache: no request at all.
     let again = review(&prom_ws, Some(cache.clone()), &Quiet).expect("cached review");

@@ -17,7 +17,7 @@ use std::time::Instant;
 use crate::analysis::{Context, Params};
 use crate::config::{Metric, Source, Workspace};
 use crate::source::slices::{self, Complete, Sliced};
-use crate::source::{self, file, Instances, LoadOptions, Progress, SourceError};
+use crate::source::{self, file, Instances, LoadOptions, LoadStats, Note, Progress, SourceError, Window};
 
 use super::fit::{self, Fitted};
 use super::range::{self, Scan};
@@ -34,11 +34,91 @@ pub struct StreamOptions {
     /// Bytes of metrics' arrays kept in memory; the arrays of the metrics past it go to the review's
     /// temporary file ([`spill`]).
     pub memory_budget: usize,
+    /// Server metrics (Prometheus, CloudWatch) pulled together: each chunk is fitted while the next is
+    /// pulled, so only about two chunks' raw data are held at once.
+    pub pull_chunk: usize,
 }
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: slices::SLICE_ROWS, memory_budget: 256 << 20 }
+        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: slices::SLICE_ROWS, memory_budget: 256 << 20, pull_chunk: 256 }
+    }
+}
+
+/// A chunk of server metrics' results, by workspace index.
+type Pulled = Vec<(usize, Result<Instances, SourceError>)>;
+
+/// Pull the server metrics `which` (workspace indexes, in order) over `window` a chunk at a time on a
+/// puller thread, handing each chunk's results to `on` on this thread while the next is pulled; `on`
+/// returns false to stop. The sources' notes and what the pulls cost.
+fn pull_chunks(
+    ws: &Workspace,
+    which: &[usize],
+    window: Option<Window>,
+    pull: &LoadOptions,
+    progress: &dyn Progress,
+    chunk: usize,
+    on: &mut dyn FnMut(Pulled) -> bool,
+) -> (Vec<Note>, LoadStats) {
+    if which.is_empty() {
+        return (Vec::new(), LoadStats::default());
+    }
+    let chunk = chunk.max(1);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<Pulled>(1);
+    std::thread::scope(|s| {
+        let puller = s.spawn(move || {
+            let (mut notes, mut stats) = (Vec::new(), LoadStats::default());
+            for (n, part) in which.chunks(chunk).enumerate() {
+                if progress.cancelled() {
+                    break;
+                }
+                let metrics: Vec<&Metric> = part.iter().map(|&i| &ws.metrics[i]).collect();
+                let scaled = ChunkProgress { inner: progress, before: n * chunk, len: part.len(), all: which.len() };
+                let (mut got, more, cost) = source::pull_metrics(ws, &metrics, window, pull, &scaled);
+                notes.extend(more);
+                stats.add(cost);
+                let results = part
+                    .iter()
+                    .map(|&i| {
+                        let m = &ws.metrics[i];
+                        (i, got.remove(&m.id).unwrap_or_else(|| Err(SourceError::file(&ws.origin, "was not pulled".into()))))
+                    })
+                    .collect();
+                if tx.send(results).is_err() {
+                    break;
+                }
+            }
+            (notes, stats)
+        });
+        for results in rx.iter() {
+            if !on(results) {
+                break;
+            }
+        }
+        drop(rx);
+        puller.join().unwrap_or_default()
+    })
+}
+
+/// A chunk's pull progress (requests) told as a share of all the server metrics.
+struct ChunkProgress<'a> {
+    inner: &'a dyn Progress,
+    before: usize,
+    len: usize,
+    all: usize,
+}
+
+impl Progress for ChunkProgress<'_> {
+    fn update(&self, stage: &str, done: usize, total: usize) {
+        if stage == "pull" {
+            self.inner.update(stage, self.before + done * self.len / total.max(1), self.all);
+        } else {
+            self.inner.update(stage, done, total);
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.inner.cancelled()
     }
 }
 
@@ -225,12 +305,11 @@ pub fn run(
     let started = Instant::now();
     let pulls = ws.metrics.iter().any(|m| m.source.is_pulled());
     let (range, window) = if pulls { range::pull_window(&ws, range)? } else { (range, None) };
-    let (mut pulled, notes, pull_stats) = source::pull_metrics(&ws, window, pull, progress);
 
     let mut files: Vec<FileUse> = Vec::new();
     let mut at: HashMap<PathBuf, usize> = HashMap::new();
     let mut errors: Vec<(usize, Metric, SourceError)> = Vec::new();
-    let mut from_servers: Vec<(usize, Instances)> = Vec::new();
+    let mut servers: Vec<usize> = Vec::new();
     for (i, m) in ws.metrics.iter().enumerate() {
         match &m.source {
             Source::File { path, series } => {
@@ -242,11 +321,7 @@ pub fn run(
                 files[k].by_key.entry(series.clone()).or_default().push(i);
                 files[k].all.push(i);
             }
-            Source::Prometheus { .. } | Source::CloudWatch(_) => match pulled.remove(&m.id) {
-                Some(Ok(inst)) => from_servers.push((i, inst)),
-                Some(Err(e)) => errors.push((i, m.clone(), e)),
-                None => errors.push((i, m.clone(), SourceError::file(&ws.origin, "was not pulled".into()))),
-            },
+            Source::Prometheus { .. } | Source::CloudWatch(_) => servers.push(i),
         }
     }
 
@@ -257,12 +332,22 @@ pub fn run(
     // The pass: learn where the data is, and fit on the range it points to so far.
     let mut scan = Scan::default();
     let mut sink = Sink { ws: &ws, range, opts, on_aligned: &aligned, held: Vec::new(), batch: None };
-    for (i, inst) in &from_servers {
-        scan.add(&ws, *i, &ws.metrics[*i], inst);
-    }
-    sink.settle(&scan);
-    for (i, inst) in from_servers.iter().cloned() {
-        sink.give(i, inst);
+    // Server metrics as they are pulled, a chunk at a time.
+    let (notes, mut pull_stats) = pull_chunks(&ws, &servers, window, pull, progress, opts.pull_chunk, &mut |results| {
+        for (i, r) in results {
+            match r {
+                Ok(inst) => {
+                    scan.add(&ws, i, &ws.metrics[i], &inst);
+                    sink.give(i, inst);
+                }
+                Err(e) => errors.push((i, ws.metrics[i].clone(), e)),
+            }
+        }
+        sink.settle(&scan);
+        !progress.cancelled()
+    });
+    if progress.cancelled() {
+        return Err(ReviewError::Cancelled);
     }
     let mut rows = 0usize;
     let total = files.len();
@@ -322,9 +407,18 @@ pub fn run(
             // The range moved once all the data was seen: fit again on the right one.
             done.store(0, Ordering::Relaxed);
             let mut batch = Batch::new(ctx.clone(), &ws, opts, &aligned);
-            for (i, inst) in from_servers.into_iter().filter(|(i, _)| !failed.contains(i)) {
-                batch.push(i, ws.metrics[i].clone(), inst);
-            }
+            // Server metrics pulled again (from the pull cache when there is one).
+            let again: Vec<usize> = servers.iter().copied().filter(|i| !failed.contains(i)).collect();
+            let (_, cost) = pull_chunks(&ws, &again, window, pull, progress, opts.pull_chunk, &mut |results| {
+                for (i, r) in results {
+                    match r {
+                        Ok(inst) => batch.push(i, ws.metrics[i].clone(), inst),
+                        Err(e) => errors.push((i, ws.metrics[i].clone(), e)),
+                    }
+                }
+                !progress.cancelled()
+            });
+            pull_stats.add(cost);
             for f in files.iter().filter(|f| !f.failed) {
                 if progress.cancelled() {
                     return Err(ReviewError::Cancelled);

@@ -158,7 +158,8 @@ pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, pro
     if let Some(path) = &ws.bare_file {
         return load_bare(ws, path, progress);
     }
-    let (mut pulled, notes, pull) = pull_metrics(ws, window, opts, progress);
+    let all: Vec<&Metric> = ws.metrics.iter().collect();
+    let (mut pulled, notes, pull) = pull_metrics(ws, &all, window, opts, progress);
     let mut files: Vec<PathBuf> = ws
         .metrics
         .iter()
@@ -235,6 +236,7 @@ pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, pro
 /// sources' input notes, and what the pulls cost together.
 pub(crate) fn pull_metrics(
     ws: &Workspace,
+    metrics: &[&Metric],
     window: Option<Window>,
     opts: &LoadOptions,
     progress: &dyn Progress,
@@ -247,7 +249,7 @@ pub(crate) fn pull_metrics(
             out.insert(m.id.clone(), Err(SourceError::file(&ws.origin, msg.to_string())));
         }
     };
-    let prom: Vec<&Metric> = ws.metrics.iter().filter(|m| matches!(m.source, Source::Prometheus { .. })).collect();
+    let prom: Vec<&Metric> = metrics.iter().copied().filter(|m| matches!(m.source, Source::Prometheus { .. })).collect();
     if !prom.is_empty() {
         match (&ws.prometheus, window) {
             (Some(server), Some(w)) => {
@@ -258,7 +260,7 @@ pub(crate) fn pull_metrics(
             _ => fail(&prom, "a promql source needs a [prometheus] server and a review range", &mut out),
         }
     }
-    let cw: Vec<&Metric> = ws.metrics.iter().filter(|m| matches!(m.source, Source::CloudWatch(_))).collect();
+    let cw: Vec<&Metric> = metrics.iter().copied().filter(|m| matches!(m.source, Source::CloudWatch(_))).collect();
     if !cw.is_empty() {
         match (&ws.cloudwatch, window) {
             (Some(conf), Some(w)) => {
