@@ -1,0 +1,222 @@
+//! The detectors of episodes inside the review range: breaches of the lines, seasonal anomalies and the
+//! level shift.
+
+use super::{novelty_bonus, recency, runs, shift_possible};
+use crate::analysis::stats::median;
+use crate::analysis::summary::top_two;
+use crate::analysis::{Context, Fit, Params};
+use crate::config::{Metric, MofN, Worse};
+use crate::finding::{Finding, Kind};
+use crate::text;
+use crate::time::{self, WEEK};
+
+pub(super) fn breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, line: f64, rule: MofN, kind: Kind) -> Vec<Finding> {
+    let beyond: Vec<bool> = x.iter().map(|&v| v.is_finite() && m.worse.beyond(v, line)).collect();
+    let mut state = vec![false; x.len()];
+    let mut count = 0usize;
+    for j in 0..x.len() {
+        count += beyond[j] as usize;
+        if j >= rule.n {
+            count -= beyond[j - rule.n] as usize;
+        }
+        state[j] = count >= rule.m;
+    }
+    let (base, label) = match kind {
+        Kind::AlarmBreach => (70.0, "alarm"),
+        _ => (45.0, "investigation"),
+    };
+    // Scale for "how far beyond": the gap between the two lines, else the line's distance from normal.
+    let scale = match (m.alarm, m.investigation) {
+        (Some(a), Some(i)) if a != i => (a - i).abs(),
+        _ => ((line - fit.level).abs()).max(line.abs() * 0.1).max(1e-9),
+    };
+    let step = ctx.grid.step;
+    runs(&state, rule.n)
+        .into_iter()
+        .filter_map(|(a, b)| {
+            let first = (a.saturating_sub(rule.n - 1)..=a).find(|&j| beyond[j])?;
+            let last = (first..=b).rev().find(|&j| beyond[j])?;
+            let pts = (first..=last).filter(|&j| beyond[j]).count();
+            let peak_j =
+                (first..=last).filter(|&j| beyond[j]).max_by(|&i, &j| (x[i] * m.worse.sign()).total_cmp(&(x[j] * m.worse.sign())))?;
+            let peak = x[peak_j];
+            let excess = (peak - line).abs() / scale;
+            let dur = (last + 1 - first) as i64 * step;
+            let sev = base + (15.0 * excess).min(15.0) + (10.0 * dur as f64 / 14_400.0).min(10.0) + 5.0 * recency(ctx, last + 1);
+            let (t0, t1) = (ctx.rtime(first), ctx.rtime(last) + step);
+            let usual = fit.expected[peak_j];
+            let sentence = format!(
+                "{} was {} its {label} line {} for {} ({} of {} points) from {}, peaking at {} on {}{}.",
+                text::subject(m),
+                if m.worse == Worse::Higher { "above" } else { "below" },
+                text::value(line, &m.unit),
+                text::duration(dur),
+                pts,
+                last + 1 - first,
+                time::short_label(&ctx.tz, t0),
+                text::value(peak, &m.unit),
+                time::short_label(&ctx.tz, ctx.rtime(peak_j)),
+                if usual.is_finite() { format!("; usually {} at that time", text::value(usual, &m.unit)) } else { String::new() },
+            );
+            Some(
+                Finding::new(kind, m, t0, t1, sev, sentence)
+                    .with("line", line)
+                    .with("peak", peak)
+                    .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+                    .with("points_beyond", pts as f64)
+                    .with("duration_minutes", dur as f64 / 60.0)
+                    .with("expected_at_peak", usual)
+                    .with("datapoints_rule", rule.to_string()),
+            )
+        })
+        .collect()
+}
+
+pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let k = p.anomaly_z();
+    let step = ctx.grid.step;
+    let mut out = Vec::new();
+    for dir in [1.0f64, -1.0] {
+        // An episode needs two points beyond k, or one beyond 1.5 k: a direction whose two largest z fall
+        // short of that has none (a quick exit for quiet series when re-flagging).
+        let (top, second) = top_two(fit.z.iter().map(|&z| z * dir));
+        if second < k && top < 1.5 * k {
+            continue;
+        }
+        let flag: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= k).collect();
+        // Hysteresis: an episode is a run that stays beyond 0.6 k (gaps ≤ 2 points) around points beyond
+        // k, so noise around the threshold does not cut one incident into many.
+        let near: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= 0.6 * k).collect();
+        for (a, b) in runs(&near, 2) {
+            let pts = (a..=b).filter(|&j| flag[j]).count();
+            if pts == 0 {
+                continue;
+            }
+            let Some(peak_j) = (a..=b).filter(|&j| flag[j]).max_by(|&i, &j| (fit.z[i] * dir).total_cmp(&(fit.z[j] * dir))) else {
+                continue;
+            };
+            let pz = fit.z[peak_j].abs();
+            if pts < 2 && pz < 1.5 * k {
+                continue;
+            }
+            // A bare file says nothing of which way is bad: both directions count in full.
+            let worse_dir = !m.worse_known || dir * m.worse.sign() > 0.0;
+            let dur = (b + 1 - a) as i64 * step;
+            // Severity: how far (doubling the distance adds 10), how long, whether it is the largest departure in
+            // all the history the baseline came from, how recent.
+            let novel = fit.part_at(peak_j).is_some_and(|p| p.history_max_z.is_finite() && pz > p.history_max_z);
+            let mut sev = 25.0
+                + (10.0 * (pz / k).log2()).clamp(0.0, 30.0)
+                + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)
+                + novelty_bonus(pz, fit.part_at(peak_j).map_or(f64::NAN, |p| p.history_max_z))
+                + 5.0 * recency(ctx, b + 1);
+            if !worse_dir {
+                sev *= 0.6;
+            }
+            let (peak, usual) = (x[peak_j], fit.expected[peak_j]);
+            let (lo, hi) = (usual - k * fit.sigma[peak_j], usual + k * fit.sigma[peak_j]);
+            let ratio = if usual.abs() > 1e-12 { peak / usual } else { f64::NAN };
+            let how = if ratio.is_finite() && ratio > 0.0 && ratio < 1e4 && !(0.67..=1.5).contains(&ratio) {
+                if ratio >= 1.0 {
+                    format!("{:.1}× its usual {}", ratio, text::value(usual, &m.unit))
+                } else {
+                    format!("{:.0}% below its usual {}", (1.0 - ratio) * 100.0, text::value(usual, &m.unit))
+                }
+            } else {
+                format!("against a usual {}", text::value(usual, &m.unit))
+            };
+            let lines = match (m.investigation, m.alarm) {
+                (Some(i), _) if !m.worse.beyond(peak, i) && worse_dir => {
+                    format!("; it stayed inside the investigation line {}", text::value(i, &m.unit))
+                }
+                (None, Some(a)) if !m.worse.beyond(peak, a) && worse_dir => {
+                    format!("; it stayed inside the alarm line {}", text::value(a, &m.unit))
+                }
+                _ => String::new(),
+            };
+            let sentence = format!(
+                "{} {} to {} on {}, {} for that time (band {}–{}){}{}{}.",
+                text::subject(m),
+                if dir > 0.0 { "rose" } else { "fell" },
+                text::value(peak, &m.unit),
+                time::short_label(&ctx.tz, ctx.rtime(peak_j)),
+                how,
+                text::value(lo, &m.unit),
+                text::value(hi, &m.unit),
+                if dur > step { format!(", for {}", text::duration(dur)) } else { String::new() },
+                lines,
+                if novel { "; the largest departure from its pattern in all its history" } else { "" },
+            );
+            out.push(
+                Finding::new(Kind::SeasonalAnomaly, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
+                    .with("peak", peak)
+                    .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+                    .with("expected_at_peak", usual)
+                    .with("band_low", lo)
+                    .with("band_high", hi)
+                    .with("peak_z", fit.z[peak_j])
+                    .with("points", pts as f64)
+                    .with("direction", if worse_dir { "worse" } else { "better" })
+                    .with("largest_in_history", if novel { 1.0 } else { 0.0 }),
+            );
+        }
+    }
+    // Never a wall of alerts: keep the three strongest episodes of a series per week of the range and
+    // count the rest.
+    let weeks = (ctx.review_len() as f64 * step as f64 / WEEK as f64).ceil().max(1.0) as usize;
+    let cap = 3 * weeks;
+    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.start.cmp(&b.start)));
+    if out.len() > cap {
+        let more = out.len() - cap;
+        out.truncate(cap);
+        out[0] = out[0].clone().with("more_episodes", more as f64);
+        out[0].sentence.pop();
+        out[0].sentence.push_str(&format!(" ({more} more anomalous episodes this week)."));
+    }
+    out
+}
+
+pub(super) fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let delta = p.shift_z();
+    let Some(cp) = fit.summary.change else { return vec![] };
+    let (mb, best_t) = (cp.median_before, cp.finite_before);
+    let diff = cp.median_after - mb;
+    if !shift_possible(mb, diff, delta) {
+        return vec![];
+    }
+    let (_, zc) = crate::analysis::summary::clipped(&fit.z);
+    let n = zc.len();
+    let held = zc[best_t..].iter().filter(|&&z| (z - mb) * diff.signum() >= delta / 2.0).count() as f64 / (n - best_t) as f64;
+    if held < 0.7 {
+        return vec![];
+    }
+    let at = cp.at;
+    let before = median(&x[..at]);
+    let after = median(&x[at..]);
+    let worse_dir = !m.worse_known || diff * m.worse.sign() > 0.0;
+    let after_share = (x.len() - at) as f64 / x.len() as f64;
+    let mut sev = 35.0 + (5.0 * (diff.abs() - delta)).min(25.0) + 10.0 * after_share + 5.0;
+    if !worse_dir {
+        sev *= 0.6;
+    }
+    let change = if before.abs() > 1e-12 { format!(" ({:+.0}%)", (after / before - 1.0) * 100.0) } else { String::new() };
+    let t0 = ctx.rtime(at);
+    let sentence = format!(
+        "{} stepped {} from {} to {}{} on {} and stayed there for the rest of the range ({:.1} σ {} its usual pattern).",
+        text::subject(m),
+        if after > before { "up" } else { "down" },
+        text::value(before, &m.unit),
+        text::value(after, &m.unit),
+        change,
+        time::short_label(&ctx.tz, t0),
+        diff.abs(),
+        if diff > 0.0 { "above" } else { "below" },
+    );
+    vec![Finding::new(Kind::LevelShift, m, t0, ctx.review_end(), sev, sentence)
+        .with("level_before", before)
+        .with("level_after", after)
+        .with("shift_sigma", diff)
+        .with("shift_at", time::rfc3339(&ctx.tz, t0))
+        .with("share_held", held)
+        .with("direction", if worse_dir { "worse" } else { "better" })]
+}

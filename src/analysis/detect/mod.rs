@@ -1,0 +1,149 @@
+//! The per-series detectors. Each reads a series' review values, its [`Fit`] and the [`Params`], and
+//! returns findings; none refits anything, so re-flagging at a new sensitivity is cheap.
+//!
+//! Definitions (the numbers are the defaults at sensitivity 1; see [`Params`]):
+//! - **alarm / investigation breach**: M of the last N datapoints beyond the line (default 3 of 5);
+//!   one episode per contiguous run of the breaching state (runs closer than N points merge).
+//! - **seasonal anomaly**: |z| ≥ 4 against the seasonal band; an episode is a run beyond 0.6 × 4 (gaps
+//!   ≤ 2 points) around points beyond 4, and needs 2 such points, or one at |z| ≥ 6. Both directions are
+//!   flagged; the better direction at 60 % severity (a bare file has none). At most 3 per series per week
+//!   of the range (the rest are counted). Severity grows 10 per doubling of |z|/4, with the episode's
+//!   length, and with how the peak compares with the largest |z| in the history the baseline came from
+//!   (+10 at that size, ±10 per doubling, between −5 and +15).
+//! - **unusual stretch**: see [`super::stretch`].
+//! - **level shift**: the best single change point of the clipped residual (max of the two-sample
+//!   statistic), confirmed with medians: the level after moves ≥ 2.5 σ, the level before is normal
+//!   (|median z| ≤ 1.2), ≥ 70 % of the points after stay shifted, ≥ 3 h before and ≥ 6 h after.
+//! - **drift toward a line**: weekly p95 (p5 when lower is worse) over ≥ 4 weeks, Theil–Sen slope
+//!   toward the nearest uncrossed line, Mann–Kendall ≥ 0.6, headroom shrunk ≥ 20 %, crossing
+//!   projected within 8 weeks.
+//! - **line too loose**: the line sits more than 3 "normal excursions" (E = worst weekly p99.5 −
+//!   median) beyond the worst weekly p99.5 and, when higher is worse, is also ≥ 3 × that worst value;
+//!   proposes alarm = worst + E, investigation = worst + E/3.
+//! - **growing volatility**: weekly spread of the deseasonalised residual rising (Mann–Kendall ≥ 0.6)
+//!   to ≥ 1.35 × the first weeks' spread, with the review week at the top.
+//! - **missing data**: review-range gaps of ≥ 3 points, not counting slots that are usually silent;
+//!   a gap that runs to the end is "stopped reporting".
+
+mod episodes;
+mod gaps;
+#[cfg(test)]
+mod tests;
+mod weekly;
+
+use episodes::{anomalies, breaches, level_shift};
+use gaps::missing;
+use weekly::{drift, too_loose, volatility};
+
+use super::{Context, Fit, Params};
+use crate::config::Metric;
+use crate::finding::{Finding, Kind};
+
+/// Run every single-series detector on one metric; `x` holds its values over the review range.
+pub fn detect(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(line) = m.alarm {
+        out.extend(breaches(ctx, m, x, fit, line, m.alarm_datapoints, Kind::AlarmBreach));
+    }
+    if let Some(line) = m.investigation {
+        out.extend(breaches(ctx, m, x, fit, line, m.investigation_datapoints, Kind::InvestigationBreach));
+    }
+    out.extend(anomalies(ctx, m, x, fit, p));
+    out.extend(level_shift(ctx, m, x, fit, p));
+    out.extend(super::stretch::stretches(ctx, m, x, fit, p));
+    out.extend(drift(ctx, m, fit, p));
+    out.extend(too_loose(ctx, m, fit, p));
+    out.extend(volatility(ctx, m, fit, p));
+    out.extend(missing(ctx, m, x, fit, p));
+    out
+}
+
+/// The findings that do not depend on the sensitivity: breaches of the lines and missing data, in the
+/// order [`detect`] gives them. Computed once per metric at fit time; re-flagging reuses them.
+pub fn steady(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if let Some(line) = m.alarm {
+        out.extend(breaches(ctx, m, x, fit, line, m.alarm_datapoints, Kind::AlarmBreach));
+    }
+    if let Some(line) = m.investigation {
+        out.extend(breaches(ctx, m, x, fit, line, m.investigation_datapoints, Kind::InvestigationBreach));
+    }
+    out.extend(missing(ctx, m, x, fit, &Params::default()));
+    out
+}
+
+/// Whether any finding that depends on the sensitivity (anomaly, level shift, unusual stretch, drift,
+/// loose line, volatility, odd one out) can be flagged at `p`, from the fit's summary alone: each test is
+/// a necessary condition of its detector, so `Some(false)` means [`detect`] gives exactly [`steady`]'s
+/// findings. `None` when the answer needs the residuals again ([`moving_possible_in`]): the anomaly
+/// threshold falls inside them, so which points a stretch leaves out depends on it. `instances` is how
+/// many instances the metric has.
+pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p: &Params) -> Option<bool> {
+    let sum = &fit.summary;
+    // An odd instance needs three or more; not bounded further here.
+    if instances >= 3 {
+        return Some(true);
+    }
+    // An episode needs two points beyond k, or one beyond 1.5 k.
+    let k = p.anomaly_z();
+    if [sum.up, sum.down].iter().any(|&(top, second)| second >= k || top >= 1.5 * k) {
+        return Some(true);
+    }
+    if sum.change.is_some_and(|cp| shift_possible(cp.median_before, cp.median_after - cp.median_before, p.shift_z())) {
+        return Some(true);
+    }
+    if !drift(ctx, m, fit, p).is_empty() || !too_loose(ctx, m, fit, p).is_empty() || !volatility(ctx, m, fit, p).is_empty() {
+        return Some(true);
+    }
+    if sum.largest() < k {
+        return Some(sum.windows.is_some_and(|b| b.reach(p.stretch_z())));
+    }
+    None
+}
+
+/// [`moving_possible`] given the review range's residuals `z` when the summary is not enough.
+pub fn moving_possible_in(ctx: &Context, m: &Metric, fit: &Fit, z: &[f64], instances: usize, p: &Params) -> bool {
+    moving_possible(ctx, m, fit, instances, p).unwrap_or_else(|| super::stretch::possible(fit, z, p))
+}
+
+/// A level shift needs the level after to move `delta` or more from a normal level before.
+pub(super) fn shift_possible(before: f64, diff: f64, delta: f64) -> bool {
+    !(diff.abs() < delta || before.abs() > 1.2)
+}
+
+/// Severity points for how an episode's peak compares with the largest |z| in the history its baseline came
+/// from: +10 at that size, 10 more or less per doubling, from −5 (well inside what the series often does) to
+/// +15 (far beyond anything it has done). Nothing either way without a history.
+pub(super) fn novelty_bonus(pz: f64, history_max_z: f64) -> f64 {
+    if !history_max_z.is_finite() || history_max_z <= 0.0 || !pz.is_finite() {
+        return 0.0;
+    }
+    (10.0 + 10.0 * (pz / history_max_z).log2()).clamp(-5.0, 15.0)
+}
+
+/// How late in the review range an episode ended, 0..=1 (recent findings rank a little higher).
+pub(super) fn recency(ctx: &Context, end_offset: usize) -> f64 {
+    end_offset as f64 / ctx.review_len().max(1) as f64
+}
+
+/// Contiguous runs of `flag`, merging runs separated by at most `max_gap` unflagged points.
+pub fn runs(flag: &[bool], max_gap: usize) -> Vec<(usize, usize)> {
+    let mut out: Vec<(usize, usize)> = Vec::new();
+    let mut i = 0;
+    while i < flag.len() {
+        if !flag[i] {
+            i += 1;
+            continue;
+        }
+        let a = i;
+        while i < flag.len() && flag[i] {
+            i += 1;
+        }
+        let b = i - 1;
+        match out.last_mut() {
+            Some(last) if a - last.1 - 1 <= max_gap => last.1 = b,
+            _ => out.push((a, b)),
+        }
+    }
+    out
+}
