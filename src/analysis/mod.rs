@@ -9,6 +9,7 @@
 pub mod baseline;
 pub mod detect;
 pub mod group;
+mod profile;
 pub mod rolling;
 pub mod stats;
 pub mod stretch;

@@ -1,0 +1,363 @@
+//! The seasonal profiles a baseline is made of: per slot of the week, the expected value and the raw band
+//! sigma from the same time in every history week, from last week alone, or from every history day (time of
+//! day), and the projection of history onto the review week by its weekly trend.
+
+use super::baseline::{BaselineKind, WeekStat};
+use super::stats::{mad, median, median_mut};
+use super::{Context, NONE};
+
+/// The expected value and raw band sigma per slot of the week, before smoothing and calibration, and
+/// which baseline made them.
+pub(super) struct Profile {
+    pub(super) kind: BaselineKind,
+    pub(super) reason: String,
+    pub(super) med: Vec<f64>,
+    pub(super) sig: Vec<f64>,
+}
+
+/// The richest baseline the history supports: time of week with two usable weeks, last week with one,
+/// time of day with two days, else flat (or none without values).
+pub(super) fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project: &Projection, trend: f64) -> Profile {
+    let good_weeks = weeks.iter().filter(|w| w.week < 0 && w.usable()).count();
+    let hist_end = ctx.review.start;
+    let hist_points = values[..hist_end].iter().filter(|v| v.is_finite()).count();
+    let hist_days = hist_points as f64 / ctx.slots_per_day as f64;
+    if good_weeks >= 2 {
+        let (med, sig) = time_of_week(ctx, values, project);
+        let reason = format!(
+            "seasonal: same local time of week over {good_weeks} history week{}{}",
+            if good_weeks == 1 { "" } else { "s" },
+            if trend != 0.0 { ", adjusted for the weekly trend" } else { "" }
+        );
+        Profile { kind: BaselineKind::TimeOfWeek, reason, med, sig }
+    } else if good_weeks == 1 {
+        let usable = weeks.iter().find(|w| w.week < 0 && w.usable()).map(|w| (-w.week - 1) as usize).unwrap_or(0);
+        let (med, sig) = same_time_last_week(ctx, values, project, usable);
+        let reason = "one week of history: the same time last week (smoothed), band from last week's own noise at that time of day";
+        Profile { kind: BaselineKind::LastWeek, reason: reason.to_string(), med, sig }
+    } else if hist_days >= 2.0 {
+        let (tm, ts) = time_of_day(ctx, values, &Projection::none());
+        let spd = ctx.slots_per_day;
+        let med = (0..ctx.slots_per_week).map(|s| tm[s % spd]).collect();
+        let sig = (0..ctx.slots_per_week).map(|s| ts[s % spd]).collect();
+        let reason = format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days);
+        Profile { kind: BaselineKind::TimeOfDay, reason, med, sig }
+    } else {
+        let (src, why) = if hist_points >= 12 {
+            (&values[..hist_end], format!("flat: only {hist_points} history points, too few for a daily pattern"))
+        } else {
+            (&values[ctx.review.clone()], "flat: no history before the review range, so the band comes from the range itself".to_string())
+        };
+        let m = median(src);
+        let sd = 1.4826 * mad(src, m);
+        let (kind, reason) =
+            if m.is_finite() { (BaselineKind::Flat, why) } else { (BaselineKind::None, "none: the series has no values".to_string()) };
+        Profile { kind, reason, med: vec![m; ctx.slots_per_week], sig: vec![sd; ctx.slots_per_week] }
+    }
+}
+
+/// The time-of-week profile: per slot, the median of that slot in every history week (projected onto the
+/// review week), smoothed over 3 slots; the band's sigma per half hour from the pooled deviations.
+pub(super) fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) -> (Vec<f64>, Vec<f64>) {
+    let spw = ctx.slots_per_week;
+    let h = ctx.history_weeks;
+    let mut med = vec![f64::NAN; spw];
+    let mut sig = vec![f64::NAN; spw];
+    let mut buf: Vec<f64> = Vec::with_capacity(3 * h + 3);
+    let mut dev: Vec<f64> = Vec::with_capacity(3 * h + 3);
+    // Pass 1: per slot, the median of that slot in every history week (projected onto the review
+    // week); then a 3-slot running mean of those medians, which averages out their noise while each
+    // stays robust to incident weeks. Samples are kept for pass 2.
+    let cap = h.max(1);
+    let mut samples = vec![0.0f64; spw * cap];
+    let mut count = vec![0usize; spw];
+    let mut raw_med = vec![f64::NAN; spw];
+    for s in 0..spw {
+        let out = &mut samples[s * cap..(s + 1) * cap];
+        let mut c = 0;
+        for (k, row) in ctx.by_week_slot.iter().enumerate() {
+            let idx = row[s];
+            if idx != NONE {
+                let v = values[idx as usize];
+                if v.is_finite() {
+                    out[c] = project.apply(v, k);
+                    c += 1;
+                }
+            }
+        }
+        count[s] = c;
+        if c >= 2 {
+            buf.clear();
+            buf.extend_from_slice(&out[..c]);
+            insertion_sort(&mut buf);
+            raw_med[s] = sorted_median(&buf);
+        }
+    }
+    for s in 0..spw {
+        let (a, b) = (raw_med[if s == 0 { spw - 1 } else { s - 1 }], raw_med[if s + 1 == spw { 0 } else { s + 1 }]);
+        let m = raw_med[s];
+        med[s] = match (a.is_finite(), m.is_finite(), b.is_finite()) {
+            (true, true, true) => (a + m + b) / 3.0,
+            (_, true, _) => m,
+            _ => f64::NAN,
+        };
+    }
+    // Pass 2: the band's sigma per half hour of slots, from the pooled deviations of its slots'
+    // samples from the smoothed expected value (one robust estimate from ~30 values).
+    let block = (ctx.slots_per_day / 48).max(1);
+    for b0 in (0..spw).step_by(block) {
+        dev.clear();
+        for s in b0..(b0 + block).min(spw) {
+            if med[s].is_finite() {
+                dev.extend(samples[s * cap..s * cap + count[s]].iter().map(|x| (x - med[s]).abs()));
+            }
+        }
+        if dev.len() >= 4 {
+            let d = 1.4826 * median_mut(&mut dev);
+            for s in b0..(b0 + block).min(spw) {
+                if med[s].is_finite() {
+                    sig[s] = d;
+                }
+            }
+        }
+    }
+    // A new point differs from the expected value by its own noise *and* the expected value's
+    // error (a median of h values averaged over 3 slots: variance ≈ π/(6h) σ²), and the pooled MAD
+    // of samples that helped make the expected value runs ~6% low. Widen the band by both, so |z|
+    // is standard normal on clean data (measured: sd(z) 1.11 → 1.00 at h = 5).
+    let widen = (1.0 + std::f64::consts::PI / (6.0 * h as f64)).sqrt() * 1.06;
+    sig.iter_mut().for_each(|v| *v *= widen);
+    // Slots with too little history fall back to the time-of-day profile.
+    fill_from_time_of_day(ctx, values, project, &mut med, &mut sig, false);
+    (med, sig)
+}
+
+/// One week of history (`usable` weeks back, 0 = last week): the same local time that week, smoothed over
+/// ±10 minutes, keeps the weekly pattern (weekends!) that a time-of-day profile would lose. The band comes
+/// from how far that week strayed from its own smoothed curve at that time of day, pooled over its days.
+pub(super) fn same_time_last_week(ctx: &Context, values: &[f64], project: &Projection, usable: usize) -> (Vec<f64>, Vec<f64>) {
+    let spw = ctx.slots_per_week;
+    let h = ctx.history_weeks;
+    let mut med = vec![f64::NAN; spw];
+    let mut sig = vec![f64::NAN; spw];
+    let mut dev: Vec<f64> = Vec::with_capacity(3 * h + 3);
+    let row = &ctx.by_week_slot[usable.min(h.saturating_sub(1))];
+    let half = (ctx.slots_per_day / 144).max(1); // 10 minutes of slots each side
+    let at = |s: usize| -> f64 {
+        let idx = row[s];
+        if idx == NONE {
+            f64::NAN
+        } else {
+            project.apply(values[idx as usize], usable)
+        }
+    };
+    for (s, m) in med.iter_mut().enumerate() {
+        let (mut sum, mut n) = (0.0, 0.0);
+        for d in 0..=2 * half {
+            let v = at((s + spw + d - half) % spw);
+            if v.is_finite() {
+                sum += v;
+                n += 1.0;
+            }
+        }
+        if n >= 2.0 {
+            *m = sum / n;
+        }
+    }
+    let spd = ctx.slots_per_day;
+    let block = (spd / 48).max(1);
+    // The slots at the same half hour of every day of the week.
+    let same_half_hour = |b0: usize| (0..spw / spd).flat_map(move |day| (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd));
+    for b0 in (0..spd).step_by(block) {
+        dev.clear();
+        for s in same_half_hour(b0) {
+            let v = at(s);
+            if v.is_finite() && med[s].is_finite() {
+                dev.push((v - med[s]).abs());
+            }
+        }
+        if dev.len() >= 4 {
+            // A point is part of the mean it is compared with (shrinks its deviation's variance by (n-1)/n),
+            // and a new point also carries the mean's own error (variance σ²/n).
+            let n = (2 * half + 1) as f64;
+            let d = 1.4826 * median_mut(&mut dev) * (n / (n - 1.0)).sqrt() * (1.0 + 1.0 / n).sqrt();
+            for s in same_half_hour(b0) {
+                sig[s] = d;
+            }
+        }
+    }
+    // Slots that week did not cover (a history shorter than a week) fall back to the time of day, and
+    // so do bands it could not estimate.
+    fill_from_time_of_day(ctx, values, project, &mut med, &mut sig, true);
+    (med, sig)
+}
+
+/// Fill the slots of a weekly profile that have no expected value from the time-of-day profile: both
+/// value and band are replaced there, or — `each_missing` — only whichever of the two is missing (in any
+/// slot). Nothing is computed when no expected value is missing.
+pub(super) fn fill_from_time_of_day(
+    ctx: &Context,
+    values: &[f64],
+    project: &Projection,
+    med: &mut [f64],
+    sig: &mut [f64],
+    each_missing: bool,
+) {
+    if !med.iter().any(|m| m.is_nan()) {
+        return;
+    }
+    let (tm, ts) = time_of_day(ctx, values, project);
+    let spd = ctx.slots_per_day;
+    for s in 0..med.len() {
+        if each_missing {
+            if med[s].is_nan() {
+                med[s] = tm[s % spd];
+            }
+            if sig[s].is_nan() {
+                sig[s] = ts[s % spd];
+            }
+        } else if med[s].is_nan() {
+            med[s] = tm[s % spd];
+            sig[s] = ts[s % spd];
+        }
+    }
+}
+
+/// How a history value of week `-(k+1)` is carried to the review week.
+pub(super) struct Projection {
+    /// Per history week index: an additive shift, or a multiplicative factor.
+    factors: Vec<f64>,
+    multiplicative: bool,
+}
+
+impl Projection {
+    pub(super) fn none() -> Projection {
+        Projection { factors: vec![], multiplicative: false }
+    }
+
+    pub(super) fn new(trend: f64, icpt: f64, positive: bool, weeks: usize) -> Projection {
+        if trend == 0.0 {
+            return Projection::none();
+        }
+        // The fitted level of week w is icpt + trend·w; the review week is w = 0.
+        let level = |k: usize| icpt - trend * (k as f64 + 1.0);
+        let multiplicative = positive && icpt > 0.0 && (0..weeks).all(|k| level(k) > 0.0);
+        let factors = (0..weeks).map(|k| if multiplicative { icpt / level(k) } else { trend * (k as f64 + 1.0) }).collect();
+        Projection { factors, multiplicative }
+    }
+
+    /// Carry value `v` of history week index `k` (0 = last week) to the review week.
+    pub(super) fn apply(&self, v: f64, k: usize) -> f64 {
+        match self.factors.get(k) {
+            Some(f) if self.multiplicative => v * f,
+            Some(f) => v + f,
+            None => v,
+        }
+    }
+}
+
+/// Median and MAD of a small sample of finite values, sorting in place; `dev` is scratch space.
+/// This runs once per slot per series (2,016 times for a 5-minute week), so it avoids allocation and
+/// general-purpose sorting: an insertion sort for the dozen values, and the MAD read off the sorted
+/// sample by merging the two already-ordered runs of deviations on either side of the median.
+pub(super) fn median_and_mad(buf: &mut [f64], dev: &mut Vec<f64>) -> (f64, f64) {
+    insertion_sort(buf);
+    let m = sorted_median(buf);
+    // Deviations below the median, nearest first, and above it, nearest first: both ascending.
+    let split = buf.partition_point(|&x| x < m);
+    let (mut i, mut j) = (split, split);
+    dev.clear();
+    while dev.len() < buf.len() {
+        let left = if i > 0 { m - buf[i - 1] } else { f64::INFINITY };
+        let right = if j < buf.len() { buf[j] - m } else { f64::INFINITY };
+        if left <= right {
+            dev.push(left);
+            i -= 1;
+        } else {
+            dev.push(right);
+            j += 1;
+        }
+    }
+    (m, sorted_median(dev))
+}
+
+/// Insertion sort for short slices of finite values (faster than the general sorts at this size).
+pub(super) fn insertion_sort(v: &mut [f64]) {
+    for i in 1..v.len() {
+        let x = v[i];
+        let mut j = i;
+        while j > 0 && v[j - 1] > x {
+            v[j] = v[j - 1];
+            j -= 1;
+        }
+        v[j] = x;
+    }
+}
+
+pub(super) fn sorted_median(v: &[f64]) -> f64 {
+    let n = v.len();
+    match n {
+        0 => f64::NAN,
+        _ if n % 2 == 1 => v[n / 2],
+        _ => (v[n / 2 - 1] + v[n / 2]) / 2.0,
+    }
+}
+
+/// Median of a sorted slice without its element at `skip` (nothing skipped when out of range).
+pub(super) fn median_without(sorted: &[f64], skip: usize) -> f64 {
+    let n = if skip < sorted.len() { sorted.len() - 1 } else { sorted.len() };
+    if n == 0 {
+        return f64::NAN;
+    }
+    let at = |k: usize| if skip < sorted.len() && k >= skip { sorted[k + 1] } else { sorted[k] };
+    if n % 2 == 1 {
+        at(n / 2)
+    } else {
+        (at(n / 2 - 1) + at(n / 2)) / 2.0
+    }
+}
+
+/// Time-of-day profile: per slot of the day, median and sigma over every history day (±1 slot).
+pub(super) fn time_of_day(ctx: &Context, values: &[f64], project: &Projection) -> (Vec<f64>, Vec<f64>) {
+    let spd = ctx.slots_per_day;
+    let mut buckets: Vec<Vec<f64>> = vec![Vec::new(); spd];
+    for (i, &v) in values[..ctx.review.start].iter().enumerate() {
+        if v.is_finite() {
+            let s = ctx.slot[i] as usize % spd;
+            let adj = project.apply(v, (-ctx.week[i] - 1).max(0) as usize);
+            for ds in [spd - 1, 0, 1] {
+                buckets[(s + ds) % spd].push(adj);
+            }
+        }
+    }
+    let mut m = vec![f64::NAN; spd];
+    let mut sd = vec![f64::NAN; spd];
+    let mut dev = Vec::new();
+    for (s, b) in buckets.iter_mut().enumerate() {
+        if b.len() >= 3 {
+            let (c, d) = median_and_mad(b, &mut dev);
+            m[s] = c;
+            sd[s] = 1.4826 * d;
+        }
+    }
+    (m, sd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synth::Rng;
+
+    #[test]
+    fn median_and_mad_match_the_plain_definitions() {
+        let mut rng = Rng::new(5);
+        let mut dev = Vec::new();
+        for n in [1usize, 2, 3, 4, 7, 15, 16, 17, 30] {
+            let v: Vec<f64> = (0..n).map(|_| (rng.normal() * 10.0).round()).collect();
+            let (m, d) = median_and_mad(&mut v.clone(), &mut dev);
+            let want_m = median(&v);
+            assert_eq!(m, want_m, "median of {v:?}");
+            assert_eq!(d, mad(&v, want_m), "mad of {v:?}");
+        }
+    }
+}
