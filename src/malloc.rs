@@ -5,7 +5,8 @@
 //! heap is trimmed after frees, so the kernel spends as much time as the review's slowest stage: the
 //! organisation-scale benchmark spent 8 of its 48 CPU seconds in the kernel. Keeping allocations under
 //! 32 MB on the heap and trimming only past 64 MB free removes most of that (measured in
-//! docs/BENCHMARKS.md) for a few tens of MB more resident memory.
+//! docs/BENCHMARKS.md) for a few tens of MB more resident memory, which [`release`] gives back once a
+//! review is done (the desktop app keeps running beside it).
 
 /// Apply the settings (glibc on Linux; elsewhere nothing).
 #[allow(unsafe_code)]
@@ -16,5 +17,17 @@ pub fn tune() {
     unsafe {
         libc::mallopt(libc::M_MMAP_THRESHOLD, 32 << 20);
         libc::mallopt(libc::M_TRIM_THRESHOLD, 64 << 20);
+    }
+}
+
+/// Give the memory the allocator keeps free back to the system (glibc's `malloc_trim`; elsewhere nothing).
+/// Called when a review is done: what it freed stays mapped otherwise, up to the trim threshold per arena.
+#[allow(unsafe_code)]
+pub fn release() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free memory at the top of the heaps and whole free pages inside them to
+    // the system; it takes the allocator's own locks and touches no memory in use.
+    unsafe {
+        libc::malloc_trim(0);
     }
 }

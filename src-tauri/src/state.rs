@@ -116,6 +116,8 @@ impl AppState {
         *lock(&self.pending) = None;
         *lock(&self.tickets) = None;
         *self.review.write().unwrap_or_else(|p| p.into_inner()) = Some(review);
+        // The review's scratch and the workspace it replaced were freed: give that memory back.
+        flywheel::malloc::release();
         Ok(overview)
     }
 

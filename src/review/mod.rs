@@ -168,16 +168,21 @@ impl Review {
         pull: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
-        if ws.bare_file.is_none() {
-            return stream::run(ws, range, params, pull, progress, &StreamOptions::default());
-        }
-        // One data file opened as it is: its series become the metrics, read at once.
-        let t = Instant::now();
-        let loaded = source::load_with(&ws, None, pull, progress);
-        let load_ms = ms(t);
-        let mut review = Review::from_loaded(ws, loaded, range, params, progress)?;
-        review.timings.load_ms = load_ms;
-        Ok(review)
+        let review = if ws.bare_file.is_none() {
+            stream::run(ws, range, params, pull, progress, &StreamOptions::default())
+        } else {
+            // One data file opened as it is: its series become the metrics, read at once.
+            let t = Instant::now();
+            let loaded = source::load_with(&ws, None, pull, progress);
+            let load_ms = ms(t);
+            Review::from_loaded(ws, loaded, range, params, progress).map(|mut r| {
+                r.timings.load_ms = load_ms;
+                r
+            })
+        };
+        // What the review freed goes back to the system (the app keeps running beside the review).
+        crate::malloc::release();
+        review
     }
 
     /// Open a workspace (folder, `flywheel.toml` or one data file) and review its last complete week
