@@ -93,7 +93,8 @@ impl Params {
     pub fn stretch_z(&self) -> f64 {
         6.0 / self.sensitivity
     }
-    /// Missing-data gaps shorter than this many points are ignored.
+    /// Missing-data gaps shorter than this many points are ignored. Not scaled by the sensitivity: missing
+    /// data is one of the steady findings re-flagging keeps ([`detect::steady`]).
     pub fn min_gap_points(&self) -> usize {
         3
     }

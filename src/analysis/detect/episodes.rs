@@ -3,7 +3,6 @@
 
 use super::{novelty_bonus, recency, runs, shift_possible};
 use crate::analysis::stats::median;
-use crate::analysis::summary::top_two;
 use crate::analysis::{Context, Fit, Params};
 use crate::config::{Metric, MofN, Worse};
 use crate::finding::{Finding, Kind};
@@ -78,8 +77,8 @@ pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Par
     let mut out = Vec::new();
     for dir in [1.0f64, -1.0] {
         // An episode needs two points beyond k, or one beyond 1.5 k: a direction whose two largest z fall
-        // short of that has none (a quick exit for quiet series when re-flagging).
-        let (top, second) = top_two(fit.z.iter().map(|&z| z * dir));
+        // short of that (the fit's summary holds them) has none.
+        let (top, second) = if dir > 0.0 { fit.summary.up } else { fit.summary.down };
         if second < k && top < 1.5 * k {
             continue;
         }

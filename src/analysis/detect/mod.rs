@@ -41,13 +41,7 @@ use crate::finding::{Finding, Kind};
 
 /// Run every single-series detector on one metric; `x` holds its values over the review range.
 pub fn detect(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
-    let mut out = Vec::new();
-    if let Some(line) = m.alarm {
-        out.extend(breaches(ctx, m, x, fit, line, m.alarm_datapoints, Kind::AlarmBreach));
-    }
-    if let Some(line) = m.investigation {
-        out.extend(breaches(ctx, m, x, fit, line, m.investigation_datapoints, Kind::InvestigationBreach));
-    }
+    let mut out = line_breaches(ctx, m, x, fit);
     out.extend(anomalies(ctx, m, x, fit, p));
     out.extend(level_shift(ctx, m, x, fit, p));
     out.extend(super::stretch::stretches(ctx, m, x, fit, p));
@@ -61,6 +55,13 @@ pub fn detect(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Ve
 /// The findings that do not depend on the sensitivity: breaches of the lines and missing data, in the
 /// order [`detect`] gives them. Computed once per metric at fit time; re-flagging reuses them.
 pub fn steady(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding> {
+    let mut out = line_breaches(ctx, m, x, fit);
+    out.extend(missing(ctx, m, x, fit, &Params::default()));
+    out
+}
+
+/// Breaches of the alarm line, then of the investigation line.
+fn line_breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding> {
     let mut out = Vec::new();
     if let Some(line) = m.alarm {
         out.extend(breaches(ctx, m, x, fit, line, m.alarm_datapoints, Kind::AlarmBreach));
@@ -68,7 +69,6 @@ pub fn steady(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding> {
     if let Some(line) = m.investigation {
         out.extend(breaches(ctx, m, x, fit, line, m.investigation_datapoints, Kind::InvestigationBreach));
     }
-    out.extend(missing(ctx, m, x, fit, &Params::default()));
     out
 }
 
