@@ -10,7 +10,7 @@
 //! profile (every history day), then to a **flat** median/MAD, and the fit says which and why.
 
 use super::profile::{median_without, profile, Profile, Projection};
-use super::stats::{mad, median, median_mut, quantile, quantiles_mut, theil_sen};
+use super::stats::{mad, median, median_mut, quantiles_mut, theil_sen};
 use super::summary::Summary;
 use super::{Context, NONE};
 
@@ -130,8 +130,13 @@ impl Fit {
 /// Fit the baseline of one series (`values` on the context's grid, NaN = missing).
 pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     let h = ctx.history_weeks;
-    let (weeks, spread_relative) = week_stats(ctx, values);
-    let level = median(values);
+    // The level (median of every value) and whether the series is positive (its 5th percentile above
+    // zero), from one copy and one selection.
+    let [p05, level] = {
+        let mut all: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
+        quantiles_mut(&mut all, [0.05, 0.5])
+    };
+    let (weeks, spread_relative) = week_stats(ctx, values, p05 > 0.0);
 
     // Trend over usable history weeks: a Theil–Sen line through the weekly medians. History values are
     // projected onto the review week multiplicatively for a positive series (business growth scales the
@@ -292,38 +297,13 @@ fn tail_factor(resid: &[(usize, u32, f64)], sig: &[f64]) -> (f64, f64) {
 }
 
 /// Weekly statistics, including the deseasonalised residual spread used for growing volatility.
-fn week_stats(ctx: &Context, values: &[f64]) -> (Vec<WeekStat>, bool) {
-    let spw = ctx.slots_per_week;
+fn week_stats(ctx: &Context, values: &[f64], level_positive: bool) -> (Vec<WeekStat>, bool) {
     let nweeks = ctx.history_weeks + 1;
-    // Leave-one-out profile: per slot, the median of the *other* weeks' values, so a week is never
-    // compared with a median it helped make (that would shrink the spread of the middle weeks).
-    // One flat table (slot × up to `cap` values) instead of a vector per slot.
-    let cap = nweeks + 2; // a DST week can put two points in one slot
-    let mut table = vec![0.0f64; spw * cap];
-    let mut count = vec![0usize; spw];
-    for (i, &v) in values.iter().enumerate() {
-        let s = ctx.slot[i] as usize;
-        if v.is_finite() && count[s] < cap {
-            table[s * cap + count[s]] = v;
-            count[s] += 1;
-        }
-    }
-    for s in 0..spw {
-        table[s * cap..s * cap + count[s]].sort_unstable_by(f64::total_cmp);
-    }
-    let usual = |i: usize| -> f64 {
-        let s = ctx.slot[i] as usize;
-        let sorted = &table[s * cap..s * cap + count[s]];
-        match sorted.binary_search_by(|x| x.total_cmp(&values[i])) {
-            Ok(p) => median_without(sorted, p),
-            Err(_) => median_without(sorted, usize::MAX),
-        }
-    };
-    // Spread of each local day: the robust spread of the residual against the all-weeks profile around
-    // that day's own median residual — as a ratio (value / usual) for a positive series, a difference
-    // otherwise. A week's spread is the median over its days, so one odd day (a level shift, an
-    // incident) does not make a week "more variable", and growth in proportion to the level does not.
-    let level_positive = quantile(values, 0.05) > 0.0;
+    let usual = leave_one_out(ctx, values, nweeks + 2); // a DST week can put two points in one slot
+                                                        // Spread of each local day: the robust spread of the residual against the all-weeks profile around
+                                                        // that day's own median residual — as a ratio (value / usual) for a positive series, a difference
+                                                        // otherwise. A week's spread is the median over its days, so one odd day (a level shift, an
+                                                        // incident) does not make a week "more variable", and growth in proportion to the level does not.
     let mut day_spread: Vec<(usize, f64)> = Vec::new();
     let mut start = 0;
     let mut resid = Vec::with_capacity(ctx.slots_per_day + 8);
@@ -335,7 +315,7 @@ fn week_stats(ctx: &Context, values: &[f64]) -> (Vec<WeekStat>, bool) {
         }
         resid.clear();
         for (i, &v) in values.iter().enumerate().take(end).skip(start) {
-            let p = if v.is_finite() { usual(i) } else { f64::NAN };
+            let p = if v.is_finite() { usual[i] } else { f64::NAN };
             if v.is_finite() && p.is_finite() {
                 // Positive series: the ratio to the usual value, so a multiplicative shift or growth
                 // does not read as spread; otherwise the plain difference.
@@ -380,6 +360,55 @@ fn week_stats(ctx: &Context, values: &[f64]) -> (Vec<WeekStat>, bool) {
         start = end;
     }
     (out, level_positive)
+}
+
+/// Per point, the median of the *other* values of its slot of the week (the other weeks at the same local
+/// time; NaN where the point is missing or alone): a week is never compared with a median it helped make
+/// (that would shrink the spread of the middle weeks). A slot holds at most `cap` values; a value past
+/// that is compared with all of them.
+fn leave_one_out(ctx: &Context, values: &[f64], cap: usize) -> Vec<f64> {
+    let spw = ctx.slots_per_week;
+    // One flat table (slot × up to `cap` (value, grid index) pairs) instead of a vector per slot; once a
+    // slot's pairs are sorted, the point at sorted position p gets the median without position p.
+    let mut table = vec![(0.0f64, 0u32); spw * cap];
+    let mut count = vec![0usize; spw];
+    let mut overflow = false;
+    for (i, &v) in values.iter().enumerate() {
+        let s = ctx.slot[i] as usize;
+        if v.is_finite() {
+            if count[s] < cap {
+                table[s * cap + count[s]] = (v, i as u32);
+                count[s] += 1;
+            } else {
+                overflow = true;
+            }
+        }
+    }
+    let mut usual = vec![f64::NAN; values.len()];
+    let mut sorted = Vec::with_capacity(cap);
+    for s in 0..spw {
+        let pairs = &mut table[s * cap..s * cap + count[s]];
+        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        sorted.clear();
+        sorted.extend(pairs.iter().map(|p| p.0));
+        for (p, &(_, i)) in pairs.iter().enumerate() {
+            usual[i as usize] = median_without(&sorted, p);
+        }
+    }
+    if overflow {
+        // Values past a slot's capacity were not in its table: they are compared with all of it (less
+        // one equal value when it holds one: the same median either way it was counted).
+        for (i, &v) in values.iter().enumerate() {
+            let s = ctx.slot[i] as usize;
+            if v.is_finite() && usual[i].is_nan() && count[s] == cap {
+                sorted.clear();
+                sorted.extend(table[s * cap..(s + 1) * cap].iter().map(|p| p.0));
+                let skip = sorted.binary_search_by(|x| x.total_cmp(&v)).unwrap_or(usize::MAX);
+                usual[i] = median_without(&sorted, skip);
+            }
+        }
+    }
+    usual
 }
 
 /// The 95th percentile of the lengths of the gaps (runs of missing points between values) in `history`;
@@ -512,6 +541,44 @@ mod tests {
                 assert!(ratio > 1.35 && mk > 0.6, "{name}: {sp:?}");
             } else {
                 assert!(ratio < 1.2, "{name}: {sp:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn leave_one_out_is_the_median_of_the_other_values_of_the_slot() {
+        // Naively: the slot's first `cap` finite values in grid order; a point among them is left out
+        // (any one equal value when it is not among them).
+        fn naive(slots: &[Vec<usize>], c: &Context, v: &[f64], cap: usize, i: usize) -> f64 {
+            if !v[i].is_finite() {
+                return f64::NAN;
+            }
+            let mine: Vec<usize> = slots[c.slot[i] as usize].iter().copied().take(cap).collect();
+            let skip = mine.iter().position(|&k| k == i).or_else(|| mine.iter().position(|&k| v[k] == v[i]));
+            let mut rest: Vec<f64> = mine.iter().enumerate().filter(|(p, _)| Some(*p) != skip).map(|(_, &k)| v[k]).collect();
+            rest.sort_by(f64::total_cmp);
+            match rest.len() {
+                0 => f64::NAN,
+                n if n % 2 == 1 => rest[n / 2],
+                n => (rest[n / 2 - 1] + rest[n / 2]) / 2.0,
+            }
+        }
+        let c = ctx(5);
+        let mut rng = Rng::new(11);
+        // Rounded values (many ties), some missing.
+        let v: Vec<f64> = (0..c.grid.len).map(|_| if rng.uniform() < 0.1 { f64::NAN } else { (rng.uniform() * 8.0).round() }).collect();
+        let mut slots = vec![Vec::new(); c.slots_per_week];
+        for (k, x) in v.iter().enumerate() {
+            if x.is_finite() {
+                slots[c.slot[k] as usize].push(k);
+            }
+        }
+        // cap 6 holds every week; cap 3 and 1 overflow every slot.
+        for cap in [6, 3, 1] {
+            let got = leave_one_out(&c, &v, cap);
+            for (i, g) in got.iter().enumerate() {
+                let want = naive(&slots, &c, &v, cap, i);
+                assert!(*g == want || (g.is_nan() && want.is_nan()), "cap {cap}, point {i}: {g} ≠ {want}");
             }
         }
     }

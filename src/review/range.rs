@@ -25,10 +25,8 @@ impl Scan {
     /// Learn from metric `idx`'s loaded instances.
     pub(super) fn add(&mut self, ws: &Workspace, idx: usize, m: &Metric, inst: &Instances) {
         for (_, raw) in inst {
-            if let Some(first) = raw.first_time() {
-                self.t_min = Some(self.t_min.map_or(first, |t| t.min(first)));
-            }
-            let Some((end, far)) = robust_end(raw) else { continue };
+            let Some((first, end, far)) = robust_span(raw) else { continue };
+            self.t_min = Some(self.t_min.map_or(first, |t| t.min(first)));
             self.t_max = Some(self.t_max.map_or(end, |t| t.max(end)));
             if far > 0 {
                 let message = format!(
@@ -190,32 +188,46 @@ fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f6
     }
 }
 
-/// Where a series really ends, and how many of its samples lie far beyond that: samples more than four
+/// Where a series starts and really ends, and how many of its samples lie far beyond that: samples more than four
 /// weeks after the series' 99.9th-percentile time are outliers (a corrupted or mistyped row), not the end
 /// of the data. `None` for a series with no finite value.
-fn robust_end(raw: &RawSeries) -> Option<(f64, usize)> {
+fn robust_span(raw: &RawSeries) -> Option<(f64, f64, usize)> {
     let finite = || raw.times.iter().zip(&raw.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t);
-    let max = finite().reduce(f64::max)?;
-    let n = finite().count();
+    // One pass for the first and last time and the count.
+    let (mut min, mut max, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0usize);
+    for t in finite() {
+        min = min.min(t);
+        max = max.max(t);
+        n += 1;
+    }
+    if n == 0 {
+        return None;
+    }
     if n < 20 {
-        return Some((max, 0));
+        return Some((min, max, 0));
     }
     let k = ((n - 1) as f64 * 0.999).floor() as usize;
     // The usual case, without sorting or copying: when more than n − 1 − k samples lie within four weeks of
     // the last one, the 99.9th-percentile time is in that window too, so nothing is far beyond it.
     let limit_of_max = max - (4 * time::WEEK) as f64;
     if finite().filter(|&x| x >= limit_of_max).count() > n - 1 - k {
-        return Some((max, 0));
+        return Some((min, max, 0));
     }
     let mut t: Vec<f64> = finite().collect();
     let (_, q, _) = t.select_nth_unstable_by(k, f64::total_cmp);
     let limit = *q + (4 * time::WEEK) as f64;
     if max <= limit {
-        return Some((max, 0));
+        return Some((min, max, 0));
     }
     let far = t.iter().filter(|&&x| x > limit).count();
     let end = t.iter().copied().filter(|&x| x <= limit).fold(f64::MIN, f64::max);
-    Some((end, far))
+    Some((min, end, far))
+}
+
+/// Where a series ends for the choice of the review week, and how many rows lie far beyond it.
+#[cfg(test)]
+fn robust_end(raw: &RawSeries) -> Option<(f64, usize)> {
+    robust_span(raw).map(|(_, end, far)| (end, far))
 }
 
 #[cfg(test)]
