@@ -159,6 +159,7 @@ pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
     let mut sums = vec![(f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY); parts.len()];
     let mut ring = [0.0f64; MAX_WINDOW];
     let (mut s, mut sa, mut c, mut at) = (0.0, 0.0, 0usize, 0usize);
+    let mut slot = 0; // j % w, without a division per point
     for (j, &zj) in z.iter().enumerate() {
         let v = clip(zj, k);
         if v.is_finite() {
@@ -167,14 +168,15 @@ pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
             c += 1;
         }
         if j >= w {
-            let old = ring[j % w];
+            let old = ring[slot];
             if old.is_finite() {
                 s -= old;
                 sa -= old.abs();
                 c -= 1;
             }
         }
-        ring[j % w] = v;
+        ring[slot] = v;
+        slot = if slot + 1 == w { 0 } else { slot + 1 };
         if j + 1 < w || c * 2 < w {
             continue;
         }

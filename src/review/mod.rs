@@ -311,7 +311,12 @@ impl Review {
         self.timings.detect_ms = ms(t);
         let t = Instant::now();
         finding::rank(&mut fs);
-        self.findings = fs;
+        let old = std::mem::replace(&mut self.findings, fs);
+        // Freeing tens of thousands of findings (a high sensitivity's) takes as long as making the new ones:
+        // it is done beside the caller, not before it sees them.
+        if old.len() > 1000 {
+            let _ = std::thread::Builder::new().name("flywheel-free".into()).spawn(move || drop(old));
+        }
         // What the room said was judged on the old findings: the caller applies it again.
         self.muted.clear();
         self.recurring.clear();

@@ -82,20 +82,9 @@ pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Par
         if second < k && top < 1.5 * k {
             continue;
         }
-        let flag: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= k).collect();
-        // Hysteresis: an episode is a run that stays beyond 0.6 k (gaps ≤ 2 points) around points beyond
-        // k, so noise around the threshold does not cut one incident into many.
-        let near: Vec<bool> = fit.z.iter().map(|&z| z.is_finite() && z * dir >= 0.6 * k).collect();
-        for (a, b) in runs(&near, 2) {
-            let pts = (a..=b).filter(|&j| flag[j]).count();
-            if pts == 0 {
-                continue;
-            }
-            let Some(peak_j) = (a..=b).filter(|&j| flag[j]).max_by(|&i, &j| (fit.z[i] * dir).total_cmp(&(fit.z[j] * dir))) else {
-                continue;
-            };
+        for (a, b, pts, peak_j) in anomaly_runs(&fit.z, dir, k) {
             let pz = fit.z[peak_j].abs();
-            if pts < 2 && pz < 1.5 * k {
+            if !is_episode(pts, pz, k) {
                 continue;
             }
             // A bare file says nothing of which way is bad: both directions count in full.
@@ -173,6 +162,50 @@ pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Par
         out[0].sentence.push_str(&format!(" ({more} more anomalous episodes this week)."));
     }
     out
+}
+
+/// The runs anomaly episodes are made of in direction `dir` (±1): each run that stays beyond 0.6 k (gaps of
+/// up to 2 points) around points beyond k, as (first, last, points beyond k, the point furthest out) —
+/// hysteresis, so noise around the threshold does not cut one incident into many.
+fn anomaly_runs(z: &[f64], dir: f64, k: f64) -> Vec<(usize, usize, usize, usize)> {
+    let mut out = Vec::new();
+    // The run being read: first, last, points beyond k, the point furthest out (the later of equals).
+    let mut cur: Option<(usize, usize, usize, usize)> = None;
+    for (j, &zj) in z.iter().enumerate() {
+        let v = zj * dir;
+        if !(zj.is_finite() && v >= 0.6 * k) {
+            continue;
+        }
+        let beyond = v >= k;
+        match &mut cur {
+            Some((_, last, pts, peak)) if j - *last - 1 <= 2 => {
+                *last = j;
+                if beyond {
+                    if *pts == 0 || v >= z[*peak] * dir {
+                        *peak = j;
+                    }
+                    *pts += 1;
+                }
+            }
+            _ => {
+                out.extend(cur.filter(|c| c.2 > 0));
+                cur = Some((j, j, beyond as usize, j));
+            }
+        }
+    }
+    out.extend(cur.filter(|c| c.2 > 0));
+    out
+}
+
+/// A run is an episode with two points beyond k, or one beyond 1.5 k.
+fn is_episode(points: usize, peak_z: f64, k: f64) -> bool {
+    points >= 2 || peak_z >= 1.5 * k
+}
+
+/// Whether the residuals `z` hold an anomaly episode at threshold `k` (before the per-week cap and the
+/// folding of weaker findings, which only take some away).
+pub(super) fn anomaly_possible_in(z: &[f64], k: f64) -> bool {
+    [1.0, -1.0].into_iter().any(|dir| anomaly_runs(z, dir, k).into_iter().any(|(_, _, pts, j)| is_episode(pts, z[j].abs(), k)))
 }
 
 pub(super) fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {

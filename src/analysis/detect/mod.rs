@@ -75,8 +75,9 @@ fn line_breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding
 /// Whether any finding that depends on the sensitivity (anomaly, level shift, unusual stretch, drift,
 /// loose line, volatility, odd one out) can be flagged at `p`, from the fit's summary alone: each test is
 /// a necessary condition of its detector, so `Some(false)` means [`detect`] gives exactly [`steady`]'s
-/// findings. `None` when the answer needs the residuals again ([`moving_possible_in`]): the anomaly
-/// threshold falls inside them, so which points a stretch leaves out depends on it. `instances` is how
+/// findings. `None` when the answer needs the residuals again ([`moving_possible_in`]): whether two points
+/// beyond the anomaly threshold are in one run, and (the threshold falling inside them) which points a
+/// stretch leaves out. `instances` is how
 /// many instances the metric has.
 pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p: &Params) -> Option<bool> {
     let sum = &fit.summary;
@@ -84,18 +85,20 @@ pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p
     if instances >= 3 {
         return Some(true);
     }
-    // An episode needs two points beyond k, or one beyond 1.5 k.
+    // An anomaly episode needs two points beyond k in one run, or one beyond 1.5 k: the latter is sure, the
+    // former only possible (whether the two are in one run is in the residuals).
     let k = p.anomaly_z();
-    if [sum.up, sum.down].iter().any(|&(top, second)| second >= k || top >= 1.5 * k) {
+    if [sum.up, sum.down].iter().any(|&(top, _)| top >= 1.5 * k) {
         return Some(true);
     }
+    let anomaly_unsure = [sum.up, sum.down].iter().any(|&(_, second)| second >= k);
     if sum.change.is_some_and(|cp| shift_possible(cp.median_before, cp.median_after - cp.median_before, p.shift_z())) {
         return Some(true);
     }
     if !drift(ctx, m, fit, p).is_empty() || !too_loose(ctx, m, fit, p).is_empty() || !volatility(ctx, m, fit, p).is_empty() {
         return Some(true);
     }
-    if sum.largest() < k {
+    if !anomaly_unsure && sum.largest() < k {
         return Some(sum.windows.is_some_and(|b| b.reach(p.stretch_z())));
     }
     None
@@ -103,7 +106,8 @@ pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p
 
 /// [`moving_possible`] given the review range's residuals `z` when the summary is not enough.
 pub fn moving_possible_in(ctx: &Context, m: &Metric, fit: &Fit, z: &[f64], instances: usize, p: &Params) -> bool {
-    moving_possible(ctx, m, fit, instances, p).unwrap_or_else(|| super::stretch::possible(fit, z, p))
+    moving_possible(ctx, m, fit, instances, p)
+        .unwrap_or_else(|| episodes::anomaly_possible_in(z, p.anomaly_z()) || super::stretch::possible(fit, z, p))
 }
 
 /// A level shift needs the level after to move `delta` or more from a normal level before.
