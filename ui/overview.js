@@ -214,6 +214,13 @@ export function openFinding(f) {
 
 export function renderOverview() {
   const r = app.overview.review;
+  // The action items already shown for this workspace stay in place while they are asked for again, so a
+  // re-render (a new sensitivity, a verdict) does not make them blink out and back.
+  const kept = document.getElementById('previous-actions');
+  const previous =
+    kept && kept.dataset.workspace === String(app.path)
+      ? kept
+      : h('section', { class: 'actions', id: 'previous-actions', 'data-testid': 'previous-actions', hidden: true, dataset: { workspace: String(app.path) } });
   const root = clear(viewEl());
   const f = app.filters;
   const failed = r.metrics.filter((m) => m.status === 'error');
@@ -261,7 +268,7 @@ export function renderOverview() {
             failed.map((m) => h('div', { class: 'card error-card', 'data-testid': 'source-error' }, h('strong', {}, `${m.team} · ${m.name} could not be loaded`), h('code', {}, m.error || ''))),
           )
         : null,
-      h('section', { class: 'actions', id: 'previous-actions', 'data-testid': 'previous-actions', hidden: true }),
+      previous,
       h(
         'div',
         { class: 'teams', role: 'list', 'aria-label': 'Teams' },
