@@ -214,13 +214,14 @@ export function openFinding(f) {
 
 export function renderOverview() {
   const r = app.overview.review;
-  // The action items already shown for this workspace stay in place while they are asked for again, so a
-  // re-render (a new sensitivity, a verdict) does not make them blink out and back.
+  // The action items already on screen for this workspace stay as they are when the overview is drawn again
+  // (a new sensitivity, a verdict, the tickets arriving): they do not blink out and back, and a form being
+  // typed in is kept. They do not depend on the findings; what others change comes in through the live poll.
   const kept = document.getElementById('previous-actions');
-  const previous =
-    kept && kept.dataset.workspace === String(app.path)
-      ? kept
-      : h('section', { class: 'actions', id: 'previous-actions', 'data-testid': 'previous-actions', hidden: true, dataset: { workspace: String(app.path) } });
+  const keep = kept && kept.dataset.workspace === String(app.path);
+  const previous = keep
+    ? kept
+    : h('section', { class: 'actions', id: 'previous-actions', 'data-testid': 'previous-actions', hidden: true, dataset: { workspace: String(app.path) } });
   const root = clear(viewEl());
   const f = app.filters;
   const failed = r.metrics.filter((m) => m.status === 'error');
@@ -301,7 +302,7 @@ export function renderOverview() {
   );
   refill();
   app.refill = refill;
-  showPreviousActions();
+  if (!keep) showPreviousActions();
 }
 
 // The list holds the first rows and grows as it is scrolled (or the selection moves) toward its end, so an
