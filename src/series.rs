@@ -29,9 +29,6 @@ impl RawSeries {
     pub fn last_time(&self) -> Option<f64> {
         self.times.iter().zip(&self.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t).reduce(f64::max)
     }
-    pub fn first_time(&self) -> Option<f64> {
-        self.times.iter().zip(&self.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t).reduce(f64::min)
-    }
 }
 
 /// A regular time grid: `len` points from `start`, `step` seconds apart (Unix seconds).

@@ -136,7 +136,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         let mut all: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
         quantiles_mut(&mut all, [0.05, 0.5])
     };
-    let (weeks, spread_relative) = week_stats(ctx, values, p05 > 0.0);
+    let spread_relative = p05 > 0.0;
+    let weeks = week_stats(ctx, values, spread_relative);
 
     // Trend over usable history weeks: a Theil–Sen line through the weekly medians. History values are
     // projected onto the review week multiplicatively for a positive series (business growth scales the
@@ -297,13 +298,14 @@ fn tail_factor(resid: &[(usize, u32, f64)], sig: &[f64]) -> (f64, f64) {
 }
 
 /// Weekly statistics, including the deseasonalised residual spread used for growing volatility.
-fn week_stats(ctx: &Context, values: &[f64], level_positive: bool) -> (Vec<WeekStat>, bool) {
+fn week_stats(ctx: &Context, values: &[f64], level_positive: bool) -> Vec<WeekStat> {
     let nweeks = ctx.history_weeks + 1;
-    let usual = leave_one_out(ctx, values, nweeks + 2); // a DST week can put two points in one slot
-                                                        // Spread of each local day: the robust spread of the residual against the all-weeks profile around
-                                                        // that day's own median residual — as a ratio (value / usual) for a positive series, a difference
-                                                        // otherwise. A week's spread is the median over its days, so one odd day (a level shift, an
-                                                        // incident) does not make a week "more variable", and growth in proportion to the level does not.
+    // A DST week can put two points in one slot.
+    let usual = leave_one_out(ctx, values, nweeks + 2);
+    // Spread of each local day: the robust spread of the residual against the all-weeks profile around
+    // that day's own median residual — as a ratio (value / usual) for a positive series, a difference
+    // otherwise. A week's spread is the median over its days, so one odd day (a level shift, an
+    // incident) does not make a week "more variable", and growth in proportion to the level does not.
     let mut day_spread: Vec<(usize, f64)> = Vec::new();
     let mut start = 0;
     let mut resid = Vec::with_capacity(ctx.slots_per_day + 8);
@@ -359,13 +361,13 @@ fn week_stats(ctx: &Context, values: &[f64], level_positive: bool) -> (Vec<WeekS
         });
         start = end;
     }
-    (out, level_positive)
+    out
 }
 
 /// Per point, the median of the *other* values of its slot of the week (the other weeks at the same local
 /// time; NaN where the point is missing or alone): a week is never compared with a median it helped make
 /// (that would shrink the spread of the middle weeks). A slot holds at most `cap` values; a value past
-/// that is compared with all of them.
+/// that gets the median of all of them (less one equal value, when they hold one).
 fn leave_one_out(ctx: &Context, values: &[f64], cap: usize) -> Vec<f64> {
     let spw = ctx.slots_per_week;
     // One flat table (slot × up to `cap` (value, grid index) pairs) instead of a vector per slot; once a

@@ -188,9 +188,9 @@ fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f6
     }
 }
 
-/// Where a series starts and really ends, and how many of its samples lie far beyond that: samples more than four
-/// weeks after the series' 99.9th-percentile time are outliers (a corrupted or mistyped row), not the end
-/// of the data. `None` for a series with no finite value.
+/// Where a series starts and really ends, and how many of its samples lie far beyond that: samples more
+/// than four weeks after the series' 99.9th-percentile time are outliers (a corrupted or mistyped row),
+/// not the end of the data. `None` for a series with no finite value.
 fn robust_span(raw: &RawSeries) -> Option<(f64, f64, usize)> {
     let finite = || raw.times.iter().zip(&raw.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t);
     // One pass for the first and last time and the count.
@@ -222,12 +222,6 @@ fn robust_span(raw: &RawSeries) -> Option<(f64, f64, usize)> {
     let far = t.iter().filter(|&&x| x > limit).count();
     let end = t.iter().copied().filter(|&x| x <= limit).fold(f64::MIN, f64::max);
     Some((min, end, far))
-}
-
-/// Where a series ends for the choice of the review week, and how many rows lie far beyond it.
-#[cfg(test)]
-fn robust_end(raw: &RawSeries) -> Option<(f64, usize)> {
-    robust_span(raw).map(|(_, end, far)| (end, far))
 }
 
 #[cfg(test)]
@@ -297,9 +291,10 @@ mod tests {
             r
         };
         let last = (WEEK + 999 * 300) as f64;
-        assert_eq!(robust_end(&series(&[])), Some((last, 0)));
-        assert_eq!(robust_end(&series(&[253_402_214_400.0])), Some((last, 1)), "9999-12-31 is an outlier, not the end");
-        assert_eq!(robust_end(&series(&[last + 3600.0])), Some((last + 3600.0, 0)), "an hour later is just the end");
-        assert_eq!(robust_end(&RawSeries::default()), None);
+        let first = WEEK as f64;
+        assert_eq!(robust_span(&series(&[])), Some((first, last, 0)));
+        assert_eq!(robust_span(&series(&[253_402_214_400.0])), Some((first, last, 1)), "9999-12-31 is an outlier, not the end");
+        assert_eq!(robust_span(&series(&[last + 3600.0])), Some((first, last + 3600.0, 0)), "an hour later is just the end");
+        assert_eq!(robust_span(&RawSeries::default()), None);
     }
 }

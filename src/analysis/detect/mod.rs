@@ -77,8 +77,7 @@ fn line_breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding
 /// a necessary condition of its detector, so `Some(false)` means [`detect`] gives exactly [`steady`]'s
 /// findings. `None` when the answer needs the residuals again ([`moving_possible_in`]): whether two points
 /// beyond the anomaly threshold are in one run, and (the threshold falling inside them) which points a
-/// stretch leaves out. `instances` is how
-/// many instances the metric has.
+/// stretch leaves out. `instances` is how many instances the metric has.
 pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p: &Params) -> Option<bool> {
     let sum = &fit.summary;
     // An odd instance needs three or more; not bounded further here.
