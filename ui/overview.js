@@ -6,6 +6,7 @@ import { clear, h, s, svgImage } from './dom.js';
 import { setOverview } from './open.js';
 import { announce, app, dayLabel, go, sevClass, teamClass, viewEl } from './shell.js';
 import { ticketChips } from './tickets.js';
+import { Windowed } from './windowed.js';
 
 // ---------- Overview ----------
 
@@ -233,9 +234,8 @@ export function renderOverview() {
   const refill = () => {
     const vis = visibleFindings();
     app.selected = Math.min(app.selected, Math.max(0, vis.length - 1));
-    clear(list);
-    rows = { list, vis, shown: 0, more: null };
-    showRows(Math.max(PAGE, app.selected + 1));
+    const estimate = rows?.avg;
+    rows = new Windowed(list, vis, (x, i) => findingRow(x, i, i === app.selected), estimate).open();
     if (!vis.length) list.append(h('li', { class: 'muted empty' }, r.findings.length ? 'No finding matches the filters.' : 'Nothing deserves attention this week.'));
     count.textContent = String(r.counts.findings);
     count.dataset.visible = String(vis.length);
@@ -305,45 +305,19 @@ export function renderOverview() {
   if (!keep) showPreviousActions();
 }
 
-// The list holds the first rows and grows as it is scrolled (or the selection moves) toward its end, so an
-// organisation's thousands of findings open, filter and scroll as fast as a team's dozens.
-const PAGE = 150;
-let rows = { list: null, vis: [], shown: 0, more: null };
-
-// Show the visible findings up to `upTo` (at least), with a marker that shows the next page when it
-// scrolls into view.
-function showRows(upTo) {
-  const { list, vis } = rows;
-  const end = Math.min(vis.length, Math.max(upTo, rows.shown));
-  if (end <= rows.shown) return;
-  rows.more?.remove();
-  const frag = document.createDocumentFragment();
-  for (let i = rows.shown; i < end; i++) frag.append(findingRow(vis[i], i, i === app.selected));
-  list.append(frag);
-  rows.shown = end;
-  rows.more = null;
-  if (end < vis.length) {
-    const more = h('li', { class: 'muted more-findings', 'data-testid': 'more-findings' }, `${vis.length - end} more findings below`);
-    new IntersectionObserver((seen, obs) => {
-      if (seen.some((e) => e.isIntersecting)) {
-        obs.disconnect();
-        showRows(rows.shown + PAGE);
-      }
-    }).observe(more);
-    list.append(more);
-    rows.more = more;
-  }
-}
+// The findings drawn: only the rows near the screen are in the page (see windowed.js).
+let rows = null;
 
 export function moveSelection(delta) {
-  const vis = visibleFindings();
+  const vis = rows?.list.isConnected ? rows.items : visibleFindings();
   if (!vis.length) return;
   app.selected = Math.max(0, Math.min(vis.length - 1, app.selected + delta));
-  if (rows.list?.isConnected) showRows(app.selected + PAGE / 2);
-  const items = document.querySelectorAll('.finding');
-  items.forEach((r, i) => {
-    r.classList.toggle('selected', i === app.selected);
-    r.setAttribute('aria-selected', i === app.selected ? 'true' : 'false');
-  });
-  items[app.selected]?.scrollIntoView({ block: 'nearest' });
+  if (!rows?.list.isConnected) return;
+  const now = rows.show(app.selected);
+  for (const r of rows.els) {
+    const on = r === now;
+    r.classList.toggle('selected', on);
+    r.setAttribute('aria-selected', on ? 'true' : 'false');
+  }
+  now?.scrollIntoView({ block: 'nearest' });
 }

@@ -3,7 +3,7 @@
 //!
 //! One test runs the scenarios in order with one driver (each scenario starts the app afresh), so the
 //! 2-core CI machine runs one app at a time. Screenshots go to `target/e2e/*.png`; the launch time and
-//! memory are printed (run with `--nocapture` to see them).
+//! memory are printed (run with `--nocapture` to see them). `E2E_ONLY=<scenario>` runs one scenario alone.
 
 use std::time::{Duration, Instant};
 
@@ -29,22 +29,32 @@ mod tickets;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_app_end_to_end() -> R<()> {
+    // `E2E_ONLY=fleet` (a scenario's name) runs that one alone, for a developer's quicker turn.
+    let only = std::env::var("E2E_ONLY").ok();
+    let run = |name: &str| only.as_deref().is_none_or(|o| o == name);
     let driver = Driver::start();
-    sample_review(&driver).await.map_err(|e| format!("sample_review: {e}"))?;
-    broken_workspace(&driver).await.map_err(|e| format!("broken_workspace: {e}"))?;
-    action_item_comes_back(&driver).await.map_err(|e| format!("action_item_comes_back: {e}"))?;
-    live_updates(&driver).await.map_err(|e| format!("live_updates: {e}"))?;
-    wheel(&driver).await.map_err(|e| format!("wheel: {e}"))?;
-    verdicts(&driver).await.map_err(|e| format!("verdicts: {e}"))?;
-    imports::grafana_import(&driver).await.map_err(|e| format!("grafana_import: {e}"))?;
-    imports::cloudwatch_import(&driver).await.map_err(|e| format!("cloudwatch_import: {e}"))?;
-    tickets::ticket_review(&driver).await.map_err(|e| format!("ticket_review: {e}"))?;
-    meeting(&driver).await.map_err(|e| format!("meeting: {e}"))?;
-    fleet::fleet(&driver).await.map_err(|e| format!("fleet: {e}"))?;
+    macro_rules! scenario {
+        ($name:literal, $call:expr) => {
+            if run($name) {
+                $call.await.map_err(|e| format!(concat!($name, ": {}"), e))?;
+            }
+        };
+    }
+    scenario!("sample_review", sample_review(&driver));
+    scenario!("broken_workspace", broken_workspace(&driver));
+    scenario!("action_item_comes_back", action_item_comes_back(&driver));
+    scenario!("live_updates", live_updates(&driver));
+    scenario!("wheel", wheel(&driver));
+    scenario!("verdicts", verdicts(&driver));
+    scenario!("grafana_import", imports::grafana_import(&driver));
+    scenario!("cloudwatch_import", imports::cloudwatch_import(&driver));
+    scenario!("ticket_review", tickets::ticket_review(&driver));
+    scenario!("meeting", meeting(&driver));
+    scenario!("fleet", fleet::fleet(&driver));
     drop(driver);
-    dark_mode().await.map_err(|e| format!("dark_mode: {e}"))?;
-    shared_journal_down_then_back().await.map_err(|e| format!("shared_journal_down_then_back: {e}"))?;
-    slow_chart().await.map_err(|e| format!("slow_chart: {e}"))?;
+    scenario!("dark_mode", dark_mode());
+    scenario!("shared_journal_down_then_back", shared_journal_down_then_back());
+    scenario!("slow_chart", slow_chart());
     Ok(())
 }
 
