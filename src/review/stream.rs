@@ -380,15 +380,9 @@ pub fn run(
                     }
                 }
             }
-            Ok(Sliced::Stopped) => return Err(ReviewError::Cancelled),
-            Ok(Sliced::Interleaved) => {
+            read => {
                 sink.forget(&f.all.iter().copied().collect());
-                errors.extend(changed(f, &ws, &HashSet::new()));
-                f.failed = true;
-            }
-            Err(e) => {
-                sink.forget(&f.all.iter().copied().collect());
-                errors.extend(f.all.iter().map(|&i| (i, ws.metrics[i].clone(), e.clone())));
+                errors.extend(read_errors(f, &ws, &HashSet::new(), read)?);
                 f.failed = true;
             }
         }
@@ -429,12 +423,8 @@ pub fn run(
                     }
                     !progress.cancelled()
                 };
-                match f.read(&ws, opts, &mut on) {
-                    Ok(Sliced::Done { .. }) => {}
-                    Ok(Sliced::Stopped) => return Err(ReviewError::Cancelled),
-                    Ok(Sliced::Interleaved) => errors.extend(changed(f, &ws, &failed)),
-                    Err(e) => errors.extend(f.all.iter().filter(|i| !failed.contains(i)).map(|&i| (i, ws.metrics[i].clone(), e.clone()))),
-                }
+                let read = f.read(&ws, opts, &mut on);
+                errors.extend(read_errors(f, &ws, &failed, read)?);
             }
             let (_, fitted, spill) = batch.finish();
             (fitted, spill)
@@ -506,8 +496,20 @@ fn same_range(a: &Context, b: &Context) -> bool {
     a.grid == b.grid && a.review == b.review && a.history_weeks == b.history_weeks && a.tz == b.tz && a.week_starts == b.week_starts
 }
 
-/// A file read in slices the first time came back interleaved the second time: it changed on disk.
-fn changed(f: &FileUse, ws: &Workspace, failed: &HashSet<usize>) -> Vec<(usize, Metric, SourceError)> {
-    let e = SourceError::file(&f.path, "the file changed while it was being reviewed; review again".into());
-    f.all.iter().filter(|i| !failed.contains(i)).map(|&i| (i, ws.metrics[i].clone(), e.clone())).collect()
+/// What reading a file cost its metrics (those not `failed` already): nothing when it was read, its error
+/// when it could not be, "changed" when its series came interleaved after being read in slices (the file
+/// changed on disk between the passes). A stop asked for by the user stops the review.
+fn read_errors(
+    f: &FileUse,
+    ws: &Workspace,
+    failed: &HashSet<usize>,
+    read: Result<Sliced, SourceError>,
+) -> Result<Vec<(usize, Metric, SourceError)>, ReviewError> {
+    let e = match read {
+        Ok(Sliced::Done { .. }) => return Ok(Vec::new()),
+        Ok(Sliced::Stopped) => return Err(ReviewError::Cancelled),
+        Ok(Sliced::Interleaved) => SourceError::file(&f.path, "the file changed while it was being reviewed; review again".into()),
+        Err(e) => e,
+    };
+    Ok(f.all.iter().filter(|i| !failed.contains(i)).map(|&i| (i, ws.metrics[i].clone(), e.clone())).collect())
 }
