@@ -290,3 +290,72 @@ fn a_metrics_history_is_read_again_for_its_earlier_weeks() {
     let e = r.history(s).expect_err("the file is gone");
     assert!(e.to_string().contains("fleet.parquet"), "{e}");
 }
+
+/// One data file opened as it is (no workspace): a Parquet file's series, listed a slice at a time, are
+/// reviewed in batches and give exactly the review of reading the file whole; a bare `timestamp,value`
+/// file is one metric either way; a CSV file is read whole, and so is a Parquet file whose keys come back
+/// after others (interleaved) in a later slice.
+#[test]
+fn one_data_file_opened_as_it_is_is_reviewed_in_batches_and_gives_the_same_review() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let ctx = context(Tz::UTC);
+    let gens = fleet(&ctx, 40, 7);
+    let rows = rows_of(&ctx, &gens, true);
+
+    let long = dir.path().join("fleet.parquet");
+    write_long_parquet_batches(&long, row_groups(&rows, 7_001).into_iter()).expect("write");
+    let mut one = LongRows::default();
+    for (j, v) in gens[1].instances[0].1.iter().enumerate() {
+        one.push(ctx.grid.time(j), "", None, *v);
+    }
+    let bare = dir.path().join("one.parquet");
+    write_bare_parquet(&bare, &one);
+    let mut order: Vec<usize> = (0..rows.values.len()).collect();
+    order.sort_by_key(|&i| (rows.timestamps_ms[i], rows.series[i].clone()));
+    let mut by_time = LongRows::default();
+    // The series of one instance, rows in time order.
+    for &i in order.iter().filter(|&&i| rows.instances[i].as_deref() == Some("main")) {
+        by_time.push(rows.timestamps_ms[i] / 1000, &rows.series[i], None, rows.values[i]);
+    }
+    let interleaved = dir.path().join("by-time.parquet");
+    write_long_parquet_batches(&interleaved, row_groups(&by_time, 5_000).into_iter()).expect("write");
+    let csv = dir.path().join("part.csv");
+    let mut text = String::from("timestamp,series,value\n");
+    for i in 0..by_time.values.len() {
+        text += &format!("{},{},{}\n", by_time.timestamps_ms[i] / 1000, by_time.series[i], by_time.values[i]);
+    }
+    std::fs::write(&csv, text).expect("csv");
+
+    for (path, metrics, batched) in [(&long, 40, true), (&bare, 1, true), (&interleaved, 35, true), (&csv, 35, false)] {
+        let ws = Workspace::bare(path);
+        let params = Params::default();
+        let whole = Review::from_loaded(ws.clone(), source::load(&ws, &Quiet), RangeSpec::LastCompleteWeek, params, &Quiet).expect("whole");
+        let run = Review::run(ws, RangeSpec::LastCompleteWeek, params, &Quiet).expect("run");
+        assert_eq!(run.series.len(), metrics, "{path:?}");
+        assert_eq!(run.passes > 0, batched, "{path:?}: reviewed in batches");
+        assert!(!run.findings.is_empty(), "{path:?}: findings to compare");
+        let (want, got) = (said(&whole), said(&run));
+        if got != want {
+            let first = want.lines().zip(got.lines()).find(|(a, b)| a != b);
+            panic!("{path:?}: the reviews differ; first difference:\n{first:#?}");
+        }
+    }
+    // The keys as listed: sorted, the bare file's one series, and none when they are interleaved across
+    // slices (the file is then read whole).
+    use flywheel::source::slices::list_keys;
+    let mut keys: Vec<String> = gens.iter().map(|g| g.key.clone()).collect();
+    keys.sort();
+    assert_eq!(list_keys(&long, &Tz::UTC, 7_001), Some(Some(keys)));
+    assert_eq!(list_keys(&bare, &Tz::UTC, 1_000), Some(None));
+    assert_eq!(list_keys(&interleaved, &Tz::UTC, 5_000), None);
+    assert_eq!(list_keys(&csv, &Tz::UTC, 5_000), None);
+    assert_eq!(list_keys(&dir.path().join("missing.parquet"), &Tz::UTC, 5_000), None);
+}
+
+/// A Parquet file of `timestamp, value` only (no series column).
+fn write_bare_parquet(path: &Path, rows: &LongRows) {
+    use polars::prelude::*;
+    let mut df = df!("timestamp" => &rows.timestamps_ms, "value" => &rows.values).expect("frame");
+    let f = std::fs::File::create(path).expect("create");
+    ParquetWriter::new(f).finish(&mut df).expect("write");
+}

@@ -168,10 +168,23 @@ impl Review {
         pull: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
+        let listed = ws
+            .bare_file
+            .as_deref()
+            .and_then(|path| source::slices::list_keys(path, &ws.tz, source::slices::SLICE_ROWS).map(|keys| (path.to_path_buf(), keys)));
         let review = if ws.bare_file.is_none() {
             stream::run(ws, range, params, pull, progress, &StreamOptions::default())
+        } else if let Some((path, keys)) = listed {
+            // One Parquet data file opened as it is: its series, listed a slice at a time, become the
+            // metrics, reviewed in batches like a workspace's (the memory of a slice, not of the file).
+            let mut ws = ws;
+            ws.metrics = match keys {
+                None => vec![Metric::bare(&source::stem(&path), &path, "")],
+                Some(keys) => keys.iter().map(|k| Metric::bare(k, &path, k)).collect(),
+            };
+            stream::run(ws, range, params, pull, progress, &StreamOptions::default())
         } else {
-            // One data file opened as it is: its series become the metrics, read at once.
+            // One data file opened as it is (CSV, or series interleaved): its series become the metrics, read at once.
             let t = Instant::now();
             let loaded = source::load_with(&ws, None, pull, progress);
             let load_ms = ms(t);

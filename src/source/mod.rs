@@ -304,27 +304,28 @@ pub(crate) fn no_such_series(path: &Path, key: &str, keys: &[String]) -> SourceE
     }
 }
 
+/// A data file's name without its extension: the one metric of a bare `timestamp,value` file.
+pub(crate) fn stem(path: &Path) -> String {
+    path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
+}
+
 fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
     progress.update("load", 0, 1);
     let r = file::read_file(path, &ws.tz);
     progress.update("load", 1, 1);
     match r {
-        Err(e) => {
-            let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
-            Loaded {
-                metrics: vec![MetricData { metric: Metric::bare(&stem, path, ""), result: Err(e) }],
-                rows: 0,
-                pull: Default::default(),
-                notes: Vec::new(),
-            }
-        }
+        Err(e) => Loaded {
+            metrics: vec![MetricData { metric: Metric::bare(&stem(path), path, ""), result: Err(e) }],
+            rows: 0,
+            pull: Default::default(),
+            notes: Vec::new(),
+        },
         Ok(mut d) => {
             let rows = d.rows;
             let mut metrics = Vec::new();
             if d.bare {
-                let stem = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
                 let result = take_series(&mut d, path, "", true);
-                metrics.push(MetricData { metric: Metric::bare(&stem, path, ""), result });
+                metrics.push(MetricData { metric: Metric::bare(&stem(path), path, ""), result });
             } else {
                 for key in d.keys() {
                     let result = take_series(&mut d, path, &key, true);

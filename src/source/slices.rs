@@ -6,7 +6,7 @@
 //! carried into the next. A file whose keys come back after other keys ([`Sliced::Interleaved`]) cannot be
 //! read this way: the caller reads it whole ([`super::file::read_file`]).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::Path;
 
 use chrono_tz::Tz;
@@ -92,6 +92,28 @@ pub fn read_series(path: &Path, tz: &Tz, key: &str) -> Result<Instances, SourceE
         keys.dedup();
         super::no_such_series(path, key, &keys)
     })
+}
+
+/// The series keys of a Parquet file opened as it is, read a slice at a time and sorted (`None` in the list
+/// means a bare `timestamp,value` file: one series), so the file can be reviewed in batches like a workspace.
+/// `None` for a CSV file (read whole anyway) and for a file whose keys are interleaved or that cannot be
+/// read: the caller reads those whole, which also says what is wrong with them.
+pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize) -> Option<Option<Vec<String>>> {
+    if !matches!(file::format_of(path), Ok(Format::Parquet)) {
+        return None;
+    }
+    let mut keys = BTreeSet::new();
+    let mut bare = false;
+    let mut sink = |complete: Complete, b: bool| {
+        bare |= b;
+        keys.extend(complete.into_iter().map(|(k, _)| k));
+        true
+    };
+    match read_slices(path, tz, slice_rows, &mut sink) {
+        Ok(Sliced::Done { .. }) if bare => Some(None),
+        Ok(Sliced::Done { .. }) if !keys.is_empty() => Some(Some(keys.into_iter().collect())),
+        _ => None,
+    }
 }
 
 /// Read `path` whole and hand its series to `sink` as one slice (a CSV file, or a file whose keys are
