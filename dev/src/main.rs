@@ -70,6 +70,9 @@ enum Command {
         seed: u64,
         #[arg(long, default_value_t = 1.0)]
         sensitivity: f64,
+        /// History weeks before the review week (1: the one-week-of-history baselines).
+        #[arg(long, default_value_t = 5)]
+        history_weeks: usize,
         /// Print each missed or false finding.
         #[arg(long)]
         verbose: bool,
@@ -193,8 +196,8 @@ fn main() -> Result<()> {
             }
             Ok(())
         }
-        Command::Quality { series, seed, sensitivity, verbose } => {
-            let rep = quality::run(series, seed, Params::new(sensitivity)?);
+        Command::Quality { series, seed, sensitivity, history_weeks, verbose } => {
+            let rep = quality::run(series, seed, Params::new(sensitivity)?, history_weeks.max(1));
             print!("{}", rep.table(verbose));
             Ok(())
         }

@@ -127,7 +127,19 @@ pub(super) fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) 
     // is standard normal on clean data (measured: sd(z) 1.11 → 1.00 at h = 5).
     let widen = (1.0 + std::f64::consts::PI / (6.0 * h as f64)).sqrt() * 1.06;
     sig.iter_mut().for_each(|v| *v *= widen);
-    // Slots with too little history fall back to the time-of-day profile.
+    // Slots with too little history (one week holds them: a review day whose weekday the oldest, partial
+    // history week does not reach) fall back to the same time last week, which keeps the weekly
+    // pattern — a Saturday is compared with last Saturday, not with the weekdays a time-of-day profile is
+    // mostly made of — and only then, where last week has nothing either, to the time of day.
+    if med.iter().any(|m| m.is_nan()) {
+        let (lm, ls) = same_time_last_week(ctx, values, project, 0);
+        for s in 0..spw {
+            if med[s].is_nan() {
+                med[s] = lm[s];
+                sig[s] = ls[s];
+            }
+        }
+    }
     fill_from_time_of_day(ctx, values, project, &mut med, &mut sig, false);
     (med, sig)
 }

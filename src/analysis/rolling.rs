@@ -101,9 +101,14 @@ mod tests {
         c
     }
 
-    /// Render `shape` with data only from `history_days` before the range.
+    /// Render a daily pattern with data only from `history_days` before the range.
     fn render(c: &Context, history_days: i64, seed: u64) -> Vec<f64> {
-        let shape = Shape { level: 100.0, daily: 0.4, weekly: 0.0, noise: 0.03, growth_per_week: 0.0 };
+        render_weekly(c, history_days, seed, 0.0)
+    }
+
+    /// [`render`] with a weekly pattern of amplitude `weekly` (weekends lower).
+    fn render_weekly(c: &Context, history_days: i64, seed: u64, weekly: f64) -> Vec<f64> {
+        let shape = Shape { level: 100.0, daily: 0.4, weekly, noise: 0.03, growth_per_week: 0.0 };
         let mut v = shape.render(c, &mut Rng::new(seed));
         let first = c.review_start() - history_days * DAY;
         for (i, x) in v.iter_mut().enumerate() {
@@ -139,6 +144,24 @@ mod tests {
             assert!(beyond * 200 < c.review_len(), "{hist}+{days}: {beyond} clean points beyond 4 σ");
             // Only the very first part can lack a baseline.
             assert!(f.expected[c.review_len() / 2..].iter().all(|e| e.is_finite()), "{hist}+{days}");
+        }
+    }
+
+    #[test]
+    fn a_weekend_after_a_short_history_is_compared_with_the_last_weekend_not_with_weekdays() {
+        // (history days, review days): the review's Saturday and Sunday are fitted on the data before them;
+        // the oldest history week is partial and does not reach back to a Saturday two weeks before, so
+        // the weekend slots have one week of history — the same time last week, not the time of day (the
+        // weekdays' level, which would make every clean weekend "ran low for 2 days").
+        for (hist, days, seed) in [(7, 7, 1), (9, 7, 2), (10, 7, 3), (12, 7, 4)] {
+            let c = ctx(hist, days);
+            let v = render_weekly(&c, hist, seed, 0.3);
+            let f = fit_range(&c, &v, 5);
+            let weekend = 5 * 288..7 * 288;
+            let mean = f.z[weekend.clone()].iter().filter(|z| z.is_finite()).sum::<f64>() / weekend.len() as f64;
+            assert!(mean.abs() < 1.0, "{hist}+{days}: the clean weekend's mean z is {mean:.2}");
+            let beyond = f.z.iter().filter(|z| z.abs() > 4.0).count();
+            assert!(beyond * 200 < c.review_len(), "{hist}+{days}: {beyond} clean points beyond 4 σ");
         }
     }
 
