@@ -345,11 +345,22 @@ fn one_data_file_opened_as_it_is_is_reviewed_in_batches_and_gives_the_same_revie
     use flywheel::source::slices::list_keys;
     let mut keys: Vec<String> = gens.iter().map(|g| g.key.clone()).collect();
     keys.sort();
-    assert_eq!(list_keys(&long, &Tz::UTC, 7_001), Some(Some(keys)));
-    assert_eq!(list_keys(&bare, &Tz::UTC, 1_000), Some(None));
-    assert_eq!(list_keys(&interleaved, &Tz::UTC, 5_000), None);
-    assert_eq!(list_keys(&csv, &Tz::UTC, 5_000), None);
-    assert_eq!(list_keys(&dir.path().join("missing.parquet"), &Tz::UTC, 5_000), None);
+    assert_eq!(list_keys(&long, &Tz::UTC, 7_001, &|| true), Some(Some(keys)));
+    assert_eq!(list_keys(&bare, &Tz::UTC, 1_000, &|| true), Some(None));
+    assert_eq!(list_keys(&interleaved, &Tz::UTC, 5_000, &|| true), None);
+    assert_eq!(list_keys(&csv, &Tz::UTC, 5_000, &|| true), None);
+    assert_eq!(list_keys(&dir.path().join("missing.parquet"), &Tz::UTC, 5_000, &|| true), None);
+    // Cancelled while listing: no list, and the review stops rather than reading the file whole.
+    assert_eq!(list_keys(&long, &Tz::UTC, 7_001, &|| false), None);
+    struct Cancel;
+    impl source::Progress for Cancel {
+        fn update(&self, _: &str, _: usize, _: usize) {}
+        fn cancelled(&self) -> bool {
+            true
+        }
+    }
+    let r = Review::run_with(Workspace::bare(&long), RangeSpec::LastCompleteWeek, Params::default(), &LoadOptions::default(), &Cancel);
+    assert!(matches!(r, Err(flywheel::review::ReviewError::Cancelled)), "{:?}", r.map(|r| r.findings.len()));
 }
 
 /// A Parquet file of `timestamp, value` only (no series column).

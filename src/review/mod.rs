@@ -168,10 +168,14 @@ impl Review {
         pull: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
-        let listed = ws
-            .bare_file
-            .as_deref()
-            .and_then(|path| source::slices::list_keys(path, &ws.tz, source::slices::SLICE_ROWS).map(|keys| (path.to_path_buf(), keys)));
+        let listed = ws.bare_file.as_deref().and_then(|path| {
+            progress.update("load", 0, 1);
+            let go_on = || !progress.cancelled();
+            source::slices::list_keys(path, &ws.tz, source::slices::SLICE_ROWS, &go_on).map(|keys| (path.to_path_buf(), keys))
+        });
+        if progress.cancelled() {
+            return Err(ReviewError::Cancelled);
+        }
         let review = if ws.bare_file.is_none() {
             stream::run(ws, range, params, pull, progress, &StreamOptions::default())
         } else if let Some((path, keys)) = listed {
@@ -184,7 +188,8 @@ impl Review {
             };
             stream::run(ws, range, params, pull, progress, &StreamOptions::default())
         } else {
-            // One data file opened as it is (CSV, or series interleaved): its series become the metrics, read at once.
+            // One data file opened as it is (CSV, or series interleaved): its series become the metrics,
+            // read at once.
             let t = Instant::now();
             let loaded = source::load_with(&ws, None, pull, progress);
             let load_ms = ms(t);

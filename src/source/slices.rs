@@ -98,7 +98,8 @@ pub fn read_series(path: &Path, tz: &Tz, key: &str) -> Result<Instances, SourceE
 /// means a bare `timestamp,value` file: one series), so the file can be reviewed in batches like a workspace.
 /// `None` for a CSV file (read whole anyway) and for a file whose keys are interleaved or that cannot be
 /// read: the caller reads those whole, which also says what is wrong with them.
-pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize) -> Option<Option<Vec<String>>> {
+/// `go_on` is asked after each slice (a user's Cancel): `None` when it said no.
+pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize, go_on: &dyn Fn() -> bool) -> Option<Option<Vec<String>>> {
     if !matches!(file::format_of(path), Ok(Format::Parquet)) {
         return None;
     }
@@ -107,7 +108,7 @@ pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize) -> Option<Option<Vec<S
     let mut sink = |complete: Complete, b: bool| {
         bare |= b;
         keys.extend(complete.into_iter().map(|(k, _)| k));
-        true
+        go_on()
     };
     match read_slices(path, tz, slice_rows, &mut sink) {
         Ok(Sliced::Done { .. }) if bare => Some(None),
