@@ -210,7 +210,7 @@ impl Metric {
 
     /// A metric with no lines, for series found in a file opened on its own.
     pub fn bare(id: &str, path: &Path, series: &str) -> Metric {
-        let service = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        let service = crate::source::stem(path);
         Metric { statistic: "value".to_string(), worse_known: false, ..Metric::new(id, "(file)", &service, Worse::Higher, path, series) }
     }
 

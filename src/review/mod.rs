@@ -168,35 +168,35 @@ impl Review {
         pull: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
-        let listed = ws.bare_file.as_deref().and_then(|path| {
-            progress.update("load", 0, 1);
-            let go_on = || !progress.cancelled();
-            source::slices::list_keys(path, &ws.tz, source::slices::SLICE_ROWS, &go_on).map(|keys| (path.to_path_buf(), keys))
-        });
-        if progress.cancelled() {
-            return Err(ReviewError::Cancelled);
-        }
-        let review = if ws.bare_file.is_none() {
-            stream::run(ws, range, params, pull, progress, &StreamOptions::default())
-        } else if let Some((path, keys)) = listed {
-            // One Parquet data file opened as it is: its series, listed a slice at a time, become the
-            // metrics, reviewed in batches like a workspace's (the memory of a slice, not of the file).
-            let mut ws = ws;
-            ws.metrics = match keys {
-                None => vec![Metric::bare(&source::stem(&path), &path, "")],
-                Some(keys) => keys.iter().map(|k| Metric::bare(k, &path, k)).collect(),
-            };
-            stream::run(ws, range, params, pull, progress, &StreamOptions::default())
-        } else {
-            // One data file opened as it is (CSV, or series interleaved): its series become the metrics,
-            // read at once.
-            let t = Instant::now();
-            let loaded = source::load_with(&ws, None, pull, progress);
-            let load_ms = ms(t);
-            Review::from_loaded(ws, loaded, range, params, progress).map(|mut r| {
-                r.timings.load_ms = load_ms;
-                r
-            })
+        let review = match ws.bare_file.clone() {
+            None => stream::run(ws, range, params, pull, progress, &StreamOptions::default()),
+            Some(path) => {
+                // One data file opened as it is: its series become the metrics. A Parquet file's are listed a
+                // slice at a time and reviewed in batches like a workspace's (the memory of a slice, not of the
+                // file); a CSV file, or one whose series are interleaved, is read at once.
+                progress.update("load", 0, 1);
+                let listed = source::slices::list_keys(&path, &ws.tz, source::slices::SLICE_ROWS, &|| !progress.cancelled());
+                match listed {
+                    _ if progress.cancelled() => Err(ReviewError::Cancelled),
+                    Some(keys) => {
+                        let mut ws = ws;
+                        ws.metrics = match keys {
+                            None => vec![Metric::bare(&source::stem(&path), &path, "")],
+                            Some(keys) => keys.iter().map(|k| Metric::bare(k, &path, k)).collect(),
+                        };
+                        stream::run(ws, range, params, pull, progress, &StreamOptions::default())
+                    }
+                    None => {
+                        let t = Instant::now();
+                        let loaded = source::load_with(&ws, None, pull, progress);
+                        let load_ms = ms(t);
+                        Review::from_loaded(ws, loaded, range, params, progress).map(|mut r| {
+                            r.timings.load_ms = load_ms;
+                            r
+                        })
+                    }
+                }
+            }
         };
         // What the review freed goes back to the system (the app keeps running beside the review).
         crate::malloc::release();

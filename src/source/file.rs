@@ -259,7 +259,7 @@ pub(crate) fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<us
     let instances = label_col(instance_col);
 
     let mut data = FileData { bare: series_col.is_none(), rows: df.height(), ..FileData::default() };
-    let default_key = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+    let default_key = super::stem(path);
     let key_iter: Box<dyn Iterator<Item = Option<&str>>> = match &keys {
         Some(k) => Box::new(k.iter()),
         None => Box::new(std::iter::repeat(Some(default_key.as_str()))),

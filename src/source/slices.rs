@@ -105,13 +105,14 @@ pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize, go_on: &dyn Fn() -> bo
     }
     let mut keys = BTreeSet::new();
     let mut bare = false;
+    // A bare file holds one series: its first slice says so, and the rest need not be read.
     let mut sink = |complete: Complete, b: bool| {
         bare |= b;
         keys.extend(complete.into_iter().map(|(k, _)| k));
-        go_on()
+        !bare && go_on()
     };
     match read_slices(path, tz, slice_rows, &mut sink) {
-        Ok(Sliced::Done { .. }) if bare => Some(None),
+        Ok(Sliced::Done { .. } | Sliced::Stopped) if bare => Some(None),
         Ok(Sliced::Done { .. }) if !keys.is_empty() => Some(Some(keys.into_iter().collect())),
         _ => None,
     }
