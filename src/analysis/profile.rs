@@ -133,12 +133,7 @@ pub(super) fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) 
     // mostly made of — and only then, where last week has nothing either, to the time of day.
     if med.iter().any(|m| m.is_nan()) {
         let (lm, ls) = same_time_last_week(ctx, values, project, 0);
-        for s in 0..spw {
-            if med[s].is_nan() {
-                med[s] = lm[s];
-                sig[s] = ls[s];
-            }
-        }
+        fill_missing(&mut med, &mut sig, false, |s| (lm[s], ls[s]));
     }
     fill_from_time_of_day(ctx, values, project, &mut med, &mut sig, false);
     (med, sig)
@@ -220,17 +215,22 @@ pub(super) fn fill_from_time_of_day(
     }
     let (tm, ts) = time_of_day(ctx, values, project);
     let spd = ctx.slots_per_day;
+    fill_missing(med, sig, each_missing, |s| (tm[s % spd], ts[s % spd]));
+}
+
+/// Fill the slots of a profile that have no expected value with `from(slot)`'s value and band — or, with
+/// `each_missing`, whichever of the two is missing in any slot.
+fn fill_missing(med: &mut [f64], sig: &mut [f64], each_missing: bool, from: impl Fn(usize) -> (f64, f64)) {
     for s in 0..med.len() {
         if each_missing {
             if med[s].is_nan() {
-                med[s] = tm[s % spd];
+                med[s] = from(s).0;
             }
             if sig[s].is_nan() {
-                sig[s] = ts[s % spd];
+                sig[s] = from(s).1;
             }
         } else if med[s].is_nan() {
-            med[s] = tm[s % spd];
-            sig[s] = ts[s % spd];
+            (med[s], sig[s]) = from(s);
         }
     }
 }
