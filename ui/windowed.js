@@ -41,10 +41,8 @@ export class Windowed {
 
   // Draw the rows about where the page is scrolled to now (the top on a first drawing).
   open() {
-    const n = this.items.length;
-    const first = Math.min(Math.max(0, n - 1), Math.floor(Math.max(0, -this.list.getBoundingClientRect().top) / this.avg));
-    const start = Math.max(0, first - MARGIN);
-    this.render(start, Math.min(n, Math.max(first + MARGIN + 1, start + MIN_ROWS)), null);
+    const first = Math.min(Math.max(0, this.items.length - 1), Math.floor(Math.max(0, -this.list.getBoundingClientRect().top) / this.avg));
+    this.around(first, first, null);
     this.follow();
     return this;
   }
@@ -56,10 +54,7 @@ export class Windowed {
 
   // Item `i`'s element, drawing the rows around it first when it is not drawn.
   show(i) {
-    if (!this.el(i)) {
-      const start = Math.max(0, i - MARGIN);
-      this.render(start, Math.min(this.items.length, Math.max(i + MARGIN + 1, start + MIN_ROWS)), null);
-    }
+    if (!this.el(i)) this.around(i, i, null);
     return this.el(i);
   }
 
@@ -72,8 +67,13 @@ export class Windowed {
     const last = this.indexAt(Math.max(0, innerHeight - top));
     const near = MARGIN / 3;
     if (!(this.start > 0 && first < this.start + near) && !(this.end < n && last >= this.end - near)) return;
+    this.around(first, last, this.el(first) ? first : null);
+  }
+
+  // Draw items `first` to `last` with MARGIN rows either side (MIN_ROWS at least); see render for `anchor`.
+  around(first, last, anchor) {
     const start = Math.max(0, first - MARGIN);
-    this.render(start, Math.min(n, Math.max(last + MARGIN + 1, start + MIN_ROWS)), this.el(first) ? first : null);
+    this.render(start, Math.min(this.items.length, Math.max(last + MARGIN + 1, start + MIN_ROWS)), anchor);
   }
 
   // The item at `y` pixels below the list's top edge (estimated inside the spacers).
