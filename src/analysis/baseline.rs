@@ -19,7 +19,7 @@ use super::{Context, NONE};
 #[serde(rename_all = "snake_case")]
 pub enum BaselineKind {
     TimeOfWeek,
-    /// One usable history week: the same time last week, smoothed.
+    /// One usable history week whose weekend stands apart from its weekdays: the same time last week, smoothed.
     LastWeek,
     TimeOfDay,
     Flat,
@@ -513,14 +513,16 @@ mod tests {
 
     #[test]
     fn short_history_degrades_and_says_why() {
+        // (history weeks, weekends lower by, baseline, what its sentence says)
         let cases = [
-            (5usize, BaselineKind::TimeOfWeek, "seasonal"),
-            (1, BaselineKind::LastWeek, "the same time last week"),
-            (0, BaselineKind::Flat, "no history"),
+            (5usize, 0.0, BaselineKind::TimeOfWeek, "seasonal"),
+            (1, 0.2, BaselineKind::LastWeek, "the same time last week"),
+            (1, 0.0, BaselineKind::TimeOfDay, "weekend looks like its weekdays"),
+            (0, 0.0, BaselineKind::Flat, "no history"),
         ];
-        for (weeks, kind, word) in cases {
+        for (weeks, weekly, kind, word) in cases {
             let c = ctx(weeks);
-            let shape = Shape { level: 10.0, daily: 0.3, weekly: 0.0, noise: 0.05, growth_per_week: 0.0 };
+            let shape = Shape { level: 10.0, daily: 0.3, weekly, noise: 0.05, growth_per_week: 0.0 };
             let v = shape.render(&c, &mut Rng::new(1));
             let f = fit(&c, &v);
             assert_eq!(f.kind, kind, "{weeks} weeks");

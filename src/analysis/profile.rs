@@ -15,8 +15,9 @@ pub(super) struct Profile {
     pub(super) sig: Vec<f64>,
 }
 
-/// The richest baseline the history supports: time of week with two usable weeks, last week with one,
-/// time of day with two days, else flat (or none without values).
+/// The richest baseline the history supports: time of week with two usable weeks; with one, last week
+/// where its weekend stands apart from its weekdays, else time of day; time of day with two days, else
+/// flat (or none without values).
 pub(super) fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project: &Projection, trend: f64) -> Profile {
     let good_weeks = weeks.iter().filter(|w| w.week < 0 && w.usable()).count();
     let hist_end = ctx.review.start;
@@ -30,17 +31,21 @@ pub(super) fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project
             if trend != 0.0 { ", adjusted for the weekly trend" } else { "" }
         );
         Profile { kind: BaselineKind::TimeOfWeek, reason, med, sig }
-    } else if good_weeks == 1 {
+    } else if good_weeks == 1 && weekend_stands_apart(ctx, values) {
         let usable = weeks.iter().find(|w| w.week < 0 && w.usable()).map(|w| (-w.week - 1) as usize).unwrap_or(0);
         let (med, sig) = same_time_last_week(ctx, values, project, usable);
-        let reason = "one week of history: the same time last week (smoothed), band from last week's own noise at that time of day";
+        let reason = "one week of history whose weekend stands apart from its weekdays: the same time last week (smoothed), band from last week's own noise at that time of day";
         Profile { kind: BaselineKind::LastWeek, reason: reason.to_string(), med, sig }
     } else if hist_days >= 2.0 {
         let (tm, ts) = time_of_day(ctx, values, &Projection::none());
         let spd = ctx.slots_per_day;
         let med = (0..ctx.slots_per_week).map(|s| tm[s % spd]).collect();
         let sig = (0..ctx.slots_per_week).map(|s| ts[s % spd]).collect();
-        let reason = format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days);
+        let reason = if good_weeks == 1 {
+            "time of day: one week of history whose weekend looks like its weekdays, so every day of it is pooled".to_string()
+        } else {
+            format!("time of day: only {:.1} days of history, so the weekly pattern is not modelled", hist_days)
+        };
         Profile { kind: BaselineKind::TimeOfDay, reason, med, sig }
     } else {
         let (src, why) = if hist_points >= 12 {
@@ -54,6 +59,53 @@ pub(super) fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project
             if m.is_finite() { (BaselineKind::Flat, why) } else { (BaselineKind::None, "none: the series has no values".to_string()) };
         Profile { kind, reason, med: vec![m; ctx.slots_per_week], sig: vec![sd; ctx.slots_per_week] }
     }
+}
+
+/// Whether one week of history shows a weekly pattern worth keeping: its weekend days' levels (each day's
+/// median difference from the time-of-day profile) all lie on one side of every weekday's, further from
+/// the weekdays' median than the weekdays spread among themselves. With one week, the same time last
+/// week keeps such a pattern (a Saturday compared with last Saturday) but judges each day by one noisy
+/// day; where the weekend looks like the weekdays, pooling every day (time of day) is the steadier
+/// baseline (measured on NAB's real series: fewer false episodes, the same windows found).
+pub(super) fn weekend_stands_apart(ctx: &Context, values: &[f64]) -> bool {
+    let spd = ctx.slots_per_day;
+    let hist = &values[..ctx.review.start];
+    let (tm, _) = time_of_day(ctx, hist, &Projection::none());
+    let monday_offset = ctx.week_starts.num_days_from_monday() as usize;
+    let (mut weekend, mut weekdays) = (Vec::new(), Vec::new());
+    let mut diffs = Vec::with_capacity(spd);
+    let mut start = 0;
+    while start < hist.len() {
+        let d = ctx.day[start];
+        let mut end = start;
+        while end < hist.len() && ctx.day[end] == d {
+            end += 1;
+        }
+        diffs.clear();
+        diffs.extend((start..end).filter_map(|i| {
+            let e = tm[ctx.slot[i] as usize % spd];
+            (hist[i].is_finite() && e.is_finite()).then(|| hist[i] - e)
+        }));
+        if diffs.len() * 2 >= spd && diffs.len() >= 4 {
+            let level = median_mut(&mut diffs);
+            let weekday = (monday_offset + ctx.slot[start] as usize / spd) % 7;
+            if weekday >= 5 {
+                weekend.push(level)
+            } else {
+                weekdays.push(level)
+            }
+        }
+        start = end;
+    }
+    if weekend.is_empty() || weekdays.len() < 3 {
+        return true;
+    }
+    let fold = |v: &[f64], f: fn(f64, f64) -> f64, init: f64| v.iter().copied().fold(init, f);
+    let (wd_lo, wd_hi) = (fold(&weekdays, f64::min, f64::INFINITY), fold(&weekdays, f64::max, f64::NEG_INFINITY));
+    let (we_lo, we_hi) = (fold(&weekend, f64::min, f64::INFINITY), fold(&weekend, f64::max, f64::NEG_INFINITY));
+    let centre = median(&weekdays);
+    let spread = wd_hi - wd_lo;
+    (we_hi < wd_lo && centre - we_hi > spread) || (we_lo > wd_hi && we_lo - centre > spread)
 }
 
 /// The time-of-week profile: per slot, the median of that slot in every history week (projected onto the
@@ -359,6 +411,35 @@ pub(super) fn time_of_day(ctx: &Context, values: &[f64], project: &Projection) -
 mod tests {
     use super::*;
     use crate::synth::Rng;
+
+    #[test]
+    fn one_history_week_keeps_the_weekly_pattern_only_where_its_weekend_stands_apart() {
+        // (weekend lower by, noise, weekdays' own spread around their level, whether last week is kept)
+        use crate::synth::Shape;
+        let tz: chrono_tz::Tz = "Europe/Berlin".parse().expect("tz");
+        let start = crate::time::parse_user_time("2026-11-02", &tz).expect("t");
+        let ctx = Context::new(tz, chrono::Weekday::Mon, 300, start, crate::time::add_weeks(&tz, start, 1), 1);
+        for (weekly, noise, day_jitter, seed, kept) in [
+            (0.3, 0.03, 0.0, 1, true),
+            (0.05, 0.03, 0.0, 2, true),
+            (0.0, 0.03, 0.0, 3, false),
+            (0.0, 0.2, 0.0, 4, false),
+            // Days that wander by ±10 % with a weekend 5 % lower: the weekend is not told apart.
+            (0.05, 0.03, 0.1, 5, false),
+            (-0.3, 0.03, 0.0, 6, true),
+        ] {
+            let shape = Shape { level: 100.0, daily: 0.4, weekly, noise, growth_per_week: 0.0 };
+            let mut rng = Rng::new(seed);
+            let mut v = shape.render(&ctx, &mut rng);
+            let jitter: Vec<f64> = (0..16).map(|_| 1.0 + day_jitter * (2.0 * rng.uniform() - 1.0)).collect();
+            v.iter_mut().enumerate().for_each(|(i, x)| *x *= jitter[ctx.day[i] as usize]);
+            assert_eq!(weekend_stands_apart(&ctx, &v), kept, "weekly {weekly}, noise {noise}, days ±{day_jitter}");
+        }
+        // Too little history to tell (two days): the weekly pattern is kept, as before.
+        let mut v = Shape { level: 100.0, daily: 0.4, weekly: 0.0, noise: 0.03, growth_per_week: 0.0 }.render(&ctx, &mut Rng::new(9));
+        v[..5 * 288].iter_mut().for_each(|x| *x = f64::NAN);
+        assert!(weekend_stands_apart(&ctx, &v));
+    }
 
     #[test]
     fn median_and_mad_match_the_plain_definitions() {

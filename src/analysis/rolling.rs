@@ -6,9 +6,9 @@
 //! would judge days it never saw (a flat band from two days of data against two weeks of daily swings).
 //! Instead the range is cut into **days while less than two weeks of data came before, then weeks**, and
 //! each part gets the baseline [`super::fit`] makes from all the data before that part (time of day
-//! after three days, the same time last week after one week, time of week after two). Each point is
-//! still judged only against data before it, so a level shift is flagged where it starts rather than
-//! turning the days before it into anomalies.
+//! after three days; after one week the same time last week when that week's weekend stands apart from
+//! its weekdays; time of week after two). Each point is still judged only against data before it, so a
+//! level shift is flagged where it starts rather than turning the days before it into anomalies.
 
 use super::baseline::{fit, Fit, Part};
 use super::Context;
