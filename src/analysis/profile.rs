@@ -23,6 +23,9 @@ pub(super) fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project
     let hist_end = ctx.review.start;
     let hist_points = values[..hist_end].iter().filter(|v| v.is_finite()).count();
     let hist_days = hist_points as f64 / ctx.slots_per_day as f64;
+    // The time-of-day profile, when the history may need it (computed once: it also tells whether one
+    // history week's weekend stands apart).
+    let tod = (good_weeks < 2 && hist_days >= 2.0).then(|| time_of_day(ctx, values, &Projection::none()));
     if good_weeks >= 2 {
         let (med, sig) = time_of_week(ctx, values, project);
         let reason = format!(
@@ -31,13 +34,12 @@ pub(super) fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project
             if trend != 0.0 { ", adjusted for the weekly trend" } else { "" }
         );
         Profile { kind: BaselineKind::TimeOfWeek, reason, med, sig }
-    } else if good_weeks == 1 && weekend_stands_apart(ctx, values) {
+    } else if good_weeks == 1 && tod.as_ref().is_none_or(|(tm, _)| weekend_stands_apart(ctx, values, tm)) {
         let usable = weeks.iter().find(|w| w.week < 0 && w.usable()).map(|w| (-w.week - 1) as usize).unwrap_or(0);
         let (med, sig) = same_time_last_week(ctx, values, project, usable);
         let reason = "one week of history whose weekend stands apart from its weekdays: the same time last week (smoothed), band from last week's own noise at that time of day";
         Profile { kind: BaselineKind::LastWeek, reason: reason.to_string(), med, sig }
-    } else if hist_days >= 2.0 {
-        let (tm, ts) = time_of_day(ctx, values, &Projection::none());
+    } else if let Some((tm, ts)) = tod {
         let spd = ctx.slots_per_day;
         let med = (0..ctx.slots_per_week).map(|s| tm[s % spd]).collect();
         let sig = (0..ctx.slots_per_week).map(|s| ts[s % spd]).collect();
@@ -67,10 +69,10 @@ pub(super) fn profile(ctx: &Context, values: &[f64], weeks: &[WeekStat], project
 /// week keeps such a pattern (a Saturday compared with last Saturday) but judges each day by one noisy
 /// day; where the weekend looks like the weekdays, pooling every day (time of day) is the steadier
 /// baseline (measured on NAB's real series: fewer false episodes, the same windows found).
-pub(super) fn weekend_stands_apart(ctx: &Context, values: &[f64]) -> bool {
+/// `tm` is the history's time-of-day profile ([`time_of_day`], unprojected).
+pub(super) fn weekend_stands_apart(ctx: &Context, values: &[f64], tm: &[f64]) -> bool {
     let spd = ctx.slots_per_day;
     let hist = &values[..ctx.review.start];
-    let (tm, _) = time_of_day(ctx, hist, &Projection::none());
     let monday_offset = ctx.week_starts.num_days_from_monday() as usize;
     let (mut weekend, mut weekdays) = (Vec::new(), Vec::new());
     let mut diffs = Vec::with_capacity(spd);
@@ -435,12 +437,14 @@ mod tests {
             let mut v = shape.render(&ctx, &mut rng);
             let jitter: Vec<f64> = (0..16).map(|_| 1.0 + day_jitter * (2.0 * rng.uniform() - 1.0)).collect();
             v.iter_mut().enumerate().for_each(|(i, x)| *x *= jitter[ctx.day[i] as usize]);
-            assert_eq!(weekend_stands_apart(&ctx, &v), kept, "weekly {weekly}, noise {noise}, days ±{day_jitter}");
+            let (tm, _) = time_of_day(&ctx, &v, &Projection::none());
+            assert_eq!(weekend_stands_apart(&ctx, &v, &tm), kept, "weekly {weekly}, noise {noise}, days ±{day_jitter}");
         }
         // Too little history to tell (two days): the weekly pattern is kept, as before.
         let mut v = Shape { level: 100.0, daily: 0.4, weekly: 0.0, noise: 0.03, growth_per_week: 0.0 }.render(&ctx, &mut Rng::new(9));
         v[..5 * 288].iter_mut().for_each(|x| *x = f64::NAN);
-        assert!(weekend_stands_apart(&ctx, &v));
+        let (tm, _) = time_of_day(&ctx, &v, &Projection::none());
+        assert!(weekend_stands_apart(&ctx, &v, &tm));
     }
 
     #[test]
