@@ -307,29 +307,22 @@ fn week_stats(ctx: &Context, values: &[f64], level_positive: bool) -> Vec<WeekSt
     // otherwise. A week's spread is the median over its days, so one odd day (a level shift, an
     // incident) does not make a week "more variable", and growth in proportion to the level does not.
     let mut day_spread: Vec<(usize, f64)> = Vec::new();
-    let mut start = 0;
     let mut resid = Vec::with_capacity(ctx.slots_per_day + 8);
-    while start < values.len() {
-        let d = ctx.day[start];
-        let mut end = start;
-        while end < values.len() && ctx.day[end] == d {
-            end += 1;
-        }
+    for day in ctx.day_runs(values.len()) {
         resid.clear();
-        for (i, &v) in values.iter().enumerate().take(end).skip(start) {
-            let p = if v.is_finite() { usual[i] } else { f64::NAN };
+        for i in day.clone() {
+            let (v, p) = (values[i], usual[i]);
             if v.is_finite() && p.is_finite() {
                 // Positive series: the ratio to the usual value, so a multiplicative shift or growth
                 // does not read as spread; otherwise the plain difference.
                 resid.push(if level_positive && p > 0.0 { v / p } else { v - p });
             }
         }
-        if resid.len() * 2 >= end - start && resid.len() >= 8 {
+        if resid.len() * 2 >= day.len() && resid.len() >= 8 {
             let c = median_mut(&mut resid);
             let sd = 1.4826 * mad(&resid, c);
-            day_spread.push((start, if level_positive && c > 0.0 { sd / c } else { sd }));
+            day_spread.push((day.start, if level_positive && c > 0.0 { sd / c } else { sd }));
         }
-        start = end;
     }
     let mut out = Vec::with_capacity(nweeks);
     let mut start = 0;

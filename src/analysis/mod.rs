@@ -194,6 +194,21 @@ impl Context {
         Context { tz, week_starts, grid, review, slots_per_week, slots_per_day, slot, week, day, history_weeks, by_week_slot, week_start }
     }
 
+    /// The grid index ranges of each local day among the first `len` points, in order.
+    pub fn day_runs(&self, len: usize) -> impl Iterator<Item = Range<usize>> + '_ {
+        let len = len.min(self.day.len());
+        let mut start = 0;
+        std::iter::from_fn(move || {
+            (start < len).then(|| {
+                let d = self.day[start];
+                let end = start + self.day[start..len].iter().take_while(|&&x| x == d).count();
+                let run = start..end;
+                start = end;
+                run
+            })
+        })
+    }
+
     pub fn review_len(&self) -> usize {
         self.review.len()
     }

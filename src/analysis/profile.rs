@@ -76,28 +76,21 @@ pub(super) fn weekend_stands_apart(ctx: &Context, values: &[f64], tm: &[f64]) ->
     let monday_offset = ctx.week_starts.num_days_from_monday() as usize;
     let (mut weekend, mut weekdays) = (Vec::new(), Vec::new());
     let mut diffs = Vec::with_capacity(spd);
-    let mut start = 0;
-    while start < hist.len() {
-        let d = ctx.day[start];
-        let mut end = start;
-        while end < hist.len() && ctx.day[end] == d {
-            end += 1;
-        }
+    for day in ctx.day_runs(hist.len()) {
         diffs.clear();
-        diffs.extend((start..end).filter_map(|i| {
+        diffs.extend(day.clone().filter_map(|i| {
             let e = tm[ctx.slot[i] as usize % spd];
             (hist[i].is_finite() && e.is_finite()).then(|| hist[i] - e)
         }));
         if diffs.len() * 2 >= spd && diffs.len() >= 4 {
             let level = median_mut(&mut diffs);
-            let weekday = (monday_offset + ctx.slot[start] as usize / spd) % 7;
+            let weekday = (monday_offset + ctx.slot[day.start] as usize / spd) % 7;
             if weekday >= 5 {
                 weekend.push(level)
             } else {
                 weekdays.push(level)
             }
         }
-        start = end;
     }
     if weekend.is_empty() || weekdays.len() < 3 {
         return true;
