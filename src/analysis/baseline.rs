@@ -505,24 +505,6 @@ mod tests {
     }
 
     #[test]
-    fn hourly_data_with_few_history_weeks_gets_a_band_that_follows_the_hour() {
-        // Hourly values, noise in proportion to the value (busy afternoons vary more than quiet nights):
-        // with 2–5 history weeks each hour of the week holds 2–5 samples, so the band pools neighbouring
-        // hours — it must still be wider at the afternoon peak than in the night, not one flat width.
-        let tz: chrono_tz::Tz = "America/New_York".parse().expect("tz");
-        let start = crate::time::parse_user_time("2026-11-02", &tz).expect("t");
-        for weeks in [2usize, 3, 5] {
-            let c = Context::new(tz, Weekday::Mon, 3600, start, crate::time::add_weeks(&tz, start, 1), weeks);
-            let s = Shape { level: 100.0, daily: 0.7, weekly: 0.0, noise: 0.1, growth_per_week: 0.0 };
-            let f = fit(&c, &s.render(&c, &mut Rng::new(weeks as u64)));
-            assert_eq!(f.kind, BaselineKind::TimeOfWeek);
-            // Tuesday 14:00 (the peak) and 02:00 (the trough), local.
-            let (peak, trough) = (f.sigma[24 + 14], f.sigma[24 + 2]);
-            assert!(peak > 2.0 * trough, "{weeks} weeks: sigma {peak:.2} at the peak, {trough:.2} at night");
-        }
-    }
-
-    #[test]
     fn short_history_degrades_and_says_why() {
         // (history weeks, weekends lower by, baseline, what its sentence says)
         let cases = [

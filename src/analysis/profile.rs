@@ -150,10 +150,8 @@ pub(super) fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) 
         };
     }
     // Pass 2: the band's sigma per half hour of slots, from the pooled deviations of its slots'
-    // samples from the smoothed expected value (one robust estimate from ~30 values). Coarse data
-    // (hourly: one slot per half hour) pools as many slots as it takes to hold 8 samples, or its
-    // sigma would come from 2–5 values (or none, then a flat band for every hour of the day).
-    let block = (ctx.slots_per_day / 48).max(1).max(8usize.div_ceil(h.max(1)));
+    // samples from the smoothed expected value (one robust estimate from ~30 values).
+    let block = (ctx.slots_per_day / 48).max(1);
     for b0 in (0..spw).step_by(block) {
         dev.clear();
         for s in b0..(b0 + block).min(spw) {
