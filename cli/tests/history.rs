@@ -199,7 +199,6 @@ name = "Noisy"
 timezone = "UTC"
 step = "1h"
 history_weeks = 2
-sensitivity = 3
 
 [[team]]
 name = "Search"
@@ -225,8 +224,8 @@ investigation = 2
 source = { file = "api.csv", series = "err" }
 "#;
 
-/// Ten weeks of hourly latency with a two-hour bump of +30 % at a different time each week from week 2
-/// (flagged at the workspace's sensitivity 3, a nuisance), and an error rate that breaches its
+/// Ten weeks of hourly latency with a two-hour bump of +15 % at a different time each week from week 2
+/// (flagged at the default sensitivity, a nuisance), and an error rate that breaches its
 /// investigation line once, in week 6 (real).
 fn noisy_data() -> String {
     let mut s = String::from("timestamp,series,value\n");
@@ -234,7 +233,7 @@ fn noisy_data() -> String {
         let t = MONDAY_2026_09_28 + h * 3600;
         let (week, hour_of_week) = (h / (7 * 24), h % (7 * 24));
         let day = (week * 3) % 7;
-        let bump = if week >= 2 && (day * 24 + 15..day * 24 + 17).contains(&hour_of_week) { 30.0 } else { 0.0 };
+        let bump = if week >= 2 && (day * 24 + 15..day * 24 + 17).contains(&hour_of_week) { 15.0 } else { 0.0 };
         let lat = 100.0 + 10.0 * ((h % 24) as f64 / 24.0 * std::f64::consts::TAU).sin() + (h * 7919 % 13) as f64 * 0.3 + bump;
         let err = if week == 6 && (3 * 24 + 9..3 * 24 + 13).contains(&hour_of_week) {
             3.0
@@ -264,7 +263,7 @@ fn a_metric_dismissed_as_noise_in_three_weeks_gets_a_sensitivity_that_removes_it
     for week in 2..8 {
         let doc = json(&review(w, d, week, &["--json", "-"]));
         let ids = of(&doc, "api.latency");
-        assert_eq!(ids.len(), 1, "week {week}: the bump is flagged at sensitivity 3: {doc}");
+        assert_eq!(ids.len(), 1, "week {week}: the bump is flagged: {doc}");
         bumps.push(ids[0].clone());
         assert_eq!(of(&doc, "api.errors").len(), usize::from(week == 6), "week {week}: the real breach");
     }
@@ -277,7 +276,7 @@ fn a_metric_dismissed_as_noise_in_three_weeks_gets_a_sensitivity_that_removes_it
     let o = flywheel(d, &["findings", "noise", wp]);
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(text.contains("Search                   ▅▅▅▁▁▁  50% of 2 · 50% of 2 · 50% of 2 · 0% of 2 · 0% of 2 · 0% of 2"), "{text}");
+    assert!(text.contains("Search                   ▅▅▅▁▁▁  50% of 2 · 50% of 2 · 50% of 2 · 0% of 2 · 0% of 2 · 0% of 1"), "{text}");
     assert!(text.contains("seasonal anomaly         ███▁▁▁  100% of 1 · 100% of 1 · 100% of 1 · 0% of 1"), "{text}");
     let proposal = "api.latency was marked noise in 3 weeks (2026-10-12, 2026-10-19, 2026-10-26).\n  Proposal: sensitivity = ";
     let at = text.find(proposal).unwrap_or_else(|| panic!("{text}")) + proposal.len();
@@ -292,7 +291,7 @@ fn a_metric_dismissed_as_noise_in_three_weeks_gets_a_sensitivity_that_removes_it
     assert!(review(w, d, 7, &["--md", md_file.to_str().expect("path")]).status.success());
     let md = std::fs::read_to_string(&md_file).expect("the Markdown report");
     assert!(
-        md.contains("## Noise, week over week") && md.contains("| Search | 50% of 2 | 50% of 2 | 50% of 2 | 0% of 2 | 0% of 2 | 0% of 2 |"),
+        md.contains("## Noise, week over week") && md.contains("| Search | 50% of 2 | 50% of 2 | 50% of 2 | 0% of 2 | 0% of 2 | 0% of 1 |"),
         "{md}"
     );
 

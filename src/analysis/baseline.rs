@@ -490,6 +490,47 @@ mod tests {
     }
 
     #[test]
+    fn coarse_data_with_few_history_weeks_gets_a_band_that_follows_the_hour() {
+        // Hourly (and quarter-hourly) data with 2–5 history weeks holds 2–5 samples per half hour of the
+        // week: too few for a width, and the band used to fall back to one width for every hour, as wide
+        // as the daily swing (robust sd of z 0.08: nothing short of a collapse flagged). Noise in
+        // proportion to the value: the band must be wider at the afternoon peak than at night, calibrated
+        // in the middle and without heavy tails.
+        // (step, history weeks, daily swing, robust sd of z within)
+        let cases = [
+            (3600i64, 2usize, 0.6, 0.5..1.15),
+            (3600, 3, 0.6, 0.5..1.15),
+            (3600, 5, 0.6, 0.5..1.15),
+            (3600, 2, 0.0, 0.85..1.15),
+            (900, 2, 0.6, 0.8..1.15),
+            (900, 2, 0.0, 0.85..1.15),
+        ];
+        let tz: chrono_tz::Tz = "America/New_York".parse().expect("tz");
+        let start = crate::time::parse_user_time("2026-11-02", &tz).expect("t");
+        for (step, weeks, daily, sd_range) in cases {
+            let c = Context::new(tz, Weekday::Mon, step, start, crate::time::add_weeks(&tz, start, 1), weeks);
+            let s = Shape { level: 100.0, daily, weekly: 0.0, noise: 0.05, growth_per_week: 0.0 };
+            let (mut zs, mut ratios) = (vec![], vec![]);
+            for seed in 0..40 {
+                let f = fit(&c, &s.render(&c, &mut Rng::new(seed)));
+                assert_eq!(f.kind, BaselineKind::TimeOfWeek);
+                zs.extend(f.z.iter().map(|z| z.abs()));
+                // Tuesday 14:00 (the peak) over 02:00 (the trough), local.
+                let spd = c.slots_per_day;
+                ratios.push(f.sigma[spd + spd * 14 / 24] / f.sigma[spd + spd * 2 / 24]);
+            }
+            let sd = 1.4826 * median(&zs);
+            let beyond_4 = zs.iter().filter(|z| **z > 4.0).count() as f64 / zs.len() as f64;
+            let what = format!("step {step} s, {weeks} weeks, daily swing {daily}");
+            assert!(sd_range.contains(&sd), "{what}: robust sd of z {sd:.2}");
+            assert!(beyond_4 < 5e-4, "{what}: share of clean points beyond 4 sigma {beyond_4}");
+            if daily > 0.0 {
+                assert!(median(&ratios) > 2.0, "{what}: band at the peak only {:.2}x the night's", median(&ratios));
+            }
+        }
+    }
+
+    #[test]
     fn one_week_of_history_keeps_the_weekly_pattern() {
         // Weekends 30% lower: a time-of-day profile would flag every weekend; last week does not.
         let c = ctx(1);

@@ -151,17 +151,26 @@ pub(super) fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) 
     }
     // Pass 2: the band's sigma per half hour of slots, from the pooled deviations of its slots'
     // samples from the smoothed expected value (one robust estimate from ~30 values).
-    let block = (ctx.slots_per_day / 48).max(1);
-    for b0 in (0..spw).step_by(block) {
+    // Coarse data (hourly: one slot per half hour) would get its sigma from 2–5 samples per block, too
+    // few to estimate a width from (or none: below 4, and the band fell back to one width for every hour,
+    // as wide as the daily swing): there the block pools the same half hour of every day of the week, so
+    // the band still follows the time of day while the expected value keeps the time of week.
+    let spd = ctx.slots_per_day;
+    let block = (spd / 48).max(1);
+    let days = if block * h < 8 && spd > 0 && spw >= 7 * spd { 7 } else { 1 };
+    // A block's slots: `block` slots from `b0` (weekly), or those of every day of the week (daily).
+    let (period, day_len) = if days > 1 { (spd, spd) } else { (spw, spw) };
+    for b0 in (0..period).step_by(block) {
         dev.clear();
-        for s in b0..(b0 + block).min(spw) {
+        let slots = || (0..days).flat_map(move |d| (d * spd + b0)..(d * spd + (b0 + block).min(day_len)));
+        for s in slots() {
             if med[s].is_finite() {
                 dev.extend(samples[s * cap..s * cap + count[s]].iter().map(|x| (x - med[s]).abs()));
             }
         }
         if dev.len() >= 4 {
             let d = 1.4826 * median_mut(&mut dev);
-            for s in b0..(b0 + block).min(spw) {
+            for s in slots() {
                 if med[s].is_finite() {
                     sig[s] = d;
                 }
