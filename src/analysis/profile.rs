@@ -157,12 +157,10 @@ pub(super) fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) 
     // the band still follows the time of day while the expected value keeps the time of week.
     let spd = ctx.slots_per_day;
     let block = (spd / 48).max(1);
-    let days = if block * h < 8 && spd > 0 && spw >= 7 * spd { 7 } else { 1 };
-    // A block's slots: `block` slots from `b0` (weekly), or those of every day of the week (daily).
-    let (period, day_len) = if days > 1 { (spd, spd) } else { (spw, spw) };
+    let (days, period) = if block * h < 8 && spd > 0 && spw >= 7 * spd { (7, spd) } else { (1, spw) };
     for b0 in (0..period).step_by(block) {
         dev.clear();
-        let slots = || (0..days).flat_map(move |d| (d * spd + b0)..(d * spd + (b0 + block).min(day_len)));
+        let slots = || block_slots(b0, block, days, period);
         for s in slots() {
             if med[s].is_finite() {
                 dev.extend(samples[s * cap..s * cap + count[s]].iter().map(|x| (x - med[s]).abs()));
@@ -193,6 +191,12 @@ pub(super) fn time_of_week(ctx: &Context, values: &[f64], project: &Projection) 
     }
     fill_from_time_of_day(ctx, values, project, &mut med, &mut sig, false);
     (med, sig)
+}
+
+/// The slots of the block of `block` slots from `b0` in each of `days` periods of `period` slots: the same
+/// half hour of every day of the week (`days` 7, `period` a day's slots), or one block of the week (1, a week's).
+fn block_slots(b0: usize, block: usize, days: usize, period: usize) -> impl Iterator<Item = usize> {
+    (0..days).flat_map(move |d| (d * period + b0)..(d * period + (b0 + block).min(period)))
 }
 
 /// One week of history (`usable` weeks back, 0 = last week): the same local time that week, smoothed over
@@ -229,8 +233,7 @@ pub(super) fn same_time_last_week(ctx: &Context, values: &[f64], project: &Proje
     }
     let spd = ctx.slots_per_day;
     let block = (spd / 48).max(1);
-    // The slots at the same half hour of every day of the week.
-    let same_half_hour = |b0: usize| (0..spw / spd).flat_map(move |day| (day * spd + b0)..(day * spd + b0 + block).min((day + 1) * spd));
+    let same_half_hour = |b0: usize| block_slots(b0, block, spw / spd, spd);
     for b0 in (0..spd).step_by(block) {
         dev.clear();
         for s in same_half_hour(b0) {
