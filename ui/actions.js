@@ -62,6 +62,7 @@ export async function showPreviousActions() {
   } catch (e) {
     box.hidden = false;
     clear(box).append(h('p', { class: 'muted' }, 'Action items are unavailable: ' + e.message));
+    box.dataset.loaded = 'true';
     return;
   }
   box.hidden = !items.length && filterIsDefault();
@@ -71,6 +72,7 @@ export async function showPreviousActions() {
   const grid = h('div', { class: 'action-grid' });
   box.append(grid);
   for (const a of items) grid.append(actionCard(a, true));
+  box.dataset.loaded = 'true';
 }
 
 // Who raised an item and who changed it last (an unknown author is left out).

@@ -127,6 +127,9 @@ impl Driver {
         let c = self.app(&[sample.to_str().ok_or("path")?]).await?;
         c.set_window_size(1280, 800).await?;
         wait_css(&c, "[data-testid=finding]").await?;
+        // The previous action items arrive after the findings and push them down: a click aimed at a
+        // finding before they are in would land on whatever moved under the pointer.
+        wait_css(&c, "#previous-actions[data-loaded]").await?;
         Ok(c)
     }
 }

@@ -48,7 +48,8 @@ fn serve(client: TcpStream, upstream: u16) {
             Ok(answer) => last = String::from_utf8_lossy(&answer).into_owned(),
             Err(e) => last = e.to_string(),
         }
-        eprintln!("webdriver request not answered (try {} of {TRIES}): {}", attempt + 1, last.lines().last().unwrap_or(""));
+        let what = String::from_utf8_lossy(&request).lines().next().unwrap_or("").to_string();
+        eprintln!("webdriver request `{what}` not answered (try {} of {TRIES}): {}", attempt + 1, last.lines().last().unwrap_or(""));
         std::thread::sleep(Duration::from_millis(200 * (attempt as u64 + 1)));
     }
     let body = format!(
