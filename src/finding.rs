@@ -45,10 +45,11 @@ pub enum Kind {
     OddOneOut,
     SourceError,
     UnusualStretch,
+    SpikeBurst,
 }
 
 impl Kind {
-    pub const ALL: [Kind; 11] = [
+    pub const ALL: [Kind; 12] = [
         Kind::AlarmBreach,
         Kind::InvestigationBreach,
         Kind::SeasonalAnomaly,
@@ -60,6 +61,7 @@ impl Kind {
         Kind::OddOneOut,
         Kind::SourceError,
         Kind::UnusualStretch,
+        Kind::SpikeBurst,
     ];
 
     /// Stable machine name (as in JSON).
@@ -76,6 +78,7 @@ impl Kind {
             Kind::OddOneOut => "odd_one_out",
             Kind::SourceError => "source_error",
             Kind::UnusualStretch => "unusual_stretch",
+            Kind::SpikeBurst => "spike_burst",
         }
     }
 
@@ -93,6 +96,7 @@ impl Kind {
             Kind::OddOneOut => "odd one out",
             Kind::SourceError => "source error",
             Kind::UnusualStretch => "unusual stretch",
+            Kind::SpikeBurst => "spike burst",
         }
     }
 
@@ -209,6 +213,11 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
                 | (Kind::UnusualStretch, Kind::SeasonalAnomaly)
                 | (Kind::UnusualStretch, Kind::LevelShift)
                 | (Kind::UnusualStretch, Kind::GrowingVolatility)
+                | (Kind::SpikeBurst, Kind::AlarmBreach)
+                | (Kind::SpikeBurst, Kind::InvestigationBreach)
+                | (Kind::SpikeBurst, Kind::LevelShift)
+                | (Kind::SpikeBurst, Kind::GrowingVolatility)
+                | (Kind::SpikeBurst, Kind::UnusualStretch)
         )
     }
     // A few points beyond the band inside a longer stretch are part of the stretch, not a second story.

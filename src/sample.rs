@@ -32,6 +32,7 @@ pub const SITUATIONS: &[Situation] = &[
     Situation { kind: Kind::MissingData, metric: "fulfilment.shipping.p99", instance: None, what: "Shipping API p99 latency has scrape gaps on Tuesday night (90 min) and Thursday (20 min)." },
     Situation { kind: Kind::OddOneOut, metric: "platform.gateway.cpu", instance: Some("gw-3"), what: "Gateway instance gw-3 takes ~2.7× the load of each of its three siblings from Tuesday 09:00 (a load-balancer weight mistake; the average is unchanged)." },
     Situation { kind: Kind::UnusualStretch, metric: "platform.kafka.lag", instance: None, what: "Kafka consumer lag runs ~17 % high for six hours on Thursday afternoon (13:00–19:00): hardly a point leaves the band, the afternoon as a whole does." },
+    Situation { kind: Kind::SpikeBurst, metric: "platform.postgres.replication_lag", instance: None, what: "Database replication lag spikes fourteen times on Friday, about once every 90 minutes, where it did not spike before: no single reading is far enough out to be an anomaly, their number is." },
     Situation { kind: Kind::SourceError, metric: "payments.billing.export_lag", instance: None, what: "Billing export lag points at a series the exporter no longer writes: a source error, while the rest of the review completes." },
 ];
 

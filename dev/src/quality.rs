@@ -50,6 +50,8 @@ pub fn secondary(k: Kind) -> &'static [Kind] {
         SourceError => &[],
         // A long low bump is a level change while it lasts, and its peak may cross the band.
         UnusualStretch => &[SeasonalAnomaly, LevelShift, InvestigationBreach],
+        // Spikes coming more often are each a departure too.
+        SpikeBurst => &[SeasonalAnomaly],
     }
 }
 
@@ -349,6 +351,22 @@ pub(crate) fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut R
                     strength = d / shape.noise;
                     span = Some(at..at + len);
                     Inject::Bump { at, len, factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) } }
+                }
+                Kind::SpikeBurst => {
+                    // A day in which short spikes come: 8–16 single points at 5–6 σ over 12–24 hours,
+                    // each inside what one departure may do; only their number tells.
+                    let len = 144 + rng.below(144);
+                    let count = 8 + rng.below(9);
+                    let up = if rng.uniform() < 0.7 { worse == Worse::Higher } else { worse == Worse::Lower };
+                    let at = at.min(n.saturating_sub(len + 1));
+                    strength = count as f64;
+                    span = Some(at..at + len);
+                    for _ in 0..count {
+                        let d = rng.range(5.0, 6.0) * shape.noise;
+                        let j = at + rng.below(len);
+                        Inject::Bump { at: j, len: 1, factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) } }.apply(ctx, &mut v);
+                    }
+                    Inject::Bump { at, len: 0, factor: 1.0 }
                 }
                 _ => {
                     if rng.uniform() < 0.5 {

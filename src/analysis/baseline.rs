@@ -109,6 +109,8 @@ pub struct Part {
     pub history_max_z: f64,
     /// What stretches of a few hours usually look like in that history.
     pub stretch: super::stretch::StretchStats,
+    /// How often that history spiked.
+    pub burst: super::burst::BurstStats,
 }
 
 impl Fit {
@@ -154,8 +156,12 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     widen_for_shape(&mut sig, &med);
     let (tail, max_z) = tail_factor(&resid, &sig);
     sig.iter_mut().for_each(|v| *v *= tail);
-    let part =
-        Part { from: 0, history_max_z: max_z / tail, stretch: super::stretch::StretchStats::of_history(&resid, &sig, ctx.grid.step) };
+    let part = Part {
+        from: 0,
+        history_max_z: max_z / tail,
+        stretch: super::stretch::StretchStats::of_history(&resid, &sig, ctx.grid.step),
+        burst: super::burst::BurstStats::of_history(&resid, &sig, ctx.grid.step),
+    };
 
     let n = ctx.review_len();
     let mut fit = Fit {

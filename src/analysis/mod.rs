@@ -7,6 +7,7 @@
 //! sensitivity re-flags without refitting.
 
 pub mod baseline;
+pub mod burst;
 pub mod detect;
 pub mod group;
 mod profile;

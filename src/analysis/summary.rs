@@ -1,7 +1,7 @@
 //! What re-flagging knows of a fitted series without reading its arrays back: the parts of the
 //! detectors' work that do not depend on the sensitivity (the change point, the largest residuals, the
-//! stretch windows' scores), computed once when the series is fitted. With them most metrics are
-//! answered "nothing moves at this sensitivity" from memory.
+//! stretch windows' scores, the largest spike-burst surprise), computed once when the series is fitted.
+//! With them most metrics are answered "nothing moves at this sensitivity" from memory.
 
 use super::stats::median;
 use super::stretch::{self, Bounds};
@@ -17,6 +17,8 @@ pub struct Summary {
     /// The stretch windows' largest scores with no point left out, which they are at any anomaly threshold
     /// above every |z| (None when the range is shorter than a window).
     pub windows: Option<Bounds>,
+    /// The largest burst-window surprise ([`super::burst::largest`]; independent of the sensitivity).
+    pub burst: f64,
 }
 
 impl Summary {
@@ -27,6 +29,7 @@ impl Summary {
             up: top_two(fit.z.iter().copied()),
             down: top_two(fit.z.iter().map(|z| -z)),
             windows: stretch::bounds(fit, &fit.z, f64::INFINITY),
+            burst: super::burst::largest(fit, step),
         }
     }
 

@@ -116,6 +116,7 @@ pub fn render_with(review: &Review, s: &SeriesFit, opts: ChartOptions, notes: &[
                         | Kind::MissingData
                         | Kind::OddOneOut
                         | Kind::UnusualStretch
+                        | Kind::SpikeBurst
                 )
         })
         .collect();

@@ -11,6 +11,7 @@
 //!   length, and with how the peak compares with the largest |z| in the history the baseline came from
 //!   (+10 at that size, ±10 per doubling, between −5 and +15).
 //! - **unusual stretch**: see [`super::stretch`].
+//! - **spike burst**: see [`super::burst`].
 //! - **level shift**: the best single change point of the clipped residual (max of the two-sample
 //!   statistic), confirmed with medians: the level after moves ≥ 2.5 σ, the level before is normal
 //!   (|median z| ≤ 1.2), ≥ 70 % of the points after stay shifted, ≥ 3 h before and ≥ 6 h after.
@@ -45,6 +46,7 @@ pub fn detect(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Ve
     out.extend(anomalies(ctx, m, x, fit, p));
     out.extend(level_shift(ctx, m, x, fit, p));
     out.extend(super::stretch::stretches(ctx, m, x, fit, p));
+    out.extend(super::burst::bursts(ctx, m, fit, p));
     out.extend(drift(ctx, m, fit, p));
     out.extend(too_loose(ctx, m, fit, p));
     out.extend(volatility(ctx, m, fit, p));
@@ -72,7 +74,7 @@ fn line_breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding
     out
 }
 
-/// Whether any finding that depends on the sensitivity (anomaly, level shift, unusual stretch, drift,
+/// Whether any finding that depends on the sensitivity (anomaly, level shift, unusual stretch, spike burst, drift,
 /// loose line, volatility, odd one out) can be flagged at `p`, from the fit's summary alone: each test is
 /// a necessary condition of its detector, so `Some(false)` means [`detect`] gives exactly [`steady`]'s
 /// findings. `None` when the answer needs the residuals again ([`moving_possible_in`]): whether two points
@@ -91,6 +93,10 @@ pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p
         return Some(true);
     }
     let anomaly_unsure = [sum.up, sum.down].iter().any(|&(_, second)| second >= k);
+    // A burst of spikes does not depend on the anomaly threshold: its largest surprise is in the summary.
+    if sum.burst >= p.stretch_z() {
+        return Some(true);
+    }
     if sum.change.is_some_and(|cp| shift_possible(cp.median_before, cp.median_after - cp.median_before, p.shift_z())) {
         return Some(true);
     }
