@@ -1,7 +1,8 @@
 //! Unusual stretches: hours that are unusual as a whole although no single point has to leave the band.
 //!
-//! A slow ramp that sits 2–3 σ high all afternoon, a dip that never reaches 4 σ, or a load balancer that
-//! spikes ten times as often as usual (each spike of a normal size) pass every point-wise test. Over a
+//! A slow ramp that sits 2–3 σ high all afternoon, a dip that never reaches 4 σ, or readings that scatter
+//! twice as wide as usual inside the band pass every point-wise test (spikes beyond the band that come
+//! far more often than usual are [`super::burst`]'s). Over a
 //! window of about two hours ([`window`]) the mean of the clipped residual z (running **high** or
 //! **low**) and the mean of |z| (**erratic**) are compared with what windows of the same length did in
 //! the history the baseline came from (robust centre and spread, [`StretchStats`]), so a series whose
