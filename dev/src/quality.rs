@@ -513,16 +513,18 @@ fn raw(ctx: &Context, v: &[f64]) -> RawSeries {
 mod tests {
     use super::*;
 
-    /// The suite as a regression net: a smaller run than the documented command, same targets.
+    /// The suite as a regression net at the documented command's scale (1,000 series): each of the 12
+    /// kinds then holds about 40 cases, so one unlucky case is 2.5 % of its recall, not the 11 % it was at
+    /// 200 series (where a breach whose noise crossed the alarm line failed the target alone).
     #[test]
     fn the_labelled_suite_meets_its_targets() {
-        let rep = run(200, 11, Params::default(), 5);
+        let rep = run(1000, 11, Params::default(), 5);
         for k in Kind::ALL {
             assert!(rep.recall(k) >= 0.9, "recall of {} is {:.2}\n{}", k.label(), rep.recall(k), rep.table(true));
         }
         assert!(rep.false_per_clean_week() <= 0.2, "{}", rep.table(true));
-        assert_eq!(rep.clean, 100);
-        assert_eq!(rep.injected.values().sum::<usize>(), 100);
+        assert_eq!(rep.clean, 500);
+        assert_eq!(rep.injected.values().sum::<usize>(), 500);
     }
 
     /// Two weeks of data (one week of history, so each review day is fitted on the days before it): clean
