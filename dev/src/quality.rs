@@ -366,6 +366,7 @@ pub(crate) fn generate(i: usize, truth: Option<Kind>, ctx: &Context, rng: &mut R
                         let j = at + rng.below(len);
                         Inject::Bump { at: j, len: 1, factor: if up { 1.0 + d } else { (1.0 - d).max(0.05) } }.apply(ctx, &mut v);
                     }
+                    // The spikes are in; nothing more to apply (the span is set above).
                     Inject::Bump { at, len: 0, factor: 1.0 }
                 }
                 _ => {

@@ -440,24 +440,7 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
                 inj.apply(&ctx, &mut v);
             }
             if m.id == "platform.postgres.replication_lag" {
-                // Fourteen short spikes on Friday, each 44 % above the usual value for its time (about
-                // 5 σ: beyond the band, within what a single reading may do).
-                for &(h, mi) in &[
-                    (0, 35),
-                    (2, 10),
-                    (3, 50),
-                    (5, 5),
-                    (6, 40),
-                    (8, 15),
-                    (9, 55),
-                    (11, 20),
-                    (13, 5),
-                    (14, 45),
-                    (16, 10),
-                    (17, 50),
-                    (19, 25),
-                    (22, 40),
-                ] {
+                for &(h, mi) in REPLICATION_SPIKES {
                     let j = ctx.review.start + at(4, h, mi);
                     v[j] = 1.44 * m.shape.value_at(&ctx, j);
                 }
@@ -488,6 +471,13 @@ pub fn generate(dir: &Path) -> Result<(), SourceError> {
         .map_err(|e| SourceError::file(&dir.join("SITUATIONS.md"), e.to_string()))?;
     Ok(())
 }
+
+/// The replication lag's burst: fourteen short spikes on Friday (hour, minute), each set 44 % above the
+/// noise-free value for its time (about 5 σ: beyond the band, within what a single reading may do). Set
+/// from the shape rather than multiplied like [`injections`]: a multiplied noisy reading lands anywhere
+/// from 3 to 7 σ.
+const REPLICATION_SPIKES: &[(i64, i64)] =
+    &[(0, 35), (2, 10), (3, 50), (5, 5), (6, 40), (8, 15), (9, 55), (11, 20), (13, 5), (14, 45), (16, 10), (17, 50), (19, 25), (22, 40)];
 
 /// What is injected into one series (review-range offsets; Monday = day 0).
 fn injections(id: &str, instance: Option<&str>) -> Vec<Inject> {

@@ -59,7 +59,7 @@ impl BurstStats {
         for &(i, s, r) in resid {
             let Some(sd) = sig.get(s as usize).filter(|sd| **sd > 0.0) else { continue };
             n += 1;
-            if (r / sd).abs() >= SPIKE_Z {
+            if spike(r / sd) {
                 points += 1;
                 if last.is_none_or(|l| i - l > JOIN + 1) {
                     runs += 1;
@@ -144,11 +144,15 @@ const TYPICAL: f64 = 1.5;
 /// The most points a burst's spikes last on average.
 const SHORT: f64 = 6.0;
 
+/// Most series hold fewer spike points than a burst needs separate spikes: no window to score.
+fn too_few_spikes(fit: &Fit) -> bool {
+    fit.z.iter().filter(|z| spike(**z)).take(MIN_RUNS).count() < MIN_RUNS
+}
+
 /// The largest window surprise of the review range (0 without one): a burst is possible at `p` only
 /// when it reaches [`Params::stretch_z`]. Independent of the sensitivity, so the fit's summary keeps it.
 pub fn largest(fit: &Fit, step: i64) -> f64 {
-    // Most series hold fewer spike points than a burst needs separate spikes: no window to score.
-    if fit.z.iter().filter(|z| spike(**z)).take(MIN_RUNS).count() < MIN_RUNS {
+    if too_few_spikes(fit) {
         return 0.0;
     }
     scores(fit, window(step)).into_iter().filter(|s| s.is_finite()).fold(0.0, f64::max)
@@ -156,6 +160,9 @@ pub fn largest(fit: &Fit, step: i64) -> f64 {
 
 /// Find bursts of spikes in the review range: at most one per week of the range, the strongest.
 pub fn bursts(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
+    if too_few_spikes(fit) {
+        return vec![];
+    }
     let step = ctx.grid.step;
     let w = window(step);
     let t = p.stretch_z();
