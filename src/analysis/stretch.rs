@@ -160,6 +160,11 @@ pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
     let mut sums = vec![(f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY); parts.len()];
     let mut ring = [0.0f64; MAX_WINDOW];
     let (mut s, mut sa, mut c, mut at) = (0.0, 0.0, 0usize, 0usize);
+    // The current part's extremes live in locals (a store and load per point through the vectors was most
+    // of this loop's time) and are written back when the part changes.
+    let (mut full, mut partial) = (sums[0], extremes[0]);
+    let first = parts[0].from;
+    let mut next = parts.get(1).map_or(usize::MAX, |p| p.from);
     let mut slot = 0; // j % w, without a division per point
     for (j, &zj) in z.iter().enumerate() {
         let v = clip(zj, k);
@@ -178,24 +183,29 @@ pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
         }
         ring[slot] = v;
         slot = if slot + 1 == w { 0 } else { slot + 1 };
-        if j + 1 < w || c * 2 < w {
+        if j + 1 < w || c * 2 < w || j < first {
             continue;
         }
-        while at + 1 < parts.len() && parts[at + 1].from <= j {
+        while j >= next {
+            (sums[at], extremes[at]) = (full, partial);
             at += 1;
+            (full, partial) = (sums[at], extremes[at]);
+            next = parts.get(at + 1).map_or(usize::MAX, |p| p.from);
         }
-        if parts[at].from > j {
-            continue;
+        // Sums of clipped finite values are finite: plain comparisons, not NaN-aware max and min.
+        let (hi, lo, abs) = if c == w { (&mut full.0, &mut full.1, &mut full.2) } else { (&mut partial.0, &mut partial.1, &mut partial.2) };
+        let (m, ma) = if c == w { (s, sa) } else { (s / c as f64, sa / c as f64) };
+        if m > *hi {
+            *hi = m;
         }
-        if c == w {
-            let e = &mut sums[at];
-            *e = (e.0.max(s), e.1.min(s), e.2.max(sa));
-        } else {
-            let (mz, ma) = (s / c as f64, sa / c as f64);
-            let e = &mut extremes[at];
-            *e = (e.0.max(mz), e.1.min(mz), e.2.max(ma));
+        if m < *lo {
+            *lo = m;
+        }
+        if ma > *abs {
+            *abs = ma;
         }
     }
+    (sums[at], extremes[at]) = (full, partial);
     let wf = w as f64;
     for (e, &(most, least, most_abs)) in extremes.iter_mut().zip(&sums) {
         if most != f64::NEG_INFINITY {

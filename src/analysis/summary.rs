@@ -19,6 +19,9 @@ pub struct Summary {
     pub windows: Option<Bounds>,
     /// The largest burst-window surprise ([`super::burst::largest`]; independent of the sensitivity).
     pub burst: f64,
+    /// The largest anomaly threshold at which the range holds an anomaly episode
+    /// ([`super::detect::anomaly_reach`]; 0 when none).
+    pub anomaly: f64,
 }
 
 impl Summary {
@@ -30,6 +33,7 @@ impl Summary {
             down: top_two(fit.z.iter().map(|z| -z)),
             windows: stretch::bounds(fit, &fit.z, f64::INFINITY),
             burst: super::burst::largest(fit, step),
+            anomaly: super::detect::anomaly_reach(&fit.z),
         }
     }
 

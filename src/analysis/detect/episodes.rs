@@ -208,6 +208,38 @@ pub(super) fn anomaly_possible_in(z: &[f64], k: f64) -> bool {
     [1.0, -1.0].into_iter().any(|dir| anomaly_runs(z, dir, k).into_iter().any(|(_, _, pts, j)| is_episode(pts, z[j].abs(), k)))
 }
 
+/// The largest threshold k at which the residuals `z` hold an anomaly episode ([`anomaly_possible_in`]; 0
+/// when none at any k): lowering k only adds points to runs and joins runs, so an episode exists at every k
+/// below it and at none above (up to the rounding of `0.6 * k` and `1.5 * k`). One pass: a point alone makes
+/// an episode up to a third below its |z|; two points of one direction, up to the smaller of their |z| and
+/// of 1/0.6 × the weakest link between them — three points in a row all below 0.6 k end a run, so a stretch
+/// of three is crossed while its largest value stays at or above 0.6 k.
+pub fn anomaly_reach(z: &[f64]) -> f64 {
+    // Per direction: u(j), the point's value that way (−∞ where missing, which no threshold lets into a
+    // run), for the last four points; h, the best partner for the point at j among points i ≤ j − 4, each
+    // capped at 1/0.6 × the weakest stretch of three between them (the largest of the three: they are all
+    // out of the run only when it is). Points j − 1 … j − 3 have fewer than three points between them and
+    // j: always one run. This runs for every fitted series, so it keeps to registers and one pass.
+    const INV: f64 = 1.0 / 0.6;
+    let ninf = f64::NEG_INFINITY;
+    let (mut top, mut pair) = (ninf, ninf);
+    let mut last = [[ninf; 4]; 2]; // per direction: u(j − 1), u(j − 2), u(j − 3), u(j − 4)
+    let mut h = [ninf; 2];
+    for &x in z {
+        let up = if x.is_finite() { x } else { ninf };
+        let down = if x.is_finite() { -x } else { ninf };
+        for (d, uj) in [(0, up), (1, down)] {
+            let [a, b, c, e] = last[d];
+            let near = a.max(b).max(c);
+            h[d] = h[d].max(e).min(near * INV);
+            pair = pair.max(uj.min(near.max(h[d])));
+            top = top.max(uj);
+            last[d] = [uj, a, b, c];
+        }
+    }
+    (top / 1.5).max(pair).max(0.0)
+}
+
 pub(super) fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let delta = p.shift_z();
     let Some(cp) = fit.summary.change else { return vec![] };

@@ -32,6 +32,7 @@ mod gaps;
 mod tests;
 mod weekly;
 
+pub use episodes::anomaly_reach;
 use episodes::{anomalies, breaches, level_shift};
 use gaps::missing;
 use weekly::{drift, too_loose, volatility};
@@ -86,13 +87,14 @@ pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p
     if instances >= 3 {
         return Some(true);
     }
-    // An anomaly episode needs two points beyond k in one run, or one beyond 1.5 k: the latter is sure, the
-    // former only possible (whether the two are in one run is in the residuals).
+    // An anomaly episode exists below the summary's reach and not above it; within rounding of it, the
+    // residuals answer.
     let k = p.anomaly_z();
-    if [sum.up, sum.down].iter().any(|&(top, _)| top >= 1.5 * k) {
-        return Some(true);
-    }
-    let anomaly_unsure = [sum.up, sum.down].iter().any(|&(_, second)| second >= k);
+    let anomaly_unsure = match anomaly_from_summary(fit, k) {
+        Some(true) => return Some(true),
+        Some(false) => false,
+        None => true,
+    };
     // A burst of spikes does not depend on the anomaly threshold: its largest surprise is in the summary.
     if sum.burst >= p.stretch_z() {
         return Some(true);
@@ -111,8 +113,24 @@ pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p
 
 /// [`moving_possible`] given the review range's residuals `z` when the summary is not enough.
 pub fn moving_possible_in(ctx: &Context, m: &Metric, fit: &Fit, z: &[f64], instances: usize, p: &Params) -> bool {
-    moving_possible(ctx, m, fit, instances, p)
-        .unwrap_or_else(|| episodes::anomaly_possible_in(z, p.anomaly_z()) || super::stretch::possible(fit, z, p))
+    let k = p.anomaly_z();
+    moving_possible(ctx, m, fit, instances, p).unwrap_or_else(|| {
+        anomaly_from_summary(fit, k).unwrap_or_else(|| episodes::anomaly_possible_in(z, k)) || super::stretch::possible(fit, z, p)
+    })
+}
+
+/// Whether an anomaly episode exists at threshold `k`, from the summary's reach: below it yes, above it no,
+/// within rounding of it (`0.6 k` and `1.5 k` are rounded where the detector compares) None.
+fn anomaly_from_summary(fit: &Fit, k: f64) -> Option<bool> {
+    let reach = fit.summary.anomaly;
+    let margin = 1e-9 * reach;
+    if k < reach - margin {
+        Some(true)
+    } else if k > reach + margin {
+        Some(false)
+    } else {
+        None
+    }
 }
 
 /// A level shift needs the level after to move `delta` or more from a normal level before.

@@ -271,3 +271,78 @@ mod quick {
         assert!(quiet > 20 && busy > 20 && asked > 10, "every branch: {quiet} quiet, {busy} busy, {asked} read the residuals");
     }
 }
+
+mod reach {
+    use super::super::episodes::anomaly_possible_in;
+    use super::super::*;
+    use crate::synth::Rng;
+
+    /// An episode exists at every threshold below the reach and at none above it.
+    fn agrees(z: &[f64]) -> (usize, usize) {
+        let reach = anomaly_reach(z);
+        let (mut yes, mut no) = (0, 0);
+        let mut ks: Vec<f64> = (1..=80).map(|i| i as f64 * 0.1).collect();
+        // Right around the reach, too (beyond the rounding of 0.6 k and 1.5 k).
+        ks.extend([reach * (1.0 - 1e-6), reach * (1.0 + 1e-6)]);
+        // At the reach itself (within rounding) the summary does not answer: the residuals do.
+        for k in ks.into_iter().filter(|&k| k > 0.0 && (k - reach).abs() > 1e-9 * reach) {
+            let want = anomaly_possible_in(z, k);
+            assert_eq!(k < reach, want, "k {k}, reach {reach}, z {z:?}");
+            if want {
+                yes += 1;
+            } else {
+                no += 1;
+            }
+        }
+        (yes, no)
+    }
+
+    #[test]
+    fn the_reach_is_where_episodes_stop() {
+        let nan = f64::NAN;
+        // (residuals, reach)
+        let cases: [(&[f64], f64); 9] = [
+            (&[], 0.0),
+            (&[0.5, -0.3, nan], 0.5 / 1.5),
+            // One point alone: up to a third below it.
+            (&[0.0, 6.0, 0.0], 4.0),
+            // Two side by side: the smaller of the two (above what one alone reaches).
+            (&[0.0, 5.0, 4.5, 0.0], 4.5),
+            // Two points three apart with two quiet points between: one run at any k.
+            (&[5.0, 0.0, 0.0, 5.0], 5.0),
+            // Three quiet points between: joined only while their largest is at least 0.6 k.
+            (&[5.0, 0.0, 2.4, 0.0, 5.0], 4.0),
+            (&[5.0, 0.0, 0.0, 0.0, 5.0], 5.0 / 1.5),
+            // A missing point is never in a run; downward counts the same.
+            (&[-5.0, nan, nan, nan, -5.0], 5.0 / 1.5),
+            (&[-5.0, -2.4, nan, -2.4, -5.0], 4.0),
+        ];
+        for (z, want) in cases {
+            let got = anomaly_reach(z);
+            assert!((got - want).abs() < 1e-12, "{z:?}: reach {got}, want {want}");
+            agrees(z);
+        }
+        // Random residuals with heavy tails, gaps and runs: the reach agrees with the detector's runs.
+        let mut rng = Rng::new(5);
+        let (mut yes, mut no) = (0, 0);
+        for _ in 0..300 {
+            let n = 20 + (rng.uniform() * 200.0) as usize;
+            let z: Vec<f64> = (0..n)
+                .map(|_| {
+                    let u = rng.uniform();
+                    if u < 0.05 {
+                        nan
+                    } else if u < 0.15 {
+                        rng.normal() * 4.0
+                    } else {
+                        rng.normal()
+                    }
+                })
+                .collect();
+            let (y, n) = agrees(&z);
+            yes += y;
+            no += n;
+        }
+        assert!(yes > 1000 && no > 1000, "both answers: {yes} yes, {no} no");
+    }
+}
