@@ -1,6 +1,7 @@
 //! What re-flagging knows of a fitted series without reading its arrays back: the parts of the
 //! detectors' work that do not depend on the sensitivity (the change point, the largest residuals, the
-//! stretch windows' scores, the largest spike-burst surprise), computed once when the series is fitted.
+//! stretch windows' scores, the largest spike-burst surprise, the anomaly episodes' reach), computed once
+//! when the series is fitted.
 //! With them most metrics are answered "nothing moves at this sensitivity" from memory.
 
 use super::stats::median;
