@@ -193,16 +193,15 @@ pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
             next = parts.get(at + 1).map_or(usize::MAX, |p| p.from);
         }
         // Sums of clipped finite values are finite: plain comparisons, not NaN-aware max and min.
-        let (hi, lo, abs) = if c == w { (&mut full.0, &mut full.1, &mut full.2) } else { (&mut partial.0, &mut partial.1, &mut partial.2) };
-        let (m, ma) = if c == w { (s, sa) } else { (s / c as f64, sa / c as f64) };
-        if m > *hi {
-            *hi = m;
+        let (e, m, ma) = if c == w { (&mut full, s, sa) } else { (&mut partial, s / c as f64, sa / c as f64) };
+        if m > e.0 {
+            e.0 = m;
         }
-        if m < *lo {
-            *lo = m;
+        if m < e.1 {
+            e.1 = m;
         }
-        if ma > *abs {
-            *abs = ma;
+        if ma > e.2 {
+            e.2 = ma;
         }
     }
     (sums[at], extremes[at]) = (full, partial);

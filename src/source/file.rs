@@ -274,9 +274,10 @@ pub(crate) fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<us
     let mut buf = RawSeries::default();
     // The cells as read, before trimming: a row whose cells are byte for byte the previous row's belongs to
     // the same series without trimming them again (most rows; trimming was ~2 % of a review's instructions).
+    // Set only once a row's cells named its series (a row that cannot returns the error).
     let mut raw: Option<(Option<&str>, Option<&str>)> = None;
     for (row, (((key, inst), t), v)) in key_iter.zip(inst_iter).zip(times.iter(tz)).zip(values.iter()).enumerate() {
-        if current.is_some() && raw == Some((key, inst)) {
+        if raw == Some((key, inst)) {
             buf.push(t.map_err(|m| bad(row, m))?, v.map_err(|m| bad(row, m))?);
             continue;
         }
