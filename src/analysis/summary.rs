@@ -1,11 +1,11 @@
 //! What re-flagging knows of a fitted series without reading its arrays back: the parts of the
 //! detectors' work that do not depend on the sensitivity (the change point, the largest residuals, the
-//! stretch windows' scores, the largest spike-burst surprise, the anomaly episodes' reach), computed once
-//! when the series is fitted.
+//! stretch windows' scores and how they change as the largest residuals leave them, the largest
+//! spike-burst surprise, the anomaly episodes' reach), computed once when the series is fitted.
 //! With them most metrics are answered "nothing moves at this sensitivity" from memory.
 
 use super::stats::median;
-use super::stretch::{self, Bounds};
+use super::stretch::{self, Bounds, Steps};
 use super::Fit;
 
 /// The summary of one fit.
@@ -18,6 +18,9 @@ pub struct Summary {
     /// The stretch windows' largest scores with no point left out, which they are at any anomaly threshold
     /// above every |z| (None when the range is shorter than a window).
     pub windows: Option<Bounds>,
+    /// The stretch windows' best score as the anomaly threshold comes down past the largest |z| (None when
+    /// the range is shorter than a window or no |z| is large enough to follow).
+    pub steps: Option<Steps>,
     /// The largest burst-window surprise ([`super::burst::largest`]; independent of the sensitivity).
     pub burst: f64,
     /// The largest anomaly threshold at which the range holds an anomaly episode
@@ -33,6 +36,7 @@ impl Summary {
             up: top_two(fit.z.iter().copied()),
             down: top_two(fit.z.iter().map(|z| -z)),
             windows: stretch::bounds(fit, &fit.z, f64::INFINITY),
+            steps: Steps::of(fit, &fit.z),
             burst: super::burst::largest(fit, step),
             anomaly: super::detect::anomaly_reach(&fit.z),
         }

@@ -105,8 +105,16 @@ pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p
     if !drift(ctx, m, fit, p).is_empty() || !too_loose(ctx, m, fit, p).is_empty() || !volatility(ctx, m, fit, p).is_empty() {
         return Some(true);
     }
-    if !anomaly_unsure && sum.largest() < k {
-        return Some(sum.windows.is_some_and(|b| b.reach(p.stretch_z())));
+    if !anomaly_unsure {
+        // Above every |z| no point leaves a stretch window; below the largest, the summary follows the
+        // windows' best score down the largest |z| values (within rounding of an edge, the residuals answer).
+        let t = p.stretch_z();
+        if sum.largest() < k {
+            return Some(sum.windows.is_some_and(|b| b.reach(t)));
+        }
+        if let Some(reach) = sum.steps.and_then(|s| s.reach(k, t)) {
+            return Some(reach);
+        }
     }
     None
 }

@@ -249,8 +249,11 @@ mod quick {
                 let fit = crate::analysis::fit(&c, &v);
                 let x = &v[c.review.clone()];
                 let steady = steady(&c, &m, x, &fit);
-                for s in [0.1, 0.25, 0.5, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0] {
-                    let p = Params::new(s).expect("sensitivity");
+                // Besides the slider's range, the sensitivities whose thresholds sit right on the anomaly reach
+                // and on the largest |z|, where the summary leaves the answer to the residuals.
+                let edges = [4.0 / fit.summary.anomaly, 4.0 / fit.summary.largest()];
+                for s in [0.1, 0.25, 0.5, 0.8, 1.0, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0].into_iter().chain(edges) {
+                    let Ok(p) = Params::new(s) else { continue };
                     let full = dedupe(detect(&c, &m, x, &fit, &p));
                     let from_summary = moving_possible(&c, &m, &fit, 0, &p);
                     if from_summary.is_none() {

@@ -9,6 +9,10 @@
 //! residuals usually wander is judged by its own wandering. A window beyond [`Params::stretch_z`]
 //! spreads flags; flagged windows closer than half a window form one episode.
 
+mod steps;
+
+pub use steps::Steps;
+
 use super::detect::runs;
 use super::stats::{median_mut, quantile};
 use super::{Context, Fit, Params};
