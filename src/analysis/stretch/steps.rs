@@ -8,7 +8,7 @@
 //! holding those points and the best score of their blocks of windows), and the best score of each step is
 //! kept. A threshold within rounding of a step's edge, or below the last step followed, is not answered.
 
-use super::{clip, ERRATIC, MAX_WINDOW};
+use super::{clip, StretchStats, ERRATIC, MAX_WINDOW};
 use crate::analysis::Fit;
 
 /// How many distinct |z| values are followed (a threshold below the last one is answered by the residuals).
@@ -102,6 +102,18 @@ impl Steps {
     }
 }
 
+/// The score of a window of `c` points summing to `s` (clipped z) and `sa` (their |z|) under a part's
+/// history statistics: the largest of running high, running low and erratic over [`ERRATIC`] (−∞ for a
+/// part without statistics).
+fn score_of(st: &StretchStats, s: f64, sa: f64, c: u8) -> f64 {
+    if !st.usable() {
+        return f64::NEG_INFINITY;
+    }
+    let (m, ma) = (s / c as f64, sa / c as f64);
+    let u = (m - st.mean.0) / st.mean.1;
+    u.max(-u).max((ma - st.abs.0) / st.abs.1 / ERRATIC)
+}
+
 /// Every window's sums (by its last point), updated as points leave, with the best score per block of
 /// windows so a step rescores only the blocks it touched.
 struct Windows<'a> {
@@ -118,7 +130,12 @@ impl<'a> Windows<'a> {
     fn new(fit: &'a Fit, z: &'a [f64], w: usize) -> Windows<'a> {
         let n = z.len();
         let (mut sum, mut sum_abs, mut count) = (vec![0.0; n], vec![0.0; n], vec![0u8; n]);
+        let mut block_best = vec![f64::NEG_INFINITY; n.div_ceil(w)];
         let (mut s, mut sa, mut c) = (0.0, 0.0, 0u8);
+        // The part each window's last point is in (parts ascend), followed along instead of looked up.
+        let parts = &fit.parts;
+        let (first, mut at) = (parts[0].from, 0);
+        let mut next = parts.get(1).map_or(usize::MAX, |p| p.from);
         for j in 0..n {
             let v = clip(z[j], f64::INFINITY);
             if v.is_finite() {
@@ -135,25 +152,26 @@ impl<'a> Windows<'a> {
                 }
             }
             (sum[j], sum_abs[j], count[j]) = (s, sa, c);
+            while j >= next {
+                at += 1;
+                next = parts.get(at + 1).map_or(usize::MAX, |p| p.from);
+            }
+            if j + 1 >= w && c as usize * 2 >= w && j >= first {
+                let best = &mut block_best[j / w];
+                *best = best.max(score_of(&parts[at].stretch, s, sa, c));
+            }
         }
-        let mut win = Windows { fit, z, w, sum, sum_abs, count, block_best: vec![f64::NEG_INFINITY; n.div_ceil(w)] };
-        for b in 0..win.block_best.len() {
-            win.rescore(b);
-        }
-        win
+        Windows { fit, z, w, sum, sum_abs, count, block_best }
     }
 
     /// The score of the window ending at `j` (−∞ where no window is scored: too few points, before the
-    /// first part, or a part without history statistics).
+    /// first part).
     fn score(&self, j: usize) -> f64 {
-        let c = self.count[j] as usize;
-        if j + 1 < self.w || c * 2 < self.w || j < self.fit.parts[0].from {
+        let c = self.count[j];
+        if j + 1 < self.w || c as usize * 2 < self.w || j < self.fit.parts[0].from {
             return f64::NEG_INFINITY;
         }
-        let Some(st) = self.fit.part_at(j).map(|p| p.stretch).filter(|st| st.usable()) else { return f64::NEG_INFINITY };
-        let (m, ma) = (self.sum[j] / c as f64, self.sum_abs[j] / c as f64);
-        let u = (m - st.mean.0) / st.mean.1;
-        u.max(-u).max((ma - st.abs.0) / st.abs.1 / ERRATIC)
+        self.fit.part_at(j).map_or(f64::NEG_INFINITY, |p| score_of(&p.stretch, self.sum[j], self.sum_abs[j], c))
     }
 
     fn rescore(&mut self, b: usize) {
