@@ -23,7 +23,7 @@ pub fn quantile_mut(v: &mut [f64], q: f64) -> f64 {
 /// `select_nth_unstable` at its rank does — callers may sum `v` afterwards, and sums follow the order).
 pub fn quantiles_mut<const N: usize>(v: &mut [f64], qs: [f64; N]) -> [f64; N] {
     const MOST: usize = 8;
-    assert!(N <= MOST, "at most {MOST} quantiles at once");
+    const { assert!(N <= MOST, "at most 8 quantiles at once") };
     let mut n = 0;
     for i in 0..v.len() {
         if v[i].is_finite() {
