@@ -134,9 +134,17 @@ pub(crate) fn context(weeks: usize) -> Result<Context, SourceError> {
     Ok(Context::new(tz, Weekday::Mon, 300, start, time::add_weeks(&tz, start, 1), weeks.saturating_sub(1)))
 }
 
-/// The benchmark's series, in batches of 50: `n` seasonal series, one in ten with an injected incident.
+/// Instances per series (`FLYWHEEL_BENCH_INSTANCES`, 1 to 16; default 1, no instances): each series is then
+/// one metric's group of that many instances, to measure what instances cost.
+pub fn instances() -> usize {
+    std::env::var("FLYWHEEL_BENCH_INSTANCES").ok().and_then(|v| v.parse().ok()).unwrap_or(1).clamp(1, 16)
+}
+
+/// The benchmark's series, in batches of 50: `n` seasonal series, one in ten with an injected incident (with
+/// [`instances`], each written as a group of instances).
 fn series(n: usize, weeks: usize) -> Result<impl Iterator<Item = Result<LongRows, SourceError>>, SourceError> {
     let ctx = context(weeks)?;
+    let k = instances();
     let mut rng = Rng::new(1234);
     Ok((0..n).step_by(50).map(move |first| {
         let mut rows = LongRows::default();
@@ -154,8 +162,17 @@ fn series(n: usize, weeks: usize) -> Result<impl Iterator<Item = Result<LongRows
                 Inject::Bump { at: r.below(1900), len: 12, factor: 2.5 }.apply(&ctx, &mut v);
             }
             let key = format!("bench.{i:05}");
-            for (j, x) in v.iter().enumerate() {
-                rows.push(ctx.grid.time(j), &key, None, flywheel::text::round_sig(*x, 4));
+            if k == 1 {
+                for (j, x) in v.iter().enumerate() {
+                    rows.push(ctx.grid.time(j), &key, None, flywheel::text::round_sig(*x, 4));
+                }
+            }
+            // Instances of a healthy group: each the series with 2 % noise of its own.
+            for inst in (0..k).filter(|_| k > 1) {
+                let name = format!("i-{inst}");
+                for (j, x) in v.iter().enumerate() {
+                    rows.push(ctx.grid.time(j), &key, Some(&name), flywheel::text::round_sig(x * (1.0 + 0.02 * r.normal()), 4));
+                }
             }
         }
         Ok(rows)
@@ -233,6 +250,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
     std::fs::create_dir_all(dir)?;
     let file = match files {
         Some(k) => dir.join(format!("bench-{n}x{weeks}w-{k}-csv")),
+        None if instances() > 1 => dir.join(format!("bench-{n}x{weeks}w-i{}.parquet", instances())),
         None => dir.join(format!("bench-{n}x{weeks}w.parquet")),
     };
     if !file.exists() {

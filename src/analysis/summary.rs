@@ -1,7 +1,8 @@
 //! What re-flagging knows of a fitted series without reading its arrays back: the parts of the
 //! detectors' work that do not depend on the sensitivity (the change point, the largest residuals, the
 //! stretch windows' scores and how they change as the largest residuals leave them, the largest
-//! spike-burst surprise, the anomaly episodes' reach), computed once when the series is fitted.
+//! spike-burst surprise, the anomaly episodes' reach, and the odd-one-out reach of the metric's instances),
+//! computed once when the series is fitted.
 //! With them most metrics are answered "nothing moves at this sensitivity" from memory.
 
 use super::stats::median;
@@ -26,6 +27,9 @@ pub struct Summary {
     /// The largest anomaly threshold at which the range holds an anomaly episode
     /// ([`super::detect::anomaly_reach`]; 0 when none).
     pub anomaly: f64,
+    /// The largest threshold at which an instance is odd one out ([`super::group::odd_reach`]). The fit does
+    /// not see the instances: ∞ (any threshold may find one) until the review sets it from them.
+    pub odd: f64,
 }
 
 impl Summary {
@@ -39,6 +43,7 @@ impl Summary {
             steps: Steps::of(fit, &fit.z),
             burst: super::burst::largest(fit, step),
             anomaly: super::detect::anomaly_reach(&fit.z),
+            odd: f64::INFINITY,
         }
     }
 

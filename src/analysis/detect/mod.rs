@@ -83,8 +83,9 @@ fn line_breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit) -> Vec<Finding
 /// stretch leaves out. `instances` is how many instances the metric has.
 pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p: &Params) -> Option<bool> {
     let sum = &fit.summary;
-    // An odd instance needs three or more; not bounded further here.
-    if instances >= 3 {
+    // An odd instance needs three or more, and a threshold at or below the group's reach (∞ when the review
+    // did not compute it from the instances).
+    if instances >= 3 && p.odd_z() <= sum.odd {
         return Some(true);
     }
     // An anomaly episode exists below the summary's reach and not above it; within rounding of it, the
