@@ -3,7 +3,9 @@
 //!
 //! Each file goes to a temporary file of its own in the target folder (a unique name, created exclusively
 //! so it never follows a planted symlink), is flushed to disk, then renamed over the target; a temporary
-//! file is removed when anything fails.
+//! file is removed when anything fails. A target that is a device, a pipe or a socket (`/dev/null`,
+//! `/dev/stdout`, a named pipe) is written in place, never replaced by a file (that would break it for every
+//! other program, and as root it could); such targets are written after the files are in place.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -63,10 +65,24 @@ pub enum WriteError<E> {
     Fill(E),
 }
 
+/// Whether `path` (followed through symlinks) is there and is neither a file nor a folder: a device, a pipe
+/// or a socket, which is written in place.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
+}
+
+/// Write `bytes` into a device or pipe at `path` as it is (no temporary file, no rename).
+fn write_in_place(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    std::fs::OpenOptions::new().write(true).open(path)?.write_all(bytes)
+}
+
 /// Write one file atomically that another writer fills by path (a Parquet writer, say): `fill` gets the
 /// temporary file's path and writes it whole; the file is then synced and renamed over `path`. When
-/// `fill` fails, nothing changes and the temporary file is removed.
+/// `fill` fails, nothing changes and the temporary file is removed. A device or pipe is filled in place.
 pub fn write_with<E>(path: &Path, fill: impl FnOnce(&Path) -> Result<(), E>) -> Result<(), WriteError<E>> {
+    if is_special(path) {
+        return fill(path).map_err(WriteError::Fill);
+    }
     let io = |source| WriteError::Io { path: path.to_path_buf(), source };
     let (tmp, f) = create_temp(path).map_err(io)?;
     drop(f);
@@ -86,6 +102,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 /// Write every file, or none: all are staged first; only when every one is on disk are they renamed into
 /// place. On failure, the path that failed and why.
 pub fn write_all(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Error)> {
+    let (special, files): (Vec<_>, Vec<_>) = files.iter().partition(|(path, _)| is_special(path));
     let mut staged = Vec::with_capacity(files.len());
     for (path, bytes) in files {
         match stage(path, bytes) {
@@ -96,7 +113,11 @@ pub fn write_all(files: &[(&Path, &[u8])]) -> Result<(), (PathBuf, std::io::Erro
             }
         }
     }
-    commit(staged)
+    commit(staged)?;
+    for (path, bytes) in special {
+        write_in_place(path, bytes).map_err(|e| (path.to_path_buf(), e))?;
+    }
+    Ok(())
 }
 
 /// Rename every staged file into place (and sync its folder); on failure, discard the rest.
@@ -125,6 +146,36 @@ mod tests {
         std::fs::read_dir(dir)
             .map(|r| r.flatten().map(|e| e.file_name().to_string_lossy().into_owned()).filter(|n| n.ends_with(".tmp")).collect())
             .unwrap_or_default()
+    }
+
+    /// A named pipe stands for `/dev/null` or `/dev/stdout` (testing on those would break the machine when
+    /// run as root if the fix regressed): it receives the bytes and stays a pipe, beside a file of the same
+    /// set written atomically.
+    #[test]
+    fn a_pipe_or_device_is_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().expect("tmp");
+        let pipe = dir.path().join("out.pipe");
+        let made = std::process::Command::new("mkfifo").arg(&pipe).status().expect("mkfifo runs");
+        assert!(made.success(), "mkfifo");
+        let file = dir.path().join("report.md");
+        for round in 0..2 {
+            let reader = {
+                let pipe = pipe.clone();
+                std::thread::spawn(move || std::fs::read(&pipe).expect("read the pipe"))
+            };
+            let text = format!("round {round}");
+            if round == 0 {
+                write_all(&[(pipe.as_path(), text.as_bytes()), (file.as_path(), b"report")]).expect("write");
+            } else {
+                write_with(&pipe, |p| std::fs::write(p, text.as_bytes())).expect("fill");
+            }
+            // Checked before waiting on the reader: a replaced pipe would leave it waiting for ever.
+            assert!(std::fs::metadata(&pipe).expect("pipe").file_type().is_fifo(), "round {round}: still a pipe");
+            assert_eq!(reader.join().expect("reader"), text.as_bytes());
+        }
+        assert_eq!(std::fs::read(&file).expect("file"), b"report");
+        assert!(leftovers(dir.path()).is_empty());
     }
 
     #[test]

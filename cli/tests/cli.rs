@@ -114,6 +114,44 @@ fn a_report_named_dash_goes_to_stdout() {
     assert!(!dir.path().join("-").exists(), "no file named `-`");
 }
 
+/// `flywheel review | head`: a reader that stops early closes the pipe. The command ends quietly with the
+/// status of a tool ended by SIGPIPE, not with a panic and its backtrace.
+#[test]
+fn output_into_a_pipe_closed_early_ends_quietly() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_flywheel"))
+        .env("FLYWHEEL_DATA_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-data"))
+        .args(["review", sample().to_str().expect("p"), "--quiet"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run flywheel");
+    // Closed before the review is done, so the summary's first line meets a closed pipe.
+    drop(child.stdout.take());
+    let o = child.wait_with_output().expect("flywheel ends");
+    assert_eq!(o.status.code(), Some(141), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"), "{}", stderr(&o));
+}
+
+/// A report written to a device or a pipe (`/dev/null`, `/dev/stdout`, a named pipe) goes into it and leaves
+/// it as it was, never replaced by a file. A named pipe stands for them here: a test that broke `/dev/null`
+/// would break the machine it runs on.
+#[test]
+fn a_report_written_to_a_pipe_leaves_the_pipe() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().expect("tmp");
+    let pipe = dir.path().join("report.pipe");
+    assert!(Command::new("mkfifo").arg(&pipe).status().expect("mkfifo runs").success());
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(&pipe).expect("read the pipe"))
+    };
+    let o = flywheel(&["review", sample().to_str().expect("p"), "--quiet", "--md", pipe.to_str().expect("p")]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // Checked before waiting on the reader: a replaced pipe would leave it waiting for ever.
+    assert!(std::fs::metadata(&pipe).expect("pipe").file_type().is_fifo(), "still a pipe");
+    assert!(reader.join().expect("reader").starts_with("# Flywheel review — Sample shop"));
+}
+
 #[test]
 fn html_and_markdown_reports_are_written_with_a_chart_per_flagged_metric() {
     let dir = tempfile::tempdir().expect("tmp");
