@@ -162,16 +162,12 @@ fn series(n: usize, weeks: usize) -> Result<impl Iterator<Item = Result<LongRows
                 Inject::Bump { at: r.below(1900), len: 12, factor: 2.5 }.apply(&ctx, &mut v);
             }
             let key = format!("bench.{i:05}");
-            if k == 1 {
-                for (j, x) in v.iter().enumerate() {
-                    rows.push(ctx.grid.time(j), &key, None, flywheel::text::round_sig(*x, 4));
-                }
-            }
             // Instances of a healthy group: each the series with 2 % noise of its own.
-            for inst in (0..k).filter(|_| k > 1) {
-                let name = format!("i-{inst}");
+            let names: Vec<Option<String>> = if k == 1 { vec![None] } else { (0..k).map(|inst| Some(format!("i-{inst}"))).collect() };
+            for name in &names {
                 for (j, x) in v.iter().enumerate() {
-                    rows.push(ctx.grid.time(j), &key, Some(&name), flywheel::text::round_sig(x * (1.0 + 0.02 * r.normal()), 4));
+                    let x = if name.is_some() { x * (1.0 + 0.02 * r.normal()) } else { *x };
+                    rows.push(ctx.grid.time(j), &key, name.as_deref(), flywheel::text::round_sig(x, 4));
                 }
             }
         }
@@ -248,10 +244,10 @@ fn workspace(file: &Path, n: usize, weeks: usize, files: Option<usize>) -> Works
 /// Run the benchmark. Generates the data first (in a child process) when it is not cached yet.
 pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize>) -> anyhow::Result<BenchReport> {
     std::fs::create_dir_all(dir)?;
-    let file = match files {
-        Some(k) => dir.join(format!("bench-{n}x{weeks}w-{k}-csv")),
-        None if instances() > 1 => dir.join(format!("bench-{n}x{weeks}w-i{}.parquet", instances())),
-        None => dir.join(format!("bench-{n}x{weeks}w.parquet")),
+    let file = match (files, instances()) {
+        (Some(k), _) => dir.join(format!("bench-{n}x{weeks}w-{k}-csv")),
+        (None, 1) => dir.join(format!("bench-{n}x{weeks}w.parquet")),
+        (None, i) => dir.join(format!("bench-{n}x{weeks}w-i{i}.parquet")),
     };
     if !file.exists() {
         if std::env::var_os("FLYWHEEL_BENCH_GENERATE").is_some() {

@@ -64,18 +64,10 @@ pub fn odd_reach(ctx: &Context, instances: &[(String, Vec<f64>)]) -> f64 {
         let mut levels: Vec<f64> = d.iter().filter(|z| z.is_finite()).map(|z| z.abs()).collect();
         levels.sort_unstable_by(f64::total_cmp);
         levels.dedup();
-        // levels[..lo] are odd, levels[hi..] are not; the smallest level flags every valid point (share 1).
-        let (mut lo, mut hi) = (0, levels.len());
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            if is_odd(d, levels[mid], group.min_run) {
-                lo = mid + 1;
-            } else {
-                hi = mid;
-            }
-        }
-        if lo > 0 {
-            reach = reach.max(levels[lo - 1]);
+        // The levels at which the instance is odd come first (the smallest flags every valid point: share 1).
+        let odd = levels.partition_point(|&k| is_odd(d, k, group.min_run));
+        if odd > 0 {
+            reach = reach.max(levels[odd - 1]);
         }
     }
     reach

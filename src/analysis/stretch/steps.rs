@@ -42,7 +42,7 @@ impl Steps {
     pub fn at(&self, k: f64) -> Option<f64> {
         let near = |e: f32| (k - e as f64).abs() <= MARGIN * (e as f64).abs().max(1.0);
         let len = self.len as usize;
-        if len == 0 || near(self.below) || k <= self.below as f64 || near(self.edge[0]) || k > self.edge[0] as f64 {
+        if len == 0 || near(self.below) || k <= self.below as f64 || k > self.edge[0] as f64 {
             return None;
         }
         // The last edge at or above k (edges descend); k lies above the next one (or above `below`).
@@ -114,6 +114,12 @@ fn score_of(st: &StretchStats, s: f64, sa: f64, c: u8) -> f64 {
     u.max(-u).max((ma - st.abs.0) / st.abs.1 / ERRATIC)
 }
 
+/// Whether the window of `w` points ending at `j`, holding `c` of them, is scored: a whole window, at least
+/// half its points, from the first part on.
+fn scored(j: usize, c: u8, w: usize, first: usize) -> bool {
+    j + 1 >= w && c as usize * 2 >= w && j >= first
+}
+
 /// Every window's sums (by its last point), updated as points leave, with the best score per block of
 /// windows so a step rescores only the blocks it touched.
 struct Windows<'a> {
@@ -156,7 +162,7 @@ impl<'a> Windows<'a> {
                 at += 1;
                 next = parts.get(at + 1).map_or(usize::MAX, |p| p.from);
             }
-            if j + 1 >= w && c as usize * 2 >= w && j >= first {
+            if scored(j, c, w, first) {
                 let best = &mut block_best[j / w];
                 *best = best.max(score_of(&parts[at].stretch, s, sa, c));
             }
@@ -168,7 +174,7 @@ impl<'a> Windows<'a> {
     /// first part).
     fn score(&self, j: usize) -> f64 {
         let c = self.count[j];
-        if j + 1 < self.w || c as usize * 2 < self.w || j < self.fit.parts[0].from {
+        if !scored(j, c, self.w, self.fit.parts[0].from) {
             return f64::NEG_INFINITY;
         }
         self.fit.part_at(j).map_or(f64::NEG_INFINITY, |p| score_of(&p.stretch, self.sum[j], self.sum_abs[j], c))
