@@ -9,13 +9,14 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, NaiveDate};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
+pub use super::columns::parse_value;
+use super::columns::{self, label_col, TimeCol, ValueCol};
 use super::SourceError;
 use crate::series::RawSeries;
-use crate::time::{self, EpochUnit};
+use crate::time;
 
 /// Series key and optional instance label.
 pub type SeriesKey = (String, Option<String>);
@@ -260,41 +261,49 @@ pub(crate) fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<us
 
     let mut data = FileData { bare: series_col.is_none(), rows: df.height(), ..FileData::default() };
     let default_key = super::stem(path);
-    let key_iter: Box<dyn Iterator<Item = Option<&str>>> = match &keys {
-        Some(k) => Box::new(k.iter()),
-        None => Box::new(std::iter::repeat(Some(default_key.as_str()))),
-    };
-    let inst_iter: Box<dyn Iterator<Item = Option<&str>>> = match &instances {
-        Some(k) => Box::new(k.iter()),
-        None => Box::new(std::iter::repeat(None)),
-    };
     let bad = |row: usize, message: String| SourceError { path: path.to_path_buf(), line: at(first_line, row), series: None, message };
-    // Rows of one series are usually contiguous: keep the current buffer and only hash on a change.
+    let rows = data.rows;
+    // Timestamps and values are converted a column at a time; rows from `stop` on lack one of them (the
+    // error is reported at `stop`, after that row's series cell, as a reader going row by row would).
+    let times = times.seconds(tz);
+    let values = values.numbers();
+    let stop = times.stop().min(values.stop());
+    // Rows of one series are usually contiguous: only the rows whose series or instance cell differs byte
+    // for byte from the row before are looked at (trimmed, and hashed when they name another series); the
+    // rows between are copied into the current series whole.
+    let mut starts = vec![0];
+    for col in [&keys, &instances].into_iter().flatten() {
+        columns::changes(col, &mut starts);
+    }
+    starts.sort_unstable();
+    starts.dedup();
     let mut current: Option<SeriesKey> = None;
     let mut buf = RawSeries::default();
-    // The cells as read, before trimming: a row whose cells are byte for byte the previous row's belongs to
-    // the same series without trimming them again (most rows; trimming was ~2 % of a review's instructions).
-    // Set only once a row's cells named its series (a row that cannot returns the error).
-    let mut raw: Option<(Option<&str>, Option<&str>)> = None;
-    for (row, (((key, inst), t), v)) in key_iter.zip(inst_iter).zip(times.iter(tz)).zip(values.iter()).enumerate() {
-        if raw == Some((key, inst)) {
-            buf.push(t.map_err(|m| bad(row, m))?, v.map_err(|m| bad(row, m))?);
-            continue;
-        }
-        raw = Some((key, inst));
+    let mut run = 0; // the first row not yet copied into `buf`
+    let mut copy = |buf: &mut RawSeries, to: usize| {
+        buf.times.extend_from_slice(&times.numbers[run..to]);
+        buf.values.extend_from_slice(&values.numbers[run..to]);
+        run = to;
+    };
+    for &row in starts.iter().take_while(|&&r| r <= stop && r < rows) {
+        let key = match &keys {
+            Some(k) => k.get(row),
+            None => Some(default_key.as_str()),
+        };
         let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| bad(row, "the series cell is empty".into()))?;
-        let inst = inst.map(str::trim).filter(|i| !i.is_empty());
-        let t = t.map_err(|m| bad(row, m))?;
-        let v = v.map_err(|m| bad(row, m))?;
-        let same = matches!(&current, Some((k, i)) if k == key && i.as_deref() == inst);
-        if !same {
+        let inst = instances.as_ref().and_then(|c| c.get(row)).map(str::trim).filter(|i| !i.is_empty());
+        if !matches!(&current, Some((k, i)) if k == key && i.as_deref() == inst) {
+            copy(&mut buf, row.min(stop));
             if let Some(k) = current.take() {
                 data.series.entry(k).or_default().extend(std::mem::take(&mut buf));
             }
             current = Some((key.to_string(), inst.map(str::to_string)));
         }
-        buf.push(t, v);
     }
+    if let Some((row, m)) = times.bad.iter().chain(&values.bad).find(|b| b.0 == stop) {
+        return Err(bad(*row, m.clone()));
+    }
+    copy(&mut buf, rows);
     if let Some(k) = current {
         data.last_key = Some(k.0.clone());
         data.series.entry(k).or_default().extend(buf);
@@ -312,124 +321,6 @@ impl RawSeries {
             self.values.extend(other.values);
         }
     }
-}
-
-fn label_col(col: Option<&Column>) -> Option<StringChunked> {
-    let s = col?.as_materialized_series().cast(&DataType::String).ok()?;
-    s.str().ok().cloned()
-}
-
-/// A timestamp column, ready to be read row by row.
-enum TimeCol {
-    Text(StringChunked),
-    /// Epoch numbers in a unit guessed from the first value.
-    Float(Float64Chunked, EpochUnit),
-    /// Integers per second: epoch integers (`naive == false`) or a date-time column (naive when it has no zone).
-    Int(Int64Chunked, f64, bool),
-    /// Days since the epoch (local midnight).
-    Date(Int32Chunked),
-}
-
-impl TimeCol {
-    fn new(s: &Series) -> Result<TimeCol, String> {
-        let e = |e: PolarsError| polars_msg(&e);
-        Ok(match s.dtype() {
-            DataType::String => TimeCol::Text(s.str().map_err(e)?.clone()),
-            DataType::Datetime(unit, zone) => {
-                let per_sec = match unit {
-                    TimeUnit::Milliseconds => 1e3,
-                    TimeUnit::Microseconds => 1e6,
-                    TimeUnit::Nanoseconds => 1e9,
-                };
-                TimeCol::Int(s.cast(&DataType::Int64).map_err(e)?.i64().map_err(e)?.clone(), per_sec, zone.is_none())
-            }
-            DataType::Date => TimeCol::Date(s.cast(&DataType::Int32).map_err(e)?.i32().map_err(e)?.clone()),
-            DataType::Int64 => {
-                let ca = s.i64().map_err(e)?.clone();
-                let unit = ca.iter().flatten().next().map(|v| EpochUnit::guess(v as f64)).unwrap_or(EpochUnit::Seconds);
-                TimeCol::Int(ca, unit.to_secs(1.0).recip(), false)
-            }
-            dt if dt.is_primitive_numeric() => {
-                let ca = s.cast(&DataType::Float64).map_err(e)?.f64().map_err(e)?.clone();
-                let unit = ca.iter().flatten().find(|v| v.is_finite()).map(EpochUnit::guess).unwrap_or(EpochUnit::Seconds);
-                TimeCol::Float(ca, unit)
-            }
-            other => {
-                return Err(format!("the timestamp column `{}` has type {other}; expected text, an epoch number or a date-time", s.name()))
-            }
-        })
-    }
-
-    fn iter<'a>(&'a self, tz: &'a Tz) -> Box<dyn Iterator<Item = Result<f64, String>> + 'a> {
-        match self {
-            TimeCol::Text(ca) => Box::new(ca.iter().map(move |v| match v {
-                Some(v) => time::parse_timestamp(v, tz).map_err(|e| e.to_string()),
-                None => Err("the timestamp is empty".to_string()),
-            })),
-            TimeCol::Float(ca, unit) => Box::new(ca.iter().map(move |v| match v {
-                Some(v) if v.is_finite() => time::in_range(unit.to_secs(v)).map_err(|e| e.to_string()),
-                _ => Err("the timestamp is empty or not finite".to_string()),
-            })),
-            TimeCol::Int(ca, per_sec, naive) => Box::new(ca.iter().map(move |v| match v {
-                Some(v) if *naive => time::in_range(v as f64 / per_sec).map(|s| naive_secs_to_utc(s, tz)).map_err(|e| e.to_string()),
-                Some(v) => time::in_range(v as f64 / per_sec).map_err(|e| e.to_string()),
-                None => Err("the timestamp is empty".to_string()),
-            })),
-            TimeCol::Date(ca) => Box::new(ca.iter().map(move |v| {
-                let days = v.ok_or("the date is empty")?;
-                let date = NaiveDate::from_ymd_opt(1970, 1, 1).and_then(|d| d.checked_add_signed(chrono::Duration::days(days as i64)));
-                date.map(|d| time::local_midnight(tz, d) as f64).ok_or_else(|| format!("date {days} is out of range"))
-            })),
-        }
-    }
-}
-
-/// A value column, ready to be read row by row.
-enum ValueCol {
-    Text(StringChunked),
-    Num(Float64Chunked),
-}
-
-impl ValueCol {
-    fn new(s: &Series) -> Result<ValueCol, String> {
-        let e = |e: PolarsError| polars_msg(&e);
-        match s.dtype() {
-            DataType::String => Ok(ValueCol::Text(s.str().map_err(e)?.clone())),
-            dt if dt.is_primitive_numeric() || dt.is_bool() => {
-                Ok(ValueCol::Num(s.cast(&DataType::Float64).map_err(e)?.f64().map_err(e)?.clone()))
-            }
-            other => Err(format!("the value column `{}` has type {other}; expected numbers", s.name())),
-        }
-    }
-
-    fn iter(&self) -> Box<dyn Iterator<Item = Result<f64, String>> + '_> {
-        match self {
-            ValueCol::Text(ca) => Box::new(
-                ca.iter().map(|v| parse_value(v.unwrap_or("")).ok_or_else(|| format!("value `{}` is not a number", v.unwrap_or_default()))),
-            ),
-            ValueCol::Num(ca) => Box::new(ca.iter().map(|v| Ok(v.unwrap_or(f64::NAN)))),
-        }
-    }
-}
-
-/// A naive (zone-less) timestamp in seconds, read as wall-clock time in `tz`.
-fn naive_secs_to_utc(v: f64, tz: &Tz) -> f64 {
-    let whole = v.floor();
-    match DateTime::from_timestamp(whole as i64, 0) {
-        Some(dt) => time::local_to_utc(tz, &dt.naive_utc()) as f64 + (v - whole),
-        None => v,
-    }
-}
-
-/// A numeric cell: empty, `NaN`, `null`, `inf` and friends are missing (NaN); other text is an error.
-pub fn parse_value(v: &str) -> Option<f64> {
-    let t = v.trim();
-    match t.to_ascii_lowercase().as_str() {
-        "" | "nan" | "null" | "none" | "na" | "n/a" | "-" => return Some(f64::NAN),
-        _ => {}
-    }
-    let x: f64 = t.parse().ok()?;
-    Some(if x.is_finite() { x } else { f64::NAN })
 }
 
 /// Write a long-format frame to Parquet (zstd). Used by the sample generator, the benchmark and tests.

@@ -8,6 +8,7 @@
 
 mod cache;
 pub mod cloudwatch;
+mod columns;
 pub mod file;
 pub mod prometheus;
 pub mod slices;
