@@ -47,9 +47,17 @@ impl Grid {
         self.time(self.len)
     }
     /// Index of the grid point nearest to `t`, if it is on the grid.
+    /// The same as rounding half away from zero (`f64::round`) and keeping what falls on the grid, without
+    /// the library call `round` is on x86-64 (it was a tenth of aligning a point): `x` is on the grid when
+    /// it rounds to 0 ..= len − 1, i.e. lies in (−0.5, len − 0.5); there truncating and adding one from
+    /// a fraction of 0.5 up is exact (the fraction `x − trunc(x)` is).
     pub fn nearest(&self, t: f64) -> Option<usize> {
-        let i = ((t - self.start as f64) / self.step as f64).round();
-        (i >= 0.0 && i < self.len as f64).then_some(i as usize)
+        let x = (t - self.start as f64) / self.step as f64;
+        if !(x > -0.5 && x < self.len as f64 - 0.5) {
+            return None;
+        }
+        let i = x as usize; // toward zero (0 for x in (−0.5, 0))
+        Some(if x - i as f64 >= 0.5 { i + 1 } else { i })
     }
     /// Index of the first grid point at or after `t` (clamped to the grid).
     pub fn index_at(&self, t: i64) -> usize {
@@ -225,6 +233,24 @@ mod tests {
         assert_eq!(g.nearest(1151.0), Some(1));
         assert_eq!(g.nearest(999.0), Some(0));
         assert_eq!(g.nearest(4000.0), None);
+        // Against rounding itself, at and around every half step and across the grid's ends.
+        let rounded = |t: f64| {
+            let i = ((t - g.start as f64) / g.step as f64).round();
+            (i >= 0.0 && i < g.len as f64).then_some(i as usize)
+        };
+        let mut near = vec![f64::NAN, f64::INFINITY, f64::NEG_INFINITY, -1e300, 1e300, 1e19, -1e19];
+        // The floats either side of a positive `x`.
+        let (up, down) = (|x: f64| f64::from_bits(x.to_bits() + 1), |x: f64| f64::from_bits(x.to_bits() - 1));
+        for k in -3..=25 {
+            let half = 1000.0 + 150.0 * k as f64;
+            near.extend([half, up(half), down(half), half + 0.3, half - 0.3, half + 75.0]);
+        }
+        for t in near {
+            assert_eq!(g.nearest(t), rounded(t), "t = {t}");
+        }
+        assert_eq!(g.nearest(850.0), None, "−0.5 rounds away from zero, off the grid");
+        assert_eq!(g.nearest(up(850.0)), Some(0));
+        assert_eq!(g.nearest(3850.0), None, "len − 0.5 rounds to len");
         assert_eq!(g.index_at(1000), 0);
         assert_eq!(g.index_at(1001), 1);
         assert_eq!(g.index_at(99_999), 10);
