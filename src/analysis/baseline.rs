@@ -326,7 +326,9 @@ fn week_stats(ctx: &Context, values: &[f64], level_positive: bool) -> Vec<WeekSt
         }
         if resid.len() * 2 >= day.len() && resid.len() >= 8 {
             let c = median_mut(&mut resid);
-            let sd = 1.4826 * mad(&resid, c);
+            // The MAD in place (`mad` would copy the day).
+            resid.iter_mut().for_each(|r| *r = (*r - c).abs());
+            let sd = 1.4826 * median_mut(&mut resid);
             day_spread.push((day.start, if level_positive && c > 0.0 { sd / c } else { sd }));
         }
     }
