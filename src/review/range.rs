@@ -193,11 +193,16 @@ fn pick_range(ws: &Workspace, range: RangeSpec, step: i64, t_min: f64, t_max: f6
 /// not the end of the data. `None` for a series with no finite value.
 fn robust_span(raw: &RawSeries) -> Option<(f64, f64, usize)> {
     let finite = || raw.times.iter().zip(&raw.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t);
-    // One pass for the first and last time and the count.
+    // One pass for the first and last time and the count (comparisons: a NaN time changes neither, as
+    // with f64::min and max, and they cost a third as much).
     let (mut min, mut max, mut n) = (f64::INFINITY, f64::NEG_INFINITY, 0usize);
     for t in finite() {
-        min = min.min(t);
-        max = max.max(t);
+        if t < min {
+            min = t;
+        }
+        if t > max {
+            max = t;
+        }
         n += 1;
     }
     if n == 0 {
@@ -209,8 +214,11 @@ fn robust_span(raw: &RawSeries) -> Option<(f64, f64, usize)> {
     let k = ((n - 1) as f64 * 0.999).floor() as usize;
     // The usual case, without sorting or copying: when more than n − 1 − k samples lie within four weeks of
     // the last one, the 99.9th-percentile time is in that window too, so nothing is far beyond it.
+    // Counted from the end, where they are in a series in time order, and only until there are enough.
     let limit_of_max = max - (4 * time::WEEK) as f64;
-    if finite().filter(|&x| x >= limit_of_max).count() > n - 1 - k {
+    let enough = n - k;
+    let near_max = raw.times.iter().zip(&raw.values).rev().filter(|(t, v)| v.is_finite() && **t >= limit_of_max).take(enough).count();
+    if near_max == enough {
         return Some((min, max, 0));
     }
     let mut t: Vec<f64> = finite().collect();
@@ -296,5 +304,46 @@ mod tests {
         assert_eq!(robust_span(&series(&[253_402_214_400.0])), Some((first, last, 1)), "9999-12-31 is an outlier, not the end");
         assert_eq!(robust_span(&series(&[last + 3600.0])), Some((first, last + 3600.0, 0)), "an hour later is just the end");
         assert_eq!(robust_span(&RawSeries::default()), None);
+    }
+
+    #[test]
+    fn the_span_is_its_definition_whatever_the_order() {
+        // The definition: the finite samples' times; past 20, those more than four weeks after the 99.9th
+        // percentile time are far, and the series ends at the last time before them.
+        let by_definition = |r: &RawSeries| {
+            let mut t: Vec<f64> = r.times.iter().zip(&r.values).filter(|(_, v)| v.is_finite()).map(|(t, _)| *t).collect();
+            t.sort_by(f64::total_cmp);
+            let (first, last) = (*t.first()?, *t.last()?);
+            if t.len() < 20 {
+                return Some((first, last, 0));
+            }
+            let limit = t[((t.len() - 1) as f64 * 0.999).floor() as usize] + (4 * time::WEEK) as f64;
+            let far = t.iter().filter(|&&x| x > limit).count();
+            Some((first, t.iter().copied().filter(|&x| x <= limit).fold(f64::MIN, f64::max), far))
+        };
+        let mut rng = crate::synth::Rng::new(5);
+        let mut with_far = 0;
+        for case in 0..400 {
+            let mut r = RawSeries::default();
+            let n = [0, 1, 19, 20, 21, 999, 1000, 1001, 3000][case % 9] + rng.below(3);
+            for i in 0..n {
+                r.push((WEEK + i as i64 * 300) as f64, if rng.below(10) == 0 { f64::NAN } else { 1.0 });
+            }
+            // Far rows (a few, or more than a thousandth), rows shuffled, or both.
+            for _ in 0..[0, 1, 2, 5][rng.below(4)] {
+                r.push((WEEK + 100 * time::WEEK) as f64 + rng.uniform() * 1e6, 1.0);
+            }
+            if rng.below(2) == 0 {
+                for i in (1..r.len()).rev() {
+                    let j = rng.below(i + 1);
+                    r.times.swap(i, j);
+                    r.values.swap(i, j);
+                }
+            }
+            let want = by_definition(&r);
+            with_far += usize::from(want.is_some_and(|w| w.2 > 0));
+            assert_eq!(robust_span(&r), want, "case {case}: {n} samples");
+        }
+        assert!(with_far > 50, "only {with_far} series with far rows");
     }
 }
