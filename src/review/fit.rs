@@ -32,12 +32,14 @@ impl Fitted {
     }
 }
 
-/// Align and fit a batch of metrics (by workspace index) in parallel; `done` counts metrics for progress.
+/// Align and fit a batch of metrics (by workspace index) in parallel; `on_aligned` counts metrics for progress,
+/// and `keep` is given each fitted metric on the thread that fitted it (to move its arrays out of memory).
 pub(super) fn fit_batch(
     ctx: &Context,
     max_history: usize,
     batch: Vec<(usize, Metric, Instances)>,
     on_aligned: &(dyn Fn() + Sync),
+    keep: &(dyn Fn(&mut SeriesFit) + Sync),
 ) -> Fitted {
     let t = Instant::now();
     let aligned: Vec<(usize, Metric, Aligned)> = batch
@@ -62,7 +64,9 @@ pub(super) fn fit_batch(
             let instance_names = instances.iter().map(|(n, _)| n.clone()).collect();
             let coverage = values.iter().filter(|v| v.is_finite()).count() as f64 / values.len().max(1) as f64;
             let steady = analysis::detect::steady(ctx, &metric, &values, &fit);
-            (i, SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None, steady })
+            let mut s = SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None, steady };
+            keep(&mut s);
+            (i, s)
         })
         .collect();
     let baseline_ms = ms(t);

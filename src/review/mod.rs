@@ -244,7 +244,7 @@ impl Review {
         let total = ok.len();
         let done = std::sync::atomic::AtomicUsize::new(0);
         let aligned = || progress.update("align", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, total);
-        let fitted = fit::fit_batch(&ctx, ws.history_weeks as usize, ok, &aligned);
+        let fitted = fit::fit_batch(&ctx, ws.history_weeks as usize, ok, &aligned, &|_| {});
         if progress.cancelled() {
             return Err(ReviewError::Cancelled);
         }

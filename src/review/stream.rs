@@ -11,7 +11,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use crate::analysis::{Context, Params};
@@ -22,7 +22,7 @@ use crate::source::{self, file, Instances, LoadOptions, LoadStats, Note, Progres
 use super::fit::{self, Fitted};
 use super::range::{self, Scan};
 use super::spill::{self, Spill};
-use super::{ms, no_data, Parts, RangeSpec, Review, ReviewError};
+use super::{ms, no_data, Parts, RangeSpec, Review, ReviewError, SeriesFit};
 
 /// The sizes of a review in batches.
 #[derive(Debug, Clone, Copy)]
@@ -184,10 +184,11 @@ struct Batch<'a> {
     waiting: Vec<(usize, Metric, Instances)>,
     points: usize,
     fitted: Fitted,
-    /// Bytes of arrays kept in memory so far, the budget, and the file for the rest.
-    kept: usize,
+    /// Bytes of arrays kept in memory so far, the budget, and the file for the rest (made when first
+    /// needed; `None` in it when it could not be made).
+    kept: AtomicUsize,
     budget: usize,
-    spill: Option<Arc<Spill>>,
+    spill: OnceLock<Option<Arc<Spill>>>,
 }
 
 impl<'a> Batch<'a> {
@@ -200,9 +201,9 @@ impl<'a> Batch<'a> {
             waiting: Vec::new(),
             points: 0,
             fitted: Fitted::default(),
-            kept: 0,
+            kept: AtomicUsize::new(0),
             budget: opts.memory_budget,
-            spill: None,
+            spill: OnceLock::new(),
         }
     }
 
@@ -220,21 +221,24 @@ impl<'a> Batch<'a> {
         if batch.is_empty() {
             return;
         }
-        let mut fitted = fit::fit_batch(&self.ctx, self.max_history, batch, self.on_aligned);
-        for (_, s) in &mut fitted.series {
-            let bytes = spill::array_bytes(s);
-            if self.kept + bytes > self.budget {
-                if self.spill.is_none() {
-                    self.spill = Spill::new().ok().map(Arc::new);
-                }
-                // A temporary file that cannot be written leaves the arrays in memory.
-                if self.spill.as_ref().is_some_and(|sp| sp.put(s).is_ok()) {
-                    continue;
-                }
-            }
-            self.kept += bytes;
-        }
+        let fitted = fit::fit_batch(&self.ctx, self.max_history, batch, self.on_aligned, &|s| self.keep(s));
         self.fitted.extend(fitted);
+    }
+
+    /// Keep a fitted metric's arrays in memory while the budget lasts, else move them into the temporary
+    /// file — on the thread that fitted it, so writing the file is shared and overlaps the fitting (it was a
+    /// tenth of the 10,000-series review on the one thread that also reads).
+    fn keep(&self, s: &mut SeriesFit) {
+        let bytes = spill::array_bytes(s);
+        if self.kept.fetch_add(bytes, Ordering::Relaxed) + bytes <= self.budget {
+            return;
+        }
+        self.kept.fetch_sub(bytes, Ordering::Relaxed);
+        let file = self.spill.get_or_init(|| Spill::new().ok().map(Arc::new));
+        // A temporary file that cannot be made or written leaves the arrays in memory.
+        if file.as_ref().is_none_or(|sp| sp.put(s).is_err()) {
+            self.kept.fetch_add(bytes, Ordering::Relaxed);
+        }
     }
 
     /// Forget what was given for these metrics (a file read again whole).
@@ -246,7 +250,7 @@ impl<'a> Batch<'a> {
 
     fn finish(mut self) -> (Context, Fitted, Option<Arc<Spill>>) {
         self.flush();
-        (self.ctx, self.fitted, self.spill)
+        (self.ctx, self.fitted, self.spill.into_inner().flatten())
     }
 }
 
