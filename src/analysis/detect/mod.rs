@@ -107,15 +107,8 @@ pub fn moving_possible(ctx: &Context, m: &Metric, fit: &Fit, instances: usize, p
         return Some(true);
     }
     if !anomaly_unsure {
-        // Above every |z| no point leaves a stretch window; below the largest, the summary follows the
-        // windows' best score down the largest |z| values (within rounding of an edge, the residuals answer).
-        let t = p.stretch_z();
-        if sum.largest() < k {
-            return Some(sum.windows.is_some_and(|b| b.reach(t)));
-        }
-        if let Some(reach) = sum.steps.and_then(|s| s.reach(k, t)) {
-            return Some(reach);
-        }
+        // A stretch, from the summary (within rounding of an edge, the residuals answer).
+        return super::stretch::possible_from_summary(fit, p);
     }
     None
 }

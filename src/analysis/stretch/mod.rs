@@ -234,9 +234,22 @@ pub fn possible(fit: &Fit, z: &[f64], p: &Params) -> bool {
     bounds(fit, z, p.anomaly_z()).is_some_and(|b| b.reach(p.stretch_z()))
 }
 
+/// [`possible`] for the fit's own residuals from its summary alone, without sliding the windows: above every
+/// |z| no point leaves a window (the scores are the summary's `windows`); below the largest, the steps follow
+/// the best score down. `None` where the residuals must answer (within rounding of a step's edge or of the
+/// threshold, or below the last step followed).
+pub fn possible_from_summary(fit: &Fit, p: &Params) -> Option<bool> {
+    let (k, t) = (p.anomaly_z(), p.stretch_z());
+    let sum = &fit.summary;
+    if sum.largest() < k {
+        return Some(sum.windows.is_some_and(|b| b.reach(t)));
+    }
+    sum.steps.and_then(|s| s.reach(k, t))
+}
+
 /// Find unusual stretches in the review range.
 pub fn stretches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
-    if !possible(fit, &fit.z, p) {
+    if !possible_from_summary(fit, p).unwrap_or_else(|| possible(fit, &fit.z, p)) {
         return vec![];
     }
     every_window(ctx, m, x, fit, p)
@@ -435,6 +448,7 @@ mod tests {
                 Some("erratic"),
             ),
         ];
+        let mut answered = 0;
         for (name, edit, want) in cases {
             for seed in 1..=3u64 {
                 let mut rng = Rng::new(seed);
@@ -448,6 +462,11 @@ mod tests {
                     let m = Metric::new("m", "T", "svc", Worse::Higher, std::path::Path::new("x"), "m");
                     let found = every_window(&c, &m, &v[c.review.clone()], &f, &p).len();
                     assert!(possible(&f, &f.z, &p) || found == 0, "{name} (seed {seed}) at {s}: {found} stretches");
+                    // ...and the summary's answer, when it has one, is the residuals' answer.
+                    if let Some(quick) = possible_from_summary(&f, &p) {
+                        assert_eq!(quick, possible(&f, &f.z, &p), "{name} (seed {seed}) at {s}: the summary's answer");
+                        answered += 1;
+                    }
                 }
                 match want {
                     None => assert!(got.is_empty(), "{name} (seed {seed}): {got:?}"),
@@ -455,6 +474,7 @@ mod tests {
                 }
             }
         }
+        assert!(answered >= 30, "the summary answered only {answered} of 72 times");
     }
 
     #[test]
