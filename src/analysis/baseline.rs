@@ -10,7 +10,7 @@
 //! profile (every history day), then to a **flat** median/MAD, and the fit says which and why.
 
 use super::profile::{median_without, profile, Profile, Projection};
-use super::stats::{mad, median, median_mut, quantiles_mut, theil_sen};
+use super::stats::{mad, mad_mut, median, median_mut, quantiles_mut, theil_sen};
 use super::summary::Summary;
 use super::{Context, NONE};
 
@@ -326,9 +326,7 @@ fn week_stats(ctx: &Context, values: &[f64], level_positive: bool) -> Vec<WeekSt
         }
         if resid.len() * 2 >= day.len() && resid.len() >= 8 {
             let c = median_mut(&mut resid);
-            // The MAD in place (`mad` would copy the day).
-            resid.iter_mut().for_each(|r| *r = (*r - c).abs());
-            let sd = 1.4826 * median_mut(&mut resid);
+            let sd = 1.4826 * mad_mut(&mut resid, c);
             day_spread.push((day.start, if level_positive && c > 0.0 { sd / c } else { sd }));
         }
     }

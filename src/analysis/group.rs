@@ -6,7 +6,7 @@
 //! ≥ 2 hours. Needs at least three instances: with two, nobody can tell which one is odd.
 
 use super::detect::runs;
-use super::stats::{median, median_mut};
+use super::stats::{mad_mut, median, median_mut};
 use super::{Context, Params};
 use crate::config::Metric;
 use crate::finding::{Finding, Kind};
@@ -92,17 +92,14 @@ impl<'a> Group<'a> {
         let n = ctx.review_len();
         let mut center = vec![f64::NAN; n];
         let mut scale = vec![f64::NAN; n];
-        let (mut buf, mut dev) = (Vec::with_capacity(live.len()), Vec::with_capacity(live.len()));
+        let mut buf = Vec::with_capacity(live.len());
         for j in 0..n {
             buf.clear();
             buf.extend(live.iter().map(|(_, v)| v[j]).filter(|x| x.is_finite()));
             if buf.len() >= 3 {
                 let c = median_mut(&mut buf);
                 center[j] = c;
-                // The MAD, in a buffer kept across points.
-                dev.clear();
-                dev.extend(buf.iter().map(|x| (x - c).abs()));
-                scale[j] = (1.4826 * median_mut(&mut dev)).max(0.05 * c.abs());
+                scale[j] = (1.4826 * mad_mut(&mut buf, c)).max(0.05 * c.abs());
             }
         }
         let typical_scale = median(&scale);

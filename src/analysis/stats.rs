@@ -85,8 +85,14 @@ pub fn quantile(v: &[f64], q: f64) -> f64 {
 
 /// Median absolute deviation around `center` (unscaled).
 pub fn mad(v: &[f64], center: f64) -> f64 {
-    let mut d: Vec<f64> = v.iter().filter(|x| x.is_finite()).map(|x| (x - center).abs()).collect();
-    median_mut(&mut d)
+    mad_mut(&mut v.to_vec(), center)
+}
+
+/// Median absolute deviation around `center` (unscaled) without a copy: `v`'s values are replaced by their
+/// distances from `center` (non-finite ones stay non-finite and are ignored, as in [`mad`]).
+pub fn mad_mut(v: &mut [f64], center: f64) -> f64 {
+    v.iter_mut().for_each(|x| *x = (*x - center).abs());
+    median_mut(v)
 }
 
 /// 1.4826 × MAD: a robust standard deviation (equal to σ for normal data).

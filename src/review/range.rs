@@ -217,7 +217,7 @@ fn robust_span(raw: &RawSeries) -> Option<(f64, f64, usize)> {
     // Counted from the end, where they are in a series in time order, and only until there are enough.
     let limit_of_max = max - (4 * time::WEEK) as f64;
     let enough = n - k;
-    let near_max = raw.times.iter().zip(&raw.values).rev().filter(|(t, v)| v.is_finite() && **t >= limit_of_max).take(enough).count();
+    let near_max = finite().rev().filter(|&x| x >= limit_of_max).take(enough).count();
     if near_max == enough {
         return Some((min, max, 0));
     }

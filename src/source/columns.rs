@@ -116,38 +116,21 @@ impl TimeCol {
 }
 
 /// Integer timestamps (`per_sec` to a second) in Unix seconds; `naive`: read as wall-clock time in that zone.
-/// The common case — epoch integers without nulls, as every exporter and Flywheel's own writer store them —
-/// is one tight loop over each array's values.
+/// One tight loop over each array's values (their validity asked only when the array has empty cells).
 fn int_seconds(ca: &Int64Chunked, per_sec: f64, naive: Option<&Tz>) -> Converted {
-    #[inline(always)]
-    fn one(v: i64, per_sec: f64, naive: Option<&Tz>) -> Result<f64, time::TimeError> {
-        let s = time::in_range(v as f64 / per_sec)?;
-        Ok(match naive {
-            Some(tz) => naive_secs_to_utc(s, tz),
-            None => s,
-        })
-    }
     let mut numbers = Vec::with_capacity(ca.len());
     for arr in ca.downcast_iter() {
-        if arr.validity().is_none_or(|v| v.unset_bits() == 0) {
-            for &v in arr.values().iter() {
-                match one(v, per_sec, naive) {
-                    Ok(s) => numbers.push(s),
-                    Err(e) => {
-                        let row = numbers.len();
-                        return Converted { numbers, bad: Some((row, e.to_string())) };
-                    }
-                }
-            }
-        } else {
-            for v in arr.iter() {
-                match v.ok_or_else(|| "the timestamp is empty".to_string()).and_then(|v| one(*v, per_sec, naive).map_err(|e| e.to_string()))
-                {
-                    Ok(s) => numbers.push(s),
-                    Err(m) => {
-                        let row = numbers.len();
-                        return Converted { numbers, bad: Some((row, m)) };
-                    }
+        let validity = arr.validity().filter(|b| b.unset_bits() > 0);
+        for (j, &v) in arr.values().iter().enumerate() {
+            let secs = match validity {
+                Some(b) if !b.get_bit(j) => Err("the timestamp is empty".to_string()),
+                _ => time::in_range(v as f64 / per_sec).map_err(|e| e.to_string()),
+            };
+            match secs {
+                Ok(s) => numbers.push(naive.map_or(s, |tz| naive_secs_to_utc(s, tz))),
+                Err(m) => {
+                    let row = numbers.len();
+                    return Converted { numbers, bad: Some((row, m)) };
                 }
             }
         }
