@@ -170,10 +170,15 @@ impl Finding {
             instance: None,
             start,
             end,
-            severity: severity.round().clamp(0.0, 100.0) as u8,
+            severity: Finding::shown_severity(severity),
             sentence,
             evidence: BTreeMap::new(),
         }
+    }
+
+    /// A severity as findings hold it: a whole number 0–100 (NaN reads 0).
+    pub fn shown_severity(severity: f64) -> u8 {
+        severity.round().clamp(0.0, 100.0) as u8
     }
 
     pub fn with(mut self, key: &str, v: impl Into<Evidence>) -> Finding {

@@ -74,7 +74,9 @@ pub(super) fn breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, line: f6
 pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let k = p.anomaly_z();
     let step = ctx.grid.step;
-    let mut out = Vec::new();
+    // The episodes are scored first and only those kept are written out: at a high sensitivity a series has
+    // dozens of runs, of which three a week are told.
+    let mut found: Vec<Episode> = Vec::new();
     for dir in [1.0f64, -1.0] {
         // An episode needs two points beyond k, or one beyond 1.5 k: a direction whose two largest z fall
         // short of that (the fit's summary holds them) has none.
@@ -101,67 +103,87 @@ pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Par
             if !worse_dir {
                 sev *= 0.6;
             }
-            let (peak, usual) = (x[peak_j], fit.expected[peak_j]);
-            let (lo, hi) = (usual - k * fit.sigma[peak_j], usual + k * fit.sigma[peak_j]);
-            let ratio = if usual.abs() > 1e-12 { peak / usual } else { f64::NAN };
-            let how = if ratio.is_finite() && ratio > 0.0 && ratio < 1e4 && !(0.67..=1.5).contains(&ratio) {
-                if ratio >= 1.0 {
-                    format!("{:.1}× its usual {}", ratio, text::value(usual, &m.unit))
-                } else {
-                    format!("{:.0}% below its usual {}", (1.0 - ratio) * 100.0, text::value(usual, &m.unit))
-                }
-            } else {
-                format!("against a usual {}", text::value(usual, &m.unit))
-            };
-            let lines = match (m.investigation, m.alarm) {
-                (Some(i), _) if !m.worse.beyond(peak, i) && worse_dir => {
-                    format!("; it stayed inside the investigation line {}", text::value(i, &m.unit))
-                }
-                (None, Some(a)) if !m.worse.beyond(peak, a) && worse_dir => {
-                    format!("; it stayed inside the alarm line {}", text::value(a, &m.unit))
-                }
-                _ => String::new(),
-            };
-            let sentence = format!(
-                "{} {} to {} on {}, {} for that time (band {}–{}){}{}{}.",
-                text::subject(m),
-                if dir > 0.0 { "rose" } else { "fell" },
-                text::value(peak, &m.unit),
-                time::short_label(&ctx.tz, ctx.rtime(peak_j)),
-                how,
-                text::value(lo, &m.unit),
-                text::value(hi, &m.unit),
-                if dur > step { format!(", for {}", text::duration(dur)) } else { String::new() },
-                lines,
-                if novel { "; the largest departure from its pattern in all its history" } else { "" },
-            );
-            out.push(
-                Finding::new(Kind::SeasonalAnomaly, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
-                    .with("peak", peak)
-                    .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
-                    .with("expected_at_peak", usual)
-                    .with("band_low", lo)
-                    .with("band_high", hi)
-                    .with("peak_z", fit.z[peak_j])
-                    .with("points", pts as f64)
-                    .with("direction", if worse_dir { "worse" } else { "better" })
-                    .with("largest_in_history", if novel { 1.0 } else { 0.0 }),
-            );
+            found.push(Episode { dir, a, b, pts, peak_j, dur, sev, worse_dir, novel });
         }
     }
     // Never a wall of alerts: keep the three strongest episodes of a series per week of the range and
-    // count the rest.
+    // count the rest (ranked as findings rank: severity as shown, then the earlier).
     let weeks = (ctx.review_len() as f64 * step as f64 / WEEK as f64).ceil().max(1.0) as usize;
     let cap = 3 * weeks;
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.start.cmp(&b.start)));
-    if out.len() > cap {
-        let more = out.len() - cap;
-        out.truncate(cap);
+    found.sort_by(|e, o| Finding::shown_severity(o.sev).cmp(&Finding::shown_severity(e.sev)).then(ctx.rtime(e.a).cmp(&ctx.rtime(o.a))));
+    let more = found.len().saturating_sub(cap);
+    found.truncate(cap);
+    let mut out: Vec<Finding> = found.iter().map(|e| anomaly_finding(ctx, m, x, fit, k, e)).collect();
+    if more > 0 {
         out[0] = out[0].clone().with("more_episodes", more as f64);
         out[0].sentence.pop();
         out[0].sentence.push_str(&format!(" ({more} more anomalous episodes this week)."));
     }
     out
+}
+
+/// An anomaly episode scored but not yet written out.
+struct Episode {
+    dir: f64,
+    a: usize,
+    b: usize,
+    pts: usize,
+    peak_j: usize,
+    dur: i64,
+    sev: f64,
+    worse_dir: bool,
+    novel: bool,
+}
+
+/// The finding that tells an anomaly episode: the peak against the usual value and band, how long, whether it
+/// stayed inside the lines.
+fn anomaly_finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, k: f64, e: &Episode) -> Finding {
+    let &Episode { dir, a, b, pts, peak_j, dur, sev, worse_dir, novel } = e;
+    let step = ctx.grid.step;
+    let (peak, usual) = (x[peak_j], fit.expected[peak_j]);
+    let (lo, hi) = (usual - k * fit.sigma[peak_j], usual + k * fit.sigma[peak_j]);
+    let ratio = if usual.abs() > 1e-12 { peak / usual } else { f64::NAN };
+    let how = if ratio.is_finite() && ratio > 0.0 && ratio < 1e4 && !(0.67..=1.5).contains(&ratio) {
+        if ratio >= 1.0 {
+            format!("{:.1}× its usual {}", ratio, text::value(usual, &m.unit))
+        } else {
+            format!("{:.0}% below its usual {}", (1.0 - ratio) * 100.0, text::value(usual, &m.unit))
+        }
+    } else {
+        format!("against a usual {}", text::value(usual, &m.unit))
+    };
+    let lines = match (m.investigation, m.alarm) {
+        (Some(i), _) if !m.worse.beyond(peak, i) && worse_dir => {
+            format!("; it stayed inside the investigation line {}", text::value(i, &m.unit))
+        }
+        (None, Some(a)) if !m.worse.beyond(peak, a) && worse_dir => {
+            format!("; it stayed inside the alarm line {}", text::value(a, &m.unit))
+        }
+        _ => String::new(),
+    };
+    let sentence = format!(
+        "{} {} to {} on {}, {} for that time (band {}–{}){}{}{}.",
+        text::subject(m),
+        if dir > 0.0 { "rose" } else { "fell" },
+        text::value(peak, &m.unit),
+        time::short_label(&ctx.tz, ctx.rtime(peak_j)),
+        how,
+        text::value(lo, &m.unit),
+        text::value(hi, &m.unit),
+        if dur > step { format!(", for {}", text::duration(dur)) } else { String::new() },
+        lines,
+        if novel { "; the largest departure from its pattern in all its history" } else { "" },
+    );
+    Finding::new(Kind::SeasonalAnomaly, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
+        .with("peak", peak)
+        .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+        .with("expected_at_peak", usual)
+        .with("band_low", lo)
+        .with("band_high", hi)
+        .with("peak_z", fit.z[peak_j])
+        .with("points", pts as f64)
+        .with("direction", if worse_dir { "worse" } else { "better" })
+        .with("largest_in_history", if novel { 1.0 } else { 0.0 })
 }
 
 /// The runs anomaly episodes are made of in direction `dir` (±1): each run that stays beyond 0.6 k (gaps of

@@ -249,7 +249,9 @@ pub fn possible_from_summary(fit: &Fit, p: &Params) -> Option<bool> {
 
 /// Find unusual stretches in the review range.
 pub fn stretches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
-    if !possible_from_summary(fit, p).unwrap_or_else(|| possible(fit, &fit.z, p)) {
+    // The summary answers most metrics for nothing; the others are scored window by window, which says no as
+    // quickly as [`possible`] would (one slide and one pass) and does not slide again when the answer is yes.
+    if possible_from_summary(fit, p) == Some(false) {
         return vec![];
     }
     every_window(ctx, m, x, fit, p)
@@ -265,30 +267,56 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
     let t = p.stretch_z();
     let k = p.anomaly_z();
     let zc: Vec<f64> = fit.z.iter().map(|&z| clip(z, k)).collect();
-    // Window means, stored at the window's last point; then standardised. The centre of |z| comes from
-    // the review range itself (the median window): in-sample history residuals run a little tighter
-    // than a new week's, which would make every new week look erratic.
-    let (mut mz, mut ma) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    // Window means, stored at the window's last point; then standardised with the history's statistics of the
+    // window's part. High and low scores are the standardised mean; erratic, the mean |z| against the larger of
+    // the history's centre and the review range's own (the median window, which only lowers the score: in-sample
+    // history residuals run a little tighter than a new week's, which would make every new week look erratic).
+    let (mut u, mut ma) = (vec![f64::NAN; n], vec![f64::NAN; n]);
     slide(
         |j| zc[j],
         n,
         w,
         |j, m, a| {
-            mz[j] = m;
+            u[j] = m;
             ma[j] = a;
         },
     );
-    let abs_centre = median_mut(&mut ma.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>());
-    let (mut u, mut a) = (vec![f64::NAN; n], vec![f64::NAN; n]);
+    // Which shapes can be flagged at all (erratic against the history's centre alone, a bound): the median
+    // window and the flags are worked out only for those.
+    let (mut high, mut low, mut erratic) = (false, false, false);
+    let mut next = 0;
+    let mut st = None;
     for j in 0..n {
-        if let Some(st) = stats_at(fit, j).filter(StretchStats::usable) {
-            u[j] = (mz[j] - st.mean.0) / st.mean.1;
-            a[j] = (ma[j] - abs_centre.max(st.abs.0)) / st.abs.1;
+        if next < fit.parts.len() && fit.parts[next].from <= j {
+            st = Some(fit.parts[next].stretch).filter(StretchStats::usable);
+            next += 1;
+            while next < fit.parts.len() && fit.parts[next].from <= j {
+                st = Some(fit.parts[next].stretch).filter(StretchStats::usable);
+                next += 1;
+            }
         }
+        u[j] = match st {
+            Some(st) => (u[j] - st.mean.0) / st.mean.1,
+            None => f64::NAN,
+        };
+        high |= u[j] >= t;
+        low |= -u[j] >= t;
+        erratic |= st.is_some_and(|st| u[j].abs() < t && (ma[j] - st.abs.0) / st.abs.1 / ERRATIC >= t);
     }
+    let a = if erratic {
+        let abs_centre = median_mut(&mut ma.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>());
+        (0..n)
+            .map(|j| stats_at(fit, j).filter(StretchStats::usable).map_or(f64::NAN, |st| (ma[j] - abs_centre.max(st.abs.0)) / st.abs.1))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let step = ctx.grid.step;
     let mut out = Vec::new();
-    for shape in [Shape::High, Shape::Low, Shape::Erratic] {
+    for (shape, can) in [(Shape::High, high), (Shape::Low, low), (Shape::Erratic, erratic)] {
+        if !can {
+            continue;
+        }
         let score = |j: usize| match shape {
             Shape::High => u[j],
             Shape::Low => -u[j],
