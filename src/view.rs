@@ -7,6 +7,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 use thiserror::Error;
 
@@ -91,11 +92,13 @@ fn noise_charts(r: &Review) -> Vec<NoiseChart> {
 pub fn overview(r: &Review) -> Overview {
     let flagged: std::collections::BTreeSet<&str> =
         r.findings.iter().chain(r.muted.iter().map(|m| &m.finding)).map(|f| f.metric.as_str()).collect();
+    // Each flagged metric's review week, read back from the review's temporary file for a large review: on
+    // both cores (a high sensitivity flags thousands).
     let sparklines = r
         .series
-        .iter()
+        .par_iter()
         .filter(|s| flagged.contains(s.metric.id.as_str()))
-        .map(|s| (s.metric.id.clone(), r.full(s).map(|s| sparkline(&s.values, SPARK_POINTS)).unwrap_or_default()))
+        .map(|s| (s.metric.id.clone(), r.values(s).map(|v| sparkline(&v, SPARK_POINTS)).unwrap_or_default()))
         .collect();
     let review = json::document(r);
     let team_bands = review.workspace.teams.iter().filter(|t| t.findings > 0).map(|t| (t.name.clone(), Band::of(t.top_severity))).collect();

@@ -369,6 +369,15 @@ impl Review {
         }
     }
 
+    /// A metric's values over the review range (read back alone when the metric was spilled).
+    pub fn values<'a>(&self, s: &'a SeriesFit) -> std::io::Result<Cow<'a, [f64]>> {
+        match (s.spilled, &self.spill) {
+            (None, _) => Ok(Cow::Borrowed(&s.values)),
+            (Some(at), Some(spill)) => spill.values(at).map(Cow::Owned),
+            (Some(_), None) => Err(std::io::Error::other("the review's temporary file is gone")),
+        }
+    }
+
     /// A metric's values over the whole grid (history and review range), read again from its source (a
     /// server metric from the pull cache): the review keeps only the review range.
     pub fn history(&self, s: &SeriesFit) -> Result<Vec<f64>, SourceError> {

@@ -2,7 +2,8 @@
 //! pass a memory budget: an anonymous temporary file, removed by the system when the review is dropped or
 //! the process ends. Detectors, charts and views read a metric back when they need it
 //! ([`super::Review::full`]), so memory stays bounded however many metrics the fleet has; what is small
-//! (the metric, its weekly statistics, the findings) stays in memory.
+//! (the metric, its weekly statistics, the findings) stays in memory. The file is this process's own, so
+//! arrays are kept in the machine's byte order: writing and reading one is a copy of its memory.
 
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -57,24 +58,56 @@ impl Spill {
 
     /// A copy of a spilled metric with its arrays read back.
     pub fn get(&self, s: &SeriesFit, at: At) -> io::Result<SeriesFit> {
-        let mut bytes = vec![0u8; at.len as usize];
-        self.file.read_exact_at(&mut bytes, at.offset)?;
-        let mut full = s.clone();
-        decode(&bytes, &mut full).ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a spilled metric could not be read back"))?;
-        full.spilled = None;
-        Ok(full)
+        // The record is read into a buffer each thread keeps (re-flagging reads back thousands of metrics).
+        thread_local! {
+            static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        let len = usize::try_from(at.len).map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "a spilled metric is too large"))?;
+        BUFFER.with_borrow_mut(|bytes| {
+            bytes.resize(len, 0);
+            self.file.read_exact_at(bytes, at.offset)?;
+            let mut full = s.clone();
+            let read = decode(bytes, &mut full);
+            // A buffer grown for an unusually large metric is not kept.
+            if bytes.capacity() > 1 << 20 {
+                *bytes = Vec::new();
+            }
+            read.ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "a spilled metric could not be read back"))?;
+            full.spilled = None;
+            Ok(full)
+        })
     }
 
     /// A spilled metric's residuals z alone (the first array of its record).
     pub fn z(&self, at: At) -> io::Result<Vec<f64>> {
+        self.array(at, 0)
+    }
+
+    /// A spilled metric's values over the review range alone (the second array of its record).
+    pub fn values(&self, at: At) -> io::Result<Vec<f64>> {
+        self.array(at, 1)
+    }
+
+    /// The `which`-th array of a spilled metric's record, read alone: its length, then its numbers.
+    fn array(&self, at: At, which: usize) -> io::Result<Vec<f64>> {
         let bad = || io::Error::new(io::ErrorKind::InvalidData, "a spilled metric could not be read back");
-        let mut len = [0u8; 8];
-        self.file.read_exact_at(&mut len, at.offset)?;
-        let n = u64::from_le_bytes(len);
-        let bytes = n.checked_mul(8).filter(|b| b.checked_add(8).is_some_and(|end| end <= at.len)).ok_or_else(bad)?;
-        let mut raw = vec![0u8; usize::try_from(bytes).map_err(|_| bad())?];
-        self.file.read_exact_at(&mut raw, at.offset + 8)?;
-        Ok(raw.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect())
+        let mut from = 0u64;
+        let mut i = 0;
+        loop {
+            let mut len = [0u8; 8];
+            if from.checked_add(8).is_none_or(|end| end > at.len) {
+                return Err(bad());
+            }
+            self.file.read_exact_at(&mut len, at.offset + from)?;
+            let bytes = u64::from_le_bytes(len).checked_mul(8).ok_or_else(bad)?;
+            let end = (from + 8).checked_add(bytes).filter(|&end| end <= at.len).ok_or_else(bad)?;
+            if i == which {
+                let mut raw = vec![0u8; usize::try_from(bytes).map_err(|_| bad())?];
+                self.file.read_exact_at(&mut raw, at.offset + from + 8)?;
+                return Ok(bytemuck::pod_collect_to_vec(&raw));
+            }
+            (from, i) = (end, i + 1);
+        }
     }
 }
 
@@ -88,9 +121,7 @@ fn encode(s: &SeriesFit) -> Vec<u8> {
     let mut out = Vec::with_capacity(array_bytes(s) + 64);
     let f64s = |out: &mut Vec<u8>, v: &[f64]| {
         out.extend((v.len() as u64).to_le_bytes());
-        for x in v {
-            out.extend(x.to_le_bytes());
-        }
+        out.extend_from_slice(bytemuck::cast_slice(v));
     };
     // The residuals first: re-flagging reads them alone ([`Spill::z`]).
     f64s(&mut out, &s.fit.z);
@@ -151,7 +182,7 @@ impl Reader<'_> {
     fn f64s(&mut self) -> Option<Vec<f64>> {
         let n = self.len()?;
         let raw = self.take(n.checked_mul(8)?)?;
-        Some(raw.chunks_exact(8).map(|c| f64::from_le_bytes([c[0], c[1], c[2], c[3], c[4], c[5], c[6], c[7]])).collect())
+        Some(bytemuck::pod_collect_to_vec(raw))
     }
 }
 
@@ -182,8 +213,12 @@ mod tests {
         };
         let before = s.clone();
         let spill = Spill::new().expect("temporary file");
-        // Another metric first, so the record does not start at offset 0.
-        spill.put(&mut s.clone()).expect("put");
+        // Another metric first (with instances of its own), so the record does not start at offset 0.
+        let mut other = s.clone();
+        other.instances.pop();
+        other.values[0] = -1.0;
+        let other_before = other.clone();
+        spill.put(&mut other).expect("put");
         spill.put(&mut s).expect("put");
         let at = s.spilled.expect("spilled");
         assert!(s.values.is_empty() && s.fit.z.is_empty() && s.instances.is_empty(), "the arrays left memory");
@@ -194,5 +229,20 @@ mod tests {
         assert!(same(&back.instances[1].1, &before.instances[1].1));
         assert_eq!(back.fit.usual_missing, before.fit.usual_missing);
         assert!(same(&spill.z(at).expect("z"), &before.fit.z));
+        assert!(same(&spill.values(at).expect("values"), &before.values));
+        // The read-back buffer each thread keeps serves the next metric whole.
+        let other_at = other.spilled.expect("spilled");
+        let back = spill.get(&other, other_at).expect("get");
+        assert!(same(&back.values, &other_before.values) && back.instances.len() == 1);
+        assert!(same(&spill.values(other_at).expect("values"), &other_before.values));
+        // A record cut short is an error, not a panic nor a wrong array.
+        let z_end = 8 + 8 * before.fit.z.len() as u64;
+        let values_end = z_end + 8 + 8 * before.values.len() as u64;
+        for len in [0, 8, 20, z_end - 1, z_end, z_end + 8, values_end - 1, values_end, at.len - 1] {
+            let cut = At { offset: at.offset, len };
+            assert!(spill.get(&s, cut).is_err(), "cut to {len} bytes");
+            assert_eq!(spill.z(cut).is_ok(), len >= z_end, "z, cut to {len} bytes");
+            assert_eq!(spill.values(cut).is_ok(), len >= values_end, "values, cut to {len} bytes");
+        }
     }
 }
