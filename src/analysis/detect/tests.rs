@@ -4,6 +4,7 @@ mod kinds {
     use super::super::*;
     use crate::analysis::fit;
     use crate::config::Worse;
+    use crate::finding::Evidence;
     use crate::synth::{Inject, Rng, Shape};
 
     fn ctx() -> Context {
@@ -157,6 +158,46 @@ mod kinds {
             count(1.0),
             count(2.0)
         );
+    }
+
+    #[test]
+    fn anomalies_past_three_a_week_are_counted_not_told() {
+        let c = ctx();
+        let m = metric(Worse::Higher, (1e9, 2e9));
+        // Spikes of two points, ~21 h apart, the first the weakest (z ≈ 7) and each stronger than the last.
+        let factors = [1.3, 1.6, 2.0, 2.6, 3.4, 4.4, 5.8, 7.6];
+        for n in [1, 2, 3, 4, 8] {
+            let mut v = SHAPE.render(&c, &mut Rng::new(21));
+            for (i, &factor) in factors.iter().take(n).enumerate() {
+                Inject::Bump { at: 100 + 250 * i, len: 2, factor }.apply(&c, &mut v);
+            }
+            let f = fit(&c, &v);
+            let found: Vec<Finding> = detect(&c, &m, &v[c.review.clone()], &f, &Params::default())
+                .into_iter()
+                .filter(|f| f.kind == Kind::SeasonalAnomaly)
+                .collect();
+            assert_eq!(found.len(), n.min(3), "{n} spikes: {found:#?}");
+            assert!(found.windows(2).all(|w| w[0].severity >= w[1].severity), "{n} spikes: not strongest first");
+            let more = n.saturating_sub(3);
+            let counted: Vec<Option<f64>> = found
+                .iter()
+                .map(|f| match f.evidence.get("more_episodes") {
+                    Some(Evidence::Number(x)) => Some(*x),
+                    _ => None,
+                })
+                .collect();
+            if more > 0 {
+                assert_eq!(counted[0], Some(more as f64), "{n} spikes");
+                assert!(found[0].sentence.ends_with(&format!(" ({more} more anomalous episodes this week).")), "{}", found[0].sentence);
+                assert!(counted[1..].iter().all(Option::is_none), "{n} spikes: counted twice");
+                // The weakest spike is among those counted, not told.
+                let weakest = c.rtime(100);
+                assert!(found.iter().all(|f| !(f.start <= weakest && weakest < f.end)), "{n} spikes: the weakest was kept");
+            } else {
+                assert!(counted.iter().all(Option::is_none), "{n} spikes: {counted:?}");
+                assert!(found.iter().all(|f| !f.sentence.contains("more anomalous")), "{n} spikes");
+            }
+        }
     }
 
     #[test]

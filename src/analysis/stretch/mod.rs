@@ -287,13 +287,10 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
     let mut next = 0;
     let mut st = None;
     for j in 0..n {
-        if next < fit.parts.len() && fit.parts[next].from <= j {
+        // The part the window ending at j belongs to (as `stats_at`; the parts are in order).
+        while next < fit.parts.len() && fit.parts[next].from <= j {
             st = Some(fit.parts[next].stretch).filter(StretchStats::usable);
             next += 1;
-            while next < fit.parts.len() && fit.parts[next].from <= j {
-                st = Some(fit.parts[next].stretch).filter(StretchStats::usable);
-                next += 1;
-            }
         }
         u[j] = match st {
             Some(st) => (u[j] - st.mean.0) / st.mean.1,
