@@ -181,6 +181,23 @@ pub async fn shot(c: &Client, name: &str) -> R<()> {
 }
 
 pub async fn texts(c: &Client, css: &str) -> R<Vec<String>> {
+    // The page may draw itself again between finding the elements and reading them (the overview redrawn
+    // when the journal or a review answers): a stale element is read again from a fresh find, a few times.
+    let mut tries = 0;
+    loop {
+        match read_texts(c, css).await {
+            Err(fantoccini::error::CmdError::Standard(e))
+                if e.error == fantoccini::error::ErrorStatus::StaleElementReference && tries < 3 =>
+            {
+                tries += 1;
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+            r => return Ok(r?),
+        }
+    }
+}
+
+async fn read_texts(c: &Client, css: &str) -> Result<Vec<String>, fantoccini::error::CmdError> {
     let mut out = Vec::new();
     for e in c.find_all(Locator::Css(css)).await? {
         out.push(e.text().await?);
