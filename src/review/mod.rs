@@ -362,18 +362,24 @@ impl Review {
 
     /// A metric's residuals z over the review range (read back alone when the metric was spilled).
     fn residuals<'a>(&self, s: &'a SeriesFit) -> std::io::Result<Cow<'a, [f64]>> {
-        match (s.spilled, &self.spill) {
-            (None, _) => Ok(Cow::Borrowed(&s.fit.z)),
-            (Some(at), Some(spill)) => spill.z(at).map(Cow::Owned),
-            (Some(_), None) => Err(std::io::Error::other("the review's temporary file is gone")),
-        }
+        self.one_array(s, &s.fit.z, spill::Spill::z)
     }
 
     /// A metric's values over the review range (read back alone when the metric was spilled).
     pub fn values<'a>(&self, s: &'a SeriesFit) -> std::io::Result<Cow<'a, [f64]>> {
+        self.one_array(s, &s.values, spill::Spill::values)
+    }
+
+    /// One of a metric's arrays: `kept` while the metric is in memory, else `read` back alone from the file.
+    fn one_array<'a>(
+        &self,
+        s: &SeriesFit,
+        kept: &'a [f64],
+        read: fn(&spill::Spill, spill::At) -> std::io::Result<Vec<f64>>,
+    ) -> std::io::Result<Cow<'a, [f64]>> {
         match (s.spilled, &self.spill) {
-            (None, _) => Ok(Cow::Borrowed(&s.values)),
-            (Some(at), Some(spill)) => spill.values(at).map(Cow::Owned),
+            (None, _) => Ok(Cow::Borrowed(kept)),
+            (Some(at), Some(spill)) => read(spill, at).map(Cow::Owned),
             (Some(_), None) => Err(std::io::Error::other("the review's temporary file is gone")),
         }
     }

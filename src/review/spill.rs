@@ -123,7 +123,8 @@ fn encode(s: &SeriesFit) -> Vec<u8> {
         out.extend((v.len() as u64).to_le_bytes());
         out.extend_from_slice(bytemuck::cast_slice(v));
     };
-    // The residuals first: re-flagging reads them alone ([`Spill::z`]).
+    // The residuals first, then the values: re-flagging and the overview's sparklines read them alone
+    // ([`Spill::z`], [`Spill::values`]).
     f64s(&mut out, &s.fit.z);
     f64s(&mut out, &s.values);
     f64s(&mut out, &s.fit.expected);

@@ -284,14 +284,8 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
     // Which shapes can be flagged at all (erratic against the history's centre alone, a bound): the median
     // window and the flags are worked out only for those.
     let (mut high, mut low, mut erratic) = (false, false, false);
-    let mut next = 0;
-    let mut st = None;
     for j in 0..n {
-        // The part the window ending at j belongs to (as `stats_at`; the parts are in order).
-        while next < fit.parts.len() && fit.parts[next].from <= j {
-            st = Some(fit.parts[next].stretch).filter(StretchStats::usable);
-            next += 1;
-        }
+        let st = stats_at(fit, j).filter(StretchStats::usable);
         u[j] = match st {
             Some(st) => (u[j] - st.mean.0) / st.mean.1,
             None => f64::NAN,
