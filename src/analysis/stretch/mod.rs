@@ -87,6 +87,17 @@ fn stats_at(fit: &Fit, j: usize) -> Option<StretchStats> {
     fit.part_at(j).map(|p| p.stretch)
 }
 
+/// The review offsets `0..n` in runs that share their usable stretch statistics (those of [`stats_at`]):
+/// none before the first part, then each part's own up to the next part's first offset.
+fn usable_runs(fit: &Fit, n: usize) -> impl Iterator<Item = (std::ops::Range<usize>, Option<StretchStats>)> + '_ {
+    let first = fit.parts.first().map_or(n, |p| p.from.min(n));
+    let parts = fit.parts.iter().enumerate().map(move |(i, p)| {
+        let to = fit.parts.get(i + 1).map_or(n, |q| q.from.min(n));
+        (p.from.min(to)..to, Some(p.stretch).filter(StretchStats::usable))
+    });
+    std::iter::once((0..first, None)).chain(parts)
+}
+
 #[derive(Clone, Copy, PartialEq)]
 enum Shape {
     High,
@@ -283,22 +294,31 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
     );
     // Which shapes can be flagged at all (erratic against the history's centre alone, a bound): the median
     // window and the flags are worked out only for those.
+    // The statistics are the part's, found once per part rather than once per window.
     let (mut high, mut low, mut erratic) = (false, false, false);
-    for j in 0..n {
-        let st = stats_at(fit, j).filter(StretchStats::usable);
-        u[j] = match st {
-            Some(st) => (u[j] - st.mean.0) / st.mean.1,
-            None => f64::NAN,
+    for (run, st) in usable_runs(fit, n) {
+        let Some(st) = st else {
+            u[run].fill(f64::NAN);
+            continue;
         };
-        high |= u[j] >= t;
-        low |= -u[j] >= t;
-        erratic |= st.is_some_and(|st| u[j].abs() < t && (ma[j] - st.abs.0) / st.abs.1 / ERRATIC >= t);
+        for (uj, &mj) in u[run.clone()].iter_mut().zip(&ma[run]) {
+            *uj = (*uj - st.mean.0) / st.mean.1;
+            high |= *uj >= t;
+            low |= -*uj >= t;
+            erratic |= uj.abs() < t && (mj - st.abs.0) / st.abs.1 / ERRATIC >= t;
+        }
     }
     let a = if erratic {
         let abs_centre = median_mut(&mut ma.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>());
-        (0..n)
-            .map(|j| stats_at(fit, j).filter(StretchStats::usable).map_or(f64::NAN, |st| (ma[j] - abs_centre.max(st.abs.0)) / st.abs.1))
-            .collect()
+        let mut a = vec![f64::NAN; n];
+        for (run, st) in usable_runs(fit, n) {
+            if let Some(st) = st {
+                for (aj, &mj) in a[run.clone()].iter_mut().zip(&ma[run]) {
+                    *aj = (mj - abs_centre.max(st.abs.0)) / st.abs.1;
+                }
+            }
+        }
+        a
     } else {
         Vec::new()
     };
@@ -494,6 +514,45 @@ mod tests {
             }
         }
         assert!(answered >= 30, "the summary answered only {answered} of 72 times");
+    }
+
+    #[test]
+    fn runs_of_statistics_are_those_of_each_offset() {
+        let c = ctx();
+        let mut rng = Rng::new(7);
+        let v = Synth { level: 100.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 }.render(&c, &mut rng);
+        let f = fit(&c, &v);
+        let n = f.z.len();
+        let part = |from: usize, usable: bool| {
+            let mut p = f.parts[0].clone();
+            p.from = from;
+            p.stretch.w = from + 1; // tells the parts apart
+            if !usable {
+                p.stretch.mean.1 = f64::NAN;
+            }
+            p
+        };
+        // (name, the parts: first offset and whether their statistics are usable)
+        let cases: [(&str, &[(usize, bool)]); 6] = [
+            ("one part from the start", &[(0, true)]),
+            ("none before the first part", &[(100, true)]),
+            ("three parts, the middle one unusable", &[(0, true), (500, false), (900, true)]),
+            ("two parts from one offset: the later one", &[(0, true), (300, true), (300, true)]),
+            ("a part past the end", &[(0, true), (n + 10, true)]),
+            ("no parts", &[]),
+        ];
+        for (name, parts) in cases {
+            let mut g = f.clone();
+            g.parts = parts.iter().map(|&(from, usable)| part(from, usable)).collect();
+            let mut seen = vec![0; n];
+            for (run, st) in usable_runs(&g, n) {
+                for j in run {
+                    seen[j] += 1;
+                    assert_eq!(st, stats_at(&g, j).filter(StretchStats::usable), "{name}: offset {j}");
+                }
+            }
+            assert!(seen.iter().all(|&k| k == 1), "{name}: every offset once");
+        }
     }
 
     #[test]
