@@ -14,6 +14,27 @@ function call(cmd, args = {}) {
   );
 }
 
+// The metrics of the review last seen whole ({id, metrics}): re-flagging never changes them, so overviews of
+// the same review come without them (at 10,000 metrics, 4 of 6 MB) and get them back here — every view
+// sees whole overviews.
+let held = null;
+
+// ask(holding) makes the call, holding: the id of the review whose metrics are held here, or null.
+async function overview(ask) {
+  const ov = await ask(held ? held.id : null);
+  if (!ov.metrics_kept) {
+    held = { id: ov.review_id, metrics: ov.review.metrics };
+    return ov;
+  }
+  if (held && held.id === ov.review_id) {
+    ov.review.metrics = held.metrics;
+    return ov;
+  }
+  // Another workspace was opened while this one was asked for: ask again, for all of it.
+  held = null;
+  return overview(ask);
+}
+
 const real = {
   appInfo: () => call('app_info'),
   samplePath: () => call('sample_path'),
@@ -24,10 +45,13 @@ const real = {
   openWorkspace: (path, onProgress, refresh = false) => {
     const ch = new (tauri().core.Channel)();
     ch.onmessage = onProgress;
-    return call('open_workspace', { path, refresh, onProgress: ch });
+    return call('open_workspace', { path, refresh, onProgress: ch }).then((ov) => {
+      held = { id: ov.review_id, metrics: ov.review.metrics };
+      return ov;
+    });
   },
   cancelLoad: () => call('cancel_load'),
-  setSensitivity: (sensitivity) => call('set_sensitivity', { sensitivity }),
+  setSensitivity: (sensitivity) => overview((holding) => call('set_sensitivity', { sensitivity, holding })),
   teamView: (team, width) => call('team_view', { team, width: Math.round(width) }),
   metricDetail: (metric, o) =>
     call('metric_detail', { metric, width: Math.round(o.width), height: Math.round(o.height), lastWeek: o.lastWeek, earlierWeeks: o.earlierWeeks }),
@@ -44,7 +68,7 @@ const real = {
   addAction: (draft) => call('add_action', { draft }),
   setActionStatus: (id, status) => call('set_action_status', { id, status }),
   // mark: {verdict: 'needs_action'|'expected'|'noise', reason?, note?, scope?: {scope, weeks?}}; returns the new overview.
-  markFinding: (id, mark) => call('mark_finding', { id, mark }),
+  markFinding: (id, mark) => overview((holding) => call('mark_finding', { id, mark, holding })),
   pickDashboard: () => call('pick_dashboard'),
   // request: {sources: [file or Grafana address], team, prometheus, token_env, without_lines}; writes nothing.
   importPreview: (request) => call('import_preview', { request }),

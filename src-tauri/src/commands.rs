@@ -107,9 +107,10 @@ pub fn cancel_load(state: State<'_, AppState>) {
     }
 }
 
-/// Re-flag the open review at a new sensitivity (no refit) and return the new overview.
+/// Re-flag the open review at a new sensitivity (no refit) and return the new overview; `holding` is the
+/// review the UI holds an overview of (its metrics are not sent again when that is the open one).
 #[tauri::command]
-pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overview> {
+pub async fn set_sensitivity(app: AppHandle, sensitivity: f64, holding: Option<u64>) -> Result<Overview> {
     let params = Params::new(sensitivity).map_err(|e| Error::new(Code::BadSensitivity, e.to_string()))?;
     blocking(app, move |state| {
         // The open workspace's kept journal (taken before the review's write lock, which reading it needs).
@@ -117,7 +118,7 @@ pub async fn set_sensitivity(app: AppHandle, sensitivity: f64) -> Result<Overvie
         with_review_mut(state, |r| {
             r.reflag(params);
             apply_room(r, journal);
-            Ok(view::overview(r))
+            Ok(view::overview_for(r, holding))
         })
     })
     .await
@@ -145,9 +146,9 @@ pub struct MarkDraft {
 }
 
 /// Give a finding of the open review a verdict (or change it), then fold and mark the review again and
-/// return its overview.
+/// return its overview (`holding`: as for [`set_sensitivity`]).
 #[tauri::command]
-pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft) -> Result<Overview> {
+pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft, holding: Option<u64>) -> Result<Overview> {
     blocking(app, move |state| {
         let mut j = state.journal()?;
         let now = flywheel::time::now();
@@ -157,7 +158,7 @@ pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft) -> Result
             let params = r.params;
             r.reflag(params);
             flywheel::recurring::apply(&mut j, r, true, now)?;
-            Ok(view::overview(r))
+            Ok(view::overview_for(r, holding))
         })
     })
     .await

@@ -238,15 +238,20 @@ async fn sample_review(d: &Driver) -> R<()> {
     c.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
     wait_css(&c, "[data-testid=findings]").await?;
 
-    // Sensitivity re-flags without refitting and the count changes.
+    // Sensitivity re-flags without refitting and the count changes; the metrics that failed to load are
+    // still listed (the re-flag's overview comes without the metrics: the window keeps the ones it has).
     let before: usize =
         js(&c, "return Number(document.querySelector('[data-testid=finding-count]').textContent)").await?.as_u64().ok_or("count")? as usize;
+    const FAILED: &str = "return [...document.querySelectorAll('[data-testid=source-error]')].map(e => e.textContent)";
+    let failed = js(&c, FAILED).await?;
     js(&c, "const s = document.getElementById('sens'); s.value = '3'; s.dispatchEvent(new Event('input')); return true").await?;
     let note = until(&c, "the sensitivity note", "return document.querySelector('[data-testid=sensitivity-note]').textContent").await?;
     let after: usize =
         js(&c, "return Number(document.querySelector('[data-testid=finding-count]').textContent)").await?.as_u64().ok_or("count")? as usize;
     assert!(after > before, "sensitivity 3 should flag more than 1: {before} → {after}");
     assert!(note.as_str().unwrap_or("").contains(&format!("was {before}")), "{note}");
+    assert!(failed.as_array().is_some_and(|f| !f.is_empty()), "the sample's broken series is listed: {failed}");
+    assert_eq!(js(&c, FAILED).await?, failed, "the same failed metrics after re-flagging");
     shot(&c, "overview-sensitivity-3").await?;
 
     // A team dashboard: every chart shows both lines (drawn, or named at the edge when far off).

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::analysis::BaselineKind;
@@ -161,6 +162,12 @@ pub struct BaselineOut {
 
 /// Build the document of a review.
 pub fn document(r: &Review) -> Document {
+    document_with(r, true)
+}
+
+/// [`document`], with its `metrics` left empty unless `with_metrics` (for a caller that holds them already:
+/// re-flagging never changes them, and at 10,000 metrics they are two thirds of the document).
+pub fn document_with(r: &Review, with_metrics: bool) -> Document {
     let tz = &r.ctx.tz;
     let ws = &r.workspace;
     let mut by_kind: BTreeMap<&'static str, usize> = Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
@@ -178,13 +185,14 @@ pub fn document(r: &Review) -> Document {
             top_severity,
         })
         .collect();
+    // On both cores: at a high sensitivity, tens of thousands.
     let findings: Vec<FindingOut> = r
         .findings
-        .iter()
+        .par_iter()
         .enumerate()
-        .map(|(i, f)| FindingOut {
+        .map(|(i, f)| (i, f, f.id()))
+        .map(|(i, f, id)| FindingOut {
             rank: i + 1,
-            id: f.id(),
             kind: f.kind,
             kind_label: f.kind.label(),
             team: f.team.clone(),
@@ -199,19 +207,21 @@ pub fn document(r: &Review) -> Document {
             severity: f.severity,
             sentence: f.sentence.clone(),
             evidence: f.evidence.clone(),
-            recurring: r.recurring.get(&f.id()).cloned(),
-            verdict: r.verdicts.get(&f.id()).map(|v| VerdictOut {
+            recurring: r.recurring.get(&id).cloned(),
+            verdict: r.verdicts.get(&id).map(|v| VerdictOut {
                 verdict: v.verdict,
                 label: v.verdict.label(),
                 reason: v.reason,
                 note: v.note.clone(),
                 by: v.author.clone(),
             }),
+            id,
         })
         .collect();
     let mut metrics: Vec<MetricOut> = r
         .series
         .iter()
+        .filter(|_| with_metrics)
         .map(|s| {
             metric_out(
                 &s.metric,
@@ -223,7 +233,9 @@ pub fn document(r: &Review) -> Document {
             )
         })
         .collect();
-    metrics.extend(r.errors.iter().map(|(m, e)| metric_out(m, "error", Some(e.to_string()), None, vec![], None)));
+    if with_metrics {
+        metrics.extend(r.errors.iter().map(|(m, e)| metric_out(m, "error", Some(e.to_string()), None, vec![], None)));
+    }
     metrics.sort_by(|a, b| a.id.cmp(&b.id));
     Document {
         schema: SCHEMA,

@@ -124,7 +124,13 @@ pub struct Review {
     /// How many times the files were read: 1, or 2 when the range the first slices pointed to was not
     /// the data's ([`stream`]); 0 for data loaded beforehand.
     pub passes: usize,
+    /// This review among the process's reviews (each load a new one; re-flagging keeps it): what a view
+    /// of it already sent — its metrics, which re-flagging never changes — is known by it.
+    pub serial: u64,
 }
+
+/// The serial of the next review made.
+static SERIAL: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
 
 /// What a review is assembled from (a whole one or one in batches).
 struct Parts {
@@ -285,6 +291,7 @@ impl Review {
             pulled_with,
             spill,
             passes: 0,
+            serial: SERIAL.fetch_add(1, std::sync::atomic::Ordering::Relaxed),
         };
         review.reflag(params);
         review

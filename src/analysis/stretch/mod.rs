@@ -524,7 +524,7 @@ mod tests {
         let f = fit(&c, &v);
         let n = f.z.len();
         let part = |from: usize, usable: bool| {
-            let mut p = f.parts[0].clone();
+            let mut p = f.parts[0];
             p.from = from;
             p.stretch.w = from + 1; // tells the parts apart
             if !usable {
