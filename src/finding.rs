@@ -82,6 +82,24 @@ impl Kind {
         }
     }
 
+    /// The evidence key counting findings of this kind folded into a stronger one (`also_<key>`).
+    pub fn also_key(self) -> &'static str {
+        match self {
+            Kind::AlarmBreach => "also_alarm_breach",
+            Kind::InvestigationBreach => "also_investigation_breach",
+            Kind::SeasonalAnomaly => "also_seasonal_anomaly",
+            Kind::DriftTowardLine => "also_drift_toward_line",
+            Kind::LineTooLoose => "also_line_too_loose",
+            Kind::GrowingVolatility => "also_growing_volatility",
+            Kind::LevelShift => "also_level_shift",
+            Kind::MissingData => "also_missing_data",
+            Kind::OddOneOut => "also_odd_one_out",
+            Kind::SourceError => "also_source_error",
+            Kind::UnusualStretch => "also_unusual_stretch",
+            Kind::SpikeBurst => "also_spike_burst",
+        }
+    }
+
     /// Human label.
     pub fn label(self) -> &'static str {
         match self {
@@ -155,7 +173,8 @@ pub struct Finding {
     pub severity: u8,
     /// One plain sentence.
     pub sentence: String,
-    pub evidence: BTreeMap<String, Evidence>,
+    /// Named numbers and texts behind the sentence (keys are the detectors' own words: no allocation each).
+    pub evidence: BTreeMap<&'static str, Evidence>,
 }
 
 impl Finding {
@@ -181,8 +200,8 @@ impl Finding {
         severity.round().clamp(0.0, 100.0) as u8
     }
 
-    pub fn with(mut self, key: &str, v: impl Into<Evidence>) -> Finding {
-        self.evidence.insert(key.to_string(), v.into());
+    pub fn with(mut self, key: &'static str, v: impl Into<Evidence>) -> Finding {
+        self.evidence.insert(key, v.into());
         self
     }
 
@@ -244,8 +263,8 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
             }
             if (absorbed_by(fs[i].kind, fs[j].kind) || inside_stretch(&fs[i], &fs[j])) && fs[i].overlaps(&fs[j]) {
                 keep[i] = false;
-                let key = format!("also_{}", fs[i].kind.key());
-                let n = match fs[j].evidence.get(&key) {
+                let key = fs[i].kind.also_key();
+                let n = match fs[j].evidence.get(key) {
                     Some(Evidence::Number(n)) => *n + 1.0,
                     _ => 1.0,
                 };
@@ -276,7 +295,7 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
         }
         if folded > 0 {
             let f = &mut fs[j];
-            f.evidence.insert("nearby_episodes".into(), Evidence::Number(folded as f64));
+            f.evidence.insert("nearby_episodes", Evidence::Number(folded as f64));
             if f.sentence.ends_with('.') {
                 f.sentence.pop();
             }
@@ -401,6 +420,7 @@ mod tests {
         for k in Kind::ALL {
             assert_eq!(Kind::from_key(k.key()), Some(k));
             assert_eq!(Kind::from_key(k.label()), Some(k));
+            assert_eq!(k.also_key(), format!("also_{}", k.key()), "the evidence key of {k:?} folded away");
         }
     }
 }

@@ -117,7 +117,7 @@ pub struct FindingOut {
     pub end_unix: i64,
     pub severity: u8,
     pub sentence: String,
-    pub evidence: BTreeMap<String, Evidence>,
+    pub evidence: BTreeMap<&'static str, Evidence>,
     /// Flagged for the same kind in several recent reviewed weeks (see [`crate::recurring`]).
     pub recurring: Option<Recurrence>,
     /// What the room said about it (`flywheel findings mark`).
