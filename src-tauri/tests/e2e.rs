@@ -381,9 +381,7 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     let c = d.sample().await?;
     click(&c, "[data-testid=finding]").await?;
     click(&c, "[data-testid=raise-action]").await?;
-    let t = wait_css(&c, "[data-testid=action-form-title]").await?;
-    t.clear().await?;
-    t.send_keys(title).await?;
+    retype(&c, "[data-testid=action-form-title]", title).await?;
     type_into(&c, "[data-testid=action-form-owner]", "ana").await?;
     click(&c, "[data-testid=action-form-save]").await?;
     let saved = wait_css(&c, "[data-testid=action-item] [data-testid=action-title]").await?.text().await?;
@@ -402,9 +400,7 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
 
     // Edit it: a new owner and due date, and the card says so.
     click(&c, "[data-testid=previous-actions] [data-testid=action-edit]").await?;
-    let owner = wait_css(&c, "[data-testid=previous-actions] [data-testid=action-form-owner]").await?;
-    owner.clear().await?;
-    owner.send_keys("bo").await?;
+    retype(&c, "[data-testid=previous-actions] [data-testid=action-form-owner]", "bo").await?;
     js(&c, "const d = document.querySelector('[data-testid=previous-actions] [data-testid=action-form-due]'); d.value = '2020-01-06'; return true").await?;
     click(&c, "[data-testid=previous-actions] [data-testid=action-form-save]").await?;
     let edited = until(&c, "the edited card", "const o = document.querySelector('[data-testid=previous-actions] [data-testid=action-owner]'); return o && o.textContent === 'bo' && o.closest('article').textContent").await?;
@@ -614,9 +610,7 @@ async fn meeting(d: &Driver) -> R<()> {
     )
     .await?;
     body().await?.send_keys("a").await?;
-    let t = wait_css(&c, "[data-testid=action-form-title]").await?;
-    t.clear().await?;
-    t.send_keys("Cap the retry storm <b>now</b>").await?;
+    retype(&c, "[data-testid=action-form-title]", "Cap the retry storm <b>now</b>").await?;
     click_js(&c, "[data-testid=action-form-save]").await?;
     wait_css(&c, "[data-testid=captured-action]").await?;
     js(&c, "document.activeElement && document.activeElement.blur(); return true").await?;

@@ -275,6 +275,25 @@ pub async fn type_into(c: &Client, css: &str, text: &str) -> R<()> {
     Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
 }
 
+/// Replace the text of `css` (cleared, then typed), finding it again and starting over if the page re-rendered
+/// it meanwhile (or a request the resend proxy sent again met a new node).
+pub async fn retype(c: &Client, css: &str, text: &str) -> R<()> {
+    for _ in 0..5 {
+        let el = wait_css(c, css).await?;
+        match el.clear().await {
+            Ok(()) => {}
+            Err(e) if e.is_stale_element_reference() => continue,
+            Err(e) => return Err(format!("clearing `{css}`: {e}").into()),
+        }
+        match el.send_keys(text).await {
+            Ok(()) => return Ok(()),
+            Err(e) if e.is_stale_element_reference() => continue,
+            Err(e) => return Err(format!("typing into `{css}`: {e}").into()),
+        }
+    }
+    Err(format!("`{css}` went stale five times in a row; {}", dump(c).await).into())
+}
+
 /// Move the pointer to (`x`, `y`) px from the centre of `css`, finding it again if it went stale.
 pub async fn hover(c: &Client, css: &str, x: f64, y: f64) -> R<()> {
     use fantoccini::actions::{MouseActions, PointerAction};
