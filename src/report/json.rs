@@ -218,25 +218,7 @@ pub fn document_with(r: &Review, with_metrics: bool) -> Document {
             id,
         })
         .collect();
-    let mut metrics: Vec<MetricOut> = r
-        .series
-        .iter()
-        .filter(|_| with_metrics)
-        .map(|s| {
-            metric_out(
-                &s.metric,
-                "ok",
-                None,
-                Some(BaselineOut { kind: s.fit.kind, reason: s.fit.reason.clone(), trend_per_week: s.fit.trend_per_week }),
-                s.instance_names.clone(),
-                Some(s.coverage),
-            )
-        })
-        .collect();
-    if with_metrics {
-        metrics.extend(r.errors.iter().map(|(m, e)| metric_out(m, "error", Some(e.to_string()), None, vec![], None)));
-    }
-    metrics.sort_by(|a, b| a.id.cmp(&b.id));
+    let metrics = if with_metrics { metric_rows(r) } else { Vec::new() };
     Document {
         schema: SCHEMA,
         generator: format!("flywheel {}", env!("CARGO_PKG_VERSION")),
@@ -295,6 +277,27 @@ pub fn document_with(r: &Review, with_metrics: bool) -> Document {
         warnings: r.warnings.clone(),
         timings_ms: r.timings,
     }
+}
+
+/// Every metric's row, reviewed or not, in id order.
+fn metric_rows(r: &Review) -> Vec<MetricOut> {
+    let mut metrics: Vec<MetricOut> = r
+        .series
+        .iter()
+        .map(|s| {
+            metric_out(
+                &s.metric,
+                "ok",
+                None,
+                Some(BaselineOut { kind: s.fit.kind, reason: s.fit.reason.clone(), trend_per_week: s.fit.trend_per_week }),
+                s.instance_names.clone(),
+                Some(s.coverage),
+            )
+        })
+        .collect();
+    metrics.extend(r.errors.iter().map(|(m, e)| metric_out(m, "error", Some(e.to_string()), None, vec![], None)));
+    metrics.sort_by(|a, b| a.id.cmp(&b.id));
+    metrics
 }
 
 fn metric_out(
