@@ -19,13 +19,16 @@ function call(cmd, args = {}) {
 // sees whole overviews.
 let held = null;
 
+// Remember what overview `ov` holds (a whole one: its metrics), and pass it on.
+function hold(ov) {
+  held = { id: ov.review_id, metrics: ov.review.metrics };
+  return ov;
+}
+
 // ask(holding) makes the call, holding: the id of the review whose metrics are held here, or null.
 async function overview(ask) {
   const ov = await ask(held ? held.id : null);
-  if (!ov.metrics_kept) {
-    held = { id: ov.review_id, metrics: ov.review.metrics };
-    return ov;
-  }
+  if (!ov.metrics_kept) return hold(ov);
   if (held && held.id === ov.review_id) {
     ov.review.metrics = held.metrics;
     return ov;
@@ -45,10 +48,7 @@ const real = {
   openWorkspace: (path, onProgress, refresh = false) => {
     const ch = new (tauri().core.Channel)();
     ch.onmessage = onProgress;
-    return call('open_workspace', { path, refresh, onProgress: ch }).then((ov) => {
-      held = { id: ov.review_id, metrics: ov.review.metrics };
-      return ov;
-    });
+    return call('open_workspace', { path, refresh, onProgress: ch }).then(hold);
   },
   cancelLoad: () => call('cancel_load'),
   setSensitivity: (sensitivity) => overview((holding) => call('set_sensitivity', { sensitivity, holding })),
