@@ -320,16 +320,13 @@ impl Review {
                 if quiet {
                     return finding::dedupe(s.steady.clone());
                 }
-                let s = match self.full(s) {
-                    Ok(s) => s,
+                match self.flag_again(s, &params) {
+                    Ok(f) => finding::dedupe(f),
                     Err(e) => {
                         let e = SourceError::file(std::path::Path::new("the review's temporary file"), e.to_string());
-                        return vec![source_error(ctx, &s.metric, &e)];
+                        vec![source_error(ctx, &s.metric, &e)]
                     }
-                };
-                let mut f = analysis::detect::detect(ctx, &s.metric, &s.values, &s.fit, &params);
-                f.extend(analysis::group::odd_one_out(ctx, &s.metric, &s.instances, &params));
-                finding::dedupe(f)
+                }
             })
             .collect();
         fs.extend(self.errors.iter().map(|(m, e)| source_error(ctx, m, e)));
@@ -347,6 +344,22 @@ impl Review {
         self.recurring.clear();
         self.verdicts.clear();
         self.timings.rank_ms = ms(t);
+    }
+
+    /// A metric's findings at `params` (before [`finding::dedupe`]) when its detectors must run again: the
+    /// steady findings found at fit time with the sensitivity's own ([`analysis::detect::moving`]) and the odd
+    /// instances. A spilled metric without instances has only the four arrays the detectors read read back.
+    fn flag_again(&self, s: &SeriesFit, params: &Params) -> std::io::Result<Vec<Finding>> {
+        let ctx = &self.ctx;
+        if let (Some(at), Some(spill), true) = (s.spilled, &self.spill, s.instance_names.is_empty()) {
+            let [z, values, expected, sigma] = spill.detector_arrays(at)?;
+            let fit = analysis::Fit { z, expected, sigma, ..s.fit.clone() };
+            return Ok(analysis::detect::with_steady(&s.steady, analysis::detect::moving(ctx, &s.metric, &values, &fit, params)));
+        }
+        let s = self.full(s)?;
+        let mut f = analysis::detect::with_steady(&s.steady, analysis::detect::moving(ctx, &s.metric, &s.values, &s.fit, params));
+        f.extend(analysis::group::odd_one_out(ctx, &s.metric, &s.instances, params));
+        Ok(f)
     }
 
     /// Count of findings of each kind.

@@ -16,6 +16,9 @@ use super::SeriesFit;
 pub struct At {
     offset: u64,
     len: u64,
+    /// Points in each of the four arrays the detectors read, when the four are equally long (they are: the
+    /// review range's length).
+    points: Option<u64>,
 }
 
 /// The temporary file and where its end is.
@@ -38,6 +41,8 @@ impl Spill {
     /// Move a metric's arrays into the file (they stay in memory when the file cannot be written).
     pub fn put(&self, s: &mut SeriesFit) -> io::Result<()> {
         let bytes = encode(s);
+        let n = s.fit.z.len();
+        let points = [s.values.len(), s.fit.expected.len(), s.fit.sigma.len()].iter().all(|&l| l == n).then_some(n as u64);
         let offset = {
             let mut end = self.end.lock().map_err(|_| io::Error::other("the spill file's lock was poisoned"))?;
             let at = *end;
@@ -52,7 +57,7 @@ impl Spill {
         s.fit.z = Vec::new();
         s.fit.last_week = Vec::new();
         s.fit.usual_missing = Vec::new();
-        s.spilled = Some(At { offset, len: bytes.len() as u64 });
+        s.spilled = Some(At { offset, len: bytes.len() as u64, points });
         Ok(())
     }
 
@@ -76,6 +81,24 @@ impl Spill {
             full.spilled = None;
             Ok(full)
         })
+    }
+
+    /// A spilled metric's residuals z, values, expected values and sigma — what the detectors read — each read
+    /// straight into its own vector (no buffer, no decoding); the rest of the record is not read.
+    pub fn detector_arrays(&self, at: At) -> io::Result<[Vec<f64>; 4]> {
+        let bad = || io::Error::new(io::ErrorKind::InvalidData, "a spilled metric could not be read back");
+        let n = at.points.and_then(|n| usize::try_from(n).ok()).ok_or_else(bad)?;
+        // Each array is its length, then its numbers (see [`encode`]); the four come first, in this order.
+        let stride = n.checked_mul(8).and_then(|b| b.checked_add(8)).ok_or_else(bad)? as u64;
+        if stride.checked_mul(4).is_none_or(|end| end > at.len) {
+            return Err(bad());
+        }
+        let mut out: [Vec<f64>; 4] = Default::default();
+        for (i, v) in out.iter_mut().enumerate() {
+            *v = vec![0.0; n];
+            self.file.read_exact_at(bytemuck::cast_slice_mut(v), at.offset + i as u64 * stride + 8)?;
+        }
+        Ok(out)
     }
 
     /// A spilled metric's residuals z alone (the first array of its record).
@@ -125,6 +148,7 @@ fn encode(s: &SeriesFit) -> Vec<u8> {
     };
     // The residuals first, then the values: re-flagging and the overview's sparklines read them alone
     // ([`Spill::z`], [`Spill::values`]).
+    // The four the detectors read ([`Spill::detector_arrays`]) come first, each as long as the residuals.
     f64s(&mut out, &s.fit.z);
     f64s(&mut out, &s.values);
     f64s(&mut out, &s.fit.expected);
@@ -231,17 +255,22 @@ mod tests {
         assert_eq!(back.fit.usual_missing, before.fit.usual_missing);
         assert!(same(&spill.z(at).expect("z"), &before.fit.z));
         assert!(same(&spill.values(at).expect("values"), &before.values));
+        let [z, values, expected, sigma] = spill.detector_arrays(at).expect("the detectors' arrays");
+        assert!(same(&z, &before.fit.z) && same(&values, &before.values));
+        assert!(same(&expected, &before.fit.expected) && same(&sigma, &before.fit.sigma));
         // The read-back buffer each thread keeps serves the next metric whole.
         let other_at = other.spilled.expect("spilled");
         let back = spill.get(&other, other_at).expect("get");
         assert!(same(&back.values, &other_before.values) && back.instances.len() == 1);
         assert!(same(&spill.values(other_at).expect("values"), &other_before.values));
+        assert!(same(&spill.detector_arrays(other_at).expect("arrays")[1], &other_before.values));
         // A record cut short is an error, not a panic nor a wrong array.
         let z_end = 8 + 8 * before.fit.z.len() as u64;
         let values_end = z_end + 8 + 8 * before.values.len() as u64;
-        for len in [0, 8, 20, z_end - 1, z_end, z_end + 8, values_end - 1, values_end, at.len - 1] {
-            let cut = At { offset: at.offset, len };
+        for len in [0, 8, 20, z_end - 1, z_end, z_end + 8, values_end - 1, values_end, 4 * z_end - 1, 4 * z_end, at.len - 1] {
+            let cut = At { len, ..at };
             assert!(spill.get(&s, cut).is_err(), "cut to {len} bytes");
+            assert_eq!(spill.detector_arrays(cut).is_ok(), len >= 4 * z_end, "the detectors' arrays, cut to {len} bytes");
             assert_eq!(spill.z(cut).is_ok(), len >= z_end, "z, cut to {len} bytes");
             assert_eq!(spill.values(cut).is_ok(), len >= values_end, "values, cut to {len} bytes");
         }

@@ -44,14 +44,33 @@ use crate::finding::{Finding, Kind};
 /// Run every single-series detector on one metric; `x` holds its values over the review range.
 pub fn detect(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let mut out = line_breaches(ctx, m, x, fit);
-    out.extend(anomalies(ctx, m, x, fit, p));
+    out.extend(moving(ctx, m, x, fit, p));
+    out.extend(missing(ctx, m, x, fit, p));
+    out
+}
+
+/// The findings that depend on the sensitivity, in the order [`detect`] gives them: what re-flagging a metric
+/// runs again. Reads the fit's residuals z, expected values and sigma and the values `x`, never its last week
+/// or usually-missing slots (re-flagging does not read those back from a spilled metric).
+pub fn moving(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
+    let mut out = anomalies(ctx, m, x, fit, p);
     out.extend(level_shift(ctx, m, x, fit, p));
     out.extend(super::stretch::stretches(ctx, m, x, fit, p));
     out.extend(super::burst::bursts(ctx, m, fit, p));
     out.extend(drift(ctx, m, fit, p));
     out.extend(too_loose(ctx, m, fit, p));
     out.extend(volatility(ctx, m, fit, p));
-    out.extend(missing(ctx, m, x, fit, p));
+    out
+}
+
+/// [`detect`]'s findings from [`steady`]'s (found once, at fit time) and [`moving`]'s, in [`detect`]'s order:
+/// the breaches, the moving findings, then the missing data.
+pub fn with_steady(steady: &[Finding], moving: Vec<Finding>) -> Vec<Finding> {
+    let breach = |f: &&Finding| matches!(f.kind, Kind::AlarmBreach | Kind::InvestigationBreach);
+    let mut out = Vec::with_capacity(steady.len() + moving.len());
+    out.extend(steady.iter().filter(breach).cloned());
+    out.extend(moving);
+    out.extend(steady.iter().filter(|f| !breach(f)).cloned());
     out
 }
 
