@@ -77,14 +77,17 @@ pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Par
     // The episodes are scored first and only those kept are written out: at a high sensitivity a series has
     // dozens of runs, of which three a week are told.
     let mut found: Vec<Episode> = Vec::new();
-    for dir in [1.0f64, -1.0] {
-        // An episode needs two points beyond k, or one beyond 1.5 k: a direction whose two largest z fall
-        // short of that (the fit's summary holds them) has none.
-        let (top, second) = if dir > 0.0 { fit.summary.up } else { fit.summary.down };
-        if second < k && top < 1.5 * k {
+    // An episode needs two points beyond k, or one beyond 1.5 k: a direction whose two largest z fall short of
+    // that (the fit's summary holds them) has none.
+    let possible = |(top, second): (f64, f64)| !(second < k && top < 1.5 * k);
+    if !possible(fit.summary.up) && !possible(fit.summary.down) {
+        return Vec::new();
+    }
+    for (dir, runs) in [1.0f64, -1.0].into_iter().zip(anomaly_runs(&fit.z, k)) {
+        if !possible(if dir > 0.0 { fit.summary.up } else { fit.summary.down }) {
             continue;
         }
-        for (a, b, pts, peak_j) in anomaly_runs(&fit.z, dir, k) {
+        for (a, b, pts, peak_j) in runs {
             let pz = fit.z[peak_j].abs();
             if !is_episode(pts, pz, k) {
                 continue;
@@ -186,36 +189,43 @@ fn anomaly_finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, k: f64, e: &
         .with("largest_in_history", if novel { 1.0 } else { 0.0 })
 }
 
-/// The runs anomaly episodes are made of in direction `dir` (±1): each run that stays beyond 0.6 k (gaps of
-/// up to 2 points) around points beyond k, as (first, last, points beyond k, the point furthest out) —
-/// hysteresis, so noise around the threshold does not cut one incident into many.
-fn anomaly_runs(z: &[f64], dir: f64, k: f64) -> Vec<(usize, usize, usize, usize)> {
-    let mut out = Vec::new();
-    // The run being read: first, last, points beyond k, the point furthest out (the later of equals).
-    let mut cur: Option<(usize, usize, usize, usize)> = None;
+/// The runs anomaly episodes are made of, upward then downward: each run that stays beyond 0.6 k (gaps of up to
+/// 2 points) around points beyond k, as (first, last, points beyond k, the point furthest out) — hysteresis, so
+/// noise around the threshold does not cut one incident into many. One pass for both directions (a point is
+/// beyond in one of them at most).
+fn anomaly_runs(z: &[f64], k: f64) -> [Vec<(usize, usize, usize, usize)>; 2] {
+    let mut out: [Vec<_>; 2] = Default::default();
+    let near = 0.6 * k;
+    // The run being read in each direction: first, last, points beyond k, the point furthest out (the later of
+    // equals).
+    let mut cur: [Option<(usize, usize, usize, usize)>; 2] = [None, None];
     for (j, &zj) in z.iter().enumerate() {
-        let v = zj * dir;
-        if !(zj.is_finite() && v >= 0.6 * k) {
+        // |z| is z seen from its own direction (0 is in neither: k > 0); NaN and ±∞ are no point.
+        let v = zj.abs();
+        if !(v >= near && v.is_finite()) {
             continue;
         }
+        let d = usize::from(zj < 0.0);
         let beyond = v >= k;
-        match &mut cur {
+        match &mut cur[d] {
             Some((_, last, pts, peak)) if j - *last - 1 <= 2 => {
                 *last = j;
                 if beyond {
-                    if *pts == 0 || v >= z[*peak] * dir {
+                    if *pts == 0 || v >= z[*peak].abs() {
                         *peak = j;
                     }
                     *pts += 1;
                 }
             }
-            _ => {
-                out.extend(cur.filter(|c| c.2 > 0));
-                cur = Some((j, j, beyond as usize, j));
+            c => {
+                out[d].extend(c.filter(|c| c.2 > 0));
+                *c = Some((j, j, beyond as usize, j));
             }
         }
     }
-    out.extend(cur.filter(|c| c.2 > 0));
+    for (o, c) in out.iter_mut().zip(cur) {
+        o.extend(c.filter(|c| c.2 > 0));
+    }
     out
 }
 
@@ -227,7 +237,7 @@ fn is_episode(points: usize, peak_z: f64, k: f64) -> bool {
 /// Whether the residuals `z` hold an anomaly episode at threshold `k` (before the per-week cap and the
 /// folding of weaker findings, which only take some away).
 pub(super) fn anomaly_possible_in(z: &[f64], k: f64) -> bool {
-    [1.0, -1.0].into_iter().any(|dir| anomaly_runs(z, dir, k).into_iter().any(|(_, _, pts, j)| is_episode(pts, z[j].abs(), k)))
+    anomaly_runs(z, k).iter().flatten().any(|&(_, _, pts, j)| is_episode(pts, z[j].abs(), k))
 }
 
 /// The largest threshold k at which the residuals `z` hold an anomaly episode ([`anomaly_possible_in`]; 0
@@ -305,4 +315,56 @@ pub(super) fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &P
         .with("shift_at", time::rfc3339(&ctx.tz, t0))
         .with("share_held", held)
         .with("direction", if worse_dir { "worse" } else { "better" })]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::anomaly_runs;
+
+    /// The runs of one direction `dir` (±1), read in a pass of their own: what [`anomaly_runs`] gives for both in one.
+    fn one_direction(z: &[f64], dir: f64, k: f64) -> Vec<(usize, usize, usize, usize)> {
+        let mut out = Vec::new();
+        let mut cur: Option<(usize, usize, usize, usize)> = None;
+        for (j, &zj) in z.iter().enumerate() {
+            let v = zj * dir;
+            if !(zj.is_finite() && v >= 0.6 * k) {
+                continue;
+            }
+            match &mut cur {
+                Some((_, last, pts, peak)) if j - *last - 1 <= 2 => {
+                    *last = j;
+                    if v >= k {
+                        if *pts == 0 || v >= z[*peak] * dir {
+                            *peak = j;
+                        }
+                        *pts += 1;
+                    }
+                }
+                _ => {
+                    out.extend(cur.filter(|c| c.2 > 0));
+                    cur = Some((j, j, (v >= k) as usize, j));
+                }
+            }
+        }
+        out.extend(cur.filter(|c| c.2 > 0));
+        out
+    }
+
+    #[test]
+    fn both_directions_in_one_pass_are_each_direction_alone() {
+        let mut rng = crate::synth::Rng::new(11);
+        let odd = [f64::NAN, f64::INFINITY, f64::NEG_INFINITY, 0.0, -0.0, 2.4, -2.4, 4.0, -4.0, 6.0, -6.0];
+        let mut cases: Vec<Vec<f64>> = vec![vec![], odd.to_vec(), vec![5.0, -5.0, 5.0, -5.0], vec![4.0, 1.0, 1.0, 1.0, 4.0, -4.0, -3.0]];
+        for len in [50, 500, 2016] {
+            // Noise wide enough to cross both thresholds often, with the odd values sprinkled in.
+            cases.push((0..len).map(|i| if i % 37 == 0 { odd[i % odd.len()] } else { (rng.uniform() - 0.5) * 12.0 }).collect());
+        }
+        for z in &cases {
+            for k in [1.0, 2.0, 4.0, 8.0] {
+                let [up, down] = anomaly_runs(z, k);
+                assert_eq!(up, one_direction(z, 1.0, k), "upward, k = {k}, {} points", z.len());
+                assert_eq!(down, one_direction(z, -1.0, k), "downward, k = {k}, {} points", z.len());
+            }
+        }
+    }
 }

@@ -309,7 +309,9 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
         }
     }
     let a = if erratic {
-        let abs_centre = median_mut(&mut ma.iter().copied().filter(|v| v.is_finite()).collect::<Vec<_>>());
+        let mut finite = Vec::with_capacity(n);
+        finite.extend(ma.iter().copied().filter(|v| v.is_finite()));
+        let abs_centre = median_mut(&mut finite);
         let mut a = vec![f64::NAN; n];
         for (run, st) in usable_runs(fit, n) {
             if let Some(st) = st {
@@ -387,20 +389,22 @@ fn finding(
     if !worse {
         sev *= 0.6;
     }
-    let mean = |v: &[f64]| {
-        let f: Vec<f64> = v.iter().copied().filter(|v| v.is_finite()).collect();
-        if f.is_empty() {
+    // The mean of the finite values, summed in order from −0 (as `Sum` of a copy of them was: the same bits).
+    let mean_of = |v: &mut dyn Iterator<Item = f64>| {
+        let (sum, n) = v.filter(|v| v.is_finite()).fold((-0.0, 0usize), |(s, n), v| (s + v, n + 1));
+        if n == 0 {
             f64::NAN
         } else {
-            f.iter().sum::<f64>() / f.len() as f64
+            sum / n as f64
         }
     };
+    let mean = |v: &[f64]| mean_of(&mut v.iter().copied());
     let (seen, usual) = (mean(&x[start..end]), mean(&fit.expected[start..end]));
     let mean_z = mean(&fit.z[start..end]);
     let sign = if shape == Shape::Low { -1.0 } else { 1.0 };
     let extreme =
         (start..end).filter(|&j| fit.z[j].is_finite()).max_by(|&i, &j| (fit.z[i] * sign).total_cmp(&(fit.z[j] * sign))).unwrap_or(start);
-    let abs_z = mean(&fit.z[start..end].iter().map(|z| z.abs()).collect::<Vec<_>>());
+    let abs_z = mean_of(&mut fit.z[start..end].iter().map(|z| z.abs()));
     let typical_abs = stats_at(fit, peak_j).map(|s| s.abs.0).unwrap_or(f64::NAN);
     let (t0, t1) = (ctx.rtime(start), ctx.rtime(end - 1) + step);
     let subject = text::subject(m);
