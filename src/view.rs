@@ -12,7 +12,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::chart::{self, Chart, ChartError, ChartOptions};
-use crate::finding::Band;
+use crate::finding::{Band, Evidence};
 use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
 use crate::journal::verdicts::Stored;
@@ -113,7 +113,7 @@ pub fn overview_for(r: &Review, holding: Option<u64>) -> Overview {
         .filter(|s| flagged.contains(s.metric.id.as_str()))
         .map(|s| (s.metric.id.clone(), r.values(s).map(|v| sparkline(&v, SPARK_POINTS)).unwrap_or_default()))
         .collect();
-    let review = json::document_with(r, !metrics_kept);
+    let review = json::document_with(r, json::Without { metrics: metrics_kept, evidence: true });
     let team_bands = review.workspace.teams.iter().filter(|t| t.findings > 0).map(|t| (t.name.clone(), Band::of(t.top_severity))).collect();
     Overview {
         review,
@@ -292,6 +292,8 @@ pub struct Detail {
     pub history_weeks: usize,
     pub baseline: String,
     pub findings: Vec<usize>,
+    /// The evidence of each of those findings, by finding id (the overview leaves it out).
+    pub evidence: BTreeMap<String, BTreeMap<&'static str, Evidence>>,
     /// Reviewers' notes on this metric in the review range (drawn on the chart).
     pub annotations: Vec<Annotation>,
     /// What the room said about this metric's findings, in every reviewed week (newest first).
@@ -357,6 +359,7 @@ pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annot
         history_weeks: r.ctx.history_weeks,
         baseline: f.reason.clone(),
         findings: ranks(r, &m.id),
+        evidence: r.findings.iter().filter(|f| f.metric == m.id).map(|f| (f.id(), f.evidence.clone())).collect(),
         annotations: annotations.iter().filter(|a| a.metric == m.id).cloned().collect(),
         said: said.iter().filter(|v| v.finding.metric == m.id).map(Said::from).collect(),
     })
@@ -411,6 +414,31 @@ mod tests {
             assert_eq!(o.review.findings.len(), r.findings.len());
             assert_eq!(o.review.counts.metrics, whole.review.counts.metrics);
             assert_eq!(o.when.len(), r.findings.len());
+        }
+    }
+
+    #[test]
+    fn the_overview_leaves_each_findings_evidence_to_its_metrics_detail() {
+        use crate::analysis::Params;
+        use crate::review::RangeSpec;
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = crate::fixture::workspace(dir.path());
+        let r =
+            Review::run(ws, RangeSpec::WeekOf(crate::fixture::WEEK), Params::new(2.0).expect("s"), &crate::source::Quiet).expect("review");
+        assert!(r.findings.len() > 3 && r.findings.iter().all(|f| !f.evidence.is_empty()), "{:?}", r.findings);
+        let o = overview(&r);
+        assert!(o.review.findings.iter().all(|f| f.evidence.is_none()));
+        assert!(!serde_json::to_string(&o).expect("json").contains("\"evidence\""), "no evidence sent with the overview");
+        // The review document (the CLI's --json) keeps it.
+        assert!(json::document(&r).findings.iter().zip(&r.findings).all(|(d, f)| d.evidence.as_ref() == Some(&f.evidence)));
+        // Each metric's detail carries its findings' evidence, and only theirs (a metric that could not be
+        // loaded has no detail).
+        let shown: Vec<_> = r.findings.iter().filter(|f| r.series_of(&f.metric).is_some()).collect();
+        assert!(shown.len() > 3);
+        for f in shown {
+            let d = detail(&r, &f.metric, ChartOptions::default(), &[], &[]).expect("detail");
+            assert_eq!(d.evidence.get(&f.id()), Some(&f.evidence), "{}", f.sentence);
+            assert_eq!(d.evidence.len(), d.findings.len(), "{}", f.metric);
         }
     }
 

@@ -234,6 +234,14 @@ async fn sample_review(d: &Driver) -> R<()> {
     for word in ["value", "expected", "band", "to alarm", "to investigation"] {
         assert!(readout.as_str().unwrap_or("").contains(word), "read-out lacks {word}: {readout}");
     }
+    // Each finding's card lists its evidence, which comes with the metric's detail (not with the overview).
+    let numbers = js(
+        &c,
+        "return [...document.querySelectorAll('[data-testid=evidence]')].map(e => e.querySelectorAll('[data-testid=evidence-numbers] dt').length)",
+    )
+    .await?;
+    let numbers: Vec<u64> = numbers.as_array().ok_or("evidence cards")?.iter().filter_map(|n| n.as_u64()).collect();
+    assert!(!numbers.is_empty() && numbers.iter().all(|&n| n > 0), "evidence listed per card: {numbers:?}");
     shot(&c, "metric-detail").await?;
     c.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
     wait_css(&c, "[data-testid=findings]").await?;

@@ -117,7 +117,9 @@ pub struct FindingOut {
     pub end_unix: i64,
     pub severity: u8,
     pub sentence: String,
-    pub evidence: BTreeMap<&'static str, Evidence>,
+    /// Left out (absent) of the app's overview, which shows it in a metric's detail ([`Without::evidence`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<BTreeMap<&'static str, Evidence>>,
     /// Flagged for the same kind in several recent reviewed weeks (see [`crate::recurring`]).
     pub recurring: Option<Recurrence>,
     /// What the room said about it (`flywheel findings mark`).
@@ -162,12 +164,22 @@ pub struct BaselineOut {
 
 /// Build the document of a review.
 pub fn document(r: &Review) -> Document {
-    document_with(r, true)
+    document_with(r, Without::default())
 }
 
-/// [`document`], with its `metrics` left empty unless `with_metrics` (for a caller that holds them already:
-/// re-flagging never changes them, and at 10,000 metrics they are two thirds of the document).
-pub fn document_with(r: &Review, with_metrics: bool) -> Document {
+/// What the app's overview leaves out of the review [`document`].
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Without {
+    /// `metrics` left empty, for a caller that holds them already: re-flagging never changes them, and at 10,000
+    /// metrics they are two thirds of the document.
+    pub metrics: bool,
+    /// Each finding's `evidence` left out: a metric's detail carries its findings' ([`crate::view::Detail`]);
+    /// at a high sensitivity it is nearly a third of tens of thousands of findings.
+    pub evidence: bool,
+}
+
+/// [`document`] without what `without` says.
+pub fn document_with(r: &Review, without: Without) -> Document {
     let tz = &r.ctx.tz;
     let ws = &r.workspace;
     let mut by_kind: BTreeMap<&'static str, usize> = Kind::ALL.iter().map(|k| (k.key(), 0)).collect();
@@ -206,7 +218,7 @@ pub fn document_with(r: &Review, with_metrics: bool) -> Document {
             end_unix: f.end,
             severity: f.severity,
             sentence: f.sentence.clone(),
-            evidence: f.evidence.clone(),
+            evidence: (!without.evidence).then(|| f.evidence.clone()),
             recurring: r.recurring.get(&id).cloned(),
             verdict: r.verdicts.get(&id).map(|v| VerdictOut {
                 verdict: v.verdict,
@@ -218,7 +230,7 @@ pub fn document_with(r: &Review, with_metrics: bool) -> Document {
             id,
         })
         .collect();
-    let metrics = if with_metrics { metric_rows(r) } else { Vec::new() };
+    let metrics = if without.metrics { Vec::new() } else { metric_rows(r) };
     Document {
         schema: SCHEMA,
         generator: format!("flywheel {}", env!("CARGO_PKG_VERSION")),
