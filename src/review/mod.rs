@@ -351,14 +351,21 @@ impl Review {
     /// instances. A spilled metric without instances has only the four arrays the detectors read read back.
     fn flag_again(&self, s: &SeriesFit, params: &Params) -> std::io::Result<Vec<Finding>> {
         let ctx = &self.ctx;
-        if let (Some(at), Some(spill), true) = (s.spilled, &self.spill, s.instance_names.is_empty()) {
-            let [z, values, expected, sigma] = spill.detector_arrays(at)?;
-            let fit = analysis::Fit { z, expected, sigma, ..s.fit.clone() };
-            return Ok(analysis::detect::with_steady(&s.steady, analysis::detect::moving(ctx, &s.metric, &values, &fit, params)));
-        }
-        let s = self.full(s)?;
-        let mut f = analysis::detect::with_steady(&s.steady, analysis::detect::moving(ctx, &s.metric, &s.values, &s.fit, params));
-        f.extend(analysis::group::odd_one_out(ctx, &s.metric, &s.instances, params));
+        // (values, fit, instances): read back lean, or the metric whole (in memory, or with its instances).
+        let (lean, whole);
+        let (x, fit, instances) = match (s.spilled, &self.spill) {
+            (Some(at), Some(spill)) if s.instance_names.is_empty() => {
+                let [z, values, expected, sigma] = spill.detector_arrays(at)?;
+                lean = (values, analysis::Fit { z, expected, sigma, ..s.fit.clone() });
+                (&lean.0, &lean.1, &[][..])
+            }
+            _ => {
+                whole = self.full(s)?;
+                (&whole.values, &whole.fit, &whole.instances[..])
+            }
+        };
+        let mut f = analysis::detect::with_steady(&s.steady, analysis::detect::moving(ctx, &s.metric, x, fit, params));
+        f.extend(analysis::group::odd_one_out(ctx, &s.metric, instances, params));
         Ok(f)
     }
 

@@ -146,9 +146,9 @@ fn encode(s: &SeriesFit) -> Vec<u8> {
         out.extend((v.len() as u64).to_le_bytes());
         out.extend_from_slice(bytemuck::cast_slice(v));
     };
-    // The residuals first, then the values: re-flagging and the overview's sparklines read them alone
-    // ([`Spill::z`], [`Spill::values`]).
-    // The four the detectors read ([`Spill::detector_arrays`]) come first, each as long as the residuals.
+    // The four the detectors read come first, each as long as the residuals (re-flagging reads them alone,
+    // [`Spill::detector_arrays`]); the residuals and the values lead (its quick test and the overview's
+    // sparklines read one alone, [`Spill::z`], [`Spill::values`]).
     f64s(&mut out, &s.fit.z);
     f64s(&mut out, &s.values);
     f64s(&mut out, &s.fit.expected);

@@ -83,8 +83,8 @@ pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Par
     if !possible(fit.summary.up) && !possible(fit.summary.down) {
         return Vec::new();
     }
-    for (dir, runs) in [1.0f64, -1.0].into_iter().zip(anomaly_runs(&fit.z, k)) {
-        if !possible(if dir > 0.0 { fit.summary.up } else { fit.summary.down }) {
+    for ((dir, largest), runs) in [(1.0f64, fit.summary.up), (-1.0, fit.summary.down)].into_iter().zip(anomaly_runs(&fit.z, k)) {
+        if !possible(largest) {
             continue;
         }
         for (a, b, pts, peak_j) in runs {
