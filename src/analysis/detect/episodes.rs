@@ -194,37 +194,48 @@ fn anomaly_finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, k: f64, e: &
 /// noise around the threshold does not cut one incident into many. One pass for both directions (a point is
 /// beyond in one of them at most).
 fn anomaly_runs(z: &[f64], k: f64) -> [Vec<(usize, usize, usize, usize)>; 2] {
-    let mut out: [Vec<_>; 2] = Default::default();
     let near = 0.6 * k;
-    // The run being read in each direction: first, last, points beyond k, the point furthest out (the later of
-    // equals).
-    let mut cur: [Option<(usize, usize, usize, usize)>; 2] = [None, None];
+    // The points near enough to be in a run in each direction (|z| ≥ 0.6 k that way; 0 is in neither, k > 0;
+    // NaN and ±∞ are no point), picked out first without a branch: whether a point is near is a coin toss at
+    // high sensitivities, which a branch per point mispredicts.
+    let mut near_at = [vec![0usize; z.len()], vec![0usize; z.len()]];
+    let [up_at, down_at] = &mut near_at;
+    let (mut up, mut down) = (0, 0);
     for (j, &zj) in z.iter().enumerate() {
-        // |z| is z seen from its own direction (0 is in neither: k > 0); NaN and ±∞ are no point.
-        let v = zj.abs();
-        if !(v >= near && v.is_finite()) {
-            continue;
+        up_at[up] = j;
+        down_at[down] = j;
+        up += usize::from((zj >= near) & (zj < f64::INFINITY));
+        down += usize::from((-zj >= near) & (-zj < f64::INFINITY));
+    }
+    let [up_at, down_at] = near_at;
+    [runs_of(z, k, &up_at[..up]), runs_of(z, k, &down_at[..down])]
+}
+
+/// [`anomaly_runs`] of one direction, given the points near enough (`at`, in order): each run of them with
+/// gaps of up to 2 points, as (first, last, points beyond k, the point furthest out: the later of equals),
+/// if it holds a point beyond k.
+fn runs_of(z: &[f64], k: f64, at: &[usize]) -> Vec<(usize, usize, usize, usize)> {
+    let mut out = Vec::new();
+    let Some(&first) = at.first() else { return out };
+    let (mut start, mut last, mut pts, mut peak, mut peak_v) = (first, first, 0usize, first, f64::NEG_INFINITY);
+    for &j in at {
+        if j > last + 3 {
+            if pts > 0 {
+                out.push((start, last, pts, peak));
+            }
+            (start, pts, peak_v) = (j, 0, f64::NEG_INFINITY);
         }
-        let d = usize::from(zj < 0.0);
-        let beyond = v >= k;
-        match &mut cur[d] {
-            Some((_, last, pts, peak)) if j - *last - 1 <= 2 => {
-                *last = j;
-                if beyond {
-                    if *pts == 0 || v >= z[*peak].abs() {
-                        *peak = j;
-                    }
-                    *pts += 1;
-                }
+        last = j;
+        let v = z[j].abs();
+        if v >= k {
+            if v >= peak_v {
+                (peak, peak_v) = (j, v);
             }
-            c => {
-                out[d].extend(c.filter(|c| c.2 > 0));
-                *c = Some((j, j, beyond as usize, j));
-            }
+            pts += 1;
         }
     }
-    for (o, c) in out.iter_mut().zip(cur) {
-        o.extend(c.filter(|c| c.2 > 0));
+    if pts > 0 {
+        out.push((start, last, pts, peak));
     }
     out
 }
