@@ -89,6 +89,28 @@ fn the_default_workspace_is_the_sample_and_the_summary_is_ranked_text() {
     assert!(out.contains("Per team"));
 }
 
+/// A data file named by a relative path with a folder in it (`data/metrics.parquet`, run from the repository)
+/// is read from where it is, as the same file named by its absolute path: its folder is not joined to it twice.
+#[test]
+fn a_data_file_named_relative_to_the_current_folder_is_reviewed() {
+    let run = |path: &str| {
+        let o = Command::new(env!("CARGO_BIN_EXE_flywheel"))
+            .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join(".."))
+            .env("FLYWHEEL_DATA_DIR", Path::new(env!("CARGO_TARGET_TMPDIR")).join("cli-data"))
+            .args(["review", path, "--quiet", "--strict", "--json"])
+            .output()
+            .expect("run flywheel");
+        assert!(o.status.success(), "{path}: exit {:?}: {}", o.status, stderr(&o));
+        let doc: Value = serde_json::from_slice(&o.stdout).expect("stdout is JSON");
+        doc
+    };
+    let relative = run("data/metrics.parquet");
+    let absolute = run(sample().join("metrics.parquet").to_str().expect("path"));
+    let ids = |d: &Value| d["findings"].as_array().expect("findings").iter().map(|f| f["id"].to_string()).collect::<Vec<_>>();
+    assert!(!ids(&relative).is_empty(), "the sample's series flag something reviewed bare");
+    assert_eq!(ids(&relative), ids(&absolute));
+}
+
 /// `-` sends one report to stdout (no file named `-` is written); two reports cannot share stdout.
 #[test]
 fn a_report_named_dash_goes_to_stdout() {

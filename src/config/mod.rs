@@ -289,8 +289,12 @@ impl Workspace {
         Workspace::from_toml(&text, &file, &root)
     }
 
-    /// A workspace made of one data file with no lines.
+    /// A workspace made of one data file with no lines. The file is held by its absolute path: its series'
+    /// metrics name it, and a metric's file is read relative to the workspace's root (its folder), so a
+    /// relative path would be joined to its own folder twice.
     pub fn bare(path: &Path) -> Workspace {
+        let absolute = std::path::absolute(path);
+        let path = absolute.as_deref().unwrap_or(path);
         Workspace {
             root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
             origin: path.to_path_buf(),
