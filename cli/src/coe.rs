@@ -132,7 +132,7 @@ fn chart(ws: &Workspace, j: &Journal, c: &flywheel::journal::coes::Coe) -> Optio
             coe::chart(&r, c, &notes)
         }
         Err(e) => {
-            eprintln!("flywheel: the COE has no chart: {e:#}");
+            eprintln!("flywheel: the COE has no chart: {}", crate::errors::one_line(&e));
             None
         }
     }

@@ -21,6 +21,7 @@ use flywheel::source::Progress;
 use indicatif::{ProgressBar, ProgressStyle};
 
 mod coe;
+mod errors;
 mod findings;
 mod import;
 mod journal;
@@ -254,7 +255,7 @@ where
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("flywheel: {e:#}");
+            eprintln!("flywheel: {}", errors::one_line(&e));
             ExitCode::from(1)
         }
     }
@@ -562,6 +563,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
         }
         ActionsCmd::Add { path, title, owner, due, details, team, metric, finding, week } => {
             let (ws, mut j) = open(path)?;
+            check_about(&ws, &team, &metric)?;
             let now = flywheel::time::now();
             let at = match week {
                 Some(w) => flywheel::time::parse_user_time(&w, &ws.tz).context("--week")?,
@@ -613,6 +615,19 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
 
 /// Add and edit action items forever, printing `added ID TITLE` / `status ID STATUS` after each write
 /// returned (the crash test trusts exactly those lines).
+/// An action item's team and metric, when given, are the workspace's: a misspelt one would file the item
+/// where nobody looks for it. (A data file opened on its own names its metrics only when it is read.)
+fn check_about(ws: &Workspace, team: &str, metric: &str) -> Result<()> {
+    if !team.is_empty() && ws.team(team).is_none() {
+        let teams: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
+        anyhow::bail!("no team `{team}` in {}: its teams are {}", ws.name, teams.join(", "));
+    }
+    if !metric.is_empty() && ws.bare_file.is_none() && !ws.metrics.iter().any(|m| m.id == metric) {
+        anyhow::bail!("no metric `{metric}` in {} (`flywheel review` lists its metrics' findings by id)", ws.name);
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

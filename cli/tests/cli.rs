@@ -481,7 +481,18 @@ fn action_items_are_added_listed_done_exported_and_open_the_next_report() {
     assert!(add("Fix the canary", "2999-01-01").status.success());
     let bad = add("Bad date", "next week");
     assert_eq!(bad.status.code(), Some(1));
-    assert!(stderr(&bad).contains("not a date"), "{}", stderr(&bad));
+    // Said once: the journal's refusal is not printed again as its own cause.
+    assert_eq!(stderr(&bad).trim(), "flywheel: due date `next week` is not a date like 2026-11-23", "{}", stderr(&bad));
+    // A team or metric the workspace does not have is refused (it would file the item where nobody looks).
+    let about = |team: &str, metric: &str| {
+        flywheel_with_data(data.path(), &["actions", "add", s, "--title", "Misfiled", "--team", team, "--metric", metric])
+    };
+    let o = about("Paymnets", "");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no team `Paymnets` in Sample shop: its teams are Checkout, Payments, "), "{}", stderr(&o));
+    let o = about("Payments", "payments.api.p98");
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("no metric `payments.api.p98` in Sample shop"), "{}", stderr(&o));
 
     let list = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
     let (first, second) = (list.find(title).expect("listed"), list.find("Fix the canary").expect("listed"));

@@ -41,8 +41,9 @@ pub enum JournalError {
     Folder { path: String, message: String },
     #[error("journal {path}: stored data is unreadable: {message}")]
     Corrupt { path: String, message: String },
-    /// What the user asked to write is not valid (nothing was written).
-    #[error("{0}")]
+    /// What the user asked to write is not valid (nothing was written). Said as the reason's own text (it
+    /// is not a cause of this error to be printed after it).
+    #[error(transparent)]
     Invalid(#[from] Invalid),
 }
 
