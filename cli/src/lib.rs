@@ -442,6 +442,9 @@ fn spin(path: Option<PathBuf>, absent: Vec<String>, confirm: bool, seed: Option<
     use flywheel::host::{Decision, Host};
     use rand::SeedableRng;
     let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+    for team in &absent {
+        check_team(&ws, team).context("--absent")?;
+    }
     let mut host = Host::open(&ws)?;
     let pick = match seed {
         Some(s) => host.spin(&absent, &mut rand::rngs::StdRng::seed_from_u64(s)),
@@ -618,12 +621,20 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
 /// An action item's team and metric, when given, are the workspace's: a misspelt one would file the item
 /// where nobody looks for it. (A data file opened on its own names its metrics only when it is read.)
 fn check_about(ws: &Workspace, team: &str, metric: &str) -> Result<()> {
-    if !team.is_empty() && ws.team(team).is_none() {
-        let teams: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
-        anyhow::bail!("no team `{team}` in {}: its teams are {}", ws.name, teams.join(", "));
+    if !team.is_empty() {
+        check_team(ws, team)?;
     }
     if !metric.is_empty() && ws.bare_file.is_none() && !ws.metrics.iter().any(|m| m.id == metric) {
         anyhow::bail!("no metric `{metric}` in {} (`flywheel review` lists its metrics' findings by id)", ws.name);
+    }
+    Ok(())
+}
+
+/// `team` is one of the workspace's teams (names are matched exactly); if not, the error lists them.
+fn check_team(ws: &Workspace, team: &str) -> Result<()> {
+    if ws.team(team).is_none() {
+        let teams: Vec<&str> = ws.teams.iter().map(|t| t.name.as_str()).collect();
+        anyhow::bail!("no team `{team}` in {}: its teams are {}", ws.name, teams.join(", "));
     }
     Ok(())
 }

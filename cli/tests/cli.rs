@@ -459,7 +459,12 @@ fn the_wheel_spins_confirms_and_keeps_its_history_in_the_journal() {
     assert_eq!(stdout(&o).matches("16.7%").count(), 6, "{}", stdout(&o));
     let o = flywheel_with_data(data.path(), &["spin", s, "--absent", "Nobody"]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("no team `Nobody` on the wheel"), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim(),
+        "flywheel: --absent: no team `Nobody` in Sample shop: its teams are Checkout, Payments, Search, Identity, Platform, Fulfilment",
+        "{}",
+        stderr(&o)
+    );
 }
 
 #[test]
