@@ -241,6 +241,11 @@ fn metric(s: &Source, p: &Value, t: &Value, vars: &Vars, opts: &Options) -> Resu
             notes.push("no thresholds on the panel: no lines; worse = higher is a guess".into());
             Lines { worse: crate::config::Worse::Higher, alarm: None, investigation: None, note: None }
         }
+        None if undrawn(p, &field) => {
+            return Err("its thresholds are not drawn on the panel (Show thresholds is off, so its steps are not taken as lines; \
+                        turn it on in Grafana, or --without-lines imports it with no lines)"
+                .into())
+        }
         None => return Err("no thresholds (no alarm or investigation line; --without-lines imports it anyway)".into()),
     };
     if scale != 1.0 {
@@ -344,6 +349,12 @@ fn read_lines(p: &Value, f: &Field) -> Result<Option<Lines>, String> {
     let Some(t) = &f.thresholds else { return Ok(None) };
     let steps = lines::steps_of(t, f.min, f.max)?;
     Ok(lines::from_steps(&steps))
+}
+
+/// A time series panel with threshold steps that it does not draw ([`read_lines`] takes no lines from them).
+fn undrawn(p: &Value, f: &Field) -> bool {
+    let style = p.pointer("/fieldConfig/defaults/custom/thresholdsStyle/mode").and_then(Value::as_str).unwrap_or("off");
+    p.get("type").and_then(Value::as_str) == Some("timeseries") && style == "off" && f.thresholds.is_some()
 }
 
 /// The label naming a query's instances: the one label of its legend (`{{instance}}`), else the one

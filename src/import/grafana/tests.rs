@@ -110,7 +110,11 @@ fn an_exported_dashboard_becomes_metrics_with_lines_and_a_list_of_what_was_left_
     let reason = |panel: &str| {
         skipped.iter().find(|(p, _)| *p == panel).map(|(_, r)| *r).unwrap_or_else(|| panic!("{panel} not listed: {skipped:?}"))
     };
-    assert!(reason("Requests").starts_with("no thresholds"), "drawn with thresholds off: Grafana's default 80 is no line");
+    assert!(
+        reason("Requests").starts_with("its thresholds are not drawn on the panel"),
+        "drawn with thresholds off: Grafana's default 80 is no line, and the reason says so: {}",
+        reason("Requests")
+    );
     assert!(reason("Status codes").contains("per method, code"));
     assert!(reason("Slowest endpoints").contains("table panel"));
     assert!(reason("Runbook").contains("text panel"));
