@@ -24,7 +24,8 @@ pub enum CoeError {
     NoFinding(String),
     #[error("no ticket `{0}` in this week's ticket review")]
     NoTicket(String),
-    #[error("no problem {0} in this week's ticket review (there are {1})")]
+    /// The problem's index (from 0) and how many there are; said as the list numbers them (from 1).
+    #[error("no problem {number} in this week's ticket review (there are {count})", number = .0 + 1, count = .1)]
     NoProblem(usize, usize),
     #[error("this workspace names no ticket sources")]
     NoTickets,

@@ -82,6 +82,8 @@ fn a_draft_from_a_finding_a_ticket_or_a_problem_holds_the_episode_and_its_ticket
     assert!(p.title.starts_with("COE: Recurring problem: api: ") || p.title.starts_with("COE: Problem: api: "), "{}", p.title);
     assert_eq!(draft(&c, &Start::Ticket("NOPE".into())), Err(CoeError::NoTicket("NOPE".into())));
     assert_eq!(draft(&c, &Start::Problem(9)), Err(CoeError::NoProblem(9, tr.problems.len())));
+    // Said as `flywheel tickets` numbers the problems, from 1.
+    assert_eq!(CoeError::NoProblem(9, 2).to_string(), "no problem 10 in this week's ticket review (there are 2)");
     let no_tickets = Context { tickets: None, ..c };
     assert_eq!(draft(&no_tickets, &Start::Ticket("OPS-1".into())), Err(CoeError::NoTickets));
 }
