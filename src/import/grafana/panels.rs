@@ -236,17 +236,17 @@ fn metric(s: &Source, p: &Value, t: &Value, vars: &Vars, opts: &Options) -> Resu
         notes.push(format!("unit `{}` kept as Grafana names it", one_line(&field.unit)));
     }
     let mut l = match read {
-        Some(l) => l,
-        None if opts.without_lines => {
+        Drawn::Lines(l) => l,
+        Drawn::Hidden | Drawn::None if opts.without_lines => {
             notes.push("no thresholds on the panel: no lines; worse = higher is a guess".into());
             Lines { worse: crate::config::Worse::Higher, alarm: None, investigation: None, note: None }
         }
-        None if undrawn(p, &field) => {
+        Drawn::Hidden => {
             return Err("its thresholds are not drawn on the panel (Show thresholds is off, so its steps are not taken as lines; \
                         turn it on in Grafana, or --without-lines imports it with no lines)"
                 .into())
         }
-        None => return Err("no thresholds (no alarm or investigation line; --without-lines imports it anyway)".into()),
+        Drawn::None => return Err("no thresholds (no alarm or investigation line; --without-lines imports it anyway)".into()),
     };
     if scale != 1.0 {
         promql = format!("({promql}) * {scale}");
@@ -319,13 +319,28 @@ fn field_config(p: &Value, refid: &str, legend: &str) -> Field {
     f
 }
 
+/// The lines a panel draws, or why it draws none.
+enum Drawn {
+    Lines(Lines),
+    /// A time series panel with threshold steps it does not draw (`thresholdsStyle` off).
+    Hidden,
+    /// No thresholds, or none that make a line.
+    None,
+}
+
+impl From<Option<Lines>> for Drawn {
+    fn from(l: Option<Lines>) -> Drawn {
+        l.map_or(Drawn::None, Drawn::Lines)
+    }
+}
+
 /// The lines a panel draws. A time series panel draws its thresholds only when `thresholdsStyle` is on
 /// (else its steps are Grafana's defaults nobody looks at); the legacy graph panel has its own list.
-fn read_lines(p: &Value, f: &Field) -> Result<Option<Lines>, String> {
+fn read_lines(p: &Value, f: &Field) -> Result<Drawn, String> {
     let kind = p.get("type").and_then(Value::as_str).unwrap_or("");
     if kind == "graph" {
         let legacy = p.get("thresholds").and_then(Value::as_array).map(Vec::as_slice).unwrap_or_default();
-        return Ok(lines::from_legacy(legacy));
+        return Ok(lines::from_legacy(legacy).into());
     }
     if kind == "singlestat" {
         // Grafana before 7: `thresholds: "a,b"` with `colors: [below a, a to b, above b]`.
@@ -334,27 +349,21 @@ fn read_lines(p: &Value, f: &Field) -> Result<Option<Lines>, String> {
         let colors: Vec<&str> =
             p.get("colors").and_then(Value::as_array).map(|c| c.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
         if at.is_empty() || colors.len() < at.len() + 1 {
-            return Ok(None);
+            return Ok(Drawn::None);
         }
         let mut steps = vec![(None, lines::severity(colors[0]))];
         steps.extend(at.iter().zip(&colors[1..]).map(|(v, c)| (Some(*v), lines::severity(c))));
-        return Ok(lines::from_steps(&steps));
+        return Ok(lines::from_steps(&steps).into());
     }
+    let Some(t) = &f.thresholds else { return Ok(Drawn::None) };
     if kind == "timeseries" {
         let style = p.pointer("/fieldConfig/defaults/custom/thresholdsStyle/mode").and_then(Value::as_str).unwrap_or("off");
         if style == "off" {
-            return Ok(None);
+            return Ok(Drawn::Hidden);
         }
     }
-    let Some(t) = &f.thresholds else { return Ok(None) };
     let steps = lines::steps_of(t, f.min, f.max)?;
-    Ok(lines::from_steps(&steps))
-}
-
-/// A time series panel with threshold steps that it does not draw ([`read_lines`] takes no lines from them).
-fn undrawn(p: &Value, f: &Field) -> bool {
-    let style = p.pointer("/fieldConfig/defaults/custom/thresholdsStyle/mode").and_then(Value::as_str).unwrap_or("off");
-    p.get("type").and_then(Value::as_str) == Some("timeseries") && style == "off" && f.thresholds.is_some()
+    Ok(lines::from_steps(&steps).into())
 }
 
 /// The label naming a query's instances: the one label of its legend (`{{instance}}`), else the one
