@@ -68,11 +68,12 @@ pub fn recurring(week: &str, findings: &[Finding], history: &History, rule: Rule
 }
 
 /// The week a review stands for, when it is worth keeping: one whole workspace week (`2026-11-09`, the
-/// local date it starts on) reviewed at the workspace's own sensitivity.
+/// local date it starts on) reviewed at the workspace's own sensitivity, and not wholly before or after the
+/// data (a mistyped week would be counted among "the last weeks" for what keeps coming back).
 pub fn week_key(r: &Review) -> Option<String> {
     let (tz, start, end) = (&r.ctx.tz, r.ctx.review_start(), r.ctx.review_end());
     let whole_week = time::week_start_of(tz, r.workspace.week_starts, start) == start && time::add_weeks(tz, start, 1) == end;
-    (whole_week && r.params.sensitivity == r.workspace.sensitivity).then(|| start_date(r))
+    (whole_week && r.params.sensitivity == r.workspace.sensitivity && !r.outside_data).then(|| start_date(r))
 }
 
 /// The local date the review range starts on (`2026-11-09`): the week a review is compared as.
@@ -189,6 +190,36 @@ mod tests {
             2,
         );
         assert_eq!(week_key(&part), None, "one day");
+    }
+
+    #[test]
+    fn a_week_wholly_before_or_after_the_data_says_so_and_is_not_kept() {
+        let ws = crate::config::Workspace::open(std::path::Path::new("data")).expect("the sample workspace");
+        let tz = ws.tz;
+        let params = crate::analysis::Params { sensitivity: ws.sensitivity };
+        // (a date in the week, what the range note must say, whether the week is kept)
+        for (date, says, kept) in [
+            ("2027-03-03", Some("the data ends before it (its last value is at 2026-11-15 23:55 CET)"), false),
+            ("2019-12-31", Some("the data starts after it (its first value is at 2026-10-05 00:00 CEST)"), false),
+            ("2026-11-16", Some("the data ends before it (its last value is at 2026-11-15 23:55 CET)"), false),
+            ("2026-10-05", None, true),
+            ("2026-11-11", None, true),
+        ] {
+            let t = time::parse_user_time(date, &tz).expect("date");
+            let r = Review::run(ws.clone(), crate::review::RangeSpec::WeekOf(t), params, &crate::source::Quiet).expect("reviews");
+            assert_eq!(r.outside_data, says.is_some(), "{date}: {}", r.range_note);
+            if let Some(says) = says {
+                assert!(
+                    r.range_note.contains(says) && r.range_note.ends_with("so every series is silent in it"),
+                    "{date}: {}",
+                    r.range_note
+                );
+                // Every series that loaded is flagged as silent, none as usual.
+                let silent = r.findings.iter().filter(|f| f.kind == Kind::MissingData).count();
+                assert_eq!(silent, r.series.len(), "{date}");
+            }
+            assert_eq!(week_key(&r).is_some(), kept, "{date}");
+        }
     }
 
     #[test]

@@ -163,6 +163,17 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         burst: super::burst::BurstStats::of_history(&resid, &sig, ctx.grid.step),
     };
 
+    // A slot is usually silent when the series was silent there in most of the history weeks it reported in:
+    // a week it sent nothing at all (before it existed, an outage, a week past the end of the data) says
+    // nothing about its times of silence — a series new this week, or one that never reported in its history,
+    // has no usual silences.
+    let reported: Vec<&Vec<u32>> = ctx
+        .by_week_slot
+        .iter()
+        .enumerate()
+        .filter(|(k, _)| weeks.iter().any(|w| w.week == -(*k as i32 + 1) && w.coverage > 0.0))
+        .map(|(_, row)| row)
+        .collect();
     let n = ctx.review_len();
     let mut fit = Fit {
         kind,
@@ -189,8 +200,8 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         fit.sigma.push(sd);
         // A value near the ends of f64 gives an infinite z: keep it as a (huge) finite one so it is reported.
         fit.z.push(if x.is_finite() && e.is_finite() && sd > 0.0 { ((x - e) / sd).clamp(-1e9, 1e9) } else { f64::NAN });
-        let missing_weeks = ctx.by_week_slot.iter().filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite()).count();
-        fit.usual_missing.push(h >= 2 && missing_weeks as f64 >= 0.6 * h as f64);
+        let missing_weeks = reported.iter().filter(|row| row[s] == NONE || !values[row[s] as usize].is_finite()).count();
+        fit.usual_missing.push(reported.len() >= 2 && missing_weeks as f64 >= 0.6 * reported.len() as f64);
     }
     fit.summary = Summary::of(&fit, ctx.grid.step);
     fit

@@ -112,8 +112,12 @@ pub struct Review {
     /// ([`crate::noise::shares`]).
     pub noise: crate::noise::Shares,
     pub timings: Timings,
-    /// Why the range is what it is (e.g. "last complete week", or a note for short data).
+    /// Why the range is what it is (e.g. "last complete week", or a note for short data), and that the data
+    /// ends before it or starts after it when it does.
     pub range_note: String,
+    /// Whether the review range lies wholly before or after the data (every series is silent in it): such a
+    /// week is not kept among the reviewed weeks ([`crate::recurring::week_key`]).
+    pub outside_data: bool,
     pub rows: usize,
     /// What pulling from the metrics servers (Prometheus, CloudWatch) cost (zero for files).
     pub pull: source::LoadStats,
@@ -262,6 +266,12 @@ impl Review {
     /// alignment did, and the findings at `params`.
     fn assemble(ws: Workspace, ctx: Context, range_note: String, parts: Parts, params: Params, pulled_with: LoadOptions) -> Review {
         let Parts { mut fitted, mut errors, mut scan, notes, rows, pull, spill } = parts;
+        let outside = scan.outside(&ws.tz, ctx.review_start(), ctx.review_end());
+        let outside_data = outside.is_some();
+        let range_note = match outside {
+            Some(why) => format!("{range_note} — {why}"),
+            None => range_note,
+        };
         fitted.series.sort_by_key(|(i, _)| *i);
         fitted.warnings.sort_by_key(|(i, _)| *i);
         errors.sort_by_key(|(i, _, _)| *i);
@@ -282,6 +292,7 @@ impl Review {
             findings: vec![],
             timings,
             range_note,
+            outside_data,
             muted: Vec::new(),
             recurring: Default::default(),
             verdicts: Default::default(),

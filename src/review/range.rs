@@ -65,6 +65,25 @@ impl Scan {
         self.t_min.is_some() && self.t_max.is_some()
     }
 
+    /// Why nothing can be seen in the review range `[start, end)` when it lies wholly before or after the data
+    /// (a mistyped week, or a week the data does not reach yet); None when they overlap.
+    pub(super) fn outside(&self, tz: &chrono_tz::Tz, start: i64, end: i64) -> Option<String> {
+        let (t_min, t_max) = (self.t_min?, self.t_max?);
+        if t_max < start as f64 {
+            Some(format!(
+                "the data ends before it (its last value is at {}), so every series is silent in it",
+                time::long_label(tz, t_max as i64)
+            ))
+        } else if t_min >= end as f64 {
+            Some(format!(
+                "the data starts after it (its first value is at {}), so every series is silent in it",
+                time::long_label(tz, t_min as i64)
+            ))
+        } else {
+            None
+        }
+    }
+
     /// The input notes, in workspace order.
     pub(super) fn notes(&mut self) -> Vec<Warning> {
         self.notes.sort_by_key(|(i, _)| *i);

@@ -254,6 +254,43 @@ mod kinds {
     }
 
     #[test]
+    fn a_silence_is_usual_only_if_the_history_it_reported_in_says_so() {
+        let c = ctx();
+        let m = metric(Worse::Higher, HIGHER);
+        // (case, history weeks back (1 = last week) that sent nothing at all, every history week silent, a
+        // nightly pause 02:00–04:00, a 2-hour gap on Wednesday at 10:00, whether missing data is flagged)
+        let cases = [
+            ("a nightly pause it always has", &[][..], false, true, false, false),
+            ("the pause after a week-long outage in the history", &[3][..], false, true, false, false),
+            ("the pause after two silent weeks of five", &[1, 4][..], false, true, false, false),
+            ("a new gap after an outage week", &[3][..], false, false, true, true),
+            ("a series new this week: its pauses are not usual yet", &[][..], true, true, false, true),
+            ("a series new this week with one gap", &[][..], true, false, true, true),
+            ("a series new this week, reporting throughout", &[][..], true, false, false, false),
+        ];
+        for (name, silent_weeks, new, pause, gap, want) in cases {
+            let mut v = SHAPE.render(&c, &mut Rng::new(7));
+            for (i, x) in v.iter_mut().enumerate() {
+                let week = c.week[i];
+                let hour = c.slot[i] as usize * c.grid.step as usize / 3600 % 24;
+                if (week < 0 && (new || silent_weeks.contains(&(-week)))) || (pause && (2..4).contains(&hour)) {
+                    *x = f64::NAN;
+                }
+            }
+            if gap {
+                Inject::Gap { at: at(2, 10), len: 24 }.apply(&c, &mut v);
+            }
+            let found = detect(&c, &m, &v[c.review.clone()], &fit(&c, &v), &Params::default());
+            let missing: Vec<&Finding> = found.iter().filter(|f| f.kind == Kind::MissingData).collect();
+            assert_eq!(!missing.is_empty(), want, "{name}: {:?}", missing.iter().map(|f| &f.sentence).collect::<Vec<_>>());
+        }
+        // With nothing in the history and nothing this week, the series sent no data at all: news, not usual.
+        let v = vec![f64::NAN; c.grid.len];
+        let found = detect(&c, &m, &v[c.review.clone()], &fit(&c, &v), &Params::default());
+        assert!(found.iter().any(|f| f.kind == Kind::MissingData && f.sentence.contains("sent no data at all")), "{found:?}");
+    }
+
+    #[test]
     fn novelty_is_graded_by_the_historys_largest_departure() {
         for (pz, hmax, want) in [
             (8.0, 8.0, 10.0),     // as large as anything in the history
