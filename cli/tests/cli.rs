@@ -468,6 +468,32 @@ fn the_wheel_spins_confirms_and_keeps_its_history_in_the_journal() {
 }
 
 #[test]
+fn who_raised_an_item_is_the_login_name_when_no_user_variable_is_set() {
+    // A service account or a container often sets none of USER, USERNAME and LOGNAME: the journal still says
+    // who raised the item (the account's login name), not "unknown".
+    let login = Command::new("id").arg("-un").output().expect("id -un");
+    let login = String::from_utf8_lossy(&login.stdout).trim().to_string();
+    assert!(!login.is_empty());
+    let data = tempfile::tempdir().expect("tmp");
+    let s = sample();
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_flywheel"))
+            .args(args)
+            .env("NO_COLOR", "1")
+            .env("FLYWHEEL_DATA_DIR", data.path())
+            .env_remove("USER")
+            .env_remove("USERNAME")
+            .env_remove("LOGNAME")
+            .output()
+            .expect("run flywheel")
+    };
+    let o = run(&["actions", "add", s.to_str().expect("p"), "--title", "Check the canary", "--owner", "bo"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["actions", "history", "1", s.to_str().expect("p")]);
+    assert!(stdout(&o).contains(&format!("raised by {login}")), "{}", stdout(&o));
+}
+
+#[test]
 fn action_items_are_added_listed_done_exported_and_open_the_next_report() {
     let data = tempfile::tempdir().expect("tmp");
     let out = tempfile::tempdir().expect("tmp");

@@ -225,13 +225,37 @@ pub(crate) fn corrupt_error(location: &str, message: impl ToString) -> JournalEr
     JournalError::Corrupt { path: location.to_string(), message: message.to_string() }
 }
 
-/// Who is writing, for "who said so": the OS user name (`USER`, `USERNAME` or `LOGNAME`), else
-/// `unknown`.
+/// Who is writing, for "who said so": the OS user name (`USER`, `USERNAME` or `LOGNAME`, else the account's
+/// login name — a service or container often sets none of them), else `unknown`.
 pub fn author() -> String {
     ["USER", "USERNAME", "LOGNAME"]
         .iter()
         .find_map(|k| std::env::var(k).ok().filter(|v| !v.trim().is_empty()))
+        .or_else(login_name)
         .unwrap_or_else(|| "unknown".into())
+}
+
+/// The login name of the account the process runs as, from the user database (None where there is none).
+#[allow(unsafe_code)]
+fn login_name() -> Option<String> {
+    #[cfg(unix)]
+    {
+        let mut buf = vec![0 as libc::c_char; 16 * 1024];
+        // SAFETY: getpwuid_r writes the entry into `pw` and its strings into `buf` (its length given), and
+        // sets `found` to `&pw` or null; `pw_name` is read only when it points into `buf`, while `buf` lives.
+        unsafe {
+            let mut pw: libc::passwd = std::mem::zeroed();
+            let mut found: *mut libc::passwd = std::ptr::null_mut();
+            let rc = libc::getpwuid_r(libc::getuid(), &mut pw, buf.as_mut_ptr(), buf.len(), &mut found);
+            if rc != 0 || found.is_null() || pw.pw_name.is_null() {
+                return None;
+            }
+            let name = std::ffi::CStr::from_ptr(pw.pw_name).to_string_lossy().trim().to_string();
+            (!name.is_empty()).then_some(name)
+        }
+    }
+    #[cfg(not(unix))]
+    None
 }
 
 /// Where a workspace's journal lives: [`paths::data_dir`], then `journals/<workspace key>.sqlite`, so every
