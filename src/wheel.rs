@@ -60,9 +60,23 @@ pub struct Wheel {
     pub participants: Vec<Participant>,
     #[serde(default)]
     history: Vec<Vec<Participant>>,
+    /// What made each of the latest states of `history` the one before it, oldest first (a wheel saved
+    /// before these were kept has fewer: its oldest states say nothing).
+    #[serde(default)]
+    changes: Vec<Change>,
     /// Whether `waited` is counted (false in a wheel saved by the old rule: see [`Wheel::count_waits`]).
     #[serde(default)]
     pub waits_counted: bool,
+}
+
+/// A change of the weights that can be undone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Change {
+    /// This team presented (a confirmed spin).
+    Presented(String),
+    /// Everyone equal again.
+    Reset,
 }
 
 /// A suggested pick: the winner and everyone's odds at the time (absent teams at 0).
@@ -86,7 +100,7 @@ impl Wheel {
                 participants.push(Participant { name: n.to_string(), weight: 1.0, waited: 0 });
             }
         }
-        Wheel { participants, history: Vec::new(), waits_counted: true }
+        Wheel { participants, history: Vec::new(), changes: Vec::new(), waits_counted: true }
     }
 
     /// Weights from the waits: `(waited + 1)^WAIT_POWER`, rescaled so Σweight = N.
@@ -109,6 +123,7 @@ impl Wheel {
             p.waited = u32::try_from(last.map_or(meetings, |i| meetings - 1 - i)).unwrap_or(u32::MAX);
         }
         self.history.clear();
+        self.changes.clear();
         self.waits_counted = true;
         self.reweigh();
     }
@@ -175,6 +190,7 @@ impl Wheel {
     pub fn confirm(&mut self, winner: &str) -> Result<(), WheelError> {
         let i = self.participants.iter().position(|p| p.name == winner).ok_or_else(|| WheelError::UnknownTeam(winner.to_string()))?;
         self.history.push(self.participants.clone());
+        self.changes.push(Change::Presented(winner.to_string()));
         for p in &mut self.participants {
             p.waited = p.waited.saturating_add(1);
         }
@@ -183,15 +199,19 @@ impl Wheel {
         Ok(())
     }
 
-    /// Undo the last confirmation, restoring the exact weights before it.
-    pub fn undo(&mut self) -> Result<(), WheelError> {
+    /// Undo the last confirmation (or reset), restoring the exact weights before it; says which it was (None
+    /// for a state saved before the wheel kept what changed it).
+    pub fn undo(&mut self) -> Result<Option<Change>, WheelError> {
         self.participants = self.history.pop().ok_or(WheelError::NothingToUndo)?;
-        Ok(())
+        // The changes are those of the latest states (each state pushed with its change): the top state has one
+        // unless the wheel was saved before they were kept.
+        Ok(self.changes.pop())
     }
 
     /// Everyone equal again: no waits, every weight 1 (undoable like a confirmation).
     pub fn reset(&mut self) {
         self.history.push(self.participants.clone());
+        self.changes.push(Change::Reset);
         self.participants.iter_mut().for_each(|p| p.waited = 0);
         self.reweigh();
     }
@@ -208,6 +228,7 @@ impl Wheel {
         self.participants =
             fresh.participants.into_iter().map(|p| self.participants.iter().find(|q| q.name == p.name).cloned().unwrap_or(p)).collect();
         self.history.clear();
+        self.changes.clear();
         self.reweigh();
     }
 
@@ -339,14 +360,28 @@ mod tests {
         w.confirm("team-4").expect("confirm");
         let before = serde_json::to_string(&w.participants).expect("json");
         w.confirm("team-2").expect("confirm");
-        w.undo().expect("undo");
+        assert_eq!(w.undo(), Ok(Some(Change::Presented("team-2".into()))));
         assert_eq!(serde_json::to_string(&w.participants).expect("json"), before);
         w.reset();
         assert!(w.participants.iter().all(|p| (p.weight - 1.0).abs() < 1e-12 && p.waited == 0));
-        w.undo().expect("undo reset");
+        assert_eq!(w.undo(), Ok(Some(Change::Reset)), "the reset, not a confirmation");
         assert_eq!(serde_json::to_string(&w.participants).expect("json"), before);
-        w.undo().expect("undo first");
+        assert_eq!(w.undo(), Ok(Some(Change::Presented("team-4".into()))), "then the confirmation before it");
         assert_eq!(w.participants, uneven_wheel().participants);
+        assert_eq!(w.undo(), Err(WheelError::NothingToUndo));
+    }
+
+    #[test]
+    fn a_wheel_saved_before_changes_were_kept_undoes_its_old_states_unnamed() {
+        // Saved with one state in its history and no `changes`; one confirmation after it is named.
+        let old = r#"{"participants":[{"name":"A","weight":0.5,"waited":0},{"name":"B","weight":1.5,"waited":1}],"history":[[{"name":"A","weight":1.0,"waited":0},{"name":"B","weight":1.0,"waited":0}]],"waits_counted":true}"#;
+        let mut w: Wheel = serde_json::from_str(old).expect("old wheel");
+        w.confirm("B").expect("confirm");
+        let back: Wheel = serde_json::from_str(&serde_json::to_string(&w).expect("json")).expect("round trip");
+        assert_eq!(back, w);
+        assert_eq!(w.undo(), Ok(Some(Change::Presented("B".into()))));
+        assert_eq!(w.undo(), Ok(None), "the state from before changes were kept");
+        assert_eq!(w.participants[0].weight, 1.0);
         assert_eq!(w.undo(), Err(WheelError::NothingToUndo));
     }
 

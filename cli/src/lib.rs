@@ -504,6 +504,7 @@ fn history(path: Option<PathBuf>, limit: usize) -> Result<ExitCode> {
 /// Undo the last confirmation (recorded as an `undone` spin) or reset the weights.
 fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
     use flywheel::journal::{spins::Outcome, Journal};
+    use flywheel::wheel::Change;
     let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
     let mut journal = Journal::for_workspace(&ws)?;
     let Some(mut wheel) = journal.wheel()? else {
@@ -512,11 +513,40 @@ fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
     };
     let now = flywheel::time::now();
     if undo {
-        wheel.undo()?;
-        let last = journal.spins(1000)?.into_iter().find(|s| s.outcome == Outcome::Presented);
-        let (winner, odds, absent) = last.map(|s| (s.winner, s.odds, s.absent)).unwrap_or_default();
-        journal.record_spin(now, &winner, Outcome::Undone, &odds, &absent, Some(&wheel))?;
-        println!("Undid the last confirmation{}.", if winner.is_empty() { String::new() } else { format!(" ({winner} presenting)") });
+        match wheel.undo()? {
+            Some(Change::Presented(winner)) => {
+                // The spin undone: the latest confirmation of that team not undone yet (each undone spin
+                // cancels the latest confirmation before it).
+                let spins = journal.spins(10_000)?;
+                let mut undone = 0usize;
+                let mut spin = None;
+                for s in spins.iter().filter(|s| s.winner == winner) {
+                    match s.outcome {
+                        Outcome::Undone => undone += 1,
+                        Outcome::Presented if undone > 0 => undone -= 1,
+                        Outcome::Presented => {
+                            spin = Some(s);
+                            break;
+                        }
+                        _ => {}
+                    }
+                }
+                let (odds, absent) = spin.map(|s| (s.odds.clone(), s.absent.clone())).unwrap_or_default();
+                journal.record_spin(now, &winner, Outcome::Undone, &odds, &absent, Some(&wheel))?;
+                println!(
+                    "Undid the last confirmation ({} presenting): the weights are back to before it.",
+                    flywheel::text::terminal_safe(&winner, true)
+                );
+            }
+            Some(Change::Reset) => {
+                journal.save_wheel(&wheel, now)?;
+                println!("Undid the reset: the weights are back to before it.");
+            }
+            None => {
+                journal.save_wheel(&wheel, now)?;
+                println!("Undid the last change of the weights (saved before Flywheel kept which it was).");
+            }
+        }
     } else {
         wheel.reset();
         journal.save_wheel(&wheel, now)?;

@@ -457,6 +457,19 @@ fn the_wheel_spins_confirms_and_keeps_its_history_in_the_journal() {
     flywheel_with_data(data.path(), &["wheel", "reset", s]);
     let o = flywheel_with_data(data.path(), &["spin", s, "--seed", "5"]);
     assert_eq!(stdout(&o).matches("16.7%").count(), 6, "{}", stdout(&o));
+    // Undo takes back what was done last: the reset, then the confirmation before the one already undone (each
+    // named, and the history says which team's presentation was undone).
+    let o = flywheel_with_data(data.path(), &["wheel", "undo", s]);
+    assert_eq!(stdout(&o).trim(), "Undid the reset: the weights are back to before it.", "{}", stdout(&o));
+    let o = flywheel_with_data(data.path(), &["spin", s, "--seed", "5"]);
+    assert!(stdout(&o).matches("16.7%").count() < 6, "the reset was undone: {}", stdout(&o));
+    let before_last = &winners[winners.len() - 2];
+    let o = flywheel_with_data(data.path(), &["wheel", "undo", s]);
+    assert!(stdout(&o).contains(&format!("Undid the last confirmation ({before_last} presenting)")), "{}", stdout(&o));
+    let h = stdout(&flywheel_with_data(data.path(), &["wheel", "history", s]));
+    let undone: Vec<&str> = h.lines().filter(|l| l.contains("undone")).collect();
+    assert_eq!(undone.len(), 2, "{h}");
+    assert!(undone[0].contains(before_last.as_str()) && undone[1].contains(last.as_str()), "{h}");
     let o = flywheel_with_data(data.path(), &["spin", s, "--absent", "Nobody"]);
     assert_eq!(o.status.code(), Some(1));
     assert_eq!(
