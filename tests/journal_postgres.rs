@@ -123,7 +123,10 @@ fn exercise(j: &mut Journal) -> Vec<String> {
         end: 200,
         body: "# COE\n\n## Five whys\n1. Why?\n".into(),
     };
-    let coe = j.create_coe(&draft, 200).expect("coe");
+    let coe = j.create_coe(&draft, 200).expect("coe").coe;
+    // The same origin in the same week gives the COE already started, in either store.
+    let again = j.create_coe(&draft, 205).expect("again");
+    out.push(format!("{} {}", again.new, again.coe.id == coe.id));
     let edit = CoeEdit {
         title: coe.title.clone(),
         body: coe.body.clone() + "   - Because of a retry storm\n",

@@ -27,7 +27,7 @@ pub enum CoeCmd {
         /// A problem of `flywheel tickets`, by its number in the list (1 = the first).
         #[arg(long, group = "from")]
         problem: Option<usize>,
-        /// A date in the review week (default: the last complete week of the data).
+        /// A date in the review week (default: the week a reviewed finding was in, else the last complete week of the data).
         #[arg(long)]
         week: Option<String>,
     },
@@ -73,14 +73,32 @@ pub fn run(cmd: CoeCmd, default: fn() -> PathBuf) -> Result<ExitCode> {
                 (_, _, Some(n)) => Start::Problem(n - 1),
                 _ => return Err(anyhow!("say what the COE is about: --finding ID, --ticket ID or --problem N")),
             };
-            let r = review_of(&ws, week.as_deref())?;
+            // Without --week, a finding of a reviewed week is written up in that week (the journal keeps which
+            // week each reviewed finding was in); anything else in the last complete week.
+            let kept = match (&start, &week) {
+                (Start::Finding(id), None) => j.recorded(id)?.map(|f| f.week),
+                _ => None,
+            };
+            let r = review_of(&ws, week.as_deref().or(kept.as_deref()))?;
             let tickets = flywheel::tickets::week::for_review(&r);
             let annotations = j.annotations(r.ctx.review_start(), r.ctx.review_end())?;
             let items = j.actions(&actions::Filter { live: false, ..Default::default() })?;
             let ctx = coe::Context { review: &r, tickets: tickets.as_ref(), annotations: &annotations, actions: &items };
             let draft = coe::draft(&ctx, &start)?;
-            let c = j.create_coe(&draft, flywheel::time::now())?;
-            println!("COE {} started: {}", c.id, flywheel::text::terminal_safe(&c.title, true));
+            let started = j.create_coe(&draft, flywheel::time::now())?;
+            let c = &started.coe;
+            let title = flywheel::text::terminal_safe(&c.title, true);
+            if started.new {
+                println!("COE {} started: {title}", c.id);
+            } else {
+                let by = flywheel::text::terminal_safe(&c.updated_by, true);
+                println!(
+                    "COE {} was already started from this in the week of {} ({}, last saved by {by}): {title}",
+                    c.id,
+                    c.week,
+                    c.status.key()
+                );
+            }
             eprintln!("edit it in the app, or export it: flywheel coe export {}", c.id);
             Ok(ExitCode::SUCCESS)
         }

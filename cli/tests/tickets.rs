@@ -125,6 +125,15 @@ fn a_coe_is_started_from_a_ticket_listed_and_exported_with_its_chart() {
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("COE 1 started: COE: Payments failing: card gateway 502s"), "{}", text(&o));
     let o = flywheel(data.path(), &["coe", "new", p, "--problem", "2"]);
     assert!(String::from_utf8_lossy(&o.stdout).starts_with("COE 2 started: COE: Recurring problem: kafka: "), "{}", text(&o));
+    // Started again from the same ticket: the COE already started, not a second document.
+    let o = flywheel(data.path(), &["coe", "new", p, "--ticket", "OPS-131"]);
+    assert!(o.status.success(), "{}", text(&o));
+    assert!(
+        String::from_utf8_lossy(&o.stdout)
+            .starts_with("COE 1 was already started from this in the week of 2026-11-09 (draft, last saved by "),
+        "{}",
+        text(&o)
+    );
     let o = flywheel(data.path(), &["coe", "new", p, "--ticket", "OPS-999"]);
     assert!(!o.status.success() && text(&o).contains("no ticket `OPS-999` in this week's ticket review"), "{}", text(&o));
     let o = flywheel(data.path(), &["coe", "new", p]);
@@ -135,6 +144,18 @@ fn a_coe_is_started_from_a_ticket_listed_and_exported_with_its_chart() {
     assert!(list.contains("   2  2026-11-09  draft") && list.contains("   1  2026-11-09  draft      COE: Payments failing"), "{list}");
     let o = flywheel(data.path(), &["coe", "list", p, "--week", "2026-11-18"]);
     assert!(text(&o).contains("no COE yet for the week of 2026-11-16"), "{}", text(&o));
+
+    // A finding of an earlier reviewed week is written up in its own week without --week.
+    let o = flywheel(data.path(), &["review", p, "--week", "2026-10-26", "--json", "-", "--quiet"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("review JSON");
+    let id = doc["findings"].as_array().expect("findings").iter().find(|f| f["kind"] == "seasonal_anomaly").expect("an anomaly")["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    let o = flywheel(data.path(), &["coe", "new", p, "--finding", &id]);
+    assert!(o.status.success(), "{}", text(&o));
+    let o = flywheel(data.path(), &["coe", "list", p, "--week", "2026-10-28"]);
+    assert!(text(&o).contains("   3  2026-10-26  draft      COE: seasonal anomaly on "), "{}", text(&o));
 
     let md = out.path().join("coe.md");
     let html = out.path().join("coe.html");

@@ -22,7 +22,8 @@ pub async fn coe_create(app: AppHandle, start: Start) -> Result<Coe> {
             let ctx = coe::Context { review: r, tickets: tickets.as_ref(), annotations: &annotations, actions: &actions };
             coe::draft(&ctx, &start).map_err(|e| Error::new(Code::NotFound, e.to_string()))
         })?;
-        Ok(j.create_coe(&draft, flywheel::time::now())?)
+        // A COE already started from the same origin this week is the one opened (one document per event).
+        Ok(j.create_coe(&draft, flywheel::time::now())?.coe)
     })
     .await
 }

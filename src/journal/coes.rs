@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::actions::{check_len, MAX_NAME, MAX_TITLE};
-use super::store::{args, value, Row};
+use super::store::{args, opt_value, value, Row};
 use super::{Invalid, Journal, JournalError};
 
 pub const MIGRATION_12: &str = "
@@ -82,6 +82,13 @@ pub struct Coe {
     pub revision: i64,
 }
 
+/// What starting a COE gave: the COE, and whether it is new (else one started earlier from the same origin).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Started {
+    pub coe: Coe,
+    pub new: bool,
+}
+
 /// A new COE (the draft's text comes from [`crate::coe::draft`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct NewCoe {
@@ -135,22 +142,32 @@ fn check(title: &str, body: &str) -> Result<(), Invalid> {
 }
 
 impl Journal {
-    /// Start a COE; returns it as stored.
-    pub fn create_coe(&mut self, c: &NewCoe, now: i64) -> Result<Coe, JournalError> {
+    /// Start a COE; returns it as stored. A COE of the same week started from the same finding, ticket or
+    /// problem is returned instead of a second one (two people pressing "Write a COE" in one meeting edit one
+    /// document).
+    pub fn create_coe(&mut self, c: &NewCoe, now: i64) -> Result<Started, JournalError> {
         check(&c.title, &c.body)?;
         for (field, text) in [("week", &c.week), ("origin", &c.origin), ("metric", &c.metric)] {
             check_len(field, text, MAX_NAME.max(MAX_TITLE))?;
         }
         let author = self.author.clone();
-        let id: i64 = self.transaction(|tx| {
-            Ok(value(
+        let (id, new): (i64, bool) = self.transaction(|tx| {
+            if !c.origin.is_empty() {
+                let sql = "SELECT id FROM coes WHERE week = ?1 AND origin = ?2 ORDER BY id LIMIT 1";
+                if let Some(id) = opt_value::<i64>(tx, sql, args![&c.week, &c.origin])? {
+                    return Ok((id, false));
+                }
+            }
+            let id = value(
                 tx,
                 "INSERT INTO coes (week, title, origin, metric, range_start, range_end, body, status, created_by, updated_by, created_at, updated_at, revision)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'draft', ?8, ?8, ?9, ?9, 1) RETURNING id",
                 args![&c.week, c.title.trim(), &c.origin, &c.metric, c.start, c.end, &c.body, &author, now],
-            )?)
+            )?;
+            Ok((id, true))
         })?;
-        self.coe(id)?.ok_or_else(|| self.corrupt(format!("COE {id} vanished after it was written")))
+        let coe = self.coe(id)?.ok_or_else(|| self.corrupt(format!("COE {id} vanished after it was written")))?;
+        Ok(Started { coe, new })
     }
 
     pub fn coe(&self, id: i64) -> Result<Option<Coe>, JournalError> {
@@ -225,8 +242,21 @@ mod tests {
         ana.author = "ana".into();
         let mut bo = Journal::open(&path).expect("open");
         bo.author = "bo".into();
-        let c = ana.create_coe(&new("Card payments failed for 40 minutes"), 10).expect("create");
+        let started = ana.create_coe(&new("Card payments failed for 40 minutes"), 10).expect("create");
+        assert!(started.new);
+        let c = started.coe;
         assert_eq!((c.revision, c.status, c.created_by.as_str()), (1, CoeStatus::Draft, "ana"));
+        // bo starts one from the same finding in the same week: he gets ana's, not a second document; from
+        // another origin, or the same one in another week, a new one.
+        let again = bo.create_coe(&new("Another title"), 11).expect("again");
+        assert_eq!((again.new, again.coe.id, again.coe.created_by.as_str()), (false, c.id, "ana"));
+        let other = bo.create_coe(&NewCoe { origin: "ticket:OPS-131".into(), ..new("From the ticket") }, 12).expect("ticket");
+        assert!(other.new && other.coe.id != c.id);
+        let later = bo.create_coe(&NewCoe { week: "2026-11-16".into(), ..new("Next week") }, 13).expect("next week");
+        assert!(later.new);
+        for id in [other.coe.id, later.coe.id] {
+            bo.execute("DELETE FROM coes WHERE id = ?1", args![id]).expect("clear");
+        }
         assert_eq!(ana.coes(Some("2026-11-09")).expect("list").len(), 1);
         assert!(ana.coes(Some("2026-11-16")).expect("list").is_empty());
         assert_eq!(ana.coes_to_review("2026-11-16").expect("open ones").len(), 1, "an earlier week's draft is still to review");
