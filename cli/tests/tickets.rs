@@ -44,7 +44,7 @@ fn the_samples_ticket_review_groups_recurring_problems_and_links_findings() {
         ),
         "{out}"
     );
-    assert!(out.contains("read as a Jira export: 17 tickets"), "{out}");
+    assert!(out.contains("read as a Jira export: 17 tickets (opened 2026-10-13 – 2026-11-14)"), "{out}");
     assert!(
         !out.contains("OPS-138")
             || !out.contains("OPS-138 · SEV 4 · Request: export of last quarter's refunds (billing-export, Mon 9 Nov 10:00) →"),
@@ -107,7 +107,7 @@ fn a_bad_export_names_its_rows_and_a_missing_source_or_token_is_said() {
     let o = flywheel(data.path(), &["tickets", &path, "--week", "2025-11-03"]);
     let out = text(&o);
     assert!(o.status.success(), "one source still read: {out}");
-    assert!(out.contains("read as a Jira export: 1 ticket, 2 rows skipped"), "{out}");
+    assert!(out.contains("read as a Jira export: 1 ticket (opened 2025-11-03), 2 rows skipped"), "{out}");
     assert!(out.contains("jira.csv:3: no title: row skipped"), "{out}");
     assert!(out.contains("jira.csv:4: created time \\`soon\\` is not a date: row skipped"), "{out}");
     assert!(out.contains("**Cloud could not be read:** the token variable JIRA\\_TOKEN is not set"), "{out}");

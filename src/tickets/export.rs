@@ -254,10 +254,17 @@ pub fn parse(text: &str, path: &str, format: Format, source: &TicketSource, tz: 
         }
     }
     let name = &source.name;
+    // When the tickets were opened: a week with none of them is then plainly before or after the export.
+    let day = |t: i64| crate::time::local_date(&tz, t).format("%Y-%m-%d").to_string();
+    let span = match (tickets.iter().map(|t: &Ticket| t.created).min(), tickets.iter().map(|t: &Ticket| t.created).max()) {
+        (Some(a), Some(b)) if day(a) == day(b) => format!(" (opened {})", day(a)),
+        (Some(a), Some(b)) => format!(" (opened {} – {})", day(a), day(b)),
+        _ => String::new(),
+    };
     notes.push(Note {
         source: name.clone(),
         message: format!(
-            "{path}: read as a {} export: {} ticket{}{}",
+            "{path}: read as a {} export: {} ticket{}{span}{}",
             map.format.label(),
             tickets.len(),
             if tickets.len() == 1 { "" } else { "s" },
@@ -271,7 +278,8 @@ pub fn parse(text: &str, path: &str, format: Format, source: &TicketSource, tz: 
         notes.push(Note { source: name.clone(), message: format!("{path}: … and {} more rows skipped", skipped.len() - NAMED_ROWS) });
     }
     if duplicates > 0 {
-        notes.push(Note { source: name.clone(), message: format!("{path}: {duplicates} rows repeat an id already read: the first kept") });
+        let rows = if duplicates == 1 { "row repeats" } else { "rows repeat" };
+        notes.push(Note { source: name.clone(), message: format!("{path}: {duplicates} {rows} an id already read: the first kept") });
     }
     Ok((tickets, notes))
 }
