@@ -120,11 +120,20 @@ export async function renderCoe(args = {}) {
   const chart = h('details', { class: 'coe-chart', open: true, hidden: true, 'data-testid': 'coe-chart' });
   root.append(
     h('div', { class: 'coe-head' }, title, status, said),
-    h('p', { class: 'muted' }, `Week of ${c.week} · started by ${c.created_by} ${timeLabel(c.created_at)} from ${c.origin || 'scratch'}. Markdown; saved as you type. Export it with: flywheel coe export ${c.id} --html FILE`),
+    h('p', { class: 'muted' }, `Week of ${c.week} · started by ${c.created_by} ${timeLabel(c.created_at)} from ${originLabel(c.origin)}. Markdown; saved as you type. Export it with: flywheel coe export ${c.id} --html FILE`),
     chart,
     body,
   );
   showChart(chart, c, seq);
   app.leaving = save;
   body.focus();
+}
+
+// What a COE was started from, as people say it: `ticket:OPS-131` → "ticket OPS-131", `problem:label` → the
+// problem "label", `finding:id` → "finding id".
+function originLabel(origin) {
+  const i = (origin || '').indexOf(':');
+  if (i < 0) return origin || 'scratch';
+  const [kind, what] = [origin.slice(0, i), origin.slice(i + 1)];
+  return kind === 'problem' ? `the problem “${what}”` : `${kind} ${what}`;
 }

@@ -76,13 +76,15 @@ fn title(r: &Review) -> String {
 
 fn summary_line(r: &Review) -> String {
     let teams = r.findings.iter().map(|f| f.team.as_str()).collect::<std::collections::BTreeSet<_>>().len();
+    let metrics = r.series.len() + r.errors.len();
     format!(
-        "{} finding{} across {} team{} · {} metrics ({} failed to load) · time zone {} · history {} week{} · sensitivity {}",
+        "{} finding{} across {} team{} · {} metric{} ({} failed to load) · time zone {} · history {} week{} · sensitivity {}",
         r.findings.len(),
         if r.findings.len() == 1 { "" } else { "s" },
         teams,
         if teams == 1 { "" } else { "s" },
-        r.series.len() + r.errors.len(),
+        metrics,
+        if metrics == 1 { "" } else { "s" },
         r.errors.len(),
         r.ctx.tz.name(),
         r.ctx.history_weeks,

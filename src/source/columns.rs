@@ -138,17 +138,17 @@ fn int_seconds(ca: &Int64Chunked, per_sec: f64, naive: Option<&Tz>) -> Converted
     Converted { numbers, bad: None }
 }
 
-/// A value column, ready to be converted.
+/// A value column, ready to be converted: text (with a decimal comma or not), or numbers.
 pub(super) enum ValueCol {
-    Text(StringChunked),
+    Text(StringChunked, bool),
     Num(Float64Chunked),
 }
 
 impl ValueCol {
-    pub fn new(s: &Series) -> Result<ValueCol, String> {
+    pub fn new(s: &Series, decimal_comma: bool) -> Result<ValueCol, String> {
         let e = |e: PolarsError| polars_msg(&e);
         match s.dtype() {
-            DataType::String => Ok(ValueCol::Text(s.str().map_err(e)?.clone())),
+            DataType::String => Ok(ValueCol::Text(s.str().map_err(e)?.clone(), decimal_comma)),
             dt if dt.is_primitive_numeric() || dt.is_bool() => {
                 Ok(ValueCol::Num(s.cast(&DataType::Float64).map_err(e)?.f64().map_err(e)?.clone()))
             }
@@ -159,9 +159,13 @@ impl ValueCol {
     /// Every row's value (an empty cell is NaN: missing), up to the first cell that is not a number.
     pub fn numbers(&self) -> Converted {
         match self {
-            ValueCol::Text(ca) => convert(
+            ValueCol::Text(ca, decimal_comma) => convert(
                 ca.len(),
-                ca.iter().map(|v| parse_value(v.unwrap_or("")).ok_or_else(|| format!("value `{}` is not a number", v.unwrap_or_default()))),
+                ca.iter().map(|v| {
+                    let v = v.unwrap_or_default();
+                    let read = if *decimal_comma { parse_decimal_comma(v) } else { parse_value(v) };
+                    read.ok_or_else(|| format!("value `{v}` is not a number"))
+                }),
             ),
             ValueCol::Num(ca) => {
                 let mut numbers = Vec::with_capacity(ca.len());
@@ -196,6 +200,16 @@ pub fn parse_value(v: &str) -> Option<f64> {
     }
     let x: f64 = t.parse().ok()?;
     Some(if x.is_finite() { x } else { f64::NAN })
+}
+
+/// A numeric cell written with a decimal comma (`12,5`, `-0,25`, `1e3`): one comma and no point; else as
+/// [`parse_value`] reads it (a point is not taken as a thousands separator, nor is a comma with a point).
+pub fn parse_decimal_comma(v: &str) -> Option<f64> {
+    let t = v.trim();
+    if t.matches(',').count() == 1 && !t.contains('.') {
+        return parse_value(&t.replacen(',', ".", 1));
+    }
+    parse_value(t)
 }
 
 /// Add to `starts` every row (from 1) whose cell differs from the row before's: another text, or empty
@@ -318,7 +332,7 @@ mod tests {
             for r in &chunks[1..] {
                 df.vstack_mut(&frame(r.clone())).expect("vstack");
             }
-            let got = frame_to_series(Path::new("f.csv"), &df, Some(2), &Tz::UTC)
+            let got = frame_to_series(Path::new("f.csv"), &df, Some(2), false, &Tz::UTC)
                 .map(|d| d.series.into_iter().map(|(k, s)| (k, (s.times, s.values))).collect::<HashMap<_, _>>())
                 .map_err(|e| (e.line.unwrap_or(0), e.message));
             let want = row_by_row(&keys, &insts, &times, &values);

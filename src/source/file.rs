@@ -66,11 +66,11 @@ pub(crate) fn format_of(path: &Path) -> Result<Format, SourceError> {
 /// Read a metric file. `tz` is used for naive timestamps.
 pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
     check_file(path)?;
-    let (df, first_line) = match format_of(path)? {
+    let (df, first_line, decimal_comma) = match format_of(path)? {
         Format::Csv => read_csv(path)?,
-        Format::Parquet => (read_parquet(path)?, None),
+        Format::Parquet => (read_parquet(path)?, None, false),
     };
-    frame_to_series(path, &df, first_line, tz)
+    frame_to_series(path, &df, first_line, decimal_comma, tz)
 }
 
 /// A data file must be a regular, non-empty file (a folder, a device or a FIFO is never read). Its size.
@@ -133,10 +133,13 @@ pub(crate) fn check_parquet_schema(path: &Path, reader: &mut ParquetReader<std::
     Ok(())
 }
 
-/// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame and the
-/// file line of the first data row. A file whose first row is data (no header) is read again without one.
-fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>), SourceError> {
-    let sep = if path.extension().map(|e| e.eq_ignore_ascii_case("tsv")).unwrap_or(false) { b'\t' } else { b',' };
+/// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame, the file line
+/// of the first data row, and whether its numbers have a decimal comma ([`separator`]). A file whose first
+/// row is data (no header) is read again without one.
+fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>, bool), SourceError> {
+    let sep = separator(path);
+    // A file separated by semicolons is what spreadsheets write where the comma is the decimal mark.
+    let decimal_comma = sep == b';';
     let read = |header: bool| -> Result<DataFrame, SourceError> {
         CsvReadOptions::default()
             .with_has_header(header)
@@ -152,9 +155,35 @@ fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>), SourceError> {
     let df = read(true)?;
     let first_name = df.get_column_names().first().map(|s| s.to_string()).unwrap_or_default();
     if time::parse_timestamp(&first_name, &Tz::UTC).is_ok() {
-        return Ok((read(false)?, Some(1)));
+        return Ok((read(false)?, Some(1), decimal_comma));
     }
-    Ok((df, Some(2)))
+    Ok((df, Some(2), decimal_comma))
+}
+
+/// The field separator of a CSV file: a tab for `.tsv`; a semicolon when its first line has one and no comma,
+/// or every one of its first lines holds the same number of them (a spreadsheet's export where the comma is
+/// the decimal mark, with a header or without); a tab when its first line has one and no comma; else a comma.
+fn separator(path: &Path) -> u8 {
+    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
+        return b'\t';
+    }
+    let mut head = Vec::with_capacity(4096);
+    let read = std::fs::File::open(path).and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut head));
+    if read.is_err() {
+        return b',';
+    }
+    let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(20).collect();
+    let count = |l: &[u8], c: u8| l.iter().filter(|&&b| b == c).count();
+    let steady = |c: u8| lines.first().is_some_and(|first| count(first, c) > 0 && lines.iter().all(|l| count(l, c) == count(first, c)));
+
+    let first = |c: u8| lines.first().map_or(0, |l| count(l, c));
+    if (first(b';') > 0 && first(b',') == 0) || steady(b';') {
+        b';'
+    } else if first(b',') == 0 && first(b'\t') > 0 {
+        b'\t'
+    } else {
+        b','
+    }
 }
 
 /// When polars refuses a CSV file, find the first line that is wrong and say what was expected: a
@@ -223,7 +252,15 @@ fn at(first_line: Option<usize>, row: usize) -> Option<usize> {
     first_line.map(|l| l + row)
 }
 
-pub(crate) fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<usize>, tz: &Tz) -> Result<FileData, SourceError> {
+/// The series of a decoded file: `first_line` is the file line of the first row (CSV; None for Parquet), and
+/// `decimal_comma` reads a value like `12,5` as 12.5 (a semicolon-separated CSV file).
+pub(crate) fn frame_to_series(
+    path: &Path,
+    df: &DataFrame,
+    first_line: Option<usize>,
+    decimal_comma: bool,
+    tz: &Tz,
+) -> Result<FileData, SourceError> {
     let cols = df.columns();
     if df.height() == 0 {
         return Err(SourceError::file(path, "the file has a header but no rows".into()));
@@ -250,7 +287,7 @@ pub(crate) fn frame_to_series(path: &Path, df: &DataFrame, first_line: Option<us
         series: None,
         message: m,
     })?;
-    let values = ValueCol::new(value_col.as_materialized_series()).map_err(|m| SourceError {
+    let values = ValueCol::new(value_col.as_materialized_series(), decimal_comma).map_err(|m| SourceError {
         path: path.to_path_buf(),
         line: None,
         series: None,
@@ -397,6 +434,46 @@ mod tests {
         let mut f = std::fs::File::create(&p).expect("create");
         f.write_all(text.as_bytes()).expect("write");
         p
+    }
+
+    #[test]
+    fn a_spreadsheets_semicolon_export_is_read_with_its_decimal_commas() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let tz: Tz = "Europe/Berlin".parse().expect("tz");
+        // The values of the file's one series, or the error's line and message.
+        type Want = Result<Vec<f64>, (usize, &'static str)>;
+        let cases: [(&str, &str, Want); 7] = [
+            ("semi.csv", "Zeit;Wert\n2026-11-09 00:00;12,5\n2026-11-09 00:05;-0,25\n2026-11-09 00:10;3\n", Ok(vec![12.5, -0.25, 3.0])),
+            (
+                "points.csv",
+                "time;value\n2026-11-09 00:00;1.5\n2026-11-09 00:05;;\n",
+                Err((3, "3 fields where the first line `time;value` has 2")),
+            ),
+            ("mixed.csv", "time;value\n2026-11-09 00:00;1.5\n2026-11-09 00:05;2,5\n2026-11-09 00:10;\n", Ok(vec![1.5, 2.5, f64::NAN])),
+            ("noheader.csv", "2026-11-09 00:00;7,5\n2026-11-09 00:05;8\n", Ok(vec![7.5, 8.0])),
+            ("tabs.txt", "time\tvalue\n2026-11-09 00:00\t4.5\n", Ok(vec![4.5])),
+            // A comma-separated file never reads a comma as a decimal mark; a quoted `1,5` is not a number there.
+            ("comma.csv", "time,value\n2026-11-09 00:00,\"1,5\"\n", Err((2, "value `1,5` is not a number"))),
+            // A thousands point with a decimal comma is not guessed at.
+            ("thousands.csv", "time;value\n2026-11-09 00:00;1.234,5\n", Err((2, "value `1.234,5` is not a number"))),
+        ];
+        for (name, text, want) in cases {
+            let p = write(dir.path(), name, text);
+            let got = read_file(&p, &tz).map(|d| d.series.into_values().next().expect("one series").values);
+            match (got, want) {
+                (Ok(v), Ok(w)) => {
+                    assert_eq!(
+                        v.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                        w.iter().map(|x| x.to_bits()).collect::<Vec<_>>(),
+                        "{name}"
+                    )
+                }
+                (Err(e), Err((line, message))) => {
+                    assert_eq!((e.line, e.message.as_str()), (Some(line), message), "{name}");
+                }
+                (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+            }
+        }
     }
 
     #[test]

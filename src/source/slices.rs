@@ -57,7 +57,7 @@ pub fn read_slices(path: &Path, tz: &Tz, slice_rows: usize, sink: &mut dyn FnMut
                     reader.set_metadata(md.clone());
                     reader.with_slice(Some((offset, len))).finish().map_err(|e| file::bad_parquet(path, file::polars_msg(&e)))
                 })?;
-                let data = file::frame_to_series(path, &df, None, tz)?;
+                let data = file::frame_to_series(path, &df, None, false, tz)?;
                 drop(df);
                 state.rows += data.rows;
                 let Some((complete, bare)) = state.take(data, k == last) else { return Ok(Sliced::Interleaved) };

@@ -88,6 +88,13 @@ pub async fn ticket_review(d: &Driver) -> R<()> {
     )
     .await?;
     shot(&c, "coe-editor").await?;
+    // Where it came from, as people say it (not the journal's `ticket:OPS-131`).
+    until(
+        &c,
+        "the COE's origin",
+        "return [...document.querySelectorAll('p.muted')].some(p => p.textContent.includes('from ticket OPS-131.'))",
+    )
+    .await?;
     c.close().await?;
 
     let c = d.sample().await?;
