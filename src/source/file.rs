@@ -168,7 +168,7 @@ fn separator(path: &Path) -> u8 {
         return b'\t';
     }
     let mut head = Vec::with_capacity(4096);
-    let read = std::fs::File::open(path).and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 64 * 1024), &mut head));
+    let read = std::fs::File::open(path).and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 8 * 1024), &mut head));
     if read.is_err() {
         return b',';
     }
