@@ -167,15 +167,15 @@ fn separator(path: &Path) -> u8 {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
         return b'\t';
     }
-    let mut head = Vec::with_capacity(4096);
-    let read = std::fs::File::open(path).and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, 8 * 1024), &mut head));
-    if read.is_err() {
-        return b',';
-    }
-    let lines: Vec<&[u8]> = head.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(20).collect();
+    const HEAD: u64 = 8 * 1024;
+    let mut head = Vec::with_capacity(HEAD as usize);
+    let read = std::fs::File::open(path).and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, HEAD), &mut head));
+    let Ok(n) = read else { return b',' };
+    // Whole lines only: a line cut at the end of what was read would miscount.
+    let whole = if n as u64 == HEAD { head.iter().rposition(|&b| b == b'\n').map_or(&head[..], |i| &head[..i]) } else { &head[..] };
+    let lines: Vec<&[u8]> = whole.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(20).collect();
     let count = |l: &[u8], c: u8| l.iter().filter(|&&b| b == c).count();
     let steady = |c: u8| lines.first().is_some_and(|first| count(first, c) > 0 && lines.iter().all(|l| count(l, c) == count(first, c)));
-
     let first = |c: u8| lines.first().map_or(0, |l| count(l, c));
     if (first(b';') > 0 && first(b',') == 0) || steady(b';') {
         b';'
