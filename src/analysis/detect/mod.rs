@@ -23,7 +23,8 @@
 //!   proposes alarm = worst + E, investigation = worst + E/3.
 //! - **growing volatility**: weekly spread of the deseasonalised residual rising (Mann–Kendall ≥ 0.6)
 //!   to ≥ 1.35 × the first weeks' spread, with the review week at the top.
-//! - **missing data**: review-range gaps of ≥ 3 points, not counting slots that are usually silent;
+//! - **missing data**: review-range gaps of ≥ 3 points, not counting slots that are usually silent (in ≥ 60 % of
+//!   the history weeks the series reported in, at least 2);
 //!   a gap that runs to the end is "stopped reporting".
 
 mod episodes;
