@@ -17,6 +17,7 @@ use flywheel::review::{RangeSpec, Review};
 pub enum CoeCmd {
     /// Start a COE draft from a finding, a ticket or a problem of a week's review (prints its id).
     New {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
         /// A finding id (as `flywheel review --json` and `findings` show it).
         #[arg(long, group = "from")]
@@ -33,17 +34,23 @@ pub enum CoeCmd {
     },
     /// The COEs of a week (a date in it), or all, newest first.
     List {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
+        /// A date in the week whose COEs are listed (default: all).
         #[arg(long)]
         week: Option<String>,
     },
     /// A COE as Markdown on the terminal, or written as --md and --html files (the HTML with the chart of
     /// its metric in its week: lines, band, annotations).
     Export {
+        /// The COE's number (`flywheel coe list`).
         id: i64,
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
+        /// Write it as Markdown to FILE (instead of showing it).
         #[arg(long, value_name = "FILE")]
         md: Option<PathBuf>,
+        /// Write it as self-contained HTML to FILE, with the chart of its metric in its week.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
     },

@@ -16,6 +16,7 @@ pub enum FindingsCmd {
     Mark {
         /// The finding's id (in the JSON report, the app, and `flywheel findings list`).
         id: String,
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
         /// It needs an action item.
         #[arg(long, group = "verdict")]
@@ -39,7 +40,9 @@ pub enum FindingsCmd {
     },
     /// Verdicts given, newest week first (all metrics, or one).
     List {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
+        /// Only this metric's verdicts (its id).
         #[arg(long)]
         metric: Option<String>,
     },
@@ -47,6 +50,7 @@ pub enum FindingsCmd {
     /// over week, and a sensitivity for each metric dismissed as noise in 3 or more weeks (re-flagging
     /// the stored weeks says what it would have removed).
     Noise {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
         /// How many recent weeks the shares show.
         #[arg(long, default_value_t = 6)]

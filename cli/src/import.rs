@@ -14,6 +14,7 @@ pub enum ImportCmd {
     /// Grafana dashboards into a workspace: SOURCE is a dashboard JSON file (exported, or the HTTP
     /// API's answer) or an address: https://grafana.example.com/d/<uid> or …/dashboards/f/<uid> (a folder).
     Grafana {
+        /// Dashboard JSON files or Grafana addresses (several make one workspace).
         #[arg(required = true, value_name = "SOURCE")]
         sources: Vec<String>,
         /// The workspace folder to write (default: a new folder named after the first dashboard).
@@ -48,6 +49,7 @@ pub enum ImportCmd {
     /// GetDashboard, its alarms with DescribeAlarms; credentials from the standard AWS chain) or a file
     /// holding its body JSON. Widgets' horizontal annotations and alarms become the lines.
     Cloudwatch {
+        /// Dashboard names in CloudWatch, or files holding a dashboard's body JSON (several make one workspace).
         #[arg(required = true, value_name = "DASHBOARD")]
         sources: Vec<String>,
         /// The workspace folder to write (default: a new folder named after the first dashboard).

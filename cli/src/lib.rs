@@ -96,8 +96,10 @@ enum Command {
         /// A date in the meeting's review week, e.g. 2026-11-09.
         #[arg(long)]
         week: Option<String>,
+        /// Write the minutes as Markdown to FILE (instead of showing them).
         #[arg(long, value_name = "FILE")]
         md: Option<PathBuf>,
+        /// Write the minutes as self-contained HTML to FILE, with the charts of the findings discussed.
         #[arg(long, value_name = "FILE")]
         html: Option<PathBuf>,
     },
@@ -155,26 +157,37 @@ struct ReviewArgs {
 enum WheelCmd {
     /// Every spin recorded for a workspace, newest first.
     History {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
+        /// How many spins to show, newest first.
         #[arg(long, default_value_t = 50)]
         limit: usize,
     },
-    /// Undo the last confirmed spin: the weights go back exactly to before it.
-    Undo { path: Option<PathBuf> },
+    /// Undo the last confirmed spin or reset: the weights go back exactly to before it.
+    Undo {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+    },
     /// Every team's weight back to 1 (can be undone).
-    Reset { path: Option<PathBuf> },
+    Reset {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
 enum ActionsCmd {
     /// Action items, live ones first, overdue first (default: open and in progress).
     List {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
         /// open, in_progress, done or dropped.
         #[arg(long)]
         status: Option<String>,
+        /// Only this owner's items.
         #[arg(long)]
         owner: Option<String>,
+        /// Only this team's items.
         #[arg(long)]
         team: Option<String>,
         /// Only items past their due date.
@@ -186,16 +199,21 @@ enum ActionsCmd {
     },
     /// Add an action item.
     Add {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
+        /// What is to be done.
         #[arg(long)]
         title: String,
+        /// Who does it (default: nobody yet).
         #[arg(long, default_value = "")]
         owner: String,
         /// Due date, YYYY-MM-DD.
         #[arg(long)]
         due: Option<String>,
+        /// More text: what, why, links.
         #[arg(long, default_value = "")]
         details: String,
+        /// The team it belongs to (one of the workspace's).
         #[arg(long, default_value = "")]
         team: String,
         /// The metric id it is about.
@@ -209,14 +227,33 @@ enum ActionsCmd {
         week: Option<String>,
     },
     /// Mark an action item done.
-    Done { id: i64, path: Option<PathBuf> },
+    Done {
+        /// The action item's number (`flywheel actions list`).
+        id: i64,
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+    },
     /// Every change of an action item since it was raised: what, who and when.
-    History { id: i64, path: Option<PathBuf> },
+    History {
+        /// The action item's number (`flywheel actions list`).
+        id: i64,
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+    },
     /// Set an action item's status (open, in_progress, done, dropped).
-    Status { id: i64, status: String, path: Option<PathBuf> },
+    Status {
+        /// The action item's number (`flywheel actions list`).
+        id: i64,
+        /// open, in_progress, done or dropped.
+        status: String,
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+    },
     /// Export action items as CSV (to stdout, or FILE).
     Export {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
         path: Option<PathBuf>,
+        /// Write the CSV to FILE (default: stdout).
         #[arg(long, value_name = "FILE")]
         csv: Option<PathBuf>,
     },
@@ -261,7 +298,6 @@ where
     }
 }
 
-/// The sample workspace: `./data` when run from the repository, else the one next to the sources.
 /// A document shown as Markdown on the terminal, or written as `--md` and `--html` files (all of them or
 /// none); the HTML is made only when asked for.
 fn markdown_or_files(text: String, md: Option<PathBuf>, html: Option<PathBuf>, make_html: impl FnOnce() -> String) -> Result<ExitCode> {
@@ -284,6 +320,7 @@ fn markdown_or_files(text: String, md: Option<PathBuf>, html: Option<PathBuf>, m
     Ok(ExitCode::SUCCESS)
 }
 
+/// The sample workspace: `./data` when run from the repository, else the one next to the sources.
 fn default_workspace() -> PathBuf {
     let here = PathBuf::from("data");
     if here.join("flywheel.toml").is_file() {
@@ -675,5 +712,27 @@ mod tests {
     fn the_command_line_is_well_formed() {
         use clap::CommandFactory;
         super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn every_command_and_argument_says_what_it_is() {
+        use clap::CommandFactory;
+        fn walk(c: &clap::Command, at: &str, missing: &mut Vec<String>) {
+            for a in c.get_arguments().filter(|a| !["help", "version"].contains(&a.get_id().as_str())) {
+                if a.get_help().is_none_or(|h| h.to_string().trim().is_empty()) {
+                    missing.push(format!("{at} {}", a.get_id()));
+                }
+            }
+            for sub in c.get_subcommands().filter(|s| s.get_name() != "help") {
+                let at = format!("{at} {}", sub.get_name());
+                if sub.get_about().is_none() {
+                    missing.push(at.clone());
+                }
+                walk(sub, &at, missing);
+            }
+        }
+        let mut missing = Vec::new();
+        walk(&super::Cli::command(), "flywheel", &mut missing);
+        assert!(missing.is_empty(), "no help text: {missing:?}");
     }
 }
