@@ -552,22 +552,8 @@ fn wheel_change(path: Option<PathBuf>, undo: bool) -> Result<ExitCode> {
     if undo {
         match wheel.undo()? {
             Some(Change::Presented(winner)) => {
-                // The spin undone: the latest confirmation of that team not undone yet (each undone spin
-                // cancels the latest confirmation before it).
                 let spins = journal.spins(10_000)?;
-                let mut undone = 0usize;
-                let mut spin = None;
-                for s in spins.iter().filter(|s| s.winner == winner) {
-                    match s.outcome {
-                        Outcome::Undone => undone += 1,
-                        Outcome::Presented if undone > 0 => undone -= 1,
-                        Outcome::Presented => {
-                            spin = Some(s);
-                            break;
-                        }
-                        _ => {}
-                    }
-                }
+                let spin = flywheel::journal::spins::standing_confirmation(&spins, &winner);
                 let (odds, absent) = spin.map(|s| (s.odds.clone(), s.absent.clone())).unwrap_or_default();
                 journal.record_spin(now, &winner, Outcome::Undone, &odds, &absent, Some(&wheel))?;
                 println!(

@@ -79,6 +79,21 @@ pub struct Spin {
     pub author: String,
 }
 
+/// The confirmation of `winner` that undoing it takes back, from `spins` newest first: its latest confirmation
+/// not undone yet (each `undone` spin of a team cancels that team's latest confirmation before it).
+pub fn standing_confirmation<'a>(spins: &'a [Spin], winner: &str) -> Option<&'a Spin> {
+    let mut undone = 0usize;
+    for s in spins.iter().filter(|s| s.winner == winner) {
+        match s.outcome {
+            Outcome::Undone => undone += 1,
+            Outcome::Presented if undone > 0 => undone -= 1,
+            Outcome::Presented => return Some(s),
+            _ => {}
+        }
+    }
+    None
+}
+
 impl Journal {
     /// The saved wheel, if any.
     pub fn wheel(&self) -> Result<Option<Wheel>, JournalError> {
@@ -207,5 +222,32 @@ mod tests {
         assert_eq!(spins.len(), 2);
         assert_eq!((spins[0].winner.as_str(), spins[0].outcome), ("A", Outcome::Suggested));
         assert_eq!((spins[1].at, spins[1].absent.clone(), spins[1].odds.clone()), (100, vec!["C".to_string()], odds));
+    }
+
+    #[test]
+    fn an_undo_takes_back_the_latest_confirmation_not_undone_yet() {
+        let spin = |id: i64, winner: &str, outcome: Outcome| Spin {
+            id,
+            at: id,
+            winner: winner.into(),
+            outcome,
+            odds: vec![],
+            absent: vec![],
+            author: String::new(),
+        };
+        use Outcome::{Presented, Suggested, Undone};
+        // Spins oldest first (id, winner, outcome), the team, the id of the confirmation an undo takes back.
+        type Case<'a> = (&'a [(i64, &'a str, Outcome)], &'a str, Option<i64>);
+        let cases: [Case; 5] = [
+            (&[(1, "A", Presented), (2, "B", Presented)], "B", Some(2)),
+            (&[(1, "A", Presented), (2, "A", Presented), (3, "A", Undone)], "A", Some(1)),
+            (&[(1, "A", Presented), (2, "B", Presented), (3, "B", Undone), (4, "A", Suggested)], "A", Some(1)),
+            (&[(1, "A", Presented), (2, "A", Undone)], "A", None),
+            (&[(1, "A", Suggested)], "A", None),
+        ];
+        for (log, team, want) in cases {
+            let newest_first: Vec<Spin> = log.iter().rev().map(|&(id, w, o)| spin(id, w, o)).collect();
+            assert_eq!(standing_confirmation(&newest_first, team).map(|s| s.id), want, "{log:?}");
+        }
     }
 }
