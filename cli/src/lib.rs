@@ -669,8 +669,6 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Add and edit action items forever, printing `added ID TITLE` / `status ID STATUS` after each write
-/// returned (the crash test trusts exactly those lines).
 /// An action item's team and metric, when given, are the workspace's: a misspelt one would file the item
 /// where nobody looks for it. (A data file opened on its own names its metrics only when it is read.)
 fn check_about(ws: &Workspace, team: &str, metric: &str) -> Result<()> {
