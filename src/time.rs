@@ -21,9 +21,20 @@ pub enum TimeError {
     #[error("`{0}` is not a weekday (monday … sunday)")]
     BadWeekday(String),
     #[error(
-        "`{0}` is not a timestamp: use RFC 3339 / ISO 8601 (`2026-11-09T14:05:00Z`, `2026-11-09 14:05`) or epoch seconds/milliseconds"
+        "`{0}` is not a timestamp: use RFC 3339 / ISO 8601 (`2026-11-09T14:05:00Z`, `2026-11-09 14:05`), `09.11.2026 14:05` or epoch seconds/milliseconds"
     )]
     BadTimestamp(String),
+    #[error(
+        "`{0}` could be day/month or month/day: no date of its file has a day past the 12th to tell; write dates as 2026-11-09 or 09.11.2026"
+    )]
+    AmbiguousDate(String),
+    /// A date given on its own that reads as two days: both, as ISO dates.
+    #[error("`{0}` could be {1} or {2}: write the one you mean that way")]
+    AmbiguousUserDate(String, String, String),
+    #[error("`{0}` puts the day first, but an earlier date of its column put the month first ({1})")]
+    MixedDayOrder(String, String),
+    #[error("`{0}` puts the month first, but an earlier date of its column put the day first ({1})")]
+    MixedMonthOrder(String, String),
     #[error("`{0}` is outside the years 1900–9999 (an epoch number in the wrong unit?)")]
     OutOfRange(String),
     /// An epoch number (read as seconds) outside the years 1900–9999.
@@ -153,16 +164,81 @@ pub fn in_range(secs: f64) -> Result<f64, TimeError> {
     }
 }
 
+/// Which comes first in a date written with slashes (`09/11/2026`): spreadsheets write either, by locale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DayOrder {
+    DayFirst,
+    MonthFirst,
+}
+
+/// The two numbers before the year of a date written `a/b/yyyy` (with or without a time after it).
+fn slashed(s: &str) -> Option<(u32, u32)> {
+    let date = s.trim().split([' ', 'T']).next()?;
+    let mut parts = date.split('/');
+    let (a, b, y) = (parts.next()?, parts.next()?, parts.next()?);
+    let digits = |p: &str, n: std::ops::RangeInclusive<usize>| n.contains(&p.len()) && p.bytes().all(|c| c.is_ascii_digit());
+    if parts.next().is_some() || !digits(a, 1..=2) || !digits(b, 1..=2) || !digits(y, 4..=4) {
+        return None;
+    }
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+/// The order of day and month of a column's slashed dates (empty cells are `None`), told by the first date
+/// whose day is past the 12th (`None` when it has none, or no slashed dates). A column that puts the day first
+/// in one row and the month first in another is an error naming both, with the later one's row.
+pub fn day_order<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> Result<Option<DayOrder>, (usize, TimeError)> {
+    let mut seen: Option<(DayOrder, &str)> = None;
+    for (row, c) in cells.enumerate() {
+        let Some(c) = c else { continue };
+        let order = match slashed(c) {
+            Some((a, b)) if a > 12 && b <= 12 => DayOrder::DayFirst,
+            Some((a, b)) if b > 12 && a <= 12 => DayOrder::MonthFirst,
+            _ => continue,
+        };
+        match seen {
+            None => seen = Some((order, c)),
+            Some((o, _)) if o == order => {}
+            Some((_, first)) => {
+                let e = if order == DayOrder::DayFirst {
+                    TimeError::MixedDayOrder(c.trim().to_string(), format!("`{}`", first.trim()))
+                } else {
+                    TimeError::MixedMonthOrder(c.trim().to_string(), format!("`{}`", first.trim()))
+                };
+                return Err((row, e));
+            }
+        }
+    }
+    Ok(seen.map(|(o, _)| o))
+}
+
 /// Parse one textual timestamp into Unix seconds (fractional seconds kept as f64).
 ///
 /// Accepts RFC 3339 (`2026-11-09T14:05:00Z`, `…+01:00`), ISO 8601 with a space instead of `T`, with or
 /// without seconds and fractions, with or without an offset (naive times are read in `tz`), a bare date
-/// (local midnight), and epoch numbers (unit from magnitude).
+/// (local midnight), the day-first dotted dates of spreadsheets (`09.11.2026 14:05`), a slashed date whose
+/// day is past the 12th (`13/11/2026`, `11/13/2026 2:05 PM`), and epoch numbers (unit from magnitude).
 pub fn parse_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
-    parse_any_timestamp(s, tz).and_then(|v| in_range(v).map_err(|_| TimeError::OutOfRange(s.to_string())))
+    parse_timestamp_in(s, tz, None)
 }
 
-fn parse_any_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
+/// [`parse_timestamp`] for a cell of a column whose slashed dates are in `order` ([`day_order`]): `None`
+/// accepts only slashed dates that tell their order themselves.
+pub fn parse_timestamp_in(s: &str, tz: &Tz, order: Option<DayOrder>) -> Result<f64, TimeError> {
+    parse_any_timestamp(s, tz, order).and_then(|v| in_range(v).map_err(|_| TimeError::OutOfRange(s.to_string())))
+}
+
+/// A naive local date-time in one of `formats` (each tried as written, then as a bare date).
+fn naive_in(t: &str, tz: &Tz, formats: &[&str], date_only: &str) -> Option<f64> {
+    for f in formats {
+        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
+            let secs = local_to_utc(tz, &n.with_nanosecond(0).unwrap_or(n));
+            return Some(secs as f64 + n.nanosecond() as f64 / 1e9);
+        }
+    }
+    NaiveDate::parse_from_str(t, date_only).ok().map(|d| local_to_utc(tz, &d.and_time(chrono::NaiveTime::MIN)) as f64)
+}
+
+fn parse_any_timestamp(s: &str, tz: &Tz, order: Option<DayOrder>) -> Result<f64, TimeError> {
     let t = s.trim();
     if t.is_empty() {
         return Err(TimeError::BadTimestamp(s.to_string()));
@@ -192,12 +268,42 @@ fn parse_any_timestamp(s: &str, tz: &Tz) -> Result<f64, TimeError> {
     if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
         return Ok(local_to_utc(tz, &d.and_time(chrono::NaiveTime::MIN)) as f64);
     }
+    // Spreadsheets' local forms: dotted dates are day first wherever they are written.
+    if let Some(v) = naive_in(t, tz, &["%d.%m.%Y %H:%M:%S%.f", "%d.%m.%Y %H:%M"], "%d.%m.%Y") {
+        return Ok(v);
+    }
+    if let Some((a, b)) = slashed(t) {
+        let order = order.or(if a > 12 {
+            Some(DayOrder::DayFirst)
+        } else if b > 12 {
+            Some(DayOrder::MonthFirst)
+        } else {
+            None
+        });
+        let (formats, date_only) = match order {
+            Some(DayOrder::DayFirst) => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
+            Some(DayOrder::MonthFirst) => (SLASHED_MONTH_FIRST, "%m/%d/%Y"),
+            None if a == b => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
+            None => return Err(TimeError::AmbiguousDate(t.to_string())),
+        };
+        if let Some(v) = naive_in(t, tz, formats, date_only) {
+            return Ok(v);
+        }
+    }
     Err(TimeError::BadTimestamp(s.to_string()))
 }
+
+const SLASHED_DAY_FIRST: &[&str] = &["%d/%m/%Y %H:%M:%S%.f", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p"];
+const SLASHED_MONTH_FIRST: &[&str] = &["%m/%d/%Y %H:%M:%S%.f", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"];
 
 /// Parse a user-given date or date-time (CLI `--week`, `--from`, `--to`) in `tz`.
 pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
     parse_timestamp(s, tz).map(|v| v.floor() as i64).map_err(|e| match e {
+        TimeError::AmbiguousDate(_) => {
+            let date = s.trim().split([' ', 'T']).next().unwrap_or_default();
+            let iso = |f: &str| NaiveDate::parse_from_str(date, f).map(|d| d.to_string()).unwrap_or_default();
+            TimeError::AmbiguousUserDate(s.trim().to_string(), iso("%d/%m/%Y"), iso("%m/%d/%Y"))
+        }
         TimeError::OutOfRange(_) => e,
         _ => TimeError::BadDate(s.to_string()),
     })
@@ -319,6 +425,54 @@ mod tests {
         for bad in ["", "yesterday", "2025-13-01T00:00:00", "12:00", "NaN", "inf"] {
             assert!(parse_timestamp(bad, &tz).is_err(), "{bad} should fail");
         }
+    }
+
+    #[test]
+    fn spreadsheet_dates_are_read_when_they_say_their_order() {
+        let tz = berlin();
+        let z = 1_762_783_500.0; // 2025-11-10T14:05:00Z = 15:05 in Berlin
+        let day = 1_762_729_200.0; // 2025-11-10T00:00 in Berlin
+                                   // (text, order of the column, seconds or None when refused)
+        let cases: [(&str, Option<DayOrder>, Option<f64>); 14] = [
+            ("10.11.2025 15:05", None, Some(z)),
+            ("10.11.2025 15:05:00", None, Some(z)),
+            ("10.11.2025 15:05:00.5", None, Some(z + 0.5)),
+            ("10.11.2025", None, Some(day)),
+            ("1.2.2025", None, Some(1_738_364_400.0)),
+            ("31.11.2025 00:00", None, None),
+            // A slashed date that tells its order itself, in any column.
+            ("13/11/2025 15:05", None, Some(z + 3.0 * 86_400.0)),
+            ("11/13/2025 3:05 PM", None, Some(z + 3.0 * 86_400.0)),
+            ("11/13/2025 3:05:00 PM", None, Some(z + 3.0 * 86_400.0)),
+            // One that does not, only in a column that does.
+            ("10/11/2025 15:05", None, None),
+            ("10/11/2025 15:05", Some(DayOrder::DayFirst), Some(z)),
+            ("11/10/2025 15:05", Some(DayOrder::MonthFirst), Some(z)),
+            ("11/11/2025", None, Some(day + 86_400.0)),
+            ("10/11/25 15:05", Some(DayOrder::DayFirst), None),
+        ];
+        for (s, order, want) in cases {
+            let got = parse_timestamp_in(s, &tz, order);
+            match want {
+                Some(w) => assert!(got.as_ref().is_ok_and(|g| (g - w).abs() < 1e-6), "{s}: got {got:?}, want {w}"),
+                None => assert!(got.is_err(), "{s}: got {got:?}"),
+            }
+        }
+        assert!(matches!(parse_timestamp("10/11/2025", &tz), Err(TimeError::AmbiguousDate(_))));
+        assert_eq!(
+            parse_user_time(" 10/11/2025 ", &tz).map_err(|e| e.to_string()),
+            Err("`10/11/2025` could be 2025-11-10 or 2025-10-11: write the one you mean that way".to_string())
+        );
+        assert!(parse_user_time("13/11/2025", &tz).is_ok());
+
+        // A column's order: its first slashed date with a day past the 12th; both orders in one column are an
+        // error at the row that contradicts the first.
+        let order = |cells: &[Option<&'static str>]| day_order(cells.iter().copied()).map_err(|(row, _)| row);
+        assert_eq!(order(&[Some("2025-11-10"), None]), Ok(None));
+        assert_eq!(order(&[Some("01/02/2025"), Some("12/12/2025")]), Ok(None));
+        assert_eq!(order(&[Some("01/02/2025"), None, Some("13/02/2025 00:00")]), Ok(Some(DayOrder::DayFirst)));
+        assert_eq!(order(&[Some("02/13/2025 1:00 AM"), Some("02/14/2025")]), Ok(Some(DayOrder::MonthFirst)));
+        assert_eq!(order(&[Some("13/02/2025"), Some("01/02/2025"), Some("02/13/2025")]), Err(2));
     }
 
     #[test]

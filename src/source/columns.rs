@@ -88,13 +88,26 @@ impl TimeCol {
     /// Every row in Unix seconds, up to the first row that has none.
     pub fn seconds(&self, tz: &Tz) -> Converted {
         match self {
-            TimeCol::Text(ca) => convert(
-                ca.len(),
-                ca.iter().map(|v| match v {
-                    Some(v) => time::parse_timestamp(v, tz).map_err(|e| e.to_string()),
-                    None => Err("the timestamp is empty".to_string()),
-                }),
-            ),
+            TimeCol::Text(ca) => {
+                // Dates written with slashes are day or month first for the whole column (a column whose first
+                // cell is not one is not scanned for them: ISO and epoch files pay nothing).
+                let slashed = ca.iter().flatten().next().is_some_and(|c| c.contains('/'));
+                let (order, mixed) = match if slashed { time::day_order(ca.iter()) } else { Ok(None) } {
+                    Ok(order) => (order, None),
+                    Err((row, e)) => (None, Some((row, e.to_string()))),
+                };
+                let mut got = convert(
+                    mixed.as_ref().map_or(ca.len(), |m| m.0),
+                    ca.iter().take(mixed.as_ref().map_or(usize::MAX, |m| m.0)).map(|v| match v {
+                        Some(v) => time::parse_timestamp_in(v, tz, order).map_err(|e| e.to_string()),
+                        None => Err("the timestamp is empty".to_string()),
+                    }),
+                );
+                if got.bad.is_none() {
+                    got.bad = mixed;
+                }
+                got
+            }
             TimeCol::Float(ca, unit) => convert(
                 ca.len(),
                 ca.iter().map(|v| match v {

@@ -154,7 +154,9 @@ fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>, bool), SourceError
     };
     let df = read(true)?;
     let first_name = df.get_column_names().first().map(|s| s.to_string()).unwrap_or_default();
-    if time::parse_timestamp(&first_name, &Tz::UTC).is_ok() {
+    // A first line that is a timestamp is data, not a header (a slashed date that does not tell its order is
+    // one too: the column tells it).
+    if matches!(time::parse_timestamp(&first_name, &Tz::UTC), Ok(_) | Err(time::TimeError::AmbiguousDate(_))) {
         return Ok((read(false)?, Some(1), decimal_comma));
     }
     Ok((df, Some(2), decimal_comma))
@@ -470,6 +472,47 @@ mod tests {
                 }
                 (Err(e), Err((line, message))) => {
                     assert_eq!((e.line, e.message.as_str()), (Some(line), message), "{name}");
+                }
+                (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_spreadsheets_local_dates_are_read_day_or_month_first_as_the_column_says() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let tz: Tz = "Europe/Berlin".parse().expect("tz");
+        // 2026-11-13 00:00 and 00:05 in Berlin (UTC+1).
+        let (a, b) = (1_794_524_400.0, 1_794_524_700.0);
+        // The first two times of the file's one series, or the error's line and the start of its message.
+        type Want = Result<[f64; 2], (usize, &'static str)>;
+        let cases: [(&str, &str, Want); 8] = [
+            ("german.csv", "Zeit;Wert\n13.11.2026 00:00;12,5\n13.11.2026 00:05;3\n", Ok([a, b])),
+            ("seconds.csv", "Zeit;Wert\n13.11.2026 00:00:00;12,5\n13.11.2026 00:05:00;3\n", Ok([a, b])),
+            ("dates.csv", "Tag;Wert\n13.11.2026;1\n14.11.2026;2\n", Ok([a, a + 86_400.0])),
+            // Slashed dates: the column's first day past the 12th says which comes first, for every row.
+            ("uk.csv", "time,value\n12/11/2026 23:55,1\n13/11/2026 00:00,2\n", Ok([a - 300.0, a])),
+            ("us.csv", "time,value\n11/12/2026 11:55 PM,1\n11/13/2026 12:00 AM,2\n", Ok([a - 300.0, a])),
+            ("us-noheader.csv", "11/12/2026 23:55,1\n11/13/2026 0:00,2\n", Ok([a - 300.0, a])),
+            (
+                "undecided.csv",
+                "time,value\n11/12/2026 23:55,1\n12/11/2026 00:00,2\n",
+                Err((2, "`11/12/2026 23:55` could be day/month or month/day")),
+            ),
+            (
+                "mixed.csv",
+                "time,value\n13/11/2026 00:00,1\n11/14/2026 00:00,2\n",
+                Err((3, "`11/14/2026 00:00` puts the month first, but an earlier date of its column put the day first")),
+            ),
+        ];
+        for (name, text, want) in cases {
+            let p = write(dir.path(), name, text);
+            let got = read_file(&p, &tz).map(|d| d.series.into_values().next().expect("one series").times);
+            match (got, want) {
+                (Ok(t), Ok(w)) => assert_eq!(t[..2], w[..], "{name}"),
+                (Err(e), Err((line, message))) => {
+                    assert_eq!(e.line, Some(line), "{name}: {e}");
+                    assert!(e.message.contains(message), "{name}: {}", e.message);
                 }
                 (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
             }
