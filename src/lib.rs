@@ -8,6 +8,7 @@ pub mod atomic;
 pub mod chart;
 pub mod coe;
 pub mod config;
+pub mod evidence;
 pub mod finding;
 #[cfg(test)]
 pub(crate) mod fixture;

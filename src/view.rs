@@ -12,7 +12,7 @@ use serde::Serialize;
 use thiserror::Error;
 
 use crate::chart::{self, Chart, ChartError, ChartOptions};
-use crate::finding::{Band, Evidence};
+use crate::finding::Band;
 use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
 use crate::journal::verdicts::Stored;
@@ -292,8 +292,9 @@ pub struct Detail {
     pub history_weeks: usize,
     pub baseline: String,
     pub findings: Vec<usize>,
-    /// The evidence of each of those findings, by finding id (the overview leaves it out).
-    pub evidence: BTreeMap<String, BTreeMap<&'static str, Evidence>>,
+    /// The evidence of each of those findings as the detail lists it — (label, text) rows with units, times
+    /// and durations ([`crate::evidence::readable`]) — by finding id (the overview leaves it out).
+    pub evidence: BTreeMap<String, Vec<(String, String)>>,
     /// Reviewers' notes on this metric in the review range (drawn on the chart).
     pub annotations: Vec<Annotation>,
     /// What the room said about this metric's findings, in every reviewed week (newest first).
@@ -359,7 +360,12 @@ pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annot
         history_weeks: r.ctx.history_weeks,
         baseline: f.reason.clone(),
         findings: ranks(r, &m.id),
-        evidence: r.findings.iter().filter(|f| f.metric == m.id).map(|f| (f.id(), f.evidence.clone())).collect(),
+        evidence: r
+            .findings
+            .iter()
+            .filter(|f| f.metric == m.id)
+            .map(|f| (f.id(), crate::evidence::readable(f, &m.unit, &r.ctx.tz)))
+            .collect(),
         annotations: annotations.iter().filter(|a| a.metric == m.id).cloned().collect(),
         said: said.iter().filter(|v| v.finding.metric == m.id).map(Said::from).collect(),
     })
@@ -437,7 +443,9 @@ mod tests {
         assert!(shown.len() > 3);
         for f in shown {
             let d = detail(&r, &f.metric, ChartOptions::default(), &[], &[]).expect("detail");
-            assert_eq!(d.evidence.get(&f.id()), Some(&f.evidence), "{}", f.sentence);
+            let unit = &r.series_of(&f.metric).expect("loaded").metric.unit;
+            assert_eq!(d.evidence.get(&f.id()), Some(&crate::evidence::readable(f, unit, &r.ctx.tz)), "{}", f.sentence);
+            assert_eq!(d.evidence[&f.id()].len(), f.evidence.len(), "{}", f.sentence);
             assert_eq!(d.evidence.len(), d.findings.len(), "{}", f.metric);
         }
     }

@@ -98,8 +98,9 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
             form.querySelector('input').focus();
           },
         }, '+ Action item'),
-        // The evidence comes with the metric's detail (the overview leaves it out), by finding id.
-        h('dl', { 'data-testid': 'evidence-numbers' }, Object.entries(d.evidence[f.id] || {}).flatMap(([k, v]) => [h('dt', {}, k.replaceAll('_', ' ')), h('dd', {}, Array.isArray(v) ? v.map((x) => fmt(x, '')).join(', ') : typeof v === 'number' ? fmt(v, '') : String(v))])),
+        // The evidence comes with the metric's detail (the overview leaves it out), by finding id, as rows of
+        // label and text with their units (written by the core, as in the reports).
+        h('dl', { 'data-testid': 'evidence-numbers' }, (d.evidence[f.id] || []).flatMap(([label, text]) => [h('dt', {}, label), h('dd', {}, text)])),
       ),
     );
   }

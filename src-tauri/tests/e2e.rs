@@ -242,6 +242,17 @@ async fn sample_review(d: &Driver) -> R<()> {
     .await?;
     let numbers: Vec<u64> = numbers.as_array().ok_or("evidence cards")?.iter().filter_map(|n| n.as_u64()).collect();
     assert!(!numbers.is_empty() && numbers.iter().all(|&n| n > 0), "evidence listed per card: {numbers:?}");
+    // It reads as the room says it: labels in words, times in the workspace's zone, no raw keys or floats.
+    let rows = js(&c, "return [...document.querySelectorAll('[data-testid=evidence-numbers] dt')].map(t => t.textContent + ': ' + t.nextElementSibling.textContent)").await?;
+    let rows: Vec<&str> = rows.as_array().ok_or("evidence rows")?.iter().filter_map(|r| r.as_str()).collect();
+    let raw = |r: &&str| {
+        r.contains('_')
+            || r.contains("T1")
+            || r.contains("T0")
+            || r.split(|c: char| !c.is_ascii_digit() && c != '.').any(|n| n.split('.').nth(1).is_some_and(|d| d.len() > 3))
+    };
+    assert!(!rows.iter().any(raw), "evidence written raw: {rows:?}");
+    println!("evidence rows: {rows:?}");
     shot(&c, "metric-detail").await?;
     c.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
     wait_css(&c, "[data-testid=findings]").await?;
