@@ -61,6 +61,10 @@ pub enum FindingsCmd {
 pub fn run(cmd: FindingsCmd, default_workspace: impl Fn() -> PathBuf) -> Result<ExitCode> {
     match cmd {
         FindingsCmd::Mark { id, path, needs_action, expected, noise, note, scope, author } => {
+            // `flywheel review PATH` takes the workspace first; here the finding comes first.
+            if let Some(p) = path.as_ref().filter(|p| !p.exists() && std::path::Path::new(&id).exists()) {
+                bail!("the finding's id comes first, then the workspace: flywheel findings mark {} {id} …", p.display());
+            }
             let ws = Workspace::open(&path.unwrap_or_else(&default_workspace))?;
             let verdict = match (needs_action, &expected, noise) {
                 (true, None, false) => Verdict::NeedsAction,

@@ -153,6 +153,15 @@ fn a_batch_job_marked_expected_is_folded_away_until_it_comes_back_clearly_worse(
     let o = flywheel(d, &["findings", "mark", "queue.depth:nope:1", w.to_str().expect("ws"), "--noise"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&o.stderr).contains("no reviewed week has a finding `queue.depth:nope:1`"));
+    // The workspace given first (as `review` takes it) is named as the mix-up it is, and nothing is marked.
+    let o = flywheel(d, &["findings", "mark", w.to_str().expect("ws"), &id, "--noise"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        String::from_utf8_lossy(&o.stderr)
+            .contains(&format!("the finding's id comes first, then the workspace: flywheel findings mark {id} ")),
+        "{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
     let o = flywheel(
         d,
         &[
