@@ -150,7 +150,11 @@ fn noise(path: &std::path::Path, show: usize) -> Result<ExitCode> {
         format!("{bars}  {}", cells.join(" · "))
     };
     let first = &history.weeks[history.weeks.len().min(show) - 1];
-    println!("Marked noise or expected, week by week ({first} – {}):", history.weeks[0]);
+    if *first == history.weeks[0] {
+        println!("Marked noise or expected in the one reviewed week ({first}):");
+    } else {
+        println!("Marked noise or expected, week by week (weeks of {first} – {}):", history.weeks[0]);
+    }
     println!("By team");
     for (team, rows) in &s.by_team {
         crate::say(format!("  {team:<24} {}", recent(rows)));

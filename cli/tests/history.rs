@@ -285,6 +285,7 @@ fn a_metric_dismissed_as_noise_in_three_weeks_gets_a_sensitivity_that_removes_it
     let o = flywheel(d, &["findings", "noise", wp]);
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.starts_with("Marked noise or expected, week by week (weeks of 2026-"), "{text}");
     assert!(text.contains("Search                   ▅▅▅▁▁▁  50% of 2 · 50% of 2 · 50% of 2 · 0% of 2 · 0% of 2 · 0% of 1"), "{text}");
     assert!(text.contains("seasonal anomaly         ███▁▁▁  100% of 1 · 100% of 1 · 100% of 1 · 0% of 1"), "{text}");
     let proposal = "api.latency was marked noise in 3 weeks (2026-10-12, 2026-10-19, 2026-10-26).\n  Proposal: sensitivity = ";
