@@ -213,7 +213,7 @@ pub fn read(path: &Path, format: Format, source: &TicketSource, tz: Tz) -> Resul
 
 /// Parse the text of an export (see [`read`]).
 pub fn parse(text: &str, path: &str, format: Format, source: &TicketSource, tz: Tz) -> Result<(Vec<Ticket>, Vec<Note>), TicketError> {
-    let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(true).from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new().flexible(true).has_headers(true).delimiter(delimiter(text)).from_reader(text.as_bytes());
     let raw_headers: Vec<String> = rdr
         .headers()
         .map_err(|e| TicketError::File { path: path.to_string(), message: format!("no header row: {e}") })?
@@ -282,6 +282,21 @@ pub fn parse(text: &str, path: &str, format: Format, source: &TicketSource, tz: 
         notes.push(Note { source: name.clone(), message: format!("{path}: {duplicates} {rows} an id already read: the first kept") });
     }
     Ok((tickets, notes))
+}
+
+/// The field separator of an export, from its header row: a semicolon or a tab where the header holds more of
+/// them than commas (a spreadsheet's export in a locale whose decimal mark is the comma), else a comma.
+fn delimiter(text: &str) -> u8 {
+    let header = text.lines().next().unwrap_or("");
+    let count = |c: char| header.chars().filter(|&h| h == c).count();
+    let (commas, semicolons, tabs) = (count(','), count(';'), count('\t'));
+    if tabs > commas.max(semicolons) {
+        b'\t'
+    } else if semicolons > commas {
+        b';'
+    } else {
+        b','
+    }
 }
 
 /// One row as a ticket, or why it cannot be one.

@@ -78,6 +78,25 @@ fn bad_rows_are_named_by_line_and_skipped_while_the_rest_load() {
 }
 
 #[test]
+fn a_spreadsheets_semicolon_or_tab_export_is_read_by_its_header_row() {
+    // (text, its id column, ids read): a semicolon export with day-first dates (a comma in a title stays in it),
+    // a tab one, and a comma export whose titles hold semicolons.
+    let cases = [
+        ("Schlüssel;Summary;Created\nA-1;Slow, then down;24.11.2026 09:15\nA-2;Queue;25.11.2026 10:00\n", "Schlüssel", vec!["A-1", "A-2"]),
+        ("id\ttitle\tcreated\nB-1\tDisk; full\t2026-11-24 09:15\n", "id", vec!["B-1"]),
+        ("id,title,created\nC-1,a; b; c,2026-11-24 09:15\nC-2,d,2026-11-24 09:20\n", "id", vec!["C-1", "C-2"]),
+    ];
+    for (text, id, want) in cases {
+        let (t, notes) = parse(text, "t.csv", Format::Auto, &source(&[("id", id)], None), chrono_tz::Europe::Berlin)
+            .unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(t.iter().map(|t| t.id.as_str()).collect::<Vec<_>>(), want, "{text}: {notes:?}");
+        if id != "id" {
+            assert_eq!((t[0].title.as_str(), t[0].created), ("Slow, then down", utc("2026-11-24T08:15:00Z")));
+        }
+    }
+}
+
+#[test]
 fn columns_and_date_format_override_the_defaults_and_a_missing_column_is_named() {
     let text = "Ref,Headline,Opened (local),Prio\nX9,Queue backlog,24.11.2026 09:15,Critical\n";
     let s = source(&[("id", "Ref"), ("title", "Headline"), ("created", "Opened (local)"), ("severity", "Prio")], Some("%d.%m.%Y %H:%M"));
@@ -131,6 +150,8 @@ fn ticket_times_in_the_forms_tools_write() {
         ("2026-11-09 14:15:00", berlin, Some("2026-11-09T13:15:00+00:00")),
         ("09/Nov/26 2:15 PM", Tz::UTC, Some("2026-11-09T14:15:00+00:00")),
         ("11/09/2026 14:15", Tz::UTC, Some("2026-11-09T14:15:00+00:00")),
+        ("13/11/2026 14:15", Tz::UTC, Some("2026-11-13T14:15:00+00:00")),
+        ("09.11.2026 14:15", berlin, Some("2026-11-09T13:15:00+00:00")),
         ("2026-11-09 14:15:00 UTC", berlin, Some("2026-11-09T14:15:00+00:00")),
         ("1762697700", Tz::UTC, Some("2025-11-09T14:15:00+00:00")),
         ("last Tuesday", Tz::UTC, None),
