@@ -296,11 +296,17 @@ pub fn dedupe(mut fs: Vec<Finding>) -> Vec<Finding> {
         if folded > 0 {
             let f = &mut fs[j];
             f.evidence.insert("nearby_episodes", Evidence::Number(folded as f64));
-            if f.sentence.ends_with('.') {
-                f.sentence.pop();
+            let said = format!("{folded} weaker episode{} within 12 hours of it counted here", if folded == 1 { "" } else { "s" });
+            // One parenthesis at the end of a sentence, not two in a row.
+            if f.sentence.ends_with(").") {
+                f.sentence.truncate(f.sentence.len() - 2);
+                f.sentence.push_str(&format!("; {said})."));
+            } else {
+                if f.sentence.ends_with('.') {
+                    f.sentence.pop();
+                }
+                f.sentence.push_str(&format!(" ({said})."));
             }
-            f.sentence
-                .push_str(&format!(" ({folded} weaker episode{} within 12 hours of it counted here).", if folded == 1 { "" } else { "s" }));
         }
     }
     let mut k = keep.into_iter();
@@ -439,6 +445,11 @@ mod tests {
         assert_eq!(kept.len(), 1);
         assert_eq!(kept[0].evidence.get("nearby_episodes"), Some(&Evidence::Number(2.0)));
         assert!(kept[0].sentence.contains("2 weaker episodes within 12 hours"), "{}", kept[0].sentence);
+        // A sentence that already ends in a parenthesis says it there, not in a second one.
+        let mut counted = f(Kind::SeasonalAnomaly, 0, H, 60.0);
+        counted.sentence = "It rose (4 more anomalous episodes this week).".into();
+        let kept = dedupe(vec![counted, f(Kind::SeasonalAnomaly, 2 * H, 3 * H, 40.0)]);
+        assert_eq!(kept[0].sentence, "It rose (4 more anomalous episodes this week; 1 weaker episode within 12 hours of it counted here).");
         // Another series is another story.
         let mut other = f(Kind::SeasonalAnomaly, 2 * H, 3 * H, 40.0);
         other.metric = "other".into();

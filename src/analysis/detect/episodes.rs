@@ -120,7 +120,8 @@ pub(super) fn anomalies(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Par
     if more > 0 {
         out[0] = out[0].clone().with("more_episodes", more as f64);
         out[0].sentence.pop();
-        out[0].sentence.push_str(&format!(" ({more} more anomalous episodes this week)."));
+        let (episodes, when) = (if more == 1 { "episode" } else { "episodes" }, if weeks == 1 { "this week" } else { "in the range" });
+        out[0].sentence.push_str(&format!(" ({more} more anomalous {episodes} {when})."));
     }
     out
 }

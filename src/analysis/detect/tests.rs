@@ -220,7 +220,8 @@ mod kinds {
                 .collect();
             if more > 0 {
                 assert_eq!(counted[0], Some(more as f64), "{n} spikes");
-                assert!(found[0].sentence.ends_with(&format!(" ({more} more anomalous episodes this week).")), "{}", found[0].sentence);
+                let episodes = if more == 1 { "episode" } else { "episodes" };
+                assert!(found[0].sentence.ends_with(&format!(" ({more} more anomalous {episodes} this week).")), "{}", found[0].sentence);
                 assert!(counted[1..].iter().all(Option::is_none), "{n} spikes: counted twice");
                 // The weakest spike is among those counted, not told.
                 let weakest = c.rtime(100);
