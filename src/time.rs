@@ -227,15 +227,17 @@ pub fn parse_timestamp_in(s: &str, tz: &Tz, order: Option<DayOrder>) -> Result<f
     parse_any_timestamp(s, tz, order).and_then(|v| in_range(v).map_err(|_| TimeError::OutOfRange(s.to_string())))
 }
 
-/// A naive local date-time in one of `formats` (each tried as written, then as a bare date).
-fn naive_in(t: &str, tz: &Tz, formats: &[&str], date_only: &str) -> Option<f64> {
-    for f in formats {
-        if let Ok(n) = NaiveDateTime::parse_from_str(t, f) {
-            let secs = local_to_utc(tz, &n.with_nanosecond(0).unwrap_or(n));
-            return Some(secs as f64 + n.nanosecond() as f64 / 1e9);
-        }
-    }
-    NaiveDate::parse_from_str(t, date_only).ok().map(|d| local_to_utc(tz, &d.and_time(chrono::NaiveTime::MIN)) as f64)
+/// A naive local date-time in one of `formats`, or a bare date in `date_only` (its midnight).
+fn naive_in(t: &str, formats: &[&str], date_only: &str) -> Option<NaiveDateTime> {
+    formats
+        .iter()
+        .find_map(|f| NaiveDateTime::parse_from_str(t, f).ok())
+        .or_else(|| NaiveDate::parse_from_str(t, date_only).ok().map(|d| d.and_time(chrono::NaiveTime::MIN)))
+}
+
+/// Unix seconds of a naive local time in `tz` (fractions kept), by [`local_to_utc`]'s rule.
+fn local_seconds(tz: &Tz, n: &NaiveDateTime) -> f64 {
+    local_to_utc(tz, &n.with_nanosecond(0).unwrap_or(*n)) as f64 + n.nanosecond() as f64 / 1e9
 }
 
 fn parse_any_timestamp(s: &str, tz: &Tz, order: Option<DayOrder>) -> Result<f64, TimeError> {
@@ -259,38 +261,54 @@ fn parse_any_timestamp(s: &str, tz: &Tz, order: Option<DayOrder>) -> Result<f64,
             return Ok(dt.timestamp() as f64 + dt.timestamp_subsec_nanos() as f64 / 1e9);
         }
     }
-    for f in ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"] {
-        if let Ok(n) = NaiveDateTime::parse_from_str(&norm, f) {
-            let secs = local_to_utc(tz, &n.with_nanosecond(0).unwrap_or(n));
-            return Ok(secs as f64 + n.nanosecond() as f64 / 1e9);
-        }
+    match naive_of(t, order)? {
+        Some(n) => Ok(local_seconds(tz, &n)),
+        None => Err(TimeError::BadTimestamp(s.to_string())),
     }
-    if let Ok(d) = NaiveDate::parse_from_str(t, "%Y-%m-%d") {
-        return Ok(local_to_utc(tz, &d.and_time(chrono::NaiveTime::MIN)) as f64);
+}
+
+/// A timestamp without an offset — ISO, a spreadsheet's dotted or slashed date, with or without a time — as
+/// the wall-clock time it names (`None` when `t` is none of these).
+fn naive_of(t: &str, order: Option<DayOrder>) -> Result<Option<NaiveDateTime>, TimeError> {
+    let norm: String = t.replacen(' ', "T", 1);
+    if let Some(n) = naive_in(&norm, &["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%dT%H:%M"], "%Y-%m-%d") {
+        return Ok(Some(n));
     }
     // Spreadsheets' local forms: dotted dates are day first wherever they are written.
-    if let Some(v) = naive_in(t, tz, &["%d.%m.%Y %H:%M:%S%.f", "%d.%m.%Y %H:%M"], "%d.%m.%Y") {
-        return Ok(v);
+    if let Some(n) = naive_in(t, &["%d.%m.%Y %H:%M:%S%.f", "%d.%m.%Y %H:%M"], "%d.%m.%Y") {
+        return Ok(Some(n));
     }
-    if let Some((a, b)) = slashed(t) {
-        let order = order.or(if a > 12 {
-            Some(DayOrder::DayFirst)
-        } else if b > 12 {
-            Some(DayOrder::MonthFirst)
-        } else {
-            None
-        });
-        let (formats, date_only) = match order {
-            Some(DayOrder::DayFirst) => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
-            Some(DayOrder::MonthFirst) => (SLASHED_MONTH_FIRST, "%m/%d/%Y"),
-            None if a == b => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
-            None => return Err(TimeError::AmbiguousDate(t.to_string())),
-        };
-        if let Some(v) = naive_in(t, tz, formats, date_only) {
-            return Ok(v);
-        }
+    let Some((a, b)) = slashed(t) else { return Ok(None) };
+    let order = order.or(if a > 12 {
+        Some(DayOrder::DayFirst)
+    } else if b > 12 {
+        Some(DayOrder::MonthFirst)
+    } else {
+        None
+    });
+    let (formats, date_only) = match order {
+        Some(DayOrder::DayFirst) => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
+        Some(DayOrder::MonthFirst) => (SLASHED_MONTH_FIRST, "%m/%d/%Y"),
+        None if a == b => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
+        None => return Err(TimeError::AmbiguousDate(t.to_string())),
+    };
+    Ok(naive_in(t, formats, date_only))
+}
+
+/// The later of the two instants a naive timestamp names when it falls in the hour that happens twice as the
+/// clocks go back (`None` for any other text, with an offset or not in that hour). [`parse_timestamp`] reads
+/// such a time as the earlier; a column that has already been past it means the later (see
+/// `source::columns`).
+pub fn later_reading(s: &str, tz: &Tz, order: Option<DayOrder>) -> Option<f64> {
+    later_reading_of(tz, &naive_of(s.trim(), order).ok()??)
+}
+
+/// [`later_reading`] of a wall-clock time.
+pub fn later_reading_of(tz: &Tz, n: &NaiveDateTime) -> Option<f64> {
+    match tz.from_local_datetime(&n.with_nanosecond(0).unwrap_or(*n)) {
+        LocalResult::Ambiguous(a, b) => Some(a.timestamp().max(b.timestamp()) as f64 + n.nanosecond() as f64 / 1e9),
+        _ => None,
     }
-    Err(TimeError::BadTimestamp(s.to_string()))
 }
 
 const SLASHED_DAY_FIRST: &[&str] = &["%d/%m/%Y %H:%M:%S%.f", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p"];

@@ -7,13 +7,15 @@ use chrono_tz::Tz;
 use polars::prelude::*;
 
 use super::file::polars_msg;
-use crate::time::{self, EpochUnit};
+use crate::time::{self, DayOrder, EpochUnit};
 
 /// A column converted up to its first bad cell: the numbers of the rows before it, and that row with what
 /// is wrong (`None` when every row converted).
 pub(super) struct Converted {
     pub numbers: Vec<f64>,
     pub bad: Option<(usize, String)>,
+    /// The order of day and month of a text column's slashed dates ([`time::day_order`]).
+    pub order: Option<DayOrder>,
 }
 
 impl Converted {
@@ -31,11 +33,11 @@ fn convert(rows: usize, cells: impl Iterator<Item = Result<f64, String>>) -> Con
             Ok(x) => numbers.push(x),
             Err(m) => {
                 let row = numbers.len();
-                return Converted { numbers, bad: Some((row, m)) };
+                return Converted { numbers, bad: Some((row, m)), order: None };
             }
         }
     }
-    Converted { numbers, bad: None }
+    Converted { numbers, bad: None, order: None }
 }
 
 /// A series or instance column as text (`None` when the frame has no such column or it cannot be text).
@@ -106,6 +108,7 @@ impl TimeCol {
                 if got.bad.is_none() {
                     got.bad = mixed;
                 }
+                got.order = order;
                 got
             }
             TimeCol::Float(ca, unit) => convert(
@@ -128,6 +131,27 @@ impl TimeCol {
     }
 }
 
+impl TimeCol {
+    /// Whether the column can hold naive times (text, or date-times without a zone): only then can a row be in
+    /// the hour that happens twice.
+    pub fn may_be_naive(&self) -> bool {
+        matches!(self, TimeCol::Text(_) | TimeCol::Int(_, _, true))
+    }
+
+    /// Row `i`'s later reading when it is a naive time in the hour that happens twice as the clocks go back
+    /// ([`time::later_reading`]).
+    pub fn later_reading(&self, i: usize, tz: &Tz, order: Option<DayOrder>) -> Option<f64> {
+        match self {
+            TimeCol::Text(ca) => ca.get(i).and_then(|c| time::later_reading(c, tz, order)),
+            TimeCol::Int(ca, per_sec, true) => {
+                let wall = DateTime::from_timestamp((ca.get(i)? as f64 / per_sec).floor() as i64, 0)?;
+                time::later_reading_of(tz, &wall.naive_utc())
+            }
+            _ => None,
+        }
+    }
+}
+
 /// Integer timestamps (`per_sec` to a second) in Unix seconds; `naive`: read as wall-clock time in that zone.
 /// One tight loop over each array's values (their validity asked only when the array has empty cells).
 fn int_seconds(ca: &Int64Chunked, per_sec: f64, naive: Option<&Tz>) -> Converted {
@@ -143,12 +167,12 @@ fn int_seconds(ca: &Int64Chunked, per_sec: f64, naive: Option<&Tz>) -> Converted
                 Ok(s) => numbers.push(naive.map_or(s, |tz| naive_secs_to_utc(s, tz))),
                 Err(m) => {
                     let row = numbers.len();
-                    return Converted { numbers, bad: Some((row, m)) };
+                    return Converted { numbers, bad: Some((row, m)), order: None };
                 }
             }
         }
     }
-    Converted { numbers, bad: None }
+    Converted { numbers, bad: None, order: None }
 }
 
 /// A value column, ready to be converted: text (with a decimal comma or not), or numbers.
@@ -189,7 +213,7 @@ impl ValueCol {
                         numbers.extend(arr.iter().map(|v| v.copied().unwrap_or(f64::NAN)));
                     }
                 }
-                Converted { numbers, bad: None }
+                Converted { numbers, bad: None, order: None }
             }
         }
     }

@@ -304,7 +304,8 @@ pub(crate) fn frame_to_series(
     let rows = data.rows;
     // Timestamps and values are converted a column at a time; rows from `stop` on lack one of them (the
     // error is reported at `stop`, after that row's series cell, as a reader going row by row would).
-    let times = times.seconds(tz);
+    let col = times;
+    let times = col.seconds(tz);
     let values = values.numbers();
     let stop = times.stop().min(values.stop());
     // Rows of one series are usually contiguous: only the rows whose series or instance cell differs byte
@@ -316,14 +317,33 @@ pub(crate) fn frame_to_series(
     }
     starts.sort_unstable();
     starts.dedup();
+
     let mut current: Option<SeriesKey> = None;
     let mut buf = RawSeries::default();
     let mut run = 0; // the first row not yet copied into `buf`
-    let mut copy = |buf: &mut RawSeries, to: usize| {
+                     // The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the
+                     // rule for a cell alone, `time::local_to_utc`), but a series written in local time passes through that hour
+                     // twice, in order, so a row whose earlier reading does not move on from the one before it in its series (the
+                     // same time again, or back in time), and whose later reading does, is read as the later. `before`: the
+                     // series' last time before this run of rows.
+    let mut copy = |buf: &mut RawSeries, to: usize, before: Option<f64>| {
+        let from = buf.times.len();
         buf.times.extend_from_slice(&times.numbers[run..to]);
         buf.values.extend_from_slice(&values.numbers[run..to]);
+        let mut prev = buf.times[..from].last().copied().or(before);
+        let naive = if col.may_be_naive() { to } else { run };
+        for (i, t) in (run..naive).zip(&mut buf.times[from..]) {
+            if let Some(p) = prev.filter(|&p| *t <= p) {
+                if let Some(later) = col.later_reading(i, tz, times.order).filter(|&l| l >= p) {
+                    *t = later;
+                }
+            }
+            prev = Some(*t);
+        }
         run = to;
     };
+    let last_time =
+        |data: &FileData, k: &Option<SeriesKey>| k.as_ref().and_then(|k| data.series.get(k)).and_then(|s| s.times.last().copied());
     for &row in starts.iter().take_while(|&&r| r <= stop && r < rows) {
         let key = match &keys {
             Some(k) => k.get(row),
@@ -332,7 +352,7 @@ pub(crate) fn frame_to_series(
         let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| bad(row, "the series cell is empty".into()))?;
         let inst = instances.as_ref().and_then(|c| c.get(row)).map(str::trim).filter(|i| !i.is_empty());
         if !matches!(&current, Some((k, i)) if k == key && i.as_deref() == inst) {
-            copy(&mut buf, row.min(stop));
+            copy(&mut buf, row.min(stop), last_time(&data, &current));
             if let Some(k) = current.take() {
                 data.series.entry(k).or_default().extend(std::mem::take(&mut buf));
             }
@@ -342,7 +362,7 @@ pub(crate) fn frame_to_series(
     if let Some((row, m)) = times.bad.iter().chain(&values.bad).find(|b| b.0 == stop) {
         return Err(bad(*row, m.clone()));
     }
-    copy(&mut buf, rows);
+    copy(&mut buf, rows, last_time(&data, &current));
     if let Some(k) = current {
         data.last_key = Some(k.0.clone());
         data.series.entry(k).or_default().extend(buf);
@@ -547,6 +567,58 @@ mod tests {
         let p = write(dir.path(), "nan.csv", "time,value\n1762646400,\n1762646700,NaN\n1762646800,-inf\n");
         let d = read_file(&p, &tz).expect("nan");
         assert!(d.series.values().next().expect("one").values.iter().all(|v| v.is_nan()));
+    }
+
+    #[test]
+    fn a_file_in_local_time_passes_through_the_autumn_hour_twice_in_order() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let tz: Tz = "Europe/Berlin".parse().expect("tz");
+        // 2026-10-25 02:00 CEST is 00:00Z; the clocks go back at 03:00 CEST, so 02:00 CET is 01:00Z.
+        let z = |h: f64| 1_792_886_400.0 + h * 3600.0;
+        // (file, text, series → times read, in file order)
+        type Want = Vec<(&'static str, Vec<f64>)>;
+        let cases: [(&str, &str, Want); 5] = [
+            (
+                "ascending.csv",
+                "time,value\n2026-10-25 01:55,1\n2026-10-25 02:00,2\n2026-10-25 02:30,3\n2026-10-25 02:00,4\n2026-10-25 02:30,5\n2026-10-25 03:00,6\n",
+                vec![("", vec![z(-5.0 / 60.0), z(0.0), z(0.5), z(1.0), z(1.5), z(2.0)])],
+            ),
+            (
+                "interleaved.csv",
+                "time,series,value\n2026-10-25 02:00,a,1\n2026-10-25 02:00,b,1\n2026-10-25 02:30,a,2\n2026-10-25 02:30,b,2\n2026-10-25 02:00,a,3\n2026-10-25 02:00,b,3\n2026-10-25 03:00,a,4\n",
+                vec![("a", vec![z(0.0), z(0.5), z(1.0), z(2.0)]), ("b", vec![z(0.0), z(0.5), z(1.0)])],
+            ),
+            ("dotted.csv", "Zeit;Wert\n25.10.2026 02:30;1\n25.10.2026 02:30;2\n", vec![("", vec![z(0.5), z(1.5)])]),
+            // Times with their offset say which they are; a file out of order stays as it says.
+            (
+                "offsets.csv",
+                "time,value\n2026-10-25T02:30:00+02:00,1\n2026-10-25T02:00:00+02:00,2\n2026-10-25T02:00:00+01:00,3\n",
+                vec![("", vec![z(0.5), z(0.0), z(1.0)])],
+            ),
+            // A row far out of order is not moved an hour: its later reading would go back in time too.
+            ("unsorted.csv", "time,value\n2026-10-25 05:00,1\n2026-10-25 02:30,2\n", vec![("", vec![z(4.0), z(0.5)])]),
+        ];
+        for (name, text, want) in cases {
+            let p = write(dir.path(), name, text);
+            let d = read_file(&p, &tz).unwrap_or_else(|e| panic!("{name}: {e}"));
+            for (series, times) in want {
+                let got = d.series.iter().find(|((k, _), _)| k.is_empty() || k == series).map(|(_, s)| s.times.clone());
+                let got = if series.is_empty() { d.series.values().next().map(|s| s.times.clone()) } else { got };
+                assert_eq!(got, Some(times), "{name} {series}");
+            }
+        }
+
+        // A Parquet file of naive date-times (what pandas writes for local times) is read the same way.
+        let wall = |h: i64, m: i64| (1_792_886_400 + h * 3600 + m * 60) * 1000; // 2026-10-25 hh:mm as if UTC, in ms
+        let t = Series::new("time".into(), &[wall(1, 55), wall(2, 0), wall(2, 30), wall(2, 0), wall(3, 0)])
+            .cast(&DataType::Datetime(TimeUnit::Milliseconds, None))
+            .expect("naive date-times");
+        let mut df = DataFrame::new(5, vec![t.into(), Series::new("value".into(), &[1.0, 2.0, 3.0, 4.0, 5.0]).into()]).expect("frame");
+        let p = dir.path().join("naive.parquet");
+        ParquetWriter::new(std::fs::File::create(&p).expect("create")).finish(&mut df).expect("write");
+        let d = read_file(&p, &tz).expect("parquet");
+        let s = d.series.values().next().expect("one series");
+        assert_eq!(s.times, [z(-5.0 / 60.0), z(0.0), z(0.5), z(1.0), z(2.0)]);
     }
 
     #[test]
