@@ -5,6 +5,7 @@
 //! Plain serialisable data with no knowledge of any UI toolkit: the Tauri shell passes it through. Rules
 //! the UI needs (severity bands, "overdue") are decided here, so the UI only shows them.
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use rayon::prelude::*;
@@ -17,6 +18,7 @@ use crate::journal::actions::ActionItem;
 use crate::journal::annotations::Annotation;
 use crate::journal::verdicts::Stored;
 use crate::report::{self, json};
+use crate::review::lines::{Lines, LinesError};
 use crate::review::{Review, SeriesFit};
 
 #[derive(Debug, Error)]
@@ -29,6 +31,8 @@ pub enum ViewError {
     Chart(#[from] ChartError),
     #[error("the data of `{0}` could not be read back: {1}")]
     Unavailable(String, String),
+    #[error("`{0}` with other lines: {1}")]
+    Lines(String, LinesError),
 }
 
 /// Points in an overview sparkline (the review week, bucketed).
@@ -299,6 +303,33 @@ pub struct Detail {
     pub annotations: Vec<Annotation>,
     /// What the room said about this metric's findings, in every reviewed week (newest first).
     pub said: Vec<Said>,
+    /// Other lines tried on it (`None`: its own): what it would flag with them. The chart and `alarm`,
+    /// `investigation` above are drawn with them.
+    pub trial: Option<TrialView>,
+}
+
+/// What a metric would flag with other lines ([`Review::with_lines`]).
+#[derive(Debug, Serialize)]
+pub struct TrialView {
+    /// Its own lines, to go back to.
+    pub own: Lines,
+    pub findings: Vec<TrialFinding>,
+    /// How many findings it has with its own lines.
+    pub own_findings: usize,
+    /// How often the lines were reached in the history weeks, in a sentence.
+    pub history: String,
+    /// What to write in the workspace file to keep them (`alarm = 450` / `investigation = 400`).
+    pub keep: String,
+}
+
+/// One finding with the lines tried.
+#[derive(Debug, Serialize)]
+pub struct TrialFinding {
+    pub kind_label: &'static str,
+    pub severity: u8,
+    pub band: Band,
+    pub sentence: String,
+    pub when: String,
 }
 
 /// A verdict on one of a metric's findings, as its detail lists it.
@@ -334,9 +365,50 @@ impl From<&Stored> for Said {
 /// The detail of one metric, with `opts` choosing the overlays, `annotations` drawn on the chart and
 /// `said` (the journal's verdicts on this metric) listed.
 pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annotation], said: &[Stored]) -> Result<Detail, ViewError> {
+    detail_trying(r, metric, None, opts, annotations, said)
+}
+
+/// [`detail`] with other lines tried (`lines`; `None` is the metric's own): the chart drawn with them, and
+/// what the metric would flag with them beside what it flags.
+pub fn detail_trying(
+    r: &Review,
+    metric: &str,
+    lines: Option<Lines>,
+    opts: ChartOptions,
+    annotations: &[Annotation],
+    said: &[Stored],
+) -> Result<Detail, ViewError> {
     let s: &SeriesFit = r.series_of(metric).ok_or_else(|| ViewError::UnknownMetric(metric.to_string()))?;
-    let chart = chart::render_with(r, s, opts, &chart::notes_of(annotations, metric))?;
-    let s = r.full(s).map_err(|e| ViewError::Unavailable(metric.to_string(), e.to_string()))?;
+    let notes = chart::notes_of(annotations, metric);
+    let own = Lines { alarm: s.metric.alarm, investigation: s.metric.investigation };
+    let (trial, chart, s) = match lines.filter(|l| *l != own) {
+        Some(lines) => {
+            let t = r.with_lines(metric, lines).map_err(|e| ViewError::Lines(metric.to_string(), e))?;
+            let chart = chart::render_episodes(r, &t.series, &t.findings, opts, &notes)?;
+            let view = TrialView {
+                own,
+                own_findings: r.findings.iter().filter(|f| f.metric == metric).count(),
+                history: t.history_sentence(),
+                keep: keep_lines(&lines),
+                findings: t
+                    .findings
+                    .iter()
+                    .map(|f| TrialFinding {
+                        kind_label: f.kind.label(),
+                        severity: f.severity,
+                        band: Band::of(f.severity),
+                        sentence: f.sentence.clone(),
+                        when: report::when(r, f),
+                    })
+                    .collect(),
+            };
+            (Some(view), chart, Cow::Owned(t.series))
+        }
+        None => {
+            let chart = chart::render_with(r, s, opts, &notes)?;
+            (None, chart, r.full(s).map_err(|e| ViewError::Unavailable(metric.to_string(), e.to_string()))?)
+        }
+    };
     let fin = |v: f64| v.is_finite().then_some(v);
     let f = &s.fit;
     let (lower, upper) = f.band(r.params.anomaly_z());
@@ -368,7 +440,19 @@ pub fn detail(r: &Review, metric: &str, opts: ChartOptions, annotations: &[Annot
             .collect(),
         annotations: annotations.iter().filter(|a| a.metric == m.id).cloned().collect(),
         said: said.iter().filter(|v| v.finding.metric == m.id).map(Said::from).collect(),
+        trial,
     })
+}
+
+/// The lines as a metric's entry in `flywheel.toml` writes them.
+fn keep_lines(l: &Lines) -> String {
+    let line = |name: &str, v: Option<f64>| v.map(|v| format!("{name} = {}", crate::config::fmt_num(v)));
+    let set: Vec<String> = [line("alarm", l.alarm), line("investigation", l.investigation)].into_iter().flatten().collect();
+    if set.is_empty() {
+        "no alarm or investigation line".to_string()
+    } else {
+        set.join(", ")
+    }
 }
 
 #[cfg(test)]
@@ -421,6 +505,26 @@ mod tests {
             assert_eq!(o.review.counts.metrics, whole.review.counts.metrics);
             assert_eq!(o.when.len(), r.findings.len());
         }
+    }
+
+    #[test]
+    fn a_detail_with_other_lines_is_drawn_and_flagged_with_them_and_its_own_are_no_trial() {
+        let ws = crate::config::Workspace::open(std::path::Path::new("data")).expect("the sample workspace");
+        let params = crate::analysis::Params { sensitivity: ws.sensitivity };
+        let r = Review::run(ws, crate::review::RangeSpec::LastCompleteWeek, params, &crate::source::Quiet).expect("review");
+        let own = Lines { alarm: Some(600.0), investigation: Some(400.0) };
+        let d = detail_trying(&r, "payments.api.p99", Some(own), ChartOptions::default(), &[], &[]).expect("own");
+        assert!(d.trial.is_none(), "its own lines are no trial");
+        let tried = Lines { alarm: Some(200.0), investigation: None };
+        let d = detail_trying(&r, "payments.api.p99", Some(tried), ChartOptions::default(), &[], &[]).expect("tried");
+        let t = d.trial.as_ref().expect("a trial");
+        assert_eq!((d.alarm, d.investigation, t.own), (Some(200.0), None, own));
+        assert_eq!(t.keep, "alarm = 200");
+        assert!(t.findings.len() > t.own_findings && t.findings.iter().any(|f| f.kind_label == "alarm breach"), "{:?}", t.findings);
+        assert!(d.chart.svg.contains("alarm 200"), "the chart draws the line tried");
+        let bad = Lines { alarm: Some(100.0), investigation: Some(200.0) };
+        let e = detail_trying(&r, "payments.api.p99", Some(bad), ChartOptions::default(), &[], &[]).expect_err("order");
+        assert!(e.to_string().contains("investigation line 200 is above the alarm line 100"), "{e}");
     }
 
     #[test]

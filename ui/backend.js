@@ -54,7 +54,7 @@ const real = {
   setSensitivity: (sensitivity) => overview((holding) => call('set_sensitivity', { sensitivity, holding })),
   teamView: (team, width) => call('team_view', { team, width: Math.round(width) }),
   metricDetail: (metric, o) =>
-    call('metric_detail', { metric, width: Math.round(o.width), height: Math.round(o.height), lastWeek: o.lastWeek, earlierWeeks: o.earlierWeeks }),
+    call('metric_detail', { metric, width: Math.round(o.width), height: Math.round(o.height), lastWeek: o.lastWeek, earlierWeeks: o.earlierWeeks, lines: o.lines ?? null }),
   openLink: (url) => call('open_link', { url }),
   wheelState: (absent) => call('wheel_state', { absent }),
   wheelSpin: (absent) => call('wheel_spin', { absent }),

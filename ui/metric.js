@@ -10,7 +10,7 @@ import { $, announce, app, back, errorPanel, go, sevClass, timeLabel, viewEl } f
 
 // ---------- Metric detail ----------
 
-export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0 }) {
+export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks = 0, lines = null }) {
   const root = clear(viewEl());
   const box = h('div', { class: 'detail-chart', 'data-testid': 'detail-chart' });
   const side = h('div', { class: 'detail-side' });
@@ -19,8 +19,15 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
   const height = Math.max(320, Math.min(520, window.innerHeight - 330));
   const mine = app.rendered;
   let d;
+  // Lines that cannot be tried (the investigation line past the alarm line) are said beside the form, and
+  // the metric is shown with its own.
+  let linesError = null;
   try {
-    d = await backend.metricDetail(metric, { width, height, lastWeek, earlierWeeks });
+    d = await backend.metricDetail(metric, { width, height, lastWeek, earlierWeeks, lines }).catch((e) => {
+      if (!lines || e.code !== 'invalid') throw e;
+      linesError = e;
+      return backend.metricDetail(metric, { width, height, lastWeek, earlierWeeks });
+    });
   } catch (e) {
     box.append(errorPanel(e, 'Could not show this metric'));
     return;
@@ -28,7 +35,7 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
   if (mine !== app.rendered) return;
   const head = $('detail-head');
   const topFinding = app.overview.review.findings.filter((f) => f.metric === metric).sort((a, b) => b.severity - a.severity)[0];
-  const again = (o) => go('metric', { metric, rank, lastWeek, earlierWeeks, ...o }, false);
+  const again = (o) => go('metric', { metric, rank, lastWeek, earlierWeeks, lines: d.trial ? lines : null, ...o }, false);
   const lw = h('input', { type: 'checkbox', checked: lastWeek, 'data-testid': 'toggle-last-week' });
   lw.addEventListener('change', () => again({ lastWeek: lw.checked }));
   const ew = h(
@@ -56,8 +63,10 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
   const pickSlot = h('div', { class: 'range-pick', 'data-testid': 'range-pick' });
   dragToSelect(stage, d, (t0, t1) => showRangePick(pickSlot, d, t0, t1, () => again({})));
 
-  const findings = app.overview.review.findings.filter((f) => f.metric === metric);
+  const findings = d.trial ? [] : app.overview.review.findings.filter((f) => f.metric === metric);
   side.append(h('p', { class: 'muted' }, 'Baseline: ', d.baseline, h('br'), 'Drag across the chart to annotate a range or raise an action item on it.'), pickSlot);
+  side.append(linesForm(d, linesError, (next) => again({ lines: next })));
+  if (d.trial) side.append(trialFindings(d));
   if (d.annotations.length) {
     side.append(
       h(
@@ -104,7 +113,52 @@ export async function renderMetric({ metric, rank, lastWeek = true, earlierWeeks
       ),
     );
   }
-  if (!findings.length) side.append(h('p', { class: 'muted' }, 'No findings on this metric this week.'));
+  if (!findings.length && !d.trial) side.append(h('p', { class: 'muted' }, 'No findings on this metric this week.'));
+}
+
+// Try other alarm and investigation lines on the metric: the chart and its findings come back drawn and
+// flagged with them (nothing is saved: the workspace file keeps the lines).
+function linesForm(d, error, tryLines) {
+  const unit = d.unit ? ' ' + d.unit : '';
+  const input = (name, v) => h('input', { type: 'number', step: 'any', value: v ?? '', placeholder: 'no line', 'aria-label': `${name} line`, 'data-testid': `try-${name}` });
+  const alarm = input('alarm', d.alarm);
+  const investigation = input('investigation', d.investigation);
+  const value = (el) => (el.value.trim() === '' ? null : Number(el.value));
+  const form = h(
+    'form',
+    { class: 'try-lines', 'data-testid': 'try-lines' },
+    h('h2', {}, 'Try other lines'),
+    h('label', {}, 'alarm ', alarm, unit),
+    h('label', {}, 'investigation ', investigation, unit),
+    h('button', { type: 'submit', 'data-testid': 'try-lines-go' }, 'Try'),
+    d.trial ? h('button', { type: 'button', class: 'link', 'data-testid': 'try-lines-back', onclick: () => tryLines(null) }, 'Back to its own lines') : null,
+    error ? h('p', { class: 'form-error', role: 'alert', 'data-testid': 'try-lines-error' }, error.message) : null,
+  );
+  form.addEventListener('submit', (ev) => {
+    ev.preventDefault();
+    tryLines({ alarm: value(alarm), investigation: value(investigation) });
+  });
+  return form;
+}
+
+// What the metric would flag with the lines tried, beside what it flags with its own.
+function trialFindings(d) {
+  const t = d.trial;
+  const n = t.findings.length;
+  return h(
+    'section',
+    { class: 'trial', 'data-testid': 'trial' },
+    h('p', { 'data-testid': 'trial-summary' }, h('strong', {}, `${n} finding${n === 1 ? '' : 's'} with these lines`), ` (${t.own_findings} with its own). `, t.history),
+    h('p', { class: 'muted' }, 'To keep them, set ', h('code', {}, t.keep), ` on metric ${d.metric} in flywheel.toml.`),
+    t.findings.map((f) =>
+      h(
+        'article',
+        { class: 'card evidence', 'data-testid': 'trial-finding' },
+        h('header', {}, h('span', { class: 'sev sev-' + f.band }, String(f.severity)), h('strong', {}, f.kind_label), h('span', { class: 'muted' }, ' · ' + f.when)),
+        h('p', {}, f.sentence),
+      ),
+    ),
+  );
 }
 
 // Time (Unix seconds, snapped to the review grid) under a client x on the chart, or null off the plot.

@@ -13,6 +13,7 @@ use flywheel::host::{Decision, HostView};
 use flywheel::journal::actions::{self, Draft, Filter, Status};
 use flywheel::journal::annotations::Annotation;
 use flywheel::journal::verdicts::{Mark, Reason, Scope, Verdict};
+use flywheel::review::lines::Lines;
 use flywheel::review::Review;
 use flywheel::view::{self, ActionRow, Detail, Overview, TeamView};
 use flywheel::wheel::Pick;
@@ -194,13 +195,22 @@ pub async fn team_view(app: AppHandle, team: String, width: u32) -> Result<TeamV
 }
 
 #[tauri::command]
-pub async fn metric_detail(app: AppHandle, metric: String, width: u32, height: u32, last_week: bool, earlier_weeks: u8) -> Result<Detail> {
+/// A metric's detail; with `lines`, drawn and flagged with those lines instead of its own (nothing is saved).
+pub async fn metric_detail(
+    app: AppHandle,
+    metric: String,
+    width: u32,
+    height: u32,
+    last_week: bool,
+    earlier_weeks: u8,
+    lines: Option<Lines>,
+) -> Result<Detail> {
     let opts =
         ChartOptions { width: width.clamp(320, 3000), height: height.clamp(160, 1600), last_week, earlier_weeks: earlier_weeks.min(12) };
     blocking(app, move |state| {
         let notes = state.annotations();
         let said = state.verdicts_of(&metric);
-        with_review(state, |r| Ok(view::detail(r, &metric, opts, &notes, &said)?))
+        with_review(state, |r| Ok(view::detail_trying(r, &metric, lines, opts, &notes, &said)?))
     })
     .await
 }

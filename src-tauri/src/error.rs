@@ -114,6 +114,9 @@ impl From<ViewError> for Error {
         let code = match e {
             ViewError::UnknownTeam(_) | ViewError::UnknownMetric(_) => Code::NotFound,
             ViewError::Chart(_) | ViewError::Unavailable(..) => Code::Chart,
+            ViewError::Lines(_, flywheel::review::lines::LinesError::UnknownMetric(_)) => Code::NotFound,
+            ViewError::Lines(_, flywheel::review::lines::LinesError::Unavailable(_)) => Code::Chart,
+            ViewError::Lines(..) => Code::Invalid,
         };
         Error::new(code, e.to_string())
     }

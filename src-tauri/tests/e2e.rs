@@ -8,7 +8,7 @@
 use std::time::{Duration, Instant};
 
 use fantoccini::key::Key;
-use fantoccini::Locator;
+use fantoccini::{Client, Locator};
 use serde_json::json;
 
 #[path = "common/resend.rs"]
@@ -55,6 +55,49 @@ async fn the_app_end_to_end() -> R<()> {
     scenario!("dark_mode", dark_mode());
     scenario!("shared_journal_down_then_back", shared_journal_down_then_back());
     scenario!("slow_chart", slow_chart());
+    Ok(())
+}
+
+/// Other lines tried on the open metric (the sample's canary success, lower is worse, alarm 93 %,
+/// investigation 96 %): the chart and its findings come back with them, lines that cannot be are said beside
+/// the form, and "Back to its own lines" returns to the metric as it is.
+async fn try_lines(c: &Client) -> R<()> {
+    const SET: &str = "const [a, i] = arguments; const f = document.querySelector('[data-testid=try-lines]'); \
+        f.querySelector('[data-testid=try-alarm]').value = a; f.querySelector('[data-testid=try-investigation]').value = i; \
+        f.requestSubmit(); return true";
+    let chart = js(c, "return document.querySelector('[data-testid=detail-chart] img').src").await?;
+    c.execute(SET, vec![json!("93"), json!("99.5")]).await?;
+    let summary =
+        until(c, "the trial's summary", "const t = document.querySelector('[data-testid=trial-summary]'); return t && t.textContent")
+            .await?;
+    let summary = summary.as_str().unwrap_or("").to_string();
+    assert!(summary.contains("with these lines") && summary.contains("history week"), "{summary}");
+    let n = js(c, "return document.querySelectorAll('[data-testid=trial-finding]').length").await?.as_u64().unwrap_or(0);
+    assert!(n >= 2, "an investigation line inside the readings flags them: {summary}");
+    assert!(summary.starts_with(&format!("{n} findings with these lines (1 with its own)")), "{summary}");
+    let keep = js(c, "return document.querySelector('[data-testid=trial] code').textContent").await?;
+    assert_eq!(keep, json!("alarm = 93, investigation = 99.5"));
+    assert_ne!(js(c, "return document.querySelector('[data-testid=detail-chart] img').src").await?, chart, "the chart is drawn with them");
+    shot(c, "metric-try-lines").await?;
+    // An investigation line past the alarm line is refused by name; the metric is shown with its own lines.
+    c.execute(SET, vec![json!("93"), json!("90")]).await?;
+    let error =
+        until(c, "the lines' error", "const e = document.querySelector('[data-testid=try-lines-error]'); return e && e.textContent")
+            .await?;
+    assert!(error.as_str().unwrap_or("").contains("investigation line 90 is below the alarm line 93"), "{error}");
+    assert_eq!(js(c, "return document.querySelectorAll('[data-testid=trial]').length").await?, json!(0));
+    // Back to its own lines.
+    c.execute(SET, vec![json!("80"), json!("")]).await?;
+    until(c, "a trial", "return document.querySelector('[data-testid=trial-summary]') !== null || null").await?;
+    click(c, "[data-testid=try-lines-back]").await?;
+    until(
+        c,
+        "its own lines",
+        "return (document.querySelector('[data-testid=try-lines]') && !document.querySelector('[data-testid=trial]')) || null",
+    )
+    .await?;
+    assert_eq!(js(c, "return document.querySelector('[data-testid=try-alarm]').value").await?, json!("93"));
+    assert_eq!(js(c, "return document.querySelector('[data-testid=detail-chart] img').src").await?, chart);
     Ok(())
 }
 
@@ -254,6 +297,7 @@ async fn sample_review(d: &Driver) -> R<()> {
     assert!(!rows.iter().any(raw), "evidence written raw: {rows:?}");
     println!("evidence rows: {rows:?}");
     shot(&c, "metric-detail").await?;
+    try_lines(&c).await?;
     c.find(Locator::Css("body")).await?.send_keys(&char::from(Key::Escape).to_string()).await?;
     wait_css(&c, "[data-testid=findings]").await?;
 

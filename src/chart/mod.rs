@@ -100,29 +100,40 @@ pub fn render(review: &Review, s: &SeriesFit, opts: ChartOptions) -> Result<Char
     render_with(review, s, opts, &[])
 }
 
+/// The kinds of finding whose episode a chart shades.
+fn shaded(kind: Kind) -> bool {
+    matches!(
+        kind,
+        Kind::AlarmBreach
+            | Kind::InvestigationBreach
+            | Kind::SeasonalAnomaly
+            | Kind::LevelShift
+            | Kind::MissingData
+            | Kind::OddOneOut
+            | Kind::UnusualStretch
+            | Kind::SpikeBurst
+    )
+}
+
 /// [`render`] with annotations drawn as labelled ranges.
 pub fn render_with(review: &Review, s: &SeriesFit, opts: ChartOptions, notes: &[Note]) -> Result<Chart, ChartError> {
-    let episodes: Vec<&Finding> = review
-        .findings
-        .iter()
-        .filter(|f| {
-            f.metric == s.metric.id
-                && matches!(
-                    f.kind,
-                    Kind::AlarmBreach
-                        | Kind::InvestigationBreach
-                        | Kind::SeasonalAnomaly
-                        | Kind::LevelShift
-                        | Kind::MissingData
-                        | Kind::OddOneOut
-                        | Kind::UnusualStretch
-                        | Kind::SpikeBurst
-                )
-        })
-        .collect();
+    let episodes: Vec<&Finding> = review.findings.iter().filter(|f| f.metric == s.metric.id && shaded(f.kind)).collect();
     let error = |message: String| ChartError { metric: s.metric.id.clone(), message };
     let full = review.full(s).map_err(|e| error(format!("its data could not be read back: {e}")))?;
     draw(review, &full, &episodes, opts, notes).map_err(error)
+}
+
+/// A metric's chart with its arrays at hand (`s` not spilled) and the episodes of `findings` shaded: the chart
+/// of other lines tried on it ([`crate::review::Review::with_lines`]).
+pub fn render_episodes(
+    review: &Review,
+    s: &SeriesFit,
+    findings: &[Finding],
+    opts: ChartOptions,
+    notes: &[Note],
+) -> Result<Chart, ChartError> {
+    let episodes: Vec<&Finding> = findings.iter().filter(|f| f.metric == s.metric.id && shaded(f.kind)).collect();
+    draw(review, s, &episodes, opts, notes).map_err(|message| ChartError { metric: s.metric.id.clone(), message })
 }
 
 fn draw(review: &Review, s: &SeriesFit, episodes: &[&Finding], opts: ChartOptions, notes: &[Note]) -> Result<Chart, String> {

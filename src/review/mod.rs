@@ -6,6 +6,7 @@
 //! the files are reviewed a batch at a time ([`stream`]).
 
 mod fit;
+pub mod lines;
 mod range;
 pub mod spill;
 pub mod stream;
