@@ -389,7 +389,7 @@ pub fn detail_trying(
                 own,
                 own_findings: r.findings.iter().filter(|f| f.metric == metric).count(),
                 history: t.history_sentence(),
-                keep: keep_lines(&lines),
+                keep: lines.to_toml(),
                 findings: t
                     .findings
                     .iter()
@@ -442,17 +442,6 @@ pub fn detail_trying(
         said: said.iter().filter(|v| v.finding.metric == m.id).map(Said::from).collect(),
         trial,
     })
-}
-
-/// The lines as a metric's entry in `flywheel.toml` writes them.
-fn keep_lines(l: &Lines) -> String {
-    let line = |name: &str, v: Option<f64>| v.map(|v| format!("{name} = {}", crate::config::fmt_num(v)));
-    let set: Vec<String> = [line("alarm", l.alarm), line("investigation", l.investigation)].into_iter().flatten().collect();
-    if set.is_empty() {
-        "no alarm or investigation line".to_string()
-    } else {
-        set.join(", ")
-    }
 }
 
 #[cfg(test)]
@@ -519,7 +508,7 @@ mod tests {
         let d = detail_trying(&r, "payments.api.p99", Some(tried), ChartOptions::default(), &[], &[]).expect("tried");
         let t = d.trial.as_ref().expect("a trial");
         assert_eq!((d.alarm, d.investigation, t.own), (Some(200.0), None, own));
-        assert_eq!(t.keep, "alarm = 200");
+        assert_eq!(t.keep, "alarm = 200, investigation removed");
         assert!(t.findings.len() > t.own_findings && t.findings.iter().any(|f| f.kind_label == "alarm breach"), "{:?}", t.findings);
         assert!(d.chart.svg.contains("alarm 200"), "the chart draws the line tried");
         let bad = Lines { alarm: Some(100.0), investigation: Some(200.0) };

@@ -56,7 +56,7 @@ pub enum CoeCmd {
     },
 }
 
-fn review_of(ws: &Workspace, week: Option<&str>) -> Result<Review> {
+pub(crate) fn review_of(ws: &Workspace, week: Option<&str>) -> Result<Review> {
     let spec = match week {
         Some(w) => RangeSpec::WeekOf(flywheel::time::parse_user_time(w, &ws.tz).map_err(|e| anyhow!("--week {w}: {e}"))?),
         None => RangeSpec::LastCompleteWeek,

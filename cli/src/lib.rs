@@ -25,6 +25,7 @@ mod errors;
 mod findings;
 mod import;
 mod journal;
+mod lines;
 mod minutes;
 mod tickets;
 
@@ -84,6 +85,23 @@ enum Command {
         /// Write JSON to FILE, or to stdout with no FILE or `-`.
         #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
         json: Option<PathBuf>,
+    },
+    /// Try other alarm and investigation lines on one metric: what its review week would flag with them and
+    /// how often its history weeks reached them (nothing is saved; it says what to write to keep them).
+    Lines {
+        /// The metric's id (as `flywheel review` lists it).
+        metric: String,
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+        /// The alarm line to try, or `none` (default: the metric's own).
+        #[arg(long)]
+        alarm: Option<String>,
+        /// The investigation line to try, or `none` (default: the metric's own).
+        #[arg(long)]
+        investigation: Option<String>,
+        /// A date in the review week, e.g. 2026-11-09 (default: the last complete week of the data).
+        #[arg(long)]
+        week: Option<String>,
     },
     /// Correction-of-error documents: start one from a finding, a ticket or a problem; list; export.
     #[command(subcommand)]
@@ -286,6 +304,9 @@ where
         Command::Import(cmd) => import::run(cmd),
         Command::Journal(cmd) => journal::run(cmd, default_workspace),
         Command::Coe(cmd) => coe::run(cmd, default_workspace),
+        Command::Lines { metric, path, alarm, investigation, week } => {
+            lines::run(&metric, &path.unwrap_or_else(default_workspace), alarm, investigation, week.as_deref())
+        }
         Command::Tickets { path, week, json } => tickets::run(&path.unwrap_or_else(default_workspace), week.as_deref(), json),
         Command::Minutes { path, week, md, html } => minutes::run(&path.unwrap_or_else(default_workspace), week.as_deref(), md, html),
     };

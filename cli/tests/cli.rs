@@ -395,6 +395,43 @@ fn sensitivity_changes_how_much_is_flagged() {
 }
 
 #[test]
+fn other_lines_are_tried_on_a_metric_without_changing_the_workspace() {
+    let s = sample();
+    let s = s.to_str().expect("p");
+    let toml = std::fs::read(sample().join("flywheel.toml")).expect("toml");
+    // (arguments, what stdout says, what stderr says, exit code)
+    let cases: [(&[&str], &[&str], &str, i32); 5] = [
+        (
+            &["payments.api.p99", s, "--alarm", "200", "--investigation", "150"],
+            &["payments.api.p99 with alarm 200 ms (was 600 ms) and investigation 150 ms (was 400 ms): ", "alarm breach", "In the 5 history weeks, the highest 0.5% of readings reached the alarm line 200 ms in 5", "alarm = 200, investigation = 150"],
+            "",
+            0,
+        ),
+        (
+            &["identity.canary.success", s, "--alarm", "none", "--investigation", "none"],
+            &["alarm none (was 93%) and investigation none (was 96%): 1 finding", "missing data", "No lines", "alarm removed, investigation removed"],
+            "",
+            0,
+        ),
+        (&["payments.api.p99", s, "--alarm", "200"], &[], "the investigation line 400 is above the alarm line 200: for a higher-is-worse metric it comes first (give --investigation as well)", 1),
+        (&["payments.api.p99", s, "--alarm", "lots"], &[], "--alarm lots: give a number, or `none` for no line", 1),
+        (&["nope", s, "--alarm", "1"], &[], "no metric `nope` in Sample shop", 1),
+    ];
+    for (args, out, err, code) in cases {
+        let o = flywheel(&[&["lines"], args].concat());
+        assert_eq!(o.status.code(), Some(code), "{args:?}: {}", stderr(&o));
+        for want in out {
+            assert!(stdout(&o).contains(want), "{args:?}: no `{want}` in {}", stdout(&o));
+        }
+        assert!(stderr(&o).contains(err), "{args:?}: {}", stderr(&o));
+    }
+    let breaches =
+        stdout(&flywheel(&["lines", "payments.api.p99", s, "--alarm", "200", "--investigation", "150"])).matches("alarm breach").count();
+    assert!(breaches >= 2, "a line inside the daily peaks is crossed more than once");
+    assert_eq!(std::fs::read(sample().join("flywheel.toml")).expect("toml"), toml, "nothing is written");
+}
+
+#[test]
 fn user_text_is_inert_in_every_report() {
     let ws = Ws::new(&WS.replace("alarm = 500", "alarm = 120").replace("investigation = 300", "investigation = 110"));
     ws.file("good.csv", &two_weeks("lat"));

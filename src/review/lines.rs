@@ -17,6 +17,15 @@ pub struct Lines {
     pub investigation: Option<f64>,
 }
 
+impl Lines {
+    /// The lines as a metric's entry in `flywheel.toml` writes them (`alarm = 450, investigation = 400`; a line
+    /// that is none is `investigation removed`).
+    pub fn to_toml(&self) -> String {
+        let line = |name: &str, v: Option<f64>| v.map_or(format!("{name} removed"), |v| format!("{name} = {}", fmt_num(v)));
+        format!("{}, {}", line("alarm", self.alarm), line("investigation", self.investigation))
+    }
+}
+
 #[derive(Debug, Error, PartialEq)]
 pub enum LinesError {
     #[error("no metric `{0}` in this review")]
