@@ -403,7 +403,7 @@ fn other_lines_are_tried_on_a_metric_without_changing_the_workspace() {
     let cases: [(&[&str], &[&str], &str, i32); 5] = [
         (
             &["payments.api.p99", s, "--alarm", "200", "--investigation", "150"],
-            &["payments.api.p99 with alarm 200 ms (was 600 ms) and investigation 150 ms (was 400 ms): ", "alarm breach", "In the 5 history weeks, the highest 0.5% of readings reached the alarm line 200 ms in 5", "alarm = 200, investigation = 150"],
+            &["payments.api.p99 with alarm 200 ms (was 600 ms) and investigation 150 ms (was 400 ms): ", "alarm breach", "In the 5 history weeks, the highest 0.5% of readings reached the alarm line 200 ms in all 5", "alarm = 200, investigation = 150"],
             "",
             0,
         ),

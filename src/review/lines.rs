@@ -51,12 +51,19 @@ pub struct Trial {
 }
 
 impl Trial {
-    /// One sentence on the history: "In the 5 history weeks, the alarm line 450 ms was beyond the worst
-    /// 0.5 % of readings in 2 and the investigation line 400 ms in 5."
+    /// One sentence on the history: "In the 5 history weeks, the highest 0.5% of readings reached the alarm line
+    /// 450 ms in 2 and the investigation line 400 ms in all 5."
     pub fn history_sentence(&self) -> String {
         let m = &self.series.metric;
         let said = |name: &str, line: Option<f64>, weeks: Option<(usize, usize)>| {
-            line.zip(weeks).map(|(l, (beyond, _))| format!("the {name} line {} in {beyond}", crate::text::value(l, &m.unit)))
+            line.zip(weeks).map(|(l, (beyond, of))| {
+                let count = match beyond {
+                    0 => "none".to_string(),
+                    n if n == of && n > 1 => format!("all {n}"),
+                    n => n.to_string(),
+                };
+                format!("the {name} line {} in {count}", crate::text::value(l, &m.unit))
+            })
         };
         let parts: Vec<String> =
             [said("alarm", m.alarm, self.alarm_weeks), said("investigation", m.investigation, self.investigation_weeks)]
@@ -155,7 +162,8 @@ mod tests {
         assert_eq!((low.alarm_weeks, low.investigation_weeks), (Some((5, 5)), None));
         assert_eq!(low.series.metric.alarm, Some(200.0));
         assert!(
-            low.history_sentence().starts_with("In the 5 history weeks, the highest 0.5% of readings reached the alarm line 200 ms in 5"),
+            low.history_sentence()
+                .starts_with("In the 5 history weeks, the highest 0.5% of readings reached the alarm line 200 ms in all 5"),
             "{}",
             low.history_sentence()
         );

@@ -323,27 +323,31 @@ pub(crate) fn frame_to_series(
     let mut run = 0; // the first row not yet copied into `buf`
                      // The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the
                      // rule for a cell alone, `time::local_to_utc`), but a series written in local time passes through that hour
-                     // twice, in order, so a row whose earlier reading does not move on from the one before it in its series (the
-                     // same time again, or back in time), and whose later reading does, is read as the later. `before`: the
-                     // series' last time before this run of rows.
-    let mut copy = |buf: &mut RawSeries, to: usize, before: Option<f64>| {
+                     // twice, in order, so a row whose earlier reading goes back in time from the one before it in its series, and
+                     // whose later reading does not, is read as the later. The same time again is the second pass only where the
+                     // series was already an hour apart (hourly data); in finer data it is a repeated row (averaged later).
+                     // `before`: the series' last two times before this run of rows.
+    let mut copy = |buf: &mut RawSeries, to: usize, before: [Option<f64>; 2]| {
         let from = buf.times.len();
         buf.times.extend_from_slice(&times.numbers[run..to]);
         buf.values.extend_from_slice(&values.numbers[run..to]);
-        let mut prev = buf.times[..from].last().copied().or(before);
+        let [mut prev2, mut prev] = before;
         let naive = if col.may_be_naive() { to } else { run };
         for (i, t) in (run..naive).zip(&mut buf.times[from..]) {
-            if let Some(p) = prev.filter(|&p| *t <= p) {
+            let second_pass = |p: f64| *t < p || (*t == p && prev2.is_some_and(|q| p - q >= 3600.0));
+            if let Some(p) = prev.filter(|&p| second_pass(p)) {
                 if let Some(later) = col.later_reading(i, tz, times.order).filter(|&l| l >= p) {
                     *t = later;
                 }
             }
-            prev = Some(*t);
+            (prev2, prev) = (prev, Some(*t));
         }
         run = to;
     };
-    let last_time =
-        |data: &FileData, k: &Option<SeriesKey>| k.as_ref().and_then(|k| data.series.get(k)).and_then(|s| s.times.last().copied());
+    let last_times = |data: &FileData, k: &Option<SeriesKey>| {
+        let times = k.as_ref().and_then(|k| data.series.get(k)).map_or(&[][..], |s| &s.times[..]);
+        [times.len().checked_sub(2).map(|i| times[i]), times.last().copied()]
+    };
     for &row in starts.iter().take_while(|&&r| r <= stop && r < rows) {
         let key = match &keys {
             Some(k) => k.get(row),
@@ -352,7 +356,7 @@ pub(crate) fn frame_to_series(
         let key = key.map(str::trim).filter(|k| !k.is_empty()).ok_or_else(|| bad(row, "the series cell is empty".into()))?;
         let inst = instances.as_ref().and_then(|c| c.get(row)).map(str::trim).filter(|i| !i.is_empty());
         if !matches!(&current, Some((k, i)) if k == key && i.as_deref() == inst) {
-            copy(&mut buf, row.min(stop), last_time(&data, &current));
+            copy(&mut buf, row.min(stop), last_times(&data, &current));
             if let Some(k) = current.take() {
                 data.series.entry(k).or_default().extend(std::mem::take(&mut buf));
             }
@@ -362,7 +366,7 @@ pub(crate) fn frame_to_series(
     if let Some((row, m)) = times.bad.iter().chain(&values.bad).find(|b| b.0 == stop) {
         return Err(bad(*row, m.clone()));
     }
-    copy(&mut buf, rows, last_time(&data, &current));
+    copy(&mut buf, rows, last_times(&data, &current));
     if let Some(k) = current {
         data.last_key = Some(k.0.clone());
         data.series.entry(k).or_default().extend(buf);
@@ -577,7 +581,7 @@ mod tests {
         let z = |h: f64| 1_792_886_400.0 + h * 3600.0;
         // (file, text, series → times read, in file order)
         type Want = Vec<(&'static str, Vec<f64>)>;
-        let cases: [(&str, &str, Want); 5] = [
+        let cases: [(&str, &str, Want); 6] = [
             (
                 "ascending.csv",
                 "time,value\n2026-10-25 01:55,1\n2026-10-25 02:00,2\n2026-10-25 02:30,3\n2026-10-25 02:00,4\n2026-10-25 02:30,5\n2026-10-25 03:00,6\n",
@@ -588,7 +592,17 @@ mod tests {
                 "time,series,value\n2026-10-25 02:00,a,1\n2026-10-25 02:00,b,1\n2026-10-25 02:30,a,2\n2026-10-25 02:30,b,2\n2026-10-25 02:00,a,3\n2026-10-25 02:00,b,3\n2026-10-25 03:00,a,4\n",
                 vec![("a", vec![z(0.0), z(0.5), z(1.0), z(2.0)]), ("b", vec![z(0.0), z(0.5), z(1.0)])],
             ),
-            ("dotted.csv", "Zeit;Wert\n25.10.2026 02:30;1\n25.10.2026 02:30;2\n", vec![("", vec![z(0.5), z(1.5)])]),
+            (
+                "hourly.csv",
+                "Zeit;Wert\n25.10.2026 01:00;1\n25.10.2026 02:00;2\n25.10.2026 02:00;3\n25.10.2026 03:00;4\n",
+                vec![("", vec![z(-1.0), z(0.0), z(1.0), z(2.0)])],
+            ),
+            // In five-minute data the same time twice is a repeated row, not the second pass.
+            (
+                "repeated.csv",
+                "time,value\n2026-10-25 01:55,1\n2026-10-25 02:00,2\n2026-10-25 02:00,2\n2026-10-25 02:05,3\n",
+                vec![("", vec![z(-5.0 / 60.0), z(0.0), z(0.0), z(5.0 / 60.0)])],
+            ),
             // Times with their offset say which they are; a file out of order stays as it says.
             (
                 "offsets.csv",
