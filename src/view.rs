@@ -306,6 +306,8 @@ pub struct Detail {
     /// Other lines tried on it (`None`: its own): what it would flag with them. The chart and `alarm`,
     /// `investigation` above are drawn with them.
     pub trial: Option<TrialView>,
+    /// The lines its "line too loose" finding proposes, to try.
+    pub proposed: Option<Lines>,
 }
 
 /// What a metric would flag with other lines ([`Review::with_lines`]).
@@ -381,6 +383,7 @@ pub fn detail_trying(
     let s: &SeriesFit = r.series_of(metric).ok_or_else(|| ViewError::UnknownMetric(metric.to_string()))?;
     let notes = chart::notes_of(annotations, metric);
     let own = Lines { alarm: s.metric.alarm, investigation: s.metric.investigation };
+    let proposed = r.findings.iter().filter(|f| f.metric == metric).find_map(|f| Lines::proposed_by(f, own));
     let (trial, chart, s) = match lines.filter(|l| *l != own) {
         Some(lines) => {
             let t = r.with_lines(metric, lines).map_err(|e| ViewError::Lines(metric.to_string(), e))?;
@@ -441,6 +444,7 @@ pub fn detail_trying(
         annotations: annotations.iter().filter(|a| a.metric == m.id).cloned().collect(),
         said: said.iter().filter(|v| v.finding.metric == m.id).map(Said::from).collect(),
         trial,
+        proposed,
     })
 }
 

@@ -132,6 +132,9 @@ function linesForm(d, error, tryLines) {
     h('label', {}, 'investigation ', investigation, unit),
     h('button', { type: 'submit', 'data-testid': 'try-lines-go' }, 'Try'),
     d.trial ? h('button', { type: 'button', class: 'link', 'data-testid': 'try-lines-back', onclick: () => tryLines(null) }, 'Back to its own lines') : null,
+    d.proposed && !d.trial
+      ? h('button', { type: 'button', class: 'link', 'data-testid': 'try-proposed', onclick: () => tryLines(d.proposed) }, `Try the proposed lines (${[['alarm', d.proposed.alarm], ['investigation', d.proposed.investigation]].filter(([, v]) => v !== null).map(([n, v]) => `${n} ${fmt(v, d.unit)}`).join(', ')})`)
+      : null,
     error ? h('p', { class: 'form-error', role: 'alert', 'data-testid': 'try-lines-error' }, error.message) : null,
   );
   form.addEventListener('submit', (ev) => {

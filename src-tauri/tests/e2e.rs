@@ -98,6 +98,19 @@ async fn try_lines(c: &Client) -> R<()> {
     .await?;
     assert_eq!(js(c, "return document.querySelector('[data-testid=try-alarm]').value").await?, json!("93"));
     assert_eq!(js(c, "return document.querySelector('[data-testid=detail-chart] img').src").await?, chart);
+    // A metric whose lines are too loose (the sample's identity auth p99: alarm 5000 ms) offers its proposal.
+    c.execute("import('./shell.js').then(m => m.go('metric', { metric: 'identity.auth.p99' })); return true", vec![]).await?;
+    let offer =
+        until(c, "the proposal", "const b = document.querySelector('[data-testid=try-proposed]'); return b && b.textContent").await?;
+    assert_eq!(offer, json!("Try the proposed lines (alarm 150 ms, investigation 130 ms)"));
+    click(c, "[data-testid=try-proposed]").await?;
+    let summary =
+        until(c, "the proposal tried", "const t = document.querySelector('[data-testid=trial-summary]'); return t && t.textContent")
+            .await?;
+    assert!(summary.as_str().unwrap_or("").contains("with these lines"), "{summary}");
+    let kinds = js(c, "return [...document.querySelectorAll('[data-testid=trial-finding] strong')].map(s => s.textContent)").await?;
+    assert!(!kinds.as_array().is_some_and(|k| k.iter().any(|k| k == "line too loose")), "the proposal is not too loose: {kinds}");
+    shot(c, "metric-proposed-lines").await?;
     Ok(())
 }
 

@@ -26,6 +26,22 @@ impl Lines {
     }
 }
 
+impl Lines {
+    /// The lines a "line too loose" finding proposes, the metric's `own` where it proposes none (`None` for
+    /// another finding, or one that proposes nothing).
+    pub fn proposed_by(f: &Finding, own: Lines) -> Option<Lines> {
+        if f.kind != crate::finding::Kind::LineTooLoose {
+            return None;
+        }
+        let number = |key: &str| match f.evidence.get(key) {
+            Some(crate::finding::Evidence::Number(v)) => Some(*v),
+            _ => None,
+        };
+        let (a, i) = (number("proposed_alarm"), number("proposed_investigation"));
+        (a.is_some() || i.is_some()).then_some(Lines { alarm: a.or(own.alarm), investigation: i.or(own.investigation) })
+    }
+}
+
 #[derive(Debug, Error, PartialEq)]
 pub enum LinesError {
     #[error("no metric `{0}` in this review")]
@@ -170,6 +186,21 @@ mod tests {
         // Nothing of the review changed.
         assert_eq!(r.findings.iter().map(|f| f.id()).collect::<Vec<_>>(), before);
         assert_eq!(r.series_of("payments.api.p99").and_then(|s| s.metric.alarm), Some(600.0));
+    }
+
+    #[test]
+    fn a_loose_line_finding_proposes_lines_to_try() {
+        let r = sample();
+        // The sample's loose lines: one metric has a "line too loose" finding with its proposal.
+        let f = r.findings.iter().find(|f| f.kind == Kind::LineTooLoose).expect("the sample has a loose line");
+        let m = &r.series_of(&f.metric).expect("loaded").metric;
+        let own = Lines { alarm: m.alarm, investigation: m.investigation };
+        let p = Lines::proposed_by(f, own).expect("a proposal");
+        assert_ne!(p, own);
+        let t = r.with_lines(&f.metric, p).expect("the proposal can be tried");
+        assert!(!t.findings.iter().any(|g| g.kind == Kind::LineTooLoose), "the proposed lines are not too loose: {:?}", t.findings);
+        let other = r.findings.iter().find(|f| f.kind != Kind::LineTooLoose).expect("another finding");
+        assert_eq!(Lines::proposed_by(other, own), None);
     }
 
     #[test]
