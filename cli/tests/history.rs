@@ -282,6 +282,10 @@ fn a_metric_dismissed_as_noise_in_three_weeks_gets_a_sensitivity_that_removes_it
     for id in &bumps[..3] {
         assert!(flywheel(d, &["findings", "mark", id, wp, "--noise"]).status.success());
     }
+    // The week's summary says what the room said, under the finding.
+    let text = String::from_utf8_lossy(&review(w, d, 2, &[]).stdout).into_owned();
+    let at = text.find("api.latency").unwrap_or_else(|| panic!("{text}"));
+    assert!(text[at..].lines().nth(2).is_some_and(|l| l.trim() == "said: noise — ana"), "{text}");
     let o = flywheel(d, &["findings", "noise", wp]);
     let text = String::from_utf8_lossy(&o.stdout).into_owned();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));

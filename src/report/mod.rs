@@ -131,6 +131,10 @@ pub fn terminal(r: &Review, color: bool, limit: usize) -> String {
             paint("2", &when(r, f))
         );
         let _ = writeln!(out, "          {}", t(&f.sentence));
+        // What the room already said about it (a verdict given on this week's review).
+        if let Some(v) = r.verdicts.get(&f.id()) {
+            let _ = writeln!(out, "          {}", paint("2", &format!("said: {} — {}", t(&v.describe()), t(&v.author))));
+        }
     }
     if r.findings.len() > limit {
         let _ = writeln!(out, "     … and {} more (use --limit or --json).", r.findings.len() - limit);
