@@ -234,6 +234,15 @@ fn same_review_both_ways(ws: &Workspace) -> Review {
         assert!(again.findings.len() > whole.findings.len());
         assert_eq!(format!("{:?}", batched.findings), format!("{:?}", again.findings), "{opts:?}");
         every_detector_agrees(&mut batched);
+        // Lines tried on a metric read its arrays back: the same answer as trying them on the whole review.
+        batched.reflag(params);
+        let s = whole.series.iter().find(|s| s.values.iter().filter(|v| v.is_finite()).count() > 1000).expect("a metric with data");
+        let mut v: Vec<f64> = s.values.iter().copied().filter(|v| v.is_finite()).collect();
+        v.sort_by(f64::total_cmp);
+        let lines = flywheel::review::lines::Lines { alarm: v.get(v.len() * 9 / 10).copied(), investigation: None };
+        let (a, b) = (whole.with_lines(&s.metric.id, lines).expect("whole"), batched.with_lines(&s.metric.id, lines).expect("batched"));
+        assert!(a.findings.iter().any(|f| f.kind == flywheel::finding::Kind::AlarmBreach), "{:?}", a.findings);
+        assert_eq!(format!("{:?}", a.findings), format!("{:?}", b.findings), "{opts:?}");
         let chart = flywheel::chart::render(&batched, &batched.series[0], Default::default()).expect("a chart from the file");
         assert!(chart.svg.contains("<svg"));
     }
