@@ -67,6 +67,16 @@ impl Worse {
             Worse::Lower => v < line,
         }
     }
+    /// When an investigation line sits past the alarm line (it must come first, on the way to the alarm): how
+    /// to say so, ("above", "higher") for "investigation line 900 is above the alarm line 500 for a
+    /// higher-is-worse metric".
+    pub fn misordered(self, investigation: f64, alarm: f64) -> Option<(&'static str, &'static str)> {
+        let said = match self {
+            Worse::Higher => ("above", "higher"),
+            Worse::Lower => ("below", "lower"),
+        };
+        self.beyond(investigation, alarm).then_some(said)
+    }
 }
 
 /// "M of N datapoints": a breach needs M of the last N datapoints beyond the line (CloudWatch semantics).

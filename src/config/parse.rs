@@ -434,12 +434,8 @@ fn lines(m: &RawMetric, id: &str, worse: Worse, at: usize, issues: &mut Issues) 
     };
     let alarm = value(&m.alarm, "alarm");
     let investigation = value(&m.investigation, "investigation");
-    if let (Some(a), Some(i)) = (alarm, investigation) {
-        let (wrong, rel, dir) = match worse {
-            Worse::Higher => (i > a, "above", "higher"),
-            Worse::Lower => (i < a, "below", "lower"),
-        };
-        if wrong {
+    if let Some((a, i)) = alarm.zip(investigation) {
+        if let Some((rel, dir)) = worse.misordered(i, a) {
             let span = m.investigation.as_ref().map(|s| s.span().start).unwrap_or(at);
             issues.add(
                 span,

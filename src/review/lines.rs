@@ -114,12 +114,8 @@ impl Review {
         if lines.investigation.is_some_and(|v| !v.is_finite()) {
             return Err(LinesError::NotFinite("investigation"));
         }
-        if let (Some(a), Some(i)) = (lines.alarm, lines.investigation) {
-            let (wrong, rel, dir) = match s.metric.worse {
-                Worse::Higher => (i > a, "above", "higher"),
-                Worse::Lower => (i < a, "below", "lower"),
-            };
-            if wrong {
+        if let Some((a, i)) = lines.alarm.zip(lines.investigation) {
+            if let Some((rel, dir)) = s.metric.worse.misordered(i, a) {
                 return Err(LinesError::Order { investigation: fmt_num(i), alarm: fmt_num(a), rel, dir });
             }
         }

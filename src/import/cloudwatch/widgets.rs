@@ -233,15 +233,9 @@ pub(super) fn lines(anns: &[Ann], alarm: Option<&Alarm>) -> Lines {
         Worse::Higher
     });
     let mut inv_line = inv_line.filter(|i| Some(*i) != alarm_line);
-    if let (Some(a), Some(i)) = (alarm_line, inv_line) {
-        let wrong = match worse {
-            Worse::Higher => i > a,
-            Worse::Lower => i < a,
-        };
-        if wrong {
-            notes.push(format!("the annotation {i} is on the bad side of the alarm line {a}: left out"));
-            inv_line = None;
-        }
+    if let Some((a, i)) = alarm_line.zip(inv_line).filter(|&(a, i)| worse.misordered(i, a).is_some()) {
+        notes.push(format!("the annotation {i} is on the bad side of the alarm line {a}: left out"));
+        inv_line = None;
     }
     Lines { worse, alarm: alarm_line, investigation: inv_line, notes }
 }
