@@ -183,6 +183,16 @@ fn slashed(s: &str) -> Option<(u32, u32)> {
     Some((a.parse().ok()?, b.parse().ok()?))
 }
 
+/// The order a slashed date tells by itself: day first when its first number is past the 12th, month first
+/// when its second is (`None` when neither is, or both are: then it is no date either way).
+fn told_by((a, b): (u32, u32)) -> Option<DayOrder> {
+    match (a > 12, b > 12) {
+        (true, false) => Some(DayOrder::DayFirst),
+        (false, true) => Some(DayOrder::MonthFirst),
+        _ => None,
+    }
+}
+
 /// The order of day and month of a column's slashed dates (empty cells are `None`), told by the first date
 /// whose day is past the 12th (`None` when it has none, or no slashed dates). A column that puts the day first
 /// in one row and the month first in another is an error naming both, with the later one's row.
@@ -190,11 +200,7 @@ pub fn day_order<'a>(cells: impl Iterator<Item = Option<&'a str>>) -> Result<Opt
     let mut seen: Option<(DayOrder, &str)> = None;
     for (row, c) in cells.enumerate() {
         let Some(c) = c else { continue };
-        let order = match slashed(c) {
-            Some((a, b)) if a > 12 && b <= 12 => DayOrder::DayFirst,
-            Some((a, b)) if b > 12 && a <= 12 => DayOrder::MonthFirst,
-            _ => continue,
-        };
+        let Some(order) = slashed(c).and_then(told_by) else { continue };
         match seen {
             None => seen = Some((order, c)),
             Some((o, _)) if o == order => {}
@@ -279,17 +285,12 @@ fn naive_of(t: &str, order: Option<DayOrder>) -> Result<Option<NaiveDateTime>, T
         return Ok(Some(n));
     }
     let Some((a, b)) = slashed(t) else { return Ok(None) };
-    let order = order.or(if a > 12 {
-        Some(DayOrder::DayFirst)
-    } else if b > 12 {
-        Some(DayOrder::MonthFirst)
-    } else {
-        None
-    });
-    let (formats, date_only) = match order {
+    let (formats, date_only) = match order.or(told_by((a, b))) {
         Some(DayOrder::DayFirst) => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
         Some(DayOrder::MonthFirst) => (SLASHED_MONTH_FIRST, "%m/%d/%Y"),
         None if a == b => (SLASHED_DAY_FIRST, "%d/%m/%Y"),
+        // Both past the 12th: no date either way.
+        None if a > 12 => return Ok(None),
         None => return Err(TimeError::AmbiguousDate(t.to_string())),
     };
     Ok(naive_in(t, formats, date_only))
@@ -450,8 +451,9 @@ mod tests {
         let tz = berlin();
         let z = 1_762_783_500.0; // 2025-11-10T14:05:00Z = 15:05 in Berlin
         let day = 1_762_729_200.0; // 2025-11-10T00:00 in Berlin
-                                   // (text, order of the column, seconds or None when refused)
-        let cases: [(&str, Option<DayOrder>, Option<f64>); 14] = [
+
+        // (text, order of the column, seconds or None when refused)
+        let cases: [(&str, Option<DayOrder>, Option<f64>); 15] = [
             ("10.11.2025 15:05", None, Some(z)),
             ("10.11.2025 15:05:00", None, Some(z)),
             ("10.11.2025 15:05:00.5", None, Some(z + 0.5)),
@@ -468,6 +470,7 @@ mod tests {
             ("11/10/2025 15:05", Some(DayOrder::MonthFirst), Some(z)),
             ("11/11/2025", None, Some(day + 86_400.0)),
             ("10/11/25 15:05", Some(DayOrder::DayFirst), None),
+            ("13/14/2025", None, None),
         ];
         for (s, order, want) in cases {
             let got = parse_timestamp_in(s, &tz, order);

@@ -129,9 +129,7 @@ impl TimeCol {
             ),
         }
     }
-}
 
-impl TimeCol {
     /// Whether the column can hold naive times (text, or date-times without a zone): only then can a row be in
     /// the hour that happens twice.
     pub fn may_be_naive(&self) -> bool {

@@ -317,16 +317,16 @@ pub(crate) fn frame_to_series(
     }
     starts.sort_unstable();
     starts.dedup();
-
     let mut current: Option<SeriesKey> = None;
     let mut buf = RawSeries::default();
-    let mut run = 0; // the first row not yet copied into `buf`
-                     // The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the
-                     // rule for a cell alone, `time::local_to_utc`), but a series written in local time passes through that hour
-                     // twice, in order, so a row whose earlier reading goes back in time from the one before it in its series, and
-                     // whose later reading does not, is read as the later. The same time again is the second pass only where the
-                     // series was already an hour apart (hourly data); in finer data it is a repeated row (averaged later).
-                     // `before`: the series' last two times before this run of rows.
+    // The first row not yet copied into `buf`.
+    let mut run = 0;
+    // The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the
+    // rule for a cell alone, `time::local_to_utc`), but a series written in local time passes through that hour
+    // twice, in order, so a row whose earlier reading goes back in time from the one before it in its series, and
+    // whose later reading does not, is read as the later. The same time again is the second pass only where the
+    // series was already an hour apart (hourly data); in finer data it is a repeated row (averaged later).
+    // `before`: the series' last two times before this run of rows.
     let mut copy = |buf: &mut RawSeries, to: usize, before: [Option<f64>; 2]| {
         let from = buf.times.len();
         buf.times.extend_from_slice(&times.numbers[run..to]);
