@@ -151,7 +151,7 @@ function trialFindings(d) {
   return h(
     'section',
     { class: 'trial', 'data-testid': 'trial' },
-    h('p', { 'data-testid': 'trial-summary' }, h('strong', {}, `${n} finding${n === 1 ? '' : 's'} with these lines`), ` (${t.own_findings} with its own). `, t.history),
+    h('p', { 'data-testid': 'trial-summary' }, h('strong', {}, `${n} finding${n === 1 ? '' : 's'} with these lines`), ` (${d.findings.length} with its own). `, t.history),
     h('p', { class: 'muted' }, 'To keep them, set ', h('code', {}, t.keep), ` on metric ${d.metric} in flywheel.toml.`),
     t.findings.map((f) =>
       h(

@@ -103,9 +103,9 @@ impl Trial {
 }
 
 impl Review {
-    /// What `metric` would flag with `lines` instead of its own: every detector run again on its review range
-    /// (breaches, drift toward a line and a line too loose read the lines; the rest come out as they are),
-    /// deduplicated and ranked as the review ranks.
+    /// What `metric` would flag with `lines` instead of its own: its steady findings found again with them (the
+    /// breaches read the lines), then flagged as [`Review::reflag`] flags a metric (drift toward a line and a
+    /// line too loose read them too), deduplicated and ranked as the review ranks.
     pub fn with_lines(&self, metric: &str, lines: Lines) -> Result<Trial, LinesError> {
         let s = self.series_of(metric).ok_or_else(|| LinesError::UnknownMetric(metric.to_string()))?;
         if lines.alarm.is_some_and(|v| !v.is_finite()) {
@@ -123,12 +123,14 @@ impl Review {
         series.spilled = None;
         series.metric.alarm = lines.alarm;
         series.metric.investigation = lines.investigation;
-        let (ctx, m) = (&self.ctx, &series.metric);
-        let params = self.params.for_metric(m);
-        let mut findings = analysis::detect::detect(ctx, m, &series.values, &series.fit, &params);
-        findings.extend(analysis::group::odd_one_out(ctx, m, &series.instances, &params));
-        let mut findings = finding::dedupe(findings);
+        // The breaches are the steady findings that read the lines: found again, then flagged as re-flagging
+        // flags a metric.
+        series.steady = analysis::detect::steady(&self.ctx, &series.metric, &series.values, &series.fit);
+        let params = self.params.for_metric(&series.metric);
+        let flagged = self.flag_again(&series, &params).map_err(|e| LinesError::Unavailable(e.to_string()))?;
+        let mut findings = finding::dedupe(flagged);
         finding::rank(&mut findings);
+        let m = &series.metric;
         // The history weeks the fit kept statistics of, with enough data to say.
         let weeks: Vec<f64> = series
             .fit
