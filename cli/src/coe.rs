@@ -7,11 +7,9 @@ use std::process::ExitCode;
 
 use anyhow::{anyhow, Context as _, Result};
 use clap::Subcommand;
-use flywheel::analysis::Params;
 use flywheel::coe::{self, Start};
 use flywheel::config::Workspace;
 use flywheel::journal::{actions, Journal};
-use flywheel::review::{RangeSpec, Review};
 
 #[derive(Subcommand)]
 pub enum CoeCmd {
@@ -56,14 +54,6 @@ pub enum CoeCmd {
     },
 }
 
-pub(crate) fn review_of(ws: &Workspace, week: Option<&str>) -> Result<Review> {
-    let spec = match week {
-        Some(w) => RangeSpec::WeekOf(flywheel::time::parse_user_time(w, &ws.tz).map_err(|e| anyhow!("--week {w}: {e}"))?),
-        None => RangeSpec::LastCompleteWeek,
-    };
-    Ok(Review::run(ws.clone(), spec, Params::new(ws.sensitivity)?, &flywheel::source::Quiet)?)
-}
-
 pub fn run(cmd: CoeCmd, default: fn() -> PathBuf) -> Result<ExitCode> {
     let open = |p: Option<PathBuf>| -> Result<(Workspace, Journal)> {
         let ws = Workspace::open(&p.unwrap_or_else(default))?;
@@ -86,7 +76,7 @@ pub fn run(cmd: CoeCmd, default: fn() -> PathBuf) -> Result<ExitCode> {
                 (Start::Finding(id), None) => j.recorded(id)?.map(|f| f.week),
                 _ => None,
             };
-            let r = review_of(&ws, week.as_deref().or(kept.as_deref()))?;
+            let r = crate::review_of(&ws, week.as_deref().or(kept.as_deref()))?;
             let tickets = flywheel::tickets::week::for_review(&r);
             let annotations = j.annotations(r.ctx.review_start(), r.ctx.review_end())?;
             let items = j.actions(&actions::Filter { live: false, ..Default::default() })?;
@@ -150,7 +140,7 @@ fn chart(ws: &Workspace, j: &Journal, c: &flywheel::journal::coes::Coe) -> Optio
     if c.metric.is_empty() {
         return None;
     }
-    let r = review_of(ws, Some(&c.week)).with_context(|| format!("the week of {}", c.week));
+    let r = crate::review_of(ws, Some(&c.week)).with_context(|| format!("the week of {}", c.week));
     match r {
         Ok(r) => {
             let notes = j.annotations(r.ctx.review_start(), r.ctx.review_end()).unwrap_or_default();

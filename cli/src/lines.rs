@@ -33,7 +33,7 @@ pub fn run(
         investigation: investigation.as_deref().map(|i| line(i, "investigation")).transpose()?.unwrap_or(own.investigation),
     };
     let unit = m.unit.clone();
-    let r = crate::coe::review_of(&ws, week)?;
+    let r = crate::review_of(&ws, week)?;
     let t = r.with_lines(metric, lines).map_err(|e| match e {
         // One line moved past the other, left as it is: say which to give as well.
         flywheel::review::lines::LinesError::Order { .. } if alarm.is_none() || investigation.is_none() => {

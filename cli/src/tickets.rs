@@ -19,10 +19,7 @@ pub fn run(path: &Path, week: Option<&str>, json: Option<PathBuf>) -> Result<Exi
             ws.origin.display()
         ));
     }
-    let spec = match week {
-        Some(w) => RangeSpec::WeekOf(flywheel::time::parse_user_time(w, &ws.tz).map_err(|e| anyhow!("--week {w}: {e}"))?),
-        None => RangeSpec::LastCompleteWeek,
-    };
+    let spec = crate::week_spec(&ws, week)?;
     // The week's findings, to link tickets to; without them (no data) the ticket review still runs.
     let params = Params::new(ws.sensitivity)?;
     let (findings, range, review_error): (Vec<Finding>, (i64, i64), Option<String>) =
