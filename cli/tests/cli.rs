@@ -367,6 +367,78 @@ fn a_bare_timestamp_value_csv_is_reviewed_on_its_own() {
     assert!(text.contains("time of day") && !text.contains("same time last week"), "{text}");
 }
 
+/// Grafana's "Download CSV" (series joined by time): a quoted `Time` column in local time and one column per
+/// series, 15 days at 5 minutes from Monday 2026-11-02, with a spike in `checkout p99` on the last Tuesday.
+fn grafana_export() -> String {
+    let mut rows = vec!["\"Time\",\"checkout p99\",\"login p99\"".to_string()];
+    for i in 0..(15 * 288) {
+        let (day, slot) = (i / 288, i % 288);
+        let wave = 20.0 * (slot as f64 / 288.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3;
+        let spike = if (8 * 288 + 14 * 12..8 * 288 + 15 * 12).contains(&i) { 3.0 } else { 1.0 };
+        let login = if i % 500 == 7 { String::new() } else { format!("{:.2}", 80.0 + wave) };
+        rows.push(format!("2026-11-{:02} {:02}:{:02}:00,{:.2},{login}", 2 + day, slot / 12, slot % 12 * 5, (50.0 + wave) * spike));
+    }
+    rows.join("\n")
+}
+
+#[test]
+fn a_grafana_export_with_one_column_per_series_is_reviewed_as_those_series() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("grafana.csv");
+    std::fs::write(&p, grafana_export()).expect("write");
+    let o = flywheel(&["review", p.to_str().expect("p"), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let ids: Vec<&str> = doc["metrics"].as_array().expect("m").iter().filter_map(|m| m["id"].as_str()).collect();
+    assert_eq!(ids, ["checkout p99", "login p99"]);
+    let f = &doc["findings"][0];
+    assert_eq!((&f["kind"], &f["metric"]), (&Value::from("seasonal_anomaly"), &Value::from("checkout p99")), "{f}");
+    assert!(f["start"].as_str().unwrap_or_default().starts_with("2026-11-10T14:"), "{f}");
+    assert!(doc["findings"].as_array().expect("f").iter().all(|f| f["metric"] != "login p99"), "the other column is calm");
+
+    // In a workspace, a metric names its column as the series.
+    let ws = Ws::new(
+        r#"
+[workspace]
+name = "Grafana"
+timezone = "UTC"
+step = "5m"
+history_weeks = 1
+
+[[team]]
+name = "Identity"
+
+[[service]]
+name = "login"
+team = "Identity"
+
+[[metric]]
+id = "login.p99"
+service = "login"
+unit = "ms"
+worse = "higher"
+alarm = 110
+investigation = 95
+source = { file = "grafana.csv", series = "login p99" }
+
+[[metric]]
+id = "login.p50"
+service = "login"
+worse = "higher"
+source = { file = "grafana.csv", series = "login p50" }
+"#,
+    );
+    ws.file("grafana.csv", &grafana_export());
+    let o = flywheel(&["review", ws.path(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    let findings = doc["findings"].as_array().expect("f");
+    assert!(findings.iter().any(|f| f["metric"] == "login.p99" && f["kind"] == "investigation_breach"), "{findings:?}");
+    let missing = findings.iter().find(|f| f["metric"] == "login.p50").expect("the missing column is its own error");
+    assert_eq!(missing["kind"], "source_error");
+    assert!(missing["sentence"].as_str().unwrap_or_default().contains("checkout p99"), "names the columns there are: {missing}");
+}
+
 #[test]
 fn ranges_can_be_chosen() {
     let s = sample();

@@ -1,7 +1,8 @@
 //! CSV and Parquet metric files, read with polars into raw series keyed by (series, instance).
 //!
-//! Two layouts are accepted: **long** (`timestamp, series, value` plus an optional `instance` column) and
-//! **bare** (`timestamp, value`: one series). Column names are matched case-insensitively with a few
+//! Three layouts are accepted: **long** (`timestamp, series, value` plus an optional `instance` column),
+//! **bare** (`timestamp, value`: one series) and **wide** (a time column and one column per series, named by
+//! its header: what Grafana's "Download CSV" and spreadsheets write; [`wide`]). Column names are matched case-insensitively with a few
 //! common aliases. Timestamps may be text (RFC 3339 / ISO 8601, naive ones read in the workspace's time
 //! zone), epoch numbers (s, ms, µs or ns by magnitude), or Parquet date-times. Values that are empty, NaN
 //! or ±∞ are missing; any other non-number is an error naming the line.
@@ -137,17 +138,18 @@ pub(crate) fn check_parquet_schema(path: &Path, reader: &mut ParquetReader<std::
 /// of the first data row, and whether its numbers have a decimal comma ([`separator`]). A file whose first
 /// row is data (no header) is read again without one.
 fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>, bool), SourceError> {
-    let sep = separator(path);
+    let (sep, skip) = separator(path);
     // A file separated by semicolons is what spreadsheets write where the comma is the decimal mark.
     let decimal_comma = sep == b';';
     let read = |header: bool| -> Result<DataFrame, SourceError> {
         CsvReadOptions::default()
             .with_has_header(header)
+            .with_skip_lines(skip)
             .with_infer_schema_length(Some(0))
             .with_parse_options(CsvParseOptions::default().with_separator(sep))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish())
-            .map_err(|e| match csv_shape_error(path, sep) {
+            .map_err(|e| match csv_shape_error(path, sep, skip) {
                 Some((line, message)) => SourceError { line: Some(line), ..SourceError::file(path, message) },
                 None => SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e))),
             })
@@ -157,45 +159,68 @@ fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>, bool), SourceError
     // A first line that is a timestamp is data, not a header (a slashed date that does not tell its order is
     // one too: the column tells it).
     if matches!(time::parse_timestamp(&first_name, &Tz::UTC), Ok(_) | Err(time::TimeError::AmbiguousDate(_))) {
-        return Ok((read(false)?, Some(1), decimal_comma));
+        return Ok((read(false)?, Some(1 + skip), decimal_comma));
     }
-    Ok((df, Some(2), decimal_comma))
+    Ok((df, Some(2 + skip), decimal_comma))
 }
 
 /// The field separator of a CSV file: a tab for `.tsv`; a semicolon when its first line has one and no comma,
 /// or every one of its first lines holds the same number of them (a spreadsheet's export where the comma is
 /// the decimal mark, with a header or without); a tab when its first line has one and no comma; else a comma.
-fn separator(path: &Path) -> u8 {
+/// A first line `sep=;` (what exports "for Excel" write, Grafana's among them) names the separator and is
+/// skipped: the number of lines to skip is the second answer.
+fn separator(path: &Path) -> (u8, usize) {
     if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
-        return b'\t';
+        return (b'\t', 0);
     }
     const HEAD: u64 = 8 * 1024;
     let mut head = Vec::with_capacity(HEAD as usize);
     let read = std::fs::File::open(path).and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, HEAD), &mut head));
-    let Ok(n) = read else { return b',' };
+    let Ok(n) = read else { return (b',', 0) };
+    if let Some(sep) = excel_separator(&head) {
+        return (sep, 1);
+    }
     // Whole lines only: a line cut at the end of what was read would miscount.
     let whole = if n as u64 == HEAD { head.iter().rposition(|&b| b == b'\n').map_or(&head[..], |i| &head[..i]) } else { &head[..] };
     let lines: Vec<&[u8]> = whole.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(20).collect();
     let count = |l: &[u8], c: u8| l.iter().filter(|&&b| b == c).count();
     let steady = |c: u8| lines.first().is_some_and(|first| count(first, c) > 0 && lines.iter().all(|l| count(l, c) == count(first, c)));
     let first = |c: u8| lines.first().map_or(0, |l| count(l, c));
-    if (first(b';') > 0 && first(b',') == 0) || steady(b';') {
+    let sep = if (first(b';') > 0 && first(b',') == 0) || steady(b';') {
         b';'
     } else if first(b',') == 0 && first(b'\t') > 0 {
         b'\t'
     } else {
         b','
+    };
+    (sep, 0)
+}
+
+/// The separator a first line `sep=X` names (after a byte-order mark, if any).
+fn excel_separator(head: &[u8]) -> Option<u8> {
+    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
+    let line = head.split(|&b| b == b'\n').next()?;
+    let line = line.strip_suffix(b"\r").unwrap_or(line);
+    match line {
+        [s, e, p, b'=', sep] if [*s, *e, *p].eq_ignore_ascii_case(b"sep") && matches!(sep, b',' | b';' | b'\t' | b'|') => Some(*sep),
+        _ => None,
     }
 }
 
 /// When polars refuses a CSV file, find the first line that is wrong and say what was expected: a
-/// line that is not UTF-8, a row with more or fewer fields than the header, or a quote never closed.
-fn csv_shape_error(path: &Path, sep: u8) -> Option<(usize, String)> {
+/// line that is not UTF-8, a row with more or fewer fields than the header, or a quote never closed. The first
+/// `skip` lines are not the table's.
+fn csv_shape_error(path: &Path, sep: u8, skip: usize) -> Option<(usize, String)> {
     let bytes = std::fs::read(path).ok()?;
-    let mut expected: Option<(usize, String)> = None;
+    // The header's number of fields, its text and how to name its line.
+    let mut expected: Option<(usize, String, String)> = None;
     let mut open_quote_at = None;
-    let (mut line_no, mut fields, mut in_quotes, mut start) = (1usize, 1usize, false, 0usize);
-    for (i, &b) in bytes.iter().enumerate() {
+    let mut begin = 0;
+    for _ in 0..skip {
+        begin = bytes[begin..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| begin + p + 1);
+    }
+    let (mut line_no, mut fields, mut in_quotes, mut start) = (1 + skip, 1usize, false, begin);
+    for (i, &b) in bytes.iter().enumerate().skip(begin) {
         match b {
             b'"' => {
                 in_quotes = !in_quotes;
@@ -211,11 +236,14 @@ fn csv_shape_error(path: &Path, sep: u8) -> Option<(usize, String)> {
                 let Ok(text) = text else { return Some((line_no, "the line is not valid UTF-8 text".into())) };
                 let blank = text.trim().is_empty();
                 match &expected {
-                    None if !blank => expected = Some((fields, text.trim_end_matches('\r').chars().take(80).collect())),
-                    Some((n, header)) if !blank && fields != *n => {
+                    None if !blank => {
+                        let at = if line_no == 1 { "the first line".to_string() } else { format!("line {line_no}") };
+                        expected = Some((fields, text.trim_end_matches('\r').chars().take(80).collect(), at))
+                    }
+                    Some((n, header, at)) if !blank && fields != *n => {
                         return Some((
                             line_no,
-                            format!("{} field{} where the first line `{header}` has {n}", fields, if fields == 1 { "" } else { "s" }),
+                            format!("{} field{} where {at} `{header}` has {n}", fields, if fields == 1 { "" } else { "s" }),
                         ))
                     }
                     _ => {}
@@ -234,8 +262,8 @@ fn csv_shape_error(path: &Path, sep: u8) -> Option<(usize, String)> {
         return Some((line_no, "the line is not valid UTF-8 text".into()));
     }
     match expected {
-        Some((n, header)) if start < bytes.len() && !bytes[start..].iter().all(u8::is_ascii_whitespace) && fields != n => {
-            Some((line_no, format!("{fields} fields where the first line `{header}` has {n}")))
+        Some((n, header, at)) if start < bytes.len() && !bytes[start..].iter().all(u8::is_ascii_whitespace) && fields != n => {
+            Some((line_no, format!("{fields} fields where {at} `{header}` has {n}")))
         }
         _ => None,
     }
@@ -252,6 +280,36 @@ fn find_col<'a>(df: &'a DataFrame, names: &[&str]) -> Option<&'a Column> {
 /// Where a row is, for messages: a file line for CSV, a row number for Parquet.
 fn at(first_line: Option<usize>, row: usize) -> Option<usize> {
     first_line.map(|l| l + row)
+}
+
+/// The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the rule
+/// for a cell alone, `time::local_to_utc`), but a series written in local time passes through that hour twice,
+/// in order, so a row whose earlier reading goes back in time from the one before it in its series, and whose
+/// later reading does not, is read as the later. The same time again is the second pass only where the series
+/// was already an hour apart (hourly data); in finer data it is a repeated row (averaged later).
+/// `times`: one series' times of the column's rows from `first_row` on; `before`: the series' last two times
+/// before them.
+pub(super) fn second_passes(
+    times: &mut [f64],
+    first_row: usize,
+    col: &TimeCol,
+    tz: &Tz,
+    order: Option<time::DayOrder>,
+    before: [Option<f64>; 2],
+) {
+    if !col.may_be_naive() {
+        return;
+    }
+    let [mut prev2, mut prev] = before;
+    for (i, t) in (first_row..).zip(times) {
+        let second_pass = |p: f64| *t < p || (*t == p && prev2.is_some_and(|q| p - q >= 3600.0));
+        if let Some(p) = prev.filter(|&p| second_pass(p)) {
+            if let Some(later) = col.later_reading(i, tz, order).filter(|&l| l >= p) {
+                *t = later;
+            }
+        }
+        (prev2, prev) = (prev, Some(*t));
+    }
 }
 
 /// The series of a decoded file: `first_line` is the file line of the first row (CSV; None for Parquet), and
@@ -276,6 +334,19 @@ pub(crate) fn frame_to_series(
     let value_col = match find_col(df, &VALUE_NAMES) {
         Some(c) => c,
         None if cols.len() == 2 => &cols[1],
+        // A header row, and no column that names a series or an instance: one column per series.
+        None if series_col.is_none() && instance_col.is_none() && first_line != Some(1) => {
+            return wide::wide_to_series(path, df, time_col, first_line, decimal_comma, tz);
+        }
+        None if first_line == Some(1) => {
+            return Err(SourceError::file(
+                path,
+                format!(
+                    "{} columns and no header line: a file without one has two (timestamp, value); name the columns in a first line (`timestamp,series,value`, or `time` and one column per series)",
+                    cols.len()
+                ),
+            ));
+        }
         None => {
             let names: Vec<String> = cols.iter().map(|c| c.name().to_string()).collect();
             return Err(SourceError::file(path, format!("no `value` column (columns are: {})", names.join(", "))));
@@ -321,27 +392,11 @@ pub(crate) fn frame_to_series(
     let mut buf = RawSeries::default();
     // The first row not yet copied into `buf`.
     let mut run = 0;
-    // The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the
-    // rule for a cell alone, `time::local_to_utc`), but a series written in local time passes through that hour
-    // twice, in order, so a row whose earlier reading goes back in time from the one before it in its series, and
-    // whose later reading does not, is read as the later. The same time again is the second pass only where the
-    // series was already an hour apart (hourly data); in finer data it is a repeated row (averaged later).
-    // `before`: the series' last two times before this run of rows.
     let mut copy = |buf: &mut RawSeries, to: usize, before: [Option<f64>; 2]| {
         let from = buf.times.len();
         buf.times.extend_from_slice(&times.numbers[run..to]);
         buf.values.extend_from_slice(&values.numbers[run..to]);
-        let [mut prev2, mut prev] = before;
-        let naive = if col.may_be_naive() { to } else { run };
-        for (i, t) in (run..naive).zip(&mut buf.times[from..]) {
-            let second_pass = |p: f64| *t < p || (*t == p && prev2.is_some_and(|q| p - q >= 3600.0));
-            if let Some(p) = prev.filter(|&p| second_pass(p)) {
-                if let Some(later) = col.later_reading(i, tz, times.order).filter(|&l| l >= p) {
-                    *t = later;
-                }
-            }
-            (prev2, prev) = (prev, Some(*t));
-        }
+        second_passes(&mut buf.times[from..], run, &col, tz, times.order, before);
         run = to;
     };
     let last_times = |data: &FileData, k: &Option<SeriesKey>| {
@@ -449,6 +504,8 @@ pub fn resolve(root: &Path, p: &Path) -> PathBuf {
         root.join(p)
     }
 }
+
+mod wide;
 
 #[cfg(test)]
 mod tests;

@@ -193,7 +193,7 @@ fn bad_files_name_the_file_and_line() {
             "badval.csv:4: value `twelve` is not a number",
         ),
         ("one.csv", "timestamp\n2026-11-09T00:00:00Z\n", "one.csv: needs at least two columns"),
-        ("three.csv", "a,b,c\n1,2,3\n", "three.csv: no `value` column (columns are: a, b, c)"),
+        ("three.csv", "a,b,c\n1,x,3\n", "three.csv:2 (series `b`): value `x` is not a number"),
         (
             "blank.csv",
             "timestamp,series,value\n2026-11-09T00:00:00Z,a,1\n2026-11-09T00:05:00Z,a,2\n2026-11-09T00:10:00Z,  ,3\n",
@@ -271,4 +271,91 @@ fn parquet_round_trip_keeps_instances() {
     assert_eq!(i2.times[1], 1_762_646_700.0);
     assert!(d.series[&("lat".to_string(), None)].values[0].is_nan());
     assert_eq!(d.keys(), vec!["cpu".to_string(), "lat".to_string()]);
+}
+
+#[test]
+fn a_file_with_one_column_per_series_is_read_as_those_series() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tz: Tz = "Europe/Berlin".parse().expect("tz");
+    // 2026-11-09 00:00 in Berlin (UTC+1), and 2026-10-25 01:00 CEST, before the clocks go back.
+    let (a, autumn) = (1_794_178_800.0, 1_792_882_800.0);
+    type Series = Vec<(&'static str, Vec<f64>)>;
+    // Each series with its values, the times they share, or the error's line, series and message.
+    type Want = Result<(Series, Vec<f64>), (Option<usize>, Option<&'static str>, &'static str)>;
+    let nan = f64::NAN;
+    let cases: Vec<(&str, &str, Want)> = vec![
+        (
+            "grafana.csv",
+            "\"Time\",\"api-a p99\",\"api-b p99\"\n2026-11-09 00:00:00,1,2\n2026-11-09 00:05:00,,4\n",
+            Ok((vec![("api-a p99", vec![1.0, nan]), ("api-b p99", vec![2.0, 4.0])], vec![a, a + 300.0])),
+        ),
+        (
+            "labels.csv",
+            "\"Time\",\"cpu{instance=\"\"x\"\"}\",\"cpu{instance=\"\"y\"\"}\"\n1794178800000,0.5,0.25\n",
+            Ok((vec![("cpu{instance=\"x\"}", vec![0.5]), ("cpu{instance=\"y\"}", vec![0.25])], vec![a])),
+        ),
+        // An export "for Excel": a byte-order mark, a `sep=` line, a semicolon and decimal commas.
+        (
+            "excel.csv",
+            "\u{feff}sep=;\r\nZeit;Checkout;Login\r\n09.11.2026 00:00;1,5;2\r\n09.11.2026 00:05;3;0,5\r\n",
+            Ok((vec![("Checkout", vec![1.5, 3.0]), ("Login", vec![2.0, 0.5])], vec![a, a + 300.0])),
+        ),
+        // The hour the clocks go back, written twice in local time, is read once for every column.
+        (
+            "autumn.csv",
+            "time,a,b\n2026-10-25 01:00,1,5\n2026-10-25 02:00,2,6\n2026-10-25 02:00,3,7\n2026-10-25 03:00,4,8\n",
+            Ok((
+                vec![("a", vec![1.0, 2.0, 3.0, 4.0]), ("b", vec![5.0, 6.0, 7.0, 8.0])],
+                vec![autumn, autumn + 3600.0, autumn + 7200.0, autumn + 10_800.0],
+            )),
+        ),
+        ("bad.csv", "time,a,b\n2026-11-09 00:00,1,2\n2026-11-09 00:05,1,x\n", Err((Some(3), Some("b"), "value `x` is not a number"))),
+        ("stamp.csv", "time,a,b\n2026-11-09 00:00,1,2\nlater,1,2\n", Err((Some(3), None, "`later` is not a timestamp"))),
+        ("twice.csv", "time,a,a\n2026-11-09 00:00,1,2\n", Err((None, Some("a"), "two columns are named `a`"))),
+        ("unnamed.csv", "time,,b\n2026-11-09 00:00,1,2\n", Err((None, None, "a column has no name"))),
+        ("headerless.csv", "2026-11-09 00:00,a,1\n", Err((None, None, "3 columns and no header line"))),
+        (
+            "excel-shape.csv",
+            "sep=,\ntime,a,b\n2026-11-09 00:00,1,2\n2026-11-09 00:05,1,2,3\n",
+            Err((Some(4), None, "4 fields where line 2 `time,a,b` has 3")),
+        ),
+    ];
+    for (name, text, want) in cases {
+        let p = write(dir.path(), name, text);
+        match (read_file(&p, &tz), want) {
+            (Ok(d), Ok((series, times))) => {
+                assert!(!d.bare, "{name}");
+                assert_eq!(d.all_keys, series.iter().map(|s| s.0).collect::<Vec<_>>(), "{name}");
+                for (key, values) in series {
+                    let s = &d.series[&(key.to_string(), None)];
+                    assert_eq!(s.times, times, "{name}: {key}");
+                    let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                    assert_eq!(bits(&s.values), bits(&values), "{name}: {key}");
+                }
+            }
+            (Err(e), Err((line, series, message))) => {
+                assert_eq!((e.line, e.series.as_deref()), (line, series), "{name}: {e}");
+                assert!(e.message.contains(message), "{name}: {}", e.message);
+            }
+            (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+        }
+    }
+}
+
+#[test]
+fn a_parquet_file_with_one_column_per_series_is_read_as_those_series() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let path = dir.path().join("wide.parquet");
+    let mut df = df!(
+        "time" => [1_794_178_800_000i64, 1_794_179_100_000],
+        "checkout" => [1.0, 2.0],
+        "login" => [Some(3.0), None],
+    )
+    .expect("frame");
+    ParquetWriter::new(std::fs::File::create(&path).expect("create")).finish(&mut df).expect("write");
+    let d = read_file(&path, &Tz::UTC).expect("read");
+    assert_eq!(d.all_keys, ["checkout", "login"]);
+    assert_eq!(d.series[&("checkout".to_string(), None)].values, [1.0, 2.0]);
+    assert_eq!(d.series[&("login".to_string(), None)].times, [1_794_178_800.0, 1_794_179_100.0]);
+    assert!(d.series[&("login".to_string(), None)].values[1].is_nan(), "an empty cell is a missing point");
 }
