@@ -8,6 +8,9 @@ use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime
 use chrono_tz::Tz;
 use thiserror::Error;
 
+mod due;
+pub use due::parse_due;
+
 /// Seconds in a day and a week (of 24-hour days; local weeks can be an hour shorter or longer).
 pub const DAY: i64 = 86_400;
 pub const WEEK: i64 = 7 * DAY;
@@ -42,6 +45,8 @@ pub enum TimeError {
     SecondsOutOfRange(f64),
     #[error("`{0}` is not a date or date-time: use `2026-11-09` or `2026-11-09T14:00`")]
     BadDate(String),
+    #[error("`{0}` is not a due date: use 2026-12-11, 11.12.2026, a weekday (friday), today, tomorrow, +3d or +2w")]
+    BadDue(String),
 }
 
 /// Parse a step such as `5m`, `300s`, `1h`, `1d` into seconds.

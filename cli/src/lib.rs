@@ -225,7 +225,7 @@ enum ActionsCmd {
         /// Who does it (default: nobody yet).
         #[arg(long, default_value = "")]
         owner: String,
-        /// Due date, YYYY-MM-DD.
+        /// Due date: 2026-12-11, 11.12.2026, a weekday (friday: the next one), today, tomorrow, +3d or +2w.
         #[arg(long)]
         due: Option<String>,
         /// More text: what, why, links.
@@ -661,6 +661,7 @@ fn actions(cmd: ActionsCmd) -> Result<ExitCode> {
             };
             let start = flywheel::time::week_start_of(&ws.tz, ws.week_starts, at);
             let week = flywheel::time::local_date(&ws.tz, start).format("%Y-%m-%d").to_string();
+            let due = due.map(|d| flywheel::time::parse_due(&d, &ws.tz, now).map(|d| d.format("%Y-%m-%d").to_string())).transpose()?;
             let item = j.add_action(
                 &Draft { title, details, owner, due, status: None, week, team, metric, finding, range: None, revision: None },
                 now,

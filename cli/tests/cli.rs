@@ -635,7 +635,19 @@ fn action_items_are_added_listed_done_exported_and_open_the_next_report() {
     let bad = add("Bad date", "next week");
     assert_eq!(bad.status.code(), Some(1));
     // Said once: the journal's refusal is not printed again as its own cause.
-    assert_eq!(stderr(&bad).trim(), "flywheel: due date `next week` is not a date like 2026-11-23", "{}", stderr(&bad));
+    assert_eq!(
+        stderr(&bad).trim(),
+        "flywheel: `next week` is not a due date: use 2026-12-11, 11.12.2026, a weekday (friday), today, tomorrow, +3d or +2w",
+        "{}",
+        stderr(&bad)
+    );
+    // A weekday is its next one, written as the date.
+    let o = add("Say it in the room", "friday");
+    assert!(o.status.success(), "{}", stderr(&o));
+    let list = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
+    let line = list.lines().find(|l| l.contains("Say it in the room")).expect("listed");
+    let due = line.split(" due ").nth(1).map(|d| &d[..10]).expect("a due date");
+    assert!(due.len() == 10 && due.as_bytes()[4] == b'-' && due.as_bytes()[7] == b'-', "{line}");
     // A team or metric the workspace does not have is refused (it would file the item where nobody looks).
     let about = |team: &str, metric: &str| {
         flywheel_with_data(data.path(), &["actions", "add", s, "--title", "Misfiled", "--team", team, "--metric", metric])
@@ -667,7 +679,7 @@ fn action_items_are_added_listed_done_exported_and_open_the_next_report() {
     assert!(all.contains("[done]"), "{all}");
     let csv = stdout(&flywheel_with_data(data.path(), &["actions", "export", s]));
     assert!(csv.starts_with("id,title,owner,due,status"), "{csv}");
-    assert!(csv.lines().count() == 3 && csv.contains(",done,"), "{csv}");
+    assert!(csv.lines().count() == 4 && csv.contains(",done,"), "{csv}");
     let o = flywheel_with_data(data.path(), &["actions", "done", "99", s]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("no action item 99"), "{}", stderr(&o));
