@@ -163,12 +163,7 @@ fn noise(path: &std::path::Path, show: usize) -> Result<ExitCode> {
     for (kind, rows) in &s.by_kind {
         println!("  {:<24} {}", kind.label(), recent(rows));
     }
-    let proposals = propose(&ws, &verdicts, &history, |week| {
-        let day = chrono::NaiveDate::parse_from_str(week, "%Y-%m-%d")?;
-        let at = flywheel::time::local_midnight(&ws.tz, day) + 12 * 3600;
-        let params = flywheel::analysis::Params::new(ws.sensitivity)?;
-        anyhow::Ok(flywheel::review::Review::run(ws.clone(), flywheel::review::RangeSpec::WeekOf(at), params, &flywheel::source::Quiet)?)
-    })?;
+    let proposals = propose(&ws, &verdicts, &history, |week| crate::review_of(&ws, Some(week)))?;
     if proposals.is_empty() {
         println!("\nNo metric was marked noise in 3 or more weeks: nothing to propose.");
     }

@@ -277,8 +277,6 @@ enum ActionsCmd {
     },
 }
 
-/// Print a line holding user text (names, titles, owners): control characters are made inert, so a
-/// title with escape sequences cannot rewrite the screen. The journal keeps the text as written.
 /// The review range a `--week` names (a date in it), or the last complete week of the data.
 fn week_spec(ws: &Workspace, week: Option<&str>) -> Result<RangeSpec> {
     Ok(match week {
@@ -288,10 +286,12 @@ fn week_spec(ws: &Workspace, week: Option<&str>) -> Result<RangeSpec> {
 }
 
 /// The review of the week a `--week` names (or the last complete one) at the workspace's sensitivity, quietly.
-fn review_of(ws: &Workspace, week: Option<&str>) -> Result<Review> {
+pub(crate) fn review_of(ws: &Workspace, week: Option<&str>) -> Result<Review> {
     Ok(Review::run(ws.clone(), week_spec(ws, week)?, Params::new(ws.sensitivity)?, &flywheel::source::Quiet)?)
 }
 
+/// Print a line holding user text (names, titles, owners): control characters are made inert, so a
+/// title with escape sequences cannot rewrite the screen. The journal keeps the text as written.
 fn say(line: String) {
     println!("{}", flywheel::text::terminal_safe(&line, false));
 }

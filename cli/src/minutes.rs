@@ -36,13 +36,7 @@ fn charts(ws: &Workspace, m: &flywheel::journal::meetings::Meeting) -> BTreeMap<
     if !m.marks.iter().any(|k| k.mark == Mark::Discussed) {
         return BTreeMap::new();
     }
-    let review = chrono::NaiveDate::parse_from_str(&m.week, "%Y-%m-%d").map_err(|e| e.to_string()).and_then(|day| {
-        let at = flywheel::time::local_midnight(&ws.tz, day) + 12 * 3600;
-        let params = flywheel::analysis::Params::new(ws.sensitivity).map_err(|e| e.to_string())?;
-        flywheel::review::Review::run(ws.clone(), flywheel::review::RangeSpec::WeekOf(at), params, &flywheel::source::Quiet)
-            .map_err(|e| e.to_string())
-    });
-    match review {
+    match crate::review_of(ws, Some(&m.week)) {
         Ok(r) => minutes::charts(&r, m),
         Err(e) => {
             eprintln!("flywheel: the minutes have no charts: the week could not be reviewed ({e})");
