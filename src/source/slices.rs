@@ -271,4 +271,21 @@ mod tests {
         assert_eq!(read(&path, 1).0, Sliced::Interleaved);
         assert_eq!(read(&path, 1000).0, Sliced::Done { rows: 30 }, "one slice holds it all: nothing to carry");
     }
+
+    #[test]
+    fn a_file_with_one_column_per_series_is_read_whole_when_it_spans_slices() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("wide.parquet");
+        let t: Vec<i64> = (0..30).map(|i| 1_794_178_800_000 + i * 300_000).collect();
+        let v: Vec<f64> = (0..30).map(f64::from).collect();
+        let mut df = df!("time" => t, "checkout" => v.clone(), "login" => v).expect("frame");
+        let f = std::fs::File::create(&path).expect("create");
+        ParquetWriter::new(f).with_row_group_size(Some(10)).finish(&mut df).expect("write");
+        // Every slice holds every series: the second hands back keys already handed over.
+        assert_eq!(read(&path, 10).0, Sliced::Interleaved);
+        let (end, got) = read(&path, 1000);
+        assert_eq!(end, Sliced::Done { rows: 30 });
+        assert_eq!(got, [("checkout".to_string(), vec![(None, 30)]), ("login".to_string(), vec![(None, 30)])]);
+        assert_eq!(read_series(&path, &Tz::UTC, "login").expect("login").first().map(|i| i.1.len()), Some(30));
+    }
 }
