@@ -199,7 +199,7 @@ impl ValueCol {
                 ca.iter().map(|v| {
                     let v = v.unwrap_or_default();
                     let read = if *decimal_comma { parse_decimal_comma(v) } else { parse_value(v) };
-                    read.ok_or_else(|| format!("value `{v}` is not a number"))
+                    read.ok_or_else(|| not_a_number(v))
                 }),
             ),
             ValueCol::Num(ca) => {
@@ -214,6 +214,25 @@ impl ValueCol {
                 Converted { numbers, bad: None, order: None }
             }
         }
+    }
+}
+
+/// What is wrong with a value cell that is not a number. A number with a unit after it (`105 ms`, `45.2%`,
+/// `1.23 K`) is what dashboards export as "formatted data": its unit may change from row to row (950 ms, then
+/// 1.2 s), so it is not read, and the message says how to export plain numbers.
+fn not_a_number(v: &str) -> String {
+    let t = v.trim();
+    let digits = t.trim_start_matches(['-', '+']).find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(0);
+    let unit = t.trim_start_matches(['-', '+'])[digits..].trim();
+    let leads_with_number = digits > 0 && t.trim_start_matches(['-', '+']).starts_with(|c: char| c.is_ascii_digit());
+    if leads_with_number
+        && !unit.is_empty()
+        && unit.chars().count() <= 8
+        && unit.chars().all(|c| c.is_alphabetic() || c == '%' || c == '/' || c == 'µ')
+    {
+        format!("value `{t}` is not a number: it carries a unit (`{unit}`); export plain numbers (in Grafana, Download CSV with \"Formatted data\" off)")
+    } else {
+        format!("value `{v}` is not a number")
     }
 }
 
@@ -307,6 +326,30 @@ mod tests {
             e.1.push(values[row].unwrap_or(f64::NAN));
         }
         Ok(out)
+    }
+
+    #[test]
+    fn a_value_with_a_unit_says_to_export_plain_numbers() {
+        let unit = |u: &str| format!("it carries a unit (`{u}`)");
+        for (cell, want) in [
+            ("105 ms", Some(unit("ms"))),
+            ("45.2%", Some(unit("%"))),
+            ("-1.5 K", Some(unit("K"))),
+            ("3 req/s", Some(unit("req/s"))),
+            ("12 µs", Some(unit("µs"))),
+            ("twelve", None),
+            ("1,5", None),
+            ("12 ms 3", None),
+            ("ms 12", None),
+            ("12 a very long unit", None),
+        ] {
+            let m = not_a_number(cell);
+            assert!(m.starts_with(&format!("value `{cell}` is not a number")), "{cell}: {m}");
+            match want {
+                Some(w) => assert!(m.contains(&w) && m.contains("Formatted data"), "{cell}: {m}"),
+                None => assert_eq!(m, format!("value `{cell}` is not a number"), "{cell}"),
+            }
+        }
     }
 
     #[test]
