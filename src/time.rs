@@ -43,8 +43,10 @@ pub enum TimeError {
     /// An epoch number (read as seconds) outside the years 1900–9999.
     #[error("the timestamp {0:e} s is outside the years 1900–9999 (an epoch number in the wrong unit?)")]
     SecondsOutOfRange(f64),
-    #[error("`{0}` is not a date or date-time: use `2026-11-09` or `2026-11-09T14:00`")]
+    #[error("`{0}` is not a date or date-time: use `2026-11-09`, `2026-11-09T14:00` or a week, `2026-W46`")]
     BadDate(String),
+    #[error("`{0}` is not a week: an ISO year has weeks 01 to 52 or 53, each of days 1 (Monday) to 7")]
+    NoSuchWeek(String),
     #[error("`{0}` is not a due date: use 2026-12-11, 11.12.2026, a weekday (friday), today, tomorrow, +3d or +2w")]
     BadDue(String),
 }
@@ -320,8 +322,12 @@ pub fn later_reading_of(tz: &Tz, n: &NaiveDateTime) -> Option<f64> {
 const SLASHED_DAY_FIRST: &[&str] = &["%d/%m/%Y %H:%M:%S%.f", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p"];
 const SLASHED_MONTH_FIRST: &[&str] = &["%m/%d/%Y %H:%M:%S%.f", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M:%S %p", "%m/%d/%Y %I:%M %p"];
 
-/// Parse a user-given date or date-time (CLI `--week`, `--from`, `--to`) in `tz`.
+/// Parse a user-given date or date-time (CLI `--week`, `--from`, `--to`) in `tz`; an ISO week (`2026-W46`)
+/// is its Monday's midnight.
 pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
+    if let Some(day) = iso_week_date(s) {
+        return day.map(|d| local_midnight(tz, d));
+    }
     parse_timestamp(s, tz).map(|v| v.floor() as i64).map_err(|e| match e {
         TimeError::AmbiguousDate(_) => {
             let date = s.trim().split([' ', 'T']).next().unwrap_or_default();
@@ -331,6 +337,27 @@ pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
         TimeError::OutOfRange(_) => e,
         _ => TimeError::BadDate(s.to_string()),
     })
+}
+
+/// A date written as an ISO week (`2026-W46`, `2026W46`, or a day of it, `2026-W46-3`): that week's Monday, or
+/// the day (1 = Monday). `None` when `s` is not written that way.
+fn iso_week_date(s: &str) -> Option<Result<NaiveDate, TimeError>> {
+    let t = s.trim().to_ascii_uppercase();
+    let (year, rest) = t.split_once('W')?;
+    let year = year.strip_suffix('-').unwrap_or(year);
+    let (week, day) = rest.split_once('-').map_or((rest, None), |(w, d)| (w, Some(d)));
+    let digits = |x: &str, n: usize| x.len() == n && x.bytes().all(|b| b.is_ascii_digit());
+    if !digits(year, 4) || !digits(week, 2) {
+        return None;
+    }
+    let no_such = || TimeError::NoSuchWeek(s.trim().to_string());
+    let day = match day.map(str::parse::<u8>) {
+        None => Weekday::Mon,
+        Some(Ok(n @ 1..=7)) => Weekday::try_from(n - 1).ok()?,
+        Some(_) => return Some(Err(no_such())),
+    };
+    let (year, week) = (year.parse().ok()?, week.parse().ok()?);
+    Some(NaiveDate::from_isoywd_opt(year, week, day).ok_or_else(no_such))
 }
 
 /// The UTC instant of local midnight starting `date` in `tz`.
@@ -490,6 +517,24 @@ mod tests {
             Err("`10/11/2025` could be 2025-11-10 or 2025-10-11: write the one you mean that way".to_string())
         );
         assert!(parse_user_time("13/11/2025", &tz).is_ok());
+        // ISO weeks: the Monday (or the day given) at local midnight.
+        let day = |d: &str| parse_user_time(d, &tz).map_err(|e| e.to_string());
+        for (week, want) in [
+            ("2026-W46", day("2026-11-09")),
+            ("2026w46", day("2026-11-09")),
+            (" 2026-W46-3 ", day("2026-11-11")),
+            ("2026-W01", day("2025-12-29")),
+            ("2026-W53", day("2026-12-28")),
+            ("2025-W53", Err("`2025-W53` is not a week".into())),
+            ("2026-W46-8", Err("`2026-W46-8` is not a week".into())),
+            ("2026-W4", Err("`2026-W4` is not a date or date-time".into())),
+        ] {
+            match (day(week), want) {
+                (Ok(got), Ok(want)) => assert_eq!(got, want, "{week}"),
+                (Err(e), Err(w)) => assert!(e.starts_with(&w), "{week}: {e}"),
+                (got, want) => panic!("{week}: got {got:?}, want {want:?}"),
+            }
+        }
 
         // A column's order: its first slashed date with a day past the 12th; both orders in one column are an
         // error at the row that contradicts the first.
