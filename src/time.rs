@@ -339,6 +339,18 @@ pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
     })
 }
 
+/// The ISO week (`2026-W46`) a review range of exactly one local week is known by in the meeting: the week
+/// holding its middle day — the week itself when weeks start on Monday, the one it shares six days with when
+/// they start on Sunday. `None` for any other range.
+pub fn iso_week_of(tz: &Tz, start: i64, end: i64) -> Option<String> {
+    let first = local_date(tz, start);
+    if local_midnight(tz, first) != start || add_weeks(tz, start, 1) != end {
+        return None;
+    }
+    let w = first.checked_add_days(chrono::Days::new(3))?.iso_week();
+    Some(format!("{}-W{:02}", w.year(), w.week()))
+}
+
 /// A date written as an ISO week (`2026-W46`, `2026W46`, or a day of it, `2026-W46-3`): that week's Monday, or
 /// the day (1 = Monday). `None` when `s` is not written that way.
 fn iso_week_date(s: &str) -> Option<Result<NaiveDate, TimeError>> {
@@ -517,6 +529,15 @@ mod tests {
             Err("`10/11/2025` could be 2025-11-10 or 2025-10-11: write the one you mean that way".to_string())
         );
         assert!(parse_user_time("13/11/2025", &tz).is_ok());
+        // The week a range of one local week is known by; none for other ranges.
+        let at = |d: &str| parse_user_time(d, &tz).unwrap_or(0);
+        let week = |a: &str, b: &str| iso_week_of(&tz, at(a), at(b));
+        assert_eq!(week("2026-11-09", "2026-11-16").as_deref(), Some("2026-W46"));
+        assert_eq!(week("2026-11-08", "2026-11-15").as_deref(), Some("2026-W46"), "Sunday to Saturday");
+        assert_eq!(week("2026-12-28", "2027-01-04").as_deref(), Some("2026-W53"));
+        assert_eq!(week("2026-10-26", "2026-11-02").as_deref(), Some("2026-W44"));
+        assert_eq!(week("2026-11-10", "2026-11-12"), None);
+        assert_eq!(week("2026-11-09T12:00", "2026-11-16T12:00"), None);
         // ISO weeks: the Monday (or the day given) at local midnight.
         let day = |d: &str| parse_user_time(d, &tz).map_err(|e| e.to_string());
         for (week, want) in [

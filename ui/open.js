@@ -123,7 +123,9 @@ export function setOverview(ov, fresh) {
   app.overview = ov;
   startLive();
   const r = ov.review;
-  $('ws-name').textContent = `${r.workspace.name} · week of ${dayLabel(r.range.start_unix)}`;
+  // A range of one week is named as the room names it (week 46); any other by its first day.
+  const week = r.range.week ? `week ${Number(r.range.week.slice(6))} (from ${dayLabel(r.range.start_unix)})` : `week of ${dayLabel(r.range.start_unix)}`;
+  $('ws-name').textContent = `${r.workspace.name} · ${week}`;
   $('sensitivity').hidden = false;
   // A workspace pulled from a metrics server can be pulled again; the title says what the last pull cost.
   const refresh = $('refresh');

@@ -49,6 +49,7 @@ fn the_sample_review_finds_every_documented_situation() {
     assert!(findings.len() <= SITUATIONS.len() + 4, "{} findings for {} situations: noise", findings.len(), SITUATIONS.len());
     assert_eq!(doc["range"]["start"], "2026-11-09T00:00:00+01:00");
     assert_eq!(doc["range"]["end"], "2026-11-16T00:00:00+01:00");
+    assert_eq!(doc["range"]["week"], "2026-W46", "the week as the room names it");
     assert_eq!(doc["workspace"]["history_weeks"], 5);
     // Ranked: severities never increase down the list; the alarm breach is first.
     let sev: Vec<u64> = findings.iter().map(|f| f["severity"].as_u64().unwrap_or(0)).collect();
@@ -83,7 +84,7 @@ fn the_default_workspace_is_the_sample_and_the_summary_is_ranked_text() {
     let o = flywheel(&["review", "--quiet"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);
-    assert!(out.contains("Flywheel review — Sample shop · 2026-11-09 – 2026-11-15"), "{out}");
+    assert!(out.contains("Flywheel review — Sample shop · week 46 · 2026-11-09 – 2026-11-15"), "{out}");
     assert!(out.contains("  1.  "), "{out}");
     assert!(out.contains("alarm breach") && out.contains("payments.api.p99"), "{out}");
     assert!(out.contains("Per team"));
@@ -448,6 +449,9 @@ fn ranges_can_be_chosen() {
     assert_eq!(doc["workspace"]["history_weeks"], 4, "only four weeks of data precede it");
     let doc = review_json(&[s, "--from", "2026-11-10", "--to", "2026-11-11"]);
     assert_eq!(doc["range"]["end"], "2026-11-11T00:00:00+01:00");
+    assert!(doc["range"].get("week").is_none(), "a day is not a week");
+    let w45 = review_json(&[s, "--week", "2026-W45"]);
+    assert_eq!((&w45["range"]["start"], &w45["range"]["week"]), (&Value::from("2026-11-02T00:00:00+01:00"), &Value::from("2026-W45")));
     assert!(doc["findings"].as_array().expect("f").iter().any(|f| f["kind"] == "alarm_breach"));
     let o = flywheel(&["review", s, "--from", "2026-11-11", "--to", "2026-11-10"]);
     assert_eq!(o.status.code(), Some(1));

@@ -250,6 +250,11 @@ async fn sample_review(d: &Driver) -> R<()> {
         );
     }
     assert_eq!(rows[0], ("payments.api.p99".to_string(), "alarm_breach".to_string()), "the alarm breach ranks first: {rows:?}");
+    // The week is named as the room names it.
+    assert_eq!(
+        js(&c, "return document.querySelector('[data-testid=ws-name]').textContent").await?,
+        json!("Sample shop · week 46 (from Mon, 9 Nov 2026)")
+    );
     // The sample's broken series is a source-error card; the rest of the review is there.
     let cards = texts(&c, "[data-testid=source-error]").await?;
     assert!(cards.iter().any(|t| t.contains("metrics.parquet")), "source error card names the file: {cards:?}");

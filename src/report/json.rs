@@ -62,6 +62,9 @@ pub struct RangeInfo {
     pub end_unix: i64,
     pub history_start: String,
     pub note: String,
+    /// The ISO week (`2026-W46`) of a range of one local week ([`time::iso_week_of`]).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub week: Option<String>,
 }
 
 #[derive(Debug, Serialize)]
@@ -250,6 +253,7 @@ pub fn document_with(r: &Review, without: Without) -> Document {
             end_unix: r.ctx.review_end(),
             history_start: time::rfc3339(tz, r.ctx.grid.start),
             note: r.range_note.clone(),
+            week: time::iso_week_of(tz, r.ctx.review_start(), r.ctx.review_end()),
         },
         sensitivity: r.params.sensitivity,
         counts: Counts {

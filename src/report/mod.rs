@@ -66,8 +66,11 @@ pub fn team_counts(r: &Review) -> Vec<(String, usize, u8)> {
 }
 
 fn title(r: &Review) -> String {
+    let week = time::iso_week_of(&r.ctx.tz, r.ctx.review_start(), r.ctx.review_end())
+        .and_then(|w| w.split_once("-W").map(|(_, n)| format!("week {} · ", n.trim_start_matches('0'))))
+        .unwrap_or_default();
     format!(
-        "{} · {} – {}",
+        "{} · {week}{} – {}",
         r.workspace.name,
         time::local_date(&r.ctx.tz, r.ctx.review_start()),
         time::local_date(&r.ctx.tz, r.ctx.review_end() - 1)
