@@ -85,7 +85,14 @@ fn people(m: &Meeting) -> String {
 }
 
 fn title(m: &Meeting, c: &Context) -> String {
-    format!("Minutes — {}, week of {}", c.workspace, m.week)
+    let number = chrono::NaiveDate::parse_from_str(&m.week, "%Y-%m-%d")
+        .ok()
+        .and_then(crate::time::iso_week_from)
+        .and_then(|w| crate::time::week_number_label(&w));
+    match number {
+        Some(n) => format!("Minutes — {}, {n} (week of {})", c.workspace, m.week),
+        None => format!("Minutes — {}, week of {}", c.workspace, m.week),
+    }
 }
 
 /// The minutes in Markdown.
@@ -226,7 +233,7 @@ mod tests {
         assert_eq!((c.raised.len(), c.closed.len()), (1, 1));
 
         let md = markdown(&m, &c);
-        assert!(md.starts_with("# Minutes — Shop, week of 2026-11-09\n\nSun 9 Nov 2025, 09:20–09:50 (30 min)"), "{md}");
+        assert!(md.starts_with("# Minutes — Shop, week 46 (week of 2026-11-09)\n\nSun 9 Nov 2025, 09:20–09:50 (30 min)"), "{md}");
         assert!(md.contains("| Last week's action items | 10 min | 09:20–09:30 (10 min) |"), "{md}");
         assert!(md.contains("| Spin the wheel | 3 min | 09:30–09:35 (5 min) |"), "{md}");
         assert!(md.contains("| The presenting team walks through its dashboard | 15 min | not reached |"), "{md}");

@@ -347,8 +347,18 @@ pub fn iso_week_of(tz: &Tz, start: i64, end: i64) -> Option<String> {
     if local_midnight(tz, first) != start || add_weeks(tz, start, 1) != end {
         return None;
     }
+    iso_week_from(first)
+}
+
+/// The ISO week (`2026-W46`) of the week that starts on `first` (the week holding its fourth day).
+pub fn iso_week_from(first: NaiveDate) -> Option<String> {
     let w = first.checked_add_days(chrono::Days::new(3))?.iso_week();
     Some(format!("{}-W{:02}", w.year(), w.week()))
+}
+
+/// "week 46" for `2026-W46`.
+pub fn week_number_label(iso_week: &str) -> Option<String> {
+    iso_week.split_once("-W").map(|(_, n)| format!("week {}", n.trim_start_matches('0')))
 }
 
 /// A date written as an ISO week (`2026-W46`, `2026W46`, or a day of it, `2026-W46-3`): that week's Monday, or

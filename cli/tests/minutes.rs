@@ -59,7 +59,7 @@ fn the_minutes_of_a_recorded_meeting_print_and_write_with_charts() {
     let o = flywheel(data.path(), &["minutes", p, "--week", "2026-11-12"]);
     let md = text(&o);
     assert!(o.status.success(), "{md}");
-    assert!(md.starts_with("# Minutes — Sample shop, week of 2026-11-09\n\nMon 16 Nov 2026, 10:00–10:40 (40 min)"), "{md}");
+    assert!(md.starts_with("# Minutes — Sample shop, week 46 (week of 2026-11-09)\n\nMon 16 Nov 2026, 10:00–10:40 (40 min)"), "{md}");
     assert!(md.contains("host: ana · presenter: Payments · absent: Search"), "{md}");
     assert!(md.contains("| Last week's action items | 10 min | 10:00–10:09 (9 min) |"), "{md}");
     assert!(md.contains("| Top findings across all teams | 15 min | 10:25–10:40 (15 min) |"), "{md}");

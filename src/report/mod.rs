@@ -67,7 +67,8 @@ pub fn team_counts(r: &Review) -> Vec<(String, usize, u8)> {
 
 fn title(r: &Review) -> String {
     let week = time::iso_week_of(&r.ctx.tz, r.ctx.review_start(), r.ctx.review_end())
-        .and_then(|w| w.split_once("-W").map(|(_, n)| format!("week {} · ", n.trim_start_matches('0'))))
+        .and_then(|w| time::week_number_label(&w))
+        .map(|w| format!("{w} · "))
         .unwrap_or_default();
     format!(
         "{} · {week}{} – {}",
