@@ -2,8 +2,8 @@
 //!
 //! Three layouts are accepted: **long** (`timestamp, series, value` plus an optional `instance` column),
 //! **bare** (`timestamp, value`: one series) and **wide** (a time column and one column per series, named by
-//! its header: what Grafana's "Download CSV" and spreadsheets write; [`wide`]). Column names are matched case-insensitively with a few
-//! common aliases. Timestamps may be text (RFC 3339 / ISO 8601, naive ones read in the workspace's time
+//! its header: what Grafana's "Download CSV" and spreadsheets write; `file::wide`). Column names are matched
+//! case-insensitively with a few common aliases. Timestamps may be text (RFC 3339 / ISO 8601, naive ones read in the workspace's time
 //! zone), epoch numbers (s, ms, µs or ns by magnitude), or Parquet date-times. Values that are empty, NaN
 //! or ±∞ are missing; any other non-number is an error naming the line.
 
