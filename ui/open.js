@@ -24,7 +24,7 @@ export async function renderOpen(args = {}) {
       'section',
       { class: 'open' },
       h('h1', {}, 'Open a review'),
-      h('p', { class: 'muted' }, 'A workspace folder (with flywheel.toml) or a single CSV/Parquet file. The last complete week is reviewed against its seasonal history.'),
+      h('p', { class: 'muted' }, 'A workspace folder (with flywheel.toml), a single CSV/Parquet file, or a folder of exports (each file\'s series reviewed on its own). The last complete week is reviewed against its seasonal history.'),
       h(
         'div',
         { class: 'open-actions' },

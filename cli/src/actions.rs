@@ -192,7 +192,7 @@ fn check_about(ws: &Workspace, team: &str, metric: &str) -> Result<()> {
     if !team.is_empty() {
         check_team(ws, team)?;
     }
-    if !metric.is_empty() && ws.bare_file.is_none() && !ws.metrics.iter().any(|m| m.id == metric) {
+    if !metric.is_empty() && ws.bare_files.is_empty() && !ws.metrics.iter().any(|m| m.id == metric) {
         anyhow::bail!("no metric `{metric}` in {} (`flywheel review` lists its metrics' findings by id)", ws.name);
     }
     Ok(())

@@ -78,7 +78,7 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
                     )
                 })?,
             };
-            let file = journal_path(&ws.origin)?;
+            let file = journal_path(&ws.key_path())?;
             if !file.exists() {
                 anyhow::bail!("this machine has no journal for {} yet ({}): nothing to copy", ws.name, file.display());
             }

@@ -280,7 +280,7 @@ fn a_broken_config_exits_1_and_names_the_file_line_and_field() {
     let empty = tempfile::tempdir().expect("tmp");
     let o = flywheel(&["review", empty.path().to_str().expect("p")]);
     assert_eq!(o.status.code(), Some(1));
-    assert!(stderr(&o).contains("flywheel.toml: cannot read: No such file"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("holds no flywheel.toml and no CSV or Parquet file"), "{}", stderr(&o));
 }
 
 #[test]
@@ -438,6 +438,46 @@ source = { file = "grafana.csv", series = "login p50" }
     let missing = findings.iter().find(|f| f["metric"] == "login.p50").expect("the missing column is its own error");
     assert_eq!(missing["kind"], "source_error");
     assert!(missing["sentence"].as_str().unwrap_or_default().contains("checkout p99"), "names the columns there are: {missing}");
+}
+
+#[test]
+fn a_folder_of_exports_without_flywheel_toml_is_reviewed_file_by_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let exports = dir.path().join("monday-exports");
+    std::fs::create_dir_all(&exports).expect("mkdir");
+    let grafana = grafana_export();
+    std::fs::write(exports.join("grafana.csv"), &grafana).expect("write");
+    // The same columns from another dashboard, and a one-series export of the first column.
+    std::fs::write(exports.join("other.csv"), &grafana).expect("write");
+    let bare: Vec<String> = grafana.lines().map(|l| l.rsplit_once(',').map_or(l, |(a, _)| a).to_string()).collect();
+    std::fs::write(exports.join("checkout.csv"), bare.join("\n").replace("\"checkout p99\"", "value")).expect("write");
+    std::fs::write(exports.join("broken.csv"), "time,value\n2026-11-09 00:00,fast\n").expect("write");
+    std::fs::write(exports.join("README.md"), "exported on Monday").expect("write");
+
+    let o = flywheel(&["review", exports.to_str().expect("p"), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(doc["workspace"]["name"], "monday-exports");
+    let mut ids: Vec<&str> = doc["metrics"].as_array().expect("m").iter().filter_map(|m| m["id"].as_str()).collect();
+    ids.sort();
+    assert_eq!(
+        ids,
+        ["broken", "checkout", "grafana/checkout p99", "grafana/login p99", "other/checkout p99", "other/login p99"],
+        "each file's series, told apart by their file where two files share one"
+    );
+    let findings = doc["findings"].as_array().expect("f");
+    for spike in ["checkout", "grafana/checkout p99", "other/checkout p99"] {
+        assert!(findings.iter().any(|f| f["metric"] == spike && f["kind"] == "seasonal_anomaly"), "{spike}: {findings:?}");
+    }
+    let broken = findings.iter().find(|f| f["metric"] == "broken").expect("the broken file is its own finding");
+    assert_eq!(broken["kind"], "source_error");
+    assert!(broken["sentence"].as_str().unwrap_or_default().contains("value `fast` is not a number"), "{broken}");
+
+    let empty = dir.path().join("empty");
+    std::fs::create_dir_all(&empty).expect("mkdir");
+    let o = flywheel(&["review", empty.to_str().expect("p")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("holds no flywheel.toml and no CSV or Parquet file to review"), "{}", stderr(&o));
 }
 
 #[test]

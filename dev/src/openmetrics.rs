@@ -42,9 +42,9 @@ pub fn query_for(key: &str) -> String {
 pub fn convert(ws: &Workspace, out: &Path, url: &str) -> Result<Converted, SourceError> {
     std::fs::create_dir_all(out).map_err(|e| SourceError::file(out, format!("cannot create: {e}")))?;
     let mut files: BTreeMap<std::path::PathBuf, file::FileData> = BTreeMap::new();
-    let paths: Vec<std::path::PathBuf> = match &ws.bare_file {
-        Some(p) => vec![p.clone()],
-        None => ws
+    let paths: Vec<std::path::PathBuf> = match ws.bare_files.is_empty() {
+        false => ws.bare_files.clone(),
+        true => ws
             .metrics
             .iter()
             .filter_map(|m| match &m.source {
@@ -100,9 +100,12 @@ pub fn convert(ws: &Workspace, out: &Path, url: &str) -> Result<Converted, Sourc
     std::fs::write(&om, text).map_err(|e| SourceError::file(&om, format!("cannot write: {e}")))?;
     let toml = out.join("flywheel.toml");
     // A data file opened on its own has its metrics made up at load: one per series key.
-    let metrics: Vec<Metric> = match &ws.bare_file {
-        Some(p) => files.values().flat_map(|d| d.keys()).map(|k| Metric::bare(if k.is_empty() { "series" } else { &k }, p, &k)).collect(),
-        None => ws.metrics.clone(),
+    let metrics: Vec<Metric> = match ws.bare_files.is_empty() {
+        false => files
+            .iter()
+            .flat_map(|(p, d)| d.keys().into_iter().map(move |k| Metric::bare(if k.is_empty() { "series" } else { &k }, p, &k)))
+            .collect(),
+        true => ws.metrics.clone(),
     };
     std::fs::write(&toml, workspace_toml(ws, &metrics, url)).map_err(|e| SourceError::file(&toml, format!("cannot write: {e}")))?;
     Ok(c)

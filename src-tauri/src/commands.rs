@@ -57,11 +57,13 @@ pub fn recent_workspaces() -> Vec<flywheel::recent::Entry> {
     flywheel::recent::default_file().map(|f| flywheel::recent::load(&f)).unwrap_or_default()
 }
 
-/// The native dialog: a workspace folder, or one CSV/Parquet file. `None` when dismissed.
+/// The native dialog: a folder (a workspace, or data files without one), or one CSV/Parquet file. `None` when
+/// dismissed.
 #[tauri::command]
 pub async fn pick_path(app: AppHandle, folder: bool) -> Option<String> {
     let d = app.dialog().file().set_title(if folder { "Open a workspace folder" } else { "Open a CSV or Parquet file" });
-    let picked = if folder { d.blocking_pick_folder() } else { d.add_filter("Time series", &["csv", "parquet"]).blocking_pick_file() };
+    let picked =
+        if folder { d.blocking_pick_folder() } else { d.add_filter("Time series", &["csv", "tsv", "parquet", "pq"]).blocking_pick_file() };
     picked.and_then(|p| p.into_path().ok()).map(|p| p.display().to_string())
 }
 

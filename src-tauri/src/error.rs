@@ -83,7 +83,7 @@ impl Error {
 impl From<ConfigError> for Error {
     fn from(e: ConfigError) -> Error {
         let code = match &e {
-            ConfigError::NotFound(_) => Code::NotFound,
+            ConfigError::NotFound(_) | ConfigError::EmptyFolder(_) => Code::NotFound,
             ConfigError::Io { .. } => Code::Unreadable,
             ConfigError::Syntax { .. } | ConfigError::Invalid { .. } => Code::InvalidWorkspace,
         };

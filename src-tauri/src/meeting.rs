@@ -86,7 +86,7 @@ pub async fn meeting_end(app: AppHandle, id: i64) -> Result<MinutesOut> {
         let markdown = flywheel::minutes::markdown(&m, &c);
         let html = flywheel::minutes::html(&m, &c, &charts);
         let data = flywheel::paths::data_dir().ok_or_else(|| Error::new(Code::Journal, "no home folder to write the minutes in"))?;
-        let dir = data.join("minutes").join(flywheel::paths::workspace_key(&ws.origin));
+        let dir = data.join("minutes").join(flywheel::paths::workspace_key(&ws.key_path()));
         std::fs::create_dir_all(&dir).map_err(|e| Error::new(Code::Journal, format!("{}: {e}", dir.display())))?;
         let stem = format!("{}-meeting-{}", m.week, m.id);
         let (md_path, html_path) = (dir.join(format!("{stem}.md")), dir.join(format!("{stem}.html")));

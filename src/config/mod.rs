@@ -30,6 +30,8 @@ pub enum ConfigError {
     Io { path: String, message: String },
     #[error("no workspace at {0}: expected a folder with flywheel.toml, a flywheel.toml, or a CSV/Parquet file")]
     NotFound(String),
+    #[error("{0} holds no flywheel.toml and no CSV or Parquet file to review")]
+    EmptyFolder(String),
     #[error("{path}:{line}: {message}")]
     Syntax { path: String, line: usize, message: String },
     #[error("{}", .issues.iter().map(|i| format!("{}:{}: {}", .path, i.line, i.message)).collect::<Vec<_>>().join("\n"))]
@@ -253,8 +255,9 @@ pub struct Workspace {
     pub prometheus: Option<Prometheus>,
     /// CloudWatch, when metrics use `source = { cloudwatch = … }`.
     pub cloudwatch: Option<cloudwatch::CloudWatch>,
-    /// Set when the workspace is one data file opened on its own: its series become metrics at load.
-    pub bare_file: Option<PathBuf>,
+    /// The data files opened as they are — one file, or a folder of them without a `flywheel.toml` — whose
+    /// series become metrics at load (absolute paths, sorted). Empty for a workspace read from a `flywheel.toml`.
+    pub bare_files: Vec<PathBuf>,
     /// The meeting's agenda (`[meeting]`, else [`agenda::default_agenda`]).
     pub agenda: Vec<Segment>,
     /// `[journal]`: a shared journal's address and who writes (empty: SQLite on this machine).
@@ -273,13 +276,38 @@ fn ser_weekday<S: serde::Serializer>(w: &Weekday, s: S) -> Result<S::Ok, S::Erro
 /// The largest `flywheel.toml` read (4 MiB: thousands of metrics fit in a fraction of it).
 pub const MAX_WORKSPACE_BYTES: u64 = 4 << 20;
 
+/// The data files a folder holds directly (`.csv`, `.tsv`, `.parquet`, `.pq`; not hidden ones, not in
+/// sub-folders), sorted.
+fn data_files(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            let ext = p.extension().map(|e| e.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            matches!(ext.as_str(), "csv" | "tsv" | "parquet" | "pq")
+        })
+        .collect();
+    files.sort();
+    files
+}
+
 impl Workspace {
-    /// Open a workspace: a folder with `flywheel.toml`, the `flywheel.toml` itself, or one CSV/Parquet
-    /// file reviewed on its own (UTC, weeks starting Monday, step inferred from the data).
+    /// Open a workspace: a folder with `flywheel.toml`, the `flywheel.toml` itself, one CSV/Parquet file
+    /// reviewed on its own (UTC, weeks starting Monday, step inferred from the data), or a folder of such files
+    /// without a `flywheel.toml` (each file's series reviewed as [`Workspace::folder`] says).
     pub fn open(path: &Path) -> Result<Workspace, ConfigError> {
         let is_data = path.is_file() && path.file_name().map(|n| n != WORKSPACE_FILE).unwrap_or(false);
         if is_data {
             return Ok(Workspace::bare(path));
+        }
+        if path.is_dir() && !path.join(WORKSPACE_FILE).exists() {
+            let files = data_files(path);
+            if files.is_empty() {
+                return Err(ConfigError::EmptyFolder(path.display().to_string()));
+            }
+            return Ok(Workspace::folder(path, files));
         }
         let file = if path.is_dir() { path.join(WORKSPACE_FILE) } else { path.to_path_buf() };
         if !path.exists() {
@@ -319,10 +347,37 @@ impl Workspace {
             metrics: vec![],
             prometheus: None,
             cloudwatch: None,
-            bare_file: Some(path.to_path_buf()),
+            bare_files: vec![path.to_path_buf()],
             agenda: agenda::default_agenda(),
             journal: Default::default(),
             tickets: vec![],
+        }
+    }
+
+    /// A folder of data files without a `flywheel.toml` — exports dropped together — reviewed like one file
+    /// opened on its own, each file's series metrics of their own (a metric id two files share is told apart
+    /// by its file: `checkout/p99`, or the file's name for a one-series file). The folder's name names it.
+    pub fn folder(dir: &Path, files: Vec<PathBuf>) -> Workspace {
+        let absolute = std::path::absolute(dir);
+        let dir = absolute.as_deref().unwrap_or(dir);
+        Workspace {
+            root: dir.to_path_buf(),
+            origin: dir.to_path_buf(),
+            name: dir.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| dir.display().to_string()),
+            bare_files: files.iter().map(|f| std::path::absolute(f).unwrap_or_else(|_| f.clone())).collect(),
+            ..Workspace::bare(dir)
+        }
+    }
+
+    /// The path Flywheel's own folders (the journal, the minutes) know the workspace by: its `flywheel.toml`, or
+    /// the data file opened on its own — and for a folder of data files the `flywheel.toml` it would have, so
+    /// that one written there later keeps the action items, verdicts and spins recorded before.
+    pub fn key_path(&self) -> PathBuf {
+        let folder = !self.bare_files.is_empty() && self.bare_files[..] != [self.origin.clone()];
+        if folder {
+            std::fs::canonicalize(&self.origin).unwrap_or_else(|_| self.origin.clone()).join(WORKSPACE_FILE)
+        } else {
+            self.origin.clone()
         }
     }
 
@@ -342,7 +397,7 @@ impl Workspace {
             tz,
             teams,
             metrics,
-            bare_file: None,
+            bare_files: Vec::new(),
             ..Workspace::bare(root)
         }
     }
@@ -424,147 +479,4 @@ pub fn fmt_num(v: f64) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    const GOOD: &str = r#"
-[workspace]
-name = "Shop"
-timezone = "Europe/Berlin"
-step = "5m"
-history_weeks = 4
-
-[[team]]
-name = "Checkout"
-dashboard = "https://grafana.example/d/checkout"
-
-[[service]]
-name = "checkout-api"
-team = "Checkout"
-
-[[metric]]
-id = "checkout.p99"
-service = "checkout-api"
-unit = "ms"
-statistic = "p99"
-worse = "higher"
-alarm = 800
-investigation = 500
-alarm_datapoints = "2 of 3"
-source = { file = "metrics.parquet" }
-"#;
-
-    fn parse(text: &str) -> Result<Workspace, ConfigError> {
-        Workspace::from_toml(text, Path::new("ws/flywheel.toml"), Path::new("ws"))
-    }
-
-    #[test]
-    fn a_good_workspace_reads_with_defaults() {
-        let ws = parse(GOOD).expect("valid");
-        assert_eq!(ws.name, "Shop");
-        assert_eq!(ws.tz.name(), "Europe/Berlin");
-        assert_eq!(ws.step, Some(300));
-        assert_eq!(ws.history_weeks, 4);
-        let m = &ws.metrics[0];
-        assert_eq!(m.team, "Checkout");
-        assert_eq!(m.alarm, Some(800.0));
-        assert_eq!(m.alarm_datapoints, MofN { m: 2, n: 3 });
-        assert_eq!(m.investigation_datapoints, MofN { m: 3, n: 5 });
-        assert_eq!(m.source, Source::File { path: "metrics.parquet".into(), series: "checkout.p99".into() });
-        assert_eq!(m.line, 16, "the line of the [[metric]] header");
-    }
-
-    /// Each broken variant of GOOD must be refused with a message naming the line and the field.
-    #[test]
-    fn every_mistake_names_its_line_and_field() {
-        let cases: &[(&str, &str, &str)] = &[
-            ("investigation = 500", "investigation = 900", "ws/flywheel.toml:23: metric `checkout.p99`: investigation line 900 is above the alarm line 800 for a higher-is-worse metric"),
-            ("timezone = \"Europe/Berlin\"", "timezone = \"Mars/Olympus\"", "ws/flywheel.toml:4: workspace: `Mars/Olympus` is not an IANA time zone"),
-            ("step = \"5m\"", "step = \"7m\"", "ws/flywheel.toml:5: workspace: step `7m` does not divide a day evenly"),
-            ("worse = \"higher\"", "worse = \"up\"", "ws/flywheel.toml:21: metric `checkout.p99`: worse must be \"higher\" or \"lower\""),
-            ("service = \"checkout-api\"\nunit", "service = \"cart\"\nunit", "ws/flywheel.toml:18: metric `checkout.p99`: service `cart` is not defined"),
-            ("team = \"Checkout\"", "team = \"Nobody\"", "ws/flywheel.toml:14: service `checkout-api`: team `Nobody` is not defined"),
-            ("https://grafana.example/d/checkout", "javascript:alert(1)", "ws/flywheel.toml:10: team `Checkout`: dashboard URL `javascript:alert(1)` must be an http:// or https:// address"),
-            ("alarm_datapoints = \"2 of 3\"", "alarm_datapoints = \"4 of 3\"", "ws/flywheel.toml:24: metric `checkout.p99`: alarm_datapoints must look like \"3 of 5\""),
-            ("history_weeks = 4", "history_weeks = -1", "ws/flywheel.toml:6: workspace: history_weeks must be 0 to 52"),
-            ("alarm = 800", "alarm = nan", "ws/flywheel.toml:22: metric `checkout.p99`: the alarm line must be a finite number"),
-            ("source = { file = \"metrics.parquet\" }", "source = { series = \"x\" }", "ws/flywheel.toml:25: metric `checkout.p99`: source needs a `file`"),
-            (
-                "source = { file = \"metrics.parquet\" }",
-                "source = { file = \"../../etc/passwd\" }",
-                "ws/flywheel.toml:25: metric `checkout.p99`: file `../../etc/passwd` must be inside the workspace folder",
-            ),
-            (
-                "source = { file = \"metrics.parquet\" }",
-                "source = { file = \"/etc/passwd\" }",
-                "ws/flywheel.toml:25: metric `checkout.p99`: file `/etc/passwd` must be inside the workspace folder",
-            ),
-            ("unit = \"ms\"", "unit = \"ms\"\ncolour = \"red\"", "ws/flywheel.toml:20: unknown field `colour`"),
-            ("[workspace]", "[workspace", "ws/flywheel.toml:2:"),
-        ];
-        for (from, to, want) in cases {
-            assert!(GOOD.contains(from), "fixture lacks {from}");
-            let text = GOOD.replacen(from, to, 1);
-            let err = parse(&text).expect_err(to).to_string();
-            assert!(err.contains(want), "{to}:\n got: {err}\nwant: {want}");
-        }
-    }
-
-    #[test]
-    fn lower_is_worse_lines_are_checked_the_other_way() {
-        let lower = GOOD.replace("worse = \"higher\"", "worse = \"lower\"");
-        let ok = lower.replace("alarm = 800", "alarm = 100");
-        assert!(parse(&ok).is_ok(), "investigation 500 above alarm 100 is right when lower is worse");
-        let err = parse(&lower).expect_err("500 below 800").to_string();
-        assert!(err.contains("investigation line 500 is below the alarm line 800 for a lower-is-worse metric"), "{err}");
-    }
-
-    #[test]
-    fn a_metric_may_have_its_own_sensitivity_within_the_range() {
-        let base = "[workspace]\nname = \"x\"\n[[team]]\nname = \"T\"\n[[service]]\nname = \"s\"\nteam = \"T\"\n[[metric]]\nid = \"m\"\nservice = \"s\"\nworse = \"higher\"\n";
-        for (line, want) in [
-            ("", Ok(1.0)),
-            ("sensitivity = 0.4\n", Ok(0.4)),
-            ("sensitivity = 0\n", Err("metric `m`: sensitivity")),
-            ("sensitivity = 11\n", Err("metric `m`: sensitivity")),
-        ] {
-            let toml = format!("{base}{line}source = {{ file = \"f.csv\", series = \"m\" }}\n");
-            match (parse(&toml), want) {
-                (Ok(ws), Ok(s)) => assert_eq!(ws.metrics[0].sensitivity, s, "{line}"),
-                (Err(e), Err(msg)) => assert!(e.to_string().contains(msg), "{line}: {e}"),
-                (got, want) => panic!("{line}: {:?} vs {want:?}", got.map(|w| w.metrics[0].sensitivity)),
-            }
-        }
-    }
-
-    #[test]
-    fn urls() {
-        for ok in ["https://a.example/x", "http://10.0.0.1:3000/d"] {
-            assert!(check_url(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "javascript:alert(1)",
-            "file:///etc/passwd",
-            "https://",
-            "ftp://x",
-            "https://a b",
-            "data:text/html,<b>",
-            "https://x\"onmouseover=\"alert(1)",
-            "https://user:pass@prom.example/x",
-            "http://user@10.0.0.1:9090",
-        ] {
-            assert!(check_url(bad).is_err(), "{bad}");
-        }
-        // The message never repeats the password.
-        let e = check_url("https://user:hunter2@prom.example/x").expect_err("credentials").to_string();
-        assert!(!e.contains("hunter2") && e.contains("https://prom.example/x"), "{e}");
-        assert_eq!(without_userinfo("http://a:b@h:1/p?q=@x"), "http://h:1/p?q=@x");
-    }
-
-    #[test]
-    fn numbers_format_plainly() {
-        for (v, s) in [(500.0, "500"), (0.25, "0.25"), (1234.5678, "1234.6"), (0.001234, "0.001234"), (2.5, "2.5")] {
-            assert_eq!(fmt_num(v), s);
-        }
-    }
-}
+mod tests;

@@ -206,7 +206,7 @@ fn workspace_table(w: Option<&RawWorkspace>, file: &Path, root: &Path, issues: &
         metrics: vec![],
         prometheus: None,
         cloudwatch: None,
-        bare_file: None,
+        bare_files: Vec::new(),
         agenda: super::agenda::default_agenda(),
         journal: Default::default(),
         tickets: vec![],

@@ -142,7 +142,7 @@ impl Journal {
     pub fn for_workspace(ws: &Workspace) -> Result<Journal, JournalError> {
         let mut j = match shared_target(ws) {
             Some(t) => Journal::connect(&t)?,
-            None => Journal::open(&journal_path(&ws.origin)?)?,
+            None => Journal::open(&journal_path(&ws.key_path())?)?,
         };
         if let Some(a) = &ws.journal.author {
             j.author = a.clone();

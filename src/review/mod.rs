@@ -179,35 +179,38 @@ impl Review {
         pull: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
-        let review = match ws.bare_file.clone() {
-            None => stream::run(ws, range, params, pull, progress, &StreamOptions::default()),
-            Some(path) => {
+        // Data read whole, at once (a folder of files opened as they are, a CSV file, interleaved series).
+        let whole = |ws: Workspace| {
+            let t = Instant::now();
+            let loaded = source::load_with(&ws, None, pull, progress);
+            let load_ms = ms(t);
+            Review::from_loaded(ws, loaded, range, params, progress).map(|mut r| {
+                r.timings.load_ms = load_ms;
+                r
+            })
+        };
+        let review = match ws.bare_files.clone().as_slice() {
+            [] => stream::run(ws, range, params, pull, progress, &StreamOptions::default()),
+            [path] => {
                 // One data file opened as it is: its series become the metrics. A Parquet file's are listed a
                 // slice at a time and reviewed in batches like a workspace's (the memory of a slice, not of the
                 // file); a CSV file, or one whose series are interleaved, is read at once.
                 progress.update("load", 0, 1);
-                let listed = source::slices::list_keys(&path, &ws.tz, source::slices::SLICE_ROWS, &|| !progress.cancelled());
+                let listed = source::slices::list_keys(path, &ws.tz, source::slices::SLICE_ROWS, &|| !progress.cancelled());
                 match listed {
                     _ if progress.cancelled() => Err(ReviewError::Cancelled),
                     Some(keys) => {
                         let mut ws = ws;
                         ws.metrics = match keys {
-                            None => vec![Metric::bare(&source::stem(&path), &path, "")],
-                            Some(keys) => keys.iter().map(|k| Metric::bare(k, &path, k)).collect(),
+                            None => vec![Metric::bare(&source::stem(path), path, "")],
+                            Some(keys) => keys.iter().map(|k| Metric::bare(k, path, k)).collect(),
                         };
                         stream::run(ws, range, params, pull, progress, &StreamOptions::default())
                     }
-                    None => {
-                        let t = Instant::now();
-                        let loaded = source::load_with(&ws, None, pull, progress);
-                        let load_ms = ms(t);
-                        Review::from_loaded(ws, loaded, range, params, progress).map(|mut r| {
-                            r.timings.load_ms = load_ms;
-                            r
-                        })
-                    }
+                    None => whole(ws),
                 }
             }
+            _ => whole(ws),
         };
         // What the review freed goes back to the system (the app keeps running beside the review).
         crate::malloc::release();
@@ -244,7 +247,7 @@ impl Review {
                 Err(e) => errors.push((i, md.metric, e)),
             }
         }
-        if ws.bare_file.is_some() {
+        if !ws.bare_files.is_empty() {
             ws.metrics = ok.iter().map(|(_, m, _)| m.clone()).chain(errors.iter().map(|(_, m, _)| m.clone())).collect();
         }
         let mut scan = range::Scan::default();
@@ -433,7 +436,7 @@ impl Review {
                 source::slices::read_series(&path, &self.workspace.tz, series)?
             }
             Source::Prometheus { .. } | Source::CloudWatch(_) => {
-                let one = Workspace { metrics: vec![m.clone()], bare_file: None, ..self.workspace.clone() };
+                let one = Workspace { metrics: vec![m.clone()], bare_files: Vec::new(), ..self.workspace.clone() };
                 let g = &self.ctx.grid;
                 let window = Window { start: g.start, end: g.start + g.step * g.len as i64, step: g.step };
                 let mut loaded = source::load_with(&one, Some(window), &self.pulled_with, &source::Quiet);

@@ -156,8 +156,8 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
 /// once (in parallel) however many metrics use it. A failure affects only the metrics that use that file,
 /// series or query.
 pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, progress: &dyn Progress) -> Loaded {
-    if let Some(path) = &ws.bare_file {
-        return load_bare(ws, path, progress);
+    if !ws.bare_files.is_empty() {
+        return load_bare_files(ws, progress);
     }
     let all: Vec<&Metric> = ws.metrics.iter().collect();
     let (mut pulled, notes, pull) = pull_metrics(ws, &all, window, opts, progress);
@@ -310,10 +310,44 @@ pub(crate) fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
 }
 
-fn load_bare(ws: &Workspace, path: &Path, progress: &dyn Progress) -> Loaded {
-    progress.update("load", 0, 1);
+/// The data files opened as they are: each file's series are metrics (a one-series file's named by the file).
+/// An id two files share is told apart by the file: `stem/key`, or the file's name for a one-series file.
+fn load_bare_files(ws: &Workspace, progress: &dyn Progress) -> Loaded {
+    let n = ws.bare_files.len();
+    progress.update("load", 0, n);
+    let mut all = Loaded { metrics: Vec::new(), rows: 0, pull: Default::default(), notes: Vec::new() };
+    for (i, path) in ws.bare_files.iter().enumerate() {
+        let one = load_bare(ws, path);
+        all.rows += one.rows;
+        all.metrics.extend(one.metrics);
+        progress.update("load", i + 1, n);
+    }
+    let mut uses: HashMap<String, usize> = HashMap::new();
+    for m in &all.metrics {
+        *uses.entry(m.metric.id.clone()).or_default() += 1;
+    }
+    for m in all.metrics.iter_mut().filter(|m| uses[&m.metric.id] > 1) {
+        let Source::File { path, series } = &m.metric.source else { continue };
+        m.metric.id = if series.is_empty() {
+            path.file_name().map_or_else(|| m.metric.id.clone(), |n| n.to_string_lossy().into_owned())
+        } else {
+            format!("{}/{series}", stem(path))
+        };
+    }
+    // `a.csv` and `a.parquet` holding the same key: numbered, so that every metric has its own id.
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for m in &mut all.metrics {
+        let k = seen.entry(m.metric.id.clone()).or_default();
+        *k += 1;
+        if *k > 1 {
+            m.metric.id = format!("{} #{k}", m.metric.id);
+        }
+    }
+    all
+}
+
+fn load_bare(ws: &Workspace, path: &Path) -> Loaded {
     let r = file::read_file(path, &ws.tz);
-    progress.update("load", 1, 1);
     match r {
         Err(e) => Loaded {
             metrics: vec![MetricData { metric: Metric::bare(&stem(path), path, ""), result: Err(e) }],
