@@ -405,6 +405,31 @@ async fn broken_workspace(d: &Driver) -> R<()> {
     assert!(text.contains("flywheel.toml:"), "the error names the file and line: {text}");
     assert!(text.contains("Mars/Olympus"), "{text}");
     shot(&c, "open-broken-workspace").await?;
+
+    // A folder of exports without a flywheel.toml opens as its files: a one-series export with a spike on its
+    // last Tuesday afternoon (15 days at 5 minutes from Monday 2026-11-02 UTC) and a file that cannot be read.
+    let exports = tempfile::tempdir()?;
+    let mut rows = vec!["time,value".to_string()];
+    for i in 0..15 * 288 {
+        let wave = 50.0 + 20.0 * (i as f64 / 288.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3;
+        let spike = if (8 * 288 + 14 * 12..8 * 288 + 15 * 12).contains(&i) { 3.0 } else { 1.0 };
+        rows.push(format!("{},{:.2}", 1_793_577_600 + i * 300, wave * spike));
+    }
+    std::fs::write(exports.path().join("latency.csv"), rows.join("\n"))?;
+    std::fs::write(exports.path().join("broken.csv"), "time,value\n2026-11-09 00:00,fast\n")?;
+    type_into(&c, "[data-testid=path-input]", exports.path().to_str().ok_or("path")?).await?;
+    click(&c, "[data-testid=open-path]").await?;
+    let first = until(
+        &c,
+        "the exports' findings",
+        "const f = document.querySelector('[data-testid=finding]'); return f && [f.dataset.metric, f.dataset.kind]",
+    )
+    .await?;
+    assert_eq!(first, json!(["latency", "seasonal_anomaly"]));
+    let cards = texts(&c, "[data-testid=source-error]").await?;
+    assert!(cards.iter().any(|t| t.contains("broken.csv") && t.contains("`fast` is not a number")), "{cards:?}");
+    shot(&c, "open-exports-folder").await?;
+    click(&c, "[data-testid=nav-open]").await?;
     click(&c, "[data-testid=open-sample]").await?;
     wait_css(&c, "[data-testid=finding]").await?;
     c.close().await?;
