@@ -311,6 +311,12 @@ fn a_file_with_one_column_per_series_is_read_as_those_series() {
         ),
         ("bad.csv", "time,a,b\n2026-11-09 00:00,1,2\n2026-11-09 00:05,1,x\n", Err((Some(3), Some("b"), "value `x` is not a number"))),
         ("stamp.csv", "time,a,b\n2026-11-09 00:00,1,2\nlater,1,2\n", Err((Some(3), None, "`later` is not a timestamp"))),
+        // A long file whose columns have other names: the text column is said to be a series column.
+        (
+            "long.csv",
+            "ts,name_of_series,reading\n2026-11-09 00:00,api.latency,1\n",
+            Err((Some(2), Some("name_of_series"), "value `api.latency` is not a number; every column but the time is a series of numbers here — a file with a column naming the series calls it `series`")),
+        ),
         ("twice.csv", "time,a,a\n2026-11-09 00:00,1,2\n", Err((None, Some("a"), "two columns are named `a`"))),
         ("unnamed.csv", "time,,b\n2026-11-09 00:00,1,2\n", Err((None, None, "a column has no name"))),
         ("headerless.csv", "2026-11-09 00:00,a,1\n", Err((None, None, "3 columns and no header line"))),

@@ -58,7 +58,13 @@ pub(super) fn wide_to_series(
         columns.push((key.to_string(), values.numbers));
     }
     if let Some((row, series, m)) = first_bad {
-        return Err(err(Some(row), series.as_deref(), m));
+        // A column of text from its first row is more likely a long file's series column under another name.
+        let hint = if row == 0 && series.is_some() {
+            "; every column but the time is a series of numbers here — a file with a column naming the series calls it `series` (or `metric`, `name`, `key`) and its numbers `value`"
+        } else {
+            ""
+        };
+        return Err(err(Some(row), series.as_deref(), format!("{m}{hint}")));
     }
     let mut times = converted.numbers;
     // Every column shares the time column, so the hour the clocks go back is read once for all of them.
