@@ -467,7 +467,9 @@ fn a_folder_of_exports_without_flywheel_toml_is_reviewed_file_by_file() {
     );
     let findings = doc["findings"].as_array().expect("f");
     for spike in ["checkout", "grafana/checkout p99", "other/checkout p99"] {
-        assert!(findings.iter().any(|f| f["metric"] == spike && f["kind"] == "seasonal_anomaly"), "{spike}: {findings:?}");
+        let f = findings.iter().find(|f| f["metric"] == spike && f["kind"] == "seasonal_anomaly");
+        let sentence = f.map(|f| f["sentence"].as_str().unwrap_or_default()).unwrap_or_default();
+        assert!(sentence.starts_with(&format!("{spike} rose to")), "{spike}, named as its id: {findings:?}");
     }
     let broken = findings.iter().find(|f| f["metric"] == "broken").expect("the broken file is its own finding");
     assert_eq!(broken["kind"], "source_error");

@@ -333,6 +333,8 @@ fn load_bare_files(ws: &Workspace, progress: &dyn Progress) -> Loaded {
         } else {
             format!("{}/{series}", stem(path))
         };
+        // Its sentences name it as its id does ("grafana/checkout p99 rose to …").
+        m.metric.name = m.metric.id.clone();
     }
     // `a.csv` and `a.parquet` holding the same key: numbered, so that every metric has its own id.
     let mut seen: HashMap<String, usize> = HashMap::new();
@@ -341,6 +343,7 @@ fn load_bare_files(ws: &Workspace, progress: &dyn Progress) -> Loaded {
         *k += 1;
         if *k > 1 {
             m.metric.id = format!("{} #{k}", m.metric.id);
+            m.metric.name = m.metric.id.clone();
         }
     }
     all
