@@ -315,12 +315,21 @@ pub(crate) fn stem(path: &Path) -> String {
 fn load_bare_files(ws: &Workspace, progress: &dyn Progress) -> Loaded {
     let n = ws.bare_files.len();
     progress.update("load", 0, n);
+    let done = std::sync::atomic::AtomicUsize::new(0);
+    // Files are read side by side, and kept in their (sorted) order.
+    let each: Vec<Loaded> = ws
+        .bare_files
+        .par_iter()
+        .map(|path| {
+            let one = load_bare(ws, path);
+            progress.update("load", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, n);
+            one
+        })
+        .collect();
     let mut all = Loaded { metrics: Vec::new(), rows: 0, pull: Default::default(), notes: Vec::new() };
-    for (i, path) in ws.bare_files.iter().enumerate() {
-        let one = load_bare(ws, path);
+    for one in each {
         all.rows += one.rows;
         all.metrics.extend(one.metrics);
-        progress.update("load", i + 1, n);
     }
     let mut uses: HashMap<String, usize> = HashMap::new();
     for m in &all.metrics {
