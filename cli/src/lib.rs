@@ -149,6 +149,11 @@ struct ReviewArgs {
     /// Detector sensitivity: 2 flags more, 0.5 fewer (default: the workspace's, else 1).
     #[arg(long)]
     sensitivity: Option<f64>,
+    /// Time zone (IANA name) of a data file or a folder of them opened without a flywheel.toml: their times
+    /// without an offset are read in it, and its weeks and hours are the review's (default UTC). A workspace's
+    /// is `timezone` in its flywheel.toml.
+    #[arg(long, value_name = "ZONE")]
+    tz: Option<String>,
     /// How many findings the terminal summary lists.
     #[arg(long, default_value_t = 40)]
     limit: usize,
@@ -293,7 +298,13 @@ impl Progress for Bar {
 
 fn review(a: ReviewArgs) -> Result<ExitCode> {
     let path = a.path.clone().unwrap_or_else(default_workspace);
-    let ws = Workspace::open(&path)?;
+    let mut ws = Workspace::open(&path)?;
+    if let Some(zone) = &a.tz {
+        if ws.bare_files.is_empty() {
+            anyhow::bail!("--tz is for a data file or a folder of them; {} sets its own: `timezone` in {}", ws.name, ws.origin.display());
+        }
+        ws.tz = flywheel::time::parse_zone(zone).context("--tz")?;
+    }
     let tz = ws.tz;
     let range = if let Some(w) = &a.week {
         RangeSpec::WeekOf(flywheel::time::parse_user_time(w, &tz).context("--week")?)

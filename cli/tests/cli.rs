@@ -483,6 +483,45 @@ fn a_folder_of_exports_without_flywheel_toml_is_reviewed_file_by_file() {
 }
 
 #[test]
+fn a_file_in_local_time_is_read_in_the_zone_tz_names() {
+    // A logger writing Berlin wall-clock times every 5 minutes for six weeks up to the spring change (Sunday
+    // 2026-03-29, when 02:00 becomes 03:00: the hour is never written).
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("local.csv");
+    let mut rows = vec!["time,value".to_string()];
+    let start = 1_771_200_000; // 2026-02-16 00:00 UTC, as a wall-clock count
+    for i in 0..(6 * 7 * 288) {
+        let wall = start + i * 300;
+        let (h, day) = ((wall % 86_400) / 3600, (wall - 1_771_200_000) / 86_400);
+        if day == 41 && h == 2 {
+            continue;
+        }
+        let t = chrono::DateTime::from_timestamp(wall, 0).expect("t").naive_utc();
+        let v = 50.0 + 20.0 * ((wall % 86_400) as f64 / 86_400.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3;
+        rows.push(format!("{},{v:.2}", t.format("%Y-%m-%d %H:%M")));
+    }
+    std::fs::write(&p, rows.join("\n")).expect("write");
+    let missing = |args: &[&str]| {
+        let mut all = vec!["review", p.to_str().expect("p"), "--week", "2026-W13", "--json"];
+        all.extend_from_slice(args);
+        let o = flywheel(&all);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let doc: Value = serde_json::from_slice(&o.stdout).expect("json");
+        let found = doc["findings"].as_array().expect("f").iter().filter(|f| f["kind"] == "missing_data").count();
+        (doc["workspace"]["timezone"].as_str().unwrap_or_default().to_string(), found)
+    };
+    // Read as UTC, the hour the clocks skipped is a gap; in Berlin time it never existed.
+    assert_eq!(missing(&[]), ("UTC".to_string(), 1));
+    assert_eq!(missing(&["--tz", "Europe/Berlin"]), ("Europe/Berlin".to_string(), 0));
+    let o = flywheel(&["review", p.to_str().expect("p"), "--tz", "Mars/Olympus"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--tz: `Mars/Olympus` is not an IANA time zone"), "{}", stderr(&o));
+    let o = flywheel(&["review", sample().to_str().expect("p"), "--tz", "Europe/Berlin"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("--tz is for a data file or a folder of them; Sample shop sets its own"), "{}", stderr(&o));
+}
+
+#[test]
 fn ranges_can_be_chosen() {
     let s = sample();
     let s = s.to_str().expect("p");
