@@ -373,7 +373,12 @@ impl Workspace {
     /// the data file opened on its own — and for a folder of data files the `flywheel.toml` it would have, so
     /// that one written there later keeps the action items, verdicts and spins recorded before.
     pub fn key_path(&self) -> PathBuf {
-        let folder = !self.bare_files.is_empty() && self.bare_files[..] != [self.origin.clone()];
+        // A file opened on its own is its origin; a folder's files are not.
+        let folder = match &self.bare_files[..] {
+            [] => false,
+            [one] => *one != self.origin,
+            _ => true,
+        };
         if folder {
             std::fs::canonicalize(&self.origin).unwrap_or_else(|_| self.origin.clone()).join(WORKSPACE_FILE)
         } else {

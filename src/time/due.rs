@@ -19,27 +19,26 @@ pub fn parse_due(s: &str, tz: &Tz, now: i64) -> Result<NaiveDate, TimeError> {
     if iso_shaped {
         return NaiveDate::parse_from_str(&said, "%Y-%m-%d").map_err(|_| bad());
     }
-    match said.as_str() {
-        "today" => return Ok(today),
-        "tomorrow" => return today.checked_add_days(Days::new(1)).ok_or_else(bad),
-        _ => {}
-    }
-    if let Ok(day) = parse_weekday(&said) {
-        let ahead = (day.num_days_from_monday() + 7 - today.weekday().num_days_from_monday()) % 7;
-        let ahead = if ahead == 0 { 7 } else { ahead };
-        return today.checked_add_days(Days::new(u64::from(ahead))).ok_or_else(bad);
-    }
-    if let Some(n) = said.strip_prefix('+') {
-        let (count, unit) = n.trim().split_at(n.trim().find(|c: char| !c.is_ascii_digit()).unwrap_or(n.trim().len()));
-        let days = match (count.parse::<u64>(), unit.trim()) {
-            (Ok(c), "d" | "day" | "days") => c,
-            (Ok(c), "w" | "week" | "weeks") => c.saturating_mul(7),
+    // The forms counted in days from today.
+    let ahead: Option<u64> = if said == "today" {
+        Some(0)
+    } else if said == "tomorrow" {
+        Some(1)
+    } else if let Ok(day) = parse_weekday(&said) {
+        let days = (day.num_days_from_monday() + 7 - today.weekday().num_days_from_monday()) % 7;
+        Some(u64::from(if days == 0 { 7 } else { days }))
+    } else if let Some(n) = said.strip_prefix('+').map(str::trim) {
+        let (count, unit) = n.split_at(n.find(|c: char| !c.is_ascii_digit()).unwrap_or(n.len()));
+        match (count.parse::<u64>(), unit.trim()) {
+            (Ok(c), "d" | "day" | "days") => Some(c),
+            (Ok(c), "w" | "week" | "weeks") => Some(c.saturating_mul(7)),
             _ => return Err(bad()),
-        };
-        if days > 3653 {
-            return Err(bad());
         }
-        return today.checked_add_days(Days::new(days)).ok_or_else(bad);
+    } else {
+        None
+    };
+    if let Some(days) = ahead {
+        return today.checked_add_days(Days::new(days)).filter(|_| days <= 3653).ok_or_else(bad);
     }
     match parse_user_time(&said, tz) {
         Ok(t) => Ok(local_date(tz, t)),

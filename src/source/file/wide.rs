@@ -43,10 +43,10 @@ pub(super) fn wide_to_series(
         if key.is_empty() {
             return Err(err(None, None, "a column has no name in the first line: a file with one column per series names each".into()));
         }
-        // The CSV reader names a header's second `a` `a_duplicated_0`.
-        let first = key.rsplit_once("_duplicated_").filter(|(_, n)| n.parse::<usize>().is_ok()).map_or(key, |(name, _)| name);
-        if (first != key && seen.contains(first)) || seen.contains(key) {
-            return Err(err(None, Some(first), format!("two columns are named `{first}`: each series' column needs its own name")));
+        // The CSV reader names a header's second `a` `a_duplicated_0`: the name as written.
+        let written = key.rsplit_once("_duplicated_").filter(|(_, n)| n.parse::<usize>().is_ok()).map_or(key, |(name, _)| name);
+        if (written != key && seen.contains(written)) || seen.contains(key) {
+            return Err(err(None, Some(written), format!("two columns are named `{written}`: each series' column needs its own name")));
         }
         seen.insert(key.to_string());
         let values = ValueCol::new(c.as_materialized_series(), decimal_comma).map_err(|m| err(None, Some(key), m))?.numbers();
