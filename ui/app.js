@@ -89,6 +89,8 @@ function onKey(e) {
     else if (e.key === 'e') markSelected('expected');
     else if (e.key === 'n') markSelected('noise');
     else if (e.key === 'x') markSelected('needs_action');
+    else if (e.key === '[' && !$('week-earlier').hidden) $('week-earlier').click();
+    else if (e.key === ']' && !$('week-later').hidden && !$('week-later').disabled) $('week-later').click();
     else return;
     e.preventDefault();
   }

@@ -45,10 +45,11 @@ const real = {
   pickPath: (folder) => call('pick_path', { folder }),
   // onProgress({stage, done, total}) is called while the workspace loads.
   // refresh: pull again from the metrics servers what the cache took while it was still recent.
-  openWorkspace: (path, onProgress, refresh = false) => {
+  // week: Unix seconds of a moment in the week to review (null: the last complete week).
+  openWorkspace: (path, onProgress, refresh = false, week = null) => {
     const ch = new (tauri().core.Channel)();
     ch.onmessage = onProgress;
-    return call('open_workspace', { path, refresh, onProgress: ch }).then(hold);
+    return call('open_workspace', { path, refresh, week, onProgress: ch }).then(hold);
   },
   cancelLoad: () => call('cancel_load'),
   setSensitivity: (sensitivity) => overview((holding) => call('set_sensitivity', { sensitivity, holding })),

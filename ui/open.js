@@ -81,7 +81,9 @@ export async function pick(folder) {
   if (p) load(p);
 }
 
-export async function load(path, refresh = false) {
+// week: Unix seconds of a moment in the week to review; null for the last complete week (the default, and the
+// latest the ◀ ▶ buttons go to).
+export async function load(path, refresh = false, week = null) {
   if (app.loading) return;
   app.loading = true;
   if (app.view !== 'open') go('open');
@@ -99,9 +101,11 @@ export async function load(path, refresh = false) {
         label.textContent = `${{ load: 'Reading files', pull: 'Pulling from the metrics server' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
       },
       refresh,
+      week,
     );
     app.loading = false;
     app.path = path;
+    app.week = week;
     app.stack = [];
     setOverview(ov, true);
     go('overview', {}, false);
@@ -126,11 +130,24 @@ export function setOverview(ov, fresh) {
   // A range of one week is named as the room names it (week 46); any other by its first day.
   const week = r.range.week ? `week ${Number(r.range.week.slice(6))} (from ${dayLabel(r.range.start_unix)})` : `week of ${dayLabel(r.range.start_unix)}`;
   $('ws-name').textContent = `${r.workspace.name} · ${week}`;
+  // One week earlier or later: the middle of the neighbouring week (a DST week is an hour longer or shorter); never
+  // past the last complete week, which is where a workspace opens.
+  const step = (weeks) => {
+    if (!app.path) return;
+    const later = weeks > 0 && r.range.end_unix + 7 * 86400 + 7200 >= app.latestEnd;
+    load(app.path, false, later ? null : Math.round((r.range.start_unix + r.range.end_unix) / 2) + weeks * 7 * 86400);
+  };
+  if (app.week == null) app.latestEnd = r.range.end_unix;
+  $('week-earlier').hidden = false;
+  $('week-later').hidden = false;
+  $('week-later').disabled = app.week == null;
+  $('week-earlier').onclick = () => step(-1);
+  $('week-later').onclick = () => step(1);
   $('sensitivity').hidden = false;
   // A workspace pulled from a metrics server can be pulled again; the title says what the last pull cost.
   const refresh = $('refresh');
   refresh.hidden = !ov.server;
-  refresh.onclick = () => app.path && load(app.path, true);
+  refresh.onclick = () => app.path && load(app.path, true, app.week);
   refresh.title = ov.server ? `Pull again from ${ov.server} (last time: ${ov.pull.requests} requests, ${ov.pull.cached} metrics from the cache)` : '';
   $('sens').value = String(r.sensitivity);
   $('sens-value').textContent = `${r.sensitivity}×`;

@@ -68,12 +68,19 @@ pub async fn pick_path(app: AppHandle, folder: bool) -> Option<String> {
 }
 
 /// Open and review a workspace off the UI thread, streaming progress; cancellable with `cancel_load`.
-/// `refresh` pulls again from the Prometheus server what the cache took while it was still recent.
+/// `refresh` pulls again from the Prometheus server what the cache took while it was still recent; `week`
+/// (Unix seconds of a moment in it) reviews that week instead of the last complete one.
 #[tauri::command]
-pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_progress: Channel<Step>) -> Result<Overview> {
+pub async fn open_workspace(
+    app: AppHandle,
+    path: String,
+    refresh: bool,
+    week: Option<i64>,
+    on_progress: Channel<Step>,
+) -> Result<Overview> {
     let state = app.state::<AppState>();
     let path = PathBuf::from(path);
-    let early = if refresh { None } else { state.take_head_start(&path) };
+    let early = if refresh || week.is_some() { None } else { state.take_head_start(&path) };
     let (progress, job) = match early {
         // The workspace named on the command line has been loading since the app started: wait for it.
         Some(head) => {
@@ -87,7 +94,7 @@ pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_prog
         None => {
             let progress = ChannelProgress::new(Some(on_progress));
             let sink = progress.clone();
-            (progress, tauri::async_runtime::spawn_blocking(move || load(&path, refresh, &sink)))
+            (progress, tauri::async_runtime::spawn_blocking(move || load(&path, week, refresh, &sink)))
         }
     };
     *lock(&state.loading) = Some(progress.cancel.clone());
@@ -95,9 +102,11 @@ pub async fn open_workspace(app: AppHandle, path: String, refresh: bool, on_prog
     app.state::<AppState>().install(review, &progress.cancel)
 }
 
-/// Load a workspace and apply what the room said (for `open_workspace` and the head start).
-pub fn load(path: &Path, refresh: bool, progress: &ChannelProgress) -> Result<Review> {
-    let mut r = Review::open(path, refresh, progress)?;
+/// Load a workspace (the week holding `week`, else the last complete one) and apply what the room said (for
+/// `open_workspace` and the head start).
+pub fn load(path: &Path, week: Option<i64>, refresh: bool, progress: &ChannelProgress) -> Result<Review> {
+    let range = week.map_or(flywheel::review::RangeSpec::LastCompleteWeek, flywheel::review::RangeSpec::WeekOf);
+    let mut r = Review::open_range(path, range, refresh, progress)?;
     let journal = flywheel::journal::Journal::for_workspace(&r.workspace).map_err(Error::from);
     apply_room(&mut r, journal);
     Ok(r)

@@ -255,6 +255,27 @@ async fn sample_review(d: &Driver) -> R<()> {
         js(&c, "return document.querySelector('[data-testid=ws-name]').textContent").await?,
         json!("Sample shop · week 46 (from Mon, 9 Nov 2026)")
     );
+    // ◀ reviews the week before (its own findings, against its own history); ▶ comes back, and goes no further
+    // than the last complete week.
+    const LATER_OFF: &str = "return document.querySelector('[data-testid=week-later]').disabled";
+    let shown = |week: &str| {
+        format!(
+            "const t = document.querySelector('[data-testid=ws-name]').textContent; \
+             return t.includes('{week}') && document.querySelector('[data-testid=finding]') && document.body.dataset.view === 'overview' && t"
+        )
+    };
+    assert_eq!(js(&c, LATER_OFF).await?, json!(true));
+    click(&c, "[data-testid=week-earlier]").await?;
+    let earlier = until(&c, "the week before", &shown("week 45 ")).await?;
+    assert_eq!(earlier, json!("Sample shop · week 45 (from Mon, 2 Nov 2026)"));
+    assert_eq!(js(&c, LATER_OFF).await?, json!(false));
+    shot(&c, "overview-week-before").await?;
+    click(&c, "[data-testid=week-later]").await?;
+    until(&c, "the week again", &shown("week 46 ")).await?;
+    assert_eq!(js(&c, LATER_OFF).await?, json!(true), "the last complete week is the latest");
+    let again =
+        js(&c, "return [...document.querySelectorAll('[data-testid=finding]')].map(e => [e.dataset.metric, e.dataset.kind])").await?;
+    assert_eq!(serde_json::from_value::<Vec<(String, String)>>(again)?, rows, "the same review as it opened with");
     // The sample's broken series is a source-error card; the rest of the review is there.
     let cards = texts(&c, "[data-testid=source-error]").await?;
     assert!(cards.iter().any(|t| t.contains("metrics.parquet")), "source error card names the file: {cards:?}");

@@ -221,10 +221,15 @@ impl Review {
     /// at the workspace's sensitivity — what the app does when a workspace is opened. `refresh` pulls
     /// again what the pull cache holds from while it was still recent.
     pub fn open(path: &std::path::Path, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
+        Review::open_range(path, RangeSpec::LastCompleteWeek, refresh, progress)
+    }
+
+    /// [`Review::open`] over another range (the app's earlier weeks).
+    pub fn open_range(path: &std::path::Path, range: RangeSpec, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
         let ws = Workspace::open(path)?;
         let params = Params { sensitivity: ws.sensitivity };
         let pull = LoadOptions::for_workspace(&ws.origin, refresh);
-        Review::run_with(ws, RangeSpec::LastCompleteWeek, params, &pull, progress)
+        Review::run_with(ws, range, params, &pull, progress)
     }
 
     /// Review already-loaded data, all of it at once (the quality suite, the NAB runner and the benchmark
