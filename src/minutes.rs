@@ -85,12 +85,9 @@ fn people(m: &Meeting) -> String {
 }
 
 fn title(m: &Meeting, c: &Context) -> String {
-    let number = chrono::NaiveDate::parse_from_str(&m.week, "%Y-%m-%d")
-        .ok()
-        .and_then(crate::time::iso_week_from)
-        .and_then(|w| crate::time::week_number_label(&w));
+    let number = chrono::NaiveDate::parse_from_str(&m.week, "%Y-%m-%d").ok().and_then(crate::time::iso_week_from);
     match number {
-        Some(n) => format!("Minutes — {}, {n} (week of {})", c.workspace, m.week),
+        Some(w) => format!("Minutes — {}, week {} (week of {})", c.workspace, w.week(), m.week),
         None => format!("Minutes — {}, week of {}", c.workspace, m.week),
     }
 }

@@ -4,7 +4,7 @@
 //! things — where a week starts and which time-of-week slot a point belongs to — and both are computed
 //! here with the workspace's IANA time zone, so daylight-saving changes are handled in one place.
 
-use chrono::{DateTime, Datelike, Duration, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, IsoWeek, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use thiserror::Error;
 
@@ -339,10 +339,10 @@ pub fn parse_user_time(s: &str, tz: &Tz) -> Result<i64, TimeError> {
     })
 }
 
-/// The ISO week (`2026-W46`) a review range of exactly one local week is known by in the meeting: the week
-/// holding its middle day — the week itself when weeks start on Monday, the one it shares six days with when
-/// they start on Sunday. `None` for any other range.
-pub fn iso_week_of(tz: &Tz, start: i64, end: i64) -> Option<String> {
+/// The ISO week a review range of exactly one local week is known by in the meeting: the week holding its
+/// middle day — the week itself when weeks start on Monday, the one it shares six days with when they start on
+/// Sunday. `None` for any other range.
+pub fn iso_week_of(tz: &Tz, start: i64, end: i64) -> Option<IsoWeek> {
     let first = local_date(tz, start);
     if local_midnight(tz, first) != start || add_weeks(tz, start, 1) != end {
         return None;
@@ -350,15 +350,14 @@ pub fn iso_week_of(tz: &Tz, start: i64, end: i64) -> Option<String> {
     iso_week_from(first)
 }
 
-/// The ISO week (`2026-W46`) of the week that starts on `first` (the week holding its fourth day).
-pub fn iso_week_from(first: NaiveDate) -> Option<String> {
-    let w = first.checked_add_days(chrono::Days::new(3))?.iso_week();
-    Some(format!("{}-W{:02}", w.year(), w.week()))
+/// The ISO week of the week that starts on `first` (the week holding its fourth day).
+pub fn iso_week_from(first: NaiveDate) -> Option<IsoWeek> {
+    Some(first.checked_add_days(chrono::Days::new(3))?.iso_week())
 }
 
-/// "week 46" for `2026-W46`.
-pub fn week_number_label(iso_week: &str) -> Option<String> {
-    iso_week.split_once("-W").map(|(_, n)| format!("week {}", n.trim_start_matches('0')))
+/// An ISO week as it is written: `2026-W46`.
+pub fn iso_week_name(w: IsoWeek) -> String {
+    format!("{}-W{:02}", w.year(), w.week())
 }
 
 /// A date written as an ISO week (`2026-W46`, `2026W46`, or a day of it, `2026-W46-3`): that week's Monday, or
@@ -541,7 +540,7 @@ mod tests {
         assert!(parse_user_time("13/11/2025", &tz).is_ok());
         // The week a range of one local week is known by; none for other ranges.
         let at = |d: &str| parse_user_time(d, &tz).unwrap_or(0);
-        let week = |a: &str, b: &str| iso_week_of(&tz, at(a), at(b));
+        let week = |a: &str, b: &str| iso_week_of(&tz, at(a), at(b)).map(iso_week_name);
         assert_eq!(week("2026-11-09", "2026-11-16").as_deref(), Some("2026-W46"));
         assert_eq!(week("2026-11-08", "2026-11-15").as_deref(), Some("2026-W46"), "Sunday to Saturday");
         assert_eq!(week("2026-12-28", "2027-01-04").as_deref(), Some("2026-W53"));

@@ -253,7 +253,7 @@ pub fn document_with(r: &Review, without: Without) -> Document {
             end_unix: r.ctx.review_end(),
             history_start: time::rfc3339(tz, r.ctx.grid.start),
             note: r.range_note.clone(),
-            week: time::iso_week_of(tz, r.ctx.review_start(), r.ctx.review_end()),
+            week: time::iso_week_of(tz, r.ctx.review_start(), r.ctx.review_end()).map(time::iso_week_name),
         },
         sensitivity: r.params.sensitivity,
         counts: Counts {

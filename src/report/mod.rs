@@ -66,10 +66,8 @@ pub fn team_counts(r: &Review) -> Vec<(String, usize, u8)> {
 }
 
 fn title(r: &Review) -> String {
-    let week = time::iso_week_of(&r.ctx.tz, r.ctx.review_start(), r.ctx.review_end())
-        .and_then(|w| time::week_number_label(&w))
-        .map(|w| format!("{w} · "))
-        .unwrap_or_default();
+    let week =
+        time::iso_week_of(&r.ctx.tz, r.ctx.review_start(), r.ctx.review_end()).map(|w| format!("week {} · ", w.week())).unwrap_or_default();
     format!(
         "{} · {week}{} – {}",
         r.workspace.name,

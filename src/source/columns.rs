@@ -222,9 +222,10 @@ impl ValueCol {
 /// 1.2 s), so it is not read, and the message says how to export plain numbers.
 fn not_a_number(v: &str) -> String {
     let t = v.trim();
-    let digits = t.trim_start_matches(['-', '+']).find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(0);
-    let unit = t.trim_start_matches(['-', '+'])[digits..].trim();
-    let leads_with_number = digits > 0 && t.trim_start_matches(['-', '+']).starts_with(|c: char| c.is_ascii_digit());
+    let unsigned = t.trim_start_matches(['-', '+']);
+    let digits = unsigned.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ',')).unwrap_or(0);
+    let unit = unsigned[digits..].trim();
+    let leads_with_number = digits > 0 && unsigned.starts_with(|c: char| c.is_ascii_digit());
     if leads_with_number
         && !unit.is_empty()
         && unit.chars().count() <= 8
