@@ -327,6 +327,11 @@ fn bad_single_files_exit_1_with_the_file_named_and_never_panic() {
     }
 }
 
+/// The `i`-th 5-minute reading from a midnight of a daily wave (±20) with a little steady noise.
+fn daily_wave(i: i64) -> f64 {
+    20.0 * ((i % 288) as f64 / 288.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3
+}
+
 #[test]
 fn a_bare_timestamp_value_csv_is_reviewed_on_its_own() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -335,8 +340,7 @@ fn a_bare_timestamp_value_csv_is_reviewed_on_its_own() {
     let mut rows = vec!["time,value".to_string()];
     for i in 0..(15 * 288) {
         let t = 1_793_577_600 + i * 300;
-        let hour = (i % 288) as f64 / 12.0;
-        let mut v = 50.0 + 20.0 * (hour / 24.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3;
+        let mut v = 50.0 + daily_wave(i);
         if (8 * 288 + 14 * 12..8 * 288 + 15 * 12).contains(&i) {
             v *= 3.0;
         }
@@ -374,7 +378,7 @@ fn grafana_export() -> String {
     let mut rows = vec!["\"Time\",\"checkout p99\",\"login p99\"".to_string()];
     for i in 0..(15 * 288) {
         let (day, slot) = (i / 288, i % 288);
-        let wave = 20.0 * (slot as f64 / 288.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3;
+        let wave = daily_wave(i);
         let spike = if (8 * 288 + 14 * 12..8 * 288 + 15 * 12).contains(&i) { 3.0 } else { 1.0 };
         let login = if i % 500 == 7 { String::new() } else { format!("{:.2}", 80.0 + wave) };
         rows.push(format!("2026-11-{:02} {:02}:{:02}:00,{:.2},{login}", 2 + day, slot / 12, slot % 12 * 5, (50.0 + wave) * spike));
@@ -492,12 +496,12 @@ fn a_file_in_local_time_is_read_in_the_zone_tz_names() {
     let start = 1_771_200_000; // 2026-02-16 00:00 UTC, as a wall-clock count
     for i in 0..(6 * 7 * 288) {
         let wall = start + i * 300;
-        let (h, day) = ((wall % 86_400) / 3600, (wall - 1_771_200_000) / 86_400);
+        let (h, day) = ((wall % 86_400) / 3600, (wall - start) / 86_400);
         if day == 41 && h == 2 {
             continue;
         }
         let t = chrono::DateTime::from_timestamp(wall, 0).expect("t").naive_utc();
-        let v = 50.0 + 20.0 * ((wall % 86_400) as f64 / 86_400.0 * std::f64::consts::TAU).sin() + ((i * 7919) % 13) as f64 * 0.3;
+        let v = 50.0 + daily_wave(i);
         rows.push(format!("{},{v:.2}", t.format("%Y-%m-%d %H:%M")));
     }
     std::fs::write(&p, rows.join("\n")).expect("write");
