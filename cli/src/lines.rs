@@ -64,7 +64,7 @@ pub fn run(
     }
     crate::say(t.history_sentence());
     if lines != own {
-        crate::say(format!("To keep them, set on metric `{metric}` in {}: {}", ws.root.join("flywheel.toml").display(), lines.to_toml()));
+        crate::say(format!("To keep them, set on metric `{metric}` in {}: {}", ws.origin.display(), lines.to_toml()));
     }
     Ok(ExitCode::SUCCESS)
 }
