@@ -5,7 +5,7 @@
 //! here with the workspace's IANA time zone, so daylight-saving changes are handled in one place.
 
 use chrono::{DateTime, Datelike, Duration, IsoWeek, LocalResult, NaiveDate, NaiveDateTime, TimeZone, Timelike, Utc, Weekday};
-use chrono_tz::Tz;
+pub use chrono_tz::Tz;
 use thiserror::Error;
 
 mod due;
@@ -85,6 +85,15 @@ pub fn format_step(secs: i64) -> String {
 
 pub fn parse_zone(s: &str) -> Result<Tz, TimeError> {
     s.trim().parse::<Tz>().map_err(|_| TimeError::BadZone(s.to_string()))
+}
+
+/// The zones a user picks from, as the app lists them: UTC, then the place names (`Europe/Berlin`) in
+/// alphabetical order. The older aliases (`US/Eastern`, `EST5EDT`, `Etc/GMT+5`) still parse but are not
+/// offered: each names the same clock as a place does.
+pub fn zone_names() -> Vec<&'static str> {
+    const AREAS: [&str; 9] = ["Africa/", "America/", "Antarctica/", "Asia/", "Atlantic/", "Australia/", "Europe/", "Indian/", "Pacific/"];
+    let places = chrono_tz::TZ_VARIANTS.iter().map(|z| z.name()).filter(|n| AREAS.iter().any(|a| n.starts_with(a)));
+    std::iter::once("UTC").chain(places).collect()
 }
 
 pub fn parse_weekday(s: &str) -> Result<Weekday, TimeError> {
@@ -442,6 +451,19 @@ pub fn rfc3339(tz: &Tz, t: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn zones_offered_parse_and_name_places() {
+        let names = super::zone_names();
+        assert_eq!(names[0], "UTC");
+        assert!(names.len() > 300, "{}", names.len());
+        for n in ["Europe/Berlin", "America/New_York", "Asia/Kolkata", "Australia/Sydney", "America/Argentina/Buenos_Aires"] {
+            assert!(names.contains(&n), "{n}");
+        }
+        assert!(!names.iter().any(|n| n.starts_with("US/") || n.starts_with("Etc/") || *n == "EST5EDT"));
+        assert!(names.iter().all(|n| super::parse_zone(n).is_ok_and(|z| z.name() == *n)));
+        assert!(names[1..].windows(2).all(|w| w[0] < w[1]), "sorted, once each");
+    }
+
     use super::*;
 
     fn berlin() -> Tz {

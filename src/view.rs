@@ -66,6 +66,9 @@ pub struct Overview {
     /// The noise report's small charts, per team then per kind (empty when the room dismissed nothing
     /// in the recent reviewed weeks).
     pub noise: Vec<NoiseChart>,
+    /// The review reads a data file or a folder of exports, whose times say nothing of their zone: the user
+    /// chooses it (`review.workspace.timezone`; a workspace's `flywheel.toml` sets its own).
+    pub zone_choice: bool,
 }
 
 /// One row of the overview's "Noise, week over week".
@@ -130,6 +133,7 @@ pub fn overview_for(r: &Review, holding: Option<u64>) -> Overview {
         server: servers(&r.workspace),
         pull: r.pull,
         noise: noise_charts(r),
+        zone_choice: !r.workspace.bare_files.is_empty(),
     }
 }
 

@@ -46,10 +46,11 @@ const real = {
   // onProgress({stage, done, total}) is called while the workspace loads.
   // refresh: pull again from the metrics servers what the cache took while it was still recent.
   // week: Unix seconds of a moment in the week to review (null: the last complete week).
-  openWorkspace: (path, onProgress, refresh = false, week = null) => {
+  // zone: the zone a data file's or a folder of exports' times are in (null: the one it was last read in, else UTC).
+  openWorkspace: (path, onProgress, refresh = false, week = null, zone = null) => {
     const ch = new (tauri().core.Channel)();
     ch.onmessage = onProgress;
-    return call('open_workspace', { path, refresh, week, onProgress: ch }).then(hold);
+    return call('open_workspace', { path, refresh, week, zone, onProgress: ch }).then(hold);
   },
   cancelLoad: () => call('cancel_load'),
   setSensitivity: (sensitivity) => overview((holding) => call('set_sensitivity', { sensitivity, holding })),

@@ -69,7 +69,7 @@ export async function renderOpen(args = {}) {
     const list = await backend.recentWorkspaces();
     if (!list.length) recent.append(h('li', { class: 'muted' }, 'Nothing opened yet.'));
     for (const r of list) {
-      recent.append(h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => load(r.path) }, r.name), ' ', h('span', { class: 'muted path' }, r.path)));
+      recent.append(h('li', {}, h('button', { type: 'button', class: 'link', onclick: () => load(r.path) }, r.name), ' ', h('span', { class: 'muted path' }, r.zone ? `${r.path} · times in ${r.zone}` : r.path)));
     }
   } catch (e) {
     recent.append(h('li', { class: 'muted' }, 'The recent list is unavailable: ' + e.message));
@@ -83,7 +83,7 @@ export async function pick(folder) {
 
 // week: Unix seconds of a moment in the week to review; null for the last complete week (the default, and the
 // latest the ◀ ▶ buttons go to).
-export async function load(path, refresh = false, week = null) {
+export async function load(path, refresh = false, week = null, zone = null) {
   if (app.loading) return;
   app.loading = true;
   if (app.view !== 'open') go('open');
@@ -102,6 +102,7 @@ export async function load(path, refresh = false, week = null) {
       },
       refresh,
       week,
+      zone,
     );
     app.loading = false;
     app.path = path;
@@ -120,6 +121,23 @@ export async function load(path, refresh = false, week = null) {
     if (e.code === 'cancelled') status.append(h('p', { class: 'muted', 'data-testid': 'cancelled' }, 'Cancelled.'));
     else renderOpen({ error: e });
   }
+}
+
+// A data file or a folder of exports says nothing of its times' zone: the header offers one (read again in it, the
+// same week). A workspace sets its own in flywheel.toml.
+async function zonePicker(ov) {
+  const pick = $('zone-pick');
+  pick.hidden = !ov.zone_choice;
+  if (!ov.zone_choice) return;
+  const select = $('zone');
+  if (!select.options.length) {
+    app.zones = app.zones || (await backend.appInfo()).zones;
+    select.append(...app.zones.map((z) => h('option', { value: z }, z.replaceAll('_', ' '))));
+  }
+  const zone = ov.review.workspace.timezone;
+  if (![...select.options].some((o) => o.value === zone)) select.prepend(h('option', { value: zone }, zone));
+  select.value = zone;
+  select.onchange = () => app.path && load(app.path, false, app.week, select.value);
 }
 
 export function setOverview(ov, fresh) {
@@ -143,6 +161,7 @@ export function setOverview(ov, fresh) {
   $('week-later').disabled = app.week == null;
   $('week-earlier').onclick = () => step(-1);
   $('week-later').onclick = () => step(1);
+  zonePicker(ov);
   $('sensitivity').hidden = false;
   // A workspace pulled from a metrics server can be pulled again; the title says what the last pull cost.
   const refresh = $('refresh');

@@ -33,6 +33,8 @@ pub struct AppInfo {
     uptime_ms: f64,
     open_at_start: Option<String>,
     sample: String,
+    /// The zones a data file's or a folder of exports' times can be read in ([`flywheel::time::zone_names`]).
+    zones: Vec<&'static str>,
 }
 
 #[tauri::command]
@@ -42,6 +44,7 @@ pub fn app_info(state: State<'_, AppState>) -> AppInfo {
         uptime_ms: state.launched.elapsed().as_secs_f64() * 1000.0,
         open_at_start: state.open_at_start.as_ref().map(|p| p.display().to_string()),
         sample: sample_path(),
+        zones: flywheel::time::zone_names(),
     }
 }
 
@@ -69,18 +72,21 @@ pub async fn pick_path(app: AppHandle, folder: bool) -> Option<String> {
 
 /// Open and review a workspace off the UI thread, streaming progress; cancellable with `cancel_load`.
 /// `refresh` pulls again from the Prometheus server what the cache took while it was still recent; `week`
-/// (Unix seconds of a moment in it) reviews that week instead of the last complete one.
+/// (Unix seconds of a moment in it) reviews that week instead of the last complete one; `zone` reads a data
+/// file or a folder of exports in that zone (else in the one it was last read in, else UTC).
 #[tauri::command]
 pub async fn open_workspace(
     app: AppHandle,
     path: String,
     refresh: bool,
     week: Option<i64>,
+    zone: Option<String>,
     on_progress: Channel<Step>,
 ) -> Result<Overview> {
     let state = app.state::<AppState>();
     let path = PathBuf::from(path);
-    let early = if refresh || week.is_some() { None } else { state.take_head_start(&path) };
+    let zone = zone.map(|z| flywheel::time::parse_zone(&z).map_err(|e| Error::new(Code::Invalid, e.to_string()))).transpose()?;
+    let early = if refresh || week.is_some() || zone.is_some() { None } else { state.take_head_start(&path) };
     let (progress, job) = match early {
         // The workspace named on the command line has been loading since the app started: wait for it.
         Some(head) => {
@@ -94,7 +100,7 @@ pub async fn open_workspace(
         None => {
             let progress = ChannelProgress::new(Some(on_progress));
             let sink = progress.clone();
-            (progress, tauri::async_runtime::spawn_blocking(move || load(&path, week, refresh, &sink)))
+            (progress, tauri::async_runtime::spawn_blocking(move || load(&path, week, zone, refresh, &sink)))
         }
     };
     *lock(&state.loading) = Some(progress.cancel.clone());
@@ -102,11 +108,16 @@ pub async fn open_workspace(
     app.state::<AppState>().install(review, &progress.cancel)
 }
 
-/// Load a workspace (the week holding `week`, else the last complete one) and apply what the room said (for
-/// `open_workspace` and the head start).
-pub fn load(path: &Path, week: Option<i64>, refresh: bool, progress: &ChannelProgress) -> Result<Review> {
+/// Load a workspace (the week holding `week`, else the last complete one; a data file or a folder of exports
+/// read in `zone`, else in the zone it was last read in) and apply what the room said (for `open_workspace`
+/// and the head start).
+pub fn load(path: &Path, week: Option<i64>, zone: Option<flywheel::time::Tz>, refresh: bool, progress: &ChannelProgress) -> Result<Review> {
     let range = week.map_or(flywheel::review::RangeSpec::LastCompleteWeek, flywheel::review::RangeSpec::WeekOf);
-    let mut r = Review::open_range(path, range, refresh, progress)?;
+    let remembered = || {
+        let z = flywheel::recent::default_file().and_then(|f| flywheel::recent::zone_of(&f, path))?;
+        flywheel::time::parse_zone(&z).ok()
+    };
+    let mut r = Review::open_range(path, range, zone.or_else(remembered), refresh, progress)?;
     let journal = flywheel::journal::Journal::for_workspace(&r.workspace).map_err(Error::from);
     apply_room(&mut r, journal);
     Ok(r)

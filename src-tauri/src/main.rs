@@ -29,7 +29,7 @@ fn main() -> std::process::ExitCode {
     let open_at_start = first.map(PathBuf::from);
     let state = state::AppState::new(open_at_start.clone());
     if let Some(path) = open_at_start {
-        state.start_early(path, |p, refresh, progress| commands::load(p, None, refresh, progress));
+        state.start_early(path, |p, refresh, progress| commands::load(p, None, None, refresh, progress));
     }
     let app = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())

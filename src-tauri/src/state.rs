@@ -110,7 +110,9 @@ impl AppState {
         let overview = view::overview(&review);
         if let Some(file) = flywheel::recent::default_file() {
             // The recent list is a convenience: failing to save it must not fail the open.
-            let _ = flywheel::recent::add(&file, &review.workspace.origin, &review.workspace.name, flywheel::time::now());
+            let ws = &review.workspace;
+            let zone = (!ws.bare_files.is_empty()).then(|| ws.tz.name());
+            let _ = flywheel::recent::add(&file, &ws.origin, &ws.name, zone, flywheel::time::now());
         }
         *lock(&self.host) = None;
         *lock(&self.pending) = None;

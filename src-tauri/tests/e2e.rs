@@ -450,9 +450,39 @@ async fn broken_workspace(d: &Driver) -> R<()> {
     let cards = texts(&c, "[data-testid=source-error]").await?;
     assert!(cards.iter().any(|t| t.contains("broken.csv") && t.contains("`fast` is not a number")), "{cards:?}");
     shot(&c, "open-exports-folder").await?;
+
+    // The exports say nothing of their times' zone: read as UTC, the spike is on Tuesday at 14:00. Picked in
+    // the header, Tokyo (UTC+9) reads it at 23:00, the same week, and the folder opens in Tokyo again.
+    let picker =
+        "const z = document.querySelector('[data-testid=zone]'); return !z.closest('[hidden]') && z.options.length > 300 && z.value";
+    assert_eq!(until(&c, "the zone picker", picker).await?, json!("UTC"));
+    let when = "const f = document.querySelector('[data-testid=finding] .when'); return f && f.textContent";
+    let utc = until(&c, "the finding's time", when).await?;
+    assert!(utc.as_str().is_some_and(|w| w.starts_with("Tue 14:")), "{utc}");
+    js(
+        &c,
+        "const z = document.querySelector('[data-testid=zone]'); z.value = 'Asia/Tokyo'; z.dispatchEvent(new Event('change')); return true",
+    )
+    .await?;
+    let tokyo = "const f = document.querySelector('[data-testid=finding] .when'); return f && f.textContent.startsWith('Tue 23:') && [f.textContent, document.querySelector('[data-testid=zone]').value, document.querySelector('[data-testid=ws-name]').textContent]";
+    let read = until(&c, "the finding read in Tokyo", tokyo).await?;
+    assert_eq!(read[1], json!("Asia/Tokyo"), "{read}");
+    assert!(read[2].as_str().is_some_and(|t| t.contains("week 46")), "the same week: {read}");
+    shot(&c, "open-exports-folder-tokyo").await?;
+    click(&c, "[data-testid=nav-open]").await?;
+    let recent =
+        until(&c, "the recent list", "const l = [...document.querySelectorAll('.path')].map(p => p.textContent); return l.length && l")
+            .await?;
+    assert!(recent[0].as_str().is_some_and(|t| t.ends_with("times in Asia/Tokyo")), "{recent}");
+    retype(&c, "[data-testid=path-input]", exports.path().to_str().ok_or("path")?).await?;
+    click(&c, "[data-testid=open-path]").await?;
+    let again = until(&c, "the folder opened again in Tokyo", tokyo).await?;
+    assert_eq!(again[1], json!("Asia/Tokyo"), "{again}");
+    // A workspace sets its own zone: no picker.
     click(&c, "[data-testid=nav-open]").await?;
     click(&c, "[data-testid=open-sample]").await?;
     wait_css(&c, "[data-testid=finding]").await?;
+    until(&c, "the picker hidden", "return document.getElementById('zone-pick').hidden").await?;
     c.close().await?;
     Ok(())
 }

@@ -221,12 +221,23 @@ impl Review {
     /// at the workspace's sensitivity — what the app does when a workspace is opened. `refresh` pulls
     /// again what the pull cache holds from while it was still recent.
     pub fn open(path: &std::path::Path, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
-        Review::open_range(path, RangeSpec::LastCompleteWeek, refresh, progress)
+        Review::open_range(path, RangeSpec::LastCompleteWeek, None, refresh, progress)
     }
 
-    /// [`Review::open`] over another range (the app's earlier weeks).
-    pub fn open_range(path: &std::path::Path, range: RangeSpec, refresh: bool, progress: &dyn Progress) -> Result<Review, ReviewError> {
-        let ws = Workspace::open(path)?;
+    /// [`Review::open`] over another range (the app's earlier weeks). `zone` is the zone a data file's or a
+    /// folder of exports' times are read in (their own say nothing of it; UTC when `None`); a workspace
+    /// keeps the `timezone` its `flywheel.toml` sets.
+    pub fn open_range(
+        path: &std::path::Path,
+        range: RangeSpec,
+        zone: Option<chrono_tz::Tz>,
+        refresh: bool,
+        progress: &dyn Progress,
+    ) -> Result<Review, ReviewError> {
+        let mut ws = Workspace::open(path)?;
+        if let (Some(zone), false) = (zone, ws.bare_files.is_empty()) {
+            ws.tz = zone;
+        }
         let params = Params { sensitivity: ws.sensitivity };
         let pull = LoadOptions::for_workspace(&ws.origin, refresh);
         Review::run_with(ws, range, params, &pull, progress)
