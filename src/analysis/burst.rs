@@ -160,12 +160,14 @@ pub fn largest(fit: &Fit, step: i64) -> f64 {
 
 /// Find bursts of spikes in the review range: at most one per week of the range, the strongest.
 pub fn bursts(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
-    if too_few_spikes(fit) {
+    // The fit's summary holds the largest window surprise ([`largest`], the same scores): below the threshold
+    // no window is flagged, and a re-flag going up runs this on thousands of metrics whose anomalies can.
+    let t = p.stretch_z();
+    if fit.summary.burst < t || too_few_spikes(fit) {
         return vec![];
     }
     let step = ctx.grid.step;
     let w = window(step);
-    let t = p.stretch_z();
     let sc = scores(fit, w);
     let flag: Vec<bool> = (0..sc.len()).map(|j| sc[j] >= t && comes_back(fit, j + 1 - w.min(j + 1)..j + 1)).collect();
     let mut out = Vec::new();

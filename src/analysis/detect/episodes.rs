@@ -199,17 +199,28 @@ fn anomaly_runs(z: &[f64], k: f64) -> [Vec<(usize, usize, usize, usize)>; 2] {
     // The points near enough to be in a run in each direction (|z| ≥ 0.6 k that way; 0 is in neither, k > 0;
     // NaN and ±∞ are no point), picked out first without a branch: whether a point is near is a coin toss at
     // high sensitivities, which a branch per point mispredicts.
-    let mut near_at = [vec![0usize; z.len()], vec![0usize; z.len()]];
-    let [up_at, down_at] = &mut near_at;
-    let (mut up, mut down) = (0, 0);
-    for (j, &zj) in z.iter().enumerate() {
-        up_at[up] = j;
-        down_at[down] = j;
-        up += usize::from((zj >= near) & (zj < f64::INFINITY));
-        down += usize::from((-zj >= near) & (-zj < f64::INFINITY));
+    // Into buffers each thread keeps: a re-flag going up runs this on thousands of metrics.
+    thread_local! {
+        static NEAR_AT: std::cell::RefCell<[Vec<usize>; 2]> = const { std::cell::RefCell::new([Vec::new(), Vec::new()]) };
     }
-    let [up_at, down_at] = near_at;
-    [runs_of(z, k, &up_at[..up]), runs_of(z, k, &down_at[..down])]
+    NEAR_AT.with_borrow_mut(|[up_at, down_at]| {
+        up_at.resize(z.len(), 0);
+        down_at.resize(z.len(), 0);
+        let (mut up, mut down) = (0, 0);
+        for (j, &zj) in z.iter().enumerate() {
+            up_at[up] = j;
+            down_at[down] = j;
+            up += usize::from((zj >= near) & (zj < f64::INFINITY));
+            down += usize::from((-zj >= near) & (-zj < f64::INFINITY));
+        }
+        let runs = [runs_of(z, k, &up_at[..up]), runs_of(z, k, &down_at[..down])];
+        // A buffer grown for an unusually long range is not kept.
+        if up_at.capacity() > 1 << 16 {
+            *up_at = Vec::new();
+            *down_at = Vec::new();
+        }
+        runs
+    })
 }
 
 /// [`anomaly_runs`] of one direction, given the points near enough (`at`, in order): each run of them with
