@@ -17,11 +17,16 @@ pub fn value(v: f64, unit: &str) -> String {
     } else {
         fmt_num(round_sig(v, 3))
     };
+    let mut n = n;
     match unit.trim() {
-        "" => n,
-        "%" => format!("{n}%"),
-        u => format!("{n} {u}"),
+        "" => {}
+        "%" => n.push('%'),
+        u => {
+            n.push(' ');
+            n.push_str(u);
+        }
     }
+    n
 }
 
 /// User text made safe for a terminal: control characters (escape sequences that could rewrite the

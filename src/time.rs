@@ -436,7 +436,9 @@ pub fn seconds_of_week(tz: &Tz, week_starts: Weekday, t: i64) -> i64 {
 
 /// Human label of an instant in local time, e.g. `Tue 14:05`.
 pub fn short_label(tz: &Tz, t: i64) -> String {
-    utc(t).with_timezone(tz).format("%a %H:%M").to_string()
+    // Written out rather than through a strftime pattern (parsed again on every call): every finding has one.
+    let l = utc(t).with_timezone(tz);
+    format!("{} {:02}:{:02}", l.weekday(), l.hour(), l.minute())
 }
 
 /// Full local label, e.g. `2026-11-10 14:05 CET`.
@@ -451,6 +453,20 @@ pub fn rfc3339(tz: &Tz, t: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn short_labels_are_the_weekday_hour_and_minute() {
+        let berlin: super::Tz = "Europe/Berlin".parse().expect("zone");
+        for (tz, t, want) in [
+            (chrono_tz::UTC, 1_793_577_600, "Mon 00:00"),
+            (chrono_tz::UTC, 1_793_577_600 + 86_400 + 14 * 3600 + 5 * 60, "Tue 14:05"),
+            (berlin, 1_793_577_600 + 6 * 86_400 + 23 * 3600 + 59 * 60, "Mon 00:59"),
+            (berlin, 1_774_746_000, "Sun 03:00"),
+        ] {
+            assert_eq!(super::short_label(&tz, t), want, "{t}");
+            assert_eq!(super::short_label(&tz, t), super::utc(t).with_timezone(&tz).format("%a %H:%M").to_string());
+        }
+    }
+
     #[test]
     fn zones_offered_parse_and_name_places() {
         let names = super::zone_names();

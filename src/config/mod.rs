@@ -478,9 +478,11 @@ pub fn fmt_num(v: f64) -> String {
     } else {
         6
     };
-    let s = format!("{v:.decimals$}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    s.to_string()
+    // Always a decimal point (decimals ≥ 1): its trailing zeros, then the point, go (in place).
+    let mut s = format!("{v:.decimals$}");
+    let kept = s.trim_end_matches('0').trim_end_matches('.').len();
+    s.truncate(kept);
+    s
 }
 
 #[cfg(test)]

@@ -17,6 +17,10 @@ pub(super) fn worse_quantile(m: &Metric, w: &crate::analysis::WeekStat) -> f64 {
 }
 
 pub(super) fn drift(ctx: &Context, m: &Metric, fit: &Fit, p: &Params) -> Vec<Finding> {
+    // Toward a line: a metric without one has nothing to drift toward (asked first, before the weeks' fit).
+    if m.investigation.is_none() && m.alarm.is_none() {
+        return vec![];
+    }
     let weeks: Vec<&crate::analysis::WeekStat> = fit.weeks.iter().filter(|w| w.usable()).collect();
     if weeks.len() < 4 || weeks.last().map(|w| w.week) != Some(0) {
         return vec![];
