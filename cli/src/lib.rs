@@ -304,6 +304,13 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
             anyhow::bail!("--tz is for a data file or a folder of them; {} sets its own: `timezone` in {}", ws.name, ws.origin.display());
         }
         ws.tz = flywheel::time::parse_zone(zone).context("--tz")?;
+    } else if !ws.bare_files.is_empty() {
+        // The app remembers the zone a file or folder was read in; here it is UTC unless said, and the two
+        // reviews of it would differ by that many hours without a word.
+        let remembered = flywheel::recent::default_file().and_then(|f| flywheel::recent::zone_of(&f, &path));
+        if let Some(zone) = remembered.filter(|z| z != "UTC") {
+            eprintln!("note: read as UTC; the app reads {} in {zone} (--tz {zone} for the same review)", path.display());
+        }
     }
     let tz = ws.tz;
     let range = if let Some(w) = &a.week {

@@ -523,6 +523,21 @@ fn a_file_in_local_time_is_read_in_the_zone_tz_names() {
     let o = flywheel(&["review", sample().to_str().expect("p"), "--tz", "Europe/Berlin"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("--tz is for a data file or a folder of them; Sample shop sets its own"), "{}", stderr(&o));
+
+    // The app chose Berlin for this file (its recent list remembers it): read as UTC here, the review says so.
+    let data = dir.path().join("data");
+    flywheel::recent::add(&data.join("recent.json"), &p, "local", Some("Europe/Berlin"), 1).expect("recent");
+    let args = ["review", p.to_str().expect("p"), "--week", "2026-W13"];
+    let o = flywheel_with_data(&data, &args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stderr(&o).contains("read as UTC; the app reads") && stderr(&o).contains("in Europe/Berlin (--tz Europe/Berlin"),
+        "{}",
+        stderr(&o)
+    );
+    let mut with_tz = args.to_vec();
+    with_tz.extend(["--tz", "Europe/Berlin"]);
+    assert!(!stderr(&flywheel_with_data(&data, &with_tz)).contains("note:"));
 }
 
 #[test]
