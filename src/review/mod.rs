@@ -507,4 +507,23 @@ mod tests {
             assert!(a.iter().zip(b).all(|(x, y)| x == y || (x.is_nan() && y.is_nan())), "the baseline was refitted");
         }
     }
+
+    #[test]
+    fn a_wide_files_bad_column_fails_its_metric_alone() {
+        // The fixture's metrics read from a file with one column per series; `api.requests` has a word in it.
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = fixture::workspace(dir.path());
+        let mut csv = String::from("timestamp,api.latency,api.requests\n");
+        for h in 0..(3 * 7 * 24) {
+            let requests = if h == 5 { "lots".to_string() } else { format!("{}", 500 + h % 7) };
+            csv.push_str(&format!("{},{},{requests}\n", WEEK - 14 * 86_400 + h * 3600, 100 + h % 24));
+        }
+        std::fs::write(dir.path().join("metrics.csv"), csv).expect("write");
+        let r = Review::run(ws, RangeSpec::WeekOf(WEEK), Params::default(), &Quiet).expect("review");
+        let errors: Vec<(&str, Option<usize>, String)> = r.errors.iter().map(|(m, e)| (m.id.as_str(), e.line, e.message.clone())).collect();
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        assert!(errors.contains(&("api.requests", Some(7), "value `lots` is not a number".to_string())), "{errors:?}");
+        assert!(errors.iter().any(|(m, _, e)| *m == "api.gone" && e.starts_with("no series `api.renamed`")), "{errors:?}");
+        assert_eq!(r.series.iter().map(|s| s.metric.id.as_str()).collect::<Vec<_>>(), ["api.latency"]);
+    }
 }

@@ -372,14 +372,17 @@ pub fn run(
             read = pass_file(f, &ws, opts, &scan, &mut local, &mut keys, &mut bare_file, &mut sink, progress);
         }
         match read {
-            Ok(Sliced::Done { rows: r }) => {
+            Ok(Sliced::Done { rows: r, broken }) => {
                 rows += r;
                 scan.merge(local);
                 if !bare_file {
                     let keys: Vec<String> = keys.into_iter().collect();
                     for (key, users) in &f.by_key {
                         if keys.binary_search(key).is_err() {
-                            errors.extend(users.iter().map(|&i| (i, ws.metrics[i].clone(), source::no_such_series(&f.path, key, &keys))));
+                            // A wide file's column that could not be read says why; else the file has no such series.
+                            let why = broken.iter().find(|e| e.series.as_ref() == Some(key)).cloned();
+                            let why = why.unwrap_or_else(|| source::no_such_series(&f.path, key, &keys));
+                            errors.extend(users.iter().map(|&i| (i, ws.metrics[i].clone(), why.clone())));
                         }
                     }
                 }

@@ -33,6 +33,9 @@ pub struct FileData {
     pub rows: usize,
     /// The series key of the last row (its rows may go on in the next slice of the file).
     pub last_key: Option<String>,
+    /// A wide file's columns that could not be read, by series key: each is that series' error, and the
+    /// file's other columns are read.
+    pub broken: HashMap<String, SourceError>,
 }
 
 impl FileData {

@@ -278,6 +278,10 @@ pub(crate) fn pull_metrics(
 
 /// Take the instances of `key` out of a read file (a bare file serves any key).
 fn take_series(d: &mut file::FileData, path: &Path, key: &str, last_use: bool) -> Result<Instances, SourceError> {
+    // A wide file's column that could not be read is that series' error alone.
+    if let Some(e) = d.broken.get(key).filter(|_| !d.bare) {
+        return Err(e.clone());
+    }
     let wanted: Vec<file::SeriesKey> = d.series.keys().filter(|(k, _)| d.bare || k == key).cloned().collect();
     let mut found: Vec<(Option<String>, RawSeries)> = wanted
         .into_iter()
@@ -374,7 +378,11 @@ fn load_bare(ws: &Workspace, path: &Path) -> Loaded {
                 let result = take_series(&mut d, path, "", true);
                 metrics.push(MetricData { metric: Metric::bare(&stem(path), path, ""), result });
             } else {
-                for key in d.keys() {
+                // Its columns that could not be read are metrics too, each with its error.
+                let mut keys = d.keys();
+                keys.extend(d.broken.keys().cloned());
+                keys.sort();
+                for key in keys {
                     let result = take_series(&mut d, path, &key, true);
                     metrics.push(MetricData { metric: Metric::bare(&key, path, &key), result });
                 }
@@ -412,6 +420,37 @@ mod tests {
         // One file, read once for all three metrics: every row counted once.
         assert_eq!(loaded.rows, 2 * 504);
         assert_eq!(loaded.pull, LoadStats::default(), "no server was asked");
+    }
+
+    #[test]
+    fn a_wide_files_bad_column_is_that_series_error_alone() {
+        // Opened on its own and named by a workspace: `b` has a word on its third row, `a` and `c` are read.
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("wide.csv");
+        let rows = "time,a,b,c\n2026-11-09 00:00,1,2,3\n2026-11-09 00:05,1,fast,3\n";
+        std::fs::write(&path, rows).expect("write");
+        let ws = crate::config::Workspace::open(&path).expect("a file opened on its own");
+        let loaded = load(&ws, &Quiet);
+        let got: Vec<(&str, Result<usize, String>)> = loaded
+            .metrics
+            .iter()
+            .map(|m| (m.metric.id.as_str(), m.result.as_ref().map(|i| i[0].1.values.len()).map_err(|e| e.to_string())))
+            .collect();
+        assert_eq!(got.len(), 3, "{got:?}");
+        assert_eq!((got[0].0, got[0].1.clone()), ("a", Ok(2)));
+        assert_eq!(got[1].0, "b");
+        assert!(got[1].1.as_ref().is_err_and(|e| e.ends_with("wide.csv:3 (series `b`): value `fast` is not a number")), "{got:?}");
+        assert_eq!((got[2].0, got[2].1.clone()), ("c", Ok(2)));
+
+        let mut file = crate::fixture::workspace(dir.path());
+        for (m, series) in file.metrics.iter_mut().zip(["a", "b"]) {
+            m.source = Source::File { path: path.clone(), series: series.into() };
+        }
+        file.metrics.truncate(2);
+        let loaded = load(&file, &Quiet);
+        assert!(loaded.metrics[0].result.is_ok(), "{:?}", loaded.metrics[0].result);
+        let e = loaded.metrics[1].result.as_ref().expect_err("b");
+        assert_eq!((e.line, e.series.as_deref()), (Some(3), Some("b")));
     }
 
     #[test]

@@ -19,10 +19,11 @@ use super::{Instances, SourceError};
 pub const SLICE_ROWS: usize = 1_000_000;
 
 /// How reading a file in slices ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Sliced {
-    /// Every slice was handed over; the file has this many rows.
-    Done { rows: usize },
+    /// Every slice was handed over; the file has this many rows, and these columns of a wide file could not
+    /// be read (each its series' error; the file's other series were handed over).
+    Done { rows: usize, broken: Vec<SourceError> },
     /// The receiver asked to stop.
     Stopped,
     /// A series key came back after other keys: the file must be read whole.
@@ -67,7 +68,7 @@ pub fn read_slices(path: &Path, tz: &Tz, slice_rows: usize, sink: &mut dyn FnMut
             }
         }
     }
-    Ok(Sliced::Done { rows: state.rows })
+    Ok(Sliced::Done { rows: state.rows, broken: state.broken })
 }
 
 /// One series of a file (its instances), read slice by slice until it is complete.
@@ -123,8 +124,9 @@ pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize, go_on: &dyn Fn() -> bo
 pub fn read_whole(path: &Path, tz: &Tz, sink: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
     let data = file::read_file(path, tz)?;
     let rows = data.rows;
-    let (complete, bare) = State::default().take(data, true).unwrap_or_default();
-    Ok(if sink(complete, bare) { Sliced::Done { rows } } else { Sliced::Stopped })
+    let mut state = State::default();
+    let (complete, bare) = state.take(data, true).unwrap_or_default();
+    Ok(if sink(complete, bare) { Sliced::Done { rows, broken: state.broken } } else { Sliced::Stopped })
 }
 
 /// Rows `(offset, length)` of each slice: consecutive row groups until `slice_rows` is reached.
@@ -153,12 +155,17 @@ struct State {
     /// Keys already handed over.
     done: HashSet<String>,
     rows: usize,
+    /// A wide file's columns that could not be read.
+    broken: Vec<SourceError>,
 }
 
 impl State {
     /// The complete series of `data` (all of them on the `last` slice); `None` when a key handed over
     /// before comes back.
     fn take(&mut self, mut data: FileData, last: bool) -> Option<(Complete, bool)> {
+        let mut broken: Vec<SourceError> = std::mem::take(&mut data.broken).into_values().collect();
+        broken.sort_by(|a, b| a.series.cmp(&b.series));
+        self.broken.extend(broken);
         if let Some(open) = self.open.take() {
             for (k, raw) in open.series {
                 let mut merged = raw;
@@ -248,7 +255,7 @@ mod tests {
         write_long_parquet_batches(&path, batches.into_iter()).expect("write");
         for slice_rows in [1, 25, 1000] {
             let (end, got) = read(&path, slice_rows);
-            assert_eq!(end, Sliced::Done { rows: 85 }, "{slice_rows}");
+            assert_eq!(end, Sliced::Done { rows: 85, broken: vec![] }, "{slice_rows}");
             let x = || Some("x".to_string());
             let want = vec![
                 ("a".to_string(), vec![(x(), 20)]),
@@ -269,7 +276,7 @@ mod tests {
         let batches = vec![Ok(rows(&[("a", None)], 10)), Ok(rows(&[("b", None)], 10)), Ok(rows(&[("a", None)], 10))];
         write_long_parquet_batches(&path, batches.into_iter()).expect("write");
         assert_eq!(read(&path, 1).0, Sliced::Interleaved);
-        assert_eq!(read(&path, 1000).0, Sliced::Done { rows: 30 }, "one slice holds it all: nothing to carry");
+        assert_eq!(read(&path, 1000).0, Sliced::Done { rows: 30, broken: vec![] }, "one slice holds it all: nothing to carry");
     }
 
     #[test]
@@ -284,7 +291,7 @@ mod tests {
         // Every slice holds every series: the second hands back keys already handed over.
         assert_eq!(read(&path, 10).0, Sliced::Interleaved);
         let (end, got) = read(&path, 1000);
-        assert_eq!(end, Sliced::Done { rows: 30 });
+        assert_eq!(end, Sliced::Done { rows: 30, broken: vec![] });
         assert_eq!(got, [("checkout".to_string(), vec![(None, 30)]), ("login".to_string(), vec![(None, 30)])]);
         assert_eq!(read_series(&path, &Tz::UTC, "login").expect("login").first().map(|i| i.1.len()), Some(30));
     }

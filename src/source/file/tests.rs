@@ -309,7 +309,10 @@ fn a_file_with_one_column_per_series_is_read_as_those_series() {
                 vec![autumn, autumn + 3600.0, autumn + 7200.0, autumn + 10_800.0],
             )),
         ),
-        ("bad.csv", "time,a,b\n2026-11-09 00:00,1,2\n2026-11-09 00:05,1,x\n", Err((Some(3), Some("b"), "value `x` is not a number"))),
+        // A bad cell is its column's error (asserted below); the other columns are read.
+        ("bad.csv", "time,a,b\n2026-11-09 00:00,1,2\n2026-11-09 00:05,1,x\n", Ok((vec![("a", vec![1.0, 1.0])], vec![a, a + 300.0]))),
+        // Every column bad: the file's error, at the first bad cell.
+        ("allbad.csv", "time,a,b\n2026-11-09 00:00,1,2\n2026-11-09 00:05,1,x\n2026-11-09 00:10,y,2\n", Err((Some(3), Some("b"), "value `x` is not a number"))),
         ("stamp.csv", "time,a,b\n2026-11-09 00:00,1,2\nlater,1,2\n", Err((Some(3), None, "`later` is not a timestamp"))),
         // A long file whose columns have other names: the text column is said to be a series column.
         (
@@ -331,7 +334,16 @@ fn a_file_with_one_column_per_series_is_read_as_those_series() {
         match (read_file(&p, &tz), want) {
             (Ok(d), Ok((series, times))) => {
                 assert!(!d.bare, "{name}");
-                assert_eq!(d.all_keys, series.iter().map(|s| s.0).collect::<Vec<_>>(), "{name}");
+                let mut keys: Vec<&str> = series.iter().map(|s| s.0).collect();
+                if name == "bad.csv" {
+                    let e = &d.broken["b"];
+                    assert_eq!((e.line, e.series.as_deref()), (Some(3), Some("b")), "{e}");
+                    assert!(e.message.contains("value `x` is not a number"), "{e}");
+                    keys.push("b");
+                } else {
+                    assert!(d.broken.is_empty(), "{name}: {:?}", d.broken);
+                }
+                assert_eq!(d.all_keys, keys, "{name}");
                 for (key, values) in series {
                     let s = &d.series[&(key.to_string(), None)];
                     assert_eq!(s.times, times, "{name}: {key}");

@@ -2,8 +2,10 @@
 //! joined by time) and spreadsheets lay several series side by side — read into the same raw series as a long
 //! file: each column's header is its series key.
 //!
-//! A cell that is not a number is an error for the whole file naming its line and column, as in a long file;
-//! an empty cell is a missing point of that column's series only.
+//! A cell that is not a number is an error for its column's series, naming its line and column: the other
+//! columns are read. The file's error instead, naming the first bad cell: a column of text from its first row
+//! (most likely a long file's series column under another name), every column failing, a bad time. An empty
+//! cell is a missing point of that column's series only.
 
 use std::collections::HashSet;
 use std::path::Path;
@@ -32,8 +34,11 @@ pub(super) fn wide_to_series(
     };
     let col = TimeCol::new(time_col.as_materialized_series()).map_err(|m| err(None, None, m))?;
     let converted = col.seconds(tz);
-    // The first bad cell, by row, across the time column and every series' column.
-    let mut first_bad: Option<(usize, Option<String>, String)> = converted.bad.clone().map(|(row, m)| (row, None, m));
+    if let Some((row, m)) = converted.bad.clone() {
+        return Err(err(Some(row), None, m));
+    }
+    // Each series' column, or its first bad cell (row, message).
+    let mut broken: Vec<(usize, String, String)> = Vec::new();
     let mut columns: Vec<(String, Vec<f64>)> = Vec::new();
     let mut seen: HashSet<String> = HashSet::new();
     for c in df.columns().iter().filter(|c| c.name() != time_col.name()) {
@@ -50,21 +55,22 @@ pub(super) fn wide_to_series(
         }
         seen.insert(key.to_string());
         let values = ValueCol::new(c.as_materialized_series(), decimal_comma).map_err(|m| err(None, Some(key), m))?.numbers();
-        if let Some((row, m)) = values.bad {
-            if first_bad.as_ref().is_none_or(|b| row < b.0) {
-                first_bad = Some((row, Some(key.to_string()), m));
-            }
+        match values.bad {
+            Some((row, m)) => broken.push((row, key.to_string(), m)),
+            None => columns.push((key.to_string(), values.numbers)),
         }
-        columns.push((key.to_string(), values.numbers));
     }
-    if let Some((row, series, m)) = first_bad {
-        // A column of text from its first row is more likely a long file's series column under another name.
-        let hint = if row == 0 && series.is_some() {
-            "; every column but the time is a series of numbers here — a file with a column naming the series calls it `series` (or `metric`, `name`, `key`) and its numbers `value`"
-        } else {
-            ""
-        };
-        return Err(err(Some(row), series.as_deref(), format!("{m}{hint}")));
+    // A column of text from its first row is more likely a long file's series column under another name: the
+    // rest would be several series read as one, so the file is refused. So is a file whose every column fails.
+    if columns.is_empty() || broken.iter().any(|b| b.0 == 0) {
+        if let Some((row, series, m)) = broken.iter().min_by_key(|b| b.0) {
+            let hint = if *row == 0 {
+                "; every column but the time is a series of numbers here — a file with a column naming the series calls it `series` (or `metric`, `name`, `key`) and its numbers `value`"
+            } else {
+                ""
+            };
+            return Err(err(Some(*row), Some(series), format!("{m}{hint}")));
+        }
     }
     let mut times = converted.numbers;
     // Every column shares the time column, so the hour the clocks go back is read once for all of them.
@@ -74,5 +80,10 @@ pub(super) fn wide_to_series(
         data.series.insert((key, None), RawSeries { times: times.clone(), values });
     }
     data.all_keys = data.keys();
+    for (row, key, m) in broken {
+        data.broken.insert(key.clone(), err(Some(row), Some(&key), m));
+        data.all_keys.push(key);
+    }
+    data.all_keys.sort();
     Ok(data)
 }
