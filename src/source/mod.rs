@@ -279,7 +279,7 @@ pub(crate) fn pull_metrics(
 /// Take the instances of `key` out of a read file (a bare file serves any key).
 fn take_series(d: &mut file::FileData, path: &Path, key: &str, last_use: bool) -> Result<Instances, SourceError> {
     // A wide file's column that could not be read is that series' error alone.
-    if let Some(e) = d.broken.get(key).filter(|_| !d.bare) {
+    if let Some(e) = d.broken.get(key) {
         return Err(e.clone());
     }
     let wanted: Vec<file::SeriesKey> = d.series.keys().filter(|(k, _)| d.bare || k == key).cloned().collect();
@@ -378,11 +378,8 @@ fn load_bare(ws: &Workspace, path: &Path) -> Loaded {
                 let result = take_series(&mut d, path, "", true);
                 metrics.push(MetricData { metric: Metric::bare(&stem(path), path, ""), result });
             } else {
-                // Its columns that could not be read are metrics too, each with its error.
-                let mut keys = d.keys();
-                keys.extend(d.broken.keys().cloned());
-                keys.sort();
-                for key in keys {
+                // Every key the file holds: its columns that could not be read are metrics too, each with its error.
+                for key in d.all_keys.clone() {
                     let result = take_series(&mut d, path, &key, true);
                     metrics.push(MetricData { metric: Metric::bare(&key, path, &key), result });
                 }

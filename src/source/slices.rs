@@ -163,9 +163,7 @@ impl State {
     /// The complete series of `data` (all of them on the `last` slice); `None` when a key handed over
     /// before comes back.
     fn take(&mut self, mut data: FileData, last: bool) -> Option<(Complete, bool)> {
-        let mut broken: Vec<SourceError> = std::mem::take(&mut data.broken).into_values().collect();
-        broken.sort_by(|a, b| a.series.cmp(&b.series));
-        self.broken.extend(broken);
+        self.broken.extend(std::mem::take(&mut data.broken).into_values());
         if let Some(open) = self.open.take() {
             for (k, raw) in open.series {
                 let mut merged = raw;
