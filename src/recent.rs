@@ -50,6 +50,11 @@ pub fn zone_of(file: &Path, path: &Path) -> Option<String> {
     load(file).into_iter().find(|e| e.path == key).and_then(|e| e.zone)
 }
 
+/// [`zone_of`] in the user's own list ([`default_file`]): what the app and the terminal both ask.
+pub fn remembered_zone(path: &Path) -> Option<String> {
+    default_file().and_then(|f| zone_of(&f, path))
+}
+
 /// The list's file in Flywheel's data folder.
 pub fn default_file() -> Option<PathBuf> {
     crate::paths::data_dir().map(|d| d.join("recent.json"))

@@ -307,8 +307,7 @@ fn review(a: ReviewArgs) -> Result<ExitCode> {
     } else if !ws.bare_files.is_empty() {
         // The app remembers the zone a file or folder was read in; here it is UTC unless said, and the two
         // reviews of it would differ by that many hours without a word.
-        let remembered = flywheel::recent::default_file().and_then(|f| flywheel::recent::zone_of(&f, &path));
-        if let Some(zone) = remembered.filter(|z| z != "UTC") {
+        if let Some(zone) = flywheel::recent::remembered_zone(&path).filter(|z| z != "UTC") {
             eprintln!("note: read as UTC; the app reads {} in {zone} (--tz {zone} for the same review)", path.display());
         }
     }

@@ -113,10 +113,7 @@ pub async fn open_workspace(
 /// and the head start).
 pub fn load(path: &Path, week: Option<i64>, zone: Option<flywheel::time::Tz>, refresh: bool, progress: &ChannelProgress) -> Result<Review> {
     let range = week.map_or(flywheel::review::RangeSpec::LastCompleteWeek, flywheel::review::RangeSpec::WeekOf);
-    let remembered = || {
-        let z = flywheel::recent::default_file().and_then(|f| flywheel::recent::zone_of(&f, path))?;
-        flywheel::time::parse_zone(&z).ok()
-    };
+    let remembered = || flywheel::recent::remembered_zone(path).and_then(|z| flywheel::time::parse_zone(&z).ok());
     let mut r = Review::open_range(path, range, zone.or_else(remembered), refresh, progress)?;
     let journal = flywheel::journal::Journal::for_workspace(&r.workspace).map_err(Error::from);
     apply_room(&mut r, journal);
