@@ -13,7 +13,6 @@ mod steps;
 
 pub use steps::Steps;
 
-use super::detect::runs;
 use super::stats::{median_mut, quantile};
 use super::{Context, Fit, Params};
 use crate::config::Metric;
@@ -112,31 +111,6 @@ fn clip(z: f64, k: f64) -> f64 {
         z.clamp(-CLIP, CLIP)
     } else {
         f64::NAN
-    }
-}
-
-/// Slide a window of `w` points over `zc`, calling `on(j, mean z, mean |z|)` at the last point `j` of each
-/// window holding at least half its points.
-fn slide(zc: impl Fn(usize) -> f64, n: usize, w: usize, mut on: impl FnMut(usize, f64, f64)) {
-    let (mut s, mut sa, mut c) = (0.0, 0.0, 0usize);
-    for j in 0..n {
-        let v = zc(j);
-        if v.is_finite() {
-            s += v;
-            sa += v.abs();
-            c += 1;
-        }
-        if j >= w {
-            let old = zc(j - w);
-            if old.is_finite() {
-                s -= old;
-                sa -= old.abs();
-                c -= 1;
-            }
-        }
-        if j + 1 >= w && c * 2 >= w {
-            on(j, s / c as f64, sa / c as f64);
-        }
     }
 }
 
@@ -272,47 +246,108 @@ pub fn stretches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) ->
 fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> Vec<Finding> {
     let n = fit.z.len();
     let Some(w) = fit.parts.first().map(|p| p.stretch.w) else { return vec![] };
-    if n < w || w == 0 {
+    // (A window is never longer than MAX_WINDOW, [`window`]; [`bounds`] and so [`possible`] say none then.)
+    if n < w || w == 0 || w > MAX_WINDOW {
         return vec![];
     }
-    let t = p.stretch_z();
-    let k = p.anomaly_z();
-    let zc: Vec<f64> = fit.z.iter().map(|&z| clip(z, k)).collect();
-    // Window means, stored at the window's last point; then standardised with the history's statistics of the
-    // window's part. High and low scores are the standardised mean; erratic, the mean |z| against the larger of
-    // the history's centre and the review range's own (the median window, which only lowers the score: in-sample
-    // history residuals run a little tighter than a new week's, which would make every new week look erratic).
-    let (mut u, mut ma) = (vec![f64::NAN; n], vec![f64::NAN; n]);
-    slide(
-        |j| zc[j],
-        n,
-        w,
-        |j, m, a| {
-            u[j] = m;
-            ma[j] = a;
-        },
-    );
-    // Which shapes can be flagged at all (erratic against the history's centre alone, a bound): the median
-    // window and the flags are worked out only for those.
-    // The statistics are the part's, found once per part rather than once per window.
+    // The window scores live in buffers each thread keeps: a re-flag going up scores thousands of metrics.
+    thread_local! {
+        static SCORES: std::cell::RefCell<(Vec<f64>, Vec<f64>, Vec<f64>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
+    }
+    SCORES.with_borrow_mut(|(u, ma, a)| {
+        let found = episodes(fit, p, w, u, ma, a);
+        // A buffer grown for an unusually long range is not kept.
+        if u.capacity() > 1 << 16 {
+            (*u, *ma, *a) = (Vec::new(), Vec::new(), Vec::new());
+        }
+        // At most three per week of the range, the strongest (ranked as findings rank: severity as shown, then
+        // the earlier; a stable sort, so equals keep the order high, low, erratic); only those are written out.
+        let step = ctx.grid.step;
+        let weeks = (n as f64 * step as f64 / WEEK as f64).ceil().max(1.0) as usize;
+        let mut scored: Vec<(u8, Episode)> =
+            found.into_iter().map(|e| (Finding::shown_severity(severity(m, fit, p, &e, step)), e)).collect();
+        scored.sort_by(|(s, e), (o, f)| o.cmp(s).then(ctx.rtime(e.start).cmp(&ctx.rtime(f.start))));
+        scored.truncate(3 * weeks);
+        scored.iter().map(|(_, e)| finding(ctx, m, x, fit, e, severity(m, fit, p, e, step), step)).collect()
+    })
+}
+
+/// An unusual stretch found but not yet written out: its shape, its points `start..end`, the window that
+/// scored highest (`peak_j`, its last point) and that score.
+struct Episode {
+    shape: Shape,
+    start: usize,
+    end: usize,
+    peak_j: usize,
+    peak: f64,
+}
+
+/// The stretches of the review range at `p` with windows of `w` points, in the order high, low, erratic, each
+/// in time order. `u`, `ma` and `a` are scratch buffers (any contents; resized to the range).
+///
+/// Window means are scored where the window ends and standardised with the history's statistics of the
+/// window's part. High and low scores are the standardised mean; erratic, the mean |z| against the larger of
+/// the history's centre and the review range's own (the median window, which only lowers the score: in-sample
+/// history residuals run a little tighter than a new week's, which would make every new week look erratic).
+fn episodes(fit: &Fit, p: &Params, w: usize, u: &mut Vec<f64>, ma: &mut Vec<f64>, a: &mut Vec<f64>) -> Vec<Episode> {
+    let z = &fit.z;
+    let n = z.len();
+    let (t, k) = (p.stretch_z(), p.anomaly_z());
+    u.clear();
+    u.resize(n, f64::NAN);
+    ma.clear();
+    ma.resize(n, f64::NAN);
+    // One slide of the window over the clipped residuals: each full enough window's mean z and mean |z|, stored
+    // at its last point.
+    let mut ring = [0.0f64; MAX_WINDOW];
+    let (mut s, mut sa, mut c, mut slot) = (0.0, 0.0, 0usize, 0usize);
+    for (j, &zj) in z.iter().enumerate() {
+        let v = clip(zj, k);
+        if v.is_finite() {
+            s += v;
+            sa += v.abs();
+            c += 1;
+        }
+        if j >= w {
+            let old = ring[slot];
+            if old.is_finite() {
+                s -= old;
+                sa -= old.abs();
+                c -= 1;
+            }
+        }
+        ring[slot] = v;
+        slot = if slot + 1 == w { 0 } else { slot + 1 };
+        if j + 1 >= w && c * 2 >= w {
+            u[j] = s / c as f64;
+            ma[j] = sa / c as f64;
+        }
+    }
+    // Standardised with the statistics of each window's part (found once per part, not once per window). Which
+    // shapes can be flagged at all (erratic against the history's centre alone, a bound, asked a little
+    // generously so rounding never says no to a window that scores): the median window and the episodes are
+    // worked out only for those.
     let (mut high, mut low, mut erratic) = (false, false, false);
     for (run, st) in usable_runs(fit, n) {
         let Some(st) = st else {
             u[run].fill(f64::NAN);
             continue;
         };
+        let reach = ERRATIC * t * st.abs.1;
+        let erratic_at = st.abs.0 + reach - 1e-9 * (st.abs.0.abs() + reach);
         for (uj, &mj) in u[run.clone()].iter_mut().zip(&ma[run]) {
             *uj = (*uj - st.mean.0) / st.mean.1;
             high |= *uj >= t;
             low |= -*uj >= t;
-            erratic |= uj.abs() < t && (mj - st.abs.0) / st.abs.1 / ERRATIC >= t;
+            erratic |= uj.abs() < t && mj >= erratic_at;
         }
     }
-    let a = if erratic {
-        let mut finite = Vec::with_capacity(n);
-        finite.extend(ma.iter().copied().filter(|v| v.is_finite()));
-        let abs_centre = median_mut(&mut finite);
-        let mut a = vec![f64::NAN; n];
+    a.clear();
+    if erratic {
+        a.extend(ma.iter().copied().filter(|v| v.is_finite()));
+        let abs_centre = median_mut(a);
+        a.clear();
+        a.resize(n, f64::NAN);
         for (run, st) in usable_runs(fit, n) {
             if let Some(st) = st {
                 for (aj, &mj) in a[run.clone()].iter_mut().zip(&ma[run]) {
@@ -320,11 +355,7 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
                 }
             }
         }
-        a
-    } else {
-        Vec::new()
-    };
-    let step = ctx.grid.step;
+    }
     let mut out = Vec::new();
     for (shape, can) in [(Shape::High, high), (Shape::Low, low), (Shape::Erratic, erratic)] {
         if !can {
@@ -337,58 +368,78 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
             Shape::Erratic if u[j].abs() < t => a[j] / ERRATIC,
             Shape::Erratic => f64::NAN,
         };
-        let flag: Vec<bool> = (0..n).map(|j| score(j) >= t).collect();
-        for (a0, b0) in runs(&flag, w / 2) {
-            let Some(peak_j) = (a0..=b0).filter(|&j| flag[j]).max_by(|&i, &j| score(i).total_cmp(&score(j))) else { continue };
-            let peak = score(peak_j);
-            // The episode starts where the first flagged window's points began to stray.
+        // Flagged windows closer than half a window are one episode.
+        for (a0, b0, peak_j, peak) in flagged(n, t, w / 2, score) {
+            // The episode starts where the first flagged window's points began to stray...
             let first = a0 + 1 - w.min(a0 + 1);
-            let strays = |j: usize| match shape {
-                Shape::High => zc[j] >= 1.0,
-                Shape::Low => zc[j] <= -1.0,
-                Shape::Erratic => zc[j].abs() >= 2.0,
+            let strays = |j: usize| {
+                let zc = clip(z[j], k);
+                match shape {
+                    Shape::High => zc >= 1.0,
+                    Shape::Low => zc <= -1.0,
+                    Shape::Erratic => zc.abs() >= 2.0,
+                }
             };
             let start = (first..=a0).find(|&j| strays(j)).unwrap_or(first);
             // ...and ends with the last point of the last flagged window that still strayed.
             let end = (start..=b0).rev().find(|&j| strays(j)).map_or(b0 + 1, |j| j + 1);
-            out.push(finding(ctx, m, x, fit, p, shape, (start, end, peak_j), peak, step));
+            out.push(Episode { shape, start, end, peak_j, peak });
         }
     }
-    // At most three per week of the range, the strongest.
-    let weeks = (n as f64 * step as f64 / WEEK as f64).ceil().max(1.0) as usize;
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then(a.start.cmp(&b.start)));
-    out.truncate(3 * weeks);
     out
 }
 
-#[allow(clippy::too_many_arguments)]
-fn finding(
-    ctx: &Context,
-    m: &Metric,
-    x: &[f64],
-    fit: &Fit,
-    p: &Params,
-    shape: Shape,
-    span: (usize, usize, usize),
-    peak: f64,
-    step: i64,
-) -> Finding {
-    let (start, end, peak_j) = span;
-    let t = p.stretch_z();
-    let dur = (end - start) as i64 * step;
-    let worse = match shape {
+/// The runs of windows among `0..n` whose `score` reaches `t`, those with at most `gap` windows between them
+/// joined (as [`crate::analysis::detect::runs`] joins them), each as (first and last window of the run, the one
+/// scoring highest — the later of equals — and its score). One pass, without a flag per window.
+fn flagged(n: usize, t: f64, gap: usize, score: impl Fn(usize) -> f64) -> Vec<(usize, usize, usize, f64)> {
+    let mut out: Vec<(usize, usize, usize, f64)> = Vec::new();
+    for j in 0..n {
+        let sj = score(j);
+        if sj.is_nan() || sj < t {
+            continue;
+        }
+        match out.last_mut() {
+            Some((_, last, peak_j, peak)) if j - *last - 1 <= gap => {
+                *last = j;
+                if sj >= *peak {
+                    (*peak_j, *peak) = (j, sj);
+                }
+            }
+            _ => out.push((j, j, j, sj)),
+        }
+    }
+    out
+}
+
+/// An episode's severity: a stretch of hours is a level shift that came back, so it starts where a level shift
+/// does (35), and grows with the peak score, the length and how late in the range it ended.
+fn severity(m: &Metric, fit: &Fit, p: &Params, e: &Episode, step: i64) -> f64 {
+    let dur = (e.end - e.start) as i64 * step;
+    let mut sev = 35.0
+        + (8.0 * (e.peak / p.stretch_z()).log2()).clamp(0.0, 25.0)
+        + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)
+        + 5.0 * (e.end as f64 / fit.z.len().max(1) as f64);
+    if !worse(m, e.shape) {
+        sev *= 0.6;
+    }
+    sev
+}
+
+/// Whether a stretch of `shape` is the metric's worse way (a bare file says nothing of which way is bad).
+fn worse(m: &Metric, shape: Shape) -> bool {
+    match shape {
         Shape::High => !m.worse_known || m.worse.sign() > 0.0,
         Shape::Low => !m.worse_known || m.worse.sign() < 0.0,
         Shape::Erratic => true,
-    };
-    // A stretch of hours is a level shift that came back: it starts where a level shift does (35).
-    let mut sev = 35.0
-        + (8.0 * (peak / t).log2()).clamp(0.0, 25.0)
-        + (5.0 * (1.0 + dur as f64 / 3600.0).log2()).min(10.0)
-        + 5.0 * (end as f64 / fit.z.len().max(1) as f64);
-    if !worse {
-        sev *= 0.6;
     }
+}
+
+/// The finding that tells a stretch episode `e` of severity `sev`.
+fn finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, e: &Episode, sev: f64, step: i64) -> Finding {
+    let &Episode { shape, start, end, peak_j, peak } = e;
+    let dur = (end - start) as i64 * step;
+    let worse = worse(m, shape);
     // The mean of the finite values, summed in order from −0 (as `Sum` of a copy of them was: the same bits).
     let mean_of = |v: &mut dyn Iterator<Item = f64>| {
         let (sum, n) = v.filter(|v| v.is_finite()).fold((-0.0, 0usize), |(s, n), v| (s + v, n + 1));
@@ -449,118 +500,4 @@ fn finding(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::analysis::fit;
-    use crate::config::Worse;
-    use crate::synth::{Inject, Rng, Shape as Synth};
-
-    fn ctx() -> Context {
-        crate::analysis::test_week()
-    }
-
-    fn shapes_found(c: &Context, v: &[f64]) -> Vec<String> {
-        let m = Metric::new("m", "T", "svc", Worse::Higher, std::path::Path::new("x"), "m");
-        let f = fit(c, v);
-        stretches(c, &m, &v[c.review.clone()], &f, &Params::default())
-            .iter()
-            .map(|f| match f.evidence.get("shape") {
-                Some(crate::finding::Evidence::Text(s)) => s.clone(),
-                _ => String::new(),
-            })
-            .collect()
-    }
-
-    #[test]
-    fn stretches_are_found_by_shape_and_clean_series_stay_quiet() {
-        let c = ctx();
-        let base = Synth { level: 100.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 };
-        // (name, what to do to the review week, the shape that must be found; None: nothing at all)
-        type Edit = fn(&Context, &mut Vec<f64>, &mut Rng);
-        let cases: [(&str, Edit, Option<&str>); 4] = [
-            ("clean", |_, _, _| {}, None),
-            ("six hours at +2.5 σ", |c, v, _| Inject::Bump { at: 2 * 288 + 120, len: 72, factor: 1.10 }.apply(c, v), Some("high")),
-            ("six hours at −2.5 σ", |c, v, _| Inject::Bump { at: 3 * 288 + 120, len: 72, factor: 0.90 }.apply(c, v), Some("low")),
-            (
-                "noise four times wider for eight hours",
-                |c, v, rng| {
-                    for j in 4 * 288 + 100..4 * 288 + 196 {
-                        v[c.review.start + j] *= 1.0 + 0.12 * rng.normal();
-                    }
-                },
-                Some("erratic"),
-            ),
-        ];
-        let mut answered = 0;
-        for (name, edit, want) in cases {
-            for seed in 1..=3u64 {
-                let mut rng = Rng::new(seed);
-                let mut v = base.render(&c, &mut rng);
-                edit(&c, &mut v, &mut rng);
-                let got = shapes_found(&c, &v);
-                // The quick test re-flagging asks first never says "none" where stretches are found.
-                let f = fit(&c, &v);
-                for s in [0.25, 0.5, 1.0, 1.5, 2.0, 4.0] {
-                    let p = Params::new(s).expect("sensitivity");
-                    let m = Metric::new("m", "T", "svc", Worse::Higher, std::path::Path::new("x"), "m");
-                    let found = every_window(&c, &m, &v[c.review.clone()], &f, &p).len();
-                    assert!(possible(&f, &f.z, &p) || found == 0, "{name} (seed {seed}) at {s}: {found} stretches");
-                    // ...and the summary's answer, when it has one, is the residuals' answer.
-                    if let Some(quick) = possible_from_summary(&f, &p) {
-                        assert_eq!(quick, possible(&f, &f.z, &p), "{name} (seed {seed}) at {s}: the summary's answer");
-                        answered += 1;
-                    }
-                }
-                match want {
-                    None => assert!(got.is_empty(), "{name} (seed {seed}): {got:?}"),
-                    Some(s) => assert!(got.iter().any(|g| g == s), "{name} (seed {seed}): {got:?}"),
-                }
-            }
-        }
-        assert!(answered >= 30, "the summary answered only {answered} of 72 times");
-    }
-
-    #[test]
-    fn runs_of_statistics_are_those_of_each_offset() {
-        let c = ctx();
-        let mut rng = Rng::new(7);
-        let v = Synth { level: 100.0, daily: 0.3, weekly: 0.1, noise: 0.04, growth_per_week: 0.0 }.render(&c, &mut rng);
-        let f = fit(&c, &v);
-        let n = f.z.len();
-        let part = |from: usize, usable: bool| {
-            let mut p = f.parts[0];
-            p.from = from;
-            p.stretch.w = from + 1; // tells the parts apart
-            if !usable {
-                p.stretch.mean.1 = f64::NAN;
-            }
-            p
-        };
-        // (name, the parts: first offset and whether their statistics are usable)
-        let cases: [(&str, &[(usize, bool)]); 6] = [
-            ("one part from the start", &[(0, true)]),
-            ("none before the first part", &[(100, true)]),
-            ("three parts, the middle one unusable", &[(0, true), (500, false), (900, true)]),
-            ("two parts from one offset: the later one", &[(0, true), (300, true), (300, true)]),
-            ("a part past the end", &[(0, true), (n + 10, true)]),
-            ("no parts", &[]),
-        ];
-        for (name, parts) in cases {
-            let mut g = f.clone();
-            g.parts = parts.iter().map(|&(from, usable)| part(from, usable)).collect();
-            let mut seen = vec![0; n];
-            for (run, st) in usable_runs(&g, n) {
-                for j in run {
-                    seen[j] += 1;
-                    assert_eq!(st, stats_at(&g, j).filter(StretchStats::usable), "{name}: offset {j}");
-                }
-            }
-            assert!(seen.iter().all(|&k| k == 1), "{name}: every offset once");
-        }
-    }
-
-    #[test]
-    fn the_window_is_about_two_hours() {
-        assert_eq!([window(60), window(300), window(900), window(3600)], [48, 24, 8, 6]);
-    }
-}
+mod tests;
