@@ -369,9 +369,9 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
     let mut reflags: Vec<Reflag> = Vec::new();
     for round in 0..rounds {
         for (i, &s) in at.iter().enumerate() {
-            let (t, cpu) = (Instant::now(), cpu_ms());
+            let (t, cpu) = (Instant::now(), thread_cpu());
             review.reflag(Params { sensitivity: s });
-            let (ms, cpu_ms) = (t.elapsed().as_secs_f64() * 1000.0, cpu_ms() - cpu);
+            let (ms, cpu_ms) = (t.elapsed().as_secs_f64() * 1000.0, cpu_ms_since(&cpu));
             let t = Instant::now();
             // The window holds the review's first overview: its metrics are not sent again.
             let json = serde_json::to_vec(&flywheel::view::overview_for(&review, Some(review.serial)))?;
@@ -429,14 +429,22 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
     })
 }
 
-/// CPU time this process's threads have run, in ms (the first field of each thread's `schedstat`, in ns; 0
-/// where the kernel does not keep it).
-fn cpu_ms() -> f64 {
-    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return 0.0 };
-    let ns: u64 = tasks
-        .filter_map(|t| std::fs::read_to_string(t.ok()?.path().join("schedstat")).ok())
-        .filter_map(|s| s.split_whitespace().next()?.parse::<u64>().ok())
-        .sum();
+/// CPU time of this process's threads, in ns by thread id (the first field of each thread's `schedstat`).
+fn thread_cpu() -> std::collections::HashMap<String, u64> {
+    let Ok(tasks) = std::fs::read_dir("/proc/self/task") else { return Default::default() };
+    tasks
+        .filter_map(|t| {
+            let t = t.ok()?;
+            let ns = std::fs::read_to_string(t.path().join("schedstat")).ok()?.split_whitespace().next()?.parse().ok()?;
+            Some((t.file_name().to_string_lossy().into_owned(), ns))
+        })
+        .collect()
+}
+
+/// The CPU time, in ms, the threads alive now ran since `before` ([`thread_cpu`]); a thread that ended in
+/// between is not counted (the thread freeing the last re-flag's findings may).
+fn cpu_ms_since(before: &std::collections::HashMap<String, u64>) -> f64 {
+    let ns: u64 = thread_cpu().into_iter().map(|(tid, ns)| ns.saturating_sub(before.get(&tid).copied().unwrap_or(0))).sum();
     ns as f64 / 1e6
 }
 
