@@ -379,3 +379,86 @@ fn write_bare_parquet(path: &Path, rows: &LongRows) {
     let f = std::fs::File::create(path).expect("create");
     ParquetWriter::new(f).finish(&mut df).expect("write");
 }
+
+/// A folder of exports (no `flywheel.toml`) is listed a file at a time and reviewed in batches, with exactly
+/// the metrics, errors and findings of reading every file at once: a long Parquet file, a wide CSV file with
+/// a column that cannot be read, a long CSV file sharing a key with the Parquet file, two one-series files
+/// of the same name, and a file that is not data.
+#[test]
+fn a_folder_of_exports_is_reviewed_in_batches_and_gives_the_same_review() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let exports = dir.path().join("exports");
+    std::fs::create_dir(&exports).expect("folder");
+    let ctx = context(Tz::UTC);
+    let gens = fleet(&ctx, 24, 11);
+    let (parquet, rest) = gens.split_at(12);
+    write_long_parquet_batches(&exports.join("fleet.parquet"), row_groups(&rows_of(&ctx, parquet, true), 6_001).into_iter())
+        .expect("write");
+
+    let time = |j: usize| ctx.grid.time(j);
+    let len = rest[0].instances[0].1.len();
+    let cell = |x: f64| if x.is_finite() { format!("{}", flywheel::text::round_sig(x, 5)) } else { String::new() };
+    // Wide: three series' columns and one whose 40th cell is text.
+    let mut wide = String::from("time,w.a,w.b,w.c,w.bad\n");
+    for j in 0..len {
+        let bad = if j == 40 { "x".to_string() } else { "1".to_string() };
+        wide += &format!(
+            "{},{},{},{},{bad}\n",
+            time(j),
+            cell(rest[0].instances[0].1[j]),
+            cell(rest[1].instances[0].1[j]),
+            cell(rest[2].instances[0].1[j])
+        );
+    }
+    std::fs::write(exports.join("wide.csv"), wide).expect("csv");
+    // Long, one key of the Parquet file's among its own.
+    let mut long = String::from("timestamp,series,value\n");
+    for g in rest[3..].iter().chain(&parquet[1..2]) {
+        let v = &g.instances[0].1;
+        for (j, x) in v.iter().enumerate().filter(|(_, x)| x.is_finite()) {
+            long += &format!("{},{},{}\n", time(j), g.key, cell(*x));
+        }
+    }
+    std::fs::write(exports.join("more.csv"), long).expect("csv");
+    let mut one = String::from("timestamp,value\n");
+    let mut bare = LongRows::default();
+    for (j, x) in rest[4].instances[0].1.iter().enumerate().filter(|(_, x)| x.is_finite()) {
+        one += &format!("{},{}\n", time(j), cell(*x));
+        bare.push(time(j), "", None, *x * 2.0);
+    }
+    std::fs::write(exports.join("one.csv"), one).expect("csv");
+    write_bare_parquet(&exports.join("one.parquet"), &bare);
+    std::fs::write(exports.join("notes.csv"), "this is not\na data file\n").expect("csv");
+
+    let ws = Workspace::open(&exports).expect("a folder of exports");
+    assert_eq!(ws.bare_files.len(), 6);
+    let params = Params::default();
+    let whole = Review::from_loaded(ws.clone(), source::load(&ws, &Quiet), RangeSpec::LastCompleteWeek, params, &Quiet).expect("whole");
+    let run = Review::run(ws.clone(), RangeSpec::LastCompleteWeek, params, &Quiet).expect("run");
+    assert!(run.passes > 0, "reviewed in batches");
+    assert!(!run.findings.is_empty(), "findings to compare");
+    let ids: Vec<&str> = run.workspace.metrics.iter().map(|m| m.id.as_str()).collect();
+    for id in ["fleet/svc11.m001", "more/svc11.m001", "w.a", "w.bad", "one.csv", "one.parquet", "notes"] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert_eq!(ids.len(), 12 + 4 + 9 + 1 + 2 + 1, "{ids:?}");
+    let errors: Vec<String> = run.errors.iter().map(|(m, e)| format!("{} {e}", m.id)).collect();
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    assert!(errors.iter().any(|e| e.starts_with("w.bad ") && e.contains("wide.csv") && e.contains("`x` is not a number")), "{errors:?}");
+    assert!(errors.iter().any(|e| e.starts_with("notes ") && e.contains("notes.csv")), "{errors:?}");
+    let (want, got) = (said(&whole), said(&run));
+    if got != want {
+        let first = want.lines().zip(got.lines()).find(|(a, b)| a != b);
+        panic!("the reviews differ; first difference:\n{first:#?}");
+    }
+    // Stopped while listing: the review stops.
+    struct Cancel;
+    impl source::Progress for Cancel {
+        fn update(&self, _: &str, _: usize, _: usize) {}
+        fn cancelled(&self) -> bool {
+            true
+        }
+    }
+    let r = Review::run_with(ws, RangeSpec::LastCompleteWeek, params, &LoadOptions::default(), &Cancel);
+    assert!(matches!(r, Err(flywheel::review::ReviewError::Cancelled)), "{:?}", r.map(|r| r.findings.len()));
+}

@@ -98,7 +98,7 @@ export async function load(path, refresh = false, week = null, zone = null) {
       (p) => {
       bar.max = Math.max(1, p.total);
       bar.value = p.done;
-        label.textContent = `${{ load: 'Reading files', pull: 'Pulling from the metrics server' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
+        label.textContent = `${{ list: 'Listing the files’ series', load: 'Reading files', pull: 'Pulling from the metrics server' }[p.stage] || 'Aligning series'} ${p.done}/${p.total}`;
       },
       refresh,
       week,

@@ -179,7 +179,7 @@ impl Review {
         pull: &LoadOptions,
         progress: &dyn Progress,
     ) -> Result<Review, ReviewError> {
-        // Data read whole, at once (a folder of files opened as they are, a CSV file, interleaved series).
+        // Data read whole, at once (a CSV file opened as it is, interleaved series).
         let whole = |ws: Workspace| {
             let t = Instant::now();
             let loaded = source::load_with(&ws, None, pull, progress);
@@ -210,7 +210,17 @@ impl Review {
                     None => whole(ws),
                 }
             }
-            _ => whole(ws),
+            _ => {
+                // A folder of data files: their series listed a file at a time, then reviewed in batches like a
+                // workspace's, so that memory is bounded by a file and a batch, not by the folder.
+                let mut ws = ws;
+                ws.metrics = source::list_bare_files(&ws, progress);
+                if progress.cancelled() {
+                    Err(ReviewError::Cancelled)
+                } else {
+                    stream::run(ws, range, params, pull, progress, &StreamOptions::default())
+                }
+            }
         };
         // What the review freed goes back to the system (the app keeps running beside the review).
         crate::malloc::release();

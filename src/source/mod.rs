@@ -6,12 +6,15 @@
 //! whatever the source was. Server sources share one vocabulary: the [`Window`] to pull, the
 //! [`LoadOptions`] (cache, refresh), the pull cache and the [`LoadStats`] they report.
 
+mod bare;
 mod cache;
 pub mod cloudwatch;
 mod columns;
 pub mod file;
 pub mod prometheus;
 pub mod slices;
+
+pub use bare::list_bare_files;
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -157,7 +160,7 @@ pub fn load(ws: &Workspace, progress: &dyn Progress) -> Loaded {
 /// series or query.
 pub fn load_with(ws: &Workspace, window: Option<Window>, opts: &LoadOptions, progress: &dyn Progress) -> Loaded {
     if !ws.bare_files.is_empty() {
-        return load_bare_files(ws, progress);
+        return bare::load_files(ws, progress);
     }
     let all: Vec<&Metric> = ws.metrics.iter().collect();
     let (mut pulled, notes, pull) = pull_metrics(ws, &all, window, opts, progress);
@@ -312,81 +315,6 @@ pub(crate) fn no_such_series(path: &Path, key: &str, keys: &[String]) -> SourceE
 /// A data file's name without its extension: the one metric of a bare `timestamp,value` file.
 pub(crate) fn stem(path: &Path) -> String {
     path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default()
-}
-
-/// The data files opened as they are: each file's series are metrics (a one-series file's named by the file).
-/// An id two files share is told apart by the file: `stem/key`, or the file's name for a one-series file.
-fn load_bare_files(ws: &Workspace, progress: &dyn Progress) -> Loaded {
-    let n = ws.bare_files.len();
-    progress.update("load", 0, n);
-    let done = std::sync::atomic::AtomicUsize::new(0);
-    // Files are read side by side, and kept in their (sorted) order.
-    let each: Vec<Loaded> = ws
-        .bare_files
-        .par_iter()
-        .map(|path| {
-            let one = load_bare(ws, path);
-            progress.update("load", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, n);
-            one
-        })
-        .collect();
-    let mut all = Loaded { metrics: Vec::new(), rows: 0, pull: Default::default(), notes: Vec::new() };
-    for one in each {
-        all.rows += one.rows;
-        all.metrics.extend(one.metrics);
-    }
-    let mut uses: HashMap<String, usize> = HashMap::new();
-    for m in &all.metrics {
-        *uses.entry(m.metric.id.clone()).or_default() += 1;
-    }
-    for m in all.metrics.iter_mut().filter(|m| uses[&m.metric.id] > 1) {
-        let Source::File { path, series } = &m.metric.source else { continue };
-        m.metric.id = if series.is_empty() {
-            path.file_name().map_or_else(|| m.metric.id.clone(), |n| n.to_string_lossy().into_owned())
-        } else {
-            format!("{}/{series}", stem(path))
-        };
-        // Its sentences name it as its id does ("grafana/checkout p99 rose to …").
-        m.metric.name = m.metric.id.clone();
-    }
-    // `a.csv` and `a.parquet` holding the same key: numbered, so that every metric has its own id.
-    let mut seen: HashMap<String, usize> = HashMap::new();
-    for m in &mut all.metrics {
-        let k = seen.entry(m.metric.id.clone()).or_default();
-        *k += 1;
-        if *k > 1 {
-            m.metric.id = format!("{} #{k}", m.metric.id);
-            m.metric.name = m.metric.id.clone();
-        }
-    }
-    all
-}
-
-fn load_bare(ws: &Workspace, path: &Path) -> Loaded {
-    let r = file::read_file(path, &ws.tz);
-    match r {
-        Err(e) => Loaded {
-            metrics: vec![MetricData { metric: Metric::bare(&stem(path), path, ""), result: Err(e) }],
-            rows: 0,
-            pull: Default::default(),
-            notes: Vec::new(),
-        },
-        Ok(mut d) => {
-            let rows = d.rows;
-            let mut metrics = Vec::new();
-            if d.bare {
-                let result = take_series(&mut d, path, "", true);
-                metrics.push(MetricData { metric: Metric::bare(&stem(path), path, ""), result });
-            } else {
-                // Every key the file holds: its columns that could not be read are metrics too, each with its error.
-                for key in d.all_keys.clone() {
-                    let result = take_series(&mut d, path, &key, true);
-                    metrics.push(MetricData { metric: Metric::bare(&key, path, &key), result });
-                }
-            }
-            Loaded { metrics, rows, pull: Default::default(), notes: Vec::new() }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -114,7 +114,11 @@ pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize, go_on: &dyn Fn() -> bo
     };
     match read_slices(path, tz, slice_rows, &mut sink) {
         Ok(Sliced::Done { .. } | Sliced::Stopped) if bare => Some(None),
-        Ok(Sliced::Done { .. }) if !keys.is_empty() => Some(Some(keys.into_iter().collect())),
+        Ok(Sliced::Done { broken, .. }) if !keys.is_empty() || !broken.is_empty() => {
+            // A wide file's column that could not be read is a metric too, with its error (as read whole).
+            keys.extend(broken.into_iter().filter_map(|e| e.series));
+            Some(Some(keys.into_iter().collect()))
+        }
         _ => None,
     }
 }
