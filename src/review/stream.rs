@@ -1,6 +1,7 @@
 //! Reviewing a workspace a batch of metrics at a time, so memory is bounded by a batch and not by the
-//! fleet. Files are read a slice at a time ([`source::slices`]) by a reader thread, one file open at a
-//! time, while the batches before are aligned and fitted; each metric keeps only its review range.
+//! fleet. Files are read a slice at a time ([`source::slices`]) by a reader thread, the next file read
+//! ahead by its own (two files open at most), while the batches before are aligned and fitted; each
+//! metric keeps only its review range.
 //!
 //! The range depends on all the data (where it ends, where it starts, the step), but fitting cannot wait
 //! for all of it: the review fits on the range the data read so far points to (known after the first
@@ -11,7 +12,9 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc::Receiver;
 use std::sync::{Arc, OnceLock};
+use std::thread::JoinHandle;
 use std::time::Instant;
 
 use crate::analysis::{Context, Params};
@@ -146,32 +149,54 @@ impl FileUse {
     /// Read the file's complete series on a reader thread, slice by slice (or whole when its keys are
     /// interleaved), handing each slice to `on` on this thread while the reader decodes the next.
     fn read(&self, ws: &Workspace, opts: &StreamOptions, on: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
+        self.start(ws, opts).hand(on)
+    }
+
+    /// Start reading the file on a reader thread of its own; [`Reading::hand`] takes its slices. Started
+    /// before the file before it is done with, it decodes while that one's batches are fitted.
+    fn start(&self, ws: &Workspace, opts: &StreamOptions) -> Reading {
         // Two slices may wait while a batch is fitted, so the reader keeps decoding.
         let (tx, rx) = std::sync::mpsc::sync_channel::<(Complete, bool)>(2);
-        let (path, tz, whole, rows) = (&self.path, ws.tz, self.whole, opts.slice_rows);
-        std::thread::scope(|s| {
-            let reader = s.spawn(move || {
-                let mut send = |c: Complete, bare: bool| tx.send((c, bare)).is_ok();
-                if whole {
-                    slices::read_whole(path, &tz, &mut send)
-                } else {
-                    slices::read_slices(path, &tz, rows, &mut send)
-                }
-            });
-            let mut stopped = false;
-            for (complete, bare) in rx.iter() {
-                if !on(complete, bare) {
-                    stopped = true;
-                    break;
-                }
+        let (path, tz, whole, rows) = (self.path.clone(), ws.tz, self.whole, opts.slice_rows);
+        let reader = std::thread::Builder::new().name("flywheel-read".into()).spawn(move || {
+            // A send fails when the review stopped taking slices: the reader stops too.
+            let mut send = |c: Complete, bare: bool| tx.send((c, bare)).is_ok();
+            if whole {
+                slices::read_whole(&path, &tz, &mut send)
+            } else {
+                slices::read_slices(&path, &tz, rows, &mut send)
             }
-            drop(rx);
-            let read = reader.join().unwrap_or_else(|_| Err(SourceError::file(path, "reading the file failed unexpectedly".into())));
-            if stopped {
-                return Ok(Sliced::Stopped);
+        });
+        Reading { path: self.path.clone(), thread: reader.map(|reader| (rx, reader)).map_err(|e| e.to_string()) }
+    }
+}
+
+/// A file being read on its reader thread (or why no thread could be started for it).
+struct Reading {
+    path: PathBuf,
+    thread: Result<(Receiver<(Complete, bool)>, Reader), String>,
+}
+
+/// A file's reader thread: how reading it ended.
+type Reader = JoinHandle<Result<Sliced, SourceError>>;
+
+impl Reading {
+    /// Hand the file's slices to `on` as they come; `on` returns false to stop (the reader then stops).
+    fn hand(self, on: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
+        let (rx, reader) = self.thread.map_err(|e| SourceError::file(&self.path, format!("cannot start a thread to read it: {e}")))?;
+        let mut stopped = false;
+        for (complete, bare) in rx.iter() {
+            if !on(complete, bare) {
+                stopped = true;
+                break;
             }
-            read
-        })
+        }
+        drop(rx);
+        let read = reader.join().unwrap_or_else(|_| Err(SourceError::file(&self.path, "reading the file failed unexpectedly".into())));
+        if stopped {
+            return Ok(Sliced::Stopped);
+        }
+        read
     }
 }
 
@@ -356,20 +381,27 @@ pub fn run(
     let mut rows = 0usize;
     let total = files.len();
     progress.update("load", 0, total);
-    for (n, f) in files.iter_mut().enumerate() {
+    // The next file is read ahead, on its own reader thread, while this one's batches are fitted: two files
+    // open at most, and at most two slices of the next one waiting.
+    let mut ahead: Option<Reading> = None;
+    for n in 0..files.len() {
         if progress.cancelled() {
             return Err(ReviewError::Cancelled);
         }
+        let reading = ahead.take().unwrap_or_else(|| files[n].start(&ws, opts));
+        ahead = files.get(n + 1).map(|next| next.start(&ws, opts));
+        let f = &mut files[n];
         let mut local = Scan::default();
         let mut keys = BTreeSet::new();
         let mut bare_file = false;
-        let mut read = pass_file(f, &ws, opts, &scan, &mut local, &mut keys, &mut bare_file, &mut sink, progress);
+        let mut read = pass_file(f, reading, &ws, &scan, &mut local, &mut keys, &mut bare_file, &mut sink, progress);
         if read == Ok(Sliced::Interleaved) {
             // Its keys come back after others: forget what was given and read it whole.
             sink.forget(&f.all.iter().copied().collect());
             (local, keys) = (Scan::default(), BTreeSet::new());
             f.whole = true;
-            read = pass_file(f, &ws, opts, &scan, &mut local, &mut keys, &mut bare_file, &mut sink, progress);
+            let reading = f.start(&ws, opts);
+            read = pass_file(f, reading, &ws, &scan, &mut local, &mut keys, &mut bare_file, &mut sink, progress);
         }
         match read {
             Ok(Sliced::Done { rows: r, broken }) => {
@@ -457,8 +489,8 @@ pub fn run(
 #[allow(clippy::too_many_arguments)]
 fn pass_file(
     f: &FileUse,
+    reading: Reading,
     ws: &Workspace,
-    opts: &StreamOptions,
     scan: &Scan,
     local: &mut Scan,
     keys: &mut BTreeSet<String>,
@@ -484,7 +516,7 @@ fn pass_file(
         }
         !progress.cancelled()
     };
-    f.read(ws, opts, &mut on)
+    reading.hand(&mut on)
 }
 
 /// Give a series to each metric that reads it (copies for all but the last).
