@@ -51,13 +51,14 @@ pub async fn broken_workspace(d: &Driver) -> R<()> {
     assert_eq!(first, json!(["latency", "seasonal_anomaly"]));
     let cards = texts(&c, "[data-testid=source-error]").await?;
     assert!(cards.iter().any(|t| t.contains("broken.csv") && t.contains("`fast` is not a number")), "{cards:?}");
-    shot(&c, "open-exports-folder").await?;
 
     // The exports say nothing of their times' zone: read as UTC, the spike is on Tuesday at 14:00. Picked in
     // the header, Tokyo (UTC+9) reads it at 23:00, the same week, and the folder opens in Tokyo again.
     let picker =
         "const z = document.querySelector('[data-testid=zone]'); return !z.closest('[hidden]') && z.options.length > 300 && z.value";
     assert_eq!(until(&c, "the zone picker", picker).await?, json!("UTC"));
+    // Once the picker holds its zones (filled after the overview shows), so that the picture shows "UTC".
+    shot(&c, "open-exports-folder").await?;
     let when = "const f = document.querySelector('[data-testid=finding] .when'); return f && f.textContent";
     let utc = until(&c, "the finding's time", when).await?;
     assert!(utc.as_str().is_some_and(|w| w.starts_with("Tue 14:")), "{utc}");
