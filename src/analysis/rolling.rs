@@ -10,12 +10,39 @@
 //! its weekdays; time of week after two). Each point is still judged only against data before it, so a
 //! level shift is flagged where it starts rather than turning the days before it into anomalies.
 
+use std::sync::{Arc, Mutex};
+
+use chrono::Weekday;
+use chrono_tz::Tz;
+
 use super::baseline::{fit, Fit, Part};
 use super::Context;
 use crate::time::{DAY, WEEK};
 
 /// Data before a part of the range needed to fit the whole rest of the week in one piece.
 const SETTLED: i64 = 2 * WEEK;
+
+/// A part's context: its grid, local slots and weeks. Every metric whose data starts at the same time is cut
+/// into the same parts, and working a context out takes a time-zone lookup per grid point, so the last few
+/// made are kept and shared (a fleet of thousands of metrics makes eight, not eight per metric).
+fn sub_context(ctx: &Context, c0: i64, c1: i64, history: usize) -> Arc<Context> {
+    type Key = (Tz, Weekday, i64, i64, i64, usize);
+    static MADE: Mutex<Vec<(Key, Arc<Context>)>> = Mutex::new(Vec::new());
+    const KEEP: usize = 32;
+    let key: Key = (ctx.tz, ctx.week_starts, ctx.grid.step, c0, c1, history);
+    // A poisoned lock (a panic elsewhere while holding it) only loses the shortcut.
+    if let Some(found) = MADE.lock().ok().and_then(|made| made.iter().find(|(k, _)| *k == key).map(|(_, c)| c.clone())) {
+        return found;
+    }
+    let made = Arc::new(Context::new(ctx.tz, ctx.week_starts, ctx.grid.step, c0, c1, history));
+    if let Ok(mut kept) = MADE.lock() {
+        if kept.len() >= KEEP {
+            kept.remove(0);
+        }
+        kept.push((key, made.clone()));
+    }
+    made
+}
 
 /// Fit the review range of `ctx`, in parts when the history is short (see the module doc). With two
 /// weeks of data before the range this is exactly [`fit`].
@@ -43,7 +70,7 @@ pub fn fit_range(ctx: &Context, values: &[f64], max_history_weeks: usize) -> Fit
     for &(a, b) in &parts {
         let (c0, c1) = (grid.time(a), grid.time(b));
         let history = (1..=max_history_weeks as i64).take_while(|&k| crate::time::add_weeks(&ctx.tz, c0, 1 - k) > first).count();
-        let sub = Context::new(ctx.tz, ctx.week_starts, grid.step, c0, c1, history);
+        let sub = sub_context(ctx, c0, c1, history);
         let sub_values: Vec<f64> = (0..sub.grid.len)
             .map(|k| {
                 let t = sub.grid.time(k);
