@@ -124,20 +124,52 @@ export async function load(path, refresh = false, week = null, zone = null) {
 }
 
 // A data file or a folder of exports says nothing of its times' zone: the header offers one (read again in it, the
-// same week). A workspace sets its own in flywheel.toml.
+// same week). A workspace sets its own in flywheel.toml. The zone is typed with suggestions: part of a name finds it
+// (`tokyo`, `new york`); a name that is no zone is said, and the files stay read in the zone they were.
 async function zonePicker(ov) {
   const pick = $('zone-pick');
   pick.hidden = !ov.zone_choice;
   if (!ov.zone_choice) return;
-  const select = $('zone');
-  if (!select.options.length) {
+  const input = $('zone');
+  const list = $('zone-list');
+  if (!list.options.length) {
     app.zones = app.zones || (await backend.appInfo()).zones;
-    select.append(...app.zones.map((z) => h('option', { value: z }, z.replaceAll('_', ' '))));
+    list.append(...app.zones.map((z) => h('option', { value: z })));
   }
   const zone = ov.review.workspace.timezone;
-  if (![...select.options].some((o) => o.value === zone)) select.prepend(h('option', { value: zone }, zone));
-  select.value = zone;
-  select.onchange = () => app.path && load(app.path, false, app.week, select.value);
+  const say = (text) => {
+    input.setAttribute('aria-invalid', text ? 'true' : 'false');
+    input.title = text;
+    $('zone-note').textContent = text;
+  };
+  input.value = zone;
+  say('');
+  input.onchange = () => {
+    const found = findZone(app.zones || [], input.value);
+    if (!found) return say(`No time zone is named “${input.value.trim()}”: type a place such as Tokyo or Europe/Berlin.`);
+    say('');
+    input.value = found;
+    if (found !== zone && app.path) load(app.path, false, app.week, found);
+  };
+  // Escape puts back the zone the files are read in.
+  input.onkeydown = (ev) => {
+    if (ev.key === 'Escape') {
+      input.value = zone;
+      say('');
+    }
+  };
+}
+
+// The zone a typed name means: the name itself (any case, spaces for underscores), else the one zone whose name holds it.
+function findZone(zones, typed) {
+  const want = typed.trim().toLowerCase().replaceAll(' ', '_');
+  if (!want) return null;
+  const exact = zones.find((z) => z.toLowerCase() === want);
+  if (exact) return exact;
+  const holding = zones.filter((z) => z.toLowerCase().includes(want));
+  const place = holding.filter((z) => z.toLowerCase().endsWith(`/${want}`));
+  if (place.length === 1) return place[0];
+  return holding.length === 1 ? holding[0] : null;
 }
 
 export function setOverview(ov, fresh) {
