@@ -146,13 +146,8 @@ impl FileUse {
         }
     }
 
-    /// Read the file's complete series on a reader thread, slice by slice (or whole when its keys are
-    /// interleaved), handing each slice to `on` on this thread while the reader decodes the next.
-    fn read(&self, ws: &Workspace, opts: &StreamOptions, on: &mut dyn FnMut(Complete, bool) -> bool) -> Result<Sliced, SourceError> {
-        self.start(ws, opts).hand(on)
-    }
-
-    /// Start reading the file on a reader thread of its own; [`Reading::hand`] takes its slices. Started
+    /// Start reading the file's complete series on a reader thread of its own, slice by slice (or whole when
+    /// its keys are interleaved); [`Reading::hand`] takes the slices while the reader decodes the next. Started
     /// before the file before it is done with, it decodes while that one's batches are fitted.
     fn start(&self, ws: &Workspace, opts: &StreamOptions) -> Reading {
         // Two slices may wait while a batch is fitted, so the reader keeps decoding.
@@ -452,17 +447,22 @@ pub fn run(
                 !progress.cancelled()
             });
             pull_stats.add(cost);
-            for f in files.iter().filter(|f| !f.failed) {
+            // The next file read ahead again, as in the first pass.
+            let again: Vec<&FileUse> = files.iter().filter(|f| !f.failed).collect();
+            let mut ahead: Option<Reading> = None;
+            for (n, f) in again.iter().enumerate() {
                 if progress.cancelled() {
                     return Err(ReviewError::Cancelled);
                 }
+                let reading = ahead.take().unwrap_or_else(|| f.start(&ws, opts));
+                ahead = again.get(n + 1).map(|next| next.start(&ws, opts));
                 let mut on = |complete: Complete, bare: bool| {
                     for (key, inst) in complete {
                         give_users(f.users(&key, bare), &failed, inst, &mut |i, inst| batch.push(i, ws.metrics[i].clone(), inst));
                     }
                     !progress.cancelled()
                 };
-                let read = f.read(&ws, opts, &mut on);
+                let read = reading.hand(&mut on);
                 errors.extend(read_errors(f, &ws, &failed, read)?);
             }
             let (_, fitted, spill) = batch.finish();
