@@ -38,10 +38,11 @@ pub(super) fn load_files(ws: &Workspace, progress: &dyn Progress) -> Loaded {
     all
 }
 
-/// The metrics of a folder of data files opened as they are, without reading their data into memory: each
-/// file's series keys listed (a Parquet file a slice at a time, a CSV file read and dropped), named as [`load_with`] names them, so that the folder can be reviewed in batches
-/// ([`crate::review::stream`]) with exactly the metrics of reading it whole. A file that cannot be read is
-/// one metric, whose error the review reports when it reads the file.
+/// The metrics of a folder of data files opened as they are, without keeping their data in memory: each
+/// file's series keys listed (a Parquet file a slice at a time, a CSV file read and let go), named as
+/// [`super::load_with`] names them, so that the folder can be reviewed in batches ([`crate::review::stream`])
+/// with exactly the metrics of reading it whole. A file that cannot be read is one metric, whose error the
+/// review reports when it reads the file.
 pub fn list_bare_files(ws: &Workspace, progress: &dyn Progress) -> Vec<Metric> {
     let n = ws.bare_files.len();
     progress.update("list", 0, n);
@@ -50,23 +51,23 @@ pub fn list_bare_files(ws: &Workspace, progress: &dyn Progress) -> Vec<Metric> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let done = std::sync::atomic::AtomicUsize::new(0);
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get()).clamp(1, n.max(1));
+    let work = || {
+        let mut mine = Vec::new();
+        loop {
+            let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if k >= n || progress.cancelled() {
+                return mine;
+            }
+            mine.push((k, file_keys(&ws.bare_files[k], &ws.tz, progress)));
+            progress.update("list", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, n);
+        }
+    };
     let mut listed: Vec<(usize, Option<Vec<String>>)> = std::thread::scope(|s| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                s.spawn(|| {
-                    let mut mine = Vec::new();
-                    loop {
-                        let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if k >= n || progress.cancelled() {
-                            return mine;
-                        }
-                        mine.push((k, file_keys(&ws.bare_files[k], &ws.tz, progress)));
-                        progress.update("list", done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1, n);
-                    }
-                })
-            })
-            .collect();
-        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).collect()
+        let workers: Vec<_> =
+            (0..threads).filter_map(|_| std::thread::Builder::new().name("flywheel-list".into()).spawn_scoped(s, work).ok()).collect();
+        // No thread could be started: this one lists them all.
+        let here = if workers.is_empty() { work() } else { Vec::new() };
+        workers.into_iter().flat_map(|w| w.join().unwrap_or_default()).chain(here).collect()
     });
     listed.sort_by_key(|(k, _)| *k);
     // A file a failed thread did not list is one metric: reading it says what is wrong with it.
