@@ -36,6 +36,10 @@ fn sub_context(ctx: &Context, c0: i64, c1: i64, history: usize) -> Arc<Context> 
     }
     let made = Arc::new(Context::new(ctx.tz, ctx.week_starts, ctx.grid.step, c0, c1, history));
     if let Ok(mut kept) = MADE.lock() {
+        // Another thread may have made the same one meanwhile: it is kept once.
+        if let Some((_, theirs)) = kept.iter().find(|(k, _)| *k == key) {
+            return theirs.clone();
+        }
         if kept.len() >= KEEP {
             kept.remove(0);
         }

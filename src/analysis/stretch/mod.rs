@@ -264,11 +264,17 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
         // the earlier; a stable sort, so equals keep the order high, low, erratic); only those are written out.
         let step = ctx.grid.step;
         let weeks = (n as f64 * step as f64 / WEEK as f64).ceil().max(1.0) as usize;
-        let mut scored: Vec<(f64, Episode)> = found.into_iter().map(|e| (severity(m, fit, p, &e, step), e)).collect();
-        let shown = Finding::shown_severity;
-        scored.sort_by(|(s, e), (o, f)| shown(*o).cmp(&shown(*s)).then(ctx.rtime(e.start).cmp(&ctx.rtime(f.start))));
+        // (severity as shown, severity, episode): each worked out once, not at every comparison of the sort.
+        let mut scored: Vec<(u8, f64, Episode)> = found
+            .into_iter()
+            .map(|e| {
+                let sev = severity(m, fit, p, &e, step);
+                (Finding::shown_severity(sev), sev, e)
+            })
+            .collect();
+        scored.sort_by(|(s, _, e), (o, _, f)| o.cmp(s).then(ctx.rtime(e.start).cmp(&ctx.rtime(f.start))));
         scored.truncate(3 * weeks);
-        scored.iter().map(|(sev, e)| finding(ctx, m, x, fit, e, *sev, step)).collect()
+        scored.iter().map(|(_, sev, e)| finding(ctx, m, x, fit, e, *sev, step)).collect()
     })
 }
 
