@@ -10,7 +10,7 @@
 //! profile (every history day), then to a **flat** median/MAD, and the fit says which and why.
 
 use super::profile::{median_without, profile, Profile, Projection};
-use super::stats::{mad, mad_mut, median, median_mut, quantiles_mut, theil_sen};
+use super::stats::{key_value, mad, mad_mut, median, median_mut, quantiles_mut, theil_sen, total_key};
 use super::summary::Summary;
 use super::{Context, NONE};
 
@@ -382,14 +382,15 @@ fn leave_one_out(ctx: &Context, values: &[f64], cap: usize) -> Vec<f64> {
     let spw = ctx.slots_per_week;
     // One flat table (slot × up to `cap` (value, grid index) pairs) instead of a vector per slot; once a
     // slot's pairs are sorted, the point at sorted position p gets the median without position p.
-    let mut table = vec![(0.0f64, 0u32); spw * cap];
+    // Values are held as their total-order keys ([`stats::total_key`]): sorting compares integers.
+    let mut table = vec![(0i64, 0u32); spw * cap];
     let mut count = vec![0usize; spw];
     let mut overflow = false;
     for (i, &v) in values.iter().enumerate() {
         let s = ctx.slot[i] as usize;
         if v.is_finite() {
             if count[s] < cap {
-                table[s * cap + count[s]] = (v, i as u32);
+                table[s * cap + count[s]] = (total_key(v.to_bits() as i64), i as u32);
                 count[s] += 1;
             } else {
                 overflow = true;
@@ -400,9 +401,9 @@ fn leave_one_out(ctx: &Context, values: &[f64], cap: usize) -> Vec<f64> {
     let mut sorted = Vec::with_capacity(cap);
     for s in 0..spw {
         let pairs = &mut table[s * cap..s * cap + count[s]];
-        pairs.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+        pairs.sort_unstable_by_key(|p| p.0);
         sorted.clear();
-        sorted.extend(pairs.iter().map(|p| p.0));
+        sorted.extend(pairs.iter().map(|p| key_value(p.0)));
         for (p, &(_, i)) in pairs.iter().enumerate() {
             usual[i as usize] = median_without(&sorted, p);
         }
@@ -414,7 +415,7 @@ fn leave_one_out(ctx: &Context, values: &[f64], cap: usize) -> Vec<f64> {
             let s = ctx.slot[i] as usize;
             if v.is_finite() && usual[i].is_nan() && count[s] == cap {
                 sorted.clear();
-                sorted.extend(table[s * cap..(s + 1) * cap].iter().map(|p| p.0));
+                sorted.extend(table[s * cap..(s + 1) * cap].iter().map(|p| key_value(p.0)));
                 let skip = sorted.binary_search_by(|x| x.total_cmp(&v)).unwrap_or(usize::MAX);
                 usual[i] = median_without(&sorted, skip);
             }

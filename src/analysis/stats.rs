@@ -1,6 +1,8 @@
 //! Small robust statistics used by every detector: medians, MAD, quantiles, Theil–Sen slopes and the
 //! Mann–Kendall trend score. All of them ignore NaN (missing) values.
 
+use std::cmp::Ordering;
+
 /// Median of the finite values (NaN when there are none). Reorders `v`.
 pub fn median_mut(v: &mut [f64]) -> f64 {
     quantile_mut(v, 0.5)
@@ -24,13 +26,26 @@ pub fn quantile_mut(v: &mut [f64], q: f64) -> f64 {
 pub fn quantiles_mut<const N: usize>(v: &mut [f64], qs: [f64; N]) -> [f64; N] {
     const MOST: usize = 8;
     const { assert!(N <= MOST, "at most 8 quantiles at once") };
-    let mut n = 0;
-    for i in 0..v.len() {
-        if v[i].is_finite() {
-            v.swap(n, i);
-            n += 1;
+    // One vectorised pass says whether any value is not finite (its exponent all ones) and whether any is −0.
+    const EXPONENT: u64 = 0x7ff0_0000_0000_0000;
+    const NEG_ZERO: u64 = 1 << 63;
+    let (not_finite, neg_zero) = v.iter().fold((0u64, 0u64), |(nf, nz), x| {
+        let b = x.to_bits();
+        (nf | ((b & EXPONENT) == EXPONENT) as u64, nz | (b == NEG_ZERO) as u64)
+    });
+    // The finite values to the front (mostly, all of them are).
+    let n = if not_finite == 0 {
+        v.len()
+    } else {
+        let mut n = 0;
+        for i in 0..v.len() {
+            if v[i].is_finite() {
+                v.swap(n, i);
+                n += 1;
+            }
         }
-    }
+        n
+    };
     let v = &mut v[..n];
     let mut out = [f64::NAN; N];
     if n == 0 {
@@ -54,7 +69,17 @@ pub fn quantiles_mut<const N: usize>(v: &mut [f64], qs: [f64; N]) -> [f64; N] {
         }
     }
     let ranks = &ranks[..len];
-    select_ranks(v, 0, ranks);
+    // The selection makes exactly the decisions `total_cmp` would (the same order of `v` afterwards) with a
+    // cheaper test: among finite values without a −0, `<` is that order; with a −0 (which `total_cmp` puts
+    // before 0), the values' total-order keys are compared as integers.
+    if neg_zero != 0 {
+        let keys: &mut [i64] = bytemuck::cast_slice_mut(v);
+        keys.iter_mut().for_each(|k| *k = total_key(*k));
+        select_ranks(keys, 0, ranks, &mut |a, b| a.cmp(b));
+        keys.iter_mut().for_each(|k| *k = total_key(*k));
+    } else {
+        select_ranks(v, 0, ranks, &mut |a, b| if a < b { Ordering::Less } else { Ordering::Greater });
+    }
     for (o, q) in out.iter_mut().zip(qs) {
         let (lo, frac) = at(q);
         *o = if frac > 0.0 && lo + 1 < n {
@@ -70,12 +95,24 @@ pub fn quantiles_mut<const N: usize>(v: &mut [f64], qs: [f64; N]) -> [f64; N] {
 
 /// Put the values of `ranks` (ascending ranks of the whole slice that `v` is the part of from `base`) in
 /// place: the middle rank first, then the lower ranks in the part left of it and the higher ones right of it.
-fn select_ranks(v: &mut [f64], base: usize, ranks: &[usize]) {
+/// `cmp` need only tell `Less` from the rest: the selection asks nothing else.
+fn select_ranks<T>(v: &mut [T], base: usize, ranks: &[usize], cmp: &mut impl FnMut(&T, &T) -> Ordering) {
     let mid = ranks.len() / 2;
     let Some(&k) = ranks.get(mid) else { return };
-    let (left, _, right) = v.select_nth_unstable_by(k - base, f64::total_cmp);
-    select_ranks(left, base, &ranks[..mid]);
-    select_ranks(right, k + 1, &ranks[mid + 1..]);
+    let (left, _, right) = v.select_nth_unstable_by(k - base, &mut *cmp);
+    select_ranks(left, base, &ranks[..mid], cmp);
+    select_ranks(right, k + 1, &ranks[mid + 1..], cmp);
+}
+
+/// An f64's bits (as i64) to a key whose integer order is [`f64::total_cmp`]'s, and back: the same function
+/// (the sign bit is kept; a negative number's other bits are flipped).
+pub(crate) fn total_key(bits: i64) -> i64 {
+    bits ^ (((bits >> 63) as u64) >> 1) as i64
+}
+
+/// The f64 a [`total_key`] stands for.
+pub(crate) fn key_value(key: i64) -> f64 {
+    f64::from_bits(total_key(key) as u64)
 }
 
 pub fn quantile(v: &[f64], q: f64) -> f64 {
@@ -204,6 +241,47 @@ mod tests {
                     let want = if frac > 0.0 { sorted[lo] + frac * (sorted[lo + 1] - sorted[lo]) } else { sorted[lo] };
                     assert!(close(*g, want) && close(*g, quantile(&v, q)), "n={n} q={q}: {g} vs {want}");
                 }
+            }
+        }
+    }
+
+    #[test]
+    fn total_keys_order_as_total_cmp_does() {
+        let table = [
+            f64::NEG_INFINITY,
+            -1e308,
+            -2.5,
+            -f64::MIN_POSITIVE,
+            -5e-324,
+            -0.0,
+            0.0,
+            5e-324,
+            f64::MIN_POSITIVE,
+            1.0,
+            1.0 + f64::EPSILON,
+            1e308,
+            f64::INFINITY,
+        ];
+        for a in table {
+            let bits = a.to_bits() as i64;
+            assert_eq!(total_key(total_key(bits)), bits, "{a}: the key turns back into the value");
+            for b in table {
+                assert_eq!(total_key(bits).cmp(&total_key(b.to_bits() as i64)), a.total_cmp(&b), "{a} vs {b}");
+            }
+        }
+        // A quantile's selection leaves the values in the very order a selection with `total_cmp` leaves them
+        // (callers sum them afterwards), with or without a −0 among them: ties and repeated values included.
+        let mut rng = crate::synth::Rng::new(7);
+        for (n, neg_zero) in [2usize, 9, 20, 21, 64, 300, 2016].into_iter().flat_map(|n| [(n, false), (n, true)]) {
+            for q in [0.05, 0.5, 0.95, 0.99] {
+                let v: Vec<f64> =
+                    (0..n).map(|i| if neg_zero && i % 7 == 0 { -0.0 } else { (rng.normal() * 4.0).round() * 0.5 + 0.0 }).collect();
+                let mut want = v.clone();
+                want.select_nth_unstable_by((q * (n - 1) as f64).floor() as usize, f64::total_cmp);
+                let mut got = v.clone();
+                quantiles_mut(&mut got, [q]);
+                let bits = |v: &[f64]| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+                assert_eq!(bits(&got), bits(&want), "n={n} q={q}");
             }
         }
     }
