@@ -78,7 +78,15 @@ pub fn quantiles_mut<const N: usize>(v: &mut [f64], qs: [f64; N]) -> [f64; N] {
         select_ranks(keys, 0, ranks, &mut |a, b| a.cmp(b));
         keys.iter_mut().for_each(|k| *k = total_key(*k));
     } else {
-        select_ranks(v, 0, ranks, &mut |a, b| if a < b { Ordering::Less } else { Ordering::Greater });
+        select_ranks(v, 0, ranks, &mut |a, b| {
+            if a < b {
+                Ordering::Less
+            } else if b < a {
+                Ordering::Greater
+            } else {
+                Ordering::Equal
+            }
+        });
     }
     for (o, q) in out.iter_mut().zip(qs) {
         let (lo, frac) = at(q);
@@ -95,7 +103,6 @@ pub fn quantiles_mut<const N: usize>(v: &mut [f64], qs: [f64; N]) -> [f64; N] {
 
 /// Put the values of `ranks` (ascending ranks of the whole slice that `v` is the part of from `base`) in
 /// place: the middle rank first, then the lower ranks in the part left of it and the higher ones right of it.
-/// `cmp` need only tell `Less` from the rest: the selection asks nothing else.
 fn select_ranks<T>(v: &mut [T], base: usize, ranks: &[usize], cmp: &mut impl FnMut(&T, &T) -> Ordering) {
     let mid = ranks.len() / 2;
     let Some(&k) = ranks.get(mid) else { return };
