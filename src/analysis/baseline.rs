@@ -10,7 +10,7 @@
 //! profile (every history day), then to a **flat** median/MAD, and the fit says which and why.
 
 use super::profile::{median_without, profile, Profile, Projection};
-use super::stats::{key_value, mad, mad_mut, median, median_mut, quantiles_mut, theil_sen, total_key};
+use super::stats::{key_value, mad, mad_mut, median, median_mut, quantiles_mut, theil_sen, value_key};
 use super::summary::Summary;
 use super::{Context, NONE};
 
@@ -382,7 +382,7 @@ fn leave_one_out(ctx: &Context, values: &[f64], cap: usize) -> Vec<f64> {
     let spw = ctx.slots_per_week;
     // One flat table (slot × up to `cap` (value, grid index) pairs) instead of a vector per slot; once a
     // slot's pairs are sorted, the point at sorted position p gets the median without position p.
-    // Values are held as their total-order keys ([`stats::total_key`]): sorting compares integers.
+    // Values are held as their total-order keys (`stats::value_key`): sorting compares integers.
     let mut table = vec![(0i64, 0u32); spw * cap];
     let mut count = vec![0usize; spw];
     let mut overflow = false;
@@ -390,7 +390,7 @@ fn leave_one_out(ctx: &Context, values: &[f64], cap: usize) -> Vec<f64> {
         let s = ctx.slot[i] as usize;
         if v.is_finite() {
             if count[s] < cap {
-                table[s * cap + count[s]] = (total_key(v.to_bits() as i64), i as u32);
+                table[s * cap + count[s]] = (value_key(v), i as u32);
                 count[s] += 1;
             } else {
                 overflow = true;

@@ -117,6 +117,11 @@ pub(crate) fn total_key(bits: i64) -> i64 {
     bits ^ (((bits >> 63) as u64) >> 1) as i64
 }
 
+/// An f64's [`total_key`].
+pub(crate) fn value_key(v: f64) -> i64 {
+    total_key(v.to_bits() as i64)
+}
+
 /// The f64 a [`total_key`] stands for.
 pub(crate) fn key_value(key: i64) -> f64 {
     f64::from_bits(total_key(key) as u64)
@@ -272,6 +277,7 @@ mod tests {
         for a in table {
             let bits = a.to_bits() as i64;
             assert_eq!(total_key(total_key(bits)), bits, "{a}: the key turns back into the value");
+            assert_eq!(key_value(value_key(a)).to_bits(), a.to_bits(), "{a}");
             for b in table {
                 assert_eq!(total_key(bits).cmp(&total_key(b.to_bits() as i64)), a.total_cmp(&b), "{a} vs {b}");
             }
