@@ -97,7 +97,7 @@ fn usable_runs(fit: &Fit, n: usize) -> impl Iterator<Item = (std::ops::Range<usi
     std::iter::once((0..first, None)).chain(parts)
 }
 
-#[derive(Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 enum Shape {
     High,
     Low,
@@ -147,33 +147,15 @@ pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
     let parts = &fit.parts;
     let mut extremes = vec![(f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY); parts.len()];
     let mut sums = vec![(f64::NEG_INFINITY, f64::INFINITY, f64::NEG_INFINITY); parts.len()];
-    let mut ring = [0.0f64; MAX_WINDOW];
-    let (mut s, mut sa, mut c, mut at) = (0.0, 0.0, 0usize, 0usize);
+    let mut at = 0;
     // The current part's extremes live in locals (a store and load per point through the vectors was most
     // of this loop's time) and are written back when the part changes.
     let (mut full, mut partial) = (sums[0], extremes[0]);
     let first = parts[0].from;
     let mut next = parts.get(1).map_or(usize::MAX, |p| p.from);
-    let mut slot = 0; // j % w, without a division per point
-    for (j, &zj) in z.iter().enumerate() {
-        let v = clip(zj, k);
-        if v.is_finite() {
-            s += v;
-            sa += v.abs();
-            c += 1;
-        }
-        if j >= w {
-            let old = ring[slot];
-            if old.is_finite() {
-                s -= old;
-                sa -= old.abs();
-                c -= 1;
-            }
-        }
-        ring[slot] = v;
-        slot = if slot + 1 == w { 0 } else { slot + 1 };
-        if j + 1 < w || c * 2 < w || j < first {
-            continue;
+    slide(z, w, k, |j, s, sa, c| {
+        if j < first {
+            return;
         }
         while j >= next {
             (sums[at], extremes[at]) = (full, partial);
@@ -192,7 +174,7 @@ pub fn bounds(fit: &Fit, z: &[f64], k: f64) -> Option<Bounds> {
         if ma > e.2 {
             e.2 = ma;
         }
-    }
+    });
     (sums[at], extremes[at]) = (full, partial);
     let wf = w as f64;
     for (e, &(most, least, most_abs)) in extremes.iter_mut().zip(&sums) {
@@ -255,7 +237,7 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
         static SCORES: std::cell::RefCell<(Vec<f64>, Vec<f64>, Vec<f64>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new(), Vec::new())) };
     }
     SCORES.with_borrow_mut(|(u, ma, a)| {
-        let found = episodes(fit, p, w, u, ma, a);
+        let found = episodes(fit, p.stretch_z(), p.anomaly_z(), w, u, ma, a);
         // A buffer grown for an unusually long range is not kept.
         if u.capacity() > 1 << 16 {
             (*u, *ma, *a) = (Vec::new(), Vec::new(), Vec::new());
@@ -280,6 +262,7 @@ fn every_window(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Params) -> 
 
 /// An unusual stretch found but not yet written out: its shape, its points `start..end`, the window that
 /// scored highest (`peak_j`, its last point) and that score.
+#[derive(Debug, PartialEq)]
 struct Episode {
     shape: Shape,
     start: usize,
@@ -288,68 +271,108 @@ struct Episode {
     peak: f64,
 }
 
-/// The stretches of the review range at `p` with windows of `w` points, in the order high, low, erratic, each
-/// in time order. `u`, `ma` and `a` are scratch buffers (any contents; resized to the range).
+/// Slides a window of `w` points over the residuals `z` as a stretch sees them ([`clip`] at the anomaly threshold
+/// `k`) and calls `each(j, s, sa, c)` for each window ending at `j` that is whole with at least half its points
+/// there: the sum of its finite values, of their magnitudes, and their count. Every pass over a range slides
+/// the same way, so every pass gets the same sums, bit for bit.
+#[inline(always)]
+fn slide(z: &[f64], w: usize, k: f64, mut each: impl FnMut(usize, f64, f64, usize)) {
+    // A point left out (missing, or at or beyond `k`: [`clip`]'s NaN) adds +0 and takes +0 away when it leaves:
+    // the sums start at +0 and are never −0, so that leaves them as they were, bit for bit, and the sums'
+    // additions — the chain each point waits on — need no branch or blend.
+    let (mut ring, mut ring_in) = ([0.0f64; MAX_WINDOW], [false; MAX_WINDOW]);
+    let (mut s, mut sa, mut c, mut slot) = (0.0, 0.0, 0usize, 0usize);
+    for (j, &zj) in z.iter().enumerate() {
+        let inside = zj.abs() < k;
+        let v = if inside { zj.clamp(-CLIP, CLIP) } else { 0.0 };
+        s += v;
+        sa += v.abs();
+        c += usize::from(inside);
+        if j >= w {
+            s -= ring[slot];
+            sa -= ring[slot].abs();
+            c -= usize::from(ring_in[slot]);
+        }
+        (ring[slot], ring_in[slot]) = (v, inside);
+        slot = if slot + 1 == w { 0 } else { slot + 1 };
+        if j + 1 >= w && c * 2 >= w {
+            each(j, s, sa, c);
+        }
+    }
+}
+
+/// How the windows of one run of [`usable_runs`] are scored: the history's statistics, the reciprocal of the
+/// spread, and the mean |z| from which an erratic window may reach the threshold (asked a little generously).
+struct Scale {
+    st: StretchStats,
+    per_spread: f64,
+    erratic_at: f64,
+}
+
+impl Scale {
+    fn of(st: Option<StretchStats>, t: f64) -> Option<Scale> {
+        st.map(|st| {
+            let reach = ERRATIC * t * st.abs.1;
+            Scale { st, per_spread: 1.0 / st.mean.1, erratic_at: st.abs.0 + reach - 1e-9 * (st.abs.0.abs() + reach) - 1e-12 }
+        })
+    }
+}
+
+/// The stretches of the review range at stretch threshold `t` and anomaly threshold `k` with windows of `w`
+/// points, in the order high, low, erratic, each in time order. `u`, `ma` and `a` are scratch buffers (any
+/// contents; resized to the range).
 ///
 /// Window means are scored where the window ends and standardised with the history's statistics of the
 /// window's part. High and low scores are the standardised mean; erratic, the mean |z| against the larger of
 /// the history's centre and the review range's own (the median window, which only lowers the score: in-sample
 /// history residuals run a little tighter than a new week's, which would make every new week look erratic).
-fn episodes(fit: &Fit, p: &Params, w: usize, u: &mut Vec<f64>, ma: &mut Vec<f64>, a: &mut Vec<f64>) -> Vec<Episode> {
+fn episodes(fit: &Fit, t: f64, k: f64, w: usize, u: &mut Vec<f64>, ma: &mut Vec<f64>, a: &mut Vec<f64>) -> Vec<Episode> {
     let z = &fit.z;
     let n = z.len();
-    let (t, k) = (p.stretch_z(), p.anomaly_z());
     u.clear();
     u.resize(n, f64::NAN);
-    ma.clear();
-    ma.resize(n, f64::NAN);
-    // One slide of the window over the clipped residuals: each full enough window's mean z and mean |z|, stored
-    // at its last point.
-    let mut ring = [0.0f64; MAX_WINDOW];
-    let (mut s, mut sa, mut c, mut slot) = (0.0, 0.0, 0usize, 0usize);
-    for (j, &zj) in z.iter().enumerate() {
-        let v = clip(zj, k);
-        if v.is_finite() {
-            s += v;
-            sa += v.abs();
-            c += 1;
-        }
-        if j >= w {
-            let old = ring[slot];
-            if old.is_finite() {
-                s -= old;
-                sa -= old.abs();
-                c -= 1;
-            }
-        }
-        ring[slot] = v;
-        slot = if slot + 1 == w { 0 } else { slot + 1 };
-        if j + 1 >= w && c * 2 >= w {
-            u[j] = s / c as f64;
-            ma[j] = sa / c as f64;
-        }
-    }
-    // Standardised with the statistics of each window's part (found once per part, not once per window). Which
-    // shapes can be flagged at all (erratic against the history's centre alone, a bound, asked a little
-    // generously so rounding never says no to a window that scores): the median window and the episodes are
-    // worked out only for those.
+    // One slide of the window over the clipped residuals, each full enough window's score stored at its last
+    // point, standardised with the statistics of the window's part (found once per part, not once per window).
+    // A score is `(s / c − centre) / spread`; three divisions a point were most of this loop's time, so it is
+    // first worked out with products by reciprocals, within 10⁻¹³ of it (the mean and the centre are at most
+    // the clip, 4, and the spread at least 1/√48), and worked out exactly only where that is within 10⁻⁹ of the
+    // threshold. Every decision taken on a score — reaching `t` either way, staying under it — is then the exact
+    // score's, and the scores of windows that are flagged are exact.
+    // Which shapes can be flagged at all is noted on the way (erratic against the history's centre alone, a
+    // bound, asked a little generously so rounding never says no to a window that scores): the median window
+    // and the episodes are worked out only for those.
     let (mut high, mut low, mut erratic) = (false, false, false);
-    for (run, st) in usable_runs(fit, n) {
-        let Some(st) = st else {
-            u[run].fill(f64::NAN);
-            continue;
-        };
-        let reach = ERRATIC * t * st.abs.1;
-        let erratic_at = st.abs.0 + reach - 1e-9 * (st.abs.0.abs() + reach);
-        for (uj, &mj) in u[run.clone()].iter_mut().zip(&ma[run]) {
-            *uj = (*uj - st.mean.0) / st.mean.1;
-            high |= *uj >= t;
-            low |= -*uj >= t;
-            erratic |= uj.abs() < t && mj >= erratic_at;
-        }
+    let mut per = [0.0f64; MAX_WINDOW + 1];
+    for (c, r) in per.iter_mut().enumerate().skip(1) {
+        *r = 1.0 / c as f64;
     }
+    let near = t - 1e-9 * (1.0 + t.abs());
+    let mut runs = usable_runs(fit, n);
+    let (mut end, mut scale) = match runs.next() {
+        Some((run, st)) => (run.end, Scale::of(st, t)),
+        None => (n, None),
+    };
+    slide(z, w, k, |j, s, sa, c| {
+        while j >= end {
+            let Some((run, st)) = runs.next() else { return };
+            (end, scale) = (run.end, Scale::of(st, t));
+        }
+        let Some(sc) = &scale else { return };
+        let (centre, spread) = sc.st.mean;
+        let per = per[c];
+        let rough = (s * per - centre) * sc.per_spread;
+        let score = if rough.abs() >= near { (s / c as f64 - centre) / spread } else { rough };
+        u[j] = score;
+        high |= score >= t;
+        low |= -score >= t;
+        erratic |= score.abs() < t && sa * per >= sc.erratic_at;
+    });
     a.clear();
     if erratic {
+        // Each window's mean |z|, exactly: the same slide again, with the division.
+        ma.clear();
+        ma.resize(n, f64::NAN);
+        slide(z, w, k, |j, _, sa, c| ma[j] = sa / c as f64);
         a.extend(ma.iter().copied().filter(|v| v.is_finite()));
         let abs_centre = median_mut(a);
         a.clear();
@@ -362,8 +385,17 @@ fn episodes(fit: &Fit, p: &Params, w: usize, u: &mut Vec<f64>, ma: &mut Vec<f64>
             }
         }
     }
+    told(z, t, k, w, u, a, [high, low, erratic])
+}
+
+/// The episodes of the shapes that `can` be flagged (high, low, erratic), from the windows' scores: `u`, each
+/// window's standardised mean (NaN where none is scored), and `a`, its erratic score before [`ERRATIC`] (read
+/// only when erratic can be flagged). A flagged window is one scoring at least `t`; flagged windows closer than
+/// half a window are one episode, which spans the points that strayed.
+fn told(z: &[f64], t: f64, k: f64, w: usize, u: &[f64], a: &[f64], can: [bool; 3]) -> Vec<Episode> {
+    let n = z.len();
     let mut out = Vec::new();
-    for (shape, can) in [(Shape::High, high), (Shape::Low, low), (Shape::Erratic, erratic)] {
+    for (shape, can) in [Shape::High, Shape::Low, Shape::Erratic].into_iter().zip(can) {
         if !can {
             continue;
         }
