@@ -2,31 +2,24 @@
 //! imported and what was not, a valid workspace, a stable re-import, the user's own file kept, and a
 //! dashboard name without a region refused before anything is sent.
 
+mod common;
+
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
+
+use common::text;
 
 use serde_json::json;
 
+/// `flywheel args` in `dir`. Nothing here may reach AWS: no region, no profile, no shared files, no instance
+/// metadata ([`common::flywheel_in`]), and an endpoint nothing listens on.
 fn flywheel(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flywheel"))
+    common::flywheel_in(&dir.join("data"))
         .args(args)
         .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .env("FLYWHEEL_DATA_DIR", dir.join("data"))
-        // Nothing here may reach AWS: no region, no profile, no shared files, no instance metadata.
-        .env_remove("AWS_REGION")
-        .env_remove("AWS_DEFAULT_REGION")
-        .env_remove("AWS_PROFILE")
-        .env("AWS_CONFIG_FILE", "/nonexistent/flywheel-test/config")
-        .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/flywheel-test/credentials")
-        .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
         .output()
         .expect("run flywheel")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[test]

@@ -2,24 +2,23 @@
 //! a scripted Grafana on 127.0.0.1 (token sent, folder listing paged, 401/404/500 told clearly, the token
 //! never shown). The written workspace is read back by `flywheel review`'s own checks.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
+use std::path::Path;
+use std::process::Output;
+
+use common::text;
 use serde_json::{json, Value};
 
 const TOKEN: &str = "glsa_s3cret-token";
 
 fn flywheel(dir: &Path, args: &[&str], token: Option<&str>) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flywheel"));
-    c.args(args).current_dir(dir).env("NO_COLOR", "1").env("FLYWHEEL_DATA_DIR", dir.join("data")).env_remove("GRAFANA_TOKEN");
+    let mut c = common::flywheel_in(&dir.join("data"));
+    c.args(args).current_dir(dir);
     if let Some(t) = token {
         c.env("GRAFANA_TOKEN", t);
     }
     c.output().expect("run flywheel")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 /// A service dashboard with one panel per line style, its data source named by uid (as the API has it).

@@ -1,6 +1,8 @@
 //! What keeps coming back, as a team sees it over eight Monday reviews: each week's findings are kept in
 //! the journal and a metric flagged for the same kind in 3 of the last 6 reviewed weeks is recurring.
 
+mod common;
+
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -128,12 +130,7 @@ fn json(o: &Output) -> Value {
 }
 
 fn flywheel(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flywheel"))
-        .args(args)
-        .env("FLYWHEEL_DATA_DIR", data)
-        .env("USER", "ana")
-        .output()
-        .expect("run flywheel")
+    common::flywheel_in(data).args(args).env("USER", "ana").output().expect("run flywheel")
 }
 
 #[test]

@@ -3,29 +3,24 @@
 //! writes the shared one (`FLYWHEEL_JOURNAL_URL` or `[journal] url`), a server that is down is a clear
 //! error, and the password never shows.
 
+mod common;
+
 #[path = "../../tests/common/pg.rs"]
 mod pg;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
+use common::{sample, text};
 use pg::{Pg, PASSWORD};
 
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
-
 fn flywheel(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_flywheel"));
-    c.args(args).env("NO_COLOR", "1").env("FLYWHEEL_DATA_DIR", data).env_remove("FLYWHEEL_JOURNAL_URL").env_remove("PGPASSWORD");
+    let mut c = common::flywheel_in(data);
+    c.args(args);
     for (k, v) in env {
         c.env(k, v);
     }
     c.output().expect("run flywheel")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
 }
 
 #[test]
@@ -152,10 +147,8 @@ fn writers_killed_at_random_lose_no_acknowledged_item() {
                 };
                 for i in 0..5 {
                     let title = format!("writer {w} item {i}");
-                    let mut child = Command::new(env!("CARGO_BIN_EXE_flywheel"))
+                    let mut child = common::flywheel_in(data)
                         .args(["actions", "add", ws, "--title", &title, "--week", "2026-11-09"])
-                        .env("NO_COLOR", "1")
-                        .env("FLYWHEEL_DATA_DIR", data)
                         .env("FLYWHEEL_JOURNAL_URL", url)
                         .env("PGPASSWORD", PASSWORD)
                         .stdout(std::process::Stdio::piped())

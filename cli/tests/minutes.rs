@@ -1,29 +1,13 @@
 //! `flywheel minutes`: the minutes of a meeting recorded in the journal (as the app's meeting view
 //! records it), printed or written as Markdown and HTML with the discussed charts.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
 use flywheel::config::Workspace;
 use flywheel::journal::meetings::Mark;
 use flywheel::journal::Journal;
 
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
-
-fn flywheel(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flywheel"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("FLYWHEEL_DATA_DIR", data)
-        .output()
-        .expect("run flywheel")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use common::{run as flywheel, sample, text};
 
 #[test]
 fn the_minutes_of_a_recorded_meeting_print_and_write_with_charts() {

@@ -3,10 +3,12 @@
 //! file the run wrote — reports, the Prometheus cache, the journal, the workspace folder — and everything
 //! it printed is searched for the bearer token. A URL with a password is refused without echoing it.
 
+mod common;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::{Arc, Mutex};
 
 const TOKEN: &str = "tok-7f3a9c41d2e8b5-secret";
@@ -136,10 +138,8 @@ impl Run {
     }
 
     fn flywheel(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_flywheel"))
+        common::flywheel_in(self.data.path())
             .args(args)
-            .env("NO_COLOR", "1")
-            .env("FLYWHEEL_DATA_DIR", self.data.path())
             .env("FLYWHEEL_CACHE_DIR", self.cache.path())
             .env("FLYWHEEL_TEST_SECRET_TOKEN", TOKEN)
             .output()

@@ -1,26 +1,9 @@
 //! `flywheel tickets`: the sample's ticket review (recurring problems, new severe tickets, links to the
 //! week's findings), JSON, a hostile export, a workspace without ticket sources, and a failing Jira.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
-
-fn flywheel(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flywheel"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("FLYWHEEL_DATA_DIR", data)
-        .env_remove("JIRA_TOKEN")
-        .output()
-        .expect("run flywheel")
-}
-
-fn text(o: &Output) -> String {
-    format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
-}
+use common::{run as flywheel, sample, text};
 
 #[test]
 fn the_samples_ticket_review_groups_recurring_problems_and_links_findings() {

@@ -1,6 +1,8 @@
 //! The `flywheel` command as a user runs it: the sample review and its reports ([`review`]), the inputs it reads
 //! and how it says what is wrong with them ([`input`]), and what it keeps in the journal ([`journal`]).
 
+#[path = "../common/mod.rs"]
+mod common;
 mod input;
 mod journal;
 mod review;
@@ -22,9 +24,7 @@ pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
 
-pub fn sample() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../data")
-}
+pub use common::sample;
 
 pub fn review_json(args: &[&str]) -> Value {
     let mut all = vec!["review"];
@@ -36,12 +36,24 @@ pub fn review_json(args: &[&str]) -> Value {
 }
 
 pub fn flywheel_with_data(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_flywheel"))
-        .args(args)
-        .env("NO_COLOR", "1")
-        .env("FLYWHEEL_DATA_DIR", data)
-        .output()
-        .expect("run flywheel")
+    common::run(data, args)
+}
+
+#[test]
+fn a_run_is_sealed_off_from_the_shell() {
+    // Whatever the developer's shell holds, a test's `flywheel` never reaches a shared journal, Grafana, Jira or
+    // AWS, and keeps its journal and cache in the test's own folders.
+    let c = common::flywheel_in(Path::new("/tmp/flywheel-test-data"));
+    let envs: Vec<(String, Option<String>)> =
+        c.get_envs().map(|(k, v)| (k.to_string_lossy().into_owned(), v.map(|v| v.to_string_lossy().into_owned()))).collect();
+    for v in common::SCRUBBED {
+        assert!(envs.contains(&(v.to_string(), None)), "{v} is left as the shell has it: {envs:?}");
+    }
+    for (k, v) in
+        [("FLYWHEEL_DATA_DIR", "/tmp/flywheel-test-data"), ("FLYWHEEL_CACHE_DIR", "/tmp/flywheel-test-data/cache"), ("NO_COLOR", "1")]
+    {
+        assert!(envs.contains(&(k.to_string(), Some(v.to_string()))), "{k}: {envs:?}");
+    }
 }
 
 /// A small workspace in a temp folder, written from text and generated CSV.

@@ -79,6 +79,14 @@ impl Driver {
             .env("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/flywheel-e2e/credentials")
             .env("AWS_ENDPOINT_URL", "http://127.0.0.1:9")
             .env_remove("AWS_PROFILE")
+            // Nor a shared journal, a Grafana or a Jira the developer's shell points at: the app's journal is the
+            // test's own (a test that wants a server passes it in `env`).
+            .env_remove("FLYWHEEL_JOURNAL_URL")
+            .env_remove("PGPASSWORD")
+            .env_remove("PGPASSFILE")
+            .env_remove("GRAFANA_TOKEN")
+            .env_remove("JIRA_TOKEN")
+            .env("FLYWHEEL_CACHE_DIR", data.path().join("cache"))
             .envs(env.iter().copied())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
