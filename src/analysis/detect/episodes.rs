@@ -207,7 +207,7 @@ fn anomaly_runs(z: &[f64], k: f64) -> [Vec<(usize, usize, usize, usize)>; 2] {
         up_at.resize(z.len(), 0);
         down_at.resize(z.len(), 0);
         // Written through slices held in registers: through the vectors, each store made the loop load their
-        // pointers again (the store might have changed them), a quarter of its time.
+        // pointers again (the store might have changed them).
         let (ups, downs) = (&mut up_at[..z.len()], &mut down_at[..z.len()]);
         let (mut up, mut down) = (0, 0);
         for (j, &zj) in z.iter().enumerate() {

@@ -333,11 +333,11 @@ fn episodes(fit: &Fit, t: f64, k: f64, w: usize, u: &mut Vec<f64>, ma: &mut Vec<
     u.resize(n, f64::NAN);
     // One slide of the window over the clipped residuals, each full enough window's score stored at its last
     // point, standardised with the statistics of the window's part (found once per part, not once per window).
-    // A score is `(s / c − centre) / spread`; three divisions a point were most of this loop's time, so it is
-    // first worked out with products by reciprocals, within 10⁻¹³ of it (the mean and the centre are at most
-    // the clip, 4, and the spread at least 1/√48), and worked out exactly only where that is within 10⁻⁹ of the
-    // threshold. Every decision taken on a score — reaching `t` either way, staying under it — is then the exact
-    // score's, and the scores of windows that are flagged are exact.
+    // A score is `(s / c − centre) / spread`. Rather than three divisions a point, it is worked out with products
+    // by reciprocals, within 10⁻¹³ of it (the mean and the centre are at most the clip, 4, and the spread at
+    // least 1/√48), and exactly only where that is within 10⁻⁹ of the threshold. Every decision taken on a score
+    // — reaching `t` either way, staying under it — is then the exact score's, and the scores of windows that
+    // are flagged are exact.
     // Which shapes can be flagged at all is noted on the way (erratic against the history's centre alone, a
     // bound, asked a little generously so rounding never says no to a window that scores): the median window
     // and the episodes are worked out only for those.
