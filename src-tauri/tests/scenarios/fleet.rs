@@ -3,9 +3,12 @@
 //! page — scrolled to the end, to the middle and back, and with the selection moved 400 rows down by the
 //! keyboard, the rows on screen are there and the page holds a bounded number —, the filter narrows them,
 //! and the app's memory and the times taken are printed (not asserted: a debug build on a shared machine).
+//! The times are taken twice: from the test (WebDriver's round trips and its polling included) and in the
+//! page's own clock, from the scroll, key or filter to the frame that shows its answer ([`in_page`]).
 
 use std::time::{Duration, Instant};
 
+use fantoccini::Client;
 use serde_json::json;
 
 use flywheel::source::file::{write_long_parquet_batches, LongRows};
@@ -67,6 +70,80 @@ fn write_fleet(dir: &std::path::Path) -> R<()> {
 const DRAWN: &str = "const rows = [...document.querySelectorAll('[data-testid=finding]')]; \
      const on = (i) => { const e = document.querySelector(`[data-testid=finding][data-index=\"${i}\"]`); \
        if (!e) return false; const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }; ";
+
+/// Milliseconds in the page's own clock from running `act` until `done` (an expression) holds at a frame,
+/// and that frame is drawn (the callback of the frame after it): what the user waits from a scroll, a key or
+/// a filter to its answer on screen, without WebDriver's round trips. The two scripts are the test's own.
+async fn in_page(c: &Client, act: &str, done: &str) -> R<(f64, f64)> {
+    // The rows drawn meanwhile tell how long their drawing took (`ui/windowed.js` measures it).
+    let script = format!(
+        "{DRAWN} const answer = arguments[arguments.length - 1]; let drawing = 0; \
+         const seen = new PerformanceObserver((l) => {{ for (const e of l.getEntriesByName('flywheel:rows')) drawing += e.duration; }}); \
+         seen.observe({{ type: 'measure' }}); const t0 = performance.now(); {act}; \
+         const end = (ms) => setTimeout(() => {{ seen.disconnect(); answer([ms, drawing]); }}, 0); \
+         const check = () => {{ if ({done}) requestAnimationFrame(() => end(performance.now() - t0)); \
+           else if (performance.now() - t0 > 10000) end(-1); else requestAnimationFrame(check); }}; \
+         requestAnimationFrame(check);"
+    );
+    let got = c.execute_async(&script, vec![]).await?;
+    match (got[0].as_f64(), got[1].as_f64()) {
+        (Some(ms), Some(drawing)) if ms >= 0.0 => Ok((ms, drawing)),
+        _ => Err(format!("`{act}` was not answered in 10 s (`{done}`): {got}; {}", dump(c).await).into()),
+    }
+}
+
+/// The median and the slowest of some [`in_page`] timings, each with what drawing the rows took of it, in
+/// milliseconds.
+fn spread(mut ms: Vec<(f64, f64)>) -> String {
+    ms.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let ((median, drawn), (slowest, drawn_slowest)) = (ms[ms.len() / 2], ms[ms.len() - 1]);
+    format!("{median:.0} ({drawn:.0} drawing rows) / {slowest:.0} ({drawn_slowest:.0}) ms")
+}
+
+/// Scrolls to the end and back, one key (the selection starts on row `row`), and the filter set and cleared,
+/// `ROUNDS` times each in the page's clock ([`in_page`]): (scrolls, keys, filters, filters cleared).
+async fn timed_in_page(c: &Client, total: u64, mut row: u64) -> R<[Vec<(f64, f64)>; 5]> {
+    const ROUNDS: usize = 7;
+    let mut out: [Vec<(f64, f64)>; 5] = Default::default();
+    // What a frame costs with nothing to do: the floor of every figure here.
+    for _ in 0..ROUNDS {
+        out[4].push(in_page(c, "", "true").await?);
+    }
+    let selected = "Number(document.querySelector('[data-testid=finding].selected')?.dataset.index)";
+    for _ in 0..ROUNDS {
+        for (to, want) in [("document.documentElement.scrollHeight", total - 1), ("0", 0)] {
+            out[0].push(in_page(c, &format!("window.scrollTo(0, {to})"), &format!("on({want})")).await?);
+        }
+        // One key moves the selection a row down (from the 401st, selected before), drawn and on screen even
+        // when the page was scrolled away from it.
+        row += 1;
+        out[1].push(
+            in_page(
+                c,
+                "document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'j', bubbles: true }))",
+                &format!("{selected} === {row} && on({row})"),
+            )
+            .await?,
+        );
+    }
+    // The filter, as the box tells the app of a change: narrowed to a team, then the whole list again (after
+    // the keys: a narrower list moves the selection into it).
+    for _ in 0..ROUNDS {
+        let count = "Number(document.querySelector('[data-testid=finding-count]').dataset.visible)";
+        for (text, narrowed) in [("Team 1", true), ("", false)] {
+            let act = format!(
+                "const box = document.querySelector('[data-testid=filter-text]'); box.value = '{text}'; \
+                 box.dispatchEvent(new Event('input'))"
+            );
+            // A row of the new list on screen (`rows` would be the page's rows when the script started).
+            let shown = "[...document.querySelectorAll('[data-testid=finding]')].some(e => { \
+                 const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })";
+            let done = format!("({count} {} {total}) && {shown}", if narrowed { "<" } else { "===" });
+            out[if narrowed { 2 } else { 3 }].push(in_page(c, &act, &done).await?);
+        }
+    }
+    Ok(out)
+}
 
 pub async fn fleet(d: &Driver) -> R<()> {
     let dir = tempfile::tempdir()?;
@@ -139,6 +216,9 @@ pub async fn fleet(d: &Driver) -> R<()> {
     let keys = t.elapsed();
     assert_eq!(selected, json!([["400"], true, true]), "the 401st finding is selected, shown and on screen");
 
+    // The same, in the page's clock.
+    let [scrolled, keyed, narrowed_in, cleared, idle] = timed_in_page(&c, total, 400).await?;
+
     // The filter narrows the list to one team, drawn near the screen again.
     let t = Instant::now();
     js(&c, "window.scrollTo(0, 0); return true").await?;
@@ -162,6 +242,15 @@ pub async fn fleet(d: &Driver) -> R<()> {
         "fleet: {SERIES} series × 3 weeks written in {written:?}, reviewed and shown in {review:?}; {total} findings, \
          {drawn} rows drawn, {nodes} elements in the page; scrolled to the end / middle / top {scrolls:?}; 400 × j {keys:?}; \
          filter {filtered:?}; app {app:.0} MiB, WebKit {webkit:.0} MiB"
+    );
+    println!(
+        "fleet, in the page's clock (median / slowest): scroll to the end or the top {}; one key {}; filter to a team {}; \
+         filter cleared {}; a frame with nothing to do {}",
+        spread(scrolled),
+        spread(keyed),
+        spread(narrowed_in),
+        spread(cleared),
+        spread(idle)
     );
     c.close().await?;
     Ok(())
