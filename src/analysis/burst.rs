@@ -14,7 +14,7 @@ use super::{Context, Fit, Params};
 use crate::config::Metric;
 use crate::finding::{Finding, Kind};
 use crate::text;
-use crate::time::{self, DAY, WEEK};
+use crate::time::{DAY, WEEK};
 
 /// A point this far from its expected value (in band sigmas) is a spike. Fixed, not scaled by the
 /// sensitivity: the history's rate is counted at it once, when the series is fitted.
@@ -255,7 +255,7 @@ fn finding(ctx: &Context, m: &Metric, fit: &Fit, p: &Params, span: (usize, usize
     let sentence = format!(
         "{subject} spiked {spikes} times in {} from {} ({points} readings beyond its band, {how_often}).",
         text::duration(dur),
-        time::short_label(&ctx.tz, t0),
+        ctx.short_label(t0),
     );
     Finding::new(Kind::SpikeBurst, m, t0, t1, sev, sentence)
         .with("spikes", spikes as f64)

@@ -11,7 +11,6 @@ use super::{Context, Params};
 use crate::config::Metric;
 use crate::finding::{Finding, Kind};
 use crate::text;
-use crate::time;
 
 /// Find instances unlike their siblings. `instances` holds each instance's label and values over the
 /// review range.
@@ -38,7 +37,7 @@ pub fn odd_one_out(ctx: &Context, m: &Metric, instances: &[(String, Vec<f64>)], 
             group.live.len() - 1,
             text::value(others, &m.unit),
             share * 100.0,
-            time::short_label(&ctx.tz, ctx.rtime(a)),
+            ctx.short_label(ctx.rtime(a)),
         );
         let mut f = Finding::new(Kind::OddOneOut, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
             .with("instance_level", mine)
@@ -174,6 +173,7 @@ mod tests {
     use super::*;
     use crate::config::Worse;
     use crate::synth::{Inject, Rng, Shape};
+    use crate::time;
     use chrono::Weekday;
 
     /// The reach is exact: at every threshold at or below it the detector finds an odd instance, above it

@@ -127,6 +127,16 @@ pub struct Context {
     pub by_week_slot: Vec<Vec<u32>>,
     /// Start instant of each week, oldest first: history weeks then the review range.
     pub week_start: Vec<i64>,
+    /// The review range's points' time labels, each written when first asked for.
+    labels: Labels,
+}
+
+/// [`time::short_label`] and [`time::rfc3339`] of each review point, kept once written: every finding writes
+/// one or two, and a high sensitivity's tens of thousands of findings mostly name the same points.
+#[derive(Debug, Clone, Default)]
+struct Labels {
+    short: Vec<std::sync::OnceLock<Box<str>>>,
+    rfc3339: Vec<std::sync::OnceLock<Box<str>>>,
 }
 
 impl Context {
@@ -192,7 +202,44 @@ impl Context {
                 }
             }
         }
-        Context { tz, week_starts, grid, review, slots_per_week, slots_per_day, slot, week, day, history_weeks, by_week_slot, week_start }
+        let labels = Labels { short: vec![Default::default(); review.len()], rfc3339: vec![Default::default(); review.len()] };
+        Context {
+            tz,
+            week_starts,
+            grid,
+            review,
+            slots_per_week,
+            slots_per_day,
+            slot,
+            week,
+            day,
+            history_weeks,
+            by_week_slot,
+            week_start,
+            labels,
+        }
+    }
+
+    /// [`time::short_label`] of instant `t` in the review's zone (written once for a review point).
+    pub fn short_label(&self, t: i64) -> String {
+        match self.review_offset(t).and_then(|j| self.labels.short.get(j)) {
+            Some(label) => label.get_or_init(|| time::short_label(&self.tz, t).into()).to_string(),
+            None => time::short_label(&self.tz, t),
+        }
+    }
+
+    /// [`time::rfc3339`] of instant `t` in the review's zone (written once for a review point).
+    pub fn rfc3339(&self, t: i64) -> String {
+        match self.review_offset(t).and_then(|j| self.labels.rfc3339.get(j)) {
+            Some(label) => label.get_or_init(|| time::rfc3339(&self.tz, t).into()).to_string(),
+            None => time::rfc3339(&self.tz, t),
+        }
+    }
+
+    /// The review point at instant `t`, if `t` is one.
+    fn review_offset(&self, t: i64) -> Option<usize> {
+        let from = t.checked_sub(self.review_start())?;
+        (from >= 0 && self.grid.step > 0 && from % self.grid.step == 0).then(|| usize::try_from(from / self.grid.step).ok()).flatten()
     }
 
     /// The grid index ranges of each local day among the first `len` points, in order.
@@ -275,5 +322,34 @@ mod tests {
         assert_eq!(c.week[c.review.start], 0);
         // Monday 00:00 local of week -2 is slot 0 and is the first grid point.
         assert_eq!(c.by_week_slot[1][0], 0);
+    }
+
+    /// A review's time labels are the time module's, whether kept (a review point, asked twice, from two
+    /// threads) or not (between points, before and after the range), across a change of the clocks.
+    #[test]
+    fn time_labels_are_written_once_and_read_the_same() {
+        let tz: Tz = "Europe/Berlin".parse().expect("tz");
+        // The review week holds the clocks going back (Sunday 25 October 2026, 03:00 → 02:00).
+        let start = time::parse_user_time("2026-10-19", &tz).expect("t");
+        let c = Context::new(tz, Weekday::Mon, 900, start, time::add_weeks(&tz, start, 1), 1);
+        assert_eq!(c.review_len(), 7 * 96 + 4);
+        let last = c.rtime(c.review_len() - 1);
+        let mut instants: Vec<i64> = (0..c.review_len()).map(|j| c.rtime(j)).collect();
+        instants.extend([start - 900, start - 1, start + 1, start + 450, last + 899, last + 900, last + 86_400, i64::MIN / 2]);
+        std::thread::scope(|s| {
+            for _ in 0..2 {
+                s.spawn(|| {
+                    for _ in 0..2 {
+                        for &t in &instants {
+                            assert_eq!(c.short_label(t), time::short_label(&c.tz, t), "{t}");
+                            assert_eq!(c.rfc3339(t), time::rfc3339(&c.tz, t), "{t}");
+                        }
+                    }
+                });
+            }
+        });
+        // The twice-seen hour is told apart by its offset.
+        let twice: Vec<String> = instants.iter().map(|&t| c.rfc3339(t)).filter(|l| l.starts_with("2026-10-25T02:00")).collect();
+        assert_eq!(twice, ["2026-10-25T02:00:00+02:00", "2026-10-25T02:00:00+01:00"]);
     }
 }

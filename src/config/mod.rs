@@ -478,11 +478,47 @@ pub fn fmt_num(v: f64) -> String {
     } else {
         6
     };
+    fixed_by_integers(v, decimals).unwrap_or_else(|| fixed_by_formatter(v, decimals))
+}
+
+/// `v` with `decimals` decimals as the formatter writes it (the exact value rounded half to even), its trailing
+/// zeros and then its point taken away.
+fn fixed_by_formatter(v: f64, decimals: usize) -> String {
     // Always a decimal point (decimals ≥ 1): its trailing zeros, then the point, go (in place).
     let mut s = format!("{v:.decimals$}");
     let kept = s.trim_end_matches('0').trim_end_matches('.').len();
     s.truncate(kept);
     s
+}
+
+/// [`fixed_by_formatter`] by integer arithmetic (every finding writes a few numbers, which the formatter rounds
+/// exactly, digit by digit), when it is sure to give the same text: `|v| × 10^decimals`, rounded to an
+/// integer, is the exact value's rounding unless the product lies within its own rounding error of a half
+/// (checked with room to spare, and left to the formatter). `None` then, and past 2⁵².
+fn fixed_by_integers(v: f64, decimals: usize) -> Option<String> {
+    use std::fmt::Write;
+    const POW: [f64; 7] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
+    let scaled = v.abs() * POW.get(decimals)?;
+    if !(scaled < 4.0e15) {
+        return None;
+    }
+    // Exact: below 2⁵², an f64 less its floor is representable.
+    let fraction = scaled - scaled.floor();
+    if (fraction - 0.5).abs() <= scaled * f64::EPSILON * 8.0 {
+        return None;
+    }
+    let r = scaled.round() as u64;
+    let unit = 10u64.pow(decimals as u32);
+    let (whole, mut part, mut digits) = (r / unit, r % unit, decimals);
+    while digits > 0 && part % 10 == 0 {
+        (part, digits) = (part / 10, digits - 1);
+    }
+    let mut s = String::with_capacity(24);
+    // A negative number keeps its sign even when it rounds to 0, as with the formatter (`-0`).
+    let sign = if v < 0.0 { "-" } else { "" };
+    let written = if digits == 0 { write!(s, "{sign}{whole}") } else { write!(s, "{sign}{whole}.{part:0digits$}") };
+    written.ok()?;
+    Some(s)
 }
 
 #[cfg(test)]

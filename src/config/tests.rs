@@ -162,9 +162,57 @@ fn urls() {
 
 #[test]
 fn numbers_format_plainly() {
-    for (v, s) in [(500.0, "500"), (0.25, "0.25"), (1234.5678, "1234.6"), (0.001234, "0.001234"), (2.5, "2.5")] {
-        assert_eq!(fmt_num(v), s);
+    for (v, s) in [
+        (500.0, "500"),
+        (0.25, "0.25"),
+        (1234.5678, "1234.6"),
+        (0.001234, "0.001234"),
+        (2.5, "2.5"),
+        (-2.5, "-2.5"),
+        (99.996, "100"),
+        (1.125, "1.12"),
+        (1.375, "1.38"),
+        (0.125, "0.125"),
+        (-0.0000001, "-0"),
+        (1e-9, "0"),
+        (f64::NAN, "NaN"),
+    ] {
+        assert_eq!(fmt_num(v), s, "{v:e}");
     }
+}
+
+/// Numbers written by integers read exactly as the formatter writes them, wherever that way is taken: at
+/// halves and one step either side of them (in decimals and in binary), with carries into the whole part,
+/// tiny and large, and the numbers findings write (three significant digits).
+#[test]
+fn numbers_by_integers_read_as_the_formatter_writes_them() {
+    let mut seed = 0x9E37_79B9_7F4A_7C15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let mut values = vec![0.125, 0.375, 2.675, 1.005, 99.95, 99.995, 0.0000005, 0.0000015, 1e-7, 123456.75, 0.009999, 999.95, 4e9 + 0.05];
+    for _ in 0..40_000 {
+        let mantissa = (next() >> 11) as f64 / (1u64 << 53) as f64 * 10.0;
+        let v = mantissa * 10f64.powi((next() % 19) as i32 - 9) * if next() % 2 == 0 { 1.0 } else { -1.0 };
+        values.extend([v, crate::text::round_sig(v, 3), crate::text::round_sig(v, 4)]);
+        let d = [1, 2, 4, 6][(next() % 4) as usize];
+        let half = ((next() % 2_000_000) as f64 + 0.5) / 10f64.powi(d);
+        values.extend([half, half.next_up(), half.next_down(), -half]);
+    }
+    let mut fast = 0;
+    for &v in &values {
+        for d in [1, 2, 4, 6] {
+            if let Some(s) = fixed_by_integers(v, d) {
+                assert_eq!(s, fixed_by_formatter(v, d), "{v:e} with {d} decimals");
+                fast += 1;
+            }
+        }
+    }
+    // The integers' way is the usual one (else this test would check little).
+    assert!(fast * 10 > values.len() * 4 * 6, "{fast} of {}", values.len() * 4);
 }
 
 #[test]

@@ -7,7 +7,7 @@ use crate::analysis::{Context, Fit, Params};
 use crate::config::{Metric, MofN, Worse};
 use crate::finding::{Finding, Kind};
 use crate::text;
-use crate::time::{self, WEEK};
+use crate::time::WEEK;
 
 pub(super) fn breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, line: f64, rule: MofN, kind: Kind) -> Vec<Finding> {
     let beyond: Vec<bool> = x.iter().map(|&v| v.is_finite() && m.worse.beyond(v, line)).collect();
@@ -52,16 +52,16 @@ pub(super) fn breaches(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, line: f6
                 text::duration(dur),
                 pts,
                 last + 1 - first,
-                time::short_label(&ctx.tz, t0),
+                ctx.short_label(t0),
                 text::value(peak, &m.unit),
-                time::short_label(&ctx.tz, ctx.rtime(peak_j)),
+                ctx.short_label(ctx.rtime(peak_j)),
                 if usual.is_finite() { format!("; usually {} at that time", text::value(usual, &m.unit)) } else { String::new() },
             );
             Some(
                 Finding::new(kind, m, t0, t1, sev, sentence)
                     .with("line", line)
                     .with("peak", peak)
-                    .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+                    .with("peak_at", ctx.rfc3339(ctx.rtime(peak_j)))
                     .with("points_beyond", pts as f64)
                     .with("duration_minutes", dur as f64 / 60.0)
                     .with("expected_at_peak", usual)
@@ -170,7 +170,7 @@ fn anomaly_finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, k: f64, e: &
         text::subject(m),
         if dir > 0.0 { "rose" } else { "fell" },
         text::value(peak, &m.unit),
-        time::short_label(&ctx.tz, ctx.rtime(peak_j)),
+        ctx.short_label(ctx.rtime(peak_j)),
         how,
         text::value(lo, &m.unit),
         text::value(hi, &m.unit),
@@ -180,7 +180,7 @@ fn anomaly_finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, k: f64, e: &
     );
     Finding::new(Kind::SeasonalAnomaly, m, ctx.rtime(a), ctx.rtime(b) + step, sev, sentence)
         .with("peak", peak)
-        .with("peak_at", time::rfc3339(&ctx.tz, ctx.rtime(peak_j)))
+        .with("peak_at", ctx.rfc3339(ctx.rtime(peak_j)))
         .with("expected_at_peak", usual)
         .with("band_low", lo)
         .with("band_high", hi)
@@ -330,7 +330,7 @@ pub(super) fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &P
         text::value(before, &m.unit),
         text::value(after, &m.unit),
         change,
-        time::short_label(&ctx.tz, t0),
+        ctx.short_label(t0),
         diff.abs(),
         if diff > 0.0 { "above" } else { "below" },
     );
@@ -338,7 +338,7 @@ pub(super) fn level_shift(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &P
         .with("level_before", before)
         .with("level_after", after)
         .with("shift_sigma", diff)
-        .with("shift_at", time::rfc3339(&ctx.tz, t0))
+        .with("shift_at", ctx.rfc3339(t0))
         .with("share_held", held)
         .with("direction", if worse_dir { "worse" } else { "better" })]
 }

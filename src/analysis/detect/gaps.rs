@@ -41,7 +41,7 @@ pub(super) fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Param
                 60.0 + (20.0 * dur as f64 / 86_400.0).min(20.0),
                 format!(
                     "{subj} stopped reporting on {} and stayed silent to the end of the range ({}){}; silence is not health.",
-                    time::short_label(&ctx.tz, ctx.rtime(a)),
+                    ctx.short_label(ctx.rtime(a)),
                     text::duration(dur),
                     if others > 0 { format!(", after {others} earlier gap{}", if others == 1 { "" } else { "s" }) } else { String::new() },
                 ),
@@ -55,7 +55,7 @@ pub(super) fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Param
                 if gaps.len() == 1 { "" } else { "s" },
                 text::duration(total as i64 * step),
                 text::duration((lb + 1 - la) as i64 * step),
-                time::short_label(&ctx.tz, ctx.rtime(la)),
+                ctx.short_label(ctx.rtime(la)),
             ),
         ),
     };
@@ -64,7 +64,7 @@ pub(super) fn missing(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, p: &Param
         .with("missing_minutes", (total as i64 * step) as f64 / 60.0)
         .with("longest_gap_minutes", ((lb + 1 - la) as i64 * step) as f64 / 60.0)
         .with("coverage", 1.0 - total as f64 / n.max(1) as f64)
-        .with("stopped_at", stopped.map(|(a, _)| time::rfc3339(&ctx.tz, ctx.rtime(a))).unwrap_or_default())]
+        .with("stopped_at", stopped.map(|(a, _)| ctx.rfc3339(ctx.rtime(a))).unwrap_or_default())]
 }
 
 pub(super) fn last_seen(ctx: &Context, fit: &Fit) -> String {

@@ -18,7 +18,7 @@ use super::{Context, Fit, Params};
 use crate::config::Metric;
 use crate::finding::{Finding, Kind};
 use crate::text;
-use crate::time::{self, WEEK};
+use crate::time::WEEK;
 
 /// Residuals are clipped here before averaging, so one huge spike does not make a stretch.
 const CLIP: f64 = 4.0;
@@ -505,19 +505,19 @@ fn finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, e: &Episode, sev: f6
             "{subject} ran {} for {} from {}: {} on average against a usual {} for those hours ({:.1} σ {} its usual pattern for that long), furthest on {} ({} against a usual {}).",
             if shape == Shape::High { "high" } else { "low" },
             text::duration(dur),
-            time::short_label(&ctx.tz, t0),
+            ctx.short_label(t0),
             text::value(seen, &m.unit),
             text::value(usual, &m.unit),
             mean_z.abs(),
             if shape == Shape::High { "above" } else { "below" },
-            time::short_label(&ctx.tz, ctx.rtime(extreme)),
+            ctx.short_label(ctx.rtime(extreme)),
             text::value(x[extreme], &m.unit),
             text::value(fit.expected[extreme], &m.unit),
         ),
         Shape::Erratic => format!(
             "{subject} was unusually erratic for {} from {}: its readings strayed {:.1}× as far from its usual pattern as they usually do (around a usual {}).",
             text::duration(dur),
-            time::short_label(&ctx.tz, t0),
+            ctx.short_label(t0),
             if typical_abs > 0.0 { abs_z / typical_abs } else { f64::NAN },
             text::value(usual, &m.unit),
         ),
