@@ -499,7 +499,7 @@ fn fixed_by_integers(v: f64, decimals: usize) -> Option<String> {
     use std::fmt::Write;
     const POW: [f64; 7] = [1.0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6];
     let scaled = v.abs() * POW.get(decimals)?;
-    if !(scaled < 4.0e15) {
+    if !scaled.is_finite() || scaled >= 4.0e15 {
         return None;
     }
     // Exact: below 2⁵², an f64 less its floor is representable.
