@@ -222,24 +222,29 @@ impl Context {
 
     /// [`time::short_label`] of instant `t` in the review's zone (written once for a review point).
     pub fn short_label(&self, t: i64) -> String {
-        match self.review_offset(t).and_then(|j| self.labels.short.get(j)) {
-            Some(label) => label.get_or_init(|| time::short_label(&self.tz, t).into()).to_string(),
-            None => time::short_label(&self.tz, t),
-        }
+        self.label(&self.labels.short, t, time::short_label)
     }
 
     /// [`time::rfc3339`] of instant `t` in the review's zone (written once for a review point).
     pub fn rfc3339(&self, t: i64) -> String {
-        match self.review_offset(t).and_then(|j| self.labels.rfc3339.get(j)) {
-            Some(label) => label.get_or_init(|| time::rfc3339(&self.tz, t).into()).to_string(),
-            None => time::rfc3339(&self.tz, t),
+        self.label(&self.labels.rfc3339, t, time::rfc3339)
+    }
+
+    /// `write`'s label of instant `t`, kept in `kept` (one per review point) when `t` is a review point.
+    fn label(&self, kept: &[std::sync::OnceLock<Box<str>>], t: i64, write: fn(&Tz, i64) -> String) -> String {
+        match self.review_offset(t).and_then(|j| kept.get(j)) {
+            Some(label) => label.get_or_init(|| write(&self.tz, t).into()).to_string(),
+            None => write(&self.tz, t),
         }
     }
 
     /// The review point at instant `t`, if `t` is one.
     fn review_offset(&self, t: i64) -> Option<usize> {
         let from = t.checked_sub(self.review_start())?;
-        (from >= 0 && self.grid.step > 0 && from % self.grid.step == 0).then(|| usize::try_from(from / self.grid.step).ok()).flatten()
+        if from < 0 || self.grid.step <= 0 || from % self.grid.step != 0 {
+            return None;
+        }
+        usize::try_from(from / self.grid.step).ok()
     }
 
     /// The grid index ranges of each local day among the first `len` points, in order.

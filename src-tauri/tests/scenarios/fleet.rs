@@ -68,8 +68,9 @@ fn write_fleet(dir: &std::path::Path) -> R<()> {
 /// How many finding rows the page holds, the first and last item they show, and whether item `i` is
 /// drawn and on screen.
 const DRAWN: &str = "const rows = [...document.querySelectorAll('[data-testid=finding]')]; \
+     const onScreen = (e) => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }; \
      const on = (i) => { const e = document.querySelector(`[data-testid=finding][data-index=\"${i}\"]`); \
-       if (!e) return false; const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }; ";
+       return !!e && onScreen(e); }; ";
 
 /// Milliseconds in the page's own clock from running `act` until `done` (an expression) holds at a frame,
 /// and that frame is drawn (the callback of the frame after it): what the user waits from a scroll, a key or
@@ -128,16 +129,15 @@ async fn timed_in_page(c: &Client, total: u64, mut row: u64) -> R<[Vec<(f64, f64
     }
     // The filter, as the box tells the app of a change: narrowed to a team, then the whole list again (after
     // the keys: a narrower list moves the selection into it).
+    let count = "Number(document.querySelector('[data-testid=finding-count]').dataset.visible)";
+    // A row of the new list on screen (`rows` holds the page's rows when the script started).
+    let shown = "[...document.querySelectorAll('[data-testid=finding]')].some(onScreen)";
     for _ in 0..ROUNDS {
-        let count = "Number(document.querySelector('[data-testid=finding-count]').dataset.visible)";
         for (text, narrowed) in [("Team 1", true), ("", false)] {
             let act = format!(
                 "const box = document.querySelector('[data-testid=filter-text]'); box.value = '{text}'; \
                  box.dispatchEvent(new Event('input'))"
             );
-            // A row of the new list on screen (`rows` would be the page's rows when the script started).
-            let shown = "[...document.querySelectorAll('[data-testid=finding]')].some(e => { \
-                 const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; })";
             let done = format!("({count} {} {total}) && {shown}", if narrowed { "<" } else { "===" });
             out[if narrowed { 2 } else { 3 }].push(in_page(c, &act, &done).await?);
         }
