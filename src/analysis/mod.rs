@@ -45,7 +45,7 @@ pub const SENSITIVITY_RANGE: std::ops::RangeInclusive<f64> = 0.1..=10.0;
 
 /// A sensitivity outside [`SENSITIVITY_RANGE`].
 #[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
-#[error("sensitivity must be between 0.1 and 10, not {0}")]
+#[error("sensitivity must be between 0.1 and 10, not {}", crate::config::fmt_num(*.0))]
 pub struct BadSensitivity(pub f64);
 
 impl Params {
@@ -299,6 +299,8 @@ mod tests {
             assert_eq!(super::Params::new(v).is_ok(), ok, "{v}");
         }
         assert_eq!(super::Params::new(0.0).expect_err("0 is out of range").to_string(), "sensitivity must be between 0.1 and 10, not 0");
+        // A number from a hostile file reads in a few characters, not its 309 digits.
+        assert_eq!(super::Params::new(1e308).expect_err("out of range").to_string(), "sensitivity must be between 0.1 and 10, not 1e308");
     }
 
     use super::*;

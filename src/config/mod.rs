@@ -460,10 +460,14 @@ pub fn check_url(u: &str) -> Result<String, UrlError> {
     }
 }
 
-/// Format a number for messages: integers without decimals, others with up to 4 significant digits.
+/// Format a number for messages: integers without decimals, others with up to 4 significant digits; from
+/// 10¹⁵ on, in powers of ten (`1.79e308`, not its 309 digits).
 pub fn fmt_num(v: f64) -> String {
     if !v.is_finite() {
         return v.to_string();
+    }
+    if v.abs() >= 1e15 {
+        return scientific(v);
     }
     if v == v.trunc() && v.abs() < 1e15 {
         return format!("{}", v as i64);
@@ -479,6 +483,15 @@ pub fn fmt_num(v: f64) -> String {
         6
     };
     fixed_by_integers(v, decimals).unwrap_or_else(|| fixed_by_formatter(v, decimals))
+}
+
+/// `v` in powers of ten with up to 4 significant digits, the mantissa's trailing zeros taken away (`1.5e20`).
+fn scientific(v: f64) -> String {
+    let s = format!("{v:.3e}");
+    match s.split_once('e') {
+        Some((mantissa, exp)) => format!("{}e{exp}", mantissa.trim_end_matches('0').trim_end_matches('.')),
+        None => s,
+    }
 }
 
 /// `v` with `decimals` decimals as the formatter writes it (the exact value rounded half to even), its trailing
