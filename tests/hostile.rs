@@ -259,3 +259,128 @@ fn devices_and_fifos_are_refused_not_read() {
     let errors = rx.recv_timeout(Duration::from_secs(10)).expect("answered without blocking");
     assert!(errors.iter().flatten().any(|e| e.contains("not a regular file")), "{errors:?}");
 }
+
+/// Values a hand-edited workspace file might hold where another was meant: wrong types, out of range, empty,
+/// huge, odd durations and M-of-N, hostile paths and text.
+const HOSTILE_SETTINGS: [&str; 31] = [
+    "\"\"",
+    "0",
+    "-1",
+    "1e308",
+    "-1e308",
+    "nan",
+    "inf",
+    "\"0s\"",
+    "\"-5m\"",
+    "\"999999w\"",
+    "\"5\"",
+    "[]",
+    "{}",
+    "18446744073709551616",
+    "-9223372036854775808",
+    "\"0 of 0\"",
+    "\"9 of 3\"",
+    "\"Mars/Olympus\"",
+    "\"friday\"",
+    "{ file = \"\" }",
+    "{ file = \"/dev/zero\" }",
+    "{ file = \"../../../etc/passwd\" }",
+    "{ prometheus = \"up\" }",
+    "{ file = \"metrics.parquet\", series = \"\" }",
+    "\"1s\"",
+    "\"100000d\"",
+    "1e-320",
+    "true",
+    "\"\u{202e}<b>x</b>\"",
+    "\"1w\"",
+    "0.0000001",
+];
+
+/// Lines a hand edit might add: settings at their limits, a server that is not there (loopback), empty names.
+const HOSTILE_LINES: [&str; 9] = [
+    "step = \"1s\"",
+    "history_weeks = 0",
+    "history_weeks = 1000",
+    "sensitivity = 1e308",
+    "alarm_datapoints = \"0 of 5\"",
+    "[prometheus]\nurl = \"http://127.0.0.1:1\"\ntimeout = 0\nretries = 100000\nconcurrency = 0",
+    "[[team]]\nname = \"\"",
+    "[[service]]\nname = \"x\"\nteam = \"nope\"",
+    "[[metric]]\nid = \"\"\nservice = \"\"\nsource = { file = \"metrics.parquet\" }",
+];
+
+/// Open a workspace file, review it, report it and re-flag it on a thread: a config error, or the review's
+/// finding count; why the test fails otherwise.
+fn review_workspace(path: &Path) -> Result<Result<usize, String>, String> {
+    let p = path.to_path_buf();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = Workspace::open(&p).map_err(|e| e.to_string()).map(|ws| {
+            let loaded = source::load(&ws, &Quiet);
+            match Review::from_loaded(ws, loaded, RangeSpec::LastCompleteWeek, Params::default(), &Quiet) {
+                Ok(mut r) => {
+                    let _ = (report::html(&r), report::markdown(&r), flywheel::view::overview(&r));
+                    r.reflag(Params::new(3.0).expect("a sensitivity"));
+                    r.findings.len()
+                }
+                Err(_) => 0,
+            }
+        });
+        let _ = tx.send(outcome);
+    });
+    rx.recv_timeout(LIMIT).map_err(|e| match e {
+        mpsc::RecvTimeoutError::Timeout => format!("still running after {LIMIT:?}"),
+        mpsc::RecvTimeoutError::Disconnected => "panicked".to_string(),
+    })
+}
+
+/// The sample workspace's file with a few random hand edits (a setting's value replaced, a line deleted, a
+/// line added) is refused with every problem's file and line, or opens and is reviewed — never a panic or a
+/// hang.
+#[test]
+fn hand_edited_workspace_files_are_refused_by_line_or_reviewed() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
+    let text = std::fs::read_to_string(sample.join("flywheel.toml")).expect("the sample workspace");
+    let mut rng = Rng::new(46);
+    let (mut refused, mut reviewed) = (0, 0);
+    for case in 0..200 {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::os::unix::fs::symlink(sample.join("metrics.parquet"), dir.path().join("metrics.parquet")).expect("link the data");
+        let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+        let mut edits = Vec::new();
+        for _ in 0..1 + rng.below(3) {
+            let at = rng.below(lines.len());
+            match rng.below(4) {
+                0 | 1 => {
+                    let settings: Vec<usize> =
+                        (0..lines.len()).filter(|&k| !lines[k].starts_with('#') && lines[k].contains(" = ")).collect();
+                    let k = settings[rng.below(settings.len())];
+                    let key = lines[k].split(" = ").next().unwrap_or_default().to_string();
+                    lines[k] = format!("{key} = {}", HOSTILE_SETTINGS[rng.below(HOSTILE_SETTINGS.len())]);
+                    edits.push(lines[k].clone());
+                }
+                2 => edits.push(format!("deleted: {}", lines.remove(at))),
+                _ => {
+                    lines.insert(at, HOSTILE_LINES[rng.below(HOSTILE_LINES.len())].to_string());
+                    edits.push(format!("added: {}", lines[at]));
+                }
+            }
+        }
+        let path = dir.path().join("flywheel.toml");
+        std::fs::write(&path, lines.join("\n")).expect("write the workspace");
+        match review_workspace(&path) {
+            Ok(Ok(_)) => reviewed += 1,
+            Ok(Err(e)) => {
+                refused += 1;
+                // Every problem is named by file and line (`…/flywheel.toml:42: …`), one per line.
+                let by_line =
+                    |l: &str| l.split_once("flywheel.toml:").is_some_and(|(_, rest)| rest.starts_with(|c: char| c.is_ascii_digit()));
+                assert!(e.lines().all(by_line), "case {case} {edits:?}: a problem without its line:\n{e}");
+                assert!(e.len() < 4000, "case {case} {edits:?}: a message too long to read ({} bytes)", e.len());
+            }
+            Err(why) => panic!("case {case} {edits:?}: {why}"),
+        }
+    }
+    eprintln!("hand-edited workspace files: {refused} refused, {reviewed} reviewed");
+    assert!(refused > 100 && reviewed > 5, "{refused} refused, {reviewed} reviewed");
+}
