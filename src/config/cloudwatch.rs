@@ -110,9 +110,14 @@ struct RawCwMetric {
 pub(super) type Problem = (Option<usize>, &'static str, String);
 
 /// `[cloudwatch]`, checked: a region and profile that are names, an http(s) endpoint without credentials.
+/// Whether `s` can be a region or profile name (`eu-west-1`, `prod_admin`): what a workspace accepts.
+pub fn valid_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+}
+
 pub(super) fn table(raw: &RawCloudWatch, problems: &mut Vec<Problem>) -> CloudWatch {
     let mut cw = CloudWatch::default();
-    let name_ok = |s: &str| !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+    let name_ok = valid_name;
     if let Some(r) = &raw.region {
         let v = r.get_ref().trim();
         if name_ok(v) {

@@ -4,6 +4,8 @@
 
 pub mod cloudwatch;
 pub mod grafana;
+#[cfg(test)]
+mod mutate;
 
 use std::path::{Path, PathBuf};
 

@@ -41,6 +41,9 @@ pub enum CwImportError {
     Nothing(String),
     #[error("the dashboards do not say their region: give it with --region")]
     NoRegion,
+    /// A region, profile or endpoint given for the import that a workspace cannot hold.
+    #[error("{0}")]
+    Setting(String),
     #[error("{path} exists and was not written by an import: give another --out, or --force to replace it")]
     WouldOverwrite { path: String },
     #[error("the written workspace does not validate (a bug in the importer): {0}")]
@@ -240,7 +243,10 @@ pub fn import(dashboards: &[Dashboard], alarms: &HashMap<String, Alarm>, opts: &
         sources: dashboards.iter().map(|d| d.origin.clone()).collect(),
     };
     for d in dashboards {
-        let team = opts.team.as_deref().map(one_line).unwrap_or_else(|| d.name.clone());
+        let team = opts.team.as_deref().map(one_line).filter(|t| !t.is_empty()).unwrap_or_else(|| match d.name.as_str() {
+            "" => "Untitled dashboard".to_string(),
+            name => name.to_string(),
+        });
         if !out.teams.iter().any(|t| t.name == team) {
             out.teams.push(TeamOut { name: team.clone(), dashboard: None });
         }
@@ -272,6 +278,16 @@ fn choose_region(out: &mut Import, opts: &Options) {
             r.clone()
         }
         None => {
+            // A widget's region that no workspace could name is not a candidate: its metrics are left out.
+            let (named, unnamed): (Vec<MetricOut>, Vec<MetricOut>) = std::mem::take(&mut out.metrics)
+                .into_iter()
+                .partition(|m| m.region.as_deref().is_none_or(crate::config::cloudwatch::valid_name));
+            out.metrics = named;
+            for m in unnamed {
+                let reason =
+                    format!("its region \"{}\" is not a region name (like eu-west-1)", one_line(m.region.as_deref().unwrap_or_default()));
+                out.skipped.push(Skipped { dashboard: m.dashboard, widget: m.widget, reason });
+            }
             let mut count: BTreeMap<&str, usize> = BTreeMap::new();
             for m in &out.metrics {
                 if let Some(r) = &m.region {

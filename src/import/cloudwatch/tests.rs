@@ -172,6 +172,36 @@ fn bad_rows_are_reported_and_the_rest_imported() {
         let e = Dashboard::from_json("x", "x.json", bad.as_bytes()).expect_err(bad);
         assert!(e.to_string().contains(what), "{e}");
     }
+    // An expression over metrics whose statistic CloudWatch does not know is left out, saying which.
+    let math = r#"{"widgets":[{"type":"metric","properties":{"title":"Ratio","region":"eu-west-1","stat":"Mean","metrics":[
+        ["NS", "A", {"id": "m1", "visible": false}], [{"expression": "m1 * 2", "id": "e1"}]],
+        "annotations":{"horizontal":[{"label":"Alarm","value":3}]}}}]}"#;
+    let i = import(&[Dashboard::from_json("d", "d.json", math.as_bytes()).expect("dashboard")], &HashMap::new(), &Options::default());
+    assert!(i.metrics.is_empty(), "{:#?}", i.metrics);
+    assert!(
+        i.skipped.iter().any(|s| s.reason == "expression `m1 * 2`: m1 (A) has statistic \"Mean\", not one CloudWatch knows"),
+        "{:#?}",
+        i.skipped
+    );
+    // A dashboard without a name, a blank team, and settings no workspace can hold: refused by name, not
+    // written as a workspace that would not open.
+    let unnamed = Dashboard::from_json("", "d.json", BODY.as_bytes()).expect("dashboard");
+    let i = import(std::slice::from_ref(&unnamed), &HashMap::new(), &Options { team: Some(" ".into()), ..Options::default() });
+    assert!(i.teams.iter().all(|t| t.name == "Untitled dashboard"), "{:?}", i.teams);
+    let dir = tempfile::tempdir().expect("tmp");
+    crate::config::Workspace::open(&write::write(&i, dir.path(), false).expect("written")).expect("opens");
+    for (opts, want) in [
+        (Options { region: Some("eu west".into()), ..Options::default() }, "region \"eu west\" is not a region name"),
+        (Options { profile: Some("a b".into()), ..Options::default() }, "profile \"a b\" is not a profile name"),
+        (
+            Options { endpoint: Some("ftp://x".into()), ..Options::default() },
+            "endpoint URL `ftp://x` must be an http:// or https:// address",
+        ),
+    ] {
+        let i = import(std::slice::from_ref(&unnamed), &HashMap::new(), &opts);
+        let e = write::write(&i, tempfile::tempdir().expect("tmp").path(), false).expect_err(want);
+        assert!(matches!(&e, CwImportError::Setting(s) if s.starts_with(want)), "{e}");
+    }
     // The CLI's `get-dashboard` answer: the body inside, as a string.
     let envelope = serde_json::json!({"DashboardName": "ops", "DashboardBody": body}).to_string();
     let d = Dashboard::from_json("file", "f.json", envelope.as_bytes()).expect("envelope");
@@ -182,4 +212,25 @@ fn bad_rows_are_reported_and_the_rest_imported() {
 #[ignore = "prints the written workspace for a look"]
 fn show_written() {
     print!("{}", write::toml(&imported(&Options { without_lines: true, ..Options::default() })));
+}
+
+/// A dashboard with a few random edits (any part replaced by a value of the wrong type, huge, empty, hostile
+/// text or a shorthand where it does not belong), at several steps: the import writes a workspace that opens,
+/// or says why it wrote none — never a panic, and never a file the review then refuses.
+#[test]
+fn edited_dashboards_import_to_a_workspace_that_opens_or_to_nothing() {
+    use crate::import::mutate::{import_edited, Outcome};
+    let alarms = HashMap::from([("payments-auth-low".to_string(), auth_alarm())]);
+    let (written, refused) = import_edited(&serde_json::from_str(BODY).expect("the dashboard"), |d, step, dir| {
+        let dash = match Dashboard::from_json("shop", "edited.json", &serde_json::to_vec(d).expect("json")) {
+            Ok(dash) => dash,
+            Err(e) => return Outcome::Refused(e.to_string()),
+        };
+        match write::write(&import(&[dash], &alarms, &Options { step, ..Options::default() }), dir, false) {
+            Ok(path) => Outcome::Written(path),
+            Err(CwImportError::Invalid(e)) => Outcome::Invalid(e),
+            Err(e) => Outcome::Refused(e.to_string()),
+        }
+    });
+    assert!(written > 700 && refused > 0, "{written} written, {refused} refused");
 }

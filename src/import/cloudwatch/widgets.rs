@@ -63,7 +63,7 @@ pub(super) fn rows(props: &Value) -> (Vec<Row>, Vec<String>) {
             period: num_of(&opts, "period").map(|p| p as i64).or(period),
         };
         if strings.is_empty() {
-            match str_of(&opts, "expression") {
+            match str_of(&opts, "expression").filter(|e| !e.trim().is_empty()) {
                 Some(e) => out.push(common(Query::Expr(e.to_string()))),
                 None => problems.push(format!("metric row {} has neither a metric nor an expression", n + 1)),
             }
@@ -111,6 +111,14 @@ pub(super) fn rows(props: &Value) -> (Vec<Row>, Vec<String>) {
         }
         if parts.len() < 2 || parts.len() % 2 != 0 {
             problems.push(format!("metric row {}: expected namespace, metric name and dimension name/value pairs", n + 1));
+            continue;
+        }
+        if parts[0].trim().is_empty() || parts[1].trim().is_empty() {
+            problems.push(format!("metric row {}: the namespace or the metric name is empty", n + 1));
+            continue;
+        }
+        if parts.len() > 2 + 2 * 30 {
+            problems.push(format!("metric row {}: {} dimensions, and CloudWatch allows at most 30", n + 1, (parts.len() - 2) / 2));
             continue;
         }
         let dimensions = parts[2..].chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect();
@@ -376,6 +384,10 @@ fn metric_widget(
                 }
                 if let Some(why) = missing {
                     skip(out, format!("expression `{e}` {why}: import the expression it refers to instead"));
+                    continue;
+                }
+                if let Some(m) = used.iter().find(|m| !valid_stat(&m.stat)) {
+                    skip(out, format!("expression `{e}`: {} ({}) has statistic \"{}\", not one CloudWatch knows", m.id, m.metric, m.stat));
                     continue;
                 }
                 used.sort();

@@ -134,12 +134,20 @@ pub(super) fn from_legacy(thresholds: &[Value]) -> Option<Lines> {
             _ => {}
         }
     }
-    let (alarm, lower, investigation, note) = match (crit, warn) {
+    let (alarm, lower, mut investigation, mut note) = match (crit, warn) {
         (Some((a, lower)), w) => (a, lower, w.filter(|w| w.1 == lower).map(|w| w.0), None),
         (None, Some((w, lower))) => (w, lower, None, Some("only a warning threshold: it is the alarm line".to_string())),
         (None, None) => return None,
     };
-    Some(Lines { worse: if lower { Worse::Lower } else { Worse::Higher }, alarm: Some(alarm), investigation, note })
+    let worse = if lower { Worse::Lower } else { Worse::Higher };
+    // A warning past the critical threshold would never be reached first: the workspace would refuse it.
+    if let Some((said, _)) = investigation.and_then(|i| worse.misordered(i, alarm)) {
+        let (i, a) = (crate::config::fmt_num(investigation.unwrap_or(alarm)), crate::config::fmt_num(alarm));
+        note =
+            Some(format!("the warning threshold {i} is {said} the critical one {a}: only the critical one is imported (the alarm line)"));
+        investigation = None;
+    }
+    Some(Lines { worse, alarm: Some(alarm), investigation, note })
 }
 
 /// Flywheel's unit for a Grafana unit id, and the factor its values (and lines) are multiplied by.
@@ -258,6 +266,15 @@ mod tests {
             Some((Worse::Higher, Some(7.0), None))
         );
         assert_eq!(t(serde_json::json!([{"op": "gt", "value": 1, "colorMode": "ok"}])), None);
+        // A warning past the critical threshold is left out, and the note says so.
+        for (op, crit, warn, said) in [("gt", 1000.0, 1e308, "above"), ("lt", 10.0, 5.0, "below")] {
+            let th =
+                serde_json::json!([{"op": op, "value": crit, "colorMode": "critical"}, {"op": op, "value": warn, "colorMode": "warning"}]);
+            let l = from_legacy(th.as_array().expect("array")).expect("lines");
+            assert_eq!((l.alarm, l.investigation), (Some(crit), None), "{op}");
+            let note = l.note.expect("a note");
+            assert!(note.contains(&format!("is {said} the critical one")), "{note}");
+        }
     }
 
     #[test]

@@ -100,7 +100,12 @@ impl Source {
     }
 
     pub fn title(&self) -> String {
-        one_line(self.dashboard.get("title").and_then(Value::as_str).unwrap_or("Untitled dashboard"))
+        let title = one_line(self.dashboard.get("title").and_then(Value::as_str).unwrap_or_default());
+        if title.is_empty() {
+            "Untitled dashboard".into()
+        } else {
+            title
+        }
     }
 }
 
@@ -223,6 +228,7 @@ pub fn import(sources: &[Source], opts: &Options) -> Import {
             .team
             .clone()
             .map(|t| one_line(&t))
+            .filter(|t| !t.is_empty())
             .or_else(|| s.folder.as_deref().map(one_line).filter(|f| !f.is_empty() && f != "General"))
             .unwrap_or_else(|| s.title());
         match out.teams.iter_mut().find(|t| t.name == team) {

@@ -252,6 +252,9 @@ fn metric(s: &Source, p: &Value, t: &Value, vars: &Vars, opts: &Options) -> Resu
         promql = format!("({promql}) * {scale}");
         l.alarm = l.alarm.map(|v| v * scale);
         l.investigation = l.investigation.map(|v| v * scale);
+        if [l.alarm, l.investigation].into_iter().flatten().any(|v| !v.is_finite()) {
+            return Err(format!("a threshold scaled ×{scale} to percent is too large to be a line"));
+        }
         notes.push(format!("`{}` is a fraction: the query and the lines are scaled ×{scale} to percent", field.unit));
     }
     if let Some(n) = l.note.take() {

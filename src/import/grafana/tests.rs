@@ -200,6 +200,13 @@ fn hostile_dashboards_are_inert_text_or_a_clear_error() {
     assert!(ws.metrics.iter().any(|m| m.name.starts_with("<img src=x onerror=alert(1)>\" [[metric]]")), "kept as text, on one line");
     assert!(ws.metrics.iter().any(|m| m.unit == "<b>u</b>"));
 
+    // No title and a blank team: the team is still named, so the workspace opens.
+    let mut untitled = exported();
+    untitled["title"] = json!(" ");
+    let i = import(&[source(&untitled, "untitled.json")], &Options { team: Some("\t".into()), ..opts() });
+    assert_eq!(i.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Untitled dashboard"]);
+    crate::config::Workspace::open(&write::write(&i, dir.path(), true).expect("written")).expect("opens");
+
     let deep = "[".repeat(10_000) + &"]".repeat(10_000);
     assert!(matches!(Source::from_json("deep.json", deep.as_bytes()), Err(ImportError::NotJson { .. })));
     assert!(matches!(Source::from_json("x.json", b"{\"title\": \"no panels\"}"), Err(ImportError::NotADashboard { .. })));
@@ -210,4 +217,24 @@ fn hostile_dashboards_are_inert_text_or_a_clear_error() {
     let i = import(&[source(&odd, "odd.json")], &opts());
     assert!(i.metrics.is_empty());
     assert!(matches!(write::write(&i, dir.path(), true), Err(ImportError::Nothing(_))));
+}
+
+/// An export with a few random edits (any part replaced by a value of the wrong type, huge, empty or hostile
+/// text), at several steps: the import writes a workspace that opens, or says why it wrote none — never a
+/// panic, and never a file the review then refuses.
+#[test]
+fn edited_exports_import_to_a_workspace_that_opens_or_to_nothing() {
+    use crate::import::mutate::{import_edited, Outcome};
+    let (written, refused) = import_edited(&exported(), |d, step, dir| {
+        let src = match Source::from_json("edited.json", &serde_json::to_vec(d).expect("json")) {
+            Ok(src) => src,
+            Err(e) => return Outcome::Refused(e.to_string()),
+        };
+        match write::write(&import(&[src], &Options { step, ..opts() }), dir, false) {
+            Ok(path) => Outcome::Written(path),
+            Err(ImportError::Invalid(e)) => Outcome::Invalid(e),
+            Err(e) => Outcome::Refused(e.to_string()),
+        }
+    });
+    assert!(written > 700 && refused > 0, "{written} written, {refused} refused");
 }
