@@ -296,8 +296,15 @@ const HOSTILE_SETTINGS: [&str; 31] = [
     "0.0000001",
 ];
 
-/// Lines a hand edit might add: settings at their limits, a server that is not there (loopback), empty names.
-const HOSTILE_LINES: [&str; 9] = [
+/// Lines a hand edit might add: settings at their limits, a server that is not there (loopback), empty names,
+/// a journal address with a password in it (never repeated), an agenda, tickets and CloudWatch settings that
+/// cannot be.
+const HOSTILE_LINES: [&str; 14] = [
+    "[journal]\nurl = \"postgres://ops:hunter2secret@127.0.0.1:1/x\"",
+    "[[meeting.segment]]\ntitle = \"\"\nminutes = -5\nkind = \"dance\"",
+    "[[meeting.segment]]\ntitle = \"<script>x</script>\"\nminutes = 100000\nkind = \"wheel\"",
+    "[[tickets]]\nname = \"t\"\ncsv = \"/dev/zero\"\ndate_format = \"%Q%\"",
+    "[cloudwatch]\nregion = \"eu west\"\nendpoint = \"javascript:alert(1)\"",
     "step = \"1s\"",
     "history_weeks = 0",
     "history_weeks = 1000",
@@ -361,8 +368,15 @@ fn hand_edited_workspace_files_are_refused_by_line_or_reviewed() {
                 }
                 2 => edits.push(format!("deleted: {}", lines.remove(at))),
                 _ => {
-                    lines.insert(at, HOSTILE_LINES[rng.below(HOSTILE_LINES.len())].to_string());
-                    edits.push(format!("added: {}", lines[at]));
+                    let added = HOSTILE_LINES[rng.below(HOSTILE_LINES.len())];
+                    // A table goes where a table starts (or at the end), so its own settings are what is checked.
+                    let at = if added.starts_with('[') {
+                        (at..lines.len()).find(|&k| lines[k].starts_with('[')).unwrap_or(lines.len())
+                    } else {
+                        at
+                    };
+                    lines.insert(at, added.to_string());
+                    edits.push(format!("added: {added}"));
                 }
             }
         }
@@ -377,6 +391,7 @@ fn hand_edited_workspace_files_are_refused_by_line_or_reviewed() {
                     |l: &str| l.split_once("flywheel.toml:").is_some_and(|(_, rest)| rest.starts_with(|c: char| c.is_ascii_digit()));
                 assert!(e.lines().all(by_line), "case {case} {edits:?}: a problem without its line:\n{e}");
                 assert!(e.len() < 4000, "case {case} {edits:?}: a message too long to read ({} bytes)", e.len());
+                assert!(!e.contains("hunter2secret"), "case {case} {edits:?}: a password repeated:\n{e}");
             }
             Err(why) => panic!("case {case} {edits:?}: {why}"),
         }
