@@ -109,18 +109,17 @@ struct RawCwMetric {
 /// A problem: the byte offset it is at (None: the table's own), the field and the message.
 pub(super) type Problem = (Option<usize>, &'static str, String);
 
-/// `[cloudwatch]`, checked: a region and profile that are names, an http(s) endpoint without credentials.
 /// Whether `s` can be a region or profile name (`eu-west-1`, `prod_admin`): what a workspace accepts.
 pub fn valid_name(s: &str) -> bool {
     !s.is_empty() && s.len() <= 128 && s.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
 }
 
+/// `[cloudwatch]`, checked: a region and profile that are names, an http(s) endpoint without credentials.
 pub(super) fn table(raw: &RawCloudWatch, problems: &mut Vec<Problem>) -> CloudWatch {
     let mut cw = CloudWatch::default();
-    let name_ok = valid_name;
     if let Some(r) = &raw.region {
         let v = r.get_ref().trim();
-        if name_ok(v) {
+        if valid_name(v) {
             cw.region = Some(v.to_string());
         } else {
             problems.push((Some(r.span().start), "region", format!("cloudwatch: region must be like \"us-east-1\", not \"{v}\"")));
@@ -128,7 +127,7 @@ pub(super) fn table(raw: &RawCloudWatch, problems: &mut Vec<Problem>) -> CloudWa
     }
     if let Some(p) = &raw.profile {
         let v = p.get_ref().trim();
-        if name_ok(v) {
+        if valid_name(v) {
             cw.profile = Some(v.to_string());
         } else {
             problems.push((Some(p.span().start), "profile", format!("cloudwatch: profile must be a profile name, not \"{v}\"")));

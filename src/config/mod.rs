@@ -469,7 +469,7 @@ pub fn fmt_num(v: f64) -> String {
     if v.abs() >= 1e15 {
         return scientific(v);
     }
-    if v == v.trunc() && v.abs() < 1e15 {
+    if v == v.trunc() {
         return format!("{}", v as i64);
     }
     let a = v.abs();

@@ -183,8 +183,8 @@ fn bad_rows_are_reported_and_the_rest_imported() {
         "{:#?}",
         i.skipped
     );
-    // A dashboard without a name, a blank team, and settings no workspace can hold: refused by name, not
-    // written as a workspace that would not open.
+    // A dashboard without a name and a blank team: the team is still named and the workspace opens. A region,
+    // profile or endpoint given for the import that no workspace can hold is refused, saying which.
     let unnamed = Dashboard::from_json("", "d.json", BODY.as_bytes()).expect("dashboard");
     let i = import(std::slice::from_ref(&unnamed), &HashMap::new(), &Options { team: Some(" ".into()), ..Options::default() });
     assert!(i.teams.iter().all(|t| t.name == "Untitled dashboard"), "{:?}", i.teams);

@@ -141,8 +141,8 @@ pub(super) fn from_legacy(thresholds: &[Value]) -> Option<Lines> {
     };
     let worse = if lower { Worse::Lower } else { Worse::Higher };
     // A warning past the critical threshold would never be reached first: the workspace would refuse it.
-    if let Some((said, _)) = investigation.and_then(|i| worse.misordered(i, alarm)) {
-        let (i, a) = (crate::config::fmt_num(investigation.unwrap_or(alarm)), crate::config::fmt_num(alarm));
+    if let Some((i, (said, _))) = investigation.and_then(|i| worse.misordered(i, alarm).map(|s| (i, s))) {
+        let (i, a) = (crate::config::fmt_num(i), crate::config::fmt_num(alarm));
         note =
             Some(format!("the warning threshold {i} is {said} the critical one {a}: only the critical one is imported (the alarm line)"));
         investigation = None;
