@@ -92,11 +92,8 @@ pub fn run(cmd: ImportCmd) -> Result<ExitCode> {
         }
         ImportCmd::Cloudwatch { sources, out, region, profile, endpoint, team, step, without_lines, name, force, dry_run } => {
             let step = flywheel::time::parse_step(&step).map_err(|e| anyhow::anyhow!("--step {step}: {e}"))?;
-            if let Some(url) = &endpoint {
-                if let Err(e) = flywheel::config::check_url(url) {
-                    bail!("--endpoint {url}: {e}");
-                }
-            }
+            // Checked before any request is made with them.
+            cloudwatch::check_settings(region.as_deref(), profile.as_deref(), endpoint.as_deref())?;
             let opts = cloudwatch::Options { team, step, region, profile, endpoint, without_lines, name };
             return run_cloudwatch(&sources, out, &opts, force, dry_run);
         }

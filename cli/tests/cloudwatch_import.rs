@@ -1,6 +1,6 @@
 //! `flywheel import cloudwatch` as a user runs it on a dashboard body file (no AWS needed): what was
 //! imported and what was not, a valid workspace, a stable re-import, the user's own file kept, and a
-//! dashboard name without a region refused before anything is sent.
+//! dashboard name without a region, or settings no workspace could hold, refused before anything is sent.
 
 mod common;
 
@@ -64,6 +64,19 @@ fn a_dashboard_body_file_becomes_a_workspace() {
     // A dashboard name needs CloudWatch, and CloudWatch needs a region: refused before anything is sent.
     let o = flywheel(dir.path(), &["import", "cloudwatch", "orders-prod"]);
     assert!(!o.status.success() && text(&o).contains("no AWS region"), "{}", text(&o));
+    // A region, profile or endpoint no workspace could hold: refused by name before anything is sent (a
+    // password in the endpoint is not repeated).
+    for (flag, want) in [
+        ("--region=eu west", "region \"eu west\" is not a region name"),
+        ("--profile=a b", "profile \"a b\" is not a profile name"),
+        ("--endpoint=ftp://x", "must be an http:// or https:// address"),
+        ("--endpoint=http://ops:hunter2@127.0.0.1:9", "carries a user name or password"),
+    ] {
+        let o = flywheel(dir.path(), &["import", "cloudwatch", "orders.json", flag, "--out", "refused"]);
+        let t = text(&o);
+        assert!(!o.status.success() && t.contains(want) && !t.contains("hunter2"), "{flag}: {t}");
+        assert!(!dir.path().join("refused").exists(), "{flag}: nothing written");
+    }
     // Not a dashboard.
     std::fs::write(dir.path().join("grafana.json"), "{\"panels\": []}").expect("file");
     let o = flywheel(dir.path(), &["import", "cloudwatch", "grafana.json"]);

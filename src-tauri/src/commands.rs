@@ -428,6 +428,8 @@ pub async fn import_cloudwatch_preview(app: AppHandle, request: CloudWatchImport
             without_lines: request.without_lines,
             ..Default::default()
         };
+        // A region or profile no workspace could hold is refused before any request is made with it.
+        cloudwatch::check_settings(opts.region.as_deref(), opts.profile.as_deref(), None)?;
         let conf = cloudwatch::api::conf(opts.region.as_deref(), opts.profile.as_deref(), None);
         let (dashboards, alarms) = cloudwatch::api::read_sources(&sources, &conf)?;
         let import = cloudwatch::import(&dashboards, &alarms, &opts);

@@ -50,6 +50,22 @@ pub enum CwImportError {
     Invalid(String),
 }
 
+/// Refuse a region, profile or endpoint (given for an import, or the region its widgets name) that a
+/// workspace cannot hold, saying which: before any request is made with them, and before a workspace is written.
+pub fn check_settings(region: Option<&str>, profile: Option<&str>, endpoint: Option<&str>) -> Result<(), CwImportError> {
+    use crate::config::cloudwatch::valid_name;
+    if let Some(r) = region.filter(|r| !valid_name(r)) {
+        return Err(CwImportError::Setting(format!("region \"{}\" is not a region name (like eu-west-1)", one_line(r))));
+    }
+    if let Some(p) = profile.filter(|p| !valid_name(p)) {
+        return Err(CwImportError::Setting(format!("profile \"{}\" is not a profile name (letters, digits, - _ .)", one_line(p))));
+    }
+    match endpoint.map(crate::config::check_url) {
+        Some(Err(e)) => Err(CwImportError::Setting(format!("endpoint {e}"))),
+        _ => Ok(()),
+    }
+}
+
 /// One dashboard to import.
 #[derive(Debug, Clone)]
 pub struct Dashboard {

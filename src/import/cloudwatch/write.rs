@@ -9,7 +9,6 @@ use super::{CwImportError, Import};
 use crate::config::cloudwatch::{CwMetric, CwQuery};
 use crate::config::{Workspace, Worse, WORKSPACE_FILE};
 use crate::import::grafana::write::{comment, num, q, step};
-use crate::text::one_line;
 
 /// The first line of every workspace this importer writes.
 pub const HEADER: &str = "# Imported from CloudWatch by `flywheel import cloudwatch`.";
@@ -100,19 +99,6 @@ pub fn toml(i: &Import) -> String {
     out
 }
 
-/// Why the import's region, profile or endpoint (given for it, or the widgets' region) cannot be a workspace's.
-fn bad_setting(i: &Import) -> Option<String> {
-    use crate::config::cloudwatch::valid_name;
-    if let Some(r) = i.region.as_deref().filter(|r| !valid_name(r)) {
-        return Some(format!("region \"{}\" is not a region name (like eu-west-1)", one_line(r)));
-    }
-    if let Some(p) = i.profile.as_deref().filter(|p| !valid_name(p)) {
-        return Some(format!("profile \"{}\" is not a profile name (letters, digits, - _ .)", one_line(p)));
-    }
-    let endpoint = i.endpoint.as_deref().map(crate::config::check_url).transpose();
-    endpoint.err().map(|e| format!("endpoint {e}"))
-}
-
 fn skipped(i: &Import) -> Vec<String> {
     crate::import::not_imported(i.skipped.iter().map(|s| (s.dashboard.as_str(), s.widget.as_str(), s.reason.as_str())))
 }
@@ -121,9 +107,7 @@ fn skipped(i: &Import) -> Vec<String> {
 /// workspace. An existing file is replaced only when an import wrote it, or with `force`.
 pub fn write(i: &Import, dir: &Path, force: bool) -> Result<PathBuf, CwImportError> {
     // (Before anything else: a region given for the import that is not one also leaves every widget out.)
-    if let Some(why) = bad_setting(i) {
-        return Err(CwImportError::Setting(why));
-    }
+    super::check_settings(i.region.as_deref(), i.profile.as_deref(), i.endpoint.as_deref())?;
     if i.metrics.is_empty() {
         let why = skipped(i);
         return Err(CwImportError::Nothing(if why.is_empty() { "- the dashboards have no widgets".into() } else { why.join("\n") }));
