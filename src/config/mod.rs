@@ -432,7 +432,7 @@ pub fn without_userinfo(u: &str) -> String {
 pub enum UrlError {
     /// A user name or password in the address would be echoed wherever the address is shown; the
     /// address is kept here without them.
-    #[error("URL `{0}` carries a user name or password: remove it (a Prometheus token goes in token_env)")]
+    #[error("URL `{0}` carries a user name or password: remove it (credentials come from the environment — token_env, an AWS profile — never from an address, which is shown and stored)")]
     Credentials(String),
     #[error("URL `{0}` must be an http:// or https:// address")]
     NotHttp(String),
