@@ -240,8 +240,10 @@ async fn dark_mode() -> R<()> {
 async fn sample_review(d: &Driver) -> R<()> {
     let c = d.sample().await?;
     let ready = until(&c, "the launch time", "return document.body.dataset.readyMs").await?;
-    let (app, webkit) = app_memory_mib();
-    println!("launch → ranked overview: {ready} ms; resident memory: app {app:.0} MiB + WebKit processes {webkit:.0} MiB");
+    let Memory { app, app_anon, webkit } = app_memory_mib();
+    println!(
+        "launch → ranked overview: {ready} ms; resident memory: app {app:.0} MiB ({app_anon:.0} MiB anonymous) + WebKit processes {webkit:.0} MiB"
+    );
 
     // The overview lists the sample's documented situations, the worst first.
     let rows =

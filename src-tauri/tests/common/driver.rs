@@ -231,9 +231,18 @@ pub async fn under_pointer(c: &Client) -> R<Value> {
     .await
 }
 
-/// Resident memory (MiB) of the app process and of its WebKit helper processes.
-pub fn app_memory_mib() -> (f64, f64) {
-    let (mut app, mut webkit) = (0u64, 0u64);
+/// Resident memory of the app process and of its WebKit helper processes, in MiB.
+pub struct Memory {
+    pub app: f64,
+    /// The app's anonymous pages (its heap: what the review and the app hold), the rest of `app` being shared
+    /// libraries and files mapped.
+    pub app_anon: f64,
+    pub webkit: f64,
+}
+
+/// The app's and its WebKit processes' resident memory now.
+pub fn app_memory_mib() -> Memory {
+    let (mut app, mut anon, mut webkit) = (0u64, 0u64, 0u64);
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else { continue };
         let cmd = String::from_utf8_lossy(&cmd);
@@ -242,15 +251,18 @@ pub fn app_memory_mib() -> (f64, f64) {
             continue;
         }
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
-        let kib: u64 =
-            status.lines().find_map(|l| l.strip_prefix("VmRSS:")).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0);
+        let kib = |key: &str| -> u64 {
+            status.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.split_whitespace().next()?.parse().ok()).unwrap_or(0)
+        };
         if is_app {
-            app += kib;
+            app += kib("VmRSS:");
+            anon += kib("RssAnon:");
         } else {
-            webkit += kib;
+            webkit += kib("VmRSS:");
         }
     }
-    (app as f64 / 1024.0, webkit as f64 / 1024.0)
+    let mib = |k: u64| k as f64 / 1024.0;
+    Memory { app: mib(app), app_anon: mib(anon), webkit: mib(webkit) }
 }
 
 /// Click `css` once it is there. A page that re-renders between finding the element and clicking it

@@ -237,11 +237,11 @@ pub async fn fleet(d: &Driver) -> R<()> {
     let filtered = t.elapsed();
     assert!(narrowed.as_u64().unwrap_or(0) > 100, "{narrowed}");
     let nodes = js(&c, "return document.getElementsByTagName('*').length").await?;
-    let (app, webkit) = app_memory_mib();
+    let Memory { app, app_anon, webkit } = app_memory_mib();
     println!(
         "fleet: {SERIES} series × 3 weeks written in {written:?}, reviewed and shown in {review:?}; {total} findings, \
          {drawn} rows drawn, {nodes} elements in the page; scrolled to the end / middle / top {scrolls:?}; 400 × j {keys:?}; \
-         filter {filtered:?}; app {app:.0} MiB, WebKit {webkit:.0} MiB"
+         filter {filtered:?}; app {app:.0} MiB ({app_anon:.0} MiB anonymous), WebKit {webkit:.0} MiB"
     );
     println!(
         "fleet, in the page's clock (median / slowest): scroll to the end or the top {}; one key {}; filter to a team {}; \
