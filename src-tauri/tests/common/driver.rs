@@ -244,10 +244,10 @@ pub struct Memory {
 pub fn app_memory_mib() -> Memory {
     let (mut app, mut anon, mut webkit) = (0u64, 0u64, 0u64);
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(cmd) = std::fs::read(entry.path().join("cmdline")) else { continue };
-        let cmd = String::from_utf8_lossy(&cmd);
-        let is_app = cmd.contains("flywheel-app");
-        if !(is_app || cmd.contains("WebKitWebProcess") || cmd.contains("WebKitNetworkProcess")) {
+        // By the process's own name, not its command line: `cargo test -p flywheel-app` names the app too.
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else { continue };
+        let is_app = comm.trim_end() == "flywheel-app";
+        if !(is_app || comm.starts_with("WebKitWebProces") || comm.starts_with("WebKitNetworkP")) {
             continue;
         }
         let status = std::fs::read_to_string(entry.path().join("status")).unwrap_or_default();
