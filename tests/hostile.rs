@@ -55,14 +55,26 @@ fn hostile_csv(rng: &mut Rng) -> String {
     format!("timestamp,value\n{}\n", rows.join("\n"))
 }
 
+/// `work` on a thread of its own, within [`LIMIT`]: its answer, or why the test fails (`what` still running, or
+/// panicked).
+fn within_limit<T: Send + 'static>(what: &Path, work: impl FnOnce() -> T + Send + 'static) -> Result<T, String> {
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(work());
+    });
+    rx.recv_timeout(LIMIT).map_err(|e| match e {
+        mpsc::RecvTimeoutError::Timeout => format!("{}: still running after {LIMIT:?}", what.display()),
+        mpsc::RecvTimeoutError::Disconnected => format!("{}: panicked", what.display()),
+    })
+}
+
 /// Run the whole review of one file on a thread; the outcome, or why it failed the test.
 fn review_file(path: &Path) -> Result<String, String> {
     let p = path.to_path_buf();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    within_limit(path, move || {
         let ws = Workspace::bare(&p);
         let loaded = source::load(&ws, &Quiet);
-        let outcome = match Review::from_loaded(ws, loaded, RangeSpec::LastCompleteWeek, Params::default(), &Quiet) {
+        match Review::from_loaded(ws, loaded, RangeSpec::LastCompleteWeek, Params::default(), &Quiet) {
             Err(e) => format!("error: {e}"),
             Ok(r) => {
                 let charts = r.series.iter().filter(|s| chart::render(&r, s, ChartOptions::default()).is_ok()).count();
@@ -70,14 +82,8 @@ fn review_file(path: &Path) -> Result<String, String> {
                 let json = serde_json::to_string(&report::json::document(&r)).map(|j| j.len()).unwrap_or(0);
                 format!("review: {} findings, {charts} charts, {json} bytes of JSON", r.findings.len())
             }
-        };
-        let _ = tx.send(outcome);
-    });
-    match rx.recv_timeout(LIMIT) {
-        Ok(o) => Ok(o),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(format!("{}: still running after {LIMIT:?}", path.display())),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(format!("{}: panicked", path.display())),
-    }
+        }
+    })
 }
 
 #[test]
@@ -317,12 +323,11 @@ const HOSTILE_LINES: [&str; 14] = [
 ];
 
 /// Open a workspace file, review it, report it and re-flag it on a thread: a config error, or the review's
-/// finding count; why the test fails otherwise.
+/// finding count (0 when the review itself fails); why the test fails otherwise.
 fn review_workspace(path: &Path) -> Result<Result<usize, String>, String> {
     let p = path.to_path_buf();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let outcome = Workspace::open(&p).map_err(|e| e.to_string()).map(|ws| {
+    within_limit(path, move || {
+        Workspace::open(&p).map_err(|e| e.to_string()).map(|ws| {
             let loaded = source::load(&ws, &Quiet);
             match Review::from_loaded(ws, loaded, RangeSpec::LastCompleteWeek, Params::default(), &Quiet) {
                 Ok(mut r) => {
@@ -332,12 +337,7 @@ fn review_workspace(path: &Path) -> Result<Result<usize, String>, String> {
                 }
                 Err(_) => 0,
             }
-        });
-        let _ = tx.send(outcome);
-    });
-    rx.recv_timeout(LIMIT).map_err(|e| match e {
-        mpsc::RecvTimeoutError::Timeout => format!("still running after {LIMIT:?}"),
-        mpsc::RecvTimeoutError::Disconnected => "panicked".to_string(),
+        })
     })
 }
 
