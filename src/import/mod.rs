@@ -11,6 +11,9 @@ use std::path::{Path, PathBuf};
 
 use crate::config::WORKSPACE_FILE;
 
+/// The team of a dashboard with no name (and no team given).
+pub(crate) const UNTITLED: &str = "Untitled dashboard";
+
 /// Every imported workspace's first line starts with this: an import replaces only such a file.
 pub const IMPORTED_PREFIX: &str = "# Imported from ";
 

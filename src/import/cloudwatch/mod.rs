@@ -260,7 +260,7 @@ pub fn import(dashboards: &[Dashboard], alarms: &HashMap<String, Alarm>, opts: &
     };
     for d in dashboards {
         let team = opts.team.as_deref().map(one_line).filter(|t| !t.is_empty()).unwrap_or_else(|| match d.name.as_str() {
-            "" => "Untitled dashboard".to_string(),
+            "" => crate::import::UNTITLED.to_string(),
             name => name.to_string(),
         });
         if !out.teams.iter().any(|t| t.name == team) {

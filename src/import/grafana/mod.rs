@@ -102,7 +102,7 @@ impl Source {
     pub fn title(&self) -> String {
         let title = one_line(self.dashboard.get("title").and_then(Value::as_str).unwrap_or_default());
         if title.is_empty() {
-            "Untitled dashboard".into()
+            crate::import::UNTITLED.into()
         } else {
             title
         }
