@@ -102,7 +102,8 @@ fn spread(mut ms: Vec<(f64, f64)>) -> String {
 }
 
 /// Scrolls to the end and back, one key (the selection starts on row `row`), and the filter set and cleared,
-/// `ROUNDS` times each in the page's clock ([`in_page`]): (scrolls, keys, filters, filters cleared).
+/// `ROUNDS` times each in the page's clock ([`in_page`]), and as many idle frames: (scrolls, keys, filters,
+/// filters cleared, idle frames).
 async fn timed_in_page(c: &Client, total: u64, mut row: u64) -> R<[Vec<(f64, f64)>; 5]> {
     const ROUNDS: usize = 7;
     let mut out: [Vec<(f64, f64)>; 5] = Default::default();
@@ -130,7 +131,7 @@ async fn timed_in_page(c: &Client, total: u64, mut row: u64) -> R<[Vec<(f64, f64
     // The filter, as the box tells the app of a change: narrowed to a team, then the whole list again (after
     // the keys: a narrower list moves the selection into it).
     let count = "Number(document.querySelector('[data-testid=finding-count]').dataset.visible)";
-    // A row of the new list on screen (`rows` holds the page's rows when the script started).
+    // A row of the new list on screen (looked up afresh at each frame: the list is drawn again).
     let shown = "[...document.querySelectorAll('[data-testid=finding]')].some(onScreen)";
     for _ in 0..ROUNDS {
         for (text, narrowed) in [("Team 1", true), ("", false)] {
