@@ -1,5 +1,6 @@
-//! `flywheel journal status` and `flywheel journal copy`: which store a workspace's journal is, its schema
-//! version and what it holds; and moving this machine's journal into the shared one.
+//! `flywheel journal status`, `copy`, `backups` and `restore`: which store a workspace's journal is, its
+//! schema version and what it holds; moving this machine's journal into the shared one; and the daily
+//! copies of this machine's journal, one of which can be put back.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use anyhow::Result;
 use clap::Subcommand;
 use flywheel::config::Workspace;
 use flywheel::journal::store::postgres::Target;
-use flywheel::journal::{journal_path, shared_target, Journal};
+use flywheel::journal::{backups, journal_path, shared_target, Journal};
 
 #[derive(Subcommand)]
 pub enum JournalCmd {
@@ -36,6 +37,28 @@ pub enum JournalCmd {
         #[arg(long)]
         json: bool,
     },
+    /// List the copies of this machine's journal of the workspace: it is copied when opened after being
+    /// written to (from a file that passes SQLite's check); each day's last copy is kept, for 7 days.
+    Backups {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+        /// Print them as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Put a daily copy back in place of this machine's journal of the workspace (after the file was
+    /// damaged, say). The journal it replaces is moved aside, never deleted: what was written after the copy
+    /// is only there. Close Flywheel on this workspace first.
+    Restore {
+        /// Workspace folder or flywheel.toml (default: the sample workspace).
+        path: Option<PathBuf>,
+        /// The copy to put back: its day, YYYY-MM-DD (default: the newest).
+        #[arg(long)]
+        day: Option<String>,
+        /// Print what was done as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCode> {
@@ -56,6 +79,49 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
                 crate::say(format!("Schema version {} (this Flywheel writes {})", s.schema, s.known));
                 let width = s.counts.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
                 for (what, n) in &s.counts {
+                    crate::say(format!("  {what:<width$}  {n}"));
+                }
+                if s.store == "SQLite" {
+                    crate::say(match s.backups.first() {
+                        Some(b) => format!("Daily copies: {} (newest {}): flywheel journal backups", s.backups.len(), b.made),
+                        None => "Daily copies: none yet".into(),
+                    });
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JournalCmd::Backups { path, json } => {
+            let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+            let copies = backups::backups(&ws)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "workspace": ws.name, "backups": copies }))?);
+            } else if copies.is_empty() {
+                crate::say(format!("The journal of {} has no copy yet (one is made when it is opened)", ws.name));
+            } else {
+                crate::say(format!("Daily copies of the journal of {} (newest first; {} days are kept):", ws.name, backups::KEEP));
+                for b in &copies {
+                    crate::say(format!("  {}  {:>9}  {}", b.made, size(b.bytes), b.path.display()));
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        JournalCmd::Restore { path, day, json } => {
+            let ws = Workspace::open(&path.unwrap_or_else(default_workspace))?;
+            let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%SZ").to_string();
+            let r = backups::restore(&ws, day.as_deref(), &stamp)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&r)?);
+            } else {
+                crate::say(format!("Put back the copy of {} as the journal of {} ({})", r.from.made, ws.name, r.journal.display()));
+                if let Some(aside) = &r.aside {
+                    crate::say(format!(
+                        "The journal it replaced is kept at {}: what was written after {} is only there",
+                        aside.display(),
+                        r.from.made
+                    ));
+                }
+                let width = r.status.counts.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
+                for (what, n) in &r.status.counts {
                     crate::say(format!("  {what:<width$}  {n}"));
                 }
             }
@@ -97,5 +163,14 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// A file size for people: bytes, KB or MB (powers of 1,000, one decimal).
+fn size(bytes: u64) -> String {
+    match bytes {
+        b if b < 1_000 => format!("{b} B"),
+        b if b < 1_000_000 => format!("{:.1} KB", b as f64 / 1e3),
+        b => format!("{:.1} MB", b as f64 / 1e6),
     }
 }

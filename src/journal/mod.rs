@@ -9,6 +9,7 @@
 
 pub mod actions;
 pub mod annotations;
+pub mod backups;
 pub mod coes;
 pub mod copy;
 pub mod history;
@@ -45,6 +46,10 @@ pub enum JournalError {
     /// is not a cause of this error to be printed after it).
     #[error(transparent)]
     Invalid(#[from] Invalid),
+    /// Asked of a journal that cannot do it (a daily copy that is not there, of a shared journal): nothing
+    /// was touched.
+    #[error("{0}")]
+    Refused(String),
 }
 
 /// Why a write was refused before it touched the journal: the user's text or reference is not valid.
@@ -142,7 +147,13 @@ impl Journal {
     pub fn for_workspace(ws: &Workspace) -> Result<Journal, JournalError> {
         let mut j = match shared_target(ws) {
             Some(t) => Journal::connect(&t)?,
-            None => Journal::open(&journal_path(&ws.key_path())?)?,
+            None => {
+                let j = Journal::open(&journal_path(&ws.key_path())?)?;
+                // A copy of what it holds when it was written since its newest copy. A copy that cannot be
+                // made does not stop the review: `flywheel journal backups` shows when the last one was.
+                let _ = j.back_up(&actions::today());
+                j
+            }
         };
         if let Some(a) = &ws.journal.author {
             j.author = a.clone();

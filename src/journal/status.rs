@@ -18,6 +18,8 @@ pub struct Status {
     pub known: i64,
     /// How many of each kind of record, in a fixed order: (what, count).
     pub counts: Vec<(&'static str, i64)>,
+    /// This machine's daily copies of it, newest first (none for a shared journal).
+    pub backups: Vec<super::backups::Backup>,
 }
 
 /// The counted records: (label, SQL that counts them).
@@ -42,7 +44,7 @@ impl Journal {
             let n = self.query_opt(sql, &[], |r| r.get::<i64>(0))?.unwrap_or(0);
             counts.push((*what, n));
         }
-        Ok(Status { store: self.store(), location: self.location.clone(), schema, known: SCHEMA_VERSION, counts })
+        Ok(Status { store: self.store(), location: self.location.clone(), schema, known: SCHEMA_VERSION, counts, backups: self.backups() })
     }
 }
 

@@ -224,6 +224,79 @@ fn journal_status_says_the_store_schema_and_counts() {
     assert_eq!(std::fs::read(&file).expect("journal"), before, "left untouched");
 }
 
+/// A damaged journal file is named with what to do; `flywheel journal restore` puts back the newest daily
+/// copy and keeps the damaged file beside it; `journal backups` lists the copies.
+#[test]
+fn a_damaged_journal_is_put_back_from_its_daily_copy() {
+    let data = tempfile::tempdir().expect("tmp");
+    let s = sample();
+    let s = s.to_str().expect("p");
+    let copies = || -> Vec<serde_json::Value> {
+        let o = flywheel_with_data(data.path(), &["journal", "backups", s, "--json"]);
+        let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("JSON");
+        doc["backups"].as_array().expect("backups").clone()
+    };
+    assert!(flywheel_with_data(data.path(), &["actions", "add", s, "--title", "check the alarm line"]).status.success());
+    // The next open copies what was written.
+    let status: serde_json::Value =
+        serde_json::from_slice(&flywheel_with_data(data.path(), &["journal", "status", s, "--json"]).stdout).expect("JSON");
+    let file = std::path::PathBuf::from(status["location"].as_str().expect("location"));
+    let first = copies();
+    assert_eq!(first.len(), 1, "{first:?}");
+    let copy = std::path::PathBuf::from(first[0]["path"].as_str().expect("path"));
+    let when = || std::fs::metadata(&copy).and_then(|m| m.modified()).expect("copy");
+    let before = when();
+    // Opening it again with nothing written since does not copy it again.
+    for args in [&["journal", "status", s][..], &["actions", "list", s], &["spin", s, "--seed", "1"]] {
+        assert!(flywheel_with_data(data.path(), args).status.success());
+    }
+    assert_eq!(when(), before, "copied again with nothing written");
+    // A write, then an open: the day's copy is made again, with it.
+    assert!(flywheel_with_data(data.path(), &["actions", "add", s, "--title", "raise the retry budget"]).status.success());
+    assert!(flywheel_with_data(data.path(), &["actions", "list", s]).status.success());
+    assert_ne!(when(), before, "not copied after a write");
+    let newest = copies();
+    assert_eq!(newest.len(), 1, "one copy a day: {newest:?}");
+    let made = newest[0]["made"].as_str().expect("made").to_string();
+    let o = flywheel_with_data(data.path(), &["journal", "backups", s]);
+    assert!(stdout(&o).contains(&format!("  {made}  ")) && stdout(&o).contains(&copy.display().to_string()), "{}", stdout(&o));
+    // Written after the last copy: only in the journal.
+    assert!(flywheel_with_data(data.path(), &["actions", "add", s, "--title", "page the on-call"]).status.success());
+
+    // Damage every page after the first: the file still opens, its tables do not read.
+    let mut bytes = std::fs::read(&file).expect("journal");
+    assert!(bytes.len() > 8192, "{}", bytes.len());
+    bytes[4096..].iter_mut().for_each(|b| *b = 0x5a);
+    std::fs::write(&file, &bytes).expect("write");
+    let o = flywheel_with_data(data.path(), &["actions", "list", s]);
+    assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
+    assert!(
+        stderr(&o).contains(&format!("the file is damaged: `flywheel journal restore` puts back its copy of {made}")),
+        "{}",
+        stderr(&o)
+    );
+    // The review itself still runs.
+    let o = flywheel_with_data(data.path(), &["review", s]);
+    assert!(o.status.success() && stdout(&o).contains("payments-api"), "{}", stderr(&o));
+
+    let o = flywheel_with_data(data.path(), &["journal", "restore", s, "--day", "1999-01-01"]);
+    assert_eq!(o.status.code(), Some(1));
+    let today = newest[0]["day"].as_str().expect("day");
+    assert!(stderr(&o).contains(&format!("has no copy of 1999-01-01: it has {today}")), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&file).expect("journal"), bytes, "a refused restore touched the journal");
+    let o = flywheel_with_data(data.path(), &["journal", "restore", s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains(&format!("Put back the copy of {made}")), "{out}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("action items") && l.trim_end().ends_with(" 2")), "{out}");
+    let aside =
+        out.lines().find_map(|l| l.strip_prefix("The journal it replaced is kept at ")).and_then(|l| l.split(':').next()).expect("aside");
+    assert_eq!(std::fs::read(aside).expect("the damaged file"), bytes, "the damaged file was not kept as it was");
+    let list = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
+    assert!(list.contains("check the alarm line") && list.contains("raise the retry budget"), "{list}");
+    assert!(!list.contains("page the on-call"), "{list}");
+}
+
 /// Set the journal's schema version one past this build's (the SQLite header's user_version field, at
 /// byte 60, big-endian), as a newer Flywheel would have left it.
 fn bump_schema_version(file: &Path) {

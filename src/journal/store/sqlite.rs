@@ -2,16 +2,28 @@
 //! write that returned is on disk, a busy timeout so two processes wait for each other instead of failing,
 //! and the schema version in `PRAGMA user_version`.
 
-use std::path::Path;
+pub mod backup;
+
+use std::path::{Path, PathBuf};
 
 use rusqlite::types::{ToSqlOutput, ValueRef};
-use rusqlite::{params_from_iter, Connection, ToSql, TransactionBehavior};
+use rusqlite::{params_from_iter, Connection, ErrorCode, ToSql, TransactionBehavior};
 
 use super::{Row, Sql, StoreError, Value};
 
 pub struct Sqlite {
     conn: Connection,
+    path: PathBuf,
     at: String,
+}
+
+/// A SQLite failure of the file at `at`; when SQLite calls the file damaged, followed by what to do about
+/// it ([`backup::advice`]).
+fn sqlite_error(at: &str, e: rusqlite::Error) -> StoreError {
+    match e.sqlite_error_code() {
+        Some(ErrorCode::DatabaseCorrupt | ErrorCode::NotADatabase) => StoreError::new(at, format!("{e}{}", backup::advice(Path::new(at)))),
+        _ => StoreError::new(at, e),
+    }
 }
 
 impl ToSql for Value {
@@ -40,7 +52,7 @@ fn read_row(r: &rusqlite::Row<'_>, n: usize) -> rusqlite::Result<Row> {
 }
 
 fn run_query(conn: &Connection, at: &str, sql: &str, args: &[Value]) -> Result<Vec<Row>, StoreError> {
-    let err = |e: rusqlite::Error| StoreError::new(at, e);
+    let err = |e: rusqlite::Error| sqlite_error(at, e);
     let mut st = conn.prepare_cached(sql).map_err(err)?;
     let n = st.column_count();
     let rows = st.query_map(params_from_iter(args.iter()), |r| read_row(r, n)).map_err(err)?;
@@ -48,8 +60,8 @@ fn run_query(conn: &Connection, at: &str, sql: &str, args: &[Value]) -> Result<V
 }
 
 fn run_execute(conn: &Connection, at: &str, sql: &str, args: &[Value]) -> Result<u64, StoreError> {
-    let mut st = conn.prepare_cached(sql).map_err(|e| StoreError::new(at, e))?;
-    st.execute(params_from_iter(args.iter())).map(|n| n as u64).map_err(|e| StoreError::new(at, e))
+    let mut st = conn.prepare_cached(sql).map_err(|e| sqlite_error(at, e))?;
+    st.execute(params_from_iter(args.iter())).map(|n| n as u64).map_err(|e| sqlite_error(at, e))
 }
 
 impl Sqlite {
@@ -58,7 +70,7 @@ impl Sqlite {
     /// (`Err(Ok(found))`).
     pub fn open(path: &Path, migrations: &[&str]) -> Result<Sqlite, Result<i64, StoreError>> {
         let at = path.display().to_string();
-        let err = |e: rusqlite::Error| Err(StoreError::new(&at, e));
+        let err = |e: rusqlite::Error| Err(sqlite_error(&at, e));
         let mut conn = Connection::open(path).map_err(err)?;
         conn.busy_timeout(std::time::Duration::from_secs(10)).map_err(err)?;
         let known = migrations.len() as i64;
@@ -80,17 +92,22 @@ impl Sqlite {
             tx.pragma_update(None, "user_version", known).map_err(err)?;
             tx.commit().map_err(err)?;
         }
-        Ok(Sqlite { conn, at })
+        Ok(Sqlite { conn, path: path.to_path_buf(), at })
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
     }
 
     /// The schema version the file is at.
     pub fn version(&self) -> Result<i64, StoreError> {
-        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| StoreError::new(&self.at, e))
+        self.conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(|e| sqlite_error(&self.at, e))
     }
 
     /// `PRAGMA integrity_check`: `ok` when the file is sound.
     pub fn integrity_check(&self) -> Result<String, StoreError> {
-        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| StoreError::new(&self.at, e))
+        self.conn.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| sqlite_error(&self.at, e))
     }
 
     /// Set the schema version (tests: a journal "from a newer Flywheel").
@@ -104,10 +121,10 @@ impl Sqlite {
     /// between its read and its write.
     pub fn transaction<T, E: From<StoreError>>(&mut self, f: &mut dyn FnMut(&mut dyn Sql) -> Result<T, E>) -> Result<T, E> {
         let at = self.at.clone();
-        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| StoreError::new(&at, e))?;
+        let tx = self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| sqlite_error(&at, e))?;
         let mut handle = Tx { tx: &tx, at: &at };
         let out = f(&mut handle)?;
-        tx.commit().map_err(|e| StoreError::new(&at, e))?;
+        tx.commit().map_err(|e| sqlite_error(&at, e))?;
         Ok(out)
     }
 }
