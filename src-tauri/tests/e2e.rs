@@ -60,6 +60,7 @@ async fn the_app_end_to_end() -> R<()> {
     drop(driver);
     scenario!("dark_mode", dark_mode());
     scenario!("shared_journal_down_then_back", shared_journal_down_then_back());
+    scenario!("damaged_journal", open::damaged_journal());
     scenario!("slow_chart", slow_chart());
     Ok(())
 }

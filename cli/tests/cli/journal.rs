@@ -271,7 +271,8 @@ fn a_damaged_journal_is_put_back_from_its_daily_copy() {
     let o = flywheel_with_data(data.path(), &["actions", "list", s]);
     assert_eq!(o.status.code(), Some(1), "{}", stdout(&o));
     assert!(
-        stderr(&o).contains(&format!("the file is damaged: `flywheel journal restore` puts back its copy of {made}")),
+        stderr(&o)
+            .contains(&format!("the file is damaged: `flywheel journal restore`, run with Flywheel closed, puts back its copy of {made}")),
         "{}",
         stderr(&o)
     );
@@ -284,6 +285,15 @@ fn a_damaged_journal_is_put_back_from_its_daily_copy() {
     let today = newest[0]["day"].as_str().expect("day");
     assert!(stderr(&o).contains(&format!("has no copy of 1999-01-01: it has {today}")), "{}", stderr(&o));
     assert_eq!(std::fs::read(&file).expect("journal"), bytes, "a refused restore touched the journal");
+    // Not while another program has the journal open (this test, here, as the app would: a connection
+    // that has read from it).
+    let open = rusqlite::Connection::open(&file).expect("open");
+    let _: i64 = open.query_row("PRAGMA user_version", [], |r| r.get(0)).expect("read");
+    let o = flywheel_with_data(data.path(), &["journal", "restore", s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains(&format!("is open in another program (process {}:", std::process::id())), "{}", stderr(&o));
+    assert_eq!(std::fs::read(&file).expect("journal"), bytes, "a refused restore touched the journal");
+    drop(open);
     let o = flywheel_with_data(data.path(), &["journal", "restore", s]);
     assert!(o.status.success(), "{}", stderr(&o));
     let out = stdout(&o);

@@ -1,6 +1,7 @@
 //! Opening what is not a workspace yet: a workspace that fails validation (its messages with file and line),
 //! a folder of exports without a flywheel.toml (its files reviewed, a file that cannot be read a source
-//! error, their zone picked in the header and remembered), then the sample again.
+//! error, their zone picked in the header and remembered), then the sample again; and the sample with its
+//! journal damaged on disk.
 
 use serde_json::json;
 
@@ -92,6 +93,47 @@ pub async fn broken_workspace(d: &Driver) -> R<()> {
     click(&c, "[data-testid=open-sample]").await?;
     wait_css(&c, "[data-testid=finding]").await?;
     until(&c, "the picker hidden", "return document.getElementById('zone-pick').hidden").await?;
+    c.close().await?;
+    Ok(())
+}
+
+/// The sample's journal on this machine was damaged on disk (every page past the first overwritten) after a
+/// copy of it was made: the review opens all the same, and the action items say the file is damaged and
+/// which copy `flywheel journal restore` puts back.
+pub async fn damaged_journal() -> R<()> {
+    let d = Driver::start();
+    let ws = flywheel::config::Workspace::open(&repo().join("data"))?;
+    let file = d.data.path().join("journals").join(format!("{}.sqlite", flywheel::paths::workspace_key(&ws.key_path())));
+    let mut j = flywheel::journal::Journal::open(&file)?;
+    for n in 0..40 {
+        let draft = flywheel::journal::actions::Draft {
+            title: format!("item {n}"),
+            details: "x".repeat(400),
+            week: "2026-11-09".into(),
+            ..Default::default()
+        };
+        j.add_action(&draft, flywheel::time::now())?;
+    }
+    j.back_up(&flywheel::journal::actions::today())?;
+    let made = j.backups().first().map(|b| b.made.clone()).ok_or("no copy made")?;
+    drop(j);
+    let mut bytes = std::fs::read(&file)?;
+    bytes[4096..].iter_mut().for_each(|b| *b = 0x5a);
+    std::fs::write(&file, &bytes)?;
+
+    let c = d.sample().await?;
+    c.set_window_size(1280, 800).await?;
+    let said = until(
+        &c,
+        "the action items saying the journal is damaged",
+        "const b = document.querySelector('[data-testid=previous-actions]'); return b && !b.hidden && b.textContent.includes('damaged') && b.textContent",
+    )
+    .await?;
+    let said = said.as_str().unwrap_or_default();
+    assert!(said.contains(&format!("`flywheel journal restore`, run with Flywheel closed, puts back its copy of {made}")), "{said}");
+    let rows = js(&c, "return document.querySelectorAll('[data-testid=finding]').length").await?;
+    assert!(rows.as_u64().unwrap_or(0) >= 10, "the review is shown all the same: {rows}");
+    shot(&c, "damaged-journal").await?;
     c.close().await?;
     Ok(())
 }

@@ -60,7 +60,7 @@ pub fn list(journal: &Path) -> Vec<Backup> {
 pub fn advice(journal: &Path) -> String {
     match list(journal).first() {
         Some(b) => format!(
-            "; the file is damaged: `flywheel journal restore` puts back its copy of {} (the damaged file is kept beside it, with what was written since)",
+            "; the file is damaged: `flywheel journal restore`, run with Flywheel closed, puts back its copy of {} (the damaged file is kept beside it, with what was written since)",
             b.made
         ),
         None => "; the file is damaged and has no copy yet: `sqlite3 FILE .recover` can save what is still readable".into(),
@@ -126,6 +126,12 @@ pub fn restore(journal: &Path, from: &Path, stamp: &str) -> Result<Option<PathBu
         return Err(failure(from, format!("not put back, SQLite's check of the copy says: {check}")));
     }
     drop(copy);
+    if let Some(pid) = opened_by(journal) {
+        return Err(failure(
+            journal,
+            format!("is open in another program (process {pid}: Flywheel's app, say); close it first: nothing was changed"),
+        ));
+    }
     let name = journal.file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "journal".into());
     let aside = (0..100)
         .map(|n| if n == 0 { format!("{name}.replaced-{stamp}") } else { format!("{name}.replaced-{stamp}-{n}") })
@@ -142,6 +148,32 @@ pub fn restore(journal: &Path, from: &Path, stamp: &str) -> Result<Option<PathBu
     }
     crate::atomic::write_with(journal, |tmp| std::fs::copy(from, tmp).map(|_| ())).map_err(|e| failure(journal, e))?;
     Ok(moved.then_some(aside))
+}
+
+/// The process that has the SQLite file at `path` open, when another one does: in WAL mode every open
+/// connection holds a read lock on the file's shared byte range (2³⁰ + 2, 510 bytes) until it closes. (Only
+/// other processes' locks are seen; the check opens and closes the file, which would drop this process's own
+/// locks on it, so it is never asked of a file this process has open.)
+#[cfg(unix)]
+#[allow(unsafe_code)]
+fn opened_by(path: &Path) -> Option<i32> {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::OpenOptions::new().read(true).write(true).open(path).ok()?;
+    // SAFETY: `flock` is plain data (zeroed is a valid value); F_GETLK only fills it in, for an open fd.
+    unsafe {
+        let mut lock: libc::flock = std::mem::zeroed();
+        lock.l_type = libc::F_WRLCK as libc::c_short;
+        lock.l_whence = libc::SEEK_SET as libc::c_short;
+        lock.l_start = 0x4000_0002;
+        lock.l_len = 510;
+        let held = libc::fcntl(f.as_raw_fd(), libc::F_GETLK, &mut lock) == 0 && lock.l_type != libc::F_UNLCK as libc::c_short;
+        held.then_some(lock.l_pid)
+    }
+}
+
+#[cfg(not(unix))]
+fn opened_by(_path: &Path) -> Option<i32> {
+    None
 }
 
 /// `path` with `suffix` added to its file name (`j.sqlite` → `j.sqlite-wal`).
@@ -230,7 +262,7 @@ mod tests {
                 }
             },
         };
-        assert!(err.contains(&format!("`flywheel journal restore` puts back its copy of {made}")), "{err}");
+        assert!(err.contains(&format!("`flywheel journal restore`, run with Flywheel closed, puts back its copy of {made}")), "{err}");
         assert_eq!(list(&path).len(), 1, "{:?}", list(&path));
     }
 
