@@ -2,7 +2,7 @@
 //! [`store::sqlite::backup`](super::store::sqlite::backup), for each open of a workspace's journal and for
 //! `flywheel journal backups` / `flywheel journal restore`. A shared journal is its server's to back up.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
@@ -42,6 +42,25 @@ pub struct Restored {
     pub aside: Option<PathBuf>,
     /// What the journal holds now.
     pub status: Status,
+}
+
+/// A journal file that is gone while its copies are there (deleted, or lost by a sync tool) is not started
+/// again empty, which would hide that what people wrote is missing (and, at the next open, replace the
+/// day's copy with an empty one): opening it is refused with the copy to put back.
+pub(crate) fn refuse_if_missing(ws: &Workspace, journal: &Path) -> Result<(), JournalError> {
+    if journal.exists() {
+        return Ok(());
+    }
+    match backup::list(journal).first() {
+        None => Ok(()),
+        Some(b) => Err(JournalError::Refused(format!(
+            "the journal of {} is missing ({}) but has copies: `flywheel journal restore` puts back its copy of {} (to start an empty journal instead, move {} away)",
+            ws.name,
+            journal.display(),
+            b.made,
+            backup::folder(journal).display()
+        ))),
+    }
 }
 
 /// Where a workspace's journal is on this machine, or why it has no daily copies here.

@@ -148,7 +148,9 @@ impl Journal {
         let mut j = match shared_target(ws) {
             Some(t) => Journal::connect(&t)?,
             None => {
-                let j = Journal::open(&journal_path(&ws.key_path())?)?;
+                let path = journal_path(&ws.key_path())?;
+                backups::refuse_if_missing(ws, &path)?;
+                let j = Journal::open(&path)?;
                 // A copy of what it holds when it was written since its newest copy. A copy that cannot be
                 // made does not stop the review: `flywheel journal backups` shows when the last one was.
                 let _ = j.back_up(&actions::today());

@@ -305,6 +305,22 @@ fn a_damaged_journal_is_put_back_from_its_daily_copy() {
     let list = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
     assert!(list.contains("check the alarm line") && list.contains("raise the retry budget"), "{list}");
     assert!(!list.contains("page the on-call"), "{list}");
+
+    // A journal file that is gone while its copies are there is not started again empty.
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = file.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    let o = flywheel_with_data(data.path(), &["actions", "list", s]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("is missing") && stderr(&o).contains("`flywheel journal restore` puts back its copy of"), "{}", stderr(&o));
+    assert!(!file.exists(), "an empty journal was started");
+    let o = flywheel_with_data(data.path(), &["journal", "restore", s]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(!stdout(&o).contains("The journal it replaced"), "{}", stdout(&o));
+    let list = stdout(&flywheel_with_data(data.path(), &["actions", "list", s]));
+    assert!(list.contains("check the alarm line") && list.contains("raise the retry budget"), "{list}");
 }
 
 /// Set the journal's schema version one past this build's (the SQLite header's user_version field, at
