@@ -415,7 +415,7 @@ pub fn detail_trying(
     };
     let fin = |v: f64| v.is_finite().then_some(v);
     let f = &s.fit;
-    let (lower, upper) = f.band(r.params.anomaly_z());
+    let (lower, upper) = f.band(r.params.anomaly_z(), &s.metric.unit);
     let m = &s.metric;
     Ok(Detail {
         metric: m.id.clone(),

@@ -95,6 +95,9 @@ pub struct Fit {
     /// How long the history's own gaps usually are (points; the 95th percentile of its gap lengths, 0
     /// when it has fewer than 3): a series sampled irregularly is not "missing data" for gaps that long.
     pub usual_gap: usize,
+    /// The lowest and highest value of the series (history and review; NaN without any): the band is
+    /// shown within what the metric can be ([`Fit::band`]).
+    pub range: (f64, f64),
     /// What re-flagging needs to know of the fit without its arrays ([`super::summary`]).
     pub summary: Summary,
 }
@@ -119,9 +122,26 @@ impl Fit {
         self.parts.iter().rev().find(|p| p.from <= j)
     }
 
-    /// The seasonal band at `k` sigmas: (lower, upper) per review point, NaN where there is no baseline.
-    pub fn band(&self, k: f64) -> (Vec<f64>, Vec<f64>) {
-        self.expected.iter().zip(&self.sigma).map(|(e, sd)| (e - k * sd, e + k * sd)).unzip()
+    /// The seasonal band at `k` sigmas: (lower, upper) per review point, NaN where there is no baseline;
+    /// within what the metric can be (see [`Fit::band_at`]).
+    pub fn band(&self, k: f64, unit: &str) -> (Vec<f64>, Vec<f64>) {
+        (0..self.expected.len()).map(|j| self.band_at(j, k, unit)).unzip()
+    }
+
+    /// The band at `k` sigmas at review offset `j`, kept within what the metric can be: never below zero
+    /// for a series that has never been negative, never above 100 for a percentage that has never been
+    /// over 100 (a success rate's band does not reach 101 %). Detection reads the residuals, not this.
+    pub fn band_at(&self, j: usize, k: f64, unit: &str) -> (f64, f64) {
+        let (e, sd) = (self.expected[j], self.sigma[j]);
+        let (mut lo, mut hi) = (e - k * sd, e + k * sd);
+        let (lowest, highest) = self.range;
+        if lowest >= 0.0 && lo < 0.0 {
+            lo = 0.0;
+        }
+        if unit.trim() == "%" && highest <= 100.0 && hi > 100.0 {
+            hi = 100.0;
+        }
+        (lo, hi)
     }
 
     pub fn review_week(&self) -> Option<&WeekStat> {
@@ -134,9 +154,13 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     let h = ctx.history_weeks;
     // The level (median of every value) and whether the series is positive (its 5th percentile above
     // zero), from one copy and one selection.
-    let [p05, level] = {
+    let ([p05, level], range) = {
         let mut all: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-        quantiles_mut(&mut all, [0.05, 0.5])
+        let range = match all.is_empty() {
+            true => (f64::NAN, f64::NAN),
+            false => all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x))),
+        };
+        (quantiles_mut(&mut all, [0.05, 0.5]), range)
     };
     let spread_relative = p05 > 0.0;
     let weeks = week_stats(ctx, values, spread_relative);
@@ -189,6 +213,7 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
         level,
         spread_relative,
         usual_gap: usual_gap(&values[..ctx.review.start]),
+        range,
         summary: Summary::default(),
     };
     for i in ctx.review.clone() {

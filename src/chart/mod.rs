@@ -241,7 +241,7 @@ fn frame<'a>(review: &Review, s: &'a SeriesFit, opts: ChartOptions) -> Result<Fr
     let (t0, t1) = (ctx.review_start(), ctx.review_end());
     let hours = |t: i64| (t - t0) as f64 / 3600.0;
     let x = s.values.as_slice();
-    let (lower, upper) = s.fit.band(review.params.anomaly_z());
+    let (lower, upper) = s.fit.band(review.params.anomaly_z(), &s.metric.unit);
     // The review keeps only the review range: earlier weeks are read again from the source.
     let earlier: Vec<Vec<f64>> = if opts.earlier_weeks == 0 {
         vec![]

@@ -199,3 +199,40 @@ fn growth_is_projected_onto_the_review_week() {
     let z_med = median(&f.z);
     assert!(z_med.abs() < 1.5, "growth left a median residual of {z_med} sigma");
 }
+
+/// The band is shown within what the metric can be: not below zero for a series never negative, not above
+/// 100 for a percentage never over 100; anything else (a series that went negative, a percentage over 100,
+/// another unit) keeps the band as fitted.
+#[test]
+fn the_band_stays_within_what_the_metric_can_be() {
+    let c = ctx(3);
+    let f = |e: f64, sd: f64, range: (f64, f64)| {
+        let shape = Shape { level: 50.0, daily: 0.2, weekly: 0.0, noise: 0.05, growth_per_week: 0.0 };
+        let mut fit = fit(&c, &shape.render(&c, &mut Rng::new(3)));
+        fit.expected[0] = e;
+        fit.sigma[0] = sd;
+        fit.range = range;
+        fit
+    };
+    // (expected, sigma, the series' range, unit) → band at 3 sigmas.
+    let cases = [
+        (99.6, 0.6, (96.0, 100.0), "%", (97.8, 100.0)),
+        (99.6, 0.6, (96.0, 100.0), " % ", (97.8, 100.0)),
+        (99.6, 0.6, (96.0, 130.0), "%", (97.8, 101.4)),
+        (99.6, 0.6, (96.0, 100.0), "ms", (97.8, 101.4)),
+        (0.5, 0.4, (0.0, 3.0), "errors", (0.0, 1.7)),
+        (0.5, 0.4, (-1.0, 3.0), "errors", (-0.7, 1.7)),
+        (2.0, 1.0, (0.0, 100.0), "%", (0.0, 5.0)),
+        (50.0, 1.0, (f64::NAN, f64::NAN), "%", (47.0, 53.0)),
+    ];
+    for (e, sd, range, unit, (lo, hi)) in cases {
+        let fit = f(e, sd, range);
+        let (l, h) = fit.band_at(0, 3.0, unit);
+        assert!((l - lo).abs() < 1e-9 && (h - hi).abs() < 1e-9, "{e} ± 3×{sd} in {range:?} {unit:?}: {l}–{h}, not {lo}–{hi}");
+        let (ls, hs) = fit.band(3.0, unit);
+        assert_eq!((ls[0], hs[0]), (l, h), "band and band_at differ");
+    }
+    // The fit finds the range itself.
+    let v: Vec<f64> = (0..c.grid.len).map(|i| if i % 7 == 0 { f64::NAN } else { (i % 50) as f64 }).collect();
+    assert_eq!(fit(&c, &v).range, (0.0, 49.0));
+}

@@ -145,7 +145,7 @@ fn anomaly_finding(ctx: &Context, m: &Metric, x: &[f64], fit: &Fit, k: f64, e: &
     let &Episode { dir, a, b, pts, peak_j, dur, sev, worse_dir, novel } = e;
     let step = ctx.grid.step;
     let (peak, usual) = (x[peak_j], fit.expected[peak_j]);
-    let (lo, hi) = (usual - k * fit.sigma[peak_j], usual + k * fit.sigma[peak_j]);
+    let (lo, hi) = fit.band_at(peak_j, k, &m.unit);
     let ratio = if usual.abs() > 1e-12 { peak / usual } else { f64::NAN };
     let how = if ratio.is_finite() && ratio > 0.0 && ratio < 1e4 && !(0.67..=1.5).contains(&ratio) {
         if ratio >= 1.0 {
