@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use chrono_tz::Tz;
+use serde::Serialize;
 
 use crate::journal::actions::{ActionItem, Filter, Status};
 use crate::journal::meetings::{Mark, Meeting};
@@ -41,16 +42,72 @@ impl Context {
     }
 }
 
-/// The findings' sections, in the order both formats show them.
+/// The minutes as a document: what the Markdown and HTML minutes and the app's minutes view all show, in
+/// the same order and words (every text plain; each format makes it inert its own way).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Doc {
+    pub title: String,
+    /// `Mon 9 Nov 2026, 10:00–10:52 (52 min)`, or `… 10:00, still running`.
+    pub when: String,
+    /// `host: … · presenter: … · absent: …`.
+    pub people: String,
+    pub agenda: Vec<AgendaRow>,
+    /// Findings discussed, skipped and noted: the sections that have any.
+    pub findings: Vec<FindingSection>,
+    /// Action items raised and closed during the meeting: the sections that have any.
+    pub actions: Vec<ActionSection>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AgendaRow {
+    pub segment: String,
+    /// `10 min`.
+    pub planned: String,
+    /// `10:00–10:12 (12 min)`, `from 10:12` or `not reached`.
+    pub actual: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingSection {
+    /// `Findings discussed (2)`.
+    pub heading: String,
+    /// Whether its findings are shown with their charts (the ones discussed).
+    pub charts: bool,
+    pub items: Vec<FindingRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FindingRow {
+    pub metric: String,
+    pub sentence: String,
+    /// The room's note ("" without one).
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionSection {
+    /// `Action items raised (2)`.
+    pub heading: String,
+    pub items: Vec<ActionRow>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ActionRow {
+    pub id: i64,
+    pub title: String,
+    pub owner: String,
+    pub due: String,
+    pub status: String,
+    /// What it is about (team, metric, finding).
+    pub about: String,
+}
+
+/// The findings' sections, in the order the minutes show them.
 const MARK_SECTIONS: [(Mark, &str); 3] =
     [(Mark::Discussed, "Findings discussed"), (Mark::Skipped, "Findings skipped"), (Mark::Noted, "Notes on other findings")];
 
-impl Context {
-    /// The action items' sections, in the order both formats show them.
-    fn action_sections(&self) -> [(&[ActionItem], &'static str); 2] {
-        [(&self.raised, "Action items raised"), (&self.closed, "Action items closed")]
-    }
-}
+/// The action items' columns, in both tables.
+const ACTION_COLUMNS: [&str; 6] = ["#", "Title", "Owner", "Due", "Status", "About"];
 
 fn clock(tz: &Tz, t: i64) -> String {
     time::utc(t).with_timezone(tz).format("%H:%M").to_string()
@@ -69,7 +126,7 @@ fn when(m: &Meeting, tz: &Tz) -> String {
     }
 }
 
-/// One agenda row: title, planned minutes, and what actually happened.
+/// One agenda row's "actual": what happened to the segment.
 fn actual(r: &crate::journal::meetings::Ran, tz: &Tz) -> String {
     match (r.started_at, r.ended_at) {
         (Some(s), Some(e)) => format!("{}–{} ({} min)", clock(tz, s), clock(tz, e), minutes_between(s, e)),
@@ -92,42 +149,71 @@ fn title(m: &Meeting, c: &Context) -> String {
     }
 }
 
+/// What the minutes of meeting `m` say.
+pub fn doc(m: &Meeting, c: &Context) -> Doc {
+    let agenda = m
+        .segments
+        .iter()
+        .map(|r| AgendaRow { segment: r.segment.title.clone(), planned: format!("{} min", r.segment.minutes), actual: actual(r, &c.tz) })
+        .collect();
+    let findings = MARK_SECTIONS
+        .iter()
+        .filter_map(|&(mark, head)| {
+            let items: Vec<FindingRow> = m
+                .marks
+                .iter()
+                .filter(|k| k.mark == mark)
+                .map(|k| FindingRow { metric: k.metric.clone(), sentence: k.sentence.clone(), note: k.note.clone() })
+                .collect();
+            (!items.is_empty()).then(|| FindingSection {
+                heading: format!("{head} ({})", items.len()),
+                charts: mark == Mark::Discussed,
+                items,
+            })
+        })
+        .collect();
+    let actions = [(&c.raised, "Action items raised"), (&c.closed, "Action items closed")]
+        .into_iter()
+        .filter(|(items, _)| !items.is_empty())
+        .map(|(items, head)| ActionSection {
+            heading: format!("{head} ({})", items.len()),
+            items: items
+                .iter()
+                .map(|a| ActionRow {
+                    id: a.id,
+                    title: a.title.clone(),
+                    owner: a.owner.clone(),
+                    due: a.due.clone().unwrap_or_default(),
+                    status: a.status.key().to_string(),
+                    about: a.about(),
+                })
+                .collect(),
+        })
+        .collect();
+    Doc { title: title(m, c), when: when(m, &c.tz), people: people(m), agenda, findings, actions }
+}
+
 /// The minutes in Markdown.
 pub fn markdown(m: &Meeting, c: &Context) -> String {
+    let d = doc(m, c);
     let md = text::markdown;
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n\n{}  \n{}\n", md(&title(m, c)), when(m, &c.tz), md(&people(m)));
+    let _ = writeln!(out, "# {}\n\n{}  \n{}\n", md(&d.title), d.when, md(&d.people));
     let _ = writeln!(out, "## Agenda\n\n| Segment | Planned | Actual |\n|---|---|---|");
-    for r in &m.segments {
-        let _ = writeln!(out, "| {} | {} min | {} |", md(&r.segment.title), r.segment.minutes, actual(r, &c.tz));
+    for r in &d.agenda {
+        let _ = writeln!(out, "| {} | {} | {} |", md(&r.segment), r.planned, r.actual);
     }
-    for (mark, head) in MARK_SECTIONS {
-        let rows: Vec<_> = m.marks.iter().filter(|k| k.mark == mark).collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "\n## {head} ({})\n", rows.len());
-        for k in rows {
+    for sec in &d.findings {
+        let _ = writeln!(out, "\n## {}\n", sec.heading);
+        for k in &sec.items {
             let note = if k.note.is_empty() { String::new() } else { format!(" — note: {}", md(&k.note)) };
             let _ = writeln!(out, "- **{}**: {}{note}", md(&k.metric), md(&k.sentence));
         }
     }
-    for (items, head) in c.action_sections() {
-        if items.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "\n## {head} ({})\n\n| # | Title | Owner | Due | Status | About |\n|---|---|---|---|---|---|", items.len());
-        for a in items.iter() {
-            let _ = writeln!(
-                out,
-                "| {} | {} | {} | {} | {} | {} |",
-                a.id,
-                md(&a.title),
-                md(&a.owner),
-                a.due.as_deref().unwrap_or(""),
-                a.status.key(),
-                md(&a.about())
-            );
+    for sec in &d.actions {
+        let _ = writeln!(out, "\n## {}\n\n| {} |\n|---|---|---|---|---|---|", sec.heading, ACTION_COLUMNS.join(" | "));
+        for a in &sec.items {
+            let _ = writeln!(out, "| {} | {} | {} | {} | {} | {} |", a.id, md(&a.title), md(&a.owner), a.due, a.status, md(&a.about));
         }
     }
     let _ = writeln!(out, "\n_Written by flywheel {}._", env!("CARGO_PKG_VERSION"));
@@ -141,48 +227,40 @@ table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;
 /// The minutes as one self-contained HTML page; `charts` holds an SVG per metric id (the charts of the
 /// findings discussed; any not given are left out).
 pub fn html(m: &Meeting, c: &Context, charts: &BTreeMap<String, String>) -> String {
+    let d = doc(m, c);
     let h = text::html;
     let mut out = String::new();
-    out.push_str(&text::html_page_start(&title(m, c), CSS));
-    let _ = writeln!(out, "<h1>{}</h1><p class=\"muted\">{}<br>{}</p>", h(&title(m, c)), h(&when(m, &c.tz)), h(&people(m)));
+    out.push_str(&text::html_page_start(&d.title, CSS));
+    let _ = writeln!(out, "<h1>{}</h1><p class=\"muted\">{}<br>{}</p>", h(&d.title), h(&d.when), h(&d.people));
     let _ = writeln!(out, "<h2>Agenda</h2><table><thead><tr><th>Segment</th><th>Planned</th><th>Actual</th></tr></thead><tbody>");
-    for r in &m.segments {
-        let _ =
-            writeln!(out, "<tr><td>{}</td><td>{} min</td><td>{}</td></tr>", h(&r.segment.title), r.segment.minutes, h(&actual(r, &c.tz)));
+    for r in &d.agenda {
+        let _ = writeln!(out, "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", h(&r.segment), h(&r.planned), h(&r.actual));
     }
     out.push_str("</tbody></table>\n");
-    for (mark, head) in MARK_SECTIONS {
-        let rows: Vec<_> = m.marks.iter().filter(|k| k.mark == mark).collect();
-        if rows.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "<h2>{head} ({})</h2>", rows.len());
-        for k in rows {
+    for sec in &d.findings {
+        let _ = writeln!(out, "<h2>{}</h2>", h(&sec.heading));
+        for k in &sec.items {
             let note = if k.note.is_empty() { String::new() } else { format!("<br><em>Note:</em> {}", h(&k.note)) };
             let _ = write!(out, "<figure><p><strong>{}</strong>: {}{note}</p>", h(&k.metric), h(&k.sentence));
-            if mark == Mark::Discussed {
-                if let Some(svg) = charts.get(&k.metric) {
-                    out.push_str(svg);
-                }
+            if let Some(svg) = charts.get(&k.metric).filter(|_| sec.charts) {
+                out.push_str(svg);
             }
             out.push_str("</figure>\n");
         }
     }
-    for (items, head) in c.action_sections() {
-        if items.is_empty() {
-            continue;
-        }
-        let _ = writeln!(out, "<h2>{head} ({})</h2><table><thead><tr><th>#</th><th>Title</th><th>Owner</th><th>Due</th><th>Status</th><th>About</th></tr></thead><tbody>", items.len());
-        for a in items.iter() {
+    for sec in &d.actions {
+        let head: String = ACTION_COLUMNS.iter().map(|c| format!("<th>{}</th>", h(c))).collect();
+        let _ = writeln!(out, "<h2>{}</h2><table><thead><tr>{head}</tr></thead><tbody>", h(&sec.heading));
+        for a in &sec.items {
             let _ = writeln!(
                 out,
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 a.id,
                 h(&a.title),
                 h(&a.owner),
-                h(a.due.as_deref().unwrap_or("")),
-                a.status.key(),
-                h(&a.about())
+                h(&a.due),
+                h(&a.status),
+                h(&a.about)
             );
         }
         out.push_str("</tbody></table>\n");
@@ -228,6 +306,20 @@ mod tests {
         let m = j.end_meeting(m.id, t0 + 1800).expect("end");
         let c = Context::read(&j, "Shop", chrono_tz::UTC, &m).expect("context");
         assert_eq!((c.raised.len(), c.closed.len()), (1, 1));
+
+        // The document every format shows holds the plain text; each format makes it inert its own way.
+        let d = doc(&m, &c);
+        let headings: Vec<&str> =
+            d.findings.iter().map(|s| s.heading.as_str()).chain(d.actions.iter().map(|s| s.heading.as_str())).collect();
+        assert_eq!(headings, ["Findings discussed (1)", "Findings skipped (1)", "Action items raised (1)", "Action items closed (1)"]);
+        assert!(d.findings[0].charts && !d.findings[1].charts, "only the discussed findings have charts");
+        assert_eq!(
+            (d.findings[0].items[0].sentence.as_str(), d.findings[0].items[0].note.as_str()),
+            ("p99 | spiked", "<script>x</script>")
+        );
+        assert_eq!((d.actions[0].items[0].title.as_str(), d.actions[0].items[0].owner.as_str()), ("Fix <img src=x> retries", "bo"));
+        assert_eq!(d.people, "host: ana · presenter: Pay<b>ments</b> · absent: Search");
+        assert_eq!(d.agenda[2].actual, "not reached");
 
         let md = markdown(&m, &c);
         assert!(md.starts_with("# Minutes — Shop, week 46 (week of 2026-11-09)\n\nSun 9 Nov 2025, 09:20–09:50 (30 min)"), "{md}");

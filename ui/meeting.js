@@ -323,13 +323,47 @@ async function end() {
         { class: 'meeting', 'data-testid': 'minutes-view' },
         h('div', { class: 'view-head' }, h('button', { type: 'button', class: 'back', onclick: () => go('overview'), 'aria-label': 'Back to the overview' }, '←'), h('h1', {}, 'Minutes')),
         h('p', { class: 'muted', 'data-testid': 'minutes-paths' }, `Written to ${out.md_path} and ${out.html_path}`),
-        h('pre', { class: 'minutes', 'data-testid': 'minutes' }, out.markdown),
+        minutesDoc(out.doc, out.charts),
       ),
     );
     announce('The meeting ended; the minutes are written.');
   } catch (e) {
     announce(e.message);
   }
+}
+
+// The minutes as the files say them (the core's document): the agenda with what each segment took, the
+// findings discussed (with their charts), skipped and noted, and the action items raised and closed.
+function minutesDoc(d, charts) {
+  const table = (cols, rows, testid) =>
+    h('table', { class: 'minutes-table', 'data-testid': testid }, h('thead', {}, h('tr', {}, cols.map((c) => h('th', {}, c)))), h('tbody', {}, rows.map((r) => h('tr', {}, r.map((c) => h('td', {}, String(c)))))));
+  return h(
+    'article',
+    { class: 'minutes', 'data-testid': 'minutes' },
+    h('h2', {}, d.title),
+    h('p', { class: 'muted' }, d.when, h('br'), h('span', { 'data-testid': 'minutes-people' }, d.people)),
+    h('h3', {}, 'Agenda'),
+    table(['Segment', 'Planned', 'Actual'], d.agenda.map((a) => [a.segment, a.planned, a.actual]), 'minutes-agenda'),
+    d.findings.map((sec) => [
+      h('h3', {}, sec.heading),
+      h(
+        'ul',
+        { class: 'minutes-findings', dataset: { section: sec.heading } },
+        sec.items.map((f) =>
+          h(
+            'li',
+            { dataset: { metric: f.metric } },
+            h('strong', {}, f.metric),
+            ': ',
+            f.sentence,
+            f.note ? h('div', { class: 'minutes-note' }, h('em', {}, 'Note: '), f.note) : null,
+            sec.charts && charts[f.metric] ? svgImage(charts[f.metric], `${f.metric}: its chart`) : null,
+          ),
+        ),
+      ),
+    ]),
+    d.actions.map((sec) => [h('h3', {}, sec.heading), table(['#', 'Title', 'Owner', 'Due', 'Status', 'About'], sec.items.map((a) => [a.id, a.title, a.owner, a.due, a.status, a.about]), 'minutes-actions')]),
+  );
 }
 
 // Keys while the meeting view is up; true when handled.

@@ -68,7 +68,10 @@ pub async fn meeting_mark(app: AppHandle, id: i64, finding: String, mark: Mark, 
 #[derive(Serialize)]
 pub struct MinutesOut {
     meeting: Meeting,
-    markdown: String,
+    /// What the minutes say, for the minutes view.
+    doc: flywheel::minutes::Doc,
+    /// The discussed findings' charts (SVG per metric id).
+    charts: std::collections::BTreeMap<String, String>,
     /// Where the Markdown and the HTML minutes were written.
     md_path: String,
     html_path: String,
@@ -92,7 +95,14 @@ pub async fn meeting_end(app: AppHandle, id: i64) -> Result<MinutesOut> {
         let (md_path, html_path) = (dir.join(format!("{stem}.md")), dir.join(format!("{stem}.html")));
         flywheel::atomic::write_all(&[(md_path.as_path(), markdown.as_bytes()), (html_path.as_path(), html.as_bytes())])
             .map_err(|(p, e)| Error::new(Code::Journal, format!("{}: {e}", p.display())))?;
-        Ok(MinutesOut { meeting: m, markdown, md_path: md_path.display().to_string(), html_path: html_path.display().to_string() })
+        let doc = flywheel::minutes::doc(&m, &c);
+        Ok(MinutesOut {
+            meeting: m,
+            doc,
+            charts,
+            md_path: md_path.display().to_string(),
+            html_path: html_path.display().to_string(),
+        })
     })
     .await
 }

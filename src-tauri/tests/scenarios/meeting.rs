@@ -120,35 +120,61 @@ pub async fn meeting(d: &Driver) -> R<()> {
     until(&c, "presenter mode left", "return !document.body.classList.contains('presenter') && document.body.dataset.view === 'meeting'")
         .await?;
 
-    // End: the minutes say exactly what happened.
+    // End: the minutes say exactly what happened, as a document (the files' words, user text as text).
     click(&c, "[data-testid=meeting-end]").await?;
-    let minutes = wait_css(&c, "[data-testid=minutes]").await?.text().await?;
+    wait_css(&c, "[data-testid=minutes]").await?;
+    until(&c, "the discussed charts drawn", "const i = [...document.querySelectorAll('.minutes-findings img')]; return i.length > 0 && i.every(e => e.complete && e.naturalWidth > 0)").await?;
+    let doc = js(
+        &c,
+        "const m = document.querySelector('[data-testid=minutes]'); const cells = (r) => [...r.cells].map(c => c.textContent); \
+         return { people: m.querySelector('[data-testid=minutes-people]').textContent, \
+           headings: [...m.querySelectorAll('h3')].map(e => e.textContent), \
+           agenda: [...m.querySelectorAll('[data-testid=minutes-agenda] tbody tr')].map(cells), \
+           findings: [...m.querySelectorAll('.minutes-findings li')].map(l => [l.closest('ul').dataset.section, l.dataset.metric, l.textContent, !!l.querySelector('img.chart-img')]), \
+           actions: [...m.querySelectorAll('[data-testid=minutes-actions] tbody tr')].map(cells), \
+           markup: m.querySelectorAll('b, script, img:not(.chart-img)').length }",
+    )
+    .await?;
     shot(&c, "meeting-minutes").await?;
-    assert!(minutes.contains(&format!("presenter: {winner}")), "{minutes}");
-    assert!(minutes.contains("## Findings discussed (2)") && minutes.contains("## Findings skipped (1)"), "{minutes}");
-    assert!(minutes.contains("— note: retry storm after deploy 4711"), "{minutes}");
-    assert!(
-        minutes.contains("## Action items raised (2)") && minutes.contains("Cap the retry storm &lt;b&gt;now&lt;/b&gt;"),
-        "markup neutralised: {minutes}"
-    );
-    assert!(
-        minutes.contains("| Presenter follow-up |") && minutes.contains(&format!("| open | {winner} |")),
-        "raised for the presenting team: {minutes}"
-    );
-    for seg in [
-        "| Last week's action items | 10 min | ",
-        "| Spin the wheel | 3 min | ",
-        "| Top findings across all teams | 15 min | ",
-        "| Open floor and new practices | 7 min | not reached |",
-    ] {
-        assert!(minutes.contains(seg), "{seg} in {minutes}");
+    let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
+    assert!(text(&doc["people"]).contains(&format!("presenter: {winner}")), "{doc}");
+    let headings: Vec<String> = doc["headings"].as_array().ok_or("headings")?.iter().map(text).collect();
+    for hd in ["Agenda", "Findings discussed (2)", "Findings skipped (1)", "Action items raised (2)"] {
+        assert!(headings.iter().any(|x| x == hd), "{hd} in {headings:?}");
     }
+    let findings = doc["findings"].as_array().ok_or("findings")?;
+    assert!(findings.iter().any(|f| text(&f[2]).contains("Note: retry storm after deploy 4711")), "{doc}");
+    for f in findings {
+        let discussed = text(&f[0]).starts_with("Findings discussed");
+        assert_eq!(f[3].as_bool(), Some(discussed), "a chart with each discussed finding, none with the others: {f}");
+    }
+    let actions = doc["actions"].as_array().ok_or("actions")?;
+    let row = |r: &serde_json::Value| r.as_array().map(|c| c.iter().map(text).collect::<Vec<_>>()).unwrap_or_default();
+    assert!(actions.iter().any(|r| row(r)[1] == "Cap the retry storm <b>now</b>"), "the title as typed: {doc}");
+    assert_eq!(doc["markup"], json!(0), "user text stays text: {doc}");
+    assert!(
+        actions.iter().any(|r| {
+            let r = row(r);
+            r[1] == "Presenter follow-up" && r[4] == "open" && r[5].starts_with(winner.as_str())
+        }),
+        "raised for the presenting team: {doc}"
+    );
+    let agenda: Vec<Vec<String>> = doc["agenda"].as_array().ok_or("agenda")?.iter().map(row).collect();
+    for (seg, planned) in [("Last week's action items", "10 min"), ("Spin the wheel", "3 min"), ("Top findings across all teams", "15 min")]
+    {
+        assert!(agenda.iter().any(|r| r[0] == seg && r[1] == planned && r[2].contains(" min)")), "{seg} in {agenda:?}");
+    }
+    assert!(agenda.iter().any(|r| r[0] == "Open floor and new practices" && r[2] == "not reached"), "{agenda:?}");
     let paths = wait_css(&c, "[data-testid=minutes-paths]").await?.text().await?;
     let md = paths.trim_start_matches("Written to ").split(" and ").next().ok_or("the Markdown path")?;
     let file = std::fs::read_to_string(md)?;
-    for line in minutes.lines().filter(|l| l.starts_with("## ") || l.starts_with("- ")) {
-        assert!(file.contains(line), "the file says what the window shows: {line}");
+    for hd in &headings {
+        assert!(file.contains(&format!("## {hd}")), "the file says what the window shows: {hd}");
     }
+    for f in findings {
+        assert!(file.contains(&format!("- **{}**: ", text(&f[1]))), "the file says what the window shows: {f}");
+    }
+    assert!(file.contains("| Cap the retry storm &lt;b&gt;now&lt;/b&gt; |"), "markup neutralised in the file: {file}");
     let html = std::fs::read_to_string(paths.rsplit(" and ").next().ok_or("the HTML path")?)?;
     assert!(html.contains("<svg") && !html.contains("<b>now"), "the HTML minutes have the discussed charts, and text stays text");
     c.close().await?;
