@@ -96,13 +96,7 @@ pub async fn meeting_end(app: AppHandle, id: i64) -> Result<MinutesOut> {
         flywheel::atomic::write_all(&[(md_path.as_path(), markdown.as_bytes()), (html_path.as_path(), html.as_bytes())])
             .map_err(|(p, e)| Error::new(Code::Journal, format!("{}: {e}", p.display())))?;
         let doc = flywheel::minutes::doc(&m, &c);
-        Ok(MinutesOut {
-            meeting: m,
-            doc,
-            charts,
-            md_path: md_path.display().to_string(),
-            html_path: html_path.display().to_string(),
-        })
+        Ok(MinutesOut { meeting: m, doc, charts, md_path: md_path.display().to_string(), html_path: html_path.display().to_string() })
     })
     .await
 }

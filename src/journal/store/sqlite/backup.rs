@@ -146,7 +146,17 @@ pub fn restore(journal: &Path, from: &Path, stamp: &str) -> Result<Option<PathBu
             std::fs::rename(&src, &dst).map_err(|e| failure(&src, format!("cannot move it aside to {}: {e}", dst.display())))?;
         }
     }
-    crate::atomic::write_with(journal, |tmp| std::fs::copy(from, tmp).map(|_| ())).map_err(|e| failure(journal, e))?;
+    // Put in as the journal it was when copied: in WAL mode already (so opening it does not write it) and
+    // with the copy's time, so the next open does not take it for new writes and copy it over a newer copy.
+    let made = std::fs::metadata(from).and_then(|m| m.modified()).map_err(|e| failure(from, e))?;
+    crate::atomic::write_with(journal, |tmp| -> Result<(), String> {
+        std::fs::copy(from, tmp).map_err(|e| e.to_string())?;
+        let conn = Connection::open(tmp).map_err(|e| e.to_string())?;
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| e.to_string())?;
+        conn.close().map_err(|(_, e)| e.to_string())?;
+        std::fs::File::options().write(true).open(tmp).and_then(|f| f.set_modified(made)).map_err(|e| e.to_string())
+    })
+    .map_err(|e| failure(journal, e))?;
     Ok(moved.then_some(aside))
 }
 
@@ -231,6 +241,32 @@ mod tests {
         assert_eq!(copy.version().expect("version"), crate::journal::SCHEMA_VERSION);
         assert_eq!(titles(&copy).len(), 10);
         assert!(titles(&copy).contains(&"raise the retry budget".to_string()));
+    }
+
+    /// After an older copy is put back, opening the journal does not copy it over the newer copies (nothing
+    /// was written since); the first write after it does.
+    #[test]
+    fn a_copy_put_back_is_not_copied_again_until_written() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let path = dir.path().join("shop.sqlite");
+        let mut j = Journal::open(&path).expect("open");
+        item(&mut j, "first");
+        j.back_up("2026-11-01").expect("copy");
+        item(&mut j, "second");
+        j.back_up("2026-11-02").expect("copy");
+        drop(j);
+        let older = list(&path).into_iter().find(|b| b.day == "2026-11-01").expect("the older copy");
+        restore(&path, &older.path, "20261103T080000").expect("restore");
+        let j = Journal::open(&path).expect("open");
+        assert_eq!(titles(&j), ["first"]);
+        assert_eq!(j.back_up("2026-11-03").expect("copy"), None, "the copy put back was copied again");
+        drop(j);
+        let mut j = Journal::open(&path).expect("reopen");
+        assert_eq!(j.back_up("2026-11-03").expect("copy"), None, "reopening counted as a write");
+        let newer = list(&path).into_iter().find(|b| b.day == "2026-11-02").expect("the newer copy");
+        assert_eq!(titles(&Journal::open(&newer.path).expect("open")), ["first", "second"], "the newer copy was replaced");
+        item(&mut j, "third");
+        assert!(j.back_up("2026-11-03").expect("copy").is_some(), "a write after the restore is copied");
     }
 
     #[test]
