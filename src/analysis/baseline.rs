@@ -154,12 +154,16 @@ pub fn fit(ctx: &Context, values: &[f64]) -> Fit {
     let h = ctx.history_weeks;
     // The level (median of every value) and whether the series is positive (its 5th percentile above
     // zero), from one copy and one selection.
+    // The range of the values, in the pass that copies them.
     let ([p05, level], range) = {
-        let mut all: Vec<f64> = values.iter().copied().filter(|x| x.is_finite()).collect();
-        let range = match all.is_empty() {
-            true => (f64::NAN, f64::NAN),
-            false => all.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &x| (lo.min(x), hi.max(x))),
-        };
+        let mut all: Vec<f64> = Vec::with_capacity(values.len());
+        let (mut lowest, mut highest) = (f64::INFINITY, f64::NEG_INFINITY);
+        for &x in values.iter().filter(|x| x.is_finite()) {
+            all.push(x);
+            lowest = if x < lowest { x } else { lowest };
+            highest = if x > highest { x } else { highest };
+        }
+        let range = if all.is_empty() { (f64::NAN, f64::NAN) } else { (lowest, highest) };
         (quantiles_mut(&mut all, [0.05, 0.5]), range)
     };
     let spread_relative = p05 > 0.0;
