@@ -1,7 +1,8 @@
 //! The minutes of a meeting, as the room leaves with them: when and who (host, presenter, absent teams),
 //! the agenda with the times each segment actually took, the findings discussed and skipped with their
-//! notes, and the action items raised and closed during the meeting — in Markdown and in self-contained
-//! HTML (with the charts of the findings discussed). Every user text is inert in both.
+//! notes, and the action items raised and closed during the meeting. One document ([`doc`]) says it; the
+//! Markdown, the self-contained HTML (with the charts of the findings discussed) and the app's minutes view
+//! render it, each making every user text inert its own way.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;

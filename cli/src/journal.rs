@@ -77,10 +77,7 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
             } else {
                 crate::say(format!("Journal of {}: {} at {}", ws.name, s.store, s.location));
                 crate::say(format!("Schema version {} (this Flywheel writes {})", s.schema, s.known));
-                let width = s.counts.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
-                for (what, n) in &s.counts {
-                    crate::say(format!("  {what:<width$}  {n}"));
-                }
+                say_counts(&s.counts);
                 if s.store == "SQLite" {
                     crate::say(match s.backups.first() {
                         Some(b) => format!("Daily copies: {} (newest {}): flywheel journal backups", s.backups.len(), b.made),
@@ -120,10 +117,7 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
                         r.from.made
                     ));
                 }
-                let width = r.status.counts.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
-                for (what, n) in &r.status.counts {
-                    crate::say(format!("  {what:<width$}  {n}"));
-                }
+                say_counts(&r.status.counts);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -163,6 +157,14 @@ pub fn run(cmd: JournalCmd, default_workspace: fn() -> PathBuf) -> Result<ExitCo
             }
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// What a journal holds, one kind a line, the counts aligned.
+fn say_counts(counts: &[(&str, i64)]) {
+    let width = counts.iter().map(|(w, _)| w.len()).max().unwrap_or(0);
+    for (what, n) in counts {
+        crate::say(format!("  {what:<width$}  {n}"));
     }
 }
 

@@ -109,7 +109,22 @@ impl Sqlite {
         for old in list(&self.path).into_iter().skip(KEEP) {
             let _ = std::fs::remove_file(old.path);
         }
+        remove_stale_temporaries(&dir);
         Ok(Some(dest))
+    }
+}
+
+/// Temporary files of copies whose process was killed while writing them (an hour old or more: a copy
+/// being written by another process now is younger).
+fn remove_stale_temporaries(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    let hour_ago = SystemTime::now() - std::time::Duration::from_secs(3600);
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let old = e.metadata().and_then(|m| m.modified()).is_ok_and(|t| t < hour_ago);
+        if name.starts_with('.') && name.ends_with(".tmp") && old {
+            let _ = std::fs::remove_file(e.path());
+        }
     }
 }
 
@@ -227,6 +242,17 @@ mod tests {
         item(&mut j, "raise the retry budget");
         j.back_up("2026-11-09").expect("copy");
         std::fs::write(folder(&path).join("notes.txt"), "mine").expect("write");
+        // A copy's temporary file left by a killed process goes once it is an hour old; a fresh one stays.
+        let (stale, fresh) = (folder(&path).join(".2026-11-08.sqlite.1-2-3-0.tmp"), folder(&path).join(".2026-11-09.sqlite.4-5-6-0.tmp"));
+        for t in [&stale, &fresh] {
+            std::fs::write(t, "half a copy").expect("write");
+        }
+        let two_hours_ago = SystemTime::now() - std::time::Duration::from_secs(7200);
+        std::fs::File::options().write(true).open(&stale).and_then(|f| f.set_modified(two_hours_ago)).expect("age it");
+        item(&mut j, "one more");
+        j.back_up("2026-11-09").expect("copy");
+        assert!(!stale.exists() && fresh.exists(), "stale {}, fresh {}", stale.exists(), fresh.exists());
+        std::fs::remove_file(&fresh).expect("remove");
         let days: Vec<String> = list(&path).into_iter().map(|b| b.day).collect();
         assert_eq!(days, (3..=9).rev().map(|d| format!("2026-11-{d:02}")).collect::<Vec<_>>());
         assert!(folder(&path).join("notes.txt").exists(), "a file that is not a copy was removed");
@@ -239,7 +265,7 @@ mod tests {
         // A copy is a journal of this schema with what was written before it.
         let copy = Journal::open(&folder(&path).join("2026-11-09.sqlite")).expect("open the copy");
         assert_eq!(copy.version().expect("version"), crate::journal::SCHEMA_VERSION);
-        assert_eq!(titles(&copy).len(), 10);
+        assert_eq!(titles(&copy).len(), 11);
         assert!(titles(&copy).contains(&"raise the retry budget".to_string()));
     }
 
