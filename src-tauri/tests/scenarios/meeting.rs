@@ -136,6 +136,8 @@ pub async fn meeting(d: &Driver) -> R<()> {
     )
     .await?;
     shot(&c, "meeting-minutes").await?;
+    js(&c, "document.querySelector('[data-testid=minutes-actions]').scrollIntoView({ block: 'end' })").await?;
+    shot(&c, "meeting-minutes-actions").await?;
     let text = |v: &serde_json::Value| v.as_str().unwrap_or_default().to_string();
     assert!(text(&doc["people"]).contains(&format!("presenter: {winner}")), "{doc}");
     let headings: Vec<String> = doc["headings"].as_array().ok_or("headings")?.iter().map(text).collect();
