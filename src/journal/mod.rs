@@ -193,10 +193,11 @@ impl Journal {
         Ok(self.db().execute(sql, args)?)
     }
 
-    /// Run a query and read each row with `read` (a row it cannot read is stored data gone bad).
+    /// Run a query and read each row with `read` (a row it cannot read is stored data gone bad, named by its
+    /// table and id).
     pub(crate) fn query<T>(&self, sql: &str, args: &[Value], read: impl Fn(&Row) -> Result<T, String>) -> Result<Vec<T>, JournalError> {
         let rows = self.db().query(sql, args)?;
-        rows.iter().map(|r| read(r).map_err(|m| self.corrupt(m))).collect()
+        rows.iter().map(|r| read(r).map_err(|m| self.corrupt(which_row(sql, r, m)))).collect()
     }
 
     /// The first row of a query, read with `read`.
@@ -207,7 +208,7 @@ impl Journal {
         read: impl Fn(&Row) -> Result<T, String>,
     ) -> Result<Option<T>, JournalError> {
         let row = self.db().query_opt(sql, args)?;
-        row.map(|r| read(&r).map_err(|m| self.corrupt(m))).transpose()
+        row.map(|r| read(&r).map_err(|m| self.corrupt(which_row(sql, &r, m)))).transpose()
     }
 
     /// Run `f` in one transaction: all its writes or none (run again when it lost a race on a server).
@@ -218,6 +219,23 @@ impl Journal {
     /// Stored data that cannot be read back.
     pub(crate) fn corrupt(&self, message: impl ToString) -> JournalError {
         corrupt_error(&self.location, message)
+    }
+}
+
+/// Why a row could not be read, said with where it is — `action_items row 12: unknown status` — so it can be
+/// found and mended: the table the query reads from, and the row's id when the query's first column is `id`.
+fn which_row(sql: &str, row: &Row, message: String) -> String {
+    let words: Vec<&str> = sql.split_whitespace().collect();
+    let table =
+        words.iter().position(|w| w.eq_ignore_ascii_case("FROM")).and_then(|i| words.get(i + 1)).map(|t| t.trim_end_matches([',', ';']));
+    let id = match (words.get(1).map(|w| w.trim_end_matches(',')), row.0.first()) {
+        (Some("id"), Some(Value::Int(id))) => Some(*id),
+        _ => None,
+    };
+    match (table, id) {
+        (Some(t), Some(id)) => format!("{t} row {id}: {message}"),
+        (Some(t), None) => format!("a row of {t}: {message}"),
+        _ => message,
     }
 }
 
@@ -300,6 +318,33 @@ mod tests {
         assert!(matches!(err, JournalError::TooNew { .. }), "{err}");
         assert!(err.to_string().contains("newer Flywheel"), "{err}");
         assert_eq!(std::fs::read(&p).expect("read"), before, "the file was touched");
+    }
+
+    /// A row that cannot be read is named by its table and id, so it can be found and mended.
+    #[test]
+    fn an_unreadable_row_is_named_by_table_and_id() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        for title in ["check the alarm line", "raise the retry budget"] {
+            j.add_action(&actions::Draft { title: title.into(), week: "2026-11-09".into(), ..Default::default() }, 1_795_000_000)
+                .expect("add");
+        }
+        // As a hand edit with the CHECK constraints off would leave it.
+        j.execute("PRAGMA ignore_check_constraints = ON", &[]).expect("pragma");
+        j.execute("UPDATE action_items SET status = 'someday' WHERE id = 2", &[]).expect("edit");
+        for err in [j.actions(&actions::Filter::default()).expect_err("list"), j.action(2).expect_err("one")] {
+            let err = err.to_string();
+            assert!(err.contains("stored data is unreadable: action_items row 2: unknown status `someday`"), "{err}");
+        }
+        let cases = [
+            ("SELECT id, title FROM action_items WHERE x", Row(vec![Value::Int(7)]), "action_items row 7: bad"),
+            ("SELECT title, id FROM annotations", Row(vec![Value::Int(7)]), "a row of annotations: bad"),
+            ("SELECT id FROM spins;", Row(vec![Value::Text("x".into())]), "a row of spins: bad"),
+            ("PRAGMA journal_mode", Row(vec![]), "bad"),
+        ];
+        for (sql, row, said) in cases {
+            assert_eq!(which_row(sql, &row, "bad".into()), said, "{sql}");
+        }
     }
 
     #[test]
