@@ -85,17 +85,15 @@ pub fn backups(ws: &Workspace) -> Result<Vec<Backup>, JournalError> {
 pub fn restore(ws: &Workspace, day: Option<&str>, stamp: &str) -> Result<Restored, JournalError> {
     let journal = local_journal(ws)?;
     let copies = backup::list(&journal);
-    let from = match day {
-        Some(d) => copies.iter().find(|b| b.day == d.trim()).cloned().ok_or_else(|| {
+    let Some(newest) = copies.first() else {
+        return Err(JournalError::Refused(format!("the journal of {} has no daily copy yet", ws.name)));
+    };
+    let from = match day.map(str::trim) {
+        None => newest.clone(),
+        Some(d) => copies.iter().find(|b| b.day == d).cloned().ok_or_else(|| {
             let days: Vec<&str> = copies.iter().map(|b| b.day.as_str()).collect();
-            JournalError::Refused(match days.is_empty() {
-                true => format!("the journal of {} has no daily copy yet", ws.name),
-                false => format!("the journal of {} has no copy of {}: it has {}", ws.name, d.trim(), days.join(", ")),
-            })
+            JournalError::Refused(format!("the journal of {} has no copy of {d}: it has {}", ws.name, days.join(", ")))
         })?,
-        None => {
-            copies.first().cloned().ok_or_else(|| JournalError::Refused(format!("the journal of {} has no daily copy yet", ws.name)))?
-        }
     };
     let aside = backup::restore(&journal, &from.path, stamp)?;
     let status = Journal::open(&journal)?.status()?;

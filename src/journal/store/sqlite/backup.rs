@@ -133,10 +133,9 @@ fn remove_stale_temporaries(dir: &Path) {
 /// `<name>.replaced-<stamp>` (never deleted: it may hold what was written after the copy). Where the
 /// replaced file went, if there was one.
 pub fn restore(journal: &Path, from: &Path, stamp: &str) -> Result<Option<PathBuf>, StoreError> {
-    let copy =
-        Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| sqlite_error(&from.display().to_string(), e))?;
-    let check: String =
-        copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| sqlite_error(&from.display().to_string(), e))?;
+    let from_at = from.display().to_string();
+    let copy = Connection::open_with_flags(from, OpenFlags::SQLITE_OPEN_READ_ONLY).map_err(|e| sqlite_error(&from_at, e))?;
+    let check: String = copy.query_row("PRAGMA integrity_check", [], |r| r.get(0)).map_err(|e| sqlite_error(&from_at, e))?;
     if check != "ok" {
         return Err(failure(from, format!("not put back, SQLite's check of the copy says: {check}")));
     }
