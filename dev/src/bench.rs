@@ -45,6 +45,9 @@ pub struct BenchReport {
     /// The peak again after the re-flags and the overviews the app would send (45 MB of JSON at 2 for
     /// 10,000 series).
     pub peak_rss_after_mb: f64,
+    /// Anonymous resident memory once the review is done and its scratch given back (what the app holds
+    /// beside the review it shows), in MB.
+    pub held_mb: f64,
     pub threads: usize,
     /// Decoding the same file with polars, slice by slice, and nothing else: the floor of loading it.
     pub decode_ms: f64,
@@ -125,12 +128,27 @@ impl fmt::Display for BenchReport {
             "  findings {} · charts rendered {} · peak RSS {:.0} MB during the review (target ≤ 1024 MB) · at most {} files open",
             self.findings, self.charts, self.peak_rss_mb, self.open_files
         )?;
+        writeln!(f, "  held once the review is done: {:.0} MB anonymous (at most 64 MB of it the arrays kept in memory)", self.held_mb)?;
         writeln!(f, "  peak RSS {:.0} MB with the re-flags and their overviews", self.peak_rss_after_mb)?;
         if cfg!(debug_assertions) {
             writeln!(f, "  note: this is a debug build; run `cargo run --release -p flywheel-dev -- bench` for real numbers")?;
         }
         Ok(())
     }
+}
+
+/// Anonymous resident memory of this process now (RssAnon: its heap, not the files and libraries it maps), in
+/// MB; 0 where /proc is not available.
+pub fn anon_rss_mb() -> f64 {
+    status_kb("RssAnon:") / 1024.0
+}
+
+/// A figure of `/proc/self/status` in kB (0 where /proc is not available).
+fn status_kb(key: &str) -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find_map(|l| l.strip_prefix(key)).and_then(|v| v.split_whitespace().next()?.parse::<f64>().ok()))
+        .unwrap_or(0.0)
 }
 
 /// Peak resident memory of this process (VmHWM), in MB; 0 where /proc is not available.
@@ -140,13 +158,7 @@ pub fn reset_peak_rss() {
 }
 
 pub fn peak_rss_mb() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)).and_then(|kb| kb.parse::<f64>().ok())
-        })
-        .map(|kb| kb / 1024.0)
-        .unwrap_or(0.0)
+    status_kb("VmHWM:") / 1024.0
 }
 
 /// The grid of the generated benchmark data: the sample workspace's zone and review week, with
@@ -303,6 +315,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
                 reflags: vec![],
                 peak_rss_mb: 0.0,
                 peak_rss_after_mb: 0.0,
+                held_mb: 0.0,
                 threads: 0,
                 decode_ms: 0.0,
                 open_files: 0,
@@ -355,6 +368,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
     let total_ms = started.elapsed().as_secs_f64() * 1000.0;
     let (findings, points, timings) = (review.findings.len(), review.rows, review.timings);
     let peak_review_mb = peak_rss_mb();
+    let held_mb = anon_rss_mb();
     // Re-flag the review itself (a copy would count twice toward the peak), down and up from 1 and back:
     // the time follows how many metrics can flag something at the new sensitivity.
     // FLYWHEEL_BENCH_REFLAG_ROUNDS=N repeats the round N times and reports each step's fastest (on a shared
@@ -423,6 +437,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
         reflags,
         peak_rss_mb: peak_review_mb,
         peak_rss_after_mb,
+        held_mb,
         threads: rayon::current_num_threads(),
         decode_ms,
         open_files,
