@@ -128,7 +128,12 @@ impl fmt::Display for BenchReport {
             "  findings {} · charts rendered {} · peak RSS {:.0} MB during the review (target ≤ 1024 MB) · at most {} files open",
             self.findings, self.charts, self.peak_rss_mb, self.open_files
         )?;
-        writeln!(f, "  held once the review is done: {:.0} MB anonymous (at most 64 MB of it the arrays kept in memory)", self.held_mb)?;
+        writeln!(
+            f,
+            "  held once the review is done: {:.0} MB anonymous (at most {} MB of it the arrays kept in memory)",
+            self.held_mb,
+            flywheel::review::StreamOptions::default().memory_budget >> 20
+        )?;
         writeln!(f, "  peak RSS {:.0} MB with the re-flags and their overviews", self.peak_rss_after_mb)?;
         if cfg!(debug_assertions) {
             writeln!(f, "  note: this is a debug build; run `cargo run --release -p flywheel-dev -- bench` for real numbers")?;

@@ -1,9 +1,11 @@
 //! Where a large review keeps its metrics' arrays (the review range's values, instances and fit) once they
-//! pass a memory budget: an anonymous temporary file, removed by the system when the review is dropped or
-//! the process ends. Detectors, charts and views read a metric back when they need it
+//! pass a memory budget: an anonymous temporary file on disk, removed by the system when the review is dropped
+//! or the process ends. Detectors, charts and views read a metric back when they need it
 //! ([`super::Review::full`]), so memory stays bounded however many metrics the fleet has; what is small
 //! (the metric, its weekly statistics, the findings) stays in memory. The file is this process's own, so
 //! arrays are kept in the machine's byte order: writing and reading one is a copy of its memory.
+
+mod place;
 
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -34,8 +36,10 @@ impl std::fmt::Debug for Spill {
 }
 
 impl Spill {
+    /// A new, empty file in a folder on disk ([`place::folder`]; the system's temporary folder if that fails).
     pub fn new() -> io::Result<Spill> {
-        Ok(Spill { file: tempfile::tempfile()?, end: Mutex::new(0) })
+        let file = tempfile::tempfile_in(place::folder()).or_else(|_| tempfile::tempfile())?;
+        Ok(Spill { file, end: Mutex::new(0) })
     }
 
     /// Move a metric's arrays into the file (they stay in memory when the file cannot be written).

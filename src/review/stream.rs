@@ -44,7 +44,7 @@ pub struct StreamOptions {
 
 impl Default for StreamOptions {
     fn default() -> Self {
-        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: slices::SLICE_ROWS, memory_budget: 64 << 20, pull_chunk: 256 }
+        StreamOptions { slice_rows: slices::SLICE_ROWS, batch_points: slices::SLICE_ROWS, memory_budget: 16 << 20, pull_chunk: 256 }
     }
 }
 
