@@ -8,6 +8,7 @@
 
 pub mod baseline;
 pub mod burst;
+pub mod clock;
 pub mod detect;
 pub mod group;
 mod profile;
@@ -129,6 +130,8 @@ pub struct Context {
     pub week_start: Vec<i64>,
     /// The review range's points' time labels, each written when first asked for.
     labels: Labels,
+    /// Other regions' clock changes inside the grid when the review's zone has none there ([`clock`]).
+    pub clock_changes: Vec<clock::Change>,
 }
 
 /// [`time::short_label`] and [`time::rfc3339`] of each review point, kept once written: every finding writes
@@ -203,6 +206,7 @@ impl Context {
             }
         }
         let labels = Labels { short: vec![Default::default(); review.len()], rfc3339: vec![Default::default(); review.len()] };
+        let clock_changes = clock::changes(&tz, &grid);
         Context {
             tz,
             week_starts,
@@ -217,6 +221,7 @@ impl Context {
             by_week_slot,
             week_start,
             labels,
+            clock_changes,
         }
     }
 

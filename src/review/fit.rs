@@ -57,6 +57,7 @@ pub(super) fn fit_batch(
         .into_par_iter()
         .map(|(i, metric, (values, instances, stats))| {
             let mut fit = analysis::fit_range(ctx, &values, max_history);
+            let clock = analysis::clock::votes(ctx, &values);
             // Only the review range is kept: the history has done its work in the fit.
             let values = values[ctx.review.clone()].to_vec();
             let instances: Vec<(String, Vec<f64>)> = instances.into_iter().map(|(n, v)| (n, v[ctx.review.clone()].to_vec())).collect();
@@ -64,7 +65,7 @@ pub(super) fn fit_batch(
             let instance_names = instances.iter().map(|(n, _)| n.clone()).collect();
             let coverage = values.iter().filter(|v| v.is_finite()).count() as f64 / values.len().max(1) as f64;
             let steady = analysis::detect::steady(ctx, &metric, &values, &fit);
-            let mut s = SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None, steady };
+            let mut s = SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None, steady, clock };
             keep(&mut s);
             (i, s)
         })

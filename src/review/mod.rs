@@ -24,6 +24,7 @@ use crate::finding::{self, Finding, Kind};
 use crate::series::AlignStats;
 use crate::source::{self, LoadOptions, Progress, SourceError, Window};
 use crate::text;
+use crate::time;
 
 pub use range::{MAX_GRID_POINTS, MAX_RANGE_DAYS};
 pub use stream::StreamOptions;
@@ -73,6 +74,9 @@ pub struct SeriesFit {
     /// The findings that do not depend on the sensitivity ([`analysis::detect::steady`]), found once at
     /// fit time: re-flagging a metric whose other detectors cannot fire needs nothing else.
     pub steady: Vec<Finding>,
+    /// Whether the metric follows each of the review's other clock changes ([`analysis::clock::votes`]; empty
+    /// when there are none).
+    pub clock: Vec<Option<bool>>,
 }
 
 /// Something the review had to do to the input, said plainly.
@@ -81,6 +85,36 @@ pub struct Warning {
     pub metric: String,
     pub file: String,
     pub message: String,
+}
+
+/// The input note for series that follow another region's clock than the review's zone
+/// ([`analysis::clock::followed`]): which change moved them, and how to read them in their own zone.
+fn clock_note<'a>(ws: &Workspace, ctx: &'a Context, votes: impl Iterator<Item = &'a [Option<bool>]>) -> Option<Warning> {
+    let (change, yes, of) = analysis::clock::followed(&ctx.clock_changes, votes)?;
+    let day = time::utc(change.at).with_timezone(&change.zone).format("%a %-d %b %Y");
+    let (moved, went) = if change.back { ("later", "back") } else { ("earlier", "forward") };
+    let zone = change.zone.name();
+    let how = if ws.bare_files.is_empty() {
+        format!("set `timezone = \"{zone}\"` (or the zone they follow) in flywheel.toml")
+    } else {
+        format!("open them with `--tz {zone}` (or the zone they follow), or pick it under “Times in” in the app's header")
+    };
+    let file = match ws.bare_files.as_slice() {
+        [one] => one.file_name().map_or_else(|| one.display().to_string(), |n| n.to_string_lossy().into_owned()),
+        _ => ws.origin.display().to_string(),
+    };
+    Some(Warning {
+        metric: format!("{yes} of {of} series with a daily pattern"),
+        file,
+        message: format!(
+            "their daily pattern moved an hour {moved} in {} after {day}, when the clocks went {went} in {}: they follow a local \
+             clock with daylight saving, and read in {} the weeks before and after disagree by that hour, so daily rises and \
+             falls look unusual; {how}",
+            ctx.tz.name(),
+            change.region,
+            ctx.tz.name()
+        ),
+    })
 }
 
 /// Milliseconds spent per stage.
@@ -310,6 +344,7 @@ impl Review {
             .map(|n| Warning { metric: n.metric, file: n.source, message: n.message })
             .chain(scan.notes())
             .chain(fitted.warnings.into_iter().map(|(_, w)| w))
+            .chain(clock_note(&ws, &ctx, fitted.series.iter().map(|(_, s)| &s.clock[..])))
             .collect();
         let timings = Timings { align_ms: fitted.align_ms, baseline_ms: fitted.baseline_ms, ..Timings::default() };
         let mut review = Review {

@@ -281,6 +281,7 @@ mod tests {
             stats: Default::default(),
             spilled: None,
             steady: vec![],
+            clock: vec![],
         };
         let before = s.clone();
         let spill = Spill::new().expect("temporary file");

@@ -351,3 +351,43 @@ fn other_lines_are_tried_on_a_metric_without_changing_the_workspace() {
     assert!(breaches >= 2, "a line inside the daily peaks is crossed more than once");
     assert_eq!(std::fs::read(sample().join("flywheel.toml")).expect("toml"), toml, "nothing is written");
 }
+
+#[test]
+fn series_that_follow_a_clock_with_daylight_saving_read_in_utc_are_said_to() {
+    // Six weeks up to Sunday 15 November 2026 of a service busy by Berlin's clock, exported with UTC times ("Z"):
+    // from Sunday 25 October 01:00 UTC (the clocks went back) its daily wave comes an hour later in UTC.
+    let dir = tempfile::tempdir().expect("tmp");
+    let p = dir.path().join("export.csv");
+    let start = chrono::NaiveDate::from_ymd_opt(2026, 10, 5).and_then(|d| d.and_hms_opt(0, 0, 0)).expect("d").and_utc().timestamp();
+    let change = chrono::NaiveDate::from_ymd_opt(2026, 10, 25).and_then(|d| d.and_hms_opt(1, 0, 0)).expect("d").and_utc().timestamp();
+    let mut rows = vec!["time,value".to_string()];
+    for i in 0..(6 * 7 * 288) {
+        let t = start + i * 300;
+        let local = i + if t < change { 24 } else { 12 };
+        let utc = chrono::DateTime::from_timestamp(t, 0).expect("t");
+        rows.push(format!("{},{:.2}", utc.format("%Y-%m-%dT%H:%M:%SZ"), 50.0 + daily_wave(local)));
+    }
+    std::fs::write(&p, rows.join("\n")).expect("write");
+    let review = |args: &[&str]| {
+        let mut all = vec![p.to_str().expect("p"), "--week", "2026-11-09"];
+        all.extend_from_slice(args);
+        let doc = review_json(&all);
+        let notes = doc["warnings"].as_array().expect("w").iter().map(|w| format!("{}: {}", w["metric"], w["message"]));
+        notes.filter(|n| n.contains("daily pattern moved")).collect::<Vec<_>>()
+    };
+    let utc_notes = review(&[]);
+    assert_eq!(utc_notes.len(), 1, "{utc_notes:?}");
+    for said in ["1 of 1 series", "moved an hour later in UTC after Sun 25 Oct 2026", "clocks went back in Europe", "--tz Europe/Berlin"] {
+        assert!(utc_notes[0].contains(said), "{said}: {}", utc_notes[0]);
+    }
+    // Read in its own zone the history agrees with the week: nothing to say.
+    assert!(review(&["--tz", "Europe/Berlin"]).is_empty());
+    // A series kept in UTC says nothing either.
+    let kept_in_utc: Vec<String> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| if i == 0 { r.clone() } else { format!("{},{:.2}", &r[..20], 50.0 + daily_wave(i as i64 - 1)) })
+        .collect();
+    std::fs::write(&p, kept_in_utc.join("\n")).expect("write");
+    assert!(review(&[]).is_empty());
+}
