@@ -103,12 +103,16 @@ fn vote(x: &[f64], at: usize, day: usize, hour: usize, back: bool) -> Option<boo
 /// half its days.
 fn profile(x: &[f64], day: usize) -> Option<Vec<f64>> {
     let days = x.len() / day;
-    (0..day)
-        .map(|u| {
-            let seen: Vec<f64> = (0..days).map(|d| x[d * day + u]).filter(|v| v.is_finite()).collect();
-            (seen.len() * 2 >= days.max(1)).then(|| seen.iter().sum::<f64>() / seen.len() as f64)
-        })
-        .collect()
+    let (mut sum, mut seen) = (vec![0.0; day], vec![0usize; day]);
+    for d in x[..days * day].chunks_exact(day) {
+        for ((s, n), &v) in sum.iter_mut().zip(&mut seen).zip(d) {
+            if v.is_finite() {
+                *s += v;
+                *n += 1;
+            }
+        }
+    }
+    sum.iter().zip(&seen).map(|(s, &n)| (n * 2 >= days.max(1)).then(|| s / n as f64)).collect()
 }
 
 /// What the votes of a review's series (each [`votes`]' answer) say: the change most series that can tell
