@@ -107,7 +107,7 @@ fn clock_note<'a>(ws: &Workspace, ctx: &'a Context, votes: impl Iterator<Item = 
         metric: format!("{yes} of {of} series with a daily pattern"),
         file,
         message: format!(
-            "their daily pattern moved an hour {moved} in {} after {day}, when the clocks went {went} in {}: they follow a local \
+            "it moved an hour {moved} in {} after {day}, when the clocks went {went} in {}: these series follow a local \
              clock with daylight saving, and read in {} the weeks before and after disagree by that hour, so daily rises and \
              falls look unusual; {how}",
             ctx.tz.name(),

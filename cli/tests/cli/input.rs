@@ -372,8 +372,12 @@ fn series_that_follow_a_clock_with_daylight_saving_read_in_utc_are_said_to() {
         let mut all = vec![p.to_str().expect("p"), "--week", "2026-11-09"];
         all.extend_from_slice(args);
         let doc = review_json(&all);
-        let notes = doc["warnings"].as_array().expect("w").iter().map(|w| format!("{}: {}", w["metric"], w["message"]));
-        notes.filter(|n| n.contains("daily pattern moved")).collect::<Vec<_>>()
+        let notes = doc["warnings"]
+            .as_array()
+            .expect("w")
+            .iter()
+            .map(|w| format!("{}: {}", w["metric"].as_str().unwrap_or_default(), w["message"].as_str().unwrap_or_default()));
+        notes.filter(|n| n.contains("with a daily pattern: it moved an hour")).collect::<Vec<_>>()
     };
     let utc_notes = review(&[]);
     assert_eq!(utc_notes.len(), 1, "{utc_notes:?}");
