@@ -194,9 +194,8 @@ pub fn doc(m: &Meeting, c: &Context) -> Doc {
     Doc { title: title(m, c), when: when(m, &c.tz), people: people(m), agenda, findings, actions }
 }
 
-/// The minutes in Markdown.
-pub fn markdown(m: &Meeting, c: &Context) -> String {
-    let d = doc(m, c);
+/// The minutes ([`doc`]) in Markdown.
+pub fn markdown(d: &Doc) -> String {
     let md = text::markdown;
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n\n{}  \n{}\n", md(&d.title), d.when, md(&d.people));
@@ -225,10 +224,9 @@ const CSS: &str = "body{font:15px/1.5 system-ui,sans-serif;max-width:960px;margi
 table{border-collapse:collapse;width:100%}th,td{text-align:left;padding:5px 8px;border-bottom:1px solid #e5e7eb;vertical-align:top}\
 .muted{color:#6b7280}figure{margin:10px 0}svg{max-width:100%;height:auto}@media (prefers-color-scheme: dark){body{background:#111827;color:#e5e7eb}}";
 
-/// The minutes as one self-contained HTML page; `charts` holds an SVG per metric id (the charts of the
+/// The minutes ([`doc`]) as one self-contained HTML page; `charts` holds an SVG per metric id (the charts of the
 /// findings discussed; any not given are left out).
-pub fn html(m: &Meeting, c: &Context, charts: &BTreeMap<String, String>) -> String {
-    let d = doc(m, c);
+pub fn html(d: &Doc, charts: &BTreeMap<String, String>) -> String {
     let h = text::html;
     let mut out = String::new();
     out.push_str(&text::html_page_start(&d.title, CSS));
@@ -322,7 +320,7 @@ mod tests {
         assert_eq!(d.people, "host: ana · presenter: Pay<b>ments</b> · absent: Search");
         assert_eq!(d.agenda[2].actual, "not reached");
 
-        let md = markdown(&m, &c);
+        let md = markdown(&d);
         assert!(md.starts_with("# Minutes — Shop, week 46 (week of 2026-11-09)\n\nSun 9 Nov 2025, 09:20–09:50 (30 min)"), "{md}");
         assert!(md.contains("| Last week's action items | 10 min | 09:20–09:30 (10 min) |"), "{md}");
         assert!(md.contains("| Spin the wheel | 3 min | 09:30–09:35 (5 min) |"), "{md}");
@@ -335,7 +333,7 @@ mod tests {
 
         let mut charts = BTreeMap::new();
         charts.insert("payments.api.p99".to_string(), "<svg id=\"chart\"></svg>".to_string());
-        let html = html(&m, &c, &charts);
+        let html = html(&d, &charts);
         assert!(!html.contains("<script>x") && !html.contains("<img src=x>") && !html.contains("<b>ments"), "{html}");
         assert!(html.contains("&lt;script&gt;x&lt;/script&gt;") && html.contains("Pay&lt;b&gt;ments"));
         assert_eq!(html.matches("<svg id=\"chart\">").count(), 1, "the discussed finding's chart, once");

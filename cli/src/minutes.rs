@@ -27,8 +27,8 @@ pub fn run(path: &Path, week: Option<&str>, md: Option<PathBuf>, html: Option<Pa
         None => anyhow!("no meeting was recorded yet (the app's meeting view, key m, records one)"),
     })?;
     let c = Context::read(&journal, &ws.name, ws.tz, &meeting)?;
-    let text = minutes::markdown(&meeting, &c);
-    crate::markdown_or_files(text, md, html, || minutes::html(&meeting, &c, &charts(&ws, &meeting)))
+    let doc = minutes::doc(&meeting, &c);
+    crate::markdown_or_files(minutes::markdown(&doc), md, html, || minutes::html(&doc, &charts(&ws, &meeting)))
 }
 
 /// The charts of the findings discussed, from a review of the meeting's week (none when it cannot run).

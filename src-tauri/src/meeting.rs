@@ -86,8 +86,8 @@ pub async fn meeting_end(app: AppHandle, id: i64) -> Result<MinutesOut> {
         let m = j.end_meeting(id, flywheel::time::now())?;
         let (ws, charts) = with_review(state, |r| Ok((r.workspace.clone(), flywheel::minutes::charts(r, &m))))?;
         let c = flywheel::minutes::Context::read(&j, &ws.name, ws.tz, &m)?;
-        let markdown = flywheel::minutes::markdown(&m, &c);
-        let html = flywheel::minutes::html(&m, &c, &charts);
+        let doc = flywheel::minutes::doc(&m, &c);
+        let (markdown, html) = (flywheel::minutes::markdown(&doc), flywheel::minutes::html(&doc, &charts));
         let data = flywheel::paths::data_dir().ok_or_else(|| Error::new(Code::Journal, "no home folder to write the minutes in"))?;
         let dir = data.join("minutes").join(flywheel::paths::workspace_key(&ws.key_path()));
         std::fs::create_dir_all(&dir).map_err(|e| Error::new(Code::Journal, format!("{}: {e}", dir.display())))?;
@@ -95,7 +95,6 @@ pub async fn meeting_end(app: AppHandle, id: i64) -> Result<MinutesOut> {
         let (md_path, html_path) = (dir.join(format!("{stem}.md")), dir.join(format!("{stem}.html")));
         flywheel::atomic::write_all(&[(md_path.as_path(), markdown.as_bytes()), (html_path.as_path(), html.as_bytes())])
             .map_err(|(p, e)| Error::new(Code::Journal, format!("{}: {e}", p.display())))?;
-        let doc = flywheel::minutes::doc(&m, &c);
         Ok(MinutesOut { meeting: m, doc, charts, md_path: md_path.display().to_string(), html_path: html_path.display().to_string() })
     })
     .await
