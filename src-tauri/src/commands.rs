@@ -84,6 +84,8 @@ pub async fn open_workspace(
     on_progress: Channel<Step>,
 ) -> Result<Overview> {
     let state = app.state::<AppState>();
+    // No memory is given back while the review runs (its allocator settings keep its freed arrays for reuse).
+    let _hold = state.quiet.hold();
     let path = PathBuf::from(path);
     let zone = zone.map(|z| flywheel::time::parse_zone(&z).map_err(|e| Error::new(Code::Invalid, e.to_string()))).transpose()?;
     let early = if refresh || week.is_some() || zone.is_some() { None } else { state.take_head_start(&path) };

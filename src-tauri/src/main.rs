@@ -31,11 +31,9 @@ fn main() -> std::process::ExitCode {
     if let Some(path) = open_at_start {
         state.start_early(path, |p, refresh, progress| commands::load(p, None, None, refresh, progress));
     }
-    let app = tauri::Builder::default()
-        .plugin(tauri_plugin_dialog::init())
-        .plugin(tauri_plugin_opener::init())
-        .manage(state)
-        .invoke_handler(tauri::generate_handler![
+    let commands = watched(
+        state.quiet.clone(),
+        tauri::generate_handler![
             commands::app_info,
             commands::sample_path,
             commands::recent_workspaces,
@@ -70,7 +68,13 @@ fn main() -> std::process::ExitCode {
             meeting::meeting_people,
             meeting::meeting_mark,
             meeting::meeting_end,
-        ])
+        ],
+    );
+    let app = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
+        .manage(state)
+        .invoke_handler(commands)
         .run(tauri::generate_context!("tauri.conf.json"));
     match app {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -78,5 +82,17 @@ fn main() -> std::process::ExitCode {
             eprintln!("flywheel-app: {e}");
             std::process::ExitCode::FAILURE
         }
+    }
+}
+
+/// The commands, each call told to the allocator's watch as work (`AppState::quiet`): the memory they free is
+/// given back once they stop.
+fn watched(
+    quiet: flywheel::malloc::Quiet,
+    commands: impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static,
+) -> impl Fn(tauri::ipc::Invoke<tauri::Wry>) -> bool + Send + Sync + 'static {
+    move |invoke| {
+        quiet.busy();
+        commands(invoke)
     }
 }

@@ -409,6 +409,14 @@ async fn sample_review(d: &Driver) -> R<()> {
         assert_eq!(overflow, json!([0, 0, 0]), "{w}×{h}: horizontal overflow of the findings column, the page, and cut findings");
         shot(&c, &format!("team-{w}x{h}")).await?;
     }
+    // After all that use, at rest: the app gives back what its commands freed once it is idle (printed, not
+    // asserted: a debug build on a shared machine).
+    let Memory { app: used, app_anon: used_anon, .. } = app_memory_mib();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let Memory { app, app_anon, .. } = app_memory_mib();
+    println!(
+        "the sample after use: app {used:.0} MiB ({used_anon:.0} MiB anonymous); 3 s later, at rest, {app:.0} MiB ({app_anon:.0} MiB anonymous)"
+    );
     c.close().await?;
     Ok(())
 }
