@@ -49,7 +49,8 @@ pub fn changes(tz: &Tz, grid: &Grid) -> Vec<Change> {
     }
     let offset = |z: &Tz, t: i64| z.offset_from_utc_datetime(&time::utc(t).naive_utc()).fix().local_minus_utc();
     let (start, end) = (grid.start, grid.end());
-    if (start..end).step_by(time::DAY as usize).chain([end]).any(|t| offset(tz, t) != offset(tz, start)) {
+    let first = offset(tz, start);
+    if (start..end).step_by(time::DAY as usize).chain([end]).any(|t| offset(tz, t) != first) {
         return Vec::new();
     }
     let mut out = Vec::new();
