@@ -70,11 +70,14 @@ pub(crate) fn format_of(path: &Path) -> Result<Format, SourceError> {
 /// Read a metric file. `tz` is used for naive timestamps.
 pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
     check_file(path)?;
-    let (df, first_line, decimal_comma) = match format_of(path)? {
-        Format::Csv => read_csv(path)?,
+    let (df, lines, decimal_comma) = match format_of(path)? {
+        Format::Csv => {
+            let (df, lines, decimal_comma) = read_csv(path)?;
+            (df, Some(lines), decimal_comma)
+        }
         Format::Parquet => (read_parquet(path)?, None, false),
     };
-    frame_to_series(path, &df, first_line, decimal_comma, tz)
+    frame_to_series(path, &df, lines.as_ref(), decimal_comma, tz)
 }
 
 /// A data file must be a regular, non-empty file (a folder, a device or a FIFO is never read). Its size.
@@ -137,14 +140,14 @@ pub(crate) fn check_parquet_schema(path: &Path, reader: &mut ParquetReader<std::
     Ok(())
 }
 
-/// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame, the file line
-/// of the first data row, and whether its numbers have a decimal comma ([`separator`]). A file whose first
-/// row is data (no header) is read again without one.
-fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>, bool), SourceError> {
+/// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame without its blank
+/// rows ([`without_blank_rows`]), where its rows are in the file, and whether its numbers have a decimal comma
+/// ([`separator`]). A file whose first row is data (no header) is read again without one.
+fn read_csv(path: &Path) -> Result<(DataFrame, Lines, bool), SourceError> {
     let (sep, skip) = separator(path);
     // A file separated by semicolons is what spreadsheets write where the comma is the decimal mark.
     let decimal_comma = sep == b';';
-    let read = |header: bool| -> Result<DataFrame, SourceError> {
+    let read = |header: bool| -> Result<(DataFrame, Lines), SourceError> {
         CsvReadOptions::default()
             .with_has_header(header)
             .with_skip_lines(skip)
@@ -152,19 +155,21 @@ fn read_csv(path: &Path) -> Result<(DataFrame, Option<usize>, bool), SourceError
             .with_parse_options(CsvParseOptions::default().with_separator(sep))
             .try_into_reader_with_file_path(Some(path.to_path_buf()))
             .and_then(|r| r.finish())
+            .and_then(|df| without_blank_rows(df, if header { 2 + skip } else { 1 + skip }))
             .map_err(|e| match csv_shape_error(path, sep, skip) {
                 Some((line, message)) => SourceError { line: Some(line), ..SourceError::file(path, message) },
                 None => SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e))),
             })
     };
-    let df = read(true)?;
+    let (df, lines) = read(true)?;
     let first_name = df.get_column_names().first().map(|s| s.to_string()).unwrap_or_default();
     // A first line that is a timestamp is data, not a header (a slashed date that does not tell its order is
     // one too: the column tells it).
     if matches!(time::parse_timestamp(&first_name, &Tz::UTC), Ok(_) | Err(time::TimeError::AmbiguousDate(_))) {
-        return Ok((read(false)?, Some(1 + skip), decimal_comma));
+        let (df, lines) = read(false)?;
+        return Ok((df, lines, decimal_comma));
     }
-    Ok((df, Some(2 + skip), decimal_comma))
+    Ok((df, lines, decimal_comma))
 }
 
 /// The field separator of a CSV file: a tab for `.tsv`; a semicolon when its first line has one and no comma,
@@ -280,9 +285,65 @@ fn find_col<'a>(df: &'a DataFrame, names: &[&str]) -> Option<&'a Column> {
     df.columns().iter().find(|c| names.iter().any(|n| c.name().eq_ignore_ascii_case(n)))
 }
 
+/// Where a frame's rows are in their CSV file, for messages: the line of the first row, and the blank lines
+/// left out of the frame ([`without_blank_rows`]) counted back in.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lines {
+    first: usize,
+    /// Per run of blank lines left out: the frame's first row after it, and how many were left out up to there.
+    left_out: Vec<(usize, usize)>,
+}
+
+impl Lines {
+    /// The first row on file line `first`, every line after it a row.
+    pub(crate) fn from(first: usize) -> Lines {
+        Lines { first, left_out: Vec::new() }
+    }
+
+    /// The file line of the frame's row `row`.
+    fn line(&self, row: usize) -> usize {
+        let i = self.left_out.partition_point(|&(r, _)| r <= row);
+        self.first + row + i.checked_sub(1).map_or(0, |i| self.left_out[i].1)
+    }
+
+    /// Whether the first row is the file's first line: the file has no header line.
+    fn headless(&self) -> bool {
+        self.first == 1
+    }
+}
+
 /// Where a row is, for messages: a file line for CSV, a row number for Parquet.
-fn at(first_line: Option<usize>, row: usize) -> Option<usize> {
-    first_line.map(|l| l + row)
+fn at(lines: Option<&Lines>, row: usize) -> Option<usize> {
+    lines.map(|l| l.line(row))
+}
+
+/// A CSV frame without its blank rows — blank lines, or rows of empty fields as spreadsheets write below a
+/// table (both read as empty in every column) —, and where its rows are in the file (`first`: the line of its
+/// first row). A row with a time or any value is kept.
+fn without_blank_rows(df: DataFrame, first: usize) -> PolarsResult<(DataFrame, Lines)> {
+    let mut lines = Lines::from(first);
+    // A blank row is empty in every column: a column with no empty cell means there is none.
+    let cols = df.columns();
+    if cols.is_empty() || cols.iter().any(|c| c.null_count() == 0) {
+        return Ok((df, lines));
+    }
+    let blank = cols[1..].iter().fold(cols[0].is_null(), |b, c| &b & &c.is_null());
+    if !blank.any() {
+        return Ok((df, lines));
+    }
+    let (mut kept, mut left) = (0, 0);
+    for b in blank.iter() {
+        if b == Some(true) {
+            left += 1;
+            match lines.left_out.last_mut() {
+                Some(last) if last.0 == kept => last.1 = left,
+                _ => lines.left_out.push((kept, left)),
+            }
+        } else {
+            kept += 1;
+        }
+    }
+    Ok((df.filter(&!&blank)?, lines))
 }
 
 /// The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the rule
@@ -315,12 +376,12 @@ pub(super) fn second_passes(
     }
 }
 
-/// The series of a decoded file: `first_line` is the file line of the first row (CSV; None for Parquet), and
+/// The series of a decoded file: `lines` says where its rows are in the file (CSV; None for Parquet), and
 /// `decimal_comma` reads a value like `12,5` as 12.5 (a semicolon-separated CSV file).
 pub(crate) fn frame_to_series(
     path: &Path,
     df: &DataFrame,
-    first_line: Option<usize>,
+    lines: Option<&Lines>,
     decimal_comma: bool,
     tz: &Tz,
 ) -> Result<FileData, SourceError> {
@@ -338,10 +399,10 @@ pub(crate) fn frame_to_series(
         Some(c) => c,
         None if cols.len() == 2 => &cols[1],
         // A header row, and no column that names a series or an instance: one column per series.
-        None if series_col.is_none() && instance_col.is_none() && first_line != Some(1) => {
-            return wide::wide_to_series(path, df, time_col, first_line, decimal_comma, tz);
+        None if series_col.is_none() && instance_col.is_none() && !lines.is_some_and(Lines::headless) => {
+            return wide::wide_to_series(path, df, time_col, lines, decimal_comma, tz);
         }
-        None if first_line == Some(1) => {
+        None if lines.is_some_and(Lines::headless) => {
             return Err(SourceError::file(
                 path,
                 format!(
@@ -374,7 +435,7 @@ pub(crate) fn frame_to_series(
 
     let mut data = FileData { bare: series_col.is_none(), rows: df.height(), ..FileData::default() };
     let default_key = super::stem(path);
-    let bad = |row: usize, message: String| SourceError { path: path.to_path_buf(), line: at(first_line, row), series: None, message };
+    let bad = |row: usize, message: String| SourceError { path: path.to_path_buf(), line: at(lines, row), series: None, message };
     let rows = data.rows;
     // Timestamps and values are converted a column at a time; rows from `stop` on lack one of them (the
     // error is reported at `stop`, after that row's series cell, as a reader going row by row would).

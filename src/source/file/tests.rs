@@ -216,6 +216,50 @@ fn bad_files_name_the_file_and_line() {
     assert!(missing.contains("nope.csv: cannot open"), "{missing}");
 }
 
+#[test]
+fn blank_lines_and_empty_rows_are_left_out_and_lines_still_counted_in_the_file() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let tz = Tz::UTC;
+    let (a, b, c) = ("2026-11-09T00:00:00Z", "2026-11-09T00:05:00Z", "2026-11-09T00:10:00Z");
+    // Each file's series with their values, or the error's line and message.
+    type Want = Result<Vec<(&'static str, Vec<f64>)>, (usize, &'static str)>;
+    let cases: Vec<(&str, String, Want)> = vec![
+        // What editors and `echo >> file` leave at the end, with Windows line ends.
+        ("trailing.csv", format!("timestamp,value\r\n{a},1\r\n{b},2\r\n\r\n\r\n"), Ok(vec![("trailing", vec![1.0, 2.0])])),
+        ("between.csv", format!("timestamp,value\n\n{a},1\n\n\n{b},2\n{c},3\n"), Ok(vec![("between", vec![1.0, 2.0, 3.0])])),
+        // A spreadsheet's empty rows below its table.
+        ("sheet.csv", format!("time;value\n{a};1,5\n{b};2\n;\n;\n"), Ok(vec![("sheet", vec![1.5, 2.0])])),
+        ("headerless.csv", format!("{a},1\n\n{b},2\n"), Ok(vec![("headerless", vec![1.0, 2.0])])),
+        // A row with a time and no value is a missing point, not a blank row.
+        ("gap.csv", format!("timestamp,value\n{a},1\n{b},\n{c},3\n"), Ok(vec![("gap", vec![1.0, f64::NAN, 3.0])])),
+        ("wide.csv", format!("time,api,db\n{a},1,\n,,\n{b},,4\n\n"), Ok(vec![("api", vec![1.0, f64::NAN]), ("db", vec![f64::NAN, 4.0])])),
+        // Errors after blank lines name the line in the file.
+        ("late.csv", format!("timestamp,value\n\n{a},1\n\n\n{b},two\n"), Err((6, "value `two` is not a number"))),
+        ("longform.csv", format!("timestamp,series,value\n{a},s,1\n\n{b},,2\n"), Err((4, "the series cell is empty"))),
+        ("nothing.csv", "timestamp,value\n\n\n".to_string(), Err((0, "the file has a header but no rows"))),
+    ];
+    for (name, text, want) in cases {
+        let p = write(dir.path(), name, &text);
+        let got = read_file(&p, &tz).map(|d| {
+            let mut s: Vec<(String, Vec<u64>)> =
+                d.series.into_iter().map(|(k, v)| (k.0, v.values.iter().map(|x| x.to_bits()).collect())).collect();
+            s.sort();
+            s
+        });
+        match (got, want) {
+            (Ok(got), Ok(want)) => {
+                let want: Vec<(String, Vec<u64>)> =
+                    want.into_iter().map(|(k, v)| (k.to_string(), v.iter().map(|x| x.to_bits()).collect())).collect();
+                assert_eq!(got, want, "{name}");
+            }
+            (Err(e), Err((line, message))) => {
+                assert_eq!((e.line.unwrap_or(0), e.message.as_str()), (line, message), "{name}: {e}");
+            }
+            (got, want) => panic!("{name}: got {got:?}, want {want:?}"),
+        }
+    }
+}
+
 /// Garbage in never panics: random mixes of valid and broken cells, quotes, separators, NaN, huge
 /// numbers and non-UTF-8 bytes either load or fail with an error naming the file.
 #[test]

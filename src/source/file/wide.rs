@@ -13,7 +13,7 @@ use std::path::Path;
 use chrono_tz::Tz;
 use polars::prelude::*;
 
-use super::{at, second_passes, FileData, SourceError};
+use super::{at, second_passes, FileData, Lines, SourceError};
 use crate::series::RawSeries;
 use crate::source::columns::{TimeCol, ValueCol};
 
@@ -22,13 +22,13 @@ pub(super) fn wide_to_series(
     path: &Path,
     df: &DataFrame,
     time_col: &Column,
-    first_line: Option<usize>,
+    lines: Option<&Lines>,
     decimal_comma: bool,
     tz: &Tz,
 ) -> Result<FileData, SourceError> {
     let err = |row: Option<usize>, series: Option<&str>, message: String| SourceError {
         path: path.to_path_buf(),
-        line: row.and_then(|r| at(first_line, r)),
+        line: row.and_then(|r| at(lines, r)),
         series: series.map(str::to_string),
         message,
     };
