@@ -1,3 +1,5 @@
+//! Importing Grafana dashboards into a workspace: metrics and lines, several dashboards, the data source, hostile and edited exports.
+
 use serde_json::json;
 
 use super::*;
