@@ -27,18 +27,24 @@ function renderWheel() {
 function setupSensitivity() {
   const input = $('sens');
   let timer = null;
+  // Re-flags asked for in turn are answered in turn; one answered after the slider moved on is not shown
+  // (the list would show another sensitivity's findings under the slider's value until the next answer).
+  let asked = 0;
   input.addEventListener('input', () => {
     $('sens-value').textContent = `${input.value}×`;
     clearTimeout(timer);
     timer = setTimeout(async () => {
+      const mine = ++asked;
+      const sensitivity = Number(input.value);
       try {
-        const ov = await backend.setSensitivity(Number(input.value));
+        const ov = await backend.setSensitivity(sensitivity);
+        if (mine !== asked) return;
         setOverview(ov, false);
-        announce(`${ov.review.counts.findings} findings at sensitivity ${input.value}`);
+        announce(`${ov.review.counts.findings} findings at sensitivity ${sensitivity}`);
         if (app.view === 'overview') renderOverview();
         else if (app.view === 'team' || app.view === 'metric') go(app.view, app.args, false);
       } catch (e) {
-        announce(e.message);
+        if (mine === asked) announce(e.message);
       }
     }, 150);
   });
