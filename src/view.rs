@@ -36,7 +36,7 @@ pub enum ViewError {
 }
 
 /// Points in an overview sparkline (the review week, bucketed).
-pub const SPARK_POINTS: usize = 84;
+pub use crate::review::spark::POINTS as SPARK_POINTS;
 
 /// The ranked overview of a review.
 #[derive(Debug, Serialize)]
@@ -112,14 +112,10 @@ pub fn overview_for(r: &Review, holding: Option<u64>) -> Overview {
     let metrics_kept = holding == Some(r.serial);
     let flagged: std::collections::BTreeSet<&str> =
         r.findings.iter().chain(r.muted.iter().map(|m| &m.finding)).map(|f| f.metric.as_str()).collect();
-    // Each flagged metric's review week, read back from the review's temporary file for a large review: on
-    // both cores (a high sensitivity flags thousands).
-    let sparklines = r
-        .series
-        .par_iter()
-        .filter(|s| flagged.contains(s.metric.id.as_str()))
-        .map(|s| (s.metric.id.clone(), r.values(s).map(|v| sparkline(&v, SPARK_POINTS)).unwrap_or_default()))
-        .collect();
+    // Each flagged metric's review week, kept at sparkline resolution since it was fitted (thousands at a high
+    // sensitivity: on both cores).
+    let sparklines =
+        r.series.par_iter().filter(|s| flagged.contains(s.metric.id.as_str())).map(|s| (s.metric.id.clone(), s.spark.points())).collect();
     let review = json::document_with(r, json::Without { metrics: metrics_kept, evidence: true });
     let team_bands = review.workspace.teams.iter().filter(|t| t.findings > 0).map(|t| (t.name.clone(), Band::of(t.top_severity))).collect();
     Overview {
@@ -165,51 +161,6 @@ pub struct ActionRow {
 /// Action items as the app lists them, "overdue" judged on `today` (`YYYY-MM-DD`).
 pub fn action_rows(items: Vec<ActionItem>, today: &str) -> Vec<ActionRow> {
     items.into_iter().map(|item| ActionRow { overdue: item.overdue(today), item }).collect()
-}
-
-/// Bucket means of `values` (NaN = missing) into `n` buckets (fewer when there are fewer values), at the
-/// sparkline's resolution ([`to_resolution`]).
-pub fn sparkline(values: &[f64], n: usize) -> Vec<Option<f64>> {
-    let n = n.min(values.len()).max(1);
-    let means: Vec<Option<f64>> = (0..n)
-        .map(|b| {
-            let (a, z) = (b * values.len() / n, (b + 1) * values.len() / n);
-            let (sum, count) = values[a..z].iter().filter(|v| v.is_finite()).fold((0.0, 0usize), |(s, c), v| (s + v, c + 1));
-            (count > 0).then(|| sum / count as f64).filter(|m| m.is_finite())
-        })
-        .collect();
-    to_resolution(means)
-}
-
-/// A sparkline's values rounded to a power of ten no coarser than a thousandth of its own range (of its
-/// magnitude when flat), so each is sent in a few digits (`18.46`, not `18.464524459449194`: a third of the
-/// overview's size at a high sensitivity) while the line drawn — a few dozen pixels high, scaled to that
-/// range — cannot change.
-fn to_resolution(mut values: Vec<Option<f64>>) -> Vec<Option<f64>> {
-    let (lo, hi) = values.iter().flatten().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &v| (l.min(v), h.max(v)));
-    let span = if hi > lo { hi - lo } else { hi.abs().max(lo.abs()) };
-    if !(span.is_finite() && span > 0.0) {
-        return values;
-    }
-    // The resolution: 10^e with e = floor(log10(span / 1000)).
-    let e = (span / 1000.0).log10().floor() as i32;
-    let scale = 10f64.powi(e.abs());
-    for v in values.iter_mut().flatten() {
-        // A whole number divided or multiplied by an exact power of ten (up to 10^22) is the double nearest
-        // the decimal, which serialises as that decimal; beyond, the decimal is written and read back.
-        let r = match e {
-            -22..=-1 => (*v * scale).round() / scale,
-            0..=22 => (*v / scale).round() * scale,
-            _ => {
-                let digits = ((v.abs().log10().floor() as i32) - e).clamp(0, 16) as usize;
-                format!("{:.digits$e}", *v).parse().unwrap_or(*v)
-            }
-        };
-        if r.is_finite() {
-            *v = r;
-        }
-    }
-    values
 }
 
 /// One widget of a team dashboard: a metric's chart, or why it has none.
@@ -454,21 +405,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn sparkline_buckets_means_and_keeps_gaps() {
-        let n = f64::NAN;
-        type Case<'a> = (&'a [f64], usize, &'a [Option<f64>]);
-        let cases: &[Case] = &[
-            (&[1.0, 3.0, 5.0, 7.0], 2, &[Some(2.0), Some(6.0)]),
-            (&[1.0, n, n, n], 2, &[Some(1.0), None]),
-            (&[4.0, 8.0], 10, &[Some(4.0), Some(8.0)]),
-            (&[n, 2.0, 4.0, n, n, n], 3, &[Some(2.0), Some(4.0), None]),
-        ];
-        for (values, buckets, want) in cases {
-            assert_eq!(sparkline(values, *buckets), want.to_vec(), "{values:?} into {buckets}");
-        }
-    }
-
-    #[test]
     fn an_overview_leaves_out_the_metrics_only_for_who_holds_them() {
         use crate::analysis::Params;
         use crate::review::RangeSpec;
@@ -545,54 +481,6 @@ mod tests {
             assert_eq!(d.evidence.get(&f.id()), Some(&crate::evidence::readable(f, unit, &r.ctx.tz)), "{}", f.sentence);
             assert_eq!(d.evidence[&f.id()].len(), f.evidence.len(), "{}", f.sentence);
             assert_eq!(d.evidence.len(), d.findings.len(), "{}", f.metric);
-        }
-    }
-
-    #[test]
-    fn sparklines_are_sent_at_a_thousandth_of_their_range() {
-        let n = f64::NAN;
-        type Case<'a> = (&'a [f64], &'a [Option<f64>]);
-        let cases: &[Case] = &[
-            // A range of 10: to the hundredth.
-            (&[18.464524459449194, 10.0, 20.0, n], &[Some(18.46), Some(10.0), Some(20.0), None]),
-            // A tiny range on a large level keeps its shape (to the ten-thousandth).
-            (&[1000.12345, 1000.5, 1000.0], &[Some(1000.1235), Some(1000.5), Some(1000.0)]),
-            // A range of a million: to the thousand.
-            (&[123_456.7, 1_234_567.8], &[Some(123_000.0), Some(1_235_000.0)]),
-            // Flat: to a thousandth of the level; all zero or nothing at all: as they are.
-            (&[2.71234, 2.71234], &[Some(2.712), Some(2.712)]),
-            (&[0.0, 0.0], &[Some(0.0), Some(0.0)]),
-            (&[n, n], &[None, None]),
-            // Negative values and ones near the ends of f64 round too, and never to ∞ or NaN (the largest
-            // double would round up past itself: it is kept as it is).
-            (&[-0.0123456, 0.0123456], &[Some(-0.01235), Some(0.01235)]),
-            (&[f64::MAX, f64::MAX / 2.0], &[Some(f64::MAX), Some(8.988e307)]),
-            (&[1e-300, 3e-300], &[Some(1e-300), Some(3e-300)]),
-            (&[1.23456789e-300, 3e-300], &[Some(1.235e-300), Some(3e-300)]),
-        ];
-        for (values, want) in cases {
-            let got = sparkline(values, values.len());
-            for (g, w) in got.iter().zip(want.iter()) {
-                match (g, w) {
-                    (Some(g), Some(w)) => assert!((g - w).abs() <= w.abs() * 1e-12, "{values:?}: {got:?}, want {want:?}"),
-                    _ => assert_eq!(g, w, "{values:?}: {got:?}, want {want:?}"),
-                }
-            }
-            // Each sends in at most 9 significant digits (or as it came).
-            for (g, v) in got.iter().flatten().zip(values.iter()) {
-                let text = serde_json::to_string(g).expect("json");
-                assert!(text.len() <= 12 || g == v, "{values:?}: {text}");
-            }
-            // The line drawn — each value's place within the range — moves by a thousandth of it at most.
-            let place = |v: &[Option<f64>]| -> Vec<f64> {
-                let f: Vec<f64> = v.iter().flatten().copied().collect();
-                let (lo, hi) = f.iter().fold((f64::INFINITY, f64::NEG_INFINITY), |(l, h), &x| (l.min(x), h.max(x)));
-                f.iter().map(|x| if hi > lo { (x - lo) / (hi - lo) } else { 0.0 }).collect()
-            };
-            let exact: Vec<Option<f64>> = values.iter().map(|v| v.is_finite().then_some(*v)).collect();
-            for (a, b) in place(&got).iter().zip(place(&exact)) {
-                assert!((a - b).abs() <= 1e-3, "{values:?}: {got:?}");
-            }
         }
     }
 }

@@ -65,7 +65,8 @@ pub(super) fn fit_batch(
             let instance_names = instances.iter().map(|(n, _)| n.clone()).collect();
             let coverage = values.iter().filter(|v| v.is_finite()).count() as f64 / values.len().max(1) as f64;
             let steady = analysis::detect::steady(ctx, &metric, &values, &fit);
-            let mut s = SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None, steady, clock };
+            let spark = super::spark::Spark::of(&values);
+            let mut s = SeriesFit { metric, values, instances, instance_names, coverage, fit, stats, spilled: None, steady, clock, spark };
             keep(&mut s);
             (i, s)
         })

@@ -8,6 +8,7 @@
 mod fit;
 pub mod lines;
 mod range;
+pub mod spark;
 pub mod spill;
 pub mod stream;
 
@@ -77,6 +78,8 @@ pub struct SeriesFit {
     /// Whether the metric follows each of the review's other clock changes ([`analysis::clock::votes`]; empty
     /// when there are none).
     pub clock: Vec<Option<bool>>,
+    /// The review range's values at sparkline resolution (kept when the arrays are moved away).
+    pub spark: spark::Spark,
 }
 
 /// Something the review had to do to the input, said plainly.
@@ -466,11 +469,6 @@ impl Review {
     /// A metric's residuals z over the review range (read back alone when the metric was spilled).
     fn residuals<'a>(&self, s: &'a SeriesFit) -> std::io::Result<Cow<'a, [f64]>> {
         self.one_array(s, &s.fit.z, spill::Spill::z)
-    }
-
-    /// A metric's values over the review range (read back alone when the metric was spilled).
-    pub fn values<'a>(&self, s: &'a SeriesFit) -> std::io::Result<Cow<'a, [f64]>> {
-        self.one_array(s, &s.values, spill::Spill::values)
     }
 
     /// One of a metric's arrays: `kept` while the metric is in memory, else `read` back alone from the file.

@@ -147,36 +147,19 @@ impl Spill {
         Some(out)
     }
 
-    /// A spilled metric's residuals z alone (the first array of its record).
+    /// A spilled metric's residuals z alone (the first array of its record: its length, then its numbers).
     pub fn z(&self, at: At) -> io::Result<Vec<f64>> {
-        self.array(at, 0)
-    }
-
-    /// A spilled metric's values over the review range alone (the second array of its record).
-    pub fn values(&self, at: At) -> io::Result<Vec<f64>> {
-        self.array(at, 1)
-    }
-
-    /// The `which`-th array of a spilled metric's record, read alone: its length, then its numbers.
-    fn array(&self, at: At, which: usize) -> io::Result<Vec<f64>> {
         let bad = || io::Error::new(io::ErrorKind::InvalidData, "a spilled metric could not be read back");
-        let mut from = 0u64;
-        let mut i = 0;
-        loop {
-            let mut len = [0u8; 8];
-            if from.checked_add(8).is_none_or(|end| end > at.len) {
-                return Err(bad());
-            }
-            self.file.read_exact_at(&mut len, at.offset + from)?;
-            let bytes = u64::from_le_bytes(len).checked_mul(8).ok_or_else(bad)?;
-            let end = (from + 8).checked_add(bytes).filter(|&end| end <= at.len).ok_or_else(bad)?;
-            if i == which {
-                let mut raw = vec![0u8; usize::try_from(bytes).map_err(|_| bad())?];
-                self.file.read_exact_at(&mut raw, at.offset + from + 8)?;
-                return Ok(bytemuck::pod_collect_to_vec(&raw));
-            }
-            (from, i) = (end, i + 1);
+        if at.len < 8 {
+            return Err(bad());
         }
+        let mut len = [0u8; 8];
+        self.file.read_exact_at(&mut len, at.offset)?;
+        let bytes =
+            u64::from_le_bytes(len).checked_mul(8).filter(|&b| b.checked_add(8).is_some_and(|end| end <= at.len)).ok_or_else(bad)?;
+        let mut raw = vec![0u8; usize::try_from(bytes).map_err(|_| bad())?];
+        self.file.read_exact_at(&mut raw, at.offset + 8)?;
+        Ok(bytemuck::pod_collect_to_vec(&raw))
     }
 }
 
@@ -193,8 +176,7 @@ fn encode(s: &SeriesFit) -> Vec<u8> {
         out.extend_from_slice(bytemuck::cast_slice(v));
     };
     // The four the detectors read come first, each as long as the residuals (re-flagging reads them alone,
-    // [`Spill::detector_arrays`]); the residuals and the values lead (its quick test and the overview's
-    // sparklines read one alone, [`Spill::z`], [`Spill::values`]).
+    // [`Spill::detector_arrays`]); the residuals lead (its quick test reads them alone, [`Spill::z`]).
     f64s(&mut out, &s.fit.z);
     f64s(&mut out, &s.values);
     f64s(&mut out, &s.fit.expected);
@@ -282,6 +264,7 @@ mod tests {
             spilled: None,
             steady: vec![],
             clock: vec![],
+            spark: Default::default(),
         };
         let before = s.clone();
         let spill = Spill::new().expect("temporary file");
@@ -301,7 +284,6 @@ mod tests {
         assert!(same(&back.instances[1].1, &before.instances[1].1));
         assert_eq!(back.fit.usual_missing, before.fit.usual_missing);
         assert!(same(&spill.z(at).expect("z"), &before.fit.z));
-        assert!(same(&spill.values(at).expect("values"), &before.values));
         let [z, values, expected, sigma] = spill.detector_arrays(at).expect("the detectors' arrays");
         assert!(same(&z, &before.fit.z) && same(&values, &before.values));
         assert!(same(&expected, &before.fit.expected) && same(&sigma, &before.fit.sigma));
@@ -314,17 +296,14 @@ mod tests {
         let other_at = other.spilled.expect("spilled");
         let back = spill.get(&other, other_at).expect("get");
         assert!(same(&back.values, &other_before.values) && back.instances.len() == 1);
-        assert!(same(&spill.values(other_at).expect("values"), &other_before.values));
         assert!(same(&spill.detector_arrays(other_at).expect("arrays")[1], &other_before.values));
         // A record cut short is an error, not a panic nor a wrong array.
         let z_end = 8 + 8 * before.fit.z.len() as u64;
-        let values_end = z_end + 8 + 8 * before.values.len() as u64;
-        for len in [0, 8, 20, z_end - 1, z_end, z_end + 8, values_end - 1, values_end, 4 * z_end - 1, 4 * z_end, at.len - 1] {
+        for len in [0, 8, 20, z_end - 1, z_end, z_end + 8, 2 * z_end, 4 * z_end - 1, 4 * z_end, at.len - 1] {
             let cut = At { len, ..at };
             assert!(spill.get(&s, cut).is_err(), "cut to {len} bytes");
             assert_eq!(spill.detector_arrays(cut).is_ok(), len >= 4 * z_end, "the detectors' arrays, cut to {len} bytes");
             assert_eq!(spill.z(cut).is_ok(), len >= z_end, "z, cut to {len} bytes");
-            assert_eq!(spill.values(cut).is_ok(), len >= values_end, "values, cut to {len} bytes");
         }
     }
 }
