@@ -411,7 +411,7 @@ mod tests {
             for r in &chunks[1..] {
                 df.vstack_mut(&frame(r.clone())).expect("vstack");
             }
-            let got = frame_to_series(Path::new("f.csv"), &df, Some(&Lines::from(2)), false, &Tz::UTC)
+            let got = frame_to_series(Path::new("f.csv"), &df, Some(&Lines::from(2)), false, &Tz::UTC, None)
                 .map(|d| d.series.into_iter().map(|(k, s)| (k, (s.times, s.values))).collect::<HashMap<_, _>>())
                 .map_err(|e| (e.line.unwrap_or(0), e.message));
             let want = row_by_row(&keys, &insts, &times, &values);

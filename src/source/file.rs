@@ -13,11 +13,14 @@ use std::path::{Path, PathBuf};
 use chrono_tz::Tz;
 use polars::prelude::*;
 
+mod csv;
+
 pub use super::columns::parse_value;
 use super::columns::{self, label_col, TimeCol, ValueCol};
 use super::SourceError;
 use crate::series::RawSeries;
 use crate::time;
+pub(crate) use csv::{Lines, CHUNK_BYTES as CSV_CHUNK_BYTES};
 
 /// Series key and optional instance label.
 pub type SeriesKey = (String, Option<String>);
@@ -39,6 +42,26 @@ pub struct FileData {
 }
 
 impl FileData {
+    /// Add the series of the file's next chunk ([`read_csv_chunks`]) to those read so far. A wide file's column
+    /// that could not be read in one chunk is its series' error for the whole file.
+    pub(crate) fn absorb(&mut self, mut next: FileData) {
+        self.rows += next.rows;
+        self.bare = next.bare;
+        self.last_key = next.last_key.take();
+        for (key, e) in next.broken.drain() {
+            self.series.retain(|(k, _), _| *k != key);
+            self.broken.entry(key).or_insert(e);
+        }
+        for (k, raw) in next.series {
+            if !self.broken.contains_key(&k.0) {
+                self.series.entry(k).or_default().extend(raw);
+            }
+        }
+        self.all_keys.append(&mut next.all_keys);
+        self.all_keys.sort();
+        self.all_keys.dedup();
+    }
+
     /// Distinct series keys, sorted.
     pub fn keys(&self) -> Vec<String> {
         let mut k: Vec<String> = self.series.keys().map(|(s, _)| s.clone()).collect();
@@ -70,14 +93,37 @@ pub(crate) fn format_of(path: &Path) -> Result<Format, SourceError> {
 /// Read a metric file. `tz` is used for naive timestamps.
 pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
     check_file(path)?;
-    let (df, lines, decimal_comma) = match format_of(path)? {
+    match format_of(path)? {
         Format::Csv => {
-            let (df, lines, decimal_comma) = read_csv(path)?;
-            (df, Some(lines), decimal_comma)
+            let mut all = FileData::default();
+            read_csv_chunks(path, CSV_CHUNK_BYTES, tz, &mut |data| {
+                all.absorb(data);
+                true
+            })?;
+            Ok(all)
         }
-        Format::Parquet => (read_parquet(path)?, None, false),
-    };
-    frame_to_series(path, &df, lines.as_ref(), decimal_comma, tz)
+        Format::Parquet => frame_to_series(path, &read_parquet(path)?, None, false, tz, None),
+    }
+}
+
+/// The last two times of each series read so far (the later second), for reading a series on in the next
+/// chunk of its file ([`second_passes`]).
+pub(crate) type Tails = HashMap<SeriesKey, [Option<f64>; 2]>;
+
+/// Read a CSV file a chunk of text at a time ([`csv::chunks`]; `usize::MAX`: at once), handing each chunk's
+/// series to `each` (`false` stops). A series going on from one chunk to the next is read on from its last
+/// times.
+pub(crate) fn read_csv_chunks(path: &Path, chunk_bytes: usize, tz: &Tz, each: &mut dyn FnMut(FileData) -> bool) -> Result<(), SourceError> {
+    let mut tails = Tails::new();
+    csv::chunks(path, chunk_bytes, &mut |df, lines, decimal_comma| {
+        let data = frame_to_series(path, &df, Some(&lines), decimal_comma, tz, Some(&tails))?;
+        drop(df);
+        for (k, raw) in &data.series {
+            let tail = tails.entry(k.clone()).or_default();
+            *tail = last_two(*tail, &raw.times);
+        }
+        Ok(each(data))
+    })
 }
 
 /// A data file must be a regular, non-empty file (a folder, a device or a FIFO is never read). Its size.
@@ -140,210 +186,31 @@ pub(crate) fn check_parquet_schema(path: &Path, reader: &mut ParquetReader<std::
     Ok(())
 }
 
-/// Reads every CSV column as text (so we can name the line of a bad cell). Returns the frame without its blank
-/// rows ([`without_blank_rows`]), where its rows are in the file, and whether its numbers have a decimal comma
-/// ([`separator`]). A file whose first row is data (no header) is read again without one.
-fn read_csv(path: &Path) -> Result<(DataFrame, Lines, bool), SourceError> {
-    let (sep, skip) = separator(path);
-    // A file separated by semicolons is what spreadsheets write where the comma is the decimal mark.
-    let decimal_comma = sep == b';';
-    let read = |header: bool| -> Result<(DataFrame, Lines), SourceError> {
-        CsvReadOptions::default()
-            .with_has_header(header)
-            .with_skip_lines(skip)
-            .with_infer_schema_length(Some(0))
-            .with_parse_options(CsvParseOptions::default().with_separator(sep))
-            .try_into_reader_with_file_path(Some(path.to_path_buf()))
-            .and_then(|r| r.finish())
-            .and_then(|df| without_blank_rows(df, if header { 2 + skip } else { 1 + skip }))
-            .map_err(|e| match csv_shape_error(path, sep, skip) {
-                Some((line, message)) => SourceError { line: Some(line), ..SourceError::file(path, message) },
-                None => SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e))),
-            })
-    };
-    let (df, lines) = read(true)?;
-    let first_name = df.get_column_names().first().map(|s| s.to_string()).unwrap_or_default();
-    // A first line that is a timestamp is data, not a header (a slashed date that does not tell its order is
-    // one too: the column tells it).
-    if matches!(time::parse_timestamp(&first_name, &Tz::UTC), Ok(_) | Err(time::TimeError::AmbiguousDate(_))) {
-        let (df, lines) = read(false)?;
-        return Ok((df, lines, decimal_comma));
-    }
-    Ok((df, lines, decimal_comma))
-}
-
-/// The field separator of a CSV file: a tab for `.tsv`; a semicolon when its first line has one and no comma,
-/// or every one of its first lines holds the same number of them (a spreadsheet's export where the comma is
-/// the decimal mark, with a header or without); a tab when its first line has one and no comma; else a comma.
-/// A first line `sep=;` (what exports "for Excel" write, Grafana's among them) names the separator and is
-/// skipped: the number of lines to skip is the second answer.
-fn separator(path: &Path) -> (u8, usize) {
-    if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("tsv")) {
-        return (b'\t', 0);
-    }
-    const HEAD: u64 = 8 * 1024;
-    let mut head = Vec::with_capacity(HEAD as usize);
-    let read = std::fs::File::open(path).and_then(|f| std::io::Read::read_to_end(&mut std::io::Read::take(f, HEAD), &mut head));
-    let Ok(n) = read else { return (b',', 0) };
-    if let Some(sep) = excel_separator(&head) {
-        return (sep, 1);
-    }
-    // Whole lines only: a line cut at the end of what was read would miscount.
-    let whole = if n as u64 == HEAD { head.iter().rposition(|&b| b == b'\n').map_or(&head[..], |i| &head[..i]) } else { &head[..] };
-    let lines: Vec<&[u8]> = whole.split(|&b| b == b'\n').filter(|l| !l.iter().all(u8::is_ascii_whitespace)).take(20).collect();
-    let count = |l: &[u8], c: u8| l.iter().filter(|&&b| b == c).count();
-    let steady = |c: u8| lines.first().is_some_and(|first| count(first, c) > 0 && lines.iter().all(|l| count(l, c) == count(first, c)));
-    let first = |c: u8| lines.first().map_or(0, |l| count(l, c));
-    let sep = if (first(b';') > 0 && first(b',') == 0) || steady(b';') {
-        b';'
-    } else if first(b',') == 0 && first(b'\t') > 0 {
-        b'\t'
-    } else {
-        b','
-    };
-    (sep, 0)
-}
-
-/// The separator a first line `sep=X` names (after a byte-order mark, if any).
-fn excel_separator(head: &[u8]) -> Option<u8> {
-    let head = head.strip_prefix(b"\xef\xbb\xbf").unwrap_or(head);
-    let line = head.split(|&b| b == b'\n').next()?;
-    let line = line.strip_suffix(b"\r").unwrap_or(line);
-    match line {
-        [s, e, p, b'=', sep] if [*s, *e, *p].eq_ignore_ascii_case(b"sep") && matches!(sep, b',' | b';' | b'\t' | b'|') => Some(*sep),
-        _ => None,
-    }
-}
-
-/// When polars refuses a CSV file, find the first line that is wrong and say what was expected: a
-/// line that is not UTF-8, a row with more or fewer fields than the header, or a quote never closed. The first
-/// `skip` lines are not the table's.
-fn csv_shape_error(path: &Path, sep: u8, skip: usize) -> Option<(usize, String)> {
-    let bytes = std::fs::read(path).ok()?;
-    // The header's number of fields, its text and how to name its line.
-    let mut expected: Option<(usize, String, String)> = None;
-    let mut open_quote_at = None;
-    let mut begin = 0;
-    for _ in 0..skip {
-        begin = bytes[begin..].iter().position(|&b| b == b'\n').map_or(bytes.len(), |p| begin + p + 1);
-    }
-    let (mut line_no, mut fields, mut in_quotes, mut start) = (1 + skip, 1usize, false, begin);
-    for (i, &b) in bytes.iter().enumerate().skip(begin) {
-        match b {
-            b'"' => {
-                in_quotes = !in_quotes;
-                if in_quotes {
-                    open_quote_at.get_or_insert(line_no);
-                } else {
-                    open_quote_at = None;
-                }
-            }
-            _ if b == sep && !in_quotes => fields += 1,
-            b'\n' if !in_quotes => {
-                let text = std::str::from_utf8(&bytes[start..i]);
-                let Ok(text) = text else { return Some((line_no, "the line is not valid UTF-8 text".into())) };
-                let blank = text.trim().is_empty();
-                match &expected {
-                    None if !blank => {
-                        let at = if line_no == 1 { "the first line".to_string() } else { format!("line {line_no}") };
-                        expected = Some((fields, text.trim_end_matches('\r').chars().take(80).collect(), at))
-                    }
-                    Some((n, header, at)) if !blank && fields != *n => {
-                        return Some((
-                            line_no,
-                            format!("{} field{} where {at} `{header}` has {n}", fields, if fields == 1 { "" } else { "s" }),
-                        ))
-                    }
-                    _ => {}
-                }
-                line_no += 1;
-                fields = 1;
-                start = i + 1;
-            }
-            _ => {}
-        }
-    }
-    if let Some(l) = open_quote_at.filter(|_| in_quotes) {
-        return Some((l, "a quoted field opened here is never closed".into()));
-    }
-    if std::str::from_utf8(&bytes[start..]).is_err() {
-        return Some((line_no, "the line is not valid UTF-8 text".into()));
-    }
-    match expected {
-        Some((n, header, at)) if start < bytes.len() && !bytes[start..].iter().all(u8::is_ascii_whitespace) && fields != n => {
-            Some((line_no, format!("{fields} fields where {at} `{header}` has {n}")))
-        }
-        _ => None,
-    }
-}
-
 pub(crate) fn polars_msg(e: &PolarsError) -> String {
     e.to_string().lines().next().unwrap_or_default().to_string()
+}
+
+/// The time column of a frame: the one named as one, else the first.
+pub(super) fn time_col(df: &DataFrame) -> Option<&Column> {
+    find_col(df, &TIME_NAMES).or_else(|| df.columns().first())
+}
+
+/// The last two of `before` followed by `times` (the later second).
+fn last_two(before: [Option<f64>; 2], times: &[f64]) -> [Option<f64>; 2] {
+    match times {
+        [] => before,
+        [t] => [before[1], Some(*t)],
+        [.., a, b] => [Some(*a), Some(*b)],
+    }
 }
 
 fn find_col<'a>(df: &'a DataFrame, names: &[&str]) -> Option<&'a Column> {
     df.columns().iter().find(|c| names.iter().any(|n| c.name().eq_ignore_ascii_case(n)))
 }
 
-/// Where a frame's rows are in their CSV file, for messages: the line of the first row, and the blank lines
-/// left out of the frame ([`without_blank_rows`]) counted back in.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Lines {
-    first: usize,
-    /// Per run of blank lines left out: the frame's first row after it, and how many were left out up to there.
-    left_out: Vec<(usize, usize)>,
-}
-
-impl Lines {
-    /// The first row on file line `first`, every line after it a row.
-    pub(crate) fn from(first: usize) -> Lines {
-        Lines { first, left_out: Vec::new() }
-    }
-
-    /// The file line of the frame's row `row`.
-    fn line(&self, row: usize) -> usize {
-        let i = self.left_out.partition_point(|&(r, _)| r <= row);
-        self.first + row + i.checked_sub(1).map_or(0, |i| self.left_out[i].1)
-    }
-
-    /// Whether the first row is the file's first line: the file has no header line.
-    fn headless(&self) -> bool {
-        self.first == 1
-    }
-}
-
 /// Where a row is, for messages: a file line for CSV, a row number for Parquet.
 fn at(lines: Option<&Lines>, row: usize) -> Option<usize> {
     lines.map(|l| l.line(row))
-}
-
-/// A CSV frame without its blank rows — blank lines, or rows of empty fields as spreadsheets write below a
-/// table (both read as empty in every column) —, and where its rows are in the file (`first`: the line of its
-/// first row). A row with a time or any value is kept.
-fn without_blank_rows(df: DataFrame, first: usize) -> PolarsResult<(DataFrame, Lines)> {
-    let mut lines = Lines::from(first);
-    // A blank row is empty in every column: a column with no empty cell means there is none.
-    let cols = df.columns();
-    if cols.is_empty() || cols.iter().any(|c| c.null_count() == 0) {
-        return Ok((df, lines));
-    }
-    let blank = cols[1..].iter().fold(cols[0].is_null(), |b, c| &b & &c.is_null());
-    if !blank.any() {
-        return Ok((df, lines));
-    }
-    let (mut kept, mut left) = (0, 0);
-    for b in blank.iter() {
-        if b == Some(true) {
-            left += 1;
-            match lines.left_out.last_mut() {
-                Some(last) if last.0 == kept => last.1 = left,
-                _ => lines.left_out.push((kept, left)),
-            }
-        } else {
-            kept += 1;
-        }
-    }
-    Ok((df.filter(&!&blank)?, lines))
 }
 
 /// The hour that happens twice as the clocks go back: a naive time in it reads as the earlier instant (the rule
@@ -384,6 +251,7 @@ pub(crate) fn frame_to_series(
     lines: Option<&Lines>,
     decimal_comma: bool,
     tz: &Tz,
+    tails: Option<&Tails>,
 ) -> Result<FileData, SourceError> {
     let cols = df.columns();
     if df.height() == 0 {
@@ -394,13 +262,14 @@ pub(crate) fn frame_to_series(
     }
     let series_col = find_col(df, &SERIES_NAMES);
     let instance_col = find_col(df, &INSTANCE_NAMES);
-    let time_col = find_col(df, &TIME_NAMES).unwrap_or(&cols[0]);
+    let Some(time_col) = time_col(df) else { return Err(SourceError::file(path, "the file has no columns".into())) };
     let value_col = match find_col(df, &VALUE_NAMES) {
         Some(c) => c,
         None if cols.len() == 2 => &cols[1],
         // A header row, and no column that names a series or an instance: one column per series.
         None if series_col.is_none() && instance_col.is_none() && !lines.is_some_and(Lines::headless) => {
-            return wide::wide_to_series(path, df, time_col, lines, decimal_comma, tz);
+            let before = tails.and_then(|t| t.values().next().copied()).unwrap_or_default();
+            return wide::wide_to_series(path, df, time_col, lines, decimal_comma, tz, before);
         }
         None if lines.is_some_and(Lines::headless) => {
             return Err(SourceError::file(
@@ -463,9 +332,11 @@ pub(crate) fn frame_to_series(
         second_passes(&mut buf.times[from..], run, &col, tz, times.order, before);
         run = to;
     };
+    // A series' last two times before its next rows: in this frame, else where the chunks before left it.
     let last_times = |data: &FileData, k: &Option<SeriesKey>| {
-        let times = k.as_ref().and_then(|k| data.series.get(k)).map_or(&[][..], |s| &s.times[..]);
-        [times.len().checked_sub(2).map(|i| times[i]), times.last().copied()]
+        let Some(k) = k.as_ref() else { return [None, None] };
+        let before = tails.and_then(|t| t.get(k)).copied().unwrap_or_default();
+        last_two(before, data.series.get(k).map_or(&[][..], |s| &s.times[..]))
     };
     for &row in starts.iter().take_while(|&&r| r <= stop && r < rows) {
         let key = match &keys {

@@ -1,5 +1,5 @@
 //! Metric files read a slice at a time, so a review of thousands of series holds one slice of a file — a
-//! few row groups of a Parquet file, or one CSV file — instead of the whole fleet.
+//! few row groups of a Parquet file, or a chunk of a CSV file's text — instead of the whole fleet.
 //!
 //! A slice hands over only *complete* series: the rows of one series key are expected together (as
 //! exporters and Flywheel's own writers lay them out), and the series still open at the end of a slice is
@@ -39,7 +39,32 @@ pub fn read_slices(path: &Path, tz: &Tz, slice_rows: usize, sink: &mut dyn FnMut
     file::check_file(path)?;
     let mut state = State::default();
     match file::format_of(path)? {
-        Format::Csv => return read_whole(path, tz, sink),
+        Format::Csv => {
+            // Chunks of text (16 bytes a row of the slice: 16 MB for a million), each handing over the series it
+            // completes; the series still open after the last is handed over at the end.
+            let (mut bare, mut end) = (false, None);
+            file::read_csv_chunks(path, slice_rows.saturating_mul(16), tz, &mut |data| {
+                bare = data.bare;
+                state.rows += data.rows;
+                end = match state.take(data, false) {
+                    None => Some(Sliced::Interleaved),
+                    Some((complete, b)) => (!sink(complete, b)).then_some(Sliced::Stopped),
+                };
+                end.is_none()
+            })?;
+            if let Some(end) = end {
+                return Ok(end);
+            }
+            let rest = FileData { bare, ..FileData::default() };
+            match state.take(rest, true) {
+                None => return Ok(Sliced::Interleaved),
+                Some((complete, b)) => {
+                    if !complete.is_empty() && !sink(complete, b) {
+                        return Ok(Sliced::Stopped);
+                    }
+                }
+            }
+        }
         Format::Parquet => {
             let md = file::parquet_guard(path, || {
                 let mut reader = ParquetReader::new(file::open_parquet(path)?);
@@ -58,7 +83,7 @@ pub fn read_slices(path: &Path, tz: &Tz, slice_rows: usize, sink: &mut dyn FnMut
                     reader.set_metadata(md.clone());
                     reader.with_slice(Some((offset, len))).finish().map_err(|e| file::bad_parquet(path, file::polars_msg(&e)))
                 })?;
-                let data = file::frame_to_series(path, &df, None, false, tz)?;
+                let data = file::frame_to_series(path, &df, None, false, tz, None)?;
                 drop(df);
                 state.rows += data.rows;
                 let Some((complete, bare)) = state.take(data, k == last) else { return Ok(Sliced::Interleaved) };

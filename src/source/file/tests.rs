@@ -421,3 +421,124 @@ fn a_parquet_file_with_one_column_per_series_is_read_as_those_series() {
     assert_eq!(d.series[&("login".to_string(), None)].times, [1_794_178_800.0, 1_794_179_100.0]);
     assert!(d.series[&("login".to_string(), None)].values[1].is_nan(), "an empty cell is a missing point");
 }
+
+/// A file read with `read_file`'s accumulation, in chunks of `chunk_bytes` of text: its series (times and values
+/// as bits), keys, rows and the errors of its broken columns, or its error.
+fn read_in_chunks(path: &Path, tz: &Tz, chunk_bytes: usize) -> Result<String, String> {
+    let mut all = FileData::default();
+    read_csv_chunks(path, chunk_bytes, tz, &mut |d| {
+        all.absorb(d);
+        true
+    })
+    .map_err(|e| e.to_string())?;
+    let mut series: Vec<_> = all
+        .series
+        .iter()
+        .map(|(k, s)| {
+            (k.clone(), s.times.iter().map(|t| t.to_bits()).collect::<Vec<_>>(), s.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>())
+        })
+        .collect();
+    series.sort();
+    let mut broken: Vec<String> = all.broken.values().map(|e| e.to_string()).collect();
+    broken.sort();
+    Ok(format!("{series:?} {:?} bare {} rows {} broken {broken:?}", all.all_keys, all.bare, all.rows))
+}
+
+#[test]
+fn a_csv_file_read_a_chunk_at_a_time_is_the_file_read_at_once() {
+    let dir = tempfile::tempdir().expect("tmp");
+    let berlin: Tz = "Europe/Berlin".parse().expect("tz");
+    let t = |i: usize| format!("2026-11-0{}T{:02}:{:02}:00Z", 2 + i / 288 % 7, i / 12 % 24, i % 12 * 5);
+    let mut cases: Vec<(&str, String, Tz)> = Vec::new();
+    // Long, each series' rows together, with instances, quoted keys (one with a line end in it) and blank lines.
+    let mut grouped = String::from("timestamp,series,instance,value\n");
+    for (k, key) in ["api", "\"db, main\"", "\"q\nueue\""].iter().enumerate() {
+        for i in 0..60 {
+            grouped += &format!("{},{key},{},{}\n", t(i), ["a", "b"][i % 2], k * 100 + i);
+            if i % 25 == 0 {
+                grouped += "\n";
+            }
+        }
+    }
+    cases.push(("grouped.csv", grouped, Tz::UTC));
+    // Long, sorted by time (every series in every chunk), with Windows line ends.
+    let mut by_time = String::from("time,metric,value\r\n");
+    for i in 0..80 {
+        for key in ["a", "b", "c"] {
+            by_time += &format!("{},{key},{}.5\r\n", t(i), i);
+        }
+    }
+    cases.push(("by_time.csv", by_time, Tz::UTC));
+    // Wide: a column with a word late in the file (its series' error), one with empty cells; a spreadsheet's
+    // export with a byte-order mark, a `sep=` line and decimal commas.
+    let mut wide = String::from("time,api,db,queue\n");
+    for i in 0..70 {
+        wide +=
+            &format!("{},{i},{},{}\n", t(i), if i == 50 { "oops".to_string() } else { i.to_string() }, if i % 3 == 0 { "" } else { "1" });
+    }
+    cases.push(("wide.csv", wide, Tz::UTC));
+    // A wide file whose column is text from its first row: a long file's series column under another name.
+    let mut words = String::from("time,server,latency\n\n");
+    for i in 0..40 {
+        words += &format!("{},web-{},{i}\n", t(i), i % 3);
+    }
+    cases.push(("words.csv", words, Tz::UTC));
+    let mut sheet = String::from("\u{feff}sep=;\r\nZeit;Wert\r\n");
+    for i in 0..70 {
+        sheet += &format!("{};{},{}\r\n", t(i), i, i % 10);
+    }
+    cases.push(("sheet.csv", sheet, Tz::UTC));
+    // No header; a last line without a line end.
+    let bare: Vec<String> = (0..50).map(|i| format!("{},{i}", t(i))).collect();
+    cases.push(("bare.csv", bare.join("\n"), Tz::UTC));
+    // Local times through the night the clocks go back (02:00–03:00 twice), every 10 minutes.
+    let mut local = String::from("timestamp,series,value\n");
+    for key in ["x", "y"] {
+        for m in (0..300).step_by(10) {
+            let (h, min) = (m / 60 % 3, m % 60);
+            local += &format!(
+                "2026-10-25 0{}:{min:02},{key},{m}\n",
+                if m >= 180 {
+                    h + 2
+                } else if m >= 120 {
+                    2
+                } else {
+                    h + 1
+                }
+            );
+        }
+    }
+    cases.push(("autumn.csv", local, berlin));
+    // Dates with slashes whose first rows do not tell day from month (the whole column does).
+    let mut slashed = String::from("date,value\n");
+    for d in 1..=20 {
+        slashed += &format!("{d:02}/11/2026 10:00,{d}\n");
+    }
+    cases.push(("slashed.csv", slashed, Tz::UTC));
+    // Errors late in the file name their line.
+    let mut late = String::from("timestamp,value\n");
+    for i in 0..60 {
+        late += &format!("{},{}\n", t(i), if i == 47 { "twelve" } else { "1" });
+    }
+    cases.push(("late.csv", late, Tz::UTC));
+    let mut ragged = String::from("timestamp,value\n");
+    for i in 0..60 {
+        ragged += &format!("{},1{}\n", t(i), if i == 52 { ",2" } else { "" });
+    }
+    cases.push(("ragged.csv", ragged, Tz::UTC));
+    for (name, text, tz) in cases {
+        let p = write(dir.path(), name, &text);
+        let whole = read_in_chunks(&p, &tz, usize::MAX);
+        assert_eq!(read_file(&p, &tz).map(|_| ()).map_err(|e| e.to_string()), whole.as_ref().map(|_| ()).map_err(|e| e.clone()), "{name}");
+        for chunk in [1, 7, 64, 100, 333, 1000] {
+            assert_eq!(read_in_chunks(&p, &tz, chunk), whole, "{name} in chunks of {chunk} bytes");
+        }
+        match name {
+            "late.csv" => assert_eq!(whole, Err(format!("{}:49: value `twelve` is not a number", p.display())), "{name}"),
+            "ragged.csv" => assert!(whole.as_ref().is_err_and(|e| e.contains(":54: 3 fields where the first line")), "{name}: {whole:?}"),
+            "wide.csv" => assert!(whole.as_ref().is_ok_and(|w| w.contains("wide.csv:52 (series `db`)")), "{name}: {whole:?}"),
+            "words.csv" => assert!(whole.as_ref().is_err_and(|e| e.contains("words.csv:3 (series `server`)")), "{name}: {whole:?}"),
+            _ => assert!(whole.is_ok(), "{name}: {whole:?}"),
+        }
+    }
+}

@@ -25,6 +25,7 @@ pub(super) fn wide_to_series(
     lines: Option<&Lines>,
     decimal_comma: bool,
     tz: &Tz,
+    before: [Option<f64>; 2],
 ) -> Result<FileData, SourceError> {
     let err = |row: Option<usize>, series: Option<&str>, message: String| SourceError {
         path: path.to_path_buf(),
@@ -62,9 +63,10 @@ pub(super) fn wide_to_series(
     }
     // A column of text from its first row is more likely a long file's series column under another name: the
     // rest would be several series read as one, so the file is refused. So is a file whose every column fails.
-    if columns.is_empty() || broken.iter().any(|b| b.0 == 0) {
+    let file_start = |row: usize| lines.map_or(row == 0, |l| l.file_start(row));
+    if columns.is_empty() || broken.iter().any(|b| file_start(b.0)) {
         if let Some((row, series, m)) = broken.iter().min_by_key(|b| b.0) {
-            let hint = if *row == 0 {
+            let hint = if file_start(*row) {
                 "; every column but the time is a series of numbers here — a file with a column naming the series calls it `series` (or `metric`, `name`, `key`) and its numbers `value`"
             } else {
                 ""
@@ -74,7 +76,7 @@ pub(super) fn wide_to_series(
     }
     let mut times = converted.numbers;
     // Every column shares the time column, so the hour the clocks go back is read once for all of them.
-    second_passes(&mut times, 0, &col, tz, converted.order, [None, None]);
+    second_passes(&mut times, 0, &col, tz, converted.order, before);
     let mut data = FileData { bare: false, rows: df.height(), ..FileData::default() };
     for (key, values) in columns {
         data.series.insert((key, None), RawSeries { times: times.clone(), values });
