@@ -102,6 +102,13 @@ pub(crate) fn chunks(
     for _ in 0..skip {
         reader.read_until(b'\n', &mut skipped).map_err(io)?;
     }
+    // Blank lines before the header are not the table's (as polars reads a file at once).
+    let mut line = 1 + skip;
+    let mut start = Vec::new();
+    while reader.read_until(b'\n', &mut start).map_err(io)? > 0 && start.iter().all(u8::is_ascii_whitespace) {
+        start.clear();
+        line += 1;
+    }
     let decode = |text: &[u8], header: bool| -> Result<DataFrame, SourceError> {
         CsvReadOptions::default()
             .with_has_header(header)
@@ -114,9 +121,9 @@ pub(crate) fn chunks(
                 None => SourceError::file(path, format!("not a readable CSV file: {}", polars_msg(&e))),
             })
     };
-    let mut cutter = Cutter { reader, size: chunk_bytes.max(1), buf: Vec::new(), eof: false };
-    // The header line, before each chunk after the first; the file line of the chunk's first record.
-    let (mut header, mut headless, mut line) = (Vec::new(), false, 1 + skip);
+    let mut cutter = Cutter { reader, size: chunk_bytes.max(1), buf: start, eof: false };
+    // The header line, before each chunk after the first (`line`: the file line of the chunk's first record).
+    let (mut header, mut headless) = (Vec::new(), false);
     let mut any_rows = false;
     let mut first = true;
     while let Some((text, records)) = cutter.next().map_err(io)? {
@@ -157,6 +164,9 @@ pub(crate) fn chunks(
         if !each(df, lines, decimal_comma)? {
             return Ok(());
         }
+    }
+    if first {
+        return Err(SourceError::file(path, "the file holds only blank lines".into()));
     }
     if !any_rows {
         return Err(SourceError::file(path, "the file has a header but no rows".into()));

@@ -186,6 +186,7 @@ fn bad_files_name_the_file_and_line() {
     let cases = [
         ("empty.csv", "", "empty.csv: the file is empty"),
         ("header.csv", "timestamp,value\n", "header.csv: the file has a header but no rows"),
+        ("blanks.csv", "\n \r\n\n", "blanks.csv: the file holds only blank lines"),
         ("badts.csv", "timestamp,value\n2026-11-09T00:00:00Z,1\nyesterday,2\n", "badts.csv:3: `yesterday` is not a timestamp"),
         (
             "badval.csv",
@@ -477,6 +478,12 @@ fn a_csv_file_read_a_chunk_at_a_time_is_the_file_read_at_once() {
             &format!("{},{i},{},{}\n", t(i), if i == 50 { "oops".to_string() } else { i.to_string() }, if i % 3 == 0 { "" } else { "1" });
     }
     cases.push(("wide.csv", wide, Tz::UTC));
+    // Blank lines before the header.
+    let mut leading = String::from("\n\ntimestamp,value\n");
+    for i in 0..30 {
+        leading += &format!("{},{i}\n", t(i));
+    }
+    cases.push(("leading.csv", leading, Tz::UTC));
     // A wide file whose column is text from its first row: a long file's series column under another name.
     let mut words = String::from("time,server,latency\n\n");
     for i in 0..40 {
