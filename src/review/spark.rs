@@ -64,11 +64,15 @@ fn rounded(v: f64, e: i32) -> (f64, Option<f64>) {
     }
 }
 
+/// A point rounded, and the whole number of steps it is when it is one ([`rounded`]).
+type Rounded = (f64, Option<f64>);
+
 /// A sparkline as the review keeps it: [`sparkline`]'s points, given back bit for bit by [`Spark::points`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Spark {
-    /// Points that are whole multiples of 10^`e` ([`rounded`]), each `first + step` of them (`u16::MAX`: a
-    /// bucket without data). A sparkline's range is under 10,000 of its steps, so two bytes a point.
+    /// Points that are whole multiples of 10^`e` ([`rounded`]; whole numbers, `e` = 0, where nothing is
+    /// rounded: a metric flat at zero, or without data), each `first + step` of them (`u16::MAX`: a bucket
+    /// without data). A sparkline's range is under 10,000 of its steps, so two bytes a point.
     Steps { e: i8, first: i64, steps: Box<[u16]> },
     /// Points as they are (NaN: a bucket without data), when they are not such multiples.
     Plain(Box<[f64]>),
@@ -85,8 +89,11 @@ impl Spark {
     pub fn of(values: &[f64]) -> Spark {
         let means = means(values, POINTS);
         let plain = |points: &[Option<f64>]| Spark::Plain(points.iter().map(|p| p.unwrap_or(f64::NAN)).collect());
-        let Some(e) = resolution(&means) else { return plain(&means) };
-        let rounded: Vec<Option<(f64, Option<f64>)>> = means.iter().map(|m| m.map(|v| rounded(v, e))).collect();
+        // Nothing to round (all zero, or no data): the points as they are, whole numbers of ones where they are.
+        let (e, rounded): (i32, Vec<Option<Rounded>>) = match resolution(&means) {
+            Some(e) => (e, means.iter().map(|m| m.map(|v| rounded(v, e))).collect()),
+            None => (0, means.iter().map(|m| m.map(|v| (v, (v.fract() == 0.0).then_some(v)))).collect()),
+        };
         let points: Vec<Option<f64>> = rounded.iter().map(|r| r.map(|r| r.0)).collect();
         // Each multiple as a whole number of steps: exactly (below 2^53, and not −0, which would come back +0).
         let whole = |m: f64| (m.abs() < 9_007_199_254_740_992.0 && !(m == 0.0 && m.is_sign_negative())).then_some(m as i64);
@@ -98,7 +105,7 @@ impl Spark {
             })
             .collect();
         let (Some(multiples), Ok(e)) = (multiples, i8::try_from(e)) else { return plain(&points) };
-        let Some(first) = multiples.iter().flatten().min().copied() else { return plain(&points) };
+        let first = multiples.iter().flatten().min().copied().unwrap_or(0);
         let steps: Option<Box<[u16]>> =
             multiples.iter().map(|m| m.map_or(Some(u16::MAX), |m| u16::try_from(m - first).ok().filter(|&s| s < u16::MAX))).collect();
         match steps {
@@ -225,16 +232,19 @@ mod tests {
             (week(&|i| 1e9 + (i % 7) as f64), true),
             (week(&|i| -5e-7 * (i % 13) as f64), true),
             (noise, true),
-            // Flat at zero, nothing at all, a value rounding to −0, doubles near their ends: as they are.
-            (week(&|_| 0.0), false),
-            (week(&|_| n), false),
+            // Flat at zero, and nothing at all.
+            (week(&|_| 0.0), true),
+            (week(&|_| n), true),
+            // A value rounding to −0, doubles near their ends: as they are.
             (week(&|i| if i < 1008 { -0.001 } else { 40.0 }), false),
-            (week(&|i| if i % 2 == 0 { f64::MAX } else { f64::MAX / 2.0 }), false),
+            (week(&|i| if i % 2 == 0 { f64::MAX } else { f64::MAX / 2.0 }), true),
+            (vec![f64::MAX, f64::MAX / 2.0], false),
             (week(&|i| 1e-300 * (1 + i % 3) as f64), false),
             // Fewer points than buckets, and one.
             (vec![1.0, 2.5, n, 4.0], true),
             (vec![7.0], true),
-            (vec![], false),
+            (vec![], true),
+            (vec![0.0, n, -0.0], true),
         ];
         for (values, steps) in cases {
             let kept = Spark::of(&values);
