@@ -300,10 +300,10 @@ fn a_metrics_history_is_read_again_for_its_earlier_weeks() {
     assert!(e.to_string().contains("fleet.parquet"), "{e}");
 }
 
-/// One data file opened as it is (no workspace): a Parquet file's series, listed a slice at a time, are
-/// reviewed in batches and give exactly the review of reading the file whole; a bare `timestamp,value`
-/// file is one metric either way; a CSV file is read whole, and so is a Parquet file whose keys come back
-/// after others (interleaved) in a later slice.
+/// One data file opened as it is (no workspace): a Parquet or CSV file's series, listed a slice (a chunk of
+/// text) at a time, are reviewed in batches and give exactly the review of reading the file whole; a bare
+/// `timestamp,value` file is one metric either way; a file whose keys come back after others (interleaved) in a
+/// later slice is read whole.
 #[test]
 fn one_data_file_opened_as_it_is_is_reviewed_in_batches_and_gives_the_same_review() {
     let dir = tempfile::tempdir().expect("tmp");
@@ -334,8 +334,18 @@ fn one_data_file_opened_as_it_is_is_reviewed_in_batches_and_gives_the_same_revie
         text += &format!("{},{},{}\n", by_time.timestamps_ms[i] / 1000, by_time.series[i], by_time.values[i]);
     }
     std::fs::write(&csv, text).expect("csv");
+    // The same as the Parquet file, each series' rows together, as CSV.
+    let grouped = dir.path().join("grouped.csv");
+    let mut text = String::from("timestamp,series,instance,value\n");
+    for i in 0..rows.values.len() {
+        let inst = rows.instances[i].as_deref().unwrap_or("");
+        text += &format!("{},{},{inst},{}\n", rows.timestamps_ms[i] / 1000, rows.series[i], rows.values[i]);
+    }
+    std::fs::write(&grouped, text).expect("csv");
 
-    for (path, metrics, batched) in [(&long, 40, true), (&bare, 1, true), (&interleaved, 35, true), (&csv, 35, false)] {
+    // (A CSV file of one chunk at the default size is listed at once.)
+    for (path, metrics, batched) in [(&long, 40, true), (&bare, 1, true), (&interleaved, 35, true), (&csv, 35, true), (&grouped, 40, true)]
+    {
         let ws = Workspace::bare(path);
         let params = Params::default();
         let whole = Review::from_loaded(ws.clone(), source::load(&ws, &Quiet), RangeSpec::LastCompleteWeek, params, &Quiet).expect("whole");
@@ -354,10 +364,11 @@ fn one_data_file_opened_as_it_is_is_reviewed_in_batches_and_gives_the_same_revie
     use flywheel::source::slices::list_keys;
     let mut keys: Vec<String> = gens.iter().map(|g| g.key.clone()).collect();
     keys.sort();
-    assert_eq!(list_keys(&long, &Tz::UTC, 7_001, &|| true), Some(Some(keys)));
+    assert_eq!(list_keys(&long, &Tz::UTC, 7_001, &|| true), Some(Some(keys.clone())));
     assert_eq!(list_keys(&bare, &Tz::UTC, 1_000, &|| true), Some(None));
     assert_eq!(list_keys(&interleaved, &Tz::UTC, 5_000, &|| true), None);
     assert_eq!(list_keys(&csv, &Tz::UTC, 5_000, &|| true), None);
+    assert_eq!(list_keys(&grouped, &Tz::UTC, 5_000, &|| true), Some(Some(keys)));
     assert_eq!(list_keys(&dir.path().join("missing.parquet"), &Tz::UTC, 5_000, &|| true), None);
     // Cancelled while listing: no list, and the review stops rather than reading the file whole.
     assert_eq!(list_keys(&long, &Tz::UTC, 7_001, &|| false), None);

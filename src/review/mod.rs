@@ -229,9 +229,9 @@ impl Review {
         let review = match ws.bare_files.clone().as_slice() {
             [] => stream::run(ws, range, params, pull, progress, &StreamOptions::default()),
             [path] => {
-                // One data file opened as it is: its series become the metrics. A Parquet file's are listed a
-                // slice at a time and reviewed in batches like a workspace's (the memory of a slice, not of the
-                // file); a CSV file, or one whose series are interleaved, is read at once.
+                // One data file opened as it is: its series become the metrics, listed a slice at a time and
+                // reviewed in batches like a workspace's (the memory of a slice, not of the file); a file whose
+                // series are interleaved is read at once.
                 progress.update("load", 0, 1);
                 let listed = source::slices::list_keys(path, &ws.tz, source::slices::SLICE_ROWS, &|| !progress.cancelled());
                 match listed {

@@ -90,7 +90,7 @@ fn file_keys(path: &Path, tz: &chrono_tz::Tz, progress: &dyn Progress) -> Option
     if let Some(listed) = slices::list_keys(path, tz, slices::SLICE_ROWS, &|| !progress.cancelled()) {
         return listed;
     }
-    // A CSV file, a Parquet file whose keys are interleaved, or one that fails: read whole, one at a time.
+    // A file whose keys are interleaved, or one that fails: read whole, one at a time.
     match file::read_file(path, tz) {
         Ok(d) if !d.bare => Some(d.all_keys),
         _ => None,

@@ -120,15 +120,13 @@ pub fn read_series(path: &Path, tz: &Tz, key: &str) -> Result<Instances, SourceE
     })
 }
 
-/// The series keys of a Parquet file opened as it is, read a slice at a time and sorted (`None` in the list
+/// The series keys of a data file opened as it is, read a slice at a time and sorted (`None` in the list
 /// means a bare `timestamp,value` file: one series), so the file can be reviewed in batches like a workspace.
-/// `None` for a CSV file (read whole anyway) and for a file whose keys are interleaved or that cannot be
-/// read: the caller reads those whole, which also says what is wrong with them.
+/// `None` for a file whose keys are interleaved (a CSV file sorted by time, a wide one of several chunks) or
+/// that cannot be read: the caller reads those whole, which also says what is wrong with them.
 /// `go_on` is asked after each slice (a user's Cancel): `None` when it said no.
 pub fn list_keys(path: &Path, tz: &Tz, slice_rows: usize, go_on: &dyn Fn() -> bool) -> Option<Option<Vec<String>>> {
-    if !matches!(file::format_of(path), Ok(Format::Parquet)) {
-        return None;
-    }
+    file::format_of(path).ok()?;
     let mut keys = BTreeSet::new();
     let mut bare = false;
     // A bare file holds one series: its first slice says so, and the rest need not be read.
