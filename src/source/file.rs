@@ -43,8 +43,9 @@ pub struct FileData {
 
 impl FileData {
     /// Add the series of the file's next chunk ([`read_csv_chunks`]) to those read so far. A wide file's column
-    /// that could not be read in one chunk is its series' error for the whole file.
-    pub(crate) fn absorb(&mut self, mut next: FileData) {
+    /// that could not be read in one chunk is its series' error for the whole file. `all_keys` is left to
+    /// [`FileData::settle_keys`], once the last chunk is in.
+    fn absorb(&mut self, mut next: FileData) {
         self.rows += next.rows;
         self.bare = next.bare;
         self.last_key = next.last_key.take();
@@ -57,9 +58,13 @@ impl FileData {
                 self.series.entry(k).or_default().extend(raw);
             }
         }
-        self.all_keys.append(&mut next.all_keys);
+    }
+
+    /// Every series key the file holds, sorted: those read and those of columns that could not be.
+    fn settle_keys(&mut self) {
+        self.all_keys = self.keys();
+        self.all_keys.extend(self.broken.keys().cloned());
         self.all_keys.sort();
-        self.all_keys.dedup();
     }
 
     /// Distinct series keys, sorted.
@@ -100,6 +105,7 @@ pub fn read_file(path: &Path, tz: &Tz) -> Result<FileData, SourceError> {
                 all.absorb(data);
                 true
             })?;
+            all.settle_keys();
             Ok(all)
         }
         Format::Parquet => frame_to_series(path, &read_parquet(path)?, None, false, tz, None),
@@ -119,8 +125,12 @@ pub(crate) fn read_csv_chunks(path: &Path, chunk_bytes: usize, tz: &Tz, each: &m
         let data = frame_to_series(path, &df, Some(&lines), decimal_comma, tz, Some(&tails))?;
         drop(df);
         for (k, raw) in &data.series {
-            let tail = tails.entry(k.clone()).or_default();
-            *tail = last_two(*tail, &raw.times);
+            match tails.get_mut(k) {
+                Some(tail) => *tail = last_two(*tail, &raw.times),
+                None => {
+                    tails.insert(k.clone(), last_two([None, None], &raw.times));
+                }
+            }
         }
         Ok(each(data))
     })
@@ -268,7 +278,11 @@ pub(crate) fn frame_to_series(
         None if cols.len() == 2 => &cols[1],
         // A header row, and no column that names a series or an instance: one column per series.
         None if series_col.is_none() && instance_col.is_none() && !lines.is_some_and(Lines::headless) => {
-            let before = tails.and_then(|t| t.values().next().copied()).unwrap_or_default();
+            // Every column shares the time column: the latest tail is where the chunks before left it (a column
+            // broken in one of them stopped earlier).
+            let before = tails
+                .and_then(|t| t.values().max_by(|a, b| a[1].unwrap_or(f64::NEG_INFINITY).total_cmp(&b[1].unwrap_or(f64::NEG_INFINITY))));
+            let before = before.copied().unwrap_or_default();
             return wide::wide_to_series(path, df, time_col, lines, decimal_comma, tz, before);
         }
         None if lines.is_some_and(Lines::headless) => {

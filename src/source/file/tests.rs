@@ -432,6 +432,7 @@ fn read_in_chunks(path: &Path, tz: &Tz, chunk_bytes: usize) -> Result<String, St
         true
     })
     .map_err(|e| e.to_string())?;
+    all.settle_keys();
     let mut series: Vec<_> = all
         .series
         .iter()
