@@ -6,8 +6,10 @@
 pub const POINTS: usize = 84;
 
 /// Bucket means of `values` (NaN = missing) into `n` buckets (fewer when there are fewer values), at the
-/// sparkline's resolution ([`to_resolution`]).
-pub fn sparkline(values: &[f64], n: usize) -> Vec<Option<f64>> {
+/// sparkline's resolution ([`resolution`]): the points the overview draws, which [`Spark`] keeps (the tests'
+/// reference for it).
+#[cfg(test)]
+fn sparkline(values: &[f64], n: usize) -> Vec<Option<f64>> {
     let means = means(values, n);
     match resolution(&means) {
         Some(e) => means.iter().map(|m| m.map(|v| rounded(v, e).0)).collect(),
@@ -67,7 +69,8 @@ fn rounded(v: f64, e: i32) -> (f64, Option<f64>) {
 /// A point rounded, and the whole number of steps it is when it is one ([`rounded`]).
 type Rounded = (f64, Option<f64>);
 
-/// A sparkline as the review keeps it: [`sparkline`]'s points, given back bit for bit by [`Spark::points`].
+/// A sparkline as the review keeps it: bucket means of the review range at the resolution of [`resolution`],
+/// given back bit for bit by [`Spark::points`].
 #[derive(Debug, Clone, PartialEq)]
 pub enum Spark {
     /// Points that are whole multiples of 10^`e` ([`rounded`]; whole numbers, `e` = 0, where nothing is
@@ -88,13 +91,12 @@ impl Spark {
     /// The sparkline of a metric's review-range `values`, in [`POINTS`] buckets.
     pub fn of(values: &[f64]) -> Spark {
         let means = means(values, POINTS);
-        let plain = |points: &[Option<f64>]| Spark::Plain(points.iter().map(|p| p.unwrap_or(f64::NAN)).collect());
         // Nothing to round (all zero, or no data): the points as they are, whole numbers of ones where they are.
         let (e, rounded): (i32, Vec<Option<Rounded>>) = match resolution(&means) {
             Some(e) => (e, means.iter().map(|m| m.map(|v| rounded(v, e))).collect()),
             None => (0, means.iter().map(|m| m.map(|v| (v, (v.fract() == 0.0).then_some(v)))).collect()),
         };
-        let points: Vec<Option<f64>> = rounded.iter().map(|r| r.map(|r| r.0)).collect();
+        let plain = || Spark::Plain(rounded.iter().map(|r| r.map_or(f64::NAN, |r| r.0)).collect());
         // Each multiple as a whole number of steps: exactly (below 2^53, and not −0, which would come back +0).
         let whole = |m: f64| (m.abs() < 9_007_199_254_740_992.0 && !(m == 0.0 && m.is_sign_negative())).then_some(m as i64);
         let multiples: Option<Vec<Option<i64>>> = rounded
@@ -104,13 +106,13 @@ impl Spark {
                 Some((_, m)) => m.and_then(whole).map(Some),
             })
             .collect();
-        let (Some(multiples), Ok(e)) = (multiples, i8::try_from(e)) else { return plain(&points) };
+        let (Some(multiples), Ok(e)) = (multiples, i8::try_from(e)) else { return plain() };
         let first = multiples.iter().flatten().min().copied().unwrap_or(0);
         let steps: Option<Box<[u16]>> =
             multiples.iter().map(|m| m.map_or(Some(u16::MAX), |m| u16::try_from(m - first).ok().filter(|&s| s < u16::MAX))).collect();
         match steps {
             Some(steps) => Spark::Steps { e, first, steps },
-            None => plain(&points),
+            None => plain(),
         }
     }
 
