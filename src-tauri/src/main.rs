@@ -14,6 +14,7 @@ mod commands;
 mod contract;
 mod error;
 mod meeting;
+mod painting;
 mod state;
 mod tickets;
 
@@ -26,6 +27,8 @@ fn main() -> std::process::ExitCode {
     if first.as_deref() == Some(std::ffi::OsStr::new("--cli")) {
         return flywheel_cli::run(std::iter::once("flywheel".into()).chain(args));
     }
+    // Before any thread starts and before WebKit loads: it sets the process's environment.
+    painting::choose();
     let open_at_start = first.map(PathBuf::from);
     let state = state::AppState::new(open_at_start.clone());
     if let Some(path) = open_at_start {

@@ -245,6 +245,12 @@ async fn sample_review(d: &Driver) -> R<()> {
     println!(
         "launch → ranked overview: {ready} ms; resident memory: app {app:.0} MiB ({app_anon:.0} MiB anonymous) + WebKit processes {webkit:.0} MiB"
     );
+    // Without a GPU (Xvfb here: no DRM render node) the app asks WebKit to paint with the CPU, which draws
+    // the overview's frames several times faster than Mesa's software OpenGL (src-tauri/src/painting.rs).
+    if std::env::var_os("WEBKIT_SKIA_ENABLE_CPU_RENDERING").is_none() && !has_render_node() {
+        let painting = webkit_env("WEBKIT_SKIA_ENABLE_CPU_RENDERING");
+        assert!(!painting.is_empty() && painting.iter().all(|v| v.as_deref() == Some("1")), "WebKit paints with the CPU: {painting:?}");
+    }
 
     // The overview lists the sample's documented situations, the worst first.
     let rows =

@@ -265,6 +265,29 @@ pub fn app_memory_mib() -> Memory {
     Memory { app: mib(app), app_anon: mib(anon), webkit: mib(webkit) }
 }
 
+/// Whether this machine has a GPU OpenGL can render with (a DRM render node in `/dev/dri`).
+pub fn has_render_node() -> bool {
+    std::fs::read_dir("/dev/dri").is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+}
+
+/// The value of `name` in the environment each running WebKit web process was started with (what the app
+/// set for WebKit before it started it).
+pub fn webkit_env(name: &str) -> Vec<Option<String>> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Ok(comm) = std::fs::read_to_string(entry.path().join("comm")) else { continue };
+        if !comm.starts_with("WebKitWebProces") {
+            continue;
+        }
+        let Ok(environ) = std::fs::read(entry.path().join("environ")) else { continue };
+        let prefix = format!("{name}=");
+        out.push(
+            environ.split(|&b| b == 0).find_map(|kv| kv.strip_prefix(prefix.as_bytes())).map(|v| String::from_utf8_lossy(v).into_owned()),
+        );
+    }
+    out
+}
+
 /// Click `css` once it is there. A page that re-renders between finding the element and clicking it
 /// (or a click sent twice by the resend proxy) leaves a stale reference: find it again and click, unless
 /// it is gone — then the first click took.
