@@ -26,27 +26,34 @@ function renderWheel() {
 
 function setupSensitivity() {
   const input = $('sens');
-  let timer = null;
-  // Re-flags asked for in turn are answered in turn; one answered after the slider moved on is not shown
-  // (the list would show another sensitivity's findings under the slider's value until the next answer).
-  let asked = 0;
-  input.addEventListener('input', () => {
-    $('sens-value').textContent = `${input.value}×`;
-    clearTimeout(timer);
-    timer = setTimeout(async () => {
-      const mine = ++asked;
-      const sensitivity = Number(input.value);
+  // A move is asked at once; while a re-flag is in flight, only the latest value waits, asked when it is
+  // answered. An answer the slider has moved on from is not shown (the list would show another sensitivity's
+  // findings under the slider's value until the next answer). So a step answers in the re-flag's own time,
+  // and a drag never queues more than one re-flag behind the one running.
+  let wanted = null;
+  let asking = false;
+  const ask = async () => {
+    asking = true;
+    while (wanted !== null) {
+      const sensitivity = wanted;
+      wanted = null;
       try {
         const ov = await backend.setSensitivity(sensitivity);
-        if (mine !== asked) return;
+        if (wanted !== null) continue;
         setOverview(ov, false);
         announce(`${ov.review.counts.findings} findings at sensitivity ${sensitivity}`);
         if (app.view === 'overview') renderOverview();
         else if (app.view === 'team' || app.view === 'metric') go(app.view, app.args, false);
       } catch (e) {
-        if (mine === asked) announce(e.message);
+        if (wanted === null) announce(e.message);
       }
-    }, 150);
+    }
+    asking = false;
+  };
+  input.addEventListener('input', () => {
+    $('sens-value').textContent = `${input.value}×`;
+    wanted = Number(input.value);
+    if (!asking) ask();
   });
 }
 

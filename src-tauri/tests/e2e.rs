@@ -371,6 +371,36 @@ async fn sample_review(d: &Driver) -> R<()> {
     assert_eq!(js(&c, FAILED).await?, failed, "the same failed metrics after re-flagging");
     shot(&c, "overview-sensitivity-3").await?;
 
+    // A drag sends many values at once: only the last one is asked for after the re-flag in flight, and what shows
+    // is its answer, under its value, announced with it (as when 2.25 is asked for alone).
+    const COUNT: &str = "Number(document.querySelector('[data-testid=finding-count]').textContent)";
+    const SET: &str =
+        "const s = document.getElementById('sens'); for (const v of arguments[0]) { s.value = v; s.dispatchEvent(new Event('input')); }";
+    let settled = |want: &'static str| {
+        format!("const l = document.getElementById('live').textContent; return l.endsWith('at sensitivity {want}') ? [{COUNT}, l] : null")
+    };
+    c.execute(&format!("{SET} return true"), vec![json!(["2.75", "2.5", "2", "1.5", "2.25"])]).await?;
+    let dragged = until(&c, "the drag's last value announced", &settled("2.25")).await?;
+    c.execute(&format!("{SET} return true"), vec![json!(["3"])]).await?;
+    until(&c, "sensitivity 3 announced", &settled("3")).await?;
+    c.execute(&format!("{SET} return true"), vec![json!(["2.25"])]).await?;
+    let alone = until(&c, "2.25 alone announced", &settled("2.25")).await?;
+    assert_eq!(dragged, alone, "the drag shows the last value's findings");
+    assert_eq!(js(&c, "return document.getElementById('sens-value').textContent").await?, json!("2.25×"));
+    // One step, in the page's clock: from the slider's move to its count on screen (the re-flag is asked at once).
+    let step = c
+        .execute_async(
+            &format!(
+                "const answer = arguments[arguments.length - 1]; const was = {COUNT}; const t0 = performance.now(); \
+                 {SET} const check = () => {COUNT} !== was ? answer(performance.now() - t0) : performance.now() - t0 > 10000 ? answer(-1) : requestAnimationFrame(check); \
+                 requestAnimationFrame(check);"
+            ),
+            vec![json!(["1"])],
+        )
+        .await?;
+    let step = step.as_f64().filter(|ms| *ms >= 0.0).ok_or_else(|| format!("a step of the slider is not answered: {step}"))?;
+    println!("sensitivity 2.25 → 1, from the slider's move to the new count on screen: {step:.0} ms (page's clock)");
+
     // A team dashboard: every chart shows both lines (drawn, or named at the edge when far off).
     c.set_window_size(1920, 1080).await?;
     click(&c, "[data-testid=team-chip][data-team='Payments']").await?;
