@@ -117,10 +117,8 @@ pub fn apply(journal: &mut Journal, r: &mut Review, fold: bool, now: i64) -> Res
     let verdicts = journal.verdicts(None)?;
     let ids: BTreeSet<String> = r.findings.iter().map(Finding::id).collect();
     r.verdicts = verdicts.iter().filter(|v| ids.contains(&v.finding.id)).map(|v| (v.finding.id.clone(), v.clone())).collect();
-    let ws = &r.workspace;
-    r.noise = crate::noise::shares(&recent, &verdicts, |metric| {
-        ws.metrics.iter().find(|m| m.id == metric).map_or_else(|| "(unknown)".into(), |m| m.team.clone())
-    });
+    let teams = r.workspace.teams_by_metric();
+    r.noise = crate::noise::shares(&recent, &verdicts, |metric| teams.get(metric).map_or("(unknown)", |t| t).to_string());
     if fold {
         let notes = journal.annotations(r.ctx.review_start(), r.ctx.review_end())?;
         crate::muting::fold(r, &verdicts, &notes);

@@ -129,8 +129,8 @@ fn noise(path: &std::path::Path, show: usize) -> Result<ExitCode> {
         println!("No reviewed weeks yet: a review of a whole week (flywheel review) keeps its findings.");
         return Ok(ExitCode::SUCCESS);
     }
-    let team_of = |metric: &str| ws.metrics.iter().find(|m| m.id == metric).map(|m| m.team.clone()).unwrap_or_else(|| "(unknown)".into());
-    let s = shares(&history, &verdicts, team_of);
+    let teams = ws.teams_by_metric();
+    let s = shares(&history, &verdicts, |metric| teams.get(metric).map_or("(unknown)", |t| t).to_string());
     let recent = |rows: &[WeekShare]| -> String {
         let rows = &rows[rows.len().saturating_sub(show)..];
         let bars: String = rows

@@ -294,6 +294,12 @@ fn data_files(dir: &Path) -> Vec<PathBuf> {
 }
 
 impl Workspace {
+    /// Each metric's team, by metric id: looked up once per finding of the recorded weeks (tens of thousands
+    /// at an organisation's scale), where a scan of the metrics for each took longer than re-flagging.
+    pub fn teams_by_metric(&self) -> std::collections::HashMap<&str, &str> {
+        self.metrics.iter().map(|m| (m.id.as_str(), m.team.as_str())).collect()
+    }
+
     /// Open a workspace: a folder with `flywheel.toml`, the `flywheel.toml` itself, one CSV/Parquet file
     /// reviewed on its own (UTC, weeks starting Monday, step inferred from the data), or a folder of such files
     /// without a `flywheel.toml` (each file's series reviewed as [`Workspace::folder`] says).
