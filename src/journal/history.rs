@@ -1,6 +1,7 @@
 //! Findings history: each reviewed week's findings (id, metric, instance, kind, range, severity,
 //! sentence), so a week can be compared with the ones before it — the ground for "what keeps coming back".
-//! A week is recorded whole: reviewing it again replaces what was kept for it, in one transaction.
+//! A week is recorded whole: reviewing it again replaces what was kept for it, in one transaction (writing
+//! only the rows that changed).
 
 use serde::Serialize;
 
@@ -66,23 +67,51 @@ impl History {
 }
 
 impl Journal {
-    /// Keep `findings` as week `week`'s, replacing whatever an earlier review of that week kept.
+    /// Keep `findings` as week `week`'s, replacing whatever an earlier review of that week kept. Only what
+    /// differs from what is kept is written: the app records the week again at every verdict and every re-flag
+    /// back to the workspace's sensitivity, and at an organisation's scale rewriting thousands of unchanged rows
+    /// (each a round trip to a shared journal) was most of that. `recorded_at` is when a row, or the week's
+    /// count, last changed.
     pub fn record_week(&mut self, week: &str, findings: &[Finding], now: i64) -> Result<(), JournalError> {
         self.transaction(|tx| {
-            tx.execute("DELETE FROM findings_history WHERE week = ?1", args![week])?;
-            tx.execute(
-                "INSERT INTO reviews (week, findings, recorded_at) VALUES (?1, ?2, ?3)
-                 ON CONFLICT(week) DO UPDATE SET findings = excluded.findings, recorded_at = excluded.recorded_at",
-                args![week, findings.len(), now],
-            )?;
+            let sql = format!("SELECT {RECORDED} FROM findings_history WHERE week = ?1");
+            let mut kept = std::collections::HashMap::new();
+            for row in tx.query(&sql, args![week])? {
+                let r = recorded(&row).map_err(|e| self.corrupt(format!("findings_history, week {week}: {e}")))?;
+                kept.insert(r.id.clone(), r);
+            }
+            let mut changed = false;
             for f in findings {
+                let id = f.id();
+                let same = kept.remove(&id).is_some_and(|r| {
+                    (r.metric.as_str(), &r.instance, r.kind, r.start, r.end, r.severity, r.sentence.as_str())
+                        == (f.metric.as_str(), &f.instance, f.kind, f.start, f.end, f.severity, f.sentence.as_str())
+                });
+                if same {
+                    continue;
+                }
+                changed = true;
                 tx.execute(
                     "INSERT INTO findings_history (week, id, metric, instance, kind, range_start, range_end, severity, sentence, recorded_at)
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                      ON CONFLICT (week, id) DO UPDATE SET metric = excluded.metric, instance = excluded.instance, kind = excluded.kind,
                          range_start = excluded.range_start, range_end = excluded.range_end, severity = excluded.severity,
                          sentence = excluded.sentence, recorded_at = excluded.recorded_at",
-                    args![week, f.id(), &f.metric, &f.instance, f.kind.key(), f.start, f.end, f.severity, &f.sentence, now],
+                    args![week, id, &f.metric, &f.instance, f.kind.key(), f.start, f.end, f.severity, &f.sentence, now],
+                )?;
+            }
+            // What the week no longer holds.
+            for id in kept.keys() {
+                changed = true;
+                tx.execute("DELETE FROM findings_history WHERE week = ?1 AND id = ?2", args![week, id])?;
+            }
+            let count = tx.query_opt("SELECT findings FROM reviews WHERE week = ?1", args![week])?.map(|r| r.get::<i64>(0)).transpose();
+            let count = count.map_err(|e| self.corrupt(format!("reviews, week {week}: {e}")))?;
+            if changed || count != i64::try_from(findings.len()).ok() {
+                tx.execute(
+                    "INSERT INTO reviews (week, findings, recorded_at) VALUES (?1, ?2, ?3)
+                     ON CONFLICT(week) DO UPDATE SET findings = excluded.findings, recorded_at = excluded.recorded_at",
+                    args![week, findings.len(), now],
                 )?;
             }
             Ok(())
@@ -165,6 +194,48 @@ mod tests {
     fn finding(metric: &str, kind: Kind, start: i64, severity: u8) -> Finding {
         let m = crate::config::Metric::new(metric, "T", "svc", crate::config::Worse::Higher, std::path::Path::new("x"), metric);
         Finding::new(kind, &m, start, start + 600, severity as f64, format!("{metric} did something"))
+    }
+
+    #[test]
+    fn recording_a_week_again_writes_only_what_changed() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = crate::journal::Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        let week = "2026-11-09";
+        // (id's metric, severity, when each row was written), by metric; and (count, when) of the week.
+        let rows = |j: &crate::journal::Journal| {
+            j.query("SELECT metric, severity, recorded_at FROM findings_history WHERE week = ?1 ORDER BY metric", args![week], |r| {
+                Ok((r.get::<String>(0)?, r.get::<i64>(1)?, r.get::<i64>(2)?))
+            })
+            .expect("rows")
+        };
+        let review = |j: &crate::journal::Journal| {
+            j.query("SELECT findings, recorded_at FROM reviews WHERE week = ?1", args![week], |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)?)))
+                .expect("review")
+        };
+        let (a, b) = (finding("a", Kind::SeasonalAnomaly, 100, 60), finding("b", Kind::MissingData, 300, 80));
+        j.record_week(week, &[a.clone(), b.clone()], 1).expect("first");
+        // The same findings again (a verdict, a re-flag back): nothing is written.
+        j.record_week(week, &[a.clone(), b.clone()], 2).expect("again");
+        assert_eq!(rows(&j), vec![("a".into(), 60, 1), ("b".into(), 80, 1)]);
+        assert_eq!(review(&j), vec![(2, 1)]);
+        // One changed (its severity), one gone, one new: those are written, the week's count with them.
+        let mut a2 = a.clone();
+        a2.severity = 61;
+        let c = finding("c", Kind::LevelShift, 500, 40);
+        j.record_week(week, &[a2.clone(), c.clone()], 3).expect("changed");
+        assert_eq!(rows(&j), vec![("a".into(), 61, 3), ("c".into(), 40, 3)]);
+        assert_eq!(review(&j), vec![(2, 3)]);
+        // A changed sentence alone is a change; an unchanged row keeps when it was written.
+        let mut c2 = c.clone();
+        c2.sentence.push_str(" again");
+        j.record_week(week, &[a2.clone(), c2], 4).expect("sentence");
+        assert_eq!(rows(&j), vec![("a".into(), 61, 3), ("c".into(), 40, 4)]);
+        // A quiet review of the week empties it and says so.
+        j.record_week(week, &[], 5).expect("quiet");
+        assert_eq!(rows(&j), vec![]);
+        assert_eq!(review(&j), vec![(0, 5)]);
+        j.record_week(week, &[], 6).expect("quiet again");
+        assert_eq!(review(&j), vec![(0, 5)]);
     }
 
     #[test]
