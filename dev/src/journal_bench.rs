@@ -1,6 +1,8 @@
 //! The shared journal under a meeting's load: N clients, each on its own connection, adding action items
 //! as fast as they can against a real PostgreSQL server (one started for the run on 127.0.0.1 unless a
-//! `--url` is given) — write latency p50/p99/max, throughput, and a count proving nothing was lost.
+//! `--url` is given) — write latency p50/p99/max, throughput, and a count proving nothing was lost — and
+//! what recording an organisation's review week costs there and in SQLite: first, again unchanged (each verdict
+//! and each re-flag back to the workspace's sensitivity records it), and again with a tenth changed.
 
 use std::time::{Duration, Instant};
 
@@ -21,6 +23,38 @@ pub struct Measured {
     pub max: Duration,
     pub wall: Duration,
     pub stored: usize,
+    /// Per store (`PostgreSQL`, `SQLite`): [`FINDINGS`] findings recorded as a new week, again unchanged, and
+    /// again with a tenth of them changed.
+    pub record: Vec<(&'static str, [Duration; 3])>,
+}
+
+/// The findings of the recorded week: a 10,000-series review's at its default sensitivity.
+pub const FINDINGS: usize = 3_341;
+
+/// [`Measured::record`]'s three timings on journal `j`.
+fn record_week(j: &mut Journal) -> Result<[Duration; 3]> {
+    let finding = |i: usize, severity: f64| {
+        let id = format!("fleet.m{i:05}");
+        let m = flywheel::config::Metric::new(&id, "Team", "svc", flywheel::config::Worse::Higher, std::path::Path::new("x"), &id);
+        let sentence = format!("svc {id} rose to 844 on Sun 04:40, 3.0× its usual 280 for that time (band 274–286), for 45 min.");
+        flywheel::finding::Finding::new(
+            flywheel::finding::Kind::SeasonalAnomaly,
+            &m,
+            1_795_000_000 + i as i64 * 300,
+            1_795_000_900,
+            severity,
+            sentence,
+        )
+    };
+    let week: Vec<_> = (0..FINDINGS).map(|i| finding(i, 60.0)).collect();
+    let changed: Vec<_> = (0..FINDINGS).map(|i| finding(i, if i % 10 == 0 { 61.0 } else { 60.0 })).collect();
+    let mut out = [Duration::ZERO; 3];
+    for (k, findings) in [&week, &week, &changed].into_iter().enumerate() {
+        let t = Instant::now();
+        j.record_week("2026-11-16", findings, 1_795_000_000 + k as i64)?;
+        out[k] = t.elapsed();
+    }
+    Ok(out)
 }
 
 /// Run `clients` × `writes` adds against `url` (the password from PGPASSWORD/~/.pgpass), or against a
@@ -70,5 +104,10 @@ pub fn run(url: Option<String>, clients: usize, writes: usize) -> Result<Measure
     if stored != clients * writes {
         bail!("{} writes acknowledged but {stored} stored", clients * writes);
     }
-    Ok(Measured { clients, writes, p50: at(0.5), p99: at(0.99), max: at(1.0), wall, stored })
+    let dir = tempfile::tempdir()?;
+    let record = vec![
+        ("PostgreSQL", record_week(&mut Journal::connect(&target)?)?),
+        ("SQLite", record_week(&mut Journal::open(&dir.path().join("journal.sqlite"))?)?),
+    ];
+    Ok(Measured { clients, writes, p50: at(0.5), p99: at(0.99), max: at(1.0), wall, stored, record })
 }

@@ -181,6 +181,15 @@ fn main() -> Result<()> {
                 (m.clients * m.writes) as f64 / m.wall.as_secs_f64(),
                 m.stored
             );
+            for (store, [first, again, changed]) in &m.record {
+                println!(
+                    "{store}: a week of {} findings recorded in {:.1} ms; again unchanged {:.1} ms; again with a tenth changed {:.1} ms",
+                    flywheel_dev::journal_bench::FINDINGS,
+                    ms(*first),
+                    ms(*again),
+                    ms(*changed)
+                );
+            }
             Ok(())
         }
         Command::Sample { dir } => {
