@@ -77,13 +77,17 @@ impl Journal {
             let sql = format!("SELECT {RECORDED} FROM findings_history WHERE week = ?1");
             let mut kept = std::collections::HashMap::new();
             for row in tx.query(&sql, args![week])? {
-                let r = recorded(&row).map_err(|e| self.corrupt(format!("findings_history, week {week}: {e}")))?;
-                kept.insert(r.id.clone(), r);
+                // A row that cannot be read back (a kind this version does not know) is written again or removed,
+                // as a whole rewrite of the week did.
+                match recorded(&row) {
+                    Ok(r) => kept.insert(r.id.clone(), Some(r)),
+                    Err(_) => kept.insert(row.get::<String>(1).map_err(|e| self.corrupt(format!("findings_history, week {week}: {e}")))?, None),
+                };
             }
             let mut changed = false;
             for f in findings {
                 let id = f.id();
-                let same = kept.remove(&id).is_some_and(|r| {
+                let same = kept.remove(&id).flatten().is_some_and(|r| {
                     (r.metric.as_str(), &r.instance, r.kind, r.start, r.end, r.severity, r.sentence.as_str())
                         == (f.metric.as_str(), &f.instance, f.kind, f.start, f.end, f.severity, f.sentence.as_str())
                 });
@@ -228,14 +232,23 @@ mod tests {
         // A changed sentence alone is a change; an unchanged row keeps when it was written.
         let mut c2 = c.clone();
         c2.sentence.push_str(" again");
-        j.record_week(week, &[a2.clone(), c2], 4).expect("sentence");
+        j.record_week(week, &[a2.clone(), c2.clone()], 4).expect("sentence");
         assert_eq!(rows(&j), vec![("a".into(), 61, 3), ("c".into(), 40, 4)]);
+        // A row this version cannot read (a kind it does not know) is written again, not a failure.
+        j.transaction(|tx| {
+            tx.execute("UPDATE findings_history SET kind = 'from_the_future' WHERE metric = 'a'", args![]).map_err(Into::into)
+        })
+        .expect("an unknown kind");
+        j.record_week(week, &[a2.clone(), c2.clone()], 5).expect("unknown kind");
+        assert_eq!(rows(&j), vec![("a".into(), 61, 5), ("c".into(), 40, 4)]);
+        let read = j.weeks_through(week, 1).expect("readable again");
+        assert_eq!(read.findings.iter().find(|r| r.metric == "a").map(|r| r.kind), Some(Kind::SeasonalAnomaly));
         // A quiet review of the week empties it and says so.
-        j.record_week(week, &[], 5).expect("quiet");
+        j.record_week(week, &[], 6).expect("quiet");
         assert_eq!(rows(&j), vec![]);
-        assert_eq!(review(&j), vec![(0, 5)]);
-        j.record_week(week, &[], 6).expect("quiet again");
-        assert_eq!(review(&j), vec![(0, 5)]);
+        assert_eq!(review(&j), vec![(0, 6)]);
+        j.record_week(week, &[], 7).expect("quiet again");
+        assert_eq!(review(&j), vec![(0, 6)]);
     }
 
     #[test]
