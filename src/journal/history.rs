@@ -84,25 +84,43 @@ impl Journal {
                     Err(_) => kept.insert(row.get::<String>(1).map_err(|e| self.corrupt(format!("findings_history, week {week}: {e}")))?, None),
                 };
             }
-            let mut changed = false;
+            // The rows to write, one per id (the last of equal ids, as writing them in turn left it).
+            let mut writes: Vec<(String, &Finding)> = Vec::new();
+            let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
             for f in findings {
                 let id = f.id();
                 let same = kept.remove(&id).flatten().is_some_and(|r| {
                     (r.metric.as_str(), &r.instance, r.kind, r.start, r.end, r.severity, r.sentence.as_str())
                         == (f.metric.as_str(), &f.instance, f.kind, f.start, f.end, f.severity, f.sentence.as_str())
                 });
-                if same {
-                    continue;
+                match at.get(&id) {
+                    Some(&i) => writes[i].1 = f,
+                    None if !same => {
+                        at.insert(id.clone(), writes.len());
+                        writes.push((id, f));
+                    }
+                    None => {}
                 }
-                changed = true;
-                tx.execute(
+            }
+            let mut changed = !writes.is_empty();
+            // Many rows a statement: a new week is thousands of rows, each statement a round trip to a shared journal.
+            for batch in writes.chunks(ROWS_A_STATEMENT) {
+                let mut args = Vec::with_capacity(batch.len() * 10);
+                let mut values = Vec::with_capacity(batch.len());
+                for (i, (id, f)) in batch.iter().enumerate() {
+                    let n = i * 10;
+                    values.push((1..=10).map(|k| format!("?{}", n + k)).collect::<Vec<_>>().join(", "));
+                    args.extend_from_slice(args![week, id, &f.metric, &f.instance, f.kind.key(), f.start, f.end, f.severity, &f.sentence, now]);
+                }
+                let sql = format!(
                     "INSERT INTO findings_history (week, id, metric, instance, kind, range_start, range_end, severity, sentence, recorded_at)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+                     VALUES ({})
                      ON CONFLICT (week, id) DO UPDATE SET metric = excluded.metric, instance = excluded.instance, kind = excluded.kind,
                          range_start = excluded.range_start, range_end = excluded.range_end, severity = excluded.severity,
                          sentence = excluded.sentence, recorded_at = excluded.recorded_at",
-                    args![week, id, &f.metric, &f.instance, f.kind.key(), f.start, f.end, f.severity, &f.sentence, now],
-                )?;
+                    values.join("), (")
+                );
+                tx.execute(&sql, &args)?;
             }
             // What the week no longer holds.
             for id in kept.keys() {
@@ -168,6 +186,10 @@ impl Recorded {
     }
 }
 
+/// The findings written by one statement of [`Journal::record_week`] (10 values each: 1,000 a statement, within
+/// SQLite's and PostgreSQL's limits).
+const ROWS_A_STATEMENT: usize = 100;
+
 /// The columns of a stored finding, in the order [`recorded`] reads them.
 const RECORDED: &str = "week, id, metric, instance, kind, range_start, range_end, severity, sentence";
 
@@ -198,6 +220,25 @@ mod tests {
     fn finding(metric: &str, kind: Kind, start: i64, severity: u8) -> Finding {
         let m = crate::config::Metric::new(metric, "T", "svc", crate::config::Worse::Higher, std::path::Path::new("x"), metric);
         Finding::new(kind, &m, start, start + 600, severity as f64, format!("{metric} did something"))
+    }
+
+    #[test]
+    fn a_week_of_many_findings_is_kept_as_writing_them_in_turn_would() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let mut j = crate::journal::Journal::open(&dir.path().join("j.sqlite")).expect("open");
+        let week = "2026-11-09";
+        // 250 findings (three statements' worth), then one id again with another severity: the later one is kept.
+        let mut findings: Vec<Finding> = (0..250).map(|i| finding(&format!("m{i:03}"), Kind::SeasonalAnomaly, 100, 50)).collect();
+        findings.push(finding("m007", Kind::SeasonalAnomaly, 100, 90));
+        for (round, now) in [(1, 10), (2, 11)] {
+            j.record_week(week, &findings, now).expect("recorded");
+            let h = j.weeks_through(week, 1).expect("read");
+            assert_eq!(h.findings.len(), 250, "round {round}: one row an id");
+            assert_eq!(h.findings[0].metric, "m007", "round {round}: the later of the same id");
+            assert_eq!(h.findings[0].severity, 90, "round {round}");
+            let ids: std::collections::BTreeSet<&str> = h.findings.iter().map(|r| r.metric.as_str()).collect();
+            assert_eq!(ids.len(), 250, "round {round}");
+        }
     }
 
     #[test]
