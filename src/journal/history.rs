@@ -5,7 +5,9 @@
 
 use serde::Serialize;
 
-use super::store::{args, Row};
+use std::collections::BTreeMap;
+
+use super::store::{args, Row, Value};
 use super::{Journal, JournalError};
 use crate::finding::{Finding, Kind};
 
@@ -73,9 +75,15 @@ impl Journal {
     /// (each a round trip to a shared journal) was most of that. `recorded_at` is when a row, or the week's
     /// count, last changed.
     pub fn record_week(&mut self, week: &str, findings: &[Finding], now: i64) -> Result<(), JournalError> {
+        // The findings to keep, one per id (the later of equal ids, as writing them in turn left it), in id
+        // order: two apps recording one week at once take the rows' locks in the same order.
+        let mut latest: BTreeMap<String, &Finding> = BTreeMap::new();
+        for f in findings {
+            latest.insert(f.id(), f);
+        }
         self.transaction(|tx| {
             let sql = format!("SELECT {RECORDED} FROM findings_history WHERE week = ?1");
-            let mut kept = std::collections::HashMap::new();
+            let mut kept = BTreeMap::new();
             for row in tx.query(&sql, args![week])? {
                 // A row that cannot be read back (a kind this version does not know) is written again or removed,
                 // as a whole rewrite of the week did.
@@ -84,52 +92,47 @@ impl Journal {
                     Err(_) => kept.insert(row.get::<String>(1).map_err(|e| self.corrupt(format!("findings_history, week {week}: {e}")))?, None),
                 };
             }
-            // The rows to write, one per id (the last of equal ids, as writing them in turn left it).
-            let mut writes: Vec<(String, &Finding)> = Vec::new();
-            let mut at: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
-            for f in findings {
-                let id = f.id();
-                let same = kept.remove(&id).flatten().is_some_and(|r| {
-                    (r.metric.as_str(), &r.instance, r.kind, r.start, r.end, r.severity, r.sentence.as_str())
-                        == (f.metric.as_str(), &f.instance, f.kind, f.start, f.end, f.severity, f.sentence.as_str())
-                });
-                match at.get(&id) {
-                    Some(&i) => writes[i].1 = f,
-                    None if !same => {
-                        at.insert(id.clone(), writes.len());
-                        writes.push((id, f));
-                    }
-                    None => {}
-                }
-            }
-            let mut changed = !writes.is_empty();
+            let writes: Vec<(&String, &Finding)> = latest
+                .iter()
+                .filter(|(id, f)| {
+                    !kept.remove(*id).flatten().is_some_and(|r| {
+                        (r.metric.as_str(), &r.instance, r.kind, r.start, r.end, r.severity, r.sentence.as_str())
+                            == (f.metric.as_str(), &f.instance, f.kind, f.start, f.end, f.severity, f.sentence.as_str())
+                    })
+                })
+                .map(|(id, f)| (id, *f))
+                .collect();
             // Many rows a statement: a new week is thousands of rows, each statement a round trip to a shared journal.
             for batch in writes.chunks(ROWS_A_STATEMENT) {
                 let mut args = Vec::with_capacity(batch.len() * 10);
-                let mut values = Vec::with_capacity(batch.len());
-                for (i, (id, f)) in batch.iter().enumerate() {
-                    let n = i * 10;
-                    values.push((1..=10).map(|k| format!("?{}", n + k)).collect::<Vec<_>>().join(", "));
-                    args.extend_from_slice(args![week, id, &f.metric, &f.instance, f.kind.key(), f.start, f.end, f.severity, &f.sentence, now]);
+                for (id, f) in batch {
+                    args.extend_from_slice(args![week, *id, &f.metric, &f.instance, f.kind.key(), f.start, f.end, f.severity, &f.sentence, now]);
                 }
                 let sql = format!(
                     "INSERT INTO findings_history (week, id, metric, instance, kind, range_start, range_end, severity, sentence, recorded_at)
-                     VALUES ({})
+                     VALUES {}
                      ON CONFLICT (week, id) DO UPDATE SET metric = excluded.metric, instance = excluded.instance, kind = excluded.kind,
                          range_start = excluded.range_start, range_end = excluded.range_end, severity = excluded.severity,
                          sentence = excluded.sentence, recorded_at = excluded.recorded_at",
-                    values.join("), (")
+                    placeholders(batch.len(), 10, 1)
                 );
                 tx.execute(&sql, &args)?;
             }
             // What the week no longer holds.
-            for id in kept.keys() {
-                changed = true;
-                tx.execute("DELETE FROM findings_history WHERE week = ?1 AND id = ?2", args![week, id])?;
+            let gone: Vec<&String> = kept.keys().collect();
+            for batch in gone.chunks(ROWS_A_STATEMENT) {
+                let mut args = args![week].to_vec();
+                args.extend(batch.iter().map(|id| Value::from(*id)));
+                let sql = format!("DELETE FROM findings_history WHERE week = ?1 AND id IN {}", placeholders(1, batch.len(), 2));
+                tx.execute(&sql, &args)?;
             }
-            let count = tx.query_opt("SELECT findings FROM reviews WHERE week = ?1", args![week])?.map(|r| r.get::<i64>(0)).transpose();
-            let count = count.map_err(|e| self.corrupt(format!("reviews, week {week}: {e}")))?;
-            if changed || count != i64::try_from(findings.len()).ok() {
+            let changed = !writes.is_empty() || !gone.is_empty();
+            // The week's count is asked only when no row changed (a row written is the week written).
+            let count_differs = !changed && {
+                let count = tx.query_opt("SELECT findings FROM reviews WHERE week = ?1", args![week])?.map(|r| r.get::<i64>(0)).transpose();
+                count.map_err(|e| self.corrupt(format!("reviews, week {week}: {e}")))? != i64::try_from(findings.len()).ok()
+            };
+            if changed || count_differs {
                 tx.execute(
                     "INSERT INTO reviews (week, findings, recorded_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT(week) DO UPDATE SET findings = excluded.findings, recorded_at = excluded.recorded_at",
@@ -186,9 +189,15 @@ impl Recorded {
     }
 }
 
-/// The findings written by one statement of [`Journal::record_week`] (10 values each: 1,000 a statement, within
-/// SQLite's and PostgreSQL's limits).
+/// The findings written (10 values each: 1,000 a statement, within SQLite's and PostgreSQL's limits) or removed by
+/// one statement of [`Journal::record_week`].
 const ROWS_A_STATEMENT: usize = 100;
+
+/// `rows` parenthesised tuples of `width` numbered placeholders from `?first` on: `(?1, ?2), (?3, ?4)`.
+fn placeholders(rows: usize, width: usize, first: usize) -> String {
+    let tuple = |r: usize| (0..width).map(|k| format!("?{}", first + r * width + k)).collect::<Vec<_>>().join(", ");
+    (0..rows).map(|r| format!("({})", tuple(r))).collect::<Vec<_>>().join(", ")
+}
 
 /// The columns of a stored finding, in the order [`recorded`] reads them.
 const RECORDED: &str = "week, id, metric, instance, kind, range_start, range_end, severity, sentence";
@@ -223,6 +232,15 @@ mod tests {
     }
 
     #[test]
+    fn placeholders_number_each_tuple_on_from_the_first() {
+        for (rows, width, first, want) in
+            [(1, 1, 1, "(?1)"), (2, 2, 1, "(?1, ?2), (?3, ?4)"), (1, 3, 2, "(?2, ?3, ?4)"), (3, 1, 2, "(?2), (?3), (?4)")]
+        {
+            assert_eq!(placeholders(rows, width, first), want, "{rows} × {width} from ?{first}");
+        }
+    }
+
+    #[test]
     fn a_week_of_many_findings_is_kept_as_writing_them_in_turn_would() {
         let dir = tempfile::tempdir().expect("tmp");
         let mut j = crate::journal::Journal::open(&dir.path().join("j.sqlite")).expect("open");
@@ -239,6 +257,11 @@ mod tests {
             let ids: std::collections::BTreeSet<&str> = h.findings.iter().map(|r| r.metric.as_str()).collect();
             assert_eq!(ids.len(), 250, "round {round}");
         }
+        // Reviewed again with 20 of them left: the other 230 are removed (three statements' worth).
+        j.record_week(week, &findings[..20], 12).expect("fewer");
+        let h = j.weeks_through(week, 1).expect("read");
+        let left: Vec<&str> = h.findings.iter().map(|r| r.metric.as_str()).collect::<std::collections::BTreeSet<_>>().into_iter().collect();
+        assert_eq!(left, (0..20).map(|i| format!("m{i:03}")).collect::<Vec<_>>());
     }
 
     #[test]
