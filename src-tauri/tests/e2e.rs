@@ -388,17 +388,7 @@ async fn sample_review(d: &Driver) -> R<()> {
     assert_eq!(dragged, alone, "the drag shows the last value's findings");
     assert_eq!(js(&c, "return document.getElementById('sens-value').textContent").await?, json!("2.25×"));
     // One step, in the page's clock: from the slider's move to its count on screen (the re-flag is asked at once).
-    let step = c
-        .execute_async(
-            &format!(
-                "const answer = arguments[arguments.length - 1]; const was = {COUNT}; const t0 = performance.now(); \
-                 {SET} const check = () => {COUNT} !== was ? answer(performance.now() - t0) : performance.now() - t0 > 10000 ? answer(-1) : requestAnimationFrame(check); \
-                 requestAnimationFrame(check);"
-            ),
-            vec![json!(["1"])],
-        )
-        .await?;
-    let step = step.as_f64().filter(|ms| *ms >= 0.0).ok_or_else(|| format!("a step of the slider is not answered: {step}"))?;
+    let (step, _) = slider_step(&c, "1", 10_000).await?;
     println!("sensitivity 2.25 → 1, from the slider's move to the new count on screen: {step:.0} ms (page's clock)");
 
     // A team dashboard: every chart shows both lines (drawn, or named at the edge when far off).

@@ -265,6 +265,30 @@ pub fn app_memory_mib() -> Memory {
     Memory { app: mib(app), app_anon: mib(anon), webkit: mib(webkit) }
 }
 
+/// Moves the sensitivity slider to `to` and times, in the page's clock, until the findings count on screen
+/// changes (the re-flag asked, answered and drawn): the milliseconds and the new count. An error when the count
+/// has not changed after `limit_ms`.
+pub async fn slider_step(c: &Client, to: &str, limit_ms: u64) -> R<(f64, u64)> {
+    let got = c
+        .execute_async(
+            &format!(
+                "const answer = arguments[arguments.length - 1]; \
+                 const count = () => Number(document.querySelector('[data-testid=finding-count]').textContent); \
+                 const was = count(); const t0 = performance.now(); \
+                 const s = document.getElementById('sens'); s.value = '{to}'; s.dispatchEvent(new Event('input')); \
+                 const check = () => count() !== was ? answer([performance.now() - t0, count()]) \
+                   : performance.now() - t0 > {limit_ms} ? answer(null) : requestAnimationFrame(check); \
+                 requestAnimationFrame(check);"
+            ),
+            vec![],
+        )
+        .await?;
+    match (got[0].as_f64(), got[1].as_u64()) {
+        (Some(ms), Some(n)) => Ok((ms, n)),
+        _ => Err(format!("the slider's move to {to} did not change the count in {limit_ms} ms: {got}").into()),
+    }
+}
+
 /// Whether this machine has a GPU OpenGL can render with (a DRM render node in `/dev/dri`).
 pub fn has_render_node() -> bool {
     std::fs::read_dir("/dev/dri").is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))

@@ -258,24 +258,8 @@ pub async fn fleet(d: &Driver) -> R<()> {
     // (10,000 metrics re-flagged, the overview sent again, the list drawn).
     let mut steps = Vec::new();
     for to in ["1.25", "1"] {
-        let got = c
-            .execute_async(
-                &format!(
-                    "const answer = arguments[arguments.length - 1]; \
-                     const count = () => document.querySelector('[data-testid=finding-count]').textContent; \
-                     const was = count(); const t0 = performance.now(); \
-                     const s = document.getElementById('sens'); s.value = '{to}'; s.dispatchEvent(new Event('input')); \
-                     const check = () => count() !== was ? answer([performance.now() - t0, Number(count())]) \
-                       : performance.now() - t0 > 25000 ? answer(null) : requestAnimationFrame(check); \
-                     requestAnimationFrame(check);"
-                ),
-                vec![],
-            )
-            .await?;
-        match (got[0].as_f64(), got[1].as_u64()) {
-            (Some(ms), Some(n)) => steps.push(format!("to {to}: {ms:.0} ms ({n} findings)")),
-            _ => return Err(format!("the slider's move to {to} was not answered in 25 s: {got}").into()),
-        }
+        let (ms, n) = slider_step(&c, to, 25_000).await?;
+        steps.push(format!("to {to}: {ms:.0} ms ({n} findings)"));
     }
     let back = js(&c, "return Number(document.querySelector('[data-testid=finding-count]').textContent)").await?;
     assert_eq!(back, json!(total), "back at sensitivity 1, the findings it opened with");
