@@ -140,7 +140,7 @@ struct ReviewArgs {
     /// Write the JSON document (schema docs/review.schema.json) to FILE, or to stdout with no FILE or `-`.
     #[arg(long, value_name = "FILE", num_args = 0..=1, default_missing_value = "-")]
     json: Option<PathBuf>,
-    /// Write a self-contained HTML pre-read with a chart per flagged metric (`-`: to stdout).
+    /// Write a self-contained HTML pre-read with a chart per flagged metric: the 100 ranked highest and every annotated one (`-`: to stdout).
     #[arg(long, value_name = "FILE")]
     html: Option<PathBuf>,
     /// Write Markdown for a wiki page or ticket (`-`: to stdout).

@@ -1,9 +1,10 @@
 //! The HTML pre-read: self-contained (no external resource, a strict CSP of its own), the sections of
-//! [`super::sections`] with an inline SVG chart per flagged metric, every user text escaped.
+//! [`super::sections`] with an inline SVG chart per flagged metric (the highest ranked, [`super::sections::MAX_CHARTS`],
+//! and the annotated ones), every user text escaped.
 
 use std::fmt::Write as _;
 
-use super::sections::{charts, sections, Sections};
+use super::sections::{charts, sections, Charts, Sections, MAX_CHARTS};
 use super::Notes;
 use crate::chart::{self, ChartOptions};
 use crate::finding::Band;
@@ -39,6 +40,7 @@ pub fn html(r: &Review) -> String {
 pub fn html_with(r: &Review, notes: &Notes) -> String {
     let h = text::html;
     let s = sections(r, notes);
+    let charted = charts(&s.findings, &s.annotations);
     let mut out = String::new();
     out.push_str(&text::html_page_start(&format!("Flywheel review — {}", s.title), CSS));
     let _ = writeln!(
@@ -49,12 +51,12 @@ pub fn html_with(r: &Review, notes: &Notes) -> String {
         h(s.range_note)
     );
     actions(&mut out, &s);
-    recurring(&mut out, &s);
-    findings(&mut out, &s);
+    recurring(&mut out, &s, &charted);
+    findings(&mut out, &s, &charted);
     if let Some(t) = &notes.tickets {
         out.push_str(&super::tickets::html(t, &r.findings, &r.workspace.tz));
     }
-    charts_section(&mut out, r, notes, &s);
+    charts_section(&mut out, r, notes, charted);
     teams(&mut out, &s);
     muted(&mut out, r);
     noise(&mut out, &s);
@@ -95,7 +97,7 @@ fn actions(out: &mut String, s: &Sections) {
 }
 
 /// "What keeps coming back": the recurring findings, the place to raise a deeper fix.
-fn recurring(out: &mut String, s: &Sections) {
+fn recurring(out: &mut String, s: &Sections, charts: &Charts) {
     let h = text::html;
     let rows: Vec<_> = s.findings.iter().filter_map(|row| row.recurring.map(|rec| (row, rec))).collect();
     if rows.is_empty() {
@@ -106,11 +108,10 @@ fn recurring(out: &mut String, s: &Sections) {
         let f = row.finding;
         let _ = writeln!(
             out,
-            "<tr><td>{}</td><td>{}</td><td><a href=\"#m-{}\">{}</a>{}</td><td class=\"kind\">{}</td><td><b>{}</b></td><td>{}</td></tr>",
+            "<tr><td>{}</td><td>{}</td><td>{}{}</td><td class=\"kind\">{}</td><td><b>{}</b></td><td>{}</td></tr>",
             row.rank,
             h(&f.team),
-            h(&anchor(&f.metric)),
-            h(&f.metric),
+            metric_cell(&f.metric, charts),
             f.instance.as_ref().map(|i| format!(" [{}]", h(i))).unwrap_or_default(),
             h(f.kind.label()),
             h(&rec.label()),
@@ -120,8 +121,18 @@ fn recurring(out: &mut String, s: &Sections) {
     let _ = writeln!(out, "</tbody></table></section>");
 }
 
-/// The ranked findings table, each metric linked to its chart.
-fn findings(out: &mut String, s: &Sections) {
+/// A metric's name, linked to its chart when it has one.
+fn metric_cell(metric: &str, charts: &Charts) -> String {
+    let h = text::html;
+    if charts.has(metric) {
+        format!("<a href=\"#m-{}\">{}</a>", h(&anchor(metric)), h(metric))
+    } else {
+        h(metric)
+    }
+}
+
+/// The ranked findings table, each charted metric linked to its chart.
+fn findings(out: &mut String, s: &Sections, charts: &Charts) {
     let h = text::html;
     let _ = writeln!(out, "<section><h2>Findings</h2>");
     if s.findings.is_empty() {
@@ -132,17 +143,20 @@ fn findings(out: &mut String, s: &Sections) {
             let f = row.finding;
             let _ = writeln!(
                 out,
-                "<tr><td>{}</td><td class=\"sev {}\">{}</td><td class=\"kind\">{}</td><td>{}</td><td><a href=\"#m-{}\">{}</a>{}</td><td>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td class=\"sev {}\">{}</td><td class=\"kind\">{}</td><td>{}</td><td>{}{}</td><td>{}</td><td>{}</td></tr>",
                 row.rank,
                 sev_class(row.band),
                 f.severity,
                 h(f.kind.label()),
                 h(&f.team),
-                h(&anchor(&f.metric)),
-                h(&f.metric),
+                metric_cell(&f.metric, charts),
                 f.instance.as_ref().map(|i| format!(" [{}]", h(i))).unwrap_or_default(),
                 h(&row.when),
-                h(&f.sentence) + &row.recurring.map(|rec| format!(" <span class=\"recurring\">↻ recurring: {}</span>", h(&rec.label()))).unwrap_or_default()
+                h(&f.sentence)
+                    + &row
+                        .recurring
+                        .map(|rec| format!(" <span class=\"recurring\">↻ recurring: {}</span>", h(&rec.label())))
+                        .unwrap_or_default()
             );
         }
         let _ = writeln!(out, "</tbody></table>");
@@ -150,14 +164,24 @@ fn findings(out: &mut String, s: &Sections) {
     let _ = writeln!(out, "</section>");
 }
 
-/// A chart per flagged metric (in rank order of its first finding) with its annotations and findings.
-fn charts_section(out: &mut String, r: &Review, notes: &Notes, s: &Sections) {
+/// A chart per flagged metric (in rank order of its first finding; the highest ranked and the annotated ones)
+/// with its annotations and findings.
+fn charts_section(out: &mut String, r: &Review, notes: &Notes, charts: Charts) {
     let h = text::html;
     let _ = writeln!(
         out,
         "<section><h2>Charts</h2><p class=\"legend\"><span><i class=\"sw\" style=\"background:#2563eb\"></i>review range</span><span><i class=\"sw\" style=\"background:#60a5fa;opacity:.5;height:10px\"></i>seasonal band</span><span><i class=\"sw\" style=\"background:#888\"></i>last week</span><span><i class=\"sw\" style=\"background:#dc2626\"></i>alarm line</span><span><i class=\"sw\" style=\"background:#d97706\"></i>investigation line</span><span><i class=\"sw\" style=\"background:#f43f5e;opacity:.3;height:10px\"></i>flagged episode</span></p>"
     );
-    for entry in charts(&s.findings, &s.annotations) {
+    if charts.left_out > 0 {
+        let _ = writeln!(
+            out,
+            "<p class=\"muted\">The {MAX_CHARTS} metrics ranked highest{} are charted here; the other {} flagged metric{} in the findings table above, and charted in the app's team dashboards.</p>",
+            if charts.entries.len() > MAX_CHARTS { " and every annotated one" } else { "" },
+            charts.left_out,
+            if charts.left_out == 1 { " is" } else { "s are" }
+        );
+    }
+    for entry in charts.entries {
         let Some(first) = entry.findings.first().map(|row| row.finding) else { continue };
         let id = entry.metric;
         let _ = write!(
@@ -263,6 +287,6 @@ fn teams(out: &mut String, s: &Sections) {
 }
 
 /// An id-safe anchor for a metric id.
-fn anchor(id: &str) -> String {
+pub(super) fn anchor(id: &str) -> String {
     id.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '-' }).collect()
 }

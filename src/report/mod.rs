@@ -1,5 +1,5 @@
 //! Outputs of a review: the terminal summary, Markdown for a wiki or ticket, a self-contained HTML
-//! pre-read with one chart per flagged metric, and the JSON document ([`json`]). All user text is
+//! pre-read with one chart per flagged metric (the highest ranked), and the JSON document ([`json`]). All user text is
 //! escaped for its medium, so a team or metric name can never become markup.
 
 mod html;
@@ -257,6 +257,38 @@ mod tests {
         let md = markdown_with(&r, &notes);
         assert!(md.find("## Previous action items").expect("md section") < md.find("## Findings").expect("md findings"));
         assert!(md.contains("**overdue**"));
+    }
+
+    #[test]
+    fn an_organisations_pre_read_charts_the_highest_ranked_metrics_and_links_only_to_charts() {
+        let mut r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
+        let sample: std::collections::BTreeSet<String> = r.findings.iter().map(|f| f.metric.clone()).collect();
+        // 150 more flagged metrics, ranked after the sample's (the review holds no data of theirs).
+        let template = r.findings[0].clone();
+        for i in 0..150 {
+            let mut f = template.clone();
+            f.metric = format!("fleet.{i:03}");
+            f.severity = 1;
+            r.findings.push(f);
+        }
+        let flagged = sample.len() + 150;
+        let html = html(&r);
+        assert_eq!(html.matches("<figure id=").count(), sections::MAX_CHARTS, "{flagged} flagged metrics");
+        let note = format!("the other {} flagged metrics are in the findings table", flagged - sections::MAX_CHARTS);
+        assert!(html.contains(&note), "{note}");
+        for m in &sample {
+            assert!(html.contains(&format!("<a href=\"#m-{}\">", html::anchor(m))), "{m}: the sample's metrics rank first and are linked");
+        }
+        assert!(!html.contains("href=\"#m-fleet-149\""), "a metric without a chart is not linked");
+        assert!(html.contains("<td>fleet.149</td>"), "but it is in the findings table");
+        // Every link within the page leads to a chart.
+        for link in html.split("href=\"#").skip(1) {
+            let id = &link[..link.find('"').expect("a closed link")];
+            assert!(html.contains(&format!("id=\"{id}\"")), "a link to #{id} without its chart");
+        }
+        let table = &html[html.find("<h2>Findings").expect("the findings")..];
+        let table = &table[..table.find("</table>").expect("a table")];
+        assert_eq!(table.matches("<tr><td>").count(), r.findings.len(), "every finding is in the table");
     }
 
     #[test]

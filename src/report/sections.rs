@@ -134,9 +134,28 @@ fn noise(r: &Review) -> Option<NoiseSection<'_>> {
     Some(NoiseSection { weeks, rows, teams })
 }
 
+/// How many metrics the HTML pre-read charts at most (besides the annotated ones): a pre-read is read before
+/// one meeting, and an organisation's review flags thousands of metrics — a chart for each made a 10,000-series
+/// fleet's pre-read 357 MB (5,367 charts) that no browser opens. The rest are in the findings table and the app.
+pub(super) const MAX_CHARTS: usize = 100;
+
 /// The charts section: one entry per flagged metric, in rank order of its first finding, with its
-/// findings and annotations.
-pub(super) fn charts<'a>(findings: &'a [FindingRow<'a>], annotations: &'a [AnnotationRow<'a>]) -> Vec<ChartEntry<'a>> {
+/// findings and annotations; past the first [`MAX_CHARTS`] only the metrics someone annotated.
+pub(super) struct Charts<'a> {
+    pub entries: Vec<ChartEntry<'a>>,
+    /// Flagged metrics without a chart (past the cap, not annotated).
+    pub left_out: usize,
+    charted: std::collections::HashSet<&'a str>,
+}
+
+impl Charts<'_> {
+    /// Whether `metric` has a chart (the tables link only to those).
+    pub fn has(&self, metric: &str) -> bool {
+        self.charted.contains(metric)
+    }
+}
+
+pub(super) fn charts<'a>(findings: &'a [FindingRow<'a>], annotations: &'a [AnnotationRow<'a>]) -> Charts<'a> {
     let mut order: Vec<&str> = Vec::new();
     let mut by_metric: BTreeMap<&str, Vec<&FindingRow>> = BTreeMap::new();
     for row in findings {
@@ -146,14 +165,22 @@ pub(super) fn charts<'a>(findings: &'a [FindingRow<'a>], annotations: &'a [Annot
         }
         by_metric.entry(id).or_default().push(row);
     }
-    order
-        .into_iter()
-        .map(|metric| ChartEntry {
-            metric,
-            findings: by_metric.remove(metric).unwrap_or_default(),
-            annotations: annotations.iter().filter(|a| a.note.metric == metric).collect(),
-        })
-        .collect()
+    let mut notes: BTreeMap<&str, Vec<&AnnotationRow>> = BTreeMap::new();
+    for a in annotations {
+        notes.entry(a.note.metric.as_str()).or_default().push(a);
+    }
+    let mut left_out = 0;
+    let mut entries = Vec::new();
+    for (i, metric) in order.into_iter().enumerate() {
+        let annotations = notes.remove(metric).unwrap_or_default();
+        if i >= MAX_CHARTS && annotations.is_empty() {
+            left_out += 1;
+            continue;
+        }
+        entries.push(ChartEntry { metric, findings: by_metric.remove(metric).unwrap_or_default(), annotations });
+    }
+    let charted = entries.iter().map(|e| e.metric).collect();
+    Charts { entries, left_out, charted }
 }
 
 /// A metric with its instance, as the tables show it: `api.p99 [host-3]`.
@@ -190,7 +217,9 @@ mod tests {
         };
         let notes = Notes { annotations: vec![note], ..Notes::default() };
         let s = sections(&r, &notes);
-        let entries = charts(&s.findings, &s.annotations);
+        let charts = charts(&s.findings, &s.annotations);
+        assert_eq!(charts.left_out, 0, "the sample flags fewer metrics than the cap");
+        let entries = charts.entries;
         assert_eq!(entries.len(), flagged, "one chart per flagged metric");
         let mut last_first_rank = 0;
         for e in &entries {
@@ -203,6 +232,64 @@ mod tests {
         }
         assert_eq!(entries[0].findings.iter().map(|row| row.rank).collect::<Vec<_>>(), vec![1, r.findings.len()]);
         assert_eq!(s.findings.iter().map(|row| row.rank).collect::<Vec<_>>(), (1..=r.findings.len()).collect::<Vec<_>>());
+    }
+
+    #[test]
+    fn past_the_cap_only_the_annotated_metrics_are_charted() {
+        use crate::finding::Kind;
+        let cap = MAX_CHARTS;
+        // (case, flagged metrics, findings each, annotated metrics (by rank of their first finding), charted, left out)
+        type Case<'a> = (&'a str, usize, usize, &'a [usize], usize, usize);
+        let cases: &[Case] = &[
+            ("a team's review", 3, 1, &[], 3, 0),
+            ("exactly the cap", cap, 1, &[], cap, 0),
+            ("one past the cap", cap + 1, 1, &[], cap, 1),
+            ("a metric's second finding does not count again", cap + 5, 2, &[], cap, 5),
+            ("annotated past the cap, and within it", cap + 50, 1, &[cap + 10, 5], cap + 1, 49),
+            ("an annotated metric nobody flagged has no chart", 3, 1, &[7], 3, 0),
+        ];
+        for &(name, metrics, each, annotated, charted, left_out) in cases {
+            let metric = |i: usize| {
+                crate::config::Metric::new(&format!("m{i:04}"), "T", "svc", crate::config::Worse::Higher, std::path::Path::new("x"), "s")
+            };
+            // Ranked as a review ranks them: every metric's first finding, then every metric's second.
+            let fs: Vec<Finding> = (0..each)
+                .flat_map(|k| (0..metrics).map(move |i| (k, i)))
+                .map(|(k, i)| Finding::new(Kind::SeasonalAnomaly, &metric(i), 1000 * k as i64, 1000 * k as i64 + 300, 50.0, String::new()))
+                .collect();
+            let rows: Vec<FindingRow> = fs
+                .iter()
+                .enumerate()
+                .map(|(i, f)| FindingRow { rank: i + 1, finding: f, band: Band::of(f.severity), when: String::new(), recurring: None })
+                .collect();
+            let notes: Vec<Annotation> = annotated
+                .iter()
+                .map(|&i| Annotation {
+                    id: i as i64,
+                    metric: format!("m{i:04}"),
+                    start: 0,
+                    end: 300,
+                    note: "deploy".into(),
+                    finding: String::new(),
+                    author: String::new(),
+                    created_at: 0,
+                    maintenance: false,
+                })
+                .collect();
+            let notes: Vec<AnnotationRow> =
+                notes.iter().map(|note| AnnotationRow { note, from: String::new(), to: String::new() }).collect();
+            let c = charts(&rows, &notes);
+            assert_eq!((c.entries.len(), c.left_out), (charted, left_out), "{name}");
+            let order: Vec<usize> = c.entries.iter().map(|e| e.findings[0].rank).collect();
+            assert!(order.windows(2).all(|w| w[0] < w[1]), "{name}: in rank order");
+            assert!(c.entries.iter().all(|e| e.findings.len() == each), "{name}: every finding of a charted metric");
+            for i in 0..metrics {
+                let id = format!("m{i:04}");
+                let want = i < cap || annotated.contains(&i);
+                assert_eq!(c.has(&id), want, "{name}: {id}");
+                assert_eq!(c.entries.iter().any(|e| e.metric == id), want, "{name}: {id}");
+            }
+        }
     }
 
     #[test]
