@@ -6,7 +6,7 @@
 //! the UI needs (severity bands, "overdue") are decided here, so the UI only shows them.
 
 use std::borrow::Cow;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use rayon::prelude::*;
 use serde::Serialize;
@@ -175,6 +175,9 @@ pub struct Widget {
     pub chart: Option<Chart>,
     /// The source error of a metric that could not be loaded (file, line, series).
     pub error: Option<String>,
+    /// Its chart is drawn when asked for ([`team`] with the widget's metric): neither `chart` nor `error`
+    /// yet.
+    pub later: bool,
     /// Ranks (1-based, as in the overview) of this metric's findings.
     pub findings: Vec<usize>,
 }
@@ -187,25 +190,47 @@ pub struct TeamView {
     pub widgets: Vec<Widget>,
 }
 
-/// Every metric of `team` as a widget, in workspace order (flagged or not).
+/// How many widgets of a team dashboard have their charts drawn at once; the others are drawn when asked
+/// (as the dashboard scrolls to them). A team of an organisation's review may hold a thousand metrics: all
+/// their charts at once took 0.8 s and 85 MB of JSON for 1,250 metrics, for a window that shows a few.
+pub const TEAM_CHARTS_FIRST: usize = 16;
+
+/// Every metric of `team` as a widget, in workspace order (flagged or not), the charts of the first
+/// [`TEAM_CHARTS_FIRST`] drawn; or, with `only`, the widgets of those metrics of the team, each drawn.
 /// `annotations` (from the journal) are drawn on their metrics' charts.
-pub fn team(r: &Review, name: &str, width: u32, annotations: &[Annotation]) -> Result<TeamView, ViewError> {
+pub fn team(r: &Review, name: &str, width: u32, annotations: &[Annotation], only: Option<&[String]>) -> Result<TeamView, ViewError> {
     let known = r.workspace.teams.iter().any(|t| t.name == name) || r.workspace.metrics.iter().any(|m| m.team == name);
     if !known {
         return Err(ViewError::UnknownTeam(name.to_string()));
     }
-    let mut widgets = Vec::new();
-    for m in r.workspace.metrics.iter().filter(|m| m.team == name) {
+    // Looked up once, not per widget: a team of thousands of metrics in a review of tens of thousands.
+    let asked: Option<std::collections::HashSet<&str>> = only.map(|o| o.iter().map(String::as_str).collect());
+    let mine: Vec<&crate::config::Metric> =
+        r.workspace.metrics.iter().filter(|m| m.team == name && asked.as_ref().is_none_or(|a| a.contains(m.id.as_str()))).collect();
+    let ids: std::collections::HashSet<&str> = mine.iter().map(|m| m.id.as_str()).collect();
+    let series: HashMap<&str, &crate::review::SeriesFit> =
+        r.series.iter().filter(|s| ids.contains(s.metric.id.as_str())).map(|s| (s.metric.id.as_str(), s)).collect();
+    let mut ranks: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (i, f) in r.findings.iter().enumerate() {
+        if ids.contains(f.metric.as_str()) {
+            ranks.entry(f.metric.as_str()).or_default().push(i + 1);
+        }
+    }
+    let mut widgets = Vec::with_capacity(mine.len());
+    for (i, m) in mine.into_iter().enumerate() {
+        let later = only.is_none() && i >= TEAM_CHARTS_FIRST;
         // A chart that cannot be drawn (values near the ends of f64) is that widget's error card; the rest
         // of the dashboard still shows.
-        let (chart, error) = if let Some(s) = r.series_of(&m.id) {
-            let opts = ChartOptions { width, height: 240, last_week: true, earlier_weeks: 0 };
-            match chart::render_with(r, s, opts, &chart::notes_of(annotations, &m.id)) {
-                Ok(c) => (Some(c), None),
-                Err(e) => (None, Some(e.to_string())),
+        let (chart, error) = match series.get(m.id.as_str()) {
+            _ if later => (None, None),
+            Some(s) => {
+                let opts = ChartOptions { width, height: 240, last_week: true, earlier_weeks: 0 };
+                match chart::render_with(r, s, opts, &chart::notes_of(annotations, &m.id)) {
+                    Ok(c) => (Some(c), None),
+                    Err(e) => (None, Some(e.to_string())),
+                }
             }
-        } else {
-            (None, r.errors.iter().find(|(e, _)| e.id == m.id).map(|(_, e)| e.to_string()))
+            None => (None, Some(r.errors.iter().find(|(e, _)| e.id == m.id).map_or_else(|| "no data".to_string(), |(_, e)| e.to_string()))),
         };
         widgets.push(Widget {
             metric: m.id.clone(),
@@ -216,7 +241,8 @@ pub fn team(r: &Review, name: &str, width: u32, annotations: &[Annotation]) -> R
             investigation: m.investigation,
             chart,
             error,
-            findings: ranks(r, &m.id),
+            later,
+            findings: ranks.remove(m.id.as_str()).unwrap_or_default(),
         });
     }
     Ok(TeamView { team: name.to_string(), dashboard: r.workspace.team(name).and_then(|t| t.dashboard.clone()), widgets })
@@ -482,5 +508,46 @@ mod tests {
             assert_eq!(d.evidence[&f.id()].len(), f.evidence.len(), "{}", f.sentence);
             assert_eq!(d.evidence.len(), d.findings.len(), "{}", f.metric);
         }
+    }
+
+    #[test]
+    fn a_large_teams_dashboard_draws_its_first_charts_and_the_others_when_asked() {
+        let mut r = Review::open(std::path::Path::new("data"), false, &crate::source::Quiet).expect("the sample reviews");
+        // Every metric in one team: more widgets than are drawn at once.
+        for m in r.workspace.metrics.iter_mut() {
+            m.team = "Everyone".into();
+        }
+        let ids: Vec<String> = r.workspace.metrics.iter().map(|m| m.id.clone()).collect();
+        assert!(ids.len() > TEAM_CHARTS_FIRST + 3);
+        let broken = "payments.billing.export_lag";
+        let drawn = |w: &Widget| !w.later && (w.chart.is_some() != w.error.is_some());
+        let whole = team(&r, "Everyone", 800, &[], None).expect("the team");
+        assert_eq!(whole.widgets.iter().map(|w| w.metric.clone()).collect::<Vec<_>>(), ids, "every metric, in workspace order");
+        for (i, w) in whole.widgets.iter().enumerate() {
+            assert_eq!(w.findings, ranks(&r, &w.metric), "{}: its findings' ranks", w.metric);
+            if i < TEAM_CHARTS_FIRST {
+                assert!(drawn(w), "{}: among the first, drawn", w.metric);
+            } else {
+                assert!(w.later && w.chart.is_none() && w.error.is_none(), "{}: drawn when asked", w.metric);
+            }
+        }
+        // (case, the metrics asked for, the widgets answered)
+        let late: Vec<String> = ids[ids.len() - 3..].to_vec();
+        let cases: Vec<(&str, Vec<String>, Vec<String>)> = vec![
+            ("the last three", late.clone(), late.clone()),
+            ("a metric the team does not hold is not answered", vec![ids[0].clone(), "no.such.metric".into()], vec![ids[0].clone()]),
+            ("a metric that could not be loaded says why", vec![broken.into()], vec![broken.into()]),
+            ("nothing asked, nothing drawn", vec![], vec![]),
+        ];
+        for (name, asked, want) in cases {
+            let v = team(&r, "Everyone", 800, &[], Some(&asked)).expect("the team");
+            assert_eq!(v.widgets.iter().map(|w| w.metric.clone()).collect::<Vec<_>>(), want, "{name}");
+            assert!(v.widgets.iter().all(drawn), "{name}: each drawn");
+            for w in &v.widgets {
+                assert_eq!(w.findings, ranks(&r, &w.metric), "{name}: {}", w.metric);
+                assert_eq!(w.metric == broken, w.error.is_some(), "{name}: {} {:?}", w.metric, w.error);
+            }
+        }
+        assert!(matches!(team(&r, "Nobody", 800, &[], Some(&late)), Err(ViewError::UnknownTeam(_))));
     }
 }

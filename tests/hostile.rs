@@ -128,7 +128,7 @@ fn extreme_values_are_reported_and_their_chart_refused_without_hanging() {
     let chart = chart::render(&r, &r.series[0], ChartOptions::default());
     assert!(chart.is_err_and(|e| e.to_string().contains("too large to draw")));
     // The app's team dashboard still opens: that widget shows the error instead of a chart.
-    let team = flywheel::view::team(&r, "(file)", 800, &[]).expect("the team view opens");
+    let team = flywheel::view::team(&r, "(file)", 800, &[], None).expect("the team view opens");
     assert!(team.widgets[0].chart.is_none() && team.widgets[0].error.as_deref().is_some_and(|e| e.contains("too large to draw")));
     assert!(review_file(&path).is_ok());
 }

@@ -55,6 +55,8 @@ const real = {
   cancelLoad: () => call('cancel_load'),
   setSensitivity: (sensitivity) => overview((holding) => call('set_sensitivity', { sensitivity, holding })),
   teamView: (team, width) => call('team_view', { team, width: Math.round(width) }),
+  // The widgets of those metrics of a team, their charts drawn (the ones a dashboard scrolled to).
+  teamCharts: (team, width, metrics) => call('team_view', { team, width: Math.round(width), metrics }),
   metricDetail: (metric, o) =>
     call('metric_detail', { metric, width: Math.round(o.width), height: Math.round(o.height), lastWeek: o.lastWeek, earlierWeeks: o.earlierWeeks, lines: o.lines ?? null }),
   openLink: (url) => call('open_link', { url }),

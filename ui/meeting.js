@@ -11,6 +11,7 @@ import { clear, h, svgImage } from './dom.js';
 import { setOverview } from './open.js';
 import { expectedForm, saidLabel } from './overview.js';
 import { announce, app, back, errorPanel, go, sevClass, viewEl } from './shell.js';
+import { drawLater } from './team.js';
 import { wheelView } from './wheel.js';
 
 // How many ranked findings the "top findings" segment steps through.
@@ -185,10 +186,19 @@ async function presenterSegment(body) {
   const grid = h('div', { class: 'widgets', 'data-testid': 'widgets' });
   body.append(grid);
   try {
-    const tv = await backend.teamView(team, Math.max(480, body.clientWidth - 24));
+    const width = Math.max(480, body.clientWidth - 24);
+    const tv = await backend.teamView(team, width);
+    // A widget's chart, why it has none, or a placeholder until it is drawn (as the dashboard scrolls to it).
+    const fill = (card, w) => {
+      card.querySelector('.chart-img, .chart-later, p')?.remove();
+      if (w.later) card.append(h('div', { class: 'chart-later muted', 'data-testid': 'widget-later' }, 'Drawing the chart…'));
+      else card.append(w.chart ? svgImage(w.chart.svg, `${w.name} chart`) : h('p', {}, 'Could not be loaded: ', h('code', {}, w.error || '')));
+    };
+    const later = drawLater(team, width, () => grid.isConnected, fill);
     for (const w of tv.widgets) {
       const card = h('article', { class: 'card widget', 'data-testid': 'widget' }, h('header', {}, h('h3', {}, `${w.service} · ${w.name}`)));
-      card.append(w.chart ? svgImage(w.chart.svg, `${w.name} chart`) : h('p', {}, 'Could not be loaded: ', h('code', {}, w.error || '')));
+      fill(card, w);
+      if (w.later) later(card, w.metric);
       grid.append(card);
     }
   } catch (e) {

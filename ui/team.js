@@ -51,23 +51,86 @@ export async function renderTeam({ team, focus }) {
   }
   if (mine !== app.rendered) return;
   waiting.remove();
+  const width = Math.max(480, grid.clientWidth - 24);
+  const later = drawLater(team, width, () => mine === app.rendered, (card, w) => fill(card, w));
   for (const w of tv.widgets) {
     const card = h(
       'article',
       { class: 'card widget' + (w.findings.length ? ' flagged' : ''), id: 'w-' + w.metric, 'data-testid': 'widget', dataset: { metric: w.metric, alarm: w.alarm ?? '', investigation: w.investigation ?? '' } },
       h('header', {}, h('h3', {}, `${w.service} · ${w.name}`), h('span', { class: 'lines muted' }, `alarm ${fmt(w.alarm, w.unit)} · investigation ${fmt(w.investigation, w.unit)}`)),
     );
-    if (w.chart) {
-      const img = svgImage(w.chart.svg, `${w.name} chart`);
-      img.dataset.testid = 'widget-chart';
-      card.append(h('button', { type: 'button', class: 'chart-button', onclick: () => go('metric', { metric: w.metric }), 'aria-label': 'Open ' + w.name }, img));
-    } else {
-      card.classList.add('error-card');
-      card.append(h('p', { 'data-testid': 'source-error' }, 'Could not be loaded: ', h('code', {}, w.error || 'unknown error')));
-    }
+    fill(card, w);
+    if (w.later) later(card, w.metric);
     grid.append(card);
   }
   if (focus) highlight(focus);
+}
+
+// A widget's chart (a button to its detail), its error card, or — drawn later — a placeholder of a chart's size.
+function fill(card, w) {
+  card.querySelector('.chart-button, .chart-later, [data-testid=source-error]')?.remove();
+  card.classList.remove('error-card');
+  if (w.later) {
+    card.append(h('div', { class: 'chart-later muted', 'data-testid': 'widget-later' }, 'Drawing the chart…'));
+  } else if (w.chart) {
+    const img = svgImage(w.chart.svg, `${w.name} chart`);
+    img.dataset.testid = 'widget-chart';
+    card.append(h('button', { type: 'button', class: 'chart-button', onclick: () => go('metric', { metric: w.metric }), 'aria-label': 'Open ' + w.name }, img));
+  } else {
+    card.classList.add('error-card');
+    card.append(h('p', { 'data-testid': 'source-error' }, 'Could not be loaded: ', h('code', {}, w.error || 'unknown error')));
+  }
+}
+
+// Charts drawn as the dashboard scrolls to them: a team of an organisation's review holds a thousand metrics,
+// and only the first charts come with the dashboard. later(card, metric) watches a card; the cards within a
+// screen of the view are asked for together, one ask at a time, and filled with fill(card, widget) while
+// current() still holds (the view was not left meanwhile).
+export function drawLater(team, width, current, fillCard) {
+  const waiting = new Map(); // metric → card, seen near the screen and not yet asked for
+  const cards = new Map(); // metric → card, every card still to draw
+  let asking = false;
+  const ask = async () => {
+    if (!current()) return observer.disconnect();
+    if (asking || !waiting.size) return;
+    asking = true;
+    const batch = [...waiting.keys()].slice(0, 24);
+    batch.forEach((m) => waiting.delete(m));
+    try {
+      const tv = await backend.teamCharts(team, width, batch);
+      if (!current()) return;
+      const drawn = new Map(tv.widgets.map((w) => [w.metric, w]));
+      for (const m of batch) {
+        const card = cards.get(m);
+        if (!card) continue;
+        cards.delete(m);
+        observer.unobserve(card);
+        // A metric the review no longer holds (another workspace opened meanwhile) says so.
+        fillCard(card, drawn.get(m) || { metric: m, later: false, chart: null, error: 'not in the open review' });
+      }
+    } catch (e) {
+      if (current()) announce(e.message);
+    } finally {
+      asking = false;
+    }
+    ask();
+  };
+  const observer = new IntersectionObserver(
+    (entries) => {
+      for (const e of entries) {
+        const m = e.target.dataset.metric;
+        if (e.isIntersecting && cards.has(m)) waiting.set(m, e.target);
+        else waiting.delete(m);
+      }
+      ask();
+    },
+    { rootMargin: '100% 0px' },
+  );
+  return (card, metric) => {
+    card.dataset.metric = metric;
+    cards.set(metric, card);
+    observer.observe(card);
+  };
 }
 
 export function highlight(metric) {

@@ -203,13 +203,15 @@ fn test_delay() {
     }
 }
 
+/// A team's dashboard: every widget, the first charts drawn; with `metrics`, only those widgets, drawn (the
+/// charts the dashboard scrolled to).
 #[tauri::command]
-pub async fn team_view(app: AppHandle, team: String, width: u32) -> Result<TeamView> {
+pub async fn team_view(app: AppHandle, team: String, width: u32, metrics: Option<Vec<String>>) -> Result<TeamView> {
     blocking(app, move |state| {
         let notes = state.annotations();
         with_review(state, |r| {
             test_delay();
-            Ok(view::team(r, &team, width.clamp(320, 2400), &notes)?)
+            Ok(view::team(r, &team, width.clamp(320, 2400), &notes, metrics.as_deref())?)
         })
     })
     .await

@@ -4,7 +4,8 @@
 //! keyboard, the rows on screen are there and the page holds a bounded number —, the filter narrows them,
 //! and the app's memory and the times taken are printed (not asserted: a debug build on a shared machine).
 //! The times are taken twice: from the test (WebDriver's round trips and its polling included) and in the
-//! page's own clock, from the scroll, key or filter to the frame that shows its answer ([`in_page`]).
+//! page's own clock, from the scroll, key or filter to the frame that shows its answer ([`in_page`]). A team's
+//! dashboard of 1,000 metrics shows every widget and draws the charts as it scrolls to them.
 
 use std::time::{Duration, Instant};
 
@@ -264,6 +265,46 @@ pub async fn fleet(d: &Driver) -> R<()> {
     let back = js(&c, "return Number(document.querySelector('[data-testid=finding-count]').textContent)").await?;
     assert_eq!(back, json!(total), "back at sensitivity 1, the findings it opened with");
     println!("fleet, the sensitivity slider in the page's clock: {}", steps.join("; "));
+
+    // A team of 1,000 metrics: its dashboard lists every widget at once and draws the charts near the screen,
+    // the rest as it scrolls to them.
+    let t = Instant::now();
+    click(&c, "[data-testid=team-chip][data-team='Team 1']").await?;
+    wait_css(&c, "[data-testid=widget-chart]").await?;
+    let shown = t.elapsed();
+    let charts = "document.querySelectorAll('[data-testid=widget-chart]').length";
+    let widgets = js(&c, "return document.querySelectorAll('[data-testid=widget]').length").await?;
+    assert_eq!(widgets, json!(PER_TEAM), "every metric of the team has its widget");
+    let early = until(
+        &c,
+        "the charts near the screen drawn",
+        &format!("return document.querySelector('[data-testid=widget-later]') && {charts} >= 16 ? {charts} : null"),
+    )
+    .await?;
+    assert!(early.as_u64().is_some_and(|n| n < 100), "only the charts near the screen are drawn at first: {early}");
+    let last = "document.querySelector('[data-testid=widgets] > [data-testid=widget]:last-child')";
+    let (to_end, _) = in_page(
+        &c,
+        "window.scrollTo(0, document.documentElement.scrollHeight)",
+        &format!("!!{last}.querySelector('[data-testid=widget-chart]')"),
+    )
+    .await?;
+    // Every widget on screen then gets its chart (those at the edge in the next ask).
+    until(
+        &c,
+        "every chart on screen drawn",
+        "const onScreen = (e) => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }; \
+         return [...document.querySelectorAll('[data-testid=widget-later]')].some(onScreen) ? null : true",
+    )
+    .await?;
+    shot(&c, "fleet-team-end").await?;
+    let drawn = js(&c, &format!("return {charts}")).await?;
+    assert!(drawn.as_u64().is_some_and(|n| n < 250), "the charts scrolled past are not all drawn: {drawn}");
+    let Memory { app, app_anon, webkit } = app_memory_mib();
+    println!(
+        "fleet, a team of {PER_TEAM} metrics: dashboard shown in {shown:?} with {early} charts drawn; scrolled to its end, its last chart \
+         drawn in {to_end:.0} ms (page's clock), {drawn} charts drawn in all; app {app:.0} MiB ({app_anon:.0} MiB anonymous), WebKit {webkit:.0} MiB"
+    );
     c.close().await?;
     Ok(())
 }
