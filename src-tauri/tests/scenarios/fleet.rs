@@ -268,6 +268,7 @@ pub async fn fleet(d: &Driver) -> R<()> {
 
     // A team of 1,000 metrics: its dashboard lists every widget at once and draws the charts near the screen,
     // the rest as it scrolls to them.
+    let before = app_memory_mib();
     let t = Instant::now();
     click(&c, "[data-testid=team-chip][data-team='Team 1']").await?;
     wait_css(&c, "[data-testid=widget-chart]").await?;
@@ -303,7 +304,9 @@ pub async fn fleet(d: &Driver) -> R<()> {
     let Memory { app, app_anon, webkit } = app_memory_mib();
     println!(
         "fleet, a team of {PER_TEAM} metrics: dashboard shown in {shown:?} with {early} charts drawn; scrolled to its end, its last chart \
-         drawn in {to_end:.0} ms (page's clock), {drawn} charts drawn in all; app {app:.0} MiB ({app_anon:.0} MiB anonymous), WebKit {webkit:.0} MiB"
+         drawn in {to_end:.0} ms (page's clock), {drawn} charts drawn in all; app {app:.0} MiB ({app_anon:.0} MiB anonymous), WebKit {webkit:.0} MiB \
+         (before the dashboard: app {:.0} MiB ({:.0} anonymous), WebKit {:.0} MiB)",
+        before.app, before.app_anon, before.webkit
     );
     c.close().await?;
     Ok(())
