@@ -1,6 +1,6 @@
 //! The HTML pre-read: self-contained (no external resource, a strict CSP of its own), the sections of
-//! [`super::sections`] with an inline SVG chart per flagged metric (the highest ranked, [`super::sections::MAX_CHARTS`],
-//! and the annotated ones), every user text escaped.
+//! [`super::sections`] with an inline SVG chart per flagged metric (the [`super::sections::MAX_CHARTS`]
+//! ranked highest and the annotated ones), every user text escaped.
 
 use std::fmt::Write as _;
 

@@ -1,6 +1,6 @@
 //! Outputs of a review: the terminal summary, Markdown for a wiki or ticket, a self-contained HTML
-//! pre-read with one chart per flagged metric (the highest ranked), and the JSON document ([`json`]). All user text is
-//! escaped for its medium, so a team or metric name can never become markup.
+//! pre-read with one chart per flagged metric (the highest ranked), and the JSON document ([`json`]). All
+//! user text is escaped for its medium, so a team or metric name can never become markup.
 
 mod html;
 pub mod json;
