@@ -11,7 +11,7 @@ import { clear, h, svgImage } from './dom.js';
 import { setOverview } from './open.js';
 import { expectedForm, saidLabel } from './overview.js';
 import { announce, app, back, errorPanel, go, sevClass, viewEl } from './shell.js';
-import { drawLater } from './team.js';
+import { drawLater, sized } from './team.js';
 import { wheelView } from './wheel.js';
 
 // How many ranked findings the "top findings" segment steps through.
@@ -192,7 +192,7 @@ async function presenterSegment(body) {
     const fill = (card, w) => {
       card.querySelector('.chart-img, .chart-later, p')?.remove();
       if (w.later) card.append(h('div', { class: 'chart-later muted', 'data-testid': 'widget-later' }, 'Drawing the chart…'));
-      else card.append(w.chart ? svgImage(w.chart.svg, `${w.name} chart`) : h('p', {}, 'Could not be loaded: ', h('code', {}, w.error || '')));
+      else card.append(w.chart ? sized(svgImage(w.chart.svg, `${w.name} chart`), w.chart) : h('p', {}, 'Could not be loaded: ', h('code', {}, w.error || '')));
     };
     const later = drawLater(team, width, () => grid.isConnected, fill);
     for (const w of tv.widgets) {

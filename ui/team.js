@@ -73,13 +73,21 @@ function fill(card, w) {
   if (w.later) {
     card.append(h('div', { class: 'chart-later muted', 'data-testid': 'widget-later' }, 'Drawing the chart…'));
   } else if (w.chart) {
-    const img = svgImage(w.chart.svg, `${w.name} chart`);
+    const img = sized(svgImage(w.chart.svg, `${w.name} chart`), w.chart);
     img.dataset.testid = 'widget-chart';
     card.append(h('button', { type: 'button', class: 'chart-button', onclick: () => go('metric', { metric: w.metric }), 'aria-label': 'Open ' + w.name }, img));
   } else {
     card.classList.add('error-card');
     card.append(h('p', { 'data-testid': 'source-error' }, 'Could not be loaded: ', h('code', {}, w.error || 'unknown error')));
   }
+}
+
+// A chart's image with the chart's size, so its place is kept before the image is decoded (a chart drawn in
+// above the screen does not move what is on it).
+export function sized(img, chart) {
+  img.width = chart.geometry.width;
+  img.height = chart.geometry.height;
+  return img;
 }
 
 // Charts drawn as the dashboard scrolls to them: a team of an organisation's review holds a thousand metrics,

@@ -295,7 +295,9 @@ pub async fn fleet(d: &Driver) -> R<()> {
         &c,
         "every chart on screen drawn",
         "const onScreen = (e) => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }; \
-         return [...document.querySelectorAll('[data-testid=widget-later]')].some(onScreen) ? null : true",
+         const imgs = [...document.querySelectorAll('[data-testid=widget-chart]')].filter(onScreen); \
+         return [...document.querySelectorAll('[data-testid=widget-later]')].some(onScreen) \
+           || !imgs.every(i => i.complete && i.naturalWidth > 0) ? null : true",
     )
     .await?;
     shot(&c, "fleet-team-end").await?;
