@@ -304,6 +304,13 @@ pub async fn fleet(d: &Driver) -> R<()> {
     let drawn = js(&c, &format!("return {charts}")).await?;
     assert!(drawn.as_u64().is_some_and(|n| n < 250), "the charts scrolled past are not all drawn: {drawn}");
     let Memory { app, app_anon, webkit } = app_memory_mib();
+    // At rest, the app gives back what its commands freed (the slider's re-flags, the overviews sent again).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let rest = app_memory_mib();
+    println!(
+        "fleet, at rest 3 s after the dashboard: app {:.0} MiB ({:.0} MiB anonymous), WebKit {:.0} MiB",
+        rest.app, rest.app_anon, rest.webkit
+    );
     println!(
         "fleet, a team of {PER_TEAM} metrics: dashboard shown in {shown:?} with {early} charts drawn; scrolled to its end, its last chart \
          drawn in {to_end:.0} ms (page's clock), {drawn} charts drawn in all; app {app:.0} MiB ({app_anon:.0} MiB anonymous), WebKit {webkit:.0} MiB \
