@@ -52,7 +52,7 @@ export async function renderTeam({ team, focus }) {
   if (mine !== app.rendered) return;
   waiting.remove();
   const width = Math.max(480, grid.clientWidth - 24);
-  const later = drawLater(team, width, () => mine === app.rendered, (card, w) => fill(card, w));
+  const later = drawLater(team, width, () => mine === app.rendered, fill);
   for (const w of tv.widgets) {
     const card = h(
       'article',
@@ -95,14 +95,14 @@ export function sized(img, chart) {
 // screen of the view are asked for together, one ask at a time, and filled with fill(card, widget) while
 // current() still holds (the view was not left meanwhile).
 export function drawLater(team, width, current, fillCard) {
-  const waiting = new Map(); // metric → card, seen near the screen and not yet asked for
+  const waiting = new Set(); // metrics seen near the screen and not yet asked for
   const cards = new Map(); // metric → card, every card still to draw
   let asking = false;
   const ask = async () => {
     if (!current()) return observer.disconnect();
     if (asking || !waiting.size) return;
     asking = true;
-    const batch = [...waiting.keys()].slice(0, 24);
+    const batch = [...waiting].slice(0, 24);
     batch.forEach((m) => waiting.delete(m));
     try {
       const tv = await backend.teamCharts(team, width, batch);
@@ -127,7 +127,7 @@ export function drawLater(team, width, current, fillCard) {
     (entries) => {
       for (const e of entries) {
         const m = e.target.dataset.metric;
-        if (e.isIntersecting && cards.has(m)) waiting.set(m, e.target);
+        if (e.isIntersecting && cards.has(m)) waiting.add(m);
         else waiting.delete(m);
       }
       ask();

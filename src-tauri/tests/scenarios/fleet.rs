@@ -294,10 +294,11 @@ pub async fn fleet(d: &Driver) -> R<()> {
     until(
         &c,
         "every chart on screen drawn",
-        "const onScreen = (e) => { const r = e.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight; }; \
-         const imgs = [...document.querySelectorAll('[data-testid=widget-chart]')].filter(onScreen); \
-         return [...document.querySelectorAll('[data-testid=widget-later]')].some(onScreen) \
-           || !imgs.every(i => i.complete && i.naturalWidth > 0) ? null : true",
+        &format!(
+            "{DRAWN} const imgs = [...document.querySelectorAll('[data-testid=widget-chart]')].filter(onScreen); \
+             return [...document.querySelectorAll('[data-testid=widget-later]')].some(onScreen) \
+               || !imgs.every(i => i.complete && i.naturalWidth > 0) ? null : true"
+        ),
     )
     .await?;
     shot(&c, "fleet-team-end").await?;
