@@ -79,14 +79,28 @@ pub enum Change {
     Reset,
 }
 
+/// How far from its sector's edges the pointer stops, as a share of the sector's width.
+pub const STOP_MARGIN: f64 = 0.15;
+
+/// Where the pointer stops for the draw `u` that fell in `sector` (from, to): the draw's place within the
+/// sector, squeezed into its middle so the stop is never on or beside a line between two teams. The order of
+/// draws within a sector is kept, so the stops still spread over the whole sector's middle.
+fn stop_at(u: f64, (from, to): (f64, f64)) -> f64 {
+    let width = to - from;
+    let within = if width > 0.0 { ((u - from) / width).clamp(0.0, 1.0) } else { 0.5 };
+    from + width * (STOP_MARGIN + (1.0 - 2.0 * STOP_MARGIN) * within)
+}
+
 /// A suggested pick: the winner and everyone's odds at the time (absent teams at 0).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Pick {
     pub winner: String,
     /// (team, probability) for every participant, in wheel order.
     pub odds: Vec<(String, f64)>,
-    /// Where the draw fell on the wheel, from 0 to 1 in wheel order (always inside the winner's
-    /// sector): the app's animation stops exactly there.
+    /// Where the pointer stops, from 0 to 1 in wheel order: inside the winner's sector and at least
+    /// [`STOP_MARGIN`] of its width from either edge, so no one in the room sees it stop on a line (the
+    /// winner is drawn by the uniform number alone; the stop only shows it). The app's animation stops
+    /// exactly there.
     pub at: f64,
 }
 
@@ -180,9 +194,7 @@ impl Wheel {
         }
         // Rounding can leave `acc` a hair under 1: the last team with odds then wins, as it should.
         let winner = winner.ok_or(WheelError::AllAbsent)?.clone();
-        let width = sector.1 - sector.0;
-        let at = u.clamp(sector.0 + width * 1e-6, sector.1 - width * 1e-6);
-        Ok(Pick { winner, odds, at })
+        Ok(Pick { winner, odds, at: stop_at(u, sector) })
     }
 
     /// Confirm that `winner` presented: a meeting is counted for everyone (absent teams too: they keep
@@ -296,6 +308,37 @@ mod tests {
             counts[equal.participants.iter().position(|p| p.name == pick.winner).expect("known")] += 1;
         }
         assert!(chi_square(&counts, &probs) > CHI2_5DF_P001);
+    }
+
+    /// Where the pointer stops: in the winner's sector, clear of its edges, and in the draw's order.
+    #[test]
+    fn the_pointer_stops_clear_of_the_sectors_edges() {
+        // (draw, sector, stop)
+        let cases: [(f64, (f64, f64), f64); 7] = [
+            (0.0, (0.0, 0.5), 0.075),
+            (0.25, (0.0, 0.5), 0.25),
+            (0.499_999_999, (0.0, 0.5), 0.425),
+            (0.5, (0.5, 1.0), 0.575),
+            (0.999_999_999, (0.5, 1.0), 0.925),
+            // Rounding left the draw past the last sector's end: still inside it.
+            (1.0, (0.9, 0.999_999), 0.984_999_15),
+            // A sector of no width (cannot be drawn; guarded anyway).
+            (0.3, (0.3, 0.3), 0.3),
+        ];
+        for (u, sector, want) in cases {
+            let got = stop_at(u, sector);
+            assert!((got - want).abs() < 1e-9, "draw {u} in {sector:?}: stop {got}, want {want}");
+        }
+        let w = uneven_wheel();
+        let odds = w.odds(&[]).expect("odds");
+        let mut rng = StdRng::seed_from_u64(11);
+        for _ in 0..10_000 {
+            let pick = w.suggest(&[], &mut rng).expect("pick");
+            let from: f64 = odds.iter().take_while(|(n, _)| *n != pick.winner).map(|(_, p)| p).sum();
+            let width = odds.iter().find(|(n, _)| *n == pick.winner).map(|(_, p)| *p).expect("winner's odds");
+            let margin = (pick.at - from).min(from + width - pick.at);
+            assert!(margin >= STOP_MARGIN * width - 1e-12, "{pick:?}: the stop is {margin} from an edge of a sector {width} wide");
+        }
     }
 
     #[test]
