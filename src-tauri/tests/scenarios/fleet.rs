@@ -318,6 +318,28 @@ pub async fn fleet(d: &Driver) -> R<()> {
          (before the dashboard: app {:.0} MiB ({:.0} anonymous), WebKit {:.0} MiB)",
         before.app, before.app_anon, before.webkit
     );
+    // The dashboard lists the team's 200 findings ranked highest beside the charts, and leads to all of them in
+    // the Overview, filtered to the team.
+    let side = js(
+        &c,
+        "return [document.querySelector('.team-findings h2').textContent, document.querySelectorAll('[data-testid=team-finding]').length, \
+         document.querySelector('[data-testid=team-findings-all]')?.textContent]",
+    )
+    .await?;
+    let of_team: u64 = side[0].as_str().and_then(|t| t.split(' ').next()).and_then(|n| n.parse().ok()).ok_or(format!("{side}"))?;
+    assert!(of_team > 200, "the fleet's Team 1 has more findings than the dashboard lists: {side}");
+    assert_eq!(side, json!([format!("{of_team} findings"), 200, format!("All {of_team} in the Overview")]));
+    js(&c, "const side = document.querySelector('.team-findings'); side.scrollTop = side.scrollHeight; return true").await?;
+    shot(&c, "fleet-team-side-end").await?;
+    click(&c, "[data-testid=team-findings-all]").await?;
+    let filtered = until(
+        &c,
+        "the Overview filtered to the team",
+        "const n = document.querySelector('[data-testid=finding-count]'); const rows = [...document.querySelectorAll('[data-testid=finding]')]; \
+         return n && rows.length && rows.every(r => r.dataset.team === 'Team 1') ? Number(n.dataset.visible) : null",
+    )
+    .await?;
+    assert_eq!(filtered, json!(of_team), "every finding of the team, in the Overview");
     c.close().await?;
     Ok(())
 }
