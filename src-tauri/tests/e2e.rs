@@ -416,10 +416,10 @@ async fn sample_review(d: &Driver) -> R<()> {
         assert!(drawn_or_named("alarm", "#DC2626"), "{metric}: no alarm line in {labels:?}");
         assert!(drawn_or_named("investigation", "#D97706"), "{metric}: no investigation line in {labels:?}");
     }
-    // Clicking a finding scrolls to and highlights its chart.
     // A team's few findings are all listed beside its charts.
     let listed = js(&c, "return [document.querySelectorAll('[data-testid=team-finding]').length, !!document.querySelector('[data-testid=team-findings-more]')]").await?;
     assert!(listed[0].as_u64().is_some_and(|n| n > 0) && listed[1] == json!(false), "{listed}");
+    // Clicking a finding scrolls to and highlights its chart.
     click(&c, "[data-testid=team-finding][data-metric='payments.api.p99']").await?;
     until(&c, "the highlighted chart", "return document.querySelector('.widget.highlight')?.dataset.metric").await?;
     shot(&c, "team-1920x1080").await?;
