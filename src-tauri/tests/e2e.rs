@@ -417,8 +417,13 @@ async fn sample_review(d: &Driver) -> R<()> {
         assert!(drawn_or_named("investigation", "#D97706"), "{metric}: no investigation line in {labels:?}");
     }
     // A team's few findings are all listed beside its charts.
-    let listed = js(&c, "return [document.querySelectorAll('[data-testid=team-finding]').length, !!document.querySelector('[data-testid=team-findings-more]')]").await?;
-    assert!(listed[0].as_u64().is_some_and(|n| n > 0) && listed[1] == json!(false), "{listed}");
+    let listed = js(
+        &c,
+        "return [parseInt(document.querySelector('.team-findings h2').textContent), document.querySelectorAll('[data-testid=team-finding]').length, \
+         !!document.querySelector('[data-testid=team-findings-more]')]",
+    )
+    .await?;
+    assert!(listed[0].as_u64().is_some_and(|n| n > 0) && listed[0] == listed[1] && listed[2] == json!(false), "{listed}");
     // Clicking a finding scrolls to and highlights its chart.
     click(&c, "[data-testid=team-finding][data-metric='payments.api.p99']").await?;
     until(&c, "the highlighted chart", "return document.querySelector('.widget.highlight')?.dataset.metric").await?;
