@@ -6,7 +6,7 @@ import { backend } from './backend.js';
 import { clear, h } from './dom.js';
 import { importPanel } from './import.js';
 import { cloudwatchImportPanel } from './import_cw.js';
-import { $, app, dayLabel, errorPanel, go, viewEl } from './shell.js';
+import { $, app, dayLabel, errorPanel, go, noFilters, viewEl } from './shell.js';
 import { startLive } from './live.js';
 import { refreshTickets } from './tickets.js';
 
@@ -207,7 +207,7 @@ export function setOverview(ov, fresh) {
   if (fresh) app.tickets = undefined;
   refreshTickets();
   if (fresh) {
-    app.filters = { team: '', kind: '', severity: 0, text: '' };
+    app.filters = noFilters();
     Object.assign(actionFilter, { status: 'live', owner: '', team: '', overdue: false });
   }
   app.selected = 0;

@@ -9,12 +9,16 @@ export function registerViews(v) {
   Object.assign(views, v);
 }
 
+// The Overview's filters when nothing is filtered (a workspace opened afresh); `{ ...noFilters(), team }` is
+// every finding of one team.
+export const noFilters = () => ({ team: '', kind: '', severity: 0, text: '' });
+
 export const app = {
   overview: null, // the Overview from the core (review document + when + sparklines)
   view: 'open',
   stack: [], // previous views, for Esc
   selected: 0, // index into the visible findings
-  filters: { team: '', kind: '', severity: 0, text: '' },
+  filters: noFilters(),
   // Findings marked expected shown in place (in severity order) instead of folded into "Muted".
   showMuted: false,
   loading: false,

@@ -2,7 +2,7 @@
 
 import { backend } from './backend.js';
 import { clear, fmt, h, svgImage } from './dom.js';
-import { announce, app, back, errorPanel, go, sevClass, viewEl } from './shell.js';
+import { announce, app, back, errorPanel, go, noFilters, sevClass, viewEl } from './shell.js';
 
 // ---------- Team dashboard ----------
 
@@ -50,7 +50,7 @@ export async function renderTeam({ team, focus }) {
   );
   if (findings.length > shown.length) {
     const all = () => {
-      app.filters = { team, kind: '', severity: 0, text: '' };
+      app.filters = { ...noFilters(), team };
       go('overview');
     };
     side.append(
