@@ -319,7 +319,7 @@ async fn sample_review(d: &Driver) -> R<()> {
     assert_eq!(second, json!(rows[1].0));
     body.send_keys(&char::from(Key::Enter).to_string()).await?;
     wait_css(&c, "[data-testid=detail-chart] img").await?;
-    let title = wait_css(&c, "[data-testid=metric-title]").await?.text().await?;
+    let title = text_of(&c, "[data-testid=metric-title]").await?;
     assert!(!title.is_empty());
     hover(&c, ".chart-stage", 60.0, 0.0).await?;
     let readout = until(
@@ -465,7 +465,7 @@ async fn wheel(d: &Driver) -> R<()> {
     shot(&c, "wheel").await?;
     c.find(Locator::Css("body")).await?.send_keys(" ").await?;
     until(&c, "the winner dialog", "return document.getElementById('winner').open").await?;
-    let first = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
+    let first = text_of(&c, "[data-testid=winner-name]").await?;
     assert_eq!(under_pointer(&c).await?, json!(first), "the pointer stopped on another sector than the winner");
     // Absent: the wheel spins again without that team.
     click(&c, "[data-testid=winner-absent]").await?;
@@ -477,7 +477,7 @@ async fn wheel(d: &Driver) -> R<()> {
     until(&c, "the aria-live announcement of the winner", &announced).await?;
     shot(&c, "wheel-winner").await?;
     click(&c, "[data-testid=winner-present]").await?;
-    let title = wait_css(&c, "[data-testid=team-title]").await?.text().await?;
+    let title = text_of(&c, "[data-testid=team-title]").await?;
     assert_eq!(title, winner, "Present opens the winner's dashboard");
     click(&c, "[data-testid=nav-wheel]").await?;
     let row = until(
@@ -509,14 +509,14 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     retype(&c, "[data-testid=action-form-title]", title).await?;
     type_into(&c, "[data-testid=action-form-owner]", "ana").await?;
     click(&c, "[data-testid=action-form-save]").await?;
-    let saved = wait_css(&c, "[data-testid=action-item] [data-testid=action-title]").await?.text().await?;
+    let saved = text_of(&c, "[data-testid=action-item] [data-testid=action-title]").await?;
     assert_eq!(saved, title);
     shot(&c, "metric-action-item").await?;
     c.close().await?;
 
     // Restart: the overview opens with it.
     let c = d.sample().await?;
-    let first = wait_css(&c, "[data-testid=previous-actions] [data-testid=action-item] [data-testid=action-title]").await?.text().await?;
+    let first = text_of(&c, "[data-testid=previous-actions] [data-testid=action-item] [data-testid=action-title]").await?;
     assert_eq!(first, title, "the action item is the first thing of the next review");
     let injected = js(&c, "return [document.querySelectorAll('[data-testid=previous-actions] [data-testid=action-title] img').length, window.__pwned === undefined]").await?;
     assert_eq!(injected, json!([0, true]), "markup in a title must stay text");
@@ -569,7 +569,7 @@ async fn action_item_comes_back(d: &Driver) -> R<()> {
     click(&c, "[data-testid=range-action]").await?;
     type_into(&c, "[data-testid=range-pick] [data-testid=action-form-title]", "check the retry storm").await?;
     click(&c, "[data-testid=range-pick] [data-testid=action-form-save]").await?;
-    let saved = wait_css(&c, "[data-testid=range-pick] [data-testid=action-title]").await?.text().await?;
+    let saved = text_of(&c, "[data-testid=range-pick] [data-testid=action-title]").await?;
     assert!(saved.ends_with("check the retry storm"), "{saved}");
     shot(&c, "metric-annotated").await?;
     c.close().await?;

@@ -188,29 +188,26 @@ pub async fn shot(c: &Client, name: &str) -> R<()> {
     Ok(())
 }
 
+/// The text of every element `css` finds, read in one script: no element handle is kept between finding and
+/// reading, so a page that draws itself again meanwhile (the overview redrawn when the journal answers, a
+/// dialog filled in) cannot leave the test holding a node that is gone.
 pub async fn texts(c: &Client, css: &str) -> R<Vec<String>> {
-    // The page may draw itself again between finding the elements and reading them (the overview redrawn
-    // when the journal or a review answers): a stale element is read again from a fresh find, a few times.
-    let mut tries = 0;
-    loop {
-        match read_texts(c, css).await {
-            Err(fantoccini::error::CmdError::Standard(e))
-                if e.error == fantoccini::error::ErrorStatus::StaleElementReference && tries < 3 =>
-            {
-                tries += 1;
-                tokio::time::sleep(Duration::from_millis(100)).await;
-            }
-            r => return Ok(r?),
-        }
-    }
+    let v = c.execute("return [...document.querySelectorAll(arguments[0])].map(e => e.innerText.trim())", vec![json!(css)]).await?;
+    Ok(serde_json::from_value(v)?)
 }
 
-async fn read_texts(c: &Client, css: &str) -> Result<Vec<String>, fantoccini::error::CmdError> {
-    let mut out = Vec::new();
-    for e in c.find_all(Locator::Css(css)).await? {
-        out.push(e.text().await?);
+/// The text of the first element `css` finds, once there is one (read as [`texts`] reads).
+pub async fn text_of(c: &Client, css: &str) -> R<String> {
+    let t = Instant::now();
+    loop {
+        if let Some(first) = texts(c, css).await?.into_iter().next() {
+            return Ok(first);
+        }
+        if t.elapsed() > WAIT {
+            return Err(format!("waiting for `{css}`; {}", dump(c).await).into());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    Ok(out)
 }
 
 /// The text labels of an SVG (plotters writes `<text …>\nlabel\n</text>`).

@@ -48,8 +48,7 @@ pub async fn grafana_import(d: &Driver) -> R<()> {
     shot(&c, "import-preview").await?;
     click(&c, "[data-testid=import-write]").await?;
     // Written and opened: no Prometheus answers on 127.0.0.1:9, so the new workspace says so.
-    let panel = wait_css(&c, "[data-testid=error]").await?;
-    let text = panel.text().await?;
+    let text = text_of(&c, "[data-testid=error]").await?;
     assert!(text.contains("no series could be loaded") && text.contains("127.0.0.1:9"), "{text}");
     let written = d.data.path().join("imports").join("checkout-api").join("flywheel.toml");
     let toml = std::fs::read_to_string(&written)?;
@@ -105,8 +104,7 @@ pub async fn cloudwatch_import(d: &Driver) -> R<()> {
     assert_eq!(js(&c, "return window.__pwned === undefined && !document.querySelector('.import-preview img')").await?, json!(true));
     shot(&c, "import-cloudwatch-preview").await?;
     click(&c, "[data-testid=cw-import-write]").await?;
-    let panel = wait_css(&c, "[data-testid=error]").await?;
-    let text = panel.text().await?;
+    let text = text_of(&c, "[data-testid=error]").await?;
     assert!(text.contains("no series could be loaded") && text.contains("CloudWatch"), "{text}");
     assert!(!text.contains("flywheel-e2e-secret") && !text.contains("AKIDFLYWHEELE2E"), "no credential in a message: {text}");
     let written = d.data.path().join("imports").join("orders-ops").join("flywheel.toml");

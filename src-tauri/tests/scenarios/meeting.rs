@@ -16,7 +16,7 @@ pub async fn meeting(d: &Driver) -> R<()> {
     c.set_window_size(1280, 720).await?;
     let body = || async { c.find(Locator::Css("body")).await };
     body().await?.send_keys("m").await?;
-    let title = wait_css(&c, "[data-testid=segment-title]").await?.text().await?;
+    let title = text_of(&c, "[data-testid=segment-title]").await?;
     assert!(title.starts_with("Last week's action items"), "{title}");
     until(
         &c,
@@ -32,9 +32,9 @@ pub async fn meeting(d: &Driver) -> R<()> {
     js(&c, "const s = document.querySelector('[data-testid=spin-seconds]'); s.value = '1'; s.dispatchEvent(new Event('change')); s.blur(); return true").await?;
     body().await?.send_keys(" ").await?;
     until(&c, "the winner dialog", "return document.getElementById('winner').open").await?;
-    let winner = wait_css(&c, "[data-testid=winner-name]").await?.text().await?;
+    let winner = text_of(&c, "[data-testid=winner-name]").await?;
     click(&c, "[data-testid=winner-present]").await?;
-    let team = wait_css(&c, "[data-testid=presenting-team]").await?.text().await?;
+    let team = text_of(&c, "[data-testid=presenting-team]").await?;
     assert_eq!(team, winner, "the presenting team's dashboard follows the wheel");
     wait_css(&c, "[data-testid=segment-body][data-kind=presenter] [data-testid=widget] img").await?;
     // `a` on the team's dashboard: an action item for the presenting team.
@@ -167,7 +167,7 @@ pub async fn meeting(d: &Driver) -> R<()> {
         assert!(agenda.iter().any(|r| r[0] == seg && r[1] == planned && r[2].contains(" min)")), "{seg} in {agenda:?}");
     }
     assert!(agenda.iter().any(|r| r[0] == "Open floor and new practices" && r[2] == "not reached"), "{agenda:?}");
-    let paths = wait_css(&c, "[data-testid=minutes-paths]").await?.text().await?;
+    let paths = text_of(&c, "[data-testid=minutes-paths]").await?;
     let md = paths.trim_start_matches("Written to ").split(" and ").next().ok_or("the Markdown path")?;
     let file = std::fs::read_to_string(md)?;
     for hd in &headings {

@@ -24,8 +24,7 @@ pub async fn broken_workspace(d: &Driver) -> R<()> {
     assert!(about.contains(&sample.display().to_string()), "{about}");
     type_into(&c, "[data-testid=path-input]", dir.path().to_str().ok_or("path")?).await?;
     click(&c, "[data-testid=open-path]").await?;
-    let panel = wait_css(&c, "[data-testid=error]").await?;
-    let text = panel.text().await?;
+    let text = text_of(&c, "[data-testid=error]").await?;
     assert!(text.contains("flywheel.toml:"), "the error names the file and line: {text}");
     assert!(text.contains("Mars/Olympus"), "{text}");
     shot(&c, "open-broken-workspace").await?;
