@@ -41,6 +41,9 @@ pub struct BenchReport {
     pub findings: usize,
     /// Re-flagging at each of [`REFLAG_AT`] in turn.
     pub reflags: Vec<Reflag>,
+    /// The slider moved a step at a time along [`SLIDER_STEPS`], each step answered from the findings worked out
+    /// ahead around the one before, as the app does.
+    pub steps: Vec<SliderStep>,
     pub peak_rss_mb: f64,
     /// The peak again after the re-flags and the overviews the app would send (45 MB of JSON at 2 for
     /// 10,000 series).
@@ -57,6 +60,23 @@ pub struct BenchReport {
 
 /// The sensitivities the bench re-flags at, in this order: down, up, and back to the default.
 pub const REFLAG_AT: [f64; 6] = [0.5, 0.8, 1.25, 1.5, 2.0, 1.0];
+
+/// The slider's steps the bench takes one at a time from 1: up to 2 and back down.
+pub const SLIDER_STEPS: [f64; 8] = [1.25, 1.5, 1.75, 2.0, 1.75, 1.5, 1.25, 1.0];
+
+/// One step of the slider: the work done ahead while the user read the step before (beside the app's commands,
+/// not while the user waits), then the re-flag answered from it.
+#[derive(Debug, Clone, Copy)]
+pub struct SliderStep {
+    pub sensitivity: f64,
+    /// Working out the steps beside the one before that were not held yet (`Ahead::prepare`).
+    pub ahead_ms: f64,
+    /// The re-flag to this step, as the user waits for it.
+    pub ms: f64,
+    pub findings: usize,
+    /// As [`Reflag::digest`]: the same as a re-flag to the step without work ahead gives.
+    pub digest: Option<u64>,
+}
 
 /// One re-flag: to which sensitivity, how long, how many findings it gave; then what the app does next with
 /// the review (`set_sensitivity`): build the overview it sends the window (which holds the review's metrics
@@ -122,6 +142,18 @@ impl fmt::Display for BenchReport {
             if let Some(d) = r.digest {
                 writeln!(f, "             findings digest {d:016x}")?;
             }
+        }
+        writeln!(f, "  the slider a step at a time, each step answered from the findings worked out ahead while the one before was read:")?;
+        for r in &self.steps {
+            writeln!(
+                f,
+                "    to {:<4} {:8.1} ms {:>7} findings   (worked out ahead beside the step before: {:6.1} ms){}",
+                r.sensitivity,
+                r.ms,
+                r.findings,
+                r.ahead_ms,
+                r.digest.map(|d| format!("   digest {d:016x}")).unwrap_or_default()
+            )?;
         }
         writeln!(
             f,
@@ -318,6 +350,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
                 total_ms: 0.0,
                 findings: 0,
                 reflags: vec![],
+                steps: vec![],
                 peak_rss_mb: 0.0,
                 peak_rss_after_mb: 0.0,
                 held_mb: 0.0,
@@ -417,6 +450,25 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
             }
         }
     }
+    // The slider a step at a time from 1, as the app answers it: the steps beside the one shown are worked out
+    // ahead (timed apart: the app does it while the room reads), then the step is taken from them.
+    review.reflag(Params { sensitivity: 1.0 });
+    let ahead = flywheel::review::Ahead::default();
+    let mut steps = Vec::new();
+    for s in SLIDER_STEPS {
+        let t = Instant::now();
+        ahead.prepare(&review, ahead.ticket());
+        let ahead_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        review.reflag_from(Params { sensitivity: s }, &ahead);
+        let ms = t.elapsed().as_secs_f64() * 1000.0;
+        let digest = std::env::var_os("FLYWHEEL_BENCH_DIGEST")
+            .is_some()
+            .then(|| serde_json::to_vec(&review.findings).map(|j| fnv1a(&j)))
+            .transpose()?;
+        steps.push(SliderStep { sensitivity: s, ahead_ms, ms, findings: review.findings.len(), digest });
+    }
+    drop(ahead);
     drop(review);
     let peak_rss_after_mb = peak_rss_mb();
     let t = Instant::now();
@@ -440,6 +492,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
         total_ms,
         findings,
         reflags,
+        steps,
         peak_rss_mb: peak_review_mb,
         peak_rss_after_mb,
         held_mb,

@@ -24,7 +24,7 @@ use tauri_plugin_dialog::DialogExt;
 use tauri_plugin_opener::OpenerExt;
 
 use crate::error::{Code, Error, Result};
-use crate::state::{lock, with_review, with_review_mut, AppState, ChannelProgress, Step};
+use crate::state::{lock, prepare_ahead, with_review, with_review_mut, AppState, ChannelProgress, Step};
 
 #[derive(Serialize)]
 pub struct AppInfo {
@@ -107,7 +107,9 @@ pub async fn open_workspace(
     };
     *lock(&state.loading) = Some(progress.cancel.clone());
     let review = job.await.map_err(|e| Error::new(Code::Internal, e.to_string()))??;
-    app.state::<AppState>().install(review, &progress.cancel)
+    let overview = app.state::<AppState>().install(review, &progress.cancel)?;
+    prepare_ahead(&app);
+    Ok(overview)
 }
 
 /// Load a workspace (the week holding `week`, else the last complete one; a data file or a folder of exports
@@ -134,16 +136,20 @@ pub fn cancel_load(state: State<'_, AppState>) {
 #[tauri::command]
 pub async fn set_sensitivity(app: AppHandle, sensitivity: f64, holding: Option<u64>) -> Result<Overview> {
     let params = Params::new(sensitivity).map_err(|e| Error::new(Code::BadSensitivity, e.to_string()))?;
-    blocking(app, move |state| {
+    let ahead = app.clone();
+    let overview = blocking(app, move |state| {
         // The open workspace's kept journal (taken before the review's write lock, which reading it needs).
         let journal = state.journal();
         with_review_mut(state, |r| {
-            r.reflag(params);
+            // A step of the slider is answered from the findings worked out ahead for it.
+            r.reflag_from(params, &state.ahead);
             apply_room(r, journal);
             Ok(view::overview_for(r, holding))
         })
     })
-    .await
+    .await?;
+    prepare_ahead(&ahead);
+    Ok(overview)
 }
 
 /// What the room said, applied to a review: its week kept in the journal, recurring findings marked,
@@ -171,7 +177,8 @@ pub struct MarkDraft {
 /// return its overview (`holding`: as for [`set_sensitivity`]).
 #[tauri::command]
 pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft, holding: Option<u64>) -> Result<Overview> {
-    blocking(app, move |state| {
+    let ahead = app.clone();
+    let overview = blocking(app, move |state| {
         let mut j = state.journal()?;
         let now = flywheel::time::now();
         let m = Mark { verdict: mark.verdict, reason: mark.reason, note: mark.note, scope: mark.scope, author: j.author.clone() };
@@ -183,7 +190,10 @@ pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft, holding: 
             Ok(view::overview_for(r, holding))
         })
     })
-    .await
+    .await?;
+    // The work ahead it stopped starts again.
+    prepare_ahead(&ahead);
+    Ok(overview)
 }
 
 /// Run `f` on a blocking worker thread (never the window's thread nor one of the async runtime's few

@@ -10,7 +10,7 @@ use std::time::Instant;
 use flywheel::host::Host;
 use flywheel::journal::annotations::Annotation;
 use flywheel::journal::Journal;
-use flywheel::review::Review;
+use flywheel::review::{Ahead, Review};
 use flywheel::source::Progress;
 use flywheel::view::{self, Overview};
 use flywheel::wheel::Pick;
@@ -52,6 +52,9 @@ pub struct AppState {
     /// Told of every command and held by every load: memory the commands freed is given back once the app
     /// has been idle for [`QUIET_AFTER`].
     pub quiet: flywheel::malloc::Quiet,
+    /// The findings at the slider's steps beside the open review's sensitivity, worked out while the user reads
+    /// ([`prepare_ahead`]); stopped by whatever writes the review.
+    pub ahead: Ahead,
 }
 
 /// How long the app waits without a command before giving freed memory back (a trim costs a few ms; waiting
@@ -81,6 +84,7 @@ impl AppState {
             journal: Mutex::default(),
             tickets: Mutex::default(),
             quiet: flywheel::malloc::Quiet::start(QUIET_AFTER),
+            ahead: Ahead::default(),
         }
     }
 
@@ -126,6 +130,7 @@ impl AppState {
         *lock(&self.host) = None;
         *lock(&self.pending) = None;
         *lock(&self.tickets) = None;
+        self.ahead.stop();
         *self.review.write().unwrap_or_else(|p| p.into_inner()) = Some(review);
         // The review's scratch and the workspace it replaced were freed: give that memory back.
         flywheel::malloc::release();
@@ -203,9 +208,26 @@ pub fn with_review<T>(state: &AppState, f: impl FnOnce(&Review) -> Result<T>) ->
 
 /// The open review to change (re-flagging), once every reader is done with it.
 pub fn with_review_mut<T>(state: &AppState, f: impl FnOnce(&mut Review) -> Result<T>) -> Result<T> {
+    // Work ahead reading the review gives way (within one metric) rather than hold this up.
+    state.ahead.stop();
     let mut g = state.review.write().unwrap_or_else(|p| p.into_inner());
     let r = g.as_mut().ok_or_else(|| Error::new(Code::NoReview, "open a workspace first"))?;
     f(r)
+}
+
+/// Work out, on a thread of its own, the findings at the slider's steps beside the open review's sensitivity,
+/// so that a step answers without running the detectors (call it once a review is installed or re-flagged). It
+/// reads the review beside the views; whatever writes the review next stops it first ([`with_review_mut`]).
+pub fn prepare_ahead(app: &tauri::AppHandle) {
+    use tauri::Manager;
+    let state = app.state::<AppState>();
+    let (ticket, hold, app) = (state.ahead.ticket(), state.quiet.hold(), app.clone());
+    let _ = std::thread::Builder::new().name("flywheel-ahead".into()).spawn(move || {
+        // Memory is given back once this is done too.
+        let _hold = hold;
+        let state = app.state::<AppState>();
+        let _ = with_review(&state, |r| Ok(state.ahead.prepare(r, ticket)));
+    });
 }
 
 /// One progress message to the UI.

@@ -5,9 +5,11 @@
 //! keeps each metric's review range only: memory follows the number of metrics, not their history, and
 //! the files are reviewed a batch at a time ([`stream`]).
 
+mod ahead;
 mod fit;
 pub mod lines;
 mod range;
+mod reflag;
 pub mod spark;
 pub mod spill;
 pub mod stream;
@@ -16,17 +18,17 @@ use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::Instant;
 
-use rayon::prelude::*;
 use thiserror::Error;
 
 use crate::analysis::{self, Context, Fit, Params};
 use crate::config::{ConfigError, Metric, Source, Workspace};
-use crate::finding::{self, Finding, Kind};
+use crate::finding::{Finding, Kind};
 use crate::series::AlignStats;
 use crate::source::{self, LoadOptions, Progress, SourceError, Window};
 use crate::text;
 use crate::time;
 
+pub use ahead::Ahead;
 pub use range::{MAX_GRID_POINTS, MAX_RANGE_DAYS};
 pub use stream::StreamOptions;
 
@@ -374,78 +376,6 @@ impl Review {
         };
         review.reflag(params);
         review
-    }
-
-    /// Re-run the detectors at new parameters without refitting; updates timings of detect and rank. Only
-    /// metrics that can flag something at the new sensitivity are read back and run through the detectors
-    /// ([`analysis::detect::moving_possible`]); the answer is the same as running them all.
-    pub fn reflag(&mut self, params: Params) {
-        self.params = params;
-        let t = Instant::now();
-        let ctx = &self.ctx;
-        let mut fs: Vec<Finding> = self
-            .series
-            .par_iter()
-            .flat_map_iter(|s| {
-                let params = params.for_metric(&s.metric);
-                // Most metrics flag nothing that depends on the sensitivity: the fit's summary says so (or, when
-                // the threshold falls among their residuals, the residuals, the one array read back for a
-                // spilled metric), and the steady findings found at fit time are the answer.
-                let n = s.instance_names.len();
-                let quiet = match analysis::detect::moving_possible(ctx, &s.metric, &s.fit, n, &params) {
-                    Some(possible) => !possible,
-                    None => self.residuals(s).is_ok_and(|z| !analysis::detect::moving_possible_in(ctx, &s.metric, &s.fit, &z, n, &params)),
-                };
-                if quiet {
-                    return finding::dedupe(s.steady.clone());
-                }
-                match self.flag_again(s, &params) {
-                    Ok(f) => finding::dedupe(f),
-                    Err(e) => {
-                        let e = SourceError::file(std::path::Path::new("the review's temporary file"), e.to_string());
-                        vec![source_error(ctx, &s.metric, &e)]
-                    }
-                }
-            })
-            .collect();
-        fs.extend(self.errors.iter().map(|(m, e)| source_error(ctx, m, e)));
-        self.timings.detect_ms = ms(t);
-        let t = Instant::now();
-        finding::rank(&mut fs);
-        let old = std::mem::replace(&mut self.findings, fs);
-        // Freeing tens of thousands of findings (a high sensitivity's) takes as long as making the new ones:
-        // it is done beside the caller, not before it sees them.
-        if old.len() > 1000 {
-            let _ = std::thread::Builder::new().name("flywheel-free".into()).spawn(move || drop(old));
-        }
-        // What the room said was judged on the old findings: the caller applies it again.
-        self.muted.clear();
-        self.recurring.clear();
-        self.verdicts.clear();
-        self.timings.rank_ms = ms(t);
-    }
-
-    /// A metric's findings at `params` (before [`finding::dedupe`]) when its detectors must run again: the
-    /// steady findings found at fit time with the sensitivity's own ([`analysis::detect::moving`]) and the odd
-    /// instances. A spilled metric without instances has only the four arrays the detectors read read back.
-    fn flag_again(&self, s: &SeriesFit, params: &Params) -> std::io::Result<Vec<Finding>> {
-        let ctx = &self.ctx;
-        // (values, fit, instances): read back lean, or the metric whole (in memory, or with its instances).
-        let (lean, whole);
-        let (x, fit, instances) = match (s.spilled, &self.spill) {
-            (Some(at), Some(spill)) if s.instance_names.is_empty() => {
-                let [z, values, expected, sigma] = spill.detector_arrays(at)?;
-                lean = (values, analysis::Fit { z, expected, sigma, ..s.fit.clone() });
-                (&lean.0, &lean.1, &[][..])
-            }
-            _ => {
-                whole = self.full(s)?;
-                (&whole.values, &whole.fit, &whole.instances[..])
-            }
-        };
-        let mut f = analysis::detect::with_steady(&s.steady, analysis::detect::moving(ctx, &s.metric, x, fit, params));
-        f.extend(analysis::group::odd_one_out(ctx, &s.metric, instances, params));
-        Ok(f)
     }
 
     /// Count of findings of each kind.
