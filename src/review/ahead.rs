@@ -23,6 +23,8 @@ pub struct Ahead {
     held: Mutex<Vec<(u64, Flagged)>>,
     /// Held by the one [`Ahead::prepare`] running: a second waits, then finds the steps held.
     running: Mutex<()>,
+    /// The review and sensitivity last prepared around.
+    around: Mutex<Option<(u64, f64)>>,
     /// Threads of the lowest priority the work runs on ([`low_priority_pool`]).
     pool: OnceLock<Option<rayon::ThreadPool>>,
 }
@@ -39,7 +41,7 @@ impl Ahead {
     }
 
     /// Work out the findings at the slider's steps either side of the review's sensitivity that are not held yet,
-    /// the step up first, unless a [`Ahead::stop`] comes after `ticket` was taken. What was held for other steps
+    /// the step the way the slider last moved first (up at first), unless a [`Ahead::stop`] comes after `ticket` was taken. What was held for other steps
     /// or another review is let go. How many steps were worked out; `None` when stopped.
     pub fn prepare(&self, r: &Review, ticket: u64) -> Option<usize> {
         let stopped = || self.generation.load(Ordering::SeqCst) != ticket;
@@ -47,7 +49,8 @@ impl Ahead {
         if stopped() {
             return None;
         }
-        let wanted = steps_beside(r.params.sensitivity);
+        let before = self.around.lock().unwrap_or_else(|p| p.into_inner()).replace((r.serial, r.params.sensitivity));
+        let wanted = in_order(before, r.serial, r.params.sensitivity);
         let dropped: Vec<_> = {
             let mut held = self.lock();
             let (keep, drop): (Vec<_>, Vec<_>) = std::mem::take(&mut *held)
@@ -98,6 +101,16 @@ impl Ahead {
     }
 }
 
+/// [`steps_beside`] `s` in the order to work them out: the way the slider last moved (from `before`, the review
+/// and sensitivity prepared around last) is the way it is likely to go on, so that step first; up at first.
+fn in_order(before: Option<(u64, f64)>, serial: u64, s: f64) -> Vec<f64> {
+    let mut steps = steps_beside(s);
+    if before.is_some_and(|(b, was)| b == serial && was > s) {
+        steps.reverse();
+    }
+    steps
+}
+
 /// As many threads as the machine has cores, each at the lowest priority (nice 19: what the window and the
 /// commands do is never slowed by work done ahead). None when no thread could be started (the work then runs on
 /// the caller's thread).
@@ -134,6 +147,22 @@ mod tests {
             [(1.0, &[1.25, 0.75]), (1.25, &[1.5, 1.0]), (0.25, &[0.5]), (4.0, &[3.75]), (1.1, &[1.25, 1.0]), (0.1, &[0.25]), (6.0, &[])];
         for (s, want) in cases {
             assert_eq!(steps_beside(s), want, "beside {s}");
+        }
+    }
+
+    #[test]
+    fn the_step_the_slider_moved_toward_comes_first() {
+        // (prepared around last: review and sensitivity, this review's sensitivity now, the order)
+        let cases: [(Option<(u64, f64)>, f64, &[f64]); 6] = [
+            (None, 1.0, &[1.25, 0.75]),
+            (Some((7, 0.75)), 1.0, &[1.25, 0.75]),
+            (Some((7, 1.25)), 1.0, &[0.75, 1.25]),
+            (Some((7, 1.0)), 1.0, &[1.25, 0.75]),
+            (Some((6, 1.25)), 1.0, &[1.25, 0.75]),
+            (Some((7, 4.0)), 0.25, &[0.5]),
+        ];
+        for (before, s, want) in cases {
+            assert_eq!(in_order(before, 7, s), want, "{before:?} → {s}");
         }
     }
 
