@@ -153,7 +153,8 @@ mod tests {
     #[test]
     fn the_step_the_slider_moved_toward_comes_first() {
         // (prepared around last: review and sensitivity, this review's sensitivity now, the order)
-        let cases: [(Option<(u64, f64)>, f64, &[f64]); 6] = [
+        type Case = (Option<(u64, f64)>, f64, &'static [f64]);
+        let cases: [Case; 6] = [
             (None, 1.0, &[1.25, 0.75]),
             (Some((7, 0.75)), 1.0, &[1.25, 0.75]),
             (Some((7, 1.25)), 1.0, &[0.75, 1.25]),
