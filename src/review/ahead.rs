@@ -23,8 +23,8 @@ pub struct Ahead {
     held: Mutex<Vec<(u64, Flagged)>>,
     /// Held by the one [`Ahead::prepare`] running: a second waits, then finds the steps held.
     running: Mutex<()>,
-    /// The review and sensitivity last prepared around.
-    around: Mutex<Option<(u64, f64)>>,
+    /// The review and sensitivity last prepared around, and whether the slider had moved down to it.
+    around: Mutex<Option<Around>>,
     /// Threads of the lowest priority the work runs on ([`low_priority_pool`]).
     pool: OnceLock<Option<rayon::ThreadPool>>,
 }
@@ -41,25 +41,34 @@ impl Ahead {
     }
 
     /// Work out the findings at the slider's steps either side of the review's sensitivity that are not held yet,
-    /// the step the way the slider last moved first (up at first), unless a [`Ahead::stop`] comes after `ticket` was taken. What was held for other steps
-    /// or another review is let go. How many steps were worked out; `None` when stopped.
+    /// the step the way the slider last moved first (up at first), unless a [`Ahead::stop`] comes after `ticket`
+    /// was taken. What was held for other steps or another review is let go. How many steps were worked out;
+    /// `None` when stopped.
     pub fn prepare(&self, r: &Review, ticket: u64) -> Option<usize> {
         let stopped = || self.generation.load(Ordering::SeqCst) != ticket;
         let _one = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if stopped() {
             return None;
         }
-        let before = self.around.lock().unwrap_or_else(|p| p.into_inner()).replace((r.serial, r.params.sensitivity));
-        let wanted = in_order(before, r.serial, r.params.sensitivity);
-        let dropped: Vec<_> = {
+        let now = {
+            let mut around = self.around.lock().unwrap_or_else(|p| p.into_inner());
+            let now = Around::after(*around, r.serial, r.params.sensitivity);
+            *around = Some(now);
+            now
+        };
+        let mut wanted = steps_beside(now.sensitivity);
+        if now.down {
+            wanted.reverse();
+        }
+        let gone: Vec<_> = {
             let mut held = self.lock();
-            let (keep, drop): (Vec<_>, Vec<_>) = std::mem::take(&mut *held)
+            let (keep, gone): (Vec<_>, Vec<_>) = std::mem::take(&mut *held)
                 .into_iter()
                 .partition(|(serial, f)| *serial == r.serial && wanted.contains(&f.params.sensitivity));
             *held = keep;
-            drop
+            gone
         };
-        drop(dropped);
+        drop(gone);
         let mut done = 0;
         for s in wanted {
             if self.lock().iter().any(|(_, f)| f.params.sensitivity == s) {
@@ -101,14 +110,27 @@ impl Ahead {
     }
 }
 
-/// [`steps_beside`] `s` in the order to work them out: the way the slider last moved (from `before`, the review
-/// and sensitivity prepared around last) is the way it is likely to go on, so that step first; up at first.
-fn in_order(before: Option<(u64, f64)>, serial: u64, s: f64) -> Vec<f64> {
-    let mut steps = steps_beside(s);
-    if before.is_some_and(|(b, was)| b == serial && was > s) {
-        steps.reverse();
+/// Where work ahead was last prepared around: the way the slider last moved is the way it is likely to go on, so
+/// the step that way is worked out first.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Around {
+    serial: u64,
+    sensitivity: f64,
+    /// The slider came down to it (else up, or the review was just opened).
+    down: bool,
+}
+
+impl Around {
+    /// Preparing around `sensitivity` of review `serial` after `before`: the way the slider moved to it, or the way
+    /// it moved before when it did not move (a verdict); up for a review prepared around for the first time.
+    fn after(before: Option<Around>, serial: u64, sensitivity: f64) -> Around {
+        let down = match before {
+            Some(b) if b.serial == serial && b.sensitivity == sensitivity => b.down,
+            Some(b) if b.serial == serial => b.sensitivity > sensitivity,
+            _ => false,
+        };
+        Around { serial, sensitivity, down }
     }
-    steps
 }
 
 /// As many threads as the machine has cores, each at the lowest priority (nice 19: what the window and the
@@ -152,18 +174,19 @@ mod tests {
 
     #[test]
     fn the_step_the_slider_moved_toward_comes_first() {
-        // (prepared around last: review and sensitivity, this review's sensitivity now, the order)
-        type Case = (Option<(u64, f64)>, f64, &'static [f64]);
-        let cases: [Case; 6] = [
-            (None, 1.0, &[1.25, 0.75]),
-            (Some((7, 0.75)), 1.0, &[1.25, 0.75]),
-            (Some((7, 1.25)), 1.0, &[0.75, 1.25]),
-            (Some((7, 1.0)), 1.0, &[1.25, 0.75]),
-            (Some((6, 1.25)), 1.0, &[1.25, 0.75]),
-            (Some((7, 4.0)), 0.25, &[0.5]),
+        let at = |serial, sensitivity, down| Around { serial, sensitivity, down };
+        // (prepared around last, this review's sensitivity now, whether the step down comes first)
+        let cases = [
+            (None, 1.0, false),
+            (Some(at(7, 0.75, false)), 1.0, false),
+            (Some(at(7, 1.25, false)), 1.0, true),
+            (Some(at(7, 1.0, true)), 1.0, true),
+            (Some(at(7, 1.0, false)), 1.0, false),
+            (Some(at(6, 1.25, true)), 1.0, false),
+            (Some(at(7, 0.5, true)), 1.0, false),
         ];
-        for (before, s, want) in cases {
-            assert_eq!(in_order(before, 7, s), want, "{before:?} → {s}");
+        for (before, s, down) in cases {
+            assert_eq!(Around::after(before, 7, s), at(7, s, down), "{before:?} → {s}");
         }
     }
 
