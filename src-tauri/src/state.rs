@@ -215,6 +215,11 @@ pub fn with_review_mut<T>(state: &AppState, f: impl FnOnce(&mut Review) -> Resul
     f(r)
 }
 
+/// How long after an answer the work ahead starts (see [`prepare_ahead`]): started at once, it ran while the window
+/// drew the answer, and the debug app's step back to 1 in `e2e::fleet` took 796–971 ms instead of 563; with this
+/// wait, 560–673 ms.
+pub const AHEAD_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
+
 /// Work out, on a thread of its own, the findings at the slider's steps beside the open review's sensitivity,
 /// so that a step answers without running the detectors (call it once a review is installed or re-flagged). It
 /// reads the review beside the views; whatever writes the review next stops it first ([`with_review_mut`]).
@@ -225,8 +230,13 @@ pub fn prepare_ahead(app: &tauri::AppHandle) {
     let _ = std::thread::Builder::new().name("flywheel-ahead".into()).spawn(move || {
         // Memory is given back once this is done too.
         let _hold = hold;
+        // The window takes the answer in and draws it first (~0.4 s for 30,000 findings); a new command
+        // meanwhile stops the work before it starts.
+        std::thread::sleep(AHEAD_AFTER);
         let state = app.state::<AppState>();
-        let _ = with_review(&state, |r| Ok(state.ahead.prepare(r, ticket)));
+        if state.ahead.ticket() == ticket {
+            let _ = with_review(&state, |r| Ok(state.ahead.prepare(r, ticket)));
+        }
     });
 }
 

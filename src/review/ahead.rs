@@ -25,7 +25,7 @@ pub struct Ahead {
     running: Mutex<()>,
     /// The review and sensitivity last prepared around, and whether the slider had moved down to it.
     around: Mutex<Option<Around>>,
-    /// Threads of the lowest priority the work runs on ([`low_priority_pool`]).
+    /// The thread the work runs on ([`low_priority_pool`]).
     pool: OnceLock<Option<rayon::ThreadPool>>,
 }
 
@@ -75,7 +75,7 @@ impl Ahead {
                 continue;
             }
             let Ok(params) = Params::new(s) else { continue };
-            // On threads that give way to everything else on the machine: the window drawing the answer the
+            // On a thread that gives way to everything else on the machine: the window drawing the answer the
             // user is waiting for comes first.
             let flagged = match self.pool.get_or_init(low_priority_pool) {
                 Some(pool) => pool.install(|| r.flagged(params, &stopped)),
@@ -133,18 +133,27 @@ impl Around {
     }
 }
 
-/// As many threads as the machine has cores, each at the lowest priority (nice 19: what the window and the
-/// commands do is never slowed by work done ahead). None when no thread could be started (the work then runs on
-/// the caller's thread).
+/// The nice value of the thread work ahead runs on: the lowest priority, so the window and the commands come first.
+/// A writer of the review waits for the work to notice a stop (one metric's detectors); the app also starts the work
+/// only once the window has had time to draw its answer (`state::prepare_ahead`).
+pub const NICE: i32 = 19;
+
+/// One thread (a core is left to the window and the commands) at [`NICE`]. None when it could not be started (the
+/// work then runs on the caller's thread).
 fn low_priority_pool() -> Option<rayon::ThreadPool> {
-    rayon::ThreadPoolBuilder::new().thread_name(|i| format!("flywheel-ahead-{i}")).start_handler(|_| lowest_priority()).build().ok()
+    rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .thread_name(|i| format!("flywheel-ahead-{i}"))
+        .start_handler(|_| lower_priority())
+        .build()
+        .ok()
 }
 
-/// The calling thread at the lowest priority (on Linux a thread's nice value is its own). Failing leaves it as is.
+/// The calling thread at [`NICE`] (on Linux a thread's nice value is its own). Failing leaves it as is.
 #[allow(unsafe_code)]
-fn lowest_priority() {
+fn lower_priority() {
     // SAFETY: setpriority reads no memory of ours; `who` 0 is the calling thread.
-    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, 19) };
+    let _ = unsafe { libc::setpriority(libc::PRIO_PROCESS, 0, NICE) };
 }
 
 /// The slider's values next to `s`, the one above first: `s ± step` on the slider, or the slider's values either
@@ -200,8 +209,8 @@ mod tests {
             after_name.split(' ').nth(19 - 3).and_then(|n| n.parse::<i32>().ok())
         };
         let pool = low_priority_pool().expect("threads");
-        assert_eq!(pool.install(nice), Some(19));
-        assert_eq!(pool.broadcast(|_| nice()), vec![Some(19); pool.current_num_threads()], "every thread of the pool");
-        assert_ne!(nice(), Some(19), "the caller's priority is its own");
+        assert_eq!(pool.current_num_threads(), 1);
+        assert_eq!(pool.install(nice), Some(NICE));
+        assert_ne!(nice(), Some(NICE), "the caller's priority is its own");
     }
 }
