@@ -21,10 +21,9 @@ pub struct Ahead {
     generation: AtomicU64,
     /// At most the two steps next to the sensitivity last prepared around.
     held: Mutex<Vec<(u64, Flagged)>>,
-    /// Held by the one [`Ahead::prepare`] running: a second waits, then finds the steps held.
-    running: Mutex<()>,
-    /// The review and sensitivity last prepared around, and whether the slider had moved down to it.
-    around: Mutex<Option<Around>>,
+    /// Held by the one [`Ahead::prepare`] running (a second waits, then finds the steps held), with the review and
+    /// sensitivity it last prepared around and whether the slider had moved down to it.
+    running: Mutex<Option<Around>>,
     /// The thread the work runs on ([`low_priority_pool`]).
     pool: OnceLock<Option<rayon::ThreadPool>>,
 }
@@ -46,20 +45,17 @@ impl Ahead {
     /// `None` when stopped.
     pub fn prepare(&self, r: &Review, ticket: u64) -> Option<usize> {
         let stopped = || self.generation.load(Ordering::SeqCst) != ticket;
-        let _one = self.running.lock().unwrap_or_else(|p| p.into_inner());
+        let mut around = self.running.lock().unwrap_or_else(|p| p.into_inner());
         if stopped() {
             return None;
         }
-        let now = {
-            let mut around = self.around.lock().unwrap_or_else(|p| p.into_inner());
-            let now = Around::after(*around, r.serial, r.params.sensitivity);
-            *around = Some(now);
-            now
-        };
+        let now = Around::after(*around, r.serial, r.params.sensitivity);
+        *around = Some(now);
         let mut wanted = steps_beside(now.sensitivity);
         if now.down {
             wanted.reverse();
         }
+        // What is let go is freed outside the list's lock, which `take` waits on.
         let gone: Vec<_> = {
             let mut held = self.lock();
             let (keep, gone): (Vec<_>, Vec<_>) = std::mem::take(&mut *held)

@@ -196,18 +196,11 @@ pub async fn texts(c: &Client, css: &str) -> R<Vec<String>> {
     Ok(serde_json::from_value(v)?)
 }
 
-/// The text of the first element `css` finds, once there is one (read as [`texts`] reads).
+/// The text of the first element `css` finds, once there is one (read as [`texts`] reads, waited for by [`until`]).
 pub async fn text_of(c: &Client, css: &str) -> R<String> {
-    let t = Instant::now();
-    loop {
-        if let Some(first) = texts(c, css).await?.into_iter().next() {
-            return Ok(first);
-        }
-        if t.elapsed() > WAIT {
-            return Err(format!("waiting for `{css}`; {}", dump(c).await).into());
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    let script = format!("const e = document.querySelector({}); return e && [e.innerText.trim()]", json!(css));
+    let found = until(c, &format!("`{css}`"), &script).await?;
+    Ok(found[0].as_str().unwrap_or_default().to_string())
 }
 
 /// The text labels of an SVG (plotters writes `<text …>\nlabel\n</text>`).
