@@ -76,6 +76,24 @@ pub fn week_key(r: &Review) -> Option<String> {
     (whole_week && r.params.sensitivity == r.workspace.sensitivity && !r.outside_data).then(|| start_date(r))
 }
 
+/// Finding `id` of review `r` (listed or folded into Muted) as the journal keeps findings, in the week the review is
+/// compared as ([`start_date`]): what a verdict is given on when no kept week holds it
+/// ([`Journal::mark_seen`]). None when the review has no such finding.
+pub fn seen(r: &Review, id: &str) -> Option<crate::journal::history::Recorded> {
+    let f = r.findings.iter().chain(r.muted.iter().map(|m| &m.finding)).find(|f| f.id() == id)?;
+    Some(crate::journal::history::Recorded {
+        week: start_date(r),
+        id: id.to_string(),
+        metric: f.metric.clone(),
+        instance: f.instance.clone(),
+        kind: f.kind,
+        start: f.start,
+        end: f.end,
+        severity: f.severity,
+        sentence: f.sentence.clone(),
+    })
+}
+
 /// The local date the review range starts on (`2026-11-09`): the week a review is compared as.
 pub fn start_date(r: &Review) -> String {
     time::local_date(&r.ctx.tz, r.ctx.review_start()).format("%Y-%m-%d").to_string()
@@ -218,6 +236,47 @@ mod tests {
             }
             assert_eq!(week_key(&r).is_some(), kept, "{date}");
         }
+    }
+
+    #[test]
+    fn a_finding_only_another_sensitivity_shows_takes_a_verdict_in_the_week_shown() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let ws = crate::fixture::workspace(dir.path());
+        let params = crate::analysis::Params { sensitivity: ws.sensitivity };
+        let mut r = Review::run(ws, crate::review::RangeSpec::WeekOf(crate::fixture::WEEK), params, &crate::source::Quiet).expect("review");
+        let mut j = Journal::open(&dir.path().join("j.sqlite")).expect("journal");
+        apply(&mut j, &mut r, true, 0).expect("the week kept at the workspace's sensitivity");
+        let kept: BTreeSet<String> = r.findings.iter().map(Finding::id).collect();
+        // Higher: findings the kept week does not hold.
+        r.reflag(crate::analysis::Params { sensitivity: r.workspace.sensitivity * 4.0 });
+        apply(&mut j, &mut r, true, 0).expect("marks");
+        assert!(week_key(&r).is_none(), "another sensitivity keeps no week");
+        let new = r.findings.iter().map(Finding::id).find(|id| !kept.contains(id)).expect("a finding only the higher sensitivity shows");
+        let mark = crate::journal::verdicts::Mark {
+            verdict: crate::journal::verdicts::Verdict::Noise,
+            reason: None,
+            note: String::new(),
+            scope: None,
+            author: "ana".into(),
+        };
+        assert!(j.mark(&new, &mark, 0).is_err(), "by id alone, the history does not know it");
+        let shown = seen(&r, &new).expect("the review shows it");
+        assert_eq!((shown.week.as_str(), shown.id.as_str()), (start_date(&r).as_str(), new.as_str()));
+        let stored = j.mark_seen(&new, Some(&shown), &mark, 0).expect("a verdict on what the room sees");
+        assert_eq!((&stored.finding.week, stored.finding.kind, stored.finding.start), (&shown.week, shown.kind, shown.start));
+        apply(&mut j, &mut r, true, 0).expect("marks");
+        assert_eq!(r.verdicts.get(&new).map(|v| v.verdict), Some(crate::journal::verdicts::Verdict::Noise), "shown on its finding");
+        // A finding a kept week holds is marked as the history has it, whatever the caller saw; an id the review
+        // does not show is still refused.
+        let old = kept.iter().next().expect("a kept finding");
+        let recorded = j.recorded(old).expect("reads").expect("kept");
+        let wrong = crate::journal::history::Recorded { id: old.clone(), severity: recorded.severity.wrapping_add(1), ..shown.clone() };
+        assert_eq!(
+            j.mark_seen(old, Some(&wrong), &mark, 0).expect("marks").finding,
+            Recorded { sentence: recorded.sentence.clone(), ..recorded }
+        );
+        assert!(seen(&r, "nothing:seasonal_anomaly:0").is_none());
+        assert!(j.mark_seen("nothing:seasonal_anomaly:0", Some(&shown), &mark, 0).is_err(), "seen is another finding");
     }
 
     #[test]

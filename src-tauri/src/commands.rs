@@ -182,7 +182,10 @@ pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft, holding: 
         let mut j = state.journal()?;
         let now = flywheel::time::now();
         let m = Mark { verdict: mark.verdict, reason: mark.reason, note: mark.note, scope: mark.scope, author: j.author.clone() };
-        j.mark(&id, &m, now)?;
+        // The finding as the open review shows it: at another sensitivity than the workspace's, the kept week does
+        // not hold what the review finds beyond its own findings.
+        let seen = with_review(state, |r| Ok(flywheel::recurring::seen(r, &id)))?;
+        j.mark_seen(&id, seen.as_ref(), &m, now)?;
         with_review_mut(state, |r| {
             let params = r.params;
             r.reflag(params);

@@ -201,8 +201,20 @@ impl Journal {
     /// Record (or change) the verdict on a finding of a reviewed week, found by id in the findings
     /// history. Returns it as stored.
     pub fn mark(&mut self, finding_id: &str, m: &Mark, now: i64) -> Result<Stored, JournalError> {
+        self.mark_seen(finding_id, None, m, now)
+    }
+
+    /// [`Journal::mark`], or, when no reviewed week holds the finding, on `seen`: the finding as the open review
+    /// shows it ([`crate::recurring::seen`]). A review at another sensitivity than the workspace's keeps no week
+    /// (the history stays the workspace's), so what it finds beyond the kept week's findings is known only to it,
+    /// and the room still says what it makes of them. (Such a verdict reads back without a sentence: the history
+    /// holds the sentences.)
+    pub fn mark_seen(&mut self, finding_id: &str, seen: Option<&Recorded>, m: &Mark, now: i64) -> Result<Stored, JournalError> {
         check(m)?;
-        let f = self.recorded(finding_id)?.ok_or_else(|| Invalid::NoSuchFinding(finding_id.to_string()))?;
+        let f = match self.recorded(finding_id)? {
+            Some(f) => f,
+            None => seen.filter(|s| s.id == finding_id).cloned().ok_or_else(|| Invalid::NoSuchFinding(finding_id.to_string()))?,
+        };
         let scope = if m.verdict == Verdict::Expected { Some(m.scope.unwrap_or(Scope::Occurrence)) } else { None };
         self.execute(
             "INSERT INTO verdicts (finding, metric, instance, kind, week, range_start, range_end, severity, verdict, reason, note, scope, scope_weeks, author, created_at, updated_at)

@@ -118,6 +118,67 @@ pub async fn verdicts(d: &Driver) -> R<()> {
     Ok(())
 }
 
+/// A finding only a higher sensitivity than the workspace's shows takes a verdict like any other. The journal keeps
+/// the week at the workspace's sensitivity, so it does not hold such a finding: the app gives the verdict on the
+/// finding as its review shows it (it was refused: "no reviewed week has a finding …").
+pub async fn verdict_at_another_sensitivity(d: &Driver) -> R<()> {
+    use flywheel::review::{RangeSpec, Review};
+    let ws = flywheel::config::Workspace::open(&repo().join("data"))?;
+    let at = |sensitivity: f64| {
+        Review::run(ws.clone(), RangeSpec::LastCompleteWeek, flywheel::analysis::Params { sensitivity }, &flywheel::source::Quiet)
+    };
+    let kept: std::collections::BTreeSet<String> = at(ws.sensitivity)?.findings.iter().map(|f| f.id()).collect();
+    let higher = at(2.0)?;
+    let only = higher
+        .findings
+        .iter()
+        .filter(|f| !kept.contains(&f.id()) && f.kind != flywheel::finding::Kind::SourceError)
+        .find(|f| higher.findings.iter().filter(|g| g.sentence == f.sentence).count() == 1)
+        .ok_or("a finding only sensitivity 2 shows")?;
+    let c = d.sample().await?;
+    slider_step(&c, "2", 20_000).await?;
+    // That finding alone in the list (its sentence is its own), selected, and marked noise with `n`.
+    let sentence = serde_json::to_string(&only.sentence)?;
+    js(
+        &c,
+        &format!(
+            "const box = document.querySelector('[data-testid=filter-text]'); box.value = {sentence}; \
+             box.dispatchEvent(new Event('input')); return true"
+        ),
+    )
+    .await?;
+    until(
+        &c,
+        "the finding alone in the list",
+        "return document.querySelector('[data-testid=finding-count]').dataset.visible === '1' || null",
+    )
+    .await?;
+    let row = js(&c, "const r = document.querySelector('.finding.selected'); return r && [r.dataset.metric, r.dataset.kind]").await?;
+    assert_eq!(row, json!([only.metric, only.kind.key()]));
+    js(&c, "document.activeElement.blur(); return true").await?;
+    c.find(Locator::Css("body")).await?.send_keys("n").await?;
+    let tag = until(
+        &c,
+        "the noise mark on the finding",
+        "const v = document.querySelector('.finding.selected [data-testid=verdict]'); return v && v.textContent",
+    )
+    .await?;
+    assert!(tag.as_str().unwrap_or("").starts_with("noise · "), "{tag}");
+    let said = js(&c, "return [...document.querySelectorAll('[aria-live]')].map(e => e.textContent).join(' | ')").await?;
+    assert!(!said.as_str().unwrap_or("").contains("no reviewed week"), "{said}");
+    // Kept in the journal, in the week the review shows.
+    let stored = others_journal(d, "test")?.verdict(&only.id())?.ok_or("the verdict kept")?;
+    assert_eq!(
+        (stored.verdict, stored.finding.week),
+        (flywheel::journal::verdicts::Verdict::Noise, flywheel::recurring::start_date(&higher))
+    );
+    // Back to the workspace's sensitivity for the scenarios after (the finding is not shown there).
+    js(&c, "const box = document.querySelector('[data-testid=filter-text]'); box.value = ''; box.dispatchEvent(new Event('input')); return true").await?;
+    slider_step(&c, "1", 20_000).await?;
+    c.close().await?;
+    Ok(())
+}
+
 /// Record `weeks` reviewed weeks before the sample's review week in the app's journal, in which
 /// `metric` was flagged as it is this week (what earlier Mondays' reviews would have kept).
 /// The sample workspace's journal, written by someone else (another laptop sharing it, or the CLI).
