@@ -73,6 +73,12 @@ pub struct SliderStep {
     pub ahead_ms: f64,
     /// The re-flag to this step, as the user waits for it.
     pub ms: f64,
+    /// Working out what is not held yet around this step, once it is taken (the sensitivity shown itself, and the
+    /// step beyond it).
+    pub around_ms: f64,
+    /// Then a verdict's re-flag at this step (the findings before the room's marks), as the user waits for it: the
+    /// same findings as the step's (the bench stops if not).
+    pub verdict_ms: f64,
     pub findings: usize,
     /// As [`Reflag::digest`]: the same as a re-flag to the step without work ahead gives.
     pub digest: Option<u64>,
@@ -143,15 +149,20 @@ impl fmt::Display for BenchReport {
                 writeln!(f, "             findings digest {d:016x}")?;
             }
         }
-        writeln!(f, "  the slider a step at a time, each step answered from the findings worked out ahead while the one before was read:")?;
+        writeln!(
+            f,
+            "  the slider a step at a time, each step answered from the findings worked out ahead while the one before was read, then a verdict's re-flag at it:"
+        )?;
         for r in &self.steps {
             writeln!(
                 f,
-                "    to {:<4} {:8.1} ms {:>7} findings   (worked out ahead beside the step before: {:6.1} ms){}",
+                "    to {:<4} {:8.1} ms {:>7} findings   verdict {:5.1} ms   (worked out ahead around the step before: {:6.1} ms, around this one: {:6.1} ms){}",
                 r.sensitivity,
                 r.ms,
                 r.findings,
+                r.verdict_ms,
                 r.ahead_ms,
+                r.around_ms,
                 r.digest.map(|d| format!("   digest {d:016x}")).unwrap_or_default()
             )?;
         }
@@ -462,11 +473,24 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
         let t = Instant::now();
         review.reflag_from(Params { sensitivity: s }, &ahead);
         let ms = t.elapsed().as_secs_f64() * 1000.0;
-        let digest = std::env::var_os("FLYWHEEL_BENCH_DIGEST")
-            .is_some()
-            .then(|| serde_json::to_vec(&review.findings).map(|j| fnv1a(&j)))
-            .transpose()?;
-        steps.push(SliderStep { sensitivity: s, ahead_ms, ms, findings: review.findings.len(), digest });
+        let digest_now = |r: &Review| -> anyhow::Result<Option<u64>> {
+            Ok(std::env::var_os("FLYWHEEL_BENCH_DIGEST")
+                .is_some()
+                .then(|| serde_json::to_vec(&r.findings).map(|j| fnv1a(&j)))
+                .transpose()?)
+        };
+        let digest = digest_now(&review)?;
+        // A verdict once the room has read this step: the findings before the room's marks, again.
+        let t = Instant::now();
+        ahead.prepare(&review, ahead.ticket());
+        let around_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        review.reflag_from(Params { sensitivity: s }, &ahead);
+        let verdict_ms = t.elapsed().as_secs_f64() * 1000.0;
+        if digest_now(&review)? != digest {
+            return Err(anyhow::anyhow!("a verdict's re-flag at {s} from the work done ahead differs from the step's findings"));
+        }
+        steps.push(SliderStep { sensitivity: s, ahead_ms, ms, around_ms, verdict_ms, findings: review.findings.len(), digest });
     }
     drop(ahead);
     drop(review);

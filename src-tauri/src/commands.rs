@@ -187,8 +187,10 @@ pub async fn mark_finding(app: AppHandle, id: String, mark: MarkDraft, holding: 
         let seen = with_review(state, |r| Ok(flywheel::recurring::seen(r, &id)))?;
         j.mark_seen(&id, seen.as_ref(), &m, now)?;
         with_review_mut(state, |r| {
+            // The findings before the room's marks, to mark again with this one: worked out ahead for the
+            // sensitivity shown (at a high sensitivity a re-flag of an organisation's review is a quarter second).
             let params = r.params;
-            r.reflag(params);
+            r.reflag_from(params, &state.ahead);
             flywheel::recurring::apply(&mut j, r, true, now)?;
             Ok(view::overview_for(r, holding))
         })

@@ -52,7 +52,7 @@ pub struct AppState {
     /// Told of every command and held by every load: memory the commands freed is given back once the app
     /// has been idle for [`QUIET_AFTER`].
     pub quiet: flywheel::malloc::Quiet,
-    /// The findings at the slider's steps beside the open review's sensitivity, worked out while the user reads
+    /// The findings at the open review's sensitivity and the slider's steps beside it, worked out while the user reads
     /// ([`prepare_ahead`]); stopped by whatever writes the review.
     pub ahead: Ahead,
 }
@@ -220,8 +220,9 @@ pub fn with_review_mut<T>(state: &AppState, f: impl FnOnce(&mut Review) -> Resul
 /// wait, 560–673 ms.
 pub const AHEAD_AFTER: std::time::Duration = std::time::Duration::from_millis(500);
 
-/// Work out, on a thread of its own, the findings at the slider's steps beside the open review's sensitivity,
-/// so that a step answers without running the detectors (call it once a review is installed or re-flagged). It
+/// Work out, on a thread of its own, the findings at the open review's sensitivity and at the slider's steps
+/// beside it, so that a step or a verdict answers without running the detectors (call it once a review is
+/// installed or re-flagged). It
 /// reads the review beside the views; whatever writes the review next stops it first ([`with_review_mut`]).
 pub fn prepare_ahead(app: &tauri::AppHandle) {
     use tauri::Manager;

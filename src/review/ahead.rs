@@ -1,6 +1,8 @@
 //! Re-flagging ahead of the user: while the room reads the findings at one sensitivity, the findings at the
-//! slider's steps either side are worked out, so a step of the slider is answered from them instead of running
-//! the detectors while the user waits. The work gives way at once to anything that changes the review.
+//! slider's steps either side, and at the sensitivity shown, are worked out, so a step of the slider, or a verdict
+//! (which re-flags at the sensitivity shown before the room's marks are applied again), is answered from them
+//! instead of running the detectors while the user waits. The work gives way at once to anything that changes the
+//! review.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -12,14 +14,14 @@ use crate::analysis::Params;
 /// The app's sensitivity slider (`ui/index.html`): its lowest and highest value and its step.
 pub const SLIDER: (f64, f64, f64) = (0.25, 4.0, 0.25);
 
-/// Findings worked out ahead for the slider's steps next to a review's sensitivity. One per app, shared by the
+/// Findings worked out ahead for a review's sensitivity and the slider's steps next to it. One per app, shared by the
 /// commands: [`Ahead::prepare`] runs beside them, holding the review to read; whatever is about to change the
 /// review calls [`Ahead::stop`] first, so it never waits on work done ahead for more than one metric's detectors.
 #[derive(Default)]
 pub struct Ahead {
     /// Raised by every [`Ahead::stop`]: work begun under an older value gives up.
     generation: AtomicU64,
-    /// At most the two steps next to the sensitivity last prepared around.
+    /// At most the sensitivity last prepared around and the two steps next to it.
     held: Mutex<Vec<(u64, Flagged)>>,
     /// Held by the one [`Ahead::prepare`] running (a second waits, then finds the steps held), with the review and
     /// sensitivity it last prepared around and whether the slider had moved down to it.
@@ -39,10 +41,9 @@ impl Ahead {
         self.generation.fetch_add(1, Ordering::SeqCst);
     }
 
-    /// Work out the findings at the slider's steps either side of the review's sensitivity that are not held yet,
-    /// the step the way the slider last moved first (up at first), unless a [`Ahead::stop`] comes after `ticket`
-    /// was taken. What was held for other steps or another review is let go. How many steps were worked out;
-    /// `None` when stopped.
+    /// Work out the findings that are not held yet at the slider's steps either side of the review's sensitivity and
+    /// at that sensitivity itself ([`wanted`]), unless a [`Ahead::stop`] comes after `ticket` was taken. What was
+    /// held for other sensitivities or another review is let go. How many were worked out; `None` when stopped.
     pub fn prepare(&self, r: &Review, ticket: u64) -> Option<usize> {
         let stopped = || self.generation.load(Ordering::SeqCst) != ticket;
         let mut around = self.running.lock().unwrap_or_else(|p| p.into_inner());
@@ -51,10 +52,7 @@ impl Ahead {
         }
         let now = Around::after(*around, r.serial, r.params.sensitivity);
         *around = Some(now);
-        let mut wanted = steps_beside(now.sensitivity);
-        if now.down {
-            wanted.reverse();
-        }
+        let wanted = wanted(now);
         // What is let go is freed outside the list's lock, which `take` waits on.
         let gone: Vec<_> = {
             let mut held = self.lock();
@@ -129,6 +127,19 @@ impl Around {
     }
 }
 
+/// What [`Ahead::prepare`] works out around `now`, in order: the step the way the slider last moved (up at first),
+/// then the sensitivity shown — a verdict re-flags at it, and the room gives one more often than it moves the
+/// slider, but a slider being stepped is likely to go on — then the step the other way.
+fn wanted(now: Around) -> Vec<f64> {
+    let mut beside = steps_beside(now.sensitivity);
+    if now.down {
+        beside.reverse();
+    }
+    let at = 1.min(beside.len());
+    beside.insert(at, now.sensitivity);
+    beside
+}
+
 /// The nice value of the thread work ahead runs on: the lowest priority, so the window and the commands come first.
 /// A writer of the review waits for the work to notice a stop (one metric's detectors); the app also starts the work
 /// only once the window has had time to draw its answer (`state::prepare_ahead`).
@@ -192,6 +203,22 @@ mod tests {
         ];
         for (before, s, down) in cases {
             assert_eq!(Around::after(before, 7, s), at(7, s, down), "{before:?} → {s}");
+        }
+    }
+
+    #[test]
+    fn the_way_the_slider_moved_then_the_sensitivity_shown_then_the_other_way() {
+        let at = |sensitivity, down| Around { serial: 1, sensitivity, down };
+        // (around, what is worked out, in order)
+        let cases: [(Around, &[f64]); 5] = [
+            (at(1.0, false), &[1.25, 1.0, 0.75]),
+            (at(1.0, true), &[0.75, 1.0, 1.25]),
+            (at(0.25, true), &[0.5, 0.25]),
+            (at(4.0, false), &[3.75, 4.0]),
+            (at(6.0, false), &[6.0]),
+        ];
+        for (around, want) in cases {
+            assert_eq!(wanted(around), want, "{around:?}");
         }
     }
 

@@ -138,12 +138,12 @@ mod tests {
         let dir = tempfile::tempdir().expect("tmp");
         let mut r = Review::run(fixture::workspace(dir.path()), RangeSpec::WeekOf(WEEK), Params::default(), &Quiet).expect("review");
         let ahead = Ahead::default();
-        assert_eq!(ahead.prepare(&r, ahead.ticket()), Some(2));
-        assert_eq!(ahead.held(), [0.75, 1.25]);
+        assert_eq!(ahead.prepare(&r, ahead.ticket()), Some(3));
+        assert_eq!(ahead.held(), [0.75, 1.0, 1.25]);
         assert_eq!(ahead.prepare(&r, ahead.ticket()), Some(0), "what is held is not worked out again");
-        // (step to, the steps held after preparing around it): up, up again, back down.
+        // (step to, the sensitivities held after preparing around it): up, up again, back down.
         let mut seen = std::collections::BTreeSet::from([json(&r)]);
-        for (s, held) in [(1.25, [1.0, 1.5]), (1.5, [1.25, 1.75]), (1.25, [1.0, 1.5])] {
+        for (s, held) in [(1.25, [1.0, 1.25, 1.5]), (1.5, [1.25, 1.5, 1.75]), (1.25, [1.0, 1.25, 1.5])] {
             let params = Params::new(s).expect("sensitivity");
             let mut cold = r.clone();
             cold.reflag(params);
@@ -154,6 +154,12 @@ mod tests {
             seen.insert(json(&r));
             assert!(ahead.prepare(&r, ahead.ticket()).is_some());
             assert_eq!(ahead.held(), held, "around {s}");
+            // A verdict re-flags at the sensitivity shown (the room's marks are then applied again): from the work
+            // ahead too, with the same findings, and worked out again after.
+            r.reflag_from(params, &ahead);
+            assert_eq!(json(&r), json(&cold), "a verdict's re-flag at {s}");
+            assert!(!ahead.held().contains(&s), "taken, not copied");
+            assert_eq!(ahead.prepare(&r, ahead.ticket()), Some(1), "only the sensitivity shown is worked out again");
         }
         assert_eq!(seen.len(), 3, "each step flags something of its own, so a step answered with another's would show");
         // Another review (each load is one) takes nothing held for this one.

@@ -257,14 +257,21 @@ pub async fn fleet(d: &Driver) -> R<()> {
 
     // The sensitivity slider a step up and back, in the page's clock: from the move to the new count on screen
     // (10,000 metrics re-flagged, the overview sent again, the list drawn).
+    // At 1.25, once the room has read a moment, a verdict: the finding marked noise on its row (10,000 metrics'
+    // findings marked again with it, the overview sent again).
     let mut steps = Vec::new();
+    let mut verdict = 0.0;
     for to in ["1.25", "1"] {
         let (ms, n) = slider_step(&c, to, 25_000).await?;
         steps.push(format!("to {to}: {ms:.0} ms ({n} findings)"));
+        if to == "1.25" {
+            tokio::time::sleep(Duration::from_millis(2500)).await;
+            verdict = noise_verdict(&c, 25_000).await?;
+        }
     }
     let back = js(&c, "return Number(document.querySelector('[data-testid=finding-count]').textContent)").await?;
     assert_eq!(back, json!(total), "back at sensitivity 1, the findings it opened with");
-    println!("fleet, the sensitivity slider in the page's clock: {}", steps.join("; "));
+    println!("fleet, the sensitivity slider in the page's clock: {}; a noise verdict at 1.25: {verdict:.0} ms", steps.join("; "));
 
     // A team of 1,000 metrics: its dashboard lists every widget at once and draws the charts near the screen,
     // the rest as it scrolls to them.
@@ -342,4 +349,24 @@ pub async fn fleet(d: &Driver) -> R<()> {
     assert_eq!(filtered, json!(of_team), "every finding of the team, in the Overview");
     c.close().await?;
     Ok(())
+}
+
+/// The selected finding (without a verdict) marked noise with the `n` key, in the page's clock: from the key to the
+/// mark on its row (ms).
+async fn noise_verdict(c: &Client, limit_ms: u64) -> R<f64> {
+    let got = c
+        .execute_async(
+            &format!(
+                "const answer = arguments[arguments.length - 1]; \
+                 const said = () => document.querySelector('.finding.selected [data-testid=verdict]')?.textContent ?? ''; \
+                 if (!document.querySelector('.finding.selected') || said()) return answer(null); const t0 = performance.now(); \
+                 document.dispatchEvent(new KeyboardEvent('keydown', {{ key: 'n', bubbles: true }})); \
+                 const check = () => said().startsWith('noise') ? answer(performance.now() - t0) \
+                   : performance.now() - t0 > {limit_ms} ? answer(null) : requestAnimationFrame(check); \
+                 requestAnimationFrame(check);"
+            ),
+            vec![],
+        )
+        .await?;
+    got.as_f64().ok_or_else(|| format!("the noise verdict did not show on its row in {limit_ms} ms: {got}").into())
 }
