@@ -222,8 +222,8 @@ pub const AHEAD_AFTER: std::time::Duration = std::time::Duration::from_millis(50
 
 /// Work out, on a thread of its own, the findings at the open review's sensitivity and at the slider's steps
 /// beside it, so that a step or a verdict answers without running the detectors (call it once a review is
-/// installed or re-flagged). It
-/// reads the review beside the views; whatever writes the review next stops it first ([`with_review_mut`]).
+/// installed or re-flagged). It reads the review beside the views; whatever writes the review next stops it
+/// first ([`with_review_mut`]).
 pub fn prepare_ahead(app: &tauri::AppHandle) {
     use tauri::Manager;
     let state = app.state::<AppState>();
