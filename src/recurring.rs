@@ -80,7 +80,7 @@ pub fn week_key(r: &Review) -> Option<String> {
 /// compared as ([`start_date`]): what a verdict is given on when no kept week holds it
 /// ([`Journal::mark_seen`]). None when the review has no such finding.
 pub fn seen(r: &Review, id: &str) -> Option<crate::journal::history::Recorded> {
-    let f = r.findings.iter().chain(r.muted.iter().map(|m| &m.finding)).find(|f| f.id() == id)?;
+    let f = r.finding(id)?;
     Some(crate::journal::history::Recorded {
         week: start_date(r),
         id: id.to_string(),

@@ -325,6 +325,11 @@ fn workspace(file: &Path, n: usize, weeks: usize, files: Option<usize>) -> Works
 }
 
 /// Run the benchmark. Generates the data first (in a child process) when it is not cached yet.
+/// The digest of a review's findings as JSON ([`Reflag::digest`]) when `FLYWHEEL_BENCH_DIGEST` is set.
+fn findings_digest(r: &Review) -> anyhow::Result<Option<u64>> {
+    Ok(std::env::var_os("FLYWHEEL_BENCH_DIGEST").is_some().then(|| serde_json::to_vec(&r.findings).map(|j| fnv1a(&j))).transpose()?)
+}
+
 pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize>) -> anyhow::Result<BenchReport> {
     std::fs::create_dir_all(dir)?;
     let file = match (files, instances()) {
@@ -439,9 +444,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
             // The window holds the review's first overview: its metrics are not sent again.
             let json = serde_json::to_vec(&flywheel::view::overview_for(&review, Some(review.serial)))?;
             let overview_ms = t.elapsed().as_secs_f64() * 1000.0;
-            let digest = (round == 0 && std::env::var_os("FLYWHEEL_BENCH_DIGEST").is_some())
-                .then(|| serde_json::to_vec(&review.findings).map(|j| fnv1a(&j)))
-                .transpose()?;
+            let digest = if round == 0 { findings_digest(&review)? } else { None };
             let r = Reflag {
                 sensitivity: s,
                 ms,
@@ -473,13 +476,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
         let t = Instant::now();
         review.reflag_from(Params { sensitivity: s }, &ahead);
         let ms = t.elapsed().as_secs_f64() * 1000.0;
-        let digest_now = |r: &Review| -> anyhow::Result<Option<u64>> {
-            Ok(std::env::var_os("FLYWHEEL_BENCH_DIGEST")
-                .is_some()
-                .then(|| serde_json::to_vec(&r.findings).map(|j| fnv1a(&j)))
-                .transpose()?)
-        };
-        let digest = digest_now(&review)?;
+        let digest = findings_digest(&review)?;
         // A verdict once the room has read this step: the findings before the room's marks, again.
         let t = Instant::now();
         ahead.prepare(&review, ahead.ticket());
@@ -487,7 +484,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
         let t = Instant::now();
         review.reflag_from(Params { sensitivity: s }, &ahead);
         let verdict_ms = t.elapsed().as_secs_f64() * 1000.0;
-        if digest_now(&review)? != digest {
+        if findings_digest(&review)? != digest {
             return Err(anyhow::anyhow!("a verdict's re-flag at {s} from the work done ahead differs from the step's findings"));
         }
         steps.push(SliderStep { sensitivity: s, ahead_ms, ms, around_ms, verdict_ms, findings: review.findings.len(), digest });

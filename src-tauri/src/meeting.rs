@@ -49,12 +49,7 @@ pub async fn meeting_people(app: AppHandle, id: i64, absent: Vec<String>, presen
 pub async fn meeting_mark(app: AppHandle, id: i64, finding: String, mark: Mark, note: Option<String>) -> Result<Meeting> {
     blocking(app, move |state| {
         let (metric, sentence) = with_review(state, |r| {
-            let f = r
-                .findings
-                .iter()
-                .chain(r.muted.iter().map(|m| &m.finding))
-                .find(|f| f.id() == finding)
-                .ok_or_else(|| Error::new(Code::NotFound, format!("no finding {finding} in this review")))?;
+            let f = r.finding(&finding).ok_or_else(|| Error::new(Code::NotFound, format!("no finding {finding} in this review")))?;
             Ok((f.metric.clone(), f.sentence.clone()))
         })?;
         let mut j = state.journal()?;

@@ -383,6 +383,11 @@ impl Review {
         self.findings.iter().filter(|f| f.kind == kind).count()
     }
 
+    /// The finding with id `id` ([`Finding::id`]), listed or folded into Muted.
+    pub fn finding(&self, id: &str) -> Option<&Finding> {
+        self.findings.iter().chain(self.muted.iter().map(|m| &m.finding)).find(|f| f.id() == id)
+    }
+
     pub fn series_of(&self, metric: &str) -> Option<&SeriesFit> {
         self.series.iter().find(|s| s.metric.id == metric)
     }

@@ -25,15 +25,7 @@ pub async fn verdicts(d: &Driver) -> R<()> {
     assert_eq!(others, json!(1), "only the metric flagged before is recurring");
     let count = "return Number(document.querySelector('[data-testid=finding-count]').textContent)";
     let before = js(&c, count).await?.as_u64().ok_or("count")?;
-    let body = c.find(Locator::Css("body")).await?;
-    body.send_keys("n").await?;
-    let tag = until(
-        &c,
-        "the noise mark",
-        "const v = document.querySelector('.finding.selected [data-testid=verdict]'); return v && v.textContent",
-    )
-    .await?;
-    assert!(tag.as_str().unwrap_or("").starts_with("noise · "), "{tag}");
+    mark_selected_noise(&c).await?;
     assert_eq!(js(&c, count).await?.as_u64(), Some(before), "noise is said, not folded");
 
     c.find(Locator::Css("body")).await?.send_keys("j").await?;
@@ -156,14 +148,7 @@ pub async fn verdict_at_another_sensitivity(d: &Driver) -> R<()> {
     let row = js(&c, "const r = document.querySelector('.finding.selected'); return r && [r.dataset.metric, r.dataset.kind]").await?;
     assert_eq!(row, json!([only.metric, only.kind.key()]));
     js(&c, "document.activeElement.blur(); return true").await?;
-    c.find(Locator::Css("body")).await?.send_keys("n").await?;
-    let tag = until(
-        &c,
-        "the noise mark on the finding",
-        "const v = document.querySelector('.finding.selected [data-testid=verdict]'); return v && v.textContent",
-    )
-    .await?;
-    assert!(tag.as_str().unwrap_or("").starts_with("noise · "), "{tag}");
+    mark_selected_noise(&c).await?;
     let said = js(&c, "return [...document.querySelectorAll('[aria-live]')].map(e => e.textContent).join(' | ')").await?;
     assert!(!said.as_str().unwrap_or("").contains("no reviewed week"), "{said}");
     // Kept in the journal, in the week the review shows.
@@ -176,6 +161,19 @@ pub async fn verdict_at_another_sensitivity(d: &Driver) -> R<()> {
     js(&c, "const box = document.querySelector('[data-testid=filter-text]'); box.value = ''; box.dispatchEvent(new Event('input')); return true").await?;
     slider_step(&c, "1", 20_000).await?;
     c.close().await?;
+    Ok(())
+}
+
+/// `n` on the selected finding, and the noise mark (`noise · who`) on its row.
+async fn mark_selected_noise(c: &fantoccini::Client) -> R<()> {
+    c.find(Locator::Css("body")).await?.send_keys("n").await?;
+    let tag = until(
+        c,
+        "the noise mark on the selected finding",
+        "const v = document.querySelector('.finding.selected [data-testid=verdict]'); return v && v.textContent",
+    )
+    .await?;
+    assert!(tag.as_str().unwrap_or("").starts_with("noise · "), "{tag}");
     Ok(())
 }
 
