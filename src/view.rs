@@ -21,6 +21,9 @@ use crate::report::{self, json};
 use crate::review::lines::{Lines, LinesError};
 use crate::review::{Review, SeriesFit};
 
+mod wire;
+pub use wire::Sent;
+
 #[derive(Debug, Error)]
 pub enum ViewError {
     #[error("no team `{0}` in this review")]
@@ -41,9 +44,13 @@ pub use crate::review::spark::POINTS as SPARK_POINTS;
 /// The ranked overview of a review.
 #[derive(Debug, Serialize)]
 pub struct Overview {
-    /// The same document as `flywheel review --json` (schema `flywheel.review/1`), its `metrics` empty when
-    /// `metrics_kept`.
+    /// The same document as `flywheel review --json` (schema `flywheel.review/1`) without its findings (sent as
+    /// `findings`) or their evidence, its `metrics` empty when `metrics_kept`.
     pub review: json::Document,
+    /// The review's findings in rank order, each without what the window works out from what it holds ([`Sent`]).
+    pub findings: Vec<Sent>,
+    /// Each kind's label, by its key (a sent finding's `kind_label`).
+    pub kind_labels: BTreeMap<&'static str, &'static str>,
     /// Which review this is a view of ([`Review::serial`]): a new load is a new one, re-flagging keeps it.
     pub review_id: u64,
     /// `review.metrics` was left out: the caller holds them from an earlier overview of the same
@@ -56,7 +63,8 @@ pub struct Overview {
     /// Per team name: the band of its worst finding (teams without findings are absent).
     pub team_bands: BTreeMap<String, Band>,
     /// Per metric id: its review-range values in [`SPARK_POINTS`] buckets (bucket means; `None` where
-    /// the bucket has no data).
+    /// the bucket has no data). Every loaded metric's, with the metrics (re-flagging changes neither): empty when
+    /// `metrics_kept`.
     pub sparklines: BTreeMap<String, Vec<Option<f64>>>,
     /// The servers the workspace pulls from, said plainly (Prometheus's address, CloudWatch's region), if
     /// any (the app offers "Refresh").
@@ -107,19 +115,20 @@ pub fn overview(r: &Review) -> Overview {
 }
 
 /// Build the overview for a caller already holding one of review `holding`: when that is this review, its
-/// metrics (which re-flagging never changes: at 10,000 metrics 4 of the 6 MB sent) are left out.
+/// metrics and sparklines (which re-flagging never changes: at 10,000 metrics 4 of the 6 MB sent at
+/// sensitivity 1, and 5 MB more at 2) are left out.
 pub fn overview_for(r: &Review, holding: Option<u64>) -> Overview {
     let metrics_kept = holding == Some(r.serial);
-    let flagged: std::collections::BTreeSet<&str> =
-        r.findings.iter().chain(r.muted.iter().map(|m| &m.finding)).map(|f| f.metric.as_str()).collect();
-    // Each flagged metric's review week, kept at sparkline resolution since it was fitted (thousands at a high
-    // sensitivity: on both cores).
+    // Each metric's review week, kept at sparkline resolution since it was fitted (the window holds them with the
+    // metrics: any of them may be flagged at another sensitivity).
     let sparklines =
-        r.series.par_iter().filter(|s| flagged.contains(s.metric.id.as_str())).map(|s| (s.metric.id.clone(), s.spark.points())).collect();
-    let review = json::document_with(r, json::Without { metrics: metrics_kept, evidence: true });
+        if metrics_kept { BTreeMap::new() } else { r.series.par_iter().map(|s| (s.metric.id.clone(), s.spark.points())).collect() };
+    let review = json::document_with(r, json::Without { metrics: metrics_kept, evidence: true, findings: true });
     let team_bands = review.workspace.teams.iter().filter(|t| t.findings > 0).map(|t| (t.name.clone(), Band::of(t.top_severity))).collect();
     Overview {
         review,
+        findings: wire::findings(r),
+        kind_labels: wire::kind_labels(),
         review_id: r.serial,
         metrics_kept,
         when: r.findings.par_iter().map(|f| report::when(r, f)).collect(),
@@ -457,7 +466,11 @@ mod tests {
                 assert_eq!(ids(&o), ids(&whole), "re-flagging never changes the metrics");
             }
             // Everything else is the whole overview's.
-            assert_eq!(o.review.findings.len(), r.findings.len());
+            assert_eq!(o.findings.len(), r.findings.len());
+            assert_eq!(o.sparklines.is_empty(), kept, "the sparklines come with the metrics");
+            if !kept {
+                assert_eq!(o.sparklines.len(), r.series.len(), "every loaded metric's, flagged or not");
+            }
             assert_eq!(o.review.counts.metrics, whole.review.counts.metrics);
             assert_eq!(o.when.len(), r.findings.len());
         }
@@ -493,7 +506,7 @@ mod tests {
             Review::run(ws, RangeSpec::WeekOf(crate::fixture::WEEK), Params::new(2.0).expect("s"), &crate::source::Quiet).expect("review");
         assert!(r.findings.len() > 3 && r.findings.iter().all(|f| !f.evidence.is_empty()), "{:?}", r.findings);
         let o = overview(&r);
-        assert!(o.review.findings.iter().all(|f| f.evidence.is_none()));
+        assert_eq!(o.findings.len(), r.findings.len());
         assert!(!serde_json::to_string(&o).expect("json").contains("\"evidence\""), "no evidence sent with the overview");
         // The review document (the CLI's --json) keeps it.
         assert!(json::document(&r).findings.iter().zip(&r.findings).all(|(d, f)| d.evidence.as_ref() == Some(&f.evidence)));

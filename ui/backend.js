@@ -14,14 +14,43 @@ function call(cmd, args = {}) {
   );
 }
 
-// The metrics of the review last seen whole ({id, metrics}): re-flagging never changes them, so overviews of
-// the same review come without them (at 10,000 metrics, 4 of 6 MB) and get them back here — every view
-// sees whole overviews.
+// What the window holds of the review last seen whole ({id, metrics, sparklines, byId}): re-flagging never
+// changes the metrics or their sparklines, so overviews of the same review come without them (at 10,000 metrics,
+// 4 MB and 5 MB) and get them back here.
 let held = null;
 
-// Remember what overview `ov` holds (a whole one: its metrics), and pass it on.
+// Remember what overview `ov` holds (a whole one: its metrics and sparklines), and pass it on.
 function hold(ov) {
-  held = { id: ov.review_id, metrics: ov.review.metrics };
+  const metrics = ov.review.metrics;
+  held = { id: ov.review_id, metrics, sparklines: ov.sparklines, byId: new Map(metrics.map((m) => [m.id, m])) };
+  return whole(ov);
+}
+
+// The overview's findings come without what can be worked out here (`view::Sent` in the core): made whole,
+// every view reads the review document's findings, less each one's evidence and RFC 3339 start and end.
+function whole(ov) {
+  const labels = ov.kind_labels;
+  ov.review.findings = ov.findings.map((f, i) => {
+    const m = held.byId.get(f.metric);
+    return {
+      rank: i + 1,
+      id: `${f.metric}${f.instance != null ? '@' + f.instance : ''}:${f.kind}:${f.start_unix}`,
+      kind: f.kind,
+      kind_label: labels[f.kind],
+      team: f.team ?? m?.team,
+      service: f.service ?? m?.service,
+      metric: f.metric,
+      metric_name: f.metric_name ?? m?.name,
+      instance: f.instance ?? null,
+      start_unix: f.start_unix,
+      end_unix: f.end_unix,
+      severity: f.severity,
+      sentence: f.sentence,
+      recurring: f.recurring ?? null,
+      verdict: f.verdict ?? null,
+    };
+  });
+  delete ov.findings;
   return ov;
 }
 
@@ -31,7 +60,8 @@ async function overview(ask) {
   if (!ov.metrics_kept) return hold(ov);
   if (held && held.id === ov.review_id) {
     ov.review.metrics = held.metrics;
-    return ov;
+    ov.sparklines = held.sparklines;
+    return whole(ov);
   }
   // Another workspace was opened while this one was asked for: ask again, for all of it.
   held = null;

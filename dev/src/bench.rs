@@ -51,6 +51,9 @@ pub struct BenchReport {
     /// Anonymous resident memory once the review is done and its scratch given back (what the app holds
     /// beside the review it shows), in MB.
     pub held_mb: f64,
+    /// The overview the window is sent when the workspace opens (its metrics and their sparklines with it): built
+    /// and serialised, in ms, and its size in MB.
+    pub opening_overview: (f64, f64),
     pub threads: usize,
     /// Decoding the same file with polars, slice by slice, and nothing else: the floor of loading it.
     pub decode_ms: f64,
@@ -135,6 +138,11 @@ impl fmt::Display for BenchReport {
                 self.load_ms / self.decode_ms.max(1e-9)
             )?;
         }
+        writeln!(
+            f,
+            "  the overview sent when the workspace opens (its metrics and sparklines with it): {:.1} ms, {:.1} MB of JSON",
+            self.opening_overview.0, self.opening_overview.1
+        )?;
         writeln!(
             f,
             "  re-flag at a new sensitivity (no refit; target ≤ 100 ms at 10,000 series), then the app's overview of it built and serialised:"
@@ -370,6 +378,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
                 peak_rss_mb: 0.0,
                 peak_rss_after_mb: 0.0,
                 held_mb: 0.0,
+                opening_overview: (0.0, 0.0),
                 threads: 0,
                 decode_ms: 0.0,
                 open_files: 0,
@@ -423,6 +432,9 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
     let (findings, points, timings) = (review.findings.len(), review.rows, review.timings);
     let peak_review_mb = peak_rss_mb();
     let held_mb = anon_rss_mb();
+    let t = Instant::now();
+    let opening_mb = serde_json::to_vec(&flywheel::view::overview(&review))?.len() as f64 / 1e6;
+    let opening_overview = (t.elapsed().as_secs_f64() * 1000.0, opening_mb);
     // Re-flag the review itself (a copy would count twice toward the peak), down and up from 1 and back:
     // the time follows how many metrics can flag something at the new sensitivity.
     // FLYWHEEL_BENCH_REFLAG_ROUNDS=N repeats the round N times and reports each step's fastest (on a shared
@@ -517,6 +529,7 @@ pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize
         peak_rss_mb: peak_review_mb,
         peak_rss_after_mb,
         held_mb,
+        opening_overview,
         threads: rayon::current_num_threads(),
         decode_ms,
         open_files,

@@ -179,6 +179,14 @@ pub struct Without {
     /// Each finding's `evidence` left out: a metric's detail carries its findings' ([`crate::view::Detail`]);
     /// at a high sensitivity it is nearly a third of tens of thousands of findings.
     pub evidence: bool,
+    /// `findings` left empty, for the app's overview, which sends them in a form of its own
+    /// ([`crate::view::Overview::findings`]).
+    pub findings: bool,
+}
+
+/// A verdict as the JSON carries it.
+pub fn verdict_out(v: &crate::journal::verdicts::Stored) -> VerdictOut {
+    VerdictOut { verdict: v.verdict, label: v.verdict.label(), reason: v.reason, note: v.note.clone(), by: v.author.clone() }
 }
 
 /// [`document`] without what `without` says.
@@ -201,8 +209,8 @@ pub fn document_with(r: &Review, without: Without) -> Document {
         })
         .collect();
     // On both cores: at a high sensitivity, tens of thousands.
-    let findings: Vec<FindingOut> = r
-        .findings
+    let listed = if without.findings { &[][..] } else { &r.findings[..] };
+    let findings: Vec<FindingOut> = listed
         .par_iter()
         .enumerate()
         .map(|(i, f)| (i, f, f.id()))
@@ -223,13 +231,7 @@ pub fn document_with(r: &Review, without: Without) -> Document {
             sentence: f.sentence.clone(),
             evidence: (!without.evidence).then(|| f.evidence.clone()),
             recurring: r.recurring.get(&id).cloned(),
-            verdict: r.verdicts.get(&id).map(|v| VerdictOut {
-                verdict: v.verdict,
-                label: v.verdict.label(),
-                reason: v.reason,
-                note: v.note.clone(),
-                by: v.author.clone(),
-            }),
+            verdict: r.verdicts.get(&id).map(verdict_out),
             id,
         })
         .collect();

@@ -119,14 +119,17 @@ pub async fn verdict_at_another_sensitivity(d: &Driver) -> R<()> {
     let at = |sensitivity: f64| {
         Review::run(ws.clone(), RangeSpec::LastCompleteWeek, flywheel::analysis::Params { sensitivity }, &flywheel::source::Quiet)
     };
-    let kept: std::collections::BTreeSet<String> = at(ws.sensitivity)?.findings.iter().map(|f| f.id()).collect();
+    let kept = at(ws.sensitivity)?;
+    let flagged: std::collections::BTreeSet<&str> = kept.findings.iter().map(|f| f.metric.as_str()).collect();
     let higher = at(2.0)?;
+    // Of a metric the workspace's sensitivity flags nothing on: the window was sent its sparkline with the
+    // workspace, not with the step to 2.
     let only = higher
         .findings
         .iter()
-        .filter(|f| !kept.contains(&f.id()) && f.kind != flywheel::finding::Kind::SourceError)
+        .filter(|f| !flagged.contains(f.metric.as_str()) && f.kind != flywheel::finding::Kind::SourceError)
         .find(|f| higher.findings.iter().filter(|g| g.sentence == f.sentence).count() == 1)
-        .ok_or("a finding only sensitivity 2 shows")?;
+        .ok_or("a finding only sensitivity 2 shows, of a metric 1 flags nothing on")?;
     let c = d.sample().await?;
     slider_step(&c, "2", 20_000).await?;
     // That finding alone in the list (its sentence is its own), selected, and marked noise with `n`.
@@ -145,8 +148,17 @@ pub async fn verdict_at_another_sensitivity(d: &Driver) -> R<()> {
         "return document.querySelector('[data-testid=finding-count]').dataset.visible === '1' || null",
     )
     .await?;
-    let row = js(&c, "const r = document.querySelector('.finding.selected'); return r && [r.dataset.metric, r.dataset.kind]").await?;
-    assert_eq!(row, json!([only.metric, only.kind.key()]));
+    // The row as the window made the finding whole again (kind label, team, service and metric name) and the
+    // metric's sparkline drawn.
+    let row = js(
+        &c,
+        "const r = document.querySelector('.finding.selected'); return r && [r.dataset.metric, r.dataset.kind, \
+         r.querySelector('.kind').textContent, r.querySelector('.subject').textContent, !!r.querySelector('svg.spark path')]",
+    )
+    .await?;
+    let instance = only.instance.as_ref().map(|i| format!(" · {i}")).unwrap_or_default();
+    let subject = format!("{} · {} · {}{instance}", only.team, only.service, only.metric_name);
+    assert_eq!(row, json!([only.metric, only.kind.key(), only.kind.label(), subject, true]));
     js(&c, "document.activeElement.blur(); return true").await?;
     mark_selected_noise(&c).await?;
     let said = js(&c, "return [...document.querySelectorAll('[aria-live]')].map(e => e.textContent).join(' | ')").await?;
