@@ -4,8 +4,8 @@
 
 import { backend, onBusy } from './backend.js';
 import { clear } from './dom.js';
-import { load, renderOpen, setOverview } from './open.js';
-import { markSelected, moveSelection, openFinding, renderOverview, visibleFindings } from './overview.js';
+import { load, renderOpen } from './open.js';
+import { keepingSelection, markSelected, moveSelection, openFinding, renderOverview, visibleFindings } from './overview.js';
 import { meetingKey, renderMeeting } from './meeting.js';
 import { renderMetric } from './metric.js';
 import { $, announce, app, back, go, registerViews, viewEl } from './shell.js';
@@ -40,7 +40,7 @@ function setupSensitivity() {
       try {
         const ov = await backend.setSensitivity(sensitivity);
         if (wanted !== null) continue;
-        setOverview(ov, false);
+        keepingSelection(ov);
         announce(`${ov.review.counts.findings} findings at sensitivity ${sensitivity}`);
         if (app.view === 'overview') renderOverview();
         else if (app.view === 'team' || app.view === 'metric') go(app.view, app.args, false);

@@ -8,8 +8,7 @@ import { actionCard, actionForm, findingDraft, reviewWeek } from './actions.js';
 import { backend } from './backend.js';
 import { coeList } from './coe.js';
 import { clear, h, svgImage } from './dom.js';
-import { setOverview } from './open.js';
-import { expectedForm, saidLabel } from './overview.js';
+import { expectedForm, keepingSelection, saidLabel } from './overview.js';
 import { announce, app, back, errorPanel, go, sevClass, viewEl } from './shell.js';
 import { drawLater, sized } from './team.js';
 import { wheelView } from './wheel.js';
@@ -269,7 +268,7 @@ async function verdict(f, mark, slot) {
     clear(slot).append(errorPanel(e, 'Could not save the verdict'));
     throw e;
   }
-  setOverview(ov, false);
+  keepingSelection(ov);
   const label = saidLabel(ov, f.id) ?? 'expected';
   clear(slot).append(h('p', { class: 'muted', 'data-testid': 'meeting-verdict' }, `Marked ${label}${mark.verdict === 'expected' ? ' (folded into Muted from now on)' : ''}.`));
   announce(`${f.metric_name}: marked ${label}`);

@@ -162,10 +162,22 @@ export function saidLabel(ov, id) {
   return now && now.verdict ? now.verdict.label : null;
 }
 
+// Make `ov` the overview (re-flagged, or marked again after a verdict) with the selection kept on the finding it
+// was on, or, where that one left the list (folded into Muted, or not found at the new sensitivity), on the one
+// that took its place: the room goes on down the list from where it was.
+export function keepingSelection(ov) {
+  const at = app.selected;
+  const id = visibleFindings()[at]?.id;
+  setOverview(ov, false);
+  const vis = visibleFindings();
+  const still = id === undefined ? -1 : vis.findIndex((x) => x.id === id);
+  app.selected = still >= 0 ? still : Math.min(at, Math.max(0, vis.length - 1));
+}
+
 async function save(f, mark) {
   try {
     const ov = await backend.markFinding(f.id, mark);
-    setOverview(ov, false);
+    keepingSelection(ov);
     announce(`${f.metric_name}: marked ${saidLabel(ov, f.id) ?? 'expected, muted'}`);
     if (app.view === 'overview') renderOverview();
   } catch (e) {

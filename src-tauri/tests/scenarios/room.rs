@@ -39,6 +39,14 @@ pub async fn verdicts(d: &Driver) -> R<()> {
         until(&c, "the muted group", "const m = document.querySelector('[data-testid=muted] summary'); return m && m.textContent").await?;
     assert!(summary.as_str().unwrap_or("").starts_with("Muted (1)"), "{summary}");
     assert_eq!(js(&c, count).await?.as_u64(), Some(before - 1), "the expected finding left the ranked list");
+    // The selection stays where the room was in the list: on the finding that took the muted one's place.
+    let selected = js(
+        &c,
+        "const rows = [...document.querySelectorAll('[data-testid=finding]')]; const s = document.querySelector('.finding.selected'); \
+         return [rows.indexOf(s), !!s.querySelector('[data-testid=verdict]')]",
+    )
+    .await?;
+    assert_eq!(selected, json!([1, false]), "the second row, not the first (marked noise)");
     let rows = js(&c, "return [...document.querySelectorAll('[data-testid=finding]')].map(e => e.dataset.metric)").await?;
     let muted: Vec<String> = serde_json::from_value(
         js(&c, "return [...document.querySelectorAll('[data-testid=muted-finding]')].map(e => e.textContent)").await?,
