@@ -40,7 +40,7 @@ function setupSensitivity() {
       try {
         const ov = await backend.setSensitivity(sensitivity);
         if (wanted !== null) continue;
-        keepingSelection(ov);
+        keepingSelection(ov, true);
         announce(`${ov.review.counts.findings} findings at sensitivity ${sensitivity}`);
         if (app.view === 'overview') renderOverview();
         else if (app.view === 'team' || app.view === 'metric') go(app.view, app.args, false);

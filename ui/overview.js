@@ -164,15 +164,32 @@ export function saidLabel(ov, id) {
 
 // Make `ov` the overview (re-flagged, or marked again after a verdict) with the selection kept on the finding it
 // was on, or, where that one left the list (folded into Muted, or not found at the new sensitivity), on the one
-// that took its place: the room goes on down the list from where it was.
-export function keepingSelection(ov) {
+// that took its place: the room goes on down the list from where it was. A selected row that was on screen is
+// brought back on screen when the list is drawn again (at another sensitivity it may have moved far up or down).
+// `onScreenOnly` (a new sensitivity, a new ranking): a selection the room had scrolled away from is not kept, and
+// the first finding is selected, as in a list just opened.
+export function keepingSelection(ov, onScreenOnly = false) {
   const at = app.selected;
   const id = visibleFindings()[at]?.id;
+  const seen = selectedOnScreen();
   setOverview(ov, false);
+  if (onScreenOnly && !seen) return;
   const vis = visibleFindings();
   const still = id === undefined ? -1 : vis.findIndex((x) => x.id === id);
   app.selected = still >= 0 ? still : Math.min(at, Math.max(0, vis.length - 1));
+  reveal = seen && app.selected !== at;
 }
+
+// Whether the selected row is drawn and on screen.
+function selectedOnScreen() {
+  const el = rows?.list.isConnected ? rows.el(app.selected) : null;
+  if (!el) return false;
+  const box = el.getBoundingClientRect();
+  return box.bottom > 0 && box.top < innerHeight;
+}
+
+// The selected row is to be brought on screen when the list is next drawn (see keepingSelection).
+let reveal = false;
 
 async function save(f, mark) {
   try {
@@ -248,6 +265,8 @@ export function renderOverview() {
     app.selected = Math.min(app.selected, Math.max(0, vis.length - 1));
     const estimate = rows?.avg;
     rows = new Windowed(list, vis, (x, i) => findingRow(x, i, i === app.selected), estimate).open();
+    if (reveal && vis.length) rows.show(app.selected)?.scrollIntoView({ block: 'nearest' });
+    reveal = false;
     if (!vis.length) list.append(h('li', { class: 'muted empty' }, r.findings.length ? 'No finding matches the filters.' : 'Nothing deserves attention this week.'));
     count.textContent = String(r.counts.findings);
     count.dataset.visible = String(vis.length);

@@ -139,7 +139,12 @@ pub async fn verdict_at_another_sensitivity(d: &Driver) -> R<()> {
         .find(|f| higher.findings.iter().filter(|g| g.sentence == f.sentence).count() == 1)
         .ok_or("a finding only sensitivity 2 shows, of a metric 1 flags nothing on")?;
     let c = d.sample().await?;
+    // The selected finding (the first, on screen) stays selected at 2, on screen, wherever it ranks there.
+    let selected = "const s = document.querySelector('.finding.selected'); const b = s.getBoundingClientRect(); \
+        return [s.dataset.metric, s.dataset.kind, s.querySelector('[data-testid=sentence]').textContent, b.bottom > 0 && b.top < innerHeight]";
+    let before = js(&c, selected).await?;
     slider_step(&c, "2", 20_000).await?;
+    assert_eq!(js(&c, selected).await?, before, "the selection follows its finding to sensitivity 2");
     // That finding alone in the list (its sentence is its own), selected, and marked noise with `n`.
     let sentence = serde_json::to_string(&only.sentence)?;
     js(
