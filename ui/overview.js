@@ -260,8 +260,7 @@ export function renderOverview() {
   const search = h('input', { type: 'search', id: 'filter-text', placeholder: 'Filter (press /)', value: f.text, 'data-testid': 'filter-text', 'aria-label': 'Filter findings' });
   const list = h('ol', { class: 'findings', role: 'listbox', 'aria-label': 'Ranked findings', 'data-testid': 'findings', tabindex: '0' });
   const count = h('span', { 'data-testid': 'finding-count' });
-  const refill = () => {
-    const vis = visibleFindings();
+  const refill = (vis = visibleFindings()) => {
     app.selected = Math.min(app.selected, Math.max(0, vis.length - 1));
     const estimate = rows?.avg;
     rows = new Windowed(list, vis, (x, i) => findingRow(x, i, i === app.selected), estimate).open();
@@ -271,15 +270,25 @@ export function renderOverview() {
     count.textContent = String(r.counts.findings);
     count.dataset.visible = String(vis.length);
   };
+  // A filter changed: the selection stays on its finding (brought on screen) when the filtered list holds it, else
+  // it goes to the first finding, as in a list just opened (the row at its old place is another finding).
+  const refilter = () => {
+    const id = rows?.items[app.selected]?.id;
+    const vis = visibleFindings();
+    const at = id === undefined ? -1 : vis.findIndex((x) => x.id === id);
+    app.selected = Math.max(0, at);
+    reveal = at >= 0;
+    refill(vis);
+  };
   search.addEventListener('input', () => {
     f.text = search.value;
-    refill();
+    refilter();
   });
   const select = (label, key, options) => {
     const el = h('select', { 'aria-label': label, 'data-testid': 'filter-' + key }, options.map(([v, t]) => h('option', { value: v, selected: String(f[key]) === String(v) }, t)));
     el.addEventListener('change', () => {
       f[key] = key === 'severity' ? Number(el.value) : el.value;
-      refill();
+      refilter();
     });
     return el;
   };

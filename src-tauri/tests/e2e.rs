@@ -53,6 +53,7 @@ async fn the_app_end_to_end() -> R<()> {
     scenario!("wheel", wheel(&driver));
     scenario!("verdicts", room::verdicts(&driver));
     scenario!("verdict_at_another_sensitivity", room::verdict_at_another_sensitivity(&driver));
+    scenario!("selection_through_filters", room::selection_through_filters(&driver));
     scenario!("grafana_import", imports::grafana_import(&driver));
     scenario!("cloudwatch_import", imports::cloudwatch_import(&driver));
     scenario!("ticket_review", tickets::ticket_review(&driver));

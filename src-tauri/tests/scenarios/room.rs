@@ -189,6 +189,51 @@ pub async fn verdict_at_another_sensitivity(d: &Driver) -> R<()> {
     Ok(())
 }
 
+/// The selection through a filter: it stays on its finding when the filtered list holds it (the room picked it), and
+/// goes to the first finding when it does not (the row at its old place is another finding, which `n` would mark).
+pub async fn selection_through_filters(d: &Driver) -> R<()> {
+    let c = d.sample().await?;
+    // The first row whose place among its team's findings is not its place in the whole list.
+    let pick = js(
+        &c,
+        "const rows = [...document.querySelectorAll('[data-testid=finding]')]; \
+         const i = rows.findIndex((r, i) => rows.filter(x => x.dataset.team === r.dataset.team).indexOf(r) !== i); \
+         return i < 0 ? null : [i, rows[i].dataset.team]",
+    )
+    .await?;
+    let (i, team) = (pick[0].as_u64().ok_or(format!("a row to pick: {pick}"))?, pick[1].clone());
+    for _ in 0..i {
+        c.find(Locator::Css("body")).await?.send_keys("j").await?;
+    }
+    let selected =
+        "const rows = [...document.querySelectorAll('[data-testid=finding]')]; const s = document.querySelector('.finding.selected'); \
+        return [s.dataset.metric, s.dataset.kind, s.querySelector('[data-testid=sentence]').textContent, rows.indexOf(s), rows.length]";
+    let row = |v: serde_json::Value| v.as_array().cloned().ok_or(format!("no selected row: {v}"));
+    let picked = row(js(&c, selected).await?)?;
+    assert_eq!(picked[3], json!(i), "{picked:?}");
+    let filter = |team: &serde_json::Value| {
+        format!(
+            "const f = document.querySelector('[data-testid=filter-team]'); f.value = {team}; f.dispatchEvent(new Event('change')); \
+             return [...document.querySelectorAll('[data-testid=finding]')].every(r => r.dataset.team === {team})"
+        )
+    };
+    assert_eq!(js(&c, &filter(&team)).await?, json!(true));
+    let kept = row(js(&c, selected).await?)?;
+    assert_eq!(kept[..3], picked[..3], "filtered to its team, the finding stays selected: {kept:?}");
+    assert_ne!(kept[3], json!(i), "at its place in the team's list: {kept:?}");
+    // Filtered to another team, which does not hold it: the first finding.
+    let other = js(
+        &c,
+        &format!("return [...document.querySelector('[data-testid=filter-team]').options].map(o => o.value).find(v => v && v !== {team})"),
+    )
+    .await?;
+    assert_eq!(js(&c, &filter(&other)).await?, json!(true));
+    let first = row(js(&c, selected).await?)?;
+    assert_eq!(first[3], json!(0), "another team's list starts at its first finding: {first:?}");
+    c.close().await?;
+    Ok(())
+}
+
 /// `n` on the selected finding, and the noise mark (`noise · who`) on its row.
 async fn mark_selected_noise(c: &fantoccini::Client) -> R<()> {
     c.find(Locator::Css("body")).await?.send_keys("n").await?;
