@@ -270,14 +270,16 @@ export function renderOverview() {
     count.textContent = String(r.counts.findings);
     count.dataset.visible = String(vis.length);
   };
-  // A filter changed: the selection stays on its finding (brought on screen) when the filtered list holds it, else
-  // it goes to the first finding, as in a list just opened (the row at its old place is another finding).
+  // A filter changed: the selection stays on its finding when the filtered list holds it, else it goes to the first
+  // finding, as in a list just opened (the row at its old place is another finding). A kept row that was on screen
+  // is kept on screen; one the room had scrolled away from does not pull the page (away from the filter being typed).
   const refilter = () => {
     const id = rows?.items[app.selected]?.id;
+    const seen = selectedOnScreen();
     const vis = visibleFindings();
     const at = id === undefined ? -1 : vis.findIndex((x) => x.id === id);
     app.selected = Math.max(0, at);
-    reveal = at >= 0;
+    reveal = seen && at >= 0;
     refill(vis);
   };
   search.addEventListener('input', () => {
