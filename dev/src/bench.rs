@@ -332,12 +332,12 @@ fn workspace(file: &Path, n: usize, weeks: usize, files: Option<usize>) -> Works
     }
 }
 
-/// Run the benchmark. Generates the data first (in a child process) when it is not cached yet.
 /// The digest of a review's findings as JSON ([`Reflag::digest`]) when `FLYWHEEL_BENCH_DIGEST` is set.
 fn findings_digest(r: &Review) -> anyhow::Result<Option<u64>> {
     Ok(std::env::var_os("FLYWHEEL_BENCH_DIGEST").is_some().then(|| serde_json::to_vec(&r.findings).map(|j| fnv1a(&j))).transpose()?)
 }
 
+/// Run the benchmark. Generates the data first (in a child process) when it is not cached yet.
 pub fn run(n: usize, weeks: usize, dir: &Path, charts: bool, files: Option<usize>) -> anyhow::Result<BenchReport> {
     std::fs::create_dir_all(dir)?;
     let file = match (files, instances()) {
