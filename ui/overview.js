@@ -170,7 +170,7 @@ export function saidLabel(ov, id) {
 // the first finding is selected, as in a list just opened.
 export function keepingSelection(ov, onScreenOnly = false) {
   const at = app.selected;
-  const id = visibleFindings()[at]?.id;
+  const id = shownFindings()[at]?.id;
   const seen = selectedOnScreen();
   setOverview(ov, false);
   if (onScreenOnly && !seen) return;
@@ -178,6 +178,11 @@ export function keepingSelection(ov, onScreenOnly = false) {
   const still = id === undefined ? -1 : vis.findIndex((x) => x.id === id);
   app.selected = still >= 0 ? still : Math.min(at, Math.max(0, vis.length - 1));
   reveal = seen && app.selected !== at;
+}
+
+// The findings the selection indexes: the list on screen (filtered once when drawn), else worked out again.
+function shownFindings() {
+  return rows?.list.isConnected ? rows.items : visibleFindings();
 }
 
 // Whether the selected row is drawn and on screen.
@@ -351,7 +356,7 @@ export function renderOverview() {
 let rows = null;
 
 export function moveSelection(delta) {
-  const vis = rows?.list.isConnected ? rows.items : visibleFindings();
+  const vis = shownFindings();
   if (!vis.length) return;
   app.selected = Math.max(0, Math.min(vis.length - 1, app.selected + delta));
   if (!rows?.list.isConnected) return;
