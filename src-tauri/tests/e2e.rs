@@ -252,6 +252,15 @@ async fn sample_review(d: &Driver) -> R<()> {
     if std::env::var_os("WEBKIT_SKIA_ENABLE_CPU_RENDERING").is_none() && !has_render_node() {
         let painting = webkit_env("WEBKIT_SKIA_ENABLE_CPU_RENDERING");
         assert!(!painting.is_empty() && painting.iter().all(|v| v.as_deref() == Some("1")), "WebKit paints with the CPU: {painting:?}");
+        // And the window's own process, which then draws nothing with OpenGL, keeps Mesa's software OpenGL and its
+        // LLVM out (~50 MiB), while the web process it started has its OpenGL as usual: none of the variables the
+        // app asked GTK and EGL under reached it.
+        assert!(!app_maps("libLLVM") && !app_maps("_dri.so"), "the app process maps Mesa's OpenGL or its LLVM");
+        for name in ["LIBGL_ALWAYS_INDIRECT", "__EGL_VENDOR_LIBRARY_FILENAMES"] {
+            if std::env::var_os(name).is_none() {
+                assert!(webkit_env(name).iter().all(Option::is_none), "the web process was started with {name}");
+            }
+        }
     }
 
     // The overview lists the sample's documented situations, the worst first.

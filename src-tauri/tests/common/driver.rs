@@ -182,7 +182,20 @@ pub async fn until(c: &Client, what: &str, script: &str) -> R<Value> {
     }
 }
 
+/// Saves what the window shows as `target/e2e/{name}.png`. WebKit answers WebDriver's screenshot with the next frame
+/// the page presents; when the window's process draws without OpenGL (no GPU: `src-tauri/src/painting.rs`) a page
+/// at rest presents none, so a pixel nobody sees changes every frame for a second to bring one.
 pub async fn shot(c: &Client, name: &str) -> R<()> {
+    c.execute(
+        "const d = document.createElement('div'); \
+         d.style.cssText = 'position:fixed;left:0;top:0;width:1px;height:1px;opacity:0.01;pointer-events:none'; \
+         document.body.append(d); const t0 = performance.now(); \
+         const tick = () => { d.style.left = d.style.left === '0px' ? '1px' : '0px'; \
+           if (performance.now() - t0 < 1000) requestAnimationFrame(tick); else d.remove(); }; \
+         requestAnimationFrame(tick); return true",
+        vec![],
+    )
+    .await?;
     let png = c.screenshot().await?;
     std::fs::write(shots().join(format!("{name}.png")), png)?;
     Ok(())
@@ -282,6 +295,14 @@ pub async fn slider_step(c: &Client, to: &str, limit_ms: u64) -> R<(f64, u64)> {
 /// Whether this machine has a GPU OpenGL can render with (a DRM render node in `/dev/dri`).
 pub fn has_render_node() -> bool {
     std::fs::read_dir("/dev/dri").is_ok_and(|d| d.flatten().any(|e| e.file_name().to_string_lossy().starts_with("renderD")))
+}
+
+/// Whether a running app process (`flywheel-app`) has a file whose path holds `part` mapped into its memory.
+pub fn app_maps(part: &str) -> bool {
+    std::fs::read_dir("/proc").into_iter().flatten().flatten().any(|entry| {
+        std::fs::read_to_string(entry.path().join("comm")).is_ok_and(|c| c.trim_end() == "flywheel-app")
+            && std::fs::read_to_string(entry.path().join("maps")).is_ok_and(|m| m.lines().any(|l| l.contains(part)))
+    })
 }
 
 /// The value of `name` in the environment each running WebKit web process was started with (what the app
